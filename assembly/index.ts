@@ -1,0 +1,5 @@
+// The flat exported API of the zooroute Wasm core. Only bindings/ calls these.
+export { reserve } from "./memory";
+export { setLocal, setOuter, setSeed, setVniFilter } from "./config";
+export { initPeers, setPeer, setCandidate, clearPeer } from "./peers";
+export { encapBatch, decapBatch, hashBatch, setIpId, getIpId } from "./vxlan";

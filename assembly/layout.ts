@@ -1,0 +1,69 @@
+// Fixed layouts shared by every kernel. docs/memory-layout.md describes them; bindings/layout.ts
+// mirrors these numbers for the TS side and a test checks that the two agree.
+
+// ---- Batch descriptor: one per packet, DESC_SIZE bytes, little-endian fields ----
+export const DESC_SIZE: u32 = 48;
+export const D_DATA_OFF: u32 = 0;   // u32 in:  frame start, relative to its slot
+export const D_DATA_LEN: u32 = 4;   // u32 in:  frame length
+export const D_OUT_OFF: u32 = 8;    // u32 out: result frame start, relative to its slot
+export const D_OUT_LEN: u32 = 12;   // u32 out: result frame length (0 when dropped)
+export const D_HASH: u32 = 16;      // u32 out: inner flow hash (encap, hash)
+export const D_VNI: u32 = 20;       // u32 out: VNI (decap)
+export const D_OUTER_SRC: u32 = 24; // u32 out: outer IPv4 source, host order (decap)
+export const D_OUTER_DST: u32 = 28; // u32 out: outer IPv4 destination, host order (decap)
+export const D_PEER: u32 = 32;      // u16 in:  peer index (encap)
+export const D_SPORT: u32 = 34;     // u16 in:  forced source port, 0 = choose; out: port used / outer sport
+export const D_STATUS: u32 = 36;    // u16 out: status code
+export const D_KEY: u32 = 38;       // u16 out: key kind (KEY_*) | KEY_FRAGMENT
+export const D_L3_OFF: u32 = 40;    // u16 out: inner L3 header offset in the frame (0 if none)
+export const D_L4_OFF: u32 = 42;    // u16 out: inner L4 header offset in the frame (0 if none)
+export const D_CAND: u32 = 44;      // u16 out: candidate index the port came from (0xffff when forced)
+export const D_RESERVED: u32 = 46;  // u16 zeroed
+
+// ---- Status codes ----
+export const ST_OK: u16 = 0;
+export const ST_BAD_DESC: u16 = 1;        // offset/length outside the slot, or no headroom
+export const ST_RUNT: u16 = 2;            // shorter than an Ethernet header
+export const ST_NO_PEER: u16 = 3;         // peer index not configured
+export const ST_MTU: u16 = 4;             // outer packet would exceed the underlay MTU
+export const ST_NOT_IPV4: u16 = 10;       // outer ethertype is not IPv4
+export const ST_BAD_IP_HEADER: u16 = 11;  // version, IHL or truncated header
+export const ST_BAD_IP_CHECKSUM: u16 = 12;
+export const ST_BAD_IP_LENGTH: u16 = 13;  // total length beyond the frame or below the header
+export const ST_IP_FRAGMENT: u16 = 14;    // outer datagram is a fragment
+export const ST_NOT_UDP: u16 = 15;
+export const ST_BAD_UDP_LENGTH: u16 = 16;
+export const ST_NOT_VXLAN_PORT: u16 = 17;
+export const ST_VXLAN_TRUNCATED: u16 = 18;
+export const ST_BAD_VXLAN_FLAGS: u16 = 19; // I flag clear
+export const ST_VNI_FILTERED: u16 = 20;
+export const ST_INNER_RUNT: u16 = 21;     // inner frame shorter than an Ethernet header
+
+// ---- Flow key kinds ----
+export const KEY_NONE: u16 = 0;
+export const KEY_L2: u16 = 2;
+export const KEY_L3: u16 = 3;
+export const KEY_L4: u16 = 4;
+export const KEY_FRAGMENT: u16 = 0x100;
+
+// ---- Hash families (added to the seed as family << 24 | proto-or-ethertype) ----
+export const FAM_L2: u32 = 1;
+export const FAM_V4: u32 = 4;
+export const FAM_V6: u32 = 6;
+
+// ---- Outer header ----
+export const OUTER_LEN: u32 = 50;  // Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8
+export const MAX_CANDIDATES: u32 = 64;
+
+// ---- Peer record: PEER_SIZE bytes per peer ----
+export const PEER_SIZE: u32 = 256;
+export const P_FLAGS: u32 = 0;      // u16 bit0 = configured
+export const P_NCAND: u32 = 2;      // u16 number of candidate ports (1..64)
+export const P_CAND_MASK: u32 = 4;  // u32 N-1 when N is a power of two, else 0xffffffff
+export const P_SUM: u32 = 8;        // u32 partial IPv4 header checksum of the template's fixed words
+export const P_TABLE: u32 = 12;     // u16 which fast-path table chooses the port (TABLE_*)
+export const P_TEMPLATE: u32 = 16;  // 50-byte outer header template (16..66), padded to 72
+export const P_CAND: u32 = 72;      // u16[64] candidate ports (72..200)
+export const P_TABLE_DATA: u32 = 200; // 56 bytes for per-peer fast-path table state
+
+export const TABLE_DEFAULT: u16 = 0;  // candidates[hash mod N]

@@ -1,0 +1,162 @@
+// PacketBatch: a batch of descriptors over a slotted data arena inside Wasm memory. A caller writes
+// frames into slots (copying once, or straight into `slotView`) and reads results as views.
+import {
+  DESC_SIZE, D_CAND, D_DATA_LEN, D_DATA_OFF, D_HASH, D_KEY, D_L3_OFF, D_L4_OFF, D_OUTER_DST, D_OUTER_SRC,
+  D_OUT_LEN, D_OUT_OFF, D_PEER, D_SPORT, D_STATUS, D_VNI,
+} from './layout.js';
+
+/** Where a batch lives in Wasm memory; created by Datapath, never by users. */
+export interface BatchRegion {
+  readonly memory: WebAssembly.Memory;
+  readonly desc: number;
+  readonly arena: number;
+  readonly capacity: number;
+  readonly slotSize: number;
+  readonly headroom: number;
+}
+
+export class PacketBatch {
+  /** Number of packets in the batch. */
+  length = 0;
+  readonly capacity: number;
+  readonly slotSize: number;
+  readonly headroom: number;
+  /** Largest frame a slot holds at the headroom offset. */
+  readonly maxFrame: number;
+  /** @internal */ readonly region: BatchRegion;
+  #u8: Uint8Array;
+  #dv: DataView;
+
+  /** @internal */
+  constructor(region: BatchRegion) {
+    this.region = region;
+    this.capacity = region.capacity;
+    this.slotSize = region.slotSize;
+    this.headroom = region.headroom;
+    this.maxFrame = region.slotSize - region.headroom;
+    this.#u8 = new Uint8Array(region.memory.buffer);
+    this.#dv = new DataView(region.memory.buffer);
+  }
+
+  #views(): void {
+    // Memory never grows after set-up; this guards against a future change that would make it.
+    if (this.#u8.buffer !== this.region.memory.buffer) {
+      this.#u8 = new Uint8Array(this.region.memory.buffer);
+      this.#dv = new DataView(this.region.memory.buffer);
+    }
+  }
+
+  #d(i: number): number {
+    if (!(i >= 0 && i < this.length)) throw new RangeError(`packet ${i} outside batch of ${this.length}`);
+    return this.region.desc + i * DESC_SIZE;
+  }
+
+  get full(): boolean { return this.length >= this.capacity; }
+
+  clear(): void { this.length = 0; }
+
+  /**
+   * Copy a frame into the next slot, after the headroom. `peer` indexes the peer table; `sport`
+   * forces the outer source port (0 lets the table choose). Returns the packet's index, or -1 when
+   * the batch is full; throws when the frame does not fit a slot.
+   */
+  push(frame: Uint8Array, peer = 0, sport = 0): number {
+    if (this.length >= this.capacity) return -1;
+    if (frame.length > this.maxFrame) throw new RangeError(`frame of ${frame.length} bytes exceeds slot capacity ${this.maxFrame}`);
+    this.#views();
+    const i = this.length++;
+    this.#u8.set(frame, this.region.arena + i * this.slotSize + this.headroom);
+    this.#setDesc(i, this.headroom, frame.length, peer, sport);
+    return i;
+  }
+
+  /** A writable view of slot i's frame area (after the headroom) for zero-copy fills; see commit(). */
+  slotView(i: number): Uint8Array {
+    if (!(i >= 0 && i < this.capacity)) throw new RangeError(`slot ${i} outside capacity ${this.capacity}`);
+    this.#views();
+    const base = this.region.arena + i * this.slotSize + this.headroom;
+    return this.#u8.subarray(base, base + this.maxFrame);
+  }
+
+  /** Append a frame already written into slotView(length). */
+  commit(len: number, peer = 0, sport = 0): number {
+    if (this.length >= this.capacity) return -1;
+    if (!(len >= 0 && len <= this.maxFrame)) throw new RangeError(`frame length ${len} outside 0..${this.maxFrame}`);
+    this.#views();
+    const i = this.length++;
+    this.#setDesc(i, this.headroom, len, peer, sport);
+    return i;
+  }
+
+  #setDesc(i: number, off: number, len: number, peer: number, sport: number): void {
+    const d = this.region.desc + i * DESC_SIZE;
+    this.#u8.fill(0, d, d + DESC_SIZE);
+    this.#dv.setUint32(d + D_DATA_OFF, off, true);
+    this.#dv.setUint32(d + D_DATA_LEN, len, true);
+    this.#dv.setUint16(d + D_PEER, peer, true);
+    this.#dv.setUint16(d + D_SPORT, sport, true);
+  }
+
+  /** Re-arm packet i's input (peer, forced port) before running another kernel on it. */
+  setPeer(i: number, peer: number, sport = 0): void {
+    const d = this.#d(i);
+    this.#views();
+    this.#dv.setUint16(d + D_PEER, peer, true);
+    this.#dv.setUint16(d + D_SPORT, sport, true);
+  }
+
+  #u32(i: number, f: number): number { const d = this.#d(i); this.#views(); return this.#dv.getUint32(d + f, true); }
+  #u16(i: number, f: number): number { const d = this.#d(i); this.#views(); return this.#dv.getUint16(d + f, true); }
+
+  status(i: number): number { return this.#u16(i, D_STATUS); }
+  /** Inner flow hash (after encap or hash). */
+  hash(i: number): number { return this.#u32(i, D_HASH); }
+  /** Outer UDP source port chosen (encap) or found (decap). */
+  sport(i: number): number { return this.#u16(i, D_SPORT); }
+  /** Index of the candidate the port came from, or -1 when it was forced or the packet dropped. */
+  candidate(i: number): number { const c = this.#u16(i, D_CAND); return c === 0xffff ? -1 : c; }
+  vni(i: number): number { return this.#u32(i, D_VNI); }
+  outerSrc(i: number): number { return this.#u32(i, D_OUTER_SRC); }
+  outerDst(i: number): number { return this.#u32(i, D_OUTER_DST); }
+  keyKind(i: number): number { return this.#u16(i, D_KEY); }
+  l3Offset(i: number): number { return this.#u16(i, D_L3_OFF); }
+  l4Offset(i: number): number { return this.#u16(i, D_L4_OFF); }
+
+  /** The input frame of packet i as written (a view; valid until the slot is rewritten). */
+  input(i: number): Uint8Array {
+    const d = this.#d(i);
+    this.#views();
+    const base = this.region.arena + i * this.slotSize + this.#dv.getUint32(d + D_DATA_OFF, true);
+    return this.#u8.subarray(base, base + this.#dv.getUint32(d + D_DATA_LEN, true));
+  }
+
+  /** The result frame of packet i (encapsulated, or the inner frame after decap) as a view; empty when dropped. */
+  output(i: number): Uint8Array {
+    const d = this.#d(i);
+    this.#views();
+    const base = this.region.arena + i * this.slotSize + this.#dv.getUint32(d + D_OUT_OFF, true);
+    return this.#u8.subarray(base, base + this.#dv.getUint32(d + D_OUT_LEN, true));
+  }
+
+  /** Raw descriptor bytes of packet i (a copy), for tests comparing kernels. */
+  descriptor(i: number): Uint8Array {
+    const d = this.#d(i);
+    this.#views();
+    return this.#u8.slice(d, d + DESC_SIZE);
+  }
+
+  /** @internal Set a raw descriptor input (offset relative to slot), used to test hostile descriptors. */
+  setRaw(i: number, off: number, len: number, peer = 0, sport = 0): void {
+    if (!(i >= 0 && i < this.capacity)) throw new RangeError(`slot ${i} outside capacity ${this.capacity}`);
+    this.#views();
+    if (i >= this.length) this.length = i + 1;
+    this.#setDesc(i, off >>> 0, len >>> 0, peer, sport);
+  }
+
+  /** @internal The whole slot i (headroom included), for tests. */
+  rawSlot(i: number): Uint8Array {
+    this.#views();
+    const base = this.region.arena + i * this.slotSize;
+    return this.#u8.subarray(base, base + this.slotSize);
+  }
+}

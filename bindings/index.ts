@@ -1,0 +1,5 @@
+export { Datapath, resolveConfig, type DatapathConfig, type PeerConfig, type Peer, type ResolvedConfig } from './datapath.js';
+export { PacketBatch } from './batch.js';
+export { Status, statusName, type StatusCode, type StatusName, KEY_L2, KEY_L3, KEY_L4, KEY_FRAGMENT, OUTER_LEN } from './layout.js';
+export { candidatePorts, parsePortRange, DEFAULT_PORT_RANGE, DEFAULT_CANDIDATES, type PortRange } from './ports.js';
+export { parseIPv4, formatIPv4, parseMac, formatMac } from './addr.js';

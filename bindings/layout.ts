@@ -1,0 +1,61 @@
+// The TS mirror of assembly/layout.ts. test/layout.test.ts checks the two files agree.
+
+export const DESC_SIZE = 48;
+export const D_DATA_OFF = 0;
+export const D_DATA_LEN = 4;
+export const D_OUT_OFF = 8;
+export const D_OUT_LEN = 12;
+export const D_HASH = 16;
+export const D_VNI = 20;
+export const D_OUTER_SRC = 24;
+export const D_OUTER_DST = 28;
+export const D_PEER = 32;
+export const D_SPORT = 34;
+export const D_STATUS = 36;
+export const D_KEY = 38;
+export const D_L3_OFF = 40;
+export const D_L4_OFF = 42;
+export const D_CAND = 44;
+export const D_RESERVED = 46;
+
+export const OUTER_LEN = 50;
+export const MAX_CANDIDATES = 64;
+
+export const KEY_NONE = 0;
+export const KEY_L2 = 2;
+export const KEY_L3 = 3;
+export const KEY_L4 = 4;
+export const KEY_FRAGMENT = 0x100;
+
+export const FAM_L2 = 1;
+export const FAM_V4 = 4;
+export const FAM_V6 = 6;
+
+/** Per-packet status codes: 0 is success, anything else names why the packet was dropped. */
+export const Status = {
+  OK: 0,
+  BAD_DESC: 1,
+  RUNT: 2,
+  NO_PEER: 3,
+  MTU: 4,
+  NOT_IPV4: 10,
+  BAD_IP_HEADER: 11,
+  BAD_IP_CHECKSUM: 12,
+  BAD_IP_LENGTH: 13,
+  IP_FRAGMENT: 14,
+  NOT_UDP: 15,
+  BAD_UDP_LENGTH: 16,
+  NOT_VXLAN_PORT: 17,
+  VXLAN_TRUNCATED: 18,
+  BAD_VXLAN_FLAGS: 19,
+  VNI_FILTERED: 20,
+  INNER_RUNT: 21,
+} as const;
+export type StatusName = keyof typeof Status;
+export type StatusCode = (typeof Status)[StatusName];
+
+const names = new Map<number, string>(Object.entries(Status).map(([k, v]) => [v, k.toLowerCase()]));
+/** A status code's reason name as the CLI and metrics report it (e.g. `bad_ip_checksum`). */
+export function statusName(code: number): string {
+  return names.get(code) ?? `status_${code}`;
+}

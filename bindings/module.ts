@@ -1,0 +1,50 @@
+// Loads the Wasm core through @assemblyscript/loader. The only file that knows the export names.
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { instantiateSync } from '@assemblyscript/loader';
+
+/** The flat exports of assembly/index.ts (addresses are plain numbers and never leave bindings/). */
+export interface CoreExports {
+  memory: WebAssembly.Memory;
+  reserve(bytes: number): number;
+  setLocal(ip: number, macHi: number, macLo: number): void;
+  setOuter(ttl: number, tos: number, port: number, mtu: number): void;
+  setSeed(seed: number): void;
+  setVniFilter(vni: number): void;
+  initPeers(n: number): number;
+  setPeer(i: number, ip: number, macHi: number, macLo: number, vni: number, ncand: number): number;
+  setCandidate(i: number, k: number, port: number): number;
+  clearPeer(i: number): void;
+  encapBatch(desc: number, arena: number, count: number, slotSize: number): number;
+  decapBatch(desc: number, arena: number, count: number, slotSize: number): number;
+  hashBatch(desc: number, arena: number, count: number, slotSize: number): number;
+  setIpId(v: number): void;
+  getIpId(): number;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+/** Path of the built module: build/zooroute.wasm at the package root, from source or from dist/. */
+export function wasmPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    const p = join(dir, 'build', 'zooroute.wasm');
+    if (existsSync(p)) return p;
+    dir = dirname(dir);
+  }
+  throw new Error('build/zooroute.wasm not found: run `npm run build` (npm install does it)');
+}
+
+/** A fresh instance of the core, with its own linear memory. */
+export function instantiateCore(): CoreExports {
+  compiled ??= new WebAssembly.Module(readFileSync(wasmPath()));
+  const { exports } = instantiateSync<Record<string, unknown>>(compiled, {
+    env: {
+      abort(_msg: number, _file: number, line: number, col: number): never {
+        throw new Error(`zooroute wasm abort at ${line}:${col}`);
+      },
+    },
+  });
+  return exports as unknown as CoreExports;
+}
