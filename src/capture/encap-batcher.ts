@@ -1,0 +1,120 @@
+// EncapBatcher: gathers frames as they arrive one at a time (libpcap's model) into a Wasm batch and
+// encapsulates a whole batch with one call, when the batch is full or when the flush timer fires,
+// so that light traffic is never held back longer than the timer. Knows nothing of cap or files:
+// a frame source calls add(), a sink receives the encapsulated frames.
+import { Status, statusName, type Datapath, type PacketBatch } from '../../bindings/index.js';
+
+/** A capture timestamp: seconds and nanoseconds since the Unix epoch. */
+export interface Timestamp { sec: number; nsec: number }
+
+/** Where encapsulated frames go. `frame` is a view into Wasm memory, valid only during the call. */
+export interface FrameSink {
+  /** Deliver one frame; return false when it could not be delivered (counted as a drop). */
+  put(frame: Uint8Array, ts: Timestamp): boolean;
+  /** Reason name counted when put() returns false. */
+  readonly failReason: string;
+}
+
+/** The timer the batcher arms for a partly filled batch; injectable so tests can drive it. */
+export interface FlushTimer {
+  set(ms: number, fn: () => void): unknown;
+  clear(handle: unknown): void;
+}
+
+export const realTimer: FlushTimer = {
+  set: (ms, fn) => setTimeout(fn, ms),
+  clear: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+export interface BatcherStats {
+  /** Frames offered to add(). */
+  frames: number;
+  /** Frames encapsulated and accepted by the sink. */
+  encapsulated: number;
+  /** Frames not delivered, by reason (datapath status names, `oversize`, the sink's failReason). */
+  dropped: Record<string, number>;
+  /** Batches encapsulated (Wasm calls). */
+  batches: number;
+}
+
+export interface BatcherOptions {
+  /** Peer-table index every frame is sent to. */
+  peer: number;
+  /** Flush a partly filled batch this long after its first frame, default 1 ms; 0 flushes on the next tick. */
+  flushMs?: number;
+  timer?: FlushTimer;
+}
+
+export class EncapBatcher {
+  readonly #dp: Datapath;
+  readonly #batch: PacketBatch;
+  readonly #sink: FrameSink;
+  readonly #peer: number;
+  readonly #flushMs: number;
+  readonly #timer: FlushTimer;
+  #pending: unknown = undefined;
+  // Capture time of each slot's frame, kept beside the batch (the descriptor has no room for it).
+  readonly #tsSec: Float64Array;
+  readonly #tsNsec: Uint32Array;
+  readonly stats: BatcherStats = { frames: 0, encapsulated: 0, dropped: {}, batches: 0 };
+
+  constructor(dp: Datapath, sink: FrameSink, opts: BatcherOptions) {
+    this.#dp = dp;
+    this.#batch = dp.batch(0);
+    this.#batch.clear();
+    this.#sink = sink;
+    this.#peer = opts.peer;
+    this.#flushMs = opts.flushMs ?? 1;
+    this.#timer = opts.timer ?? realTimer;
+    this.#tsSec = new Float64Array(this.#batch.capacity);
+    this.#tsNsec = new Uint32Array(this.#batch.capacity);
+  }
+
+  /** Largest frame a slot holds; longer frames are dropped as `oversize`. */
+  get maxFrame(): number { return this.#batch.maxFrame; }
+
+  /** Frames waiting in the current batch. */
+  get pending(): number { return this.#batch.length; }
+
+  #drop(reason: string): void {
+    this.stats.dropped[reason] = (this.stats.dropped[reason] ?? 0) + 1;
+  }
+
+  /**
+   * Copy one frame into the next slot: the single copy between libpcap's buffer and Wasm memory.
+   * (cap copies every frame into one fixed buffer of its own, so a frame cannot land in a slot
+   * directly; push() copies without the view slotView() would allocate.) `ts` is read at once and
+   * may be reused by the caller. `truncated` frames (longer than the snap length) are dropped:
+   * encapsulating a cut frame would forward a corrupt packet.
+   */
+  add(frame: Uint8Array, ts: Timestamp, truncated = false): void {
+    this.stats.frames++;
+    if (truncated || frame.length > this.#batch.maxFrame) { this.#drop(truncated ? 'truncated' : 'oversize'); return; }
+    const b = this.#batch;
+    const i = b.push(frame, this.#peer);
+    this.#tsSec[i] = ts.sec;
+    this.#tsNsec[i] = ts.nsec;
+    if (b.full) this.flush();
+    else if (i === 0) this.#pending = this.#timer.set(this.#flushMs, () => { this.#pending = undefined; this.flush(); });
+  }
+
+  /** Encapsulate what the batch holds (one Wasm call) and hand every result to the sink. */
+  flush(): void {
+    if (this.#pending !== undefined) { this.#timer.clear(this.#pending); this.#pending = undefined; }
+    const b = this.#batch;
+    const n = b.length;
+    if (n === 0) return;
+    this.#dp.encap(b);
+    this.stats.batches++;
+    const ts: Timestamp = { sec: 0, nsec: 0 };
+    for (let i = 0; i < n; i++) {
+      const st = b.status(i);
+      if (st !== Status.OK) { this.#drop(statusName(st)); continue; }
+      ts.sec = this.#tsSec[i];
+      ts.nsec = this.#tsNsec[i];
+      if (this.#sink.put(b.output(i), ts)) this.stats.encapsulated++;
+      else this.#drop(this.#sink.failReason);
+    }
+    b.clear();
+  }
+}

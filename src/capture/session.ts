@@ -1,0 +1,197 @@
+// A live capture session: libpcap frames from one interface, encapsulated in Wasm batches towards
+// one peer, written to a pcap file or injected on a second interface, until a frame count, a
+// duration or a stop signal. Returns the summary the CLI prints.
+import { readFileSync } from 'node:fs';
+import { Datapath, type PortRange } from '../../bindings/index.js';
+import { UsageError } from '../cli/errors.js';
+import { LiveInterface } from './cap.js';
+import { EncapBatcher, type FlushTimer, type Timestamp } from './encap-batcher.js';
+import { InjectSink, PcapSink } from './sinks.js';
+
+export type CaptureOutput = { kind: 'pcap'; path: string } | { kind: 'iface'; iface: string };
+
+export interface CaptureConfig {
+  /** Interface to capture on. */
+  iface: string;
+  /** BPF filter (pcap-filter(7)); empty captures everything. */
+  filter?: string;
+  output: CaptureOutput;
+  vni: number;
+  localIp: string;
+  remoteIp: string;
+  /** Outer source MAC (default 02:00:00:00:00:01) and destination MAC (default 02:00:00:00:00:02). */
+  srcMac?: string;
+  dstMac?: string;
+  portRange?: PortRange;
+  candidates?: number;
+  /** Stop after this many captured frames. */
+  count?: number;
+  /** Stop after this many seconds. */
+  durationS?: number;
+  /** Packets per Wasm batch, default 256. */
+  batchSize?: number;
+  /** Kernel capture ring in bytes (see LiveOptions.ringBytes), default 64 MiB. */
+  ringBytes?: number;
+  /** Flush timer for a partly filled batch, default 1 ms. */
+  flushMs?: number;
+  /** Stops the session when aborted (the CLI wires SIGINT/SIGTERM to it). */
+  signal?: AbortSignal;
+  /** Called once the interface is open and frames are being captured. */
+  onReady?: (info: { iface: string; linkType: string; maxFrame: number }) => void;
+  /** Capture clock filling in a timestamp, default the wall clock; injectable for tests. */
+  now?: (into: Timestamp) => void;
+  timer?: FlushTimer;
+}
+
+export interface CaptureSummary {
+  iface: string;
+  output: string;
+  /** Frames captured. */
+  frames: number;
+  /** Frames encapsulated and written or sent. frames = encapsulated + the sum of dropped. */
+  encapsulated: number;
+  dropped: Record<string, number>;
+  /** Wasm batch calls. */
+  batches: number;
+  /** Wall-clock seconds from open to stop. */
+  seconds: number;
+  /** CPU seconds (user + system) this process spent meanwhile. */
+  cpuSeconds: number;
+  /** Why the session stopped. */
+  stoppedBy: 'count' | 'duration' | 'signal';
+  /** The last error the output interface reported, when a send failed. */
+  lastSendError?: string;
+}
+
+/**
+ * The wall clock with sub-microsecond resolution (performance.now() against the time origin),
+ * written into `into` so that the per-frame path allocates nothing. cap hands over no kernel
+ * timestamp: this is the time the frame reached JavaScript.
+ */
+export function wallClock(into: Timestamp): void {
+  const ms = performance.timeOrigin + performance.now();
+  const sec = Math.floor(ms / 1000);
+  into.sec = sec;
+  into.nsec = Math.min(999_999_999, Math.round((ms - sec * 1000) * 1e6));
+}
+
+/** The MTU of a local interface (Linux sysfs), or undefined when it cannot be read. */
+export function interfaceMtu(iface: string): number | undefined {
+  if (!/^[\w.:@-]{1,15}$/.test(iface)) return undefined;
+  try {
+    const v = Number(readFileSync(`/sys/class/net/${iface}/mtu`, 'utf8').trim());
+    return Number.isInteger(v) && v > 0 ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const HEADROOM = 64;
+/** Ethernet header plus two VLAN tags on top of the IP MTU. */
+const L2_OVERHEAD = 14 + 8;
+
+/** Slot size for frames of an interface: its MTU plus L2 headers and headroom, at least 2048. */
+export function slotSizeFor(mtu: number | undefined): number {
+  const need = HEADROOM + (mtu ?? 1500) + L2_OVERHEAD;
+  return Math.min(65536 + 128, Math.max(2048, Math.ceil(need / 64) * 64));
+}
+
+/** Run one capture session to its end and return the summary. */
+export async function runCapture(cfg: CaptureConfig): Promise<CaptureSummary> {
+  if (cfg.count !== undefined && !(Number.isInteger(cfg.count) && cfg.count > 0)) throw new UsageError(`--count must be a positive integer, got ${cfg.count}`);
+  // setTimeout holds at most 2^31-1 ms (about 24.8 days); a longer delay would fire at once.
+  if (cfg.durationS !== undefined && !(cfg.durationS > 0 && cfg.durationS * 1000 <= 0x7fffffff)) {
+    throw new UsageError(`--duration must be a number of seconds in (0, 2147483], got ${cfg.durationS}`);
+  }
+  if (cfg.output.kind === 'iface' && cfg.output.iface === cfg.iface) {
+    throw new UsageError(`--out-iface must differ from -i ${cfg.iface}: injected frames would be captured again`);
+  }
+  const outMtu = cfg.output.kind === 'iface' ? interfaceMtu(cfg.output.iface) : undefined;
+  let dp: Datapath;
+  try {
+    dp = Datapath.create({
+      localIp: cfg.localIp,
+      localMac: cfg.srcMac,
+      portRange: cfg.portRange,
+      candidates: cfg.candidates,
+      batchSize: cfg.batchSize ?? 256,
+      slotSize: slotSizeFor(interfaceMtu(cfg.iface)),
+      headroom: HEADROOM,
+      // Injected frames must fit the output link: larger ones are dropped as `mtu`, not failed sends.
+      mtu: Math.min(outMtu ?? 0, 65535), // an IPv4 packet is at most 65535 bytes whatever the link (lo: 65536)
+      maxPeers: 1,
+    });
+    dp.setPeer(0, { remoteIp: cfg.remoteIp, vni: cfg.vni, mac: cfg.dstMac });
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+
+  // Open the output first: a bad output must not leave a capture running.
+  const out = cfg.output.kind === 'pcap'
+    ? await PcapSink.open(cfg.output.path)
+    // A filter that matches nothing: this handle only sends, it must not spend CPU receiving.
+    : new InjectSink(LiveInterface.open(cfg.output.iface, { filter: 'less 1', ringBytes: 1 << 20 }));
+  let input: LiveInterface;
+  try {
+    input = LiveInterface.open(cfg.iface, { filter: cfg.filter, ringBytes: cfg.ringBytes });
+  } catch (e) {
+    await out.close();
+    throw e;
+  }
+  if (input.linkType !== 'ETHERNET') {
+    // VXLAN carries Ethernet frames: a cooked (any), raw-IP or loopback capture has no inner L2 header.
+    input.close();
+    await out.close();
+    throw new UsageError(`${cfg.iface} has link type ${input.linkType}; capture needs an Ethernet interface`);
+  }
+
+  const batcher = new EncapBatcher(dp, out, { peer: 0, flushMs: cfg.flushMs, timer: cfg.timer });
+  const now = cfg.now ?? wallClock;
+  const limit = cfg.count ?? Infinity;
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+
+  const stoppedBy = await new Promise<CaptureSummary['stoppedBy']>((resolve) => {
+    let done = false;
+    let durationTimer: ReturnType<typeof setTimeout> | undefined;
+    const stop = (why: CaptureSummary['stoppedBy']): void => {
+      if (done) return;
+      done = true;
+      input.close(); // inside a packet callback cap finishes the current frame, then stops
+      if (durationTimer !== undefined) clearTimeout(durationTimer);
+      cfg.signal?.removeEventListener('abort', onAbort);
+      resolve(why);
+    };
+    const onAbort = (): void => stop('signal');
+    const ts: Timestamp = { sec: 0, nsec: 0 };
+    input.onFrame((frame, truncated) => {
+      if (done) return;
+      now(ts);
+      batcher.add(frame, ts, truncated);
+      if (batcher.stats.frames >= limit) stop('count');
+    });
+    if (cfg.durationS !== undefined) durationTimer = setTimeout(() => stop('duration'), cfg.durationS * 1000);
+    if (cfg.signal?.aborted) stop('signal');
+    else cfg.signal?.addEventListener('abort', onAbort, { once: true });
+    cfg.onReady?.({ iface: cfg.iface, linkType: input.linkType, maxFrame: batcher.maxFrame });
+  });
+
+  batcher.flush();
+  const cpu = process.cpuUsage(cpu0);
+  const seconds = (performance.now() - t0) / 1000;
+  await out.close();
+  const s = batcher.stats;
+  const summary: CaptureSummary = {
+    iface: cfg.iface,
+    output: cfg.output.kind === 'pcap' ? cfg.output.path : cfg.output.iface,
+    frames: s.frames,
+    encapsulated: s.encapsulated,
+    dropped: s.dropped,
+    batches: s.batches,
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    stoppedBy,
+  };
+  if (out instanceof InjectSink && out.lastError !== undefined) summary.lastSendError = out.lastError;
+  return summary;
+}

@@ -1,0 +1,109 @@
+// `zooroute capture`: live frames from an interface through the Wasm datapath, encapsulated in
+// VXLAN towards one peer, into a pcap file or out of another interface.
+import { Command, Option } from 'commander';
+import { parsePortRange, DEFAULT_CANDIDATES } from '../../bindings/index.js';
+import { runCapture, type CaptureSummary } from '../capture/session.js';
+import { UsageError } from './errors.js';
+
+interface CaptureCliOptions {
+  iface: string;
+  filter?: string;
+  out?: string;
+  outIface?: string;
+  vni: string;
+  local: string;
+  remote: string;
+  srcMac?: string;
+  dstMac?: string;
+  sportRange?: string;
+  candidates?: string;
+  count?: string;
+  duration?: string;
+  batch?: string;
+  flushMs?: string;
+  ringMb?: string;
+  json?: boolean;
+}
+
+function int(name: string, v: string | undefined, lo: number, hi: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < lo || n > hi) throw new UsageError(`${name} must be an integer in ${lo}..${hi}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function positive(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!(Number.isFinite(n) && n > 0)) throw new UsageError(`${name} must be a positive number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function describe(s: CaptureSummary): string {
+  const drops = Object.entries(s.dropped).map(([k, v]) => `${k}=${v}`).join(' ');
+  const rate = s.seconds > 0 ? Math.round(s.frames / s.seconds) : 0;
+  return `zooroute: ${s.frames} frames captured on ${s.iface}, ${s.encapsulated} encapsulated to ${s.output}` +
+    `, ${s.frames - s.encapsulated} dropped${drops ? ` (${drops})` : ''}` +
+    ` in ${s.seconds.toFixed(3)} s (${rate} frames/s, ${s.batches} batches; stopped by ${s.stoppedBy})` +
+    (s.lastSendError ? `; last send error: ${s.lastSendError}` : '') + '\n';
+}
+
+export function register(program: Command): void {
+  program
+    .command('capture')
+    .description('capture live frames (libpcap), encapsulate them in VXLAN through the Wasm datapath, write a pcap or inject them on another interface')
+    .requiredOption('-i, --iface <IFACE>', 'interface to capture on (needs root or CAP_NET_RAW)')
+    .option('--filter <BPF>', 'capture filter, pcap-filter(7) syntax')
+    .addOption(new Option('-o, --out <OUT.pcap>', 'write the encapsulated frames to this pcap file').conflicts('outIface'))
+    .option('--out-iface <IFACE2>', 'inject the encapsulated frames on this interface instead')
+    .requiredOption('--vni <N>', 'VXLAN network identifier, 0..16777215')
+    .requiredOption('--local <IP>', 'local VTEP IPv4 address (outer source)')
+    .requiredOption('--remote <IP>', 'remote VTEP IPv4 address (outer destination)')
+    .option('--src-mac <MAC>', 'outer source MAC', '02:00:00:00:00:01')
+    .option('--dst-mac <MAC>', 'outer destination MAC (the underlay next hop)', '02:00:00:00:00:02')
+    .option('--sport-range <A-B>', 'outer UDP source-port range', '49152-65535')
+    .option('--candidates <N>', 'candidate source ports per peer', String(DEFAULT_CANDIDATES))
+    .option('--count <N>', 'stop after N captured frames')
+    .option('--duration <S>', 'stop after S seconds')
+    .option('--batch <N>', 'frames per Wasm batch', '256')
+    .option('--ring-mb <MB>', 'kernel capture ring; holds about 16 frames per MiB (cap captures with 64 KiB slots)', '64')
+    .option('--flush-ms <MS>', 'encapsulate a partly filled batch this long after its first frame', '1')
+    .option('--json', 'print the summary as one JSON document on stdout')
+    .action(async (o: CaptureCliOptions) => {
+      if ((o.out === undefined) === (o.outIface === undefined)) throw new UsageError('capture needs exactly one of -o OUT.pcap or --out-iface IFACE2');
+      const flushMs = Number(o.flushMs ?? '1');
+      if (!(Number.isFinite(flushMs) && flushMs >= 0 && flushMs <= 1000)) throw new UsageError(`--flush-ms must be a number in 0..1000, got ${JSON.stringify(o.flushMs)}`);
+      let portRange;
+      try { portRange = o.sportRange === undefined ? undefined : parsePortRange(o.sportRange); } catch (e) { throw new UsageError((e as Error).message); }
+      const stop = new AbortController();
+      const onSignal = (): void => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const summary = await runCapture({
+          iface: o.iface,
+          filter: o.filter,
+          output: o.out !== undefined ? { kind: 'pcap', path: o.out } : { kind: 'iface', iface: o.outIface as string },
+          vni: int('--vni', o.vni, 0, 0xffffff) as number,
+          localIp: o.local,
+          remoteIp: o.remote,
+          srcMac: o.srcMac,
+          dstMac: o.dstMac,
+          portRange,
+          candidates: int('--candidates', o.candidates, 1, 64),
+          count: int('--count', o.count, 1, Number.MAX_SAFE_INTEGER),
+          durationS: positive('--duration', o.duration),
+          batchSize: int('--batch', o.batch, 1, 65536),
+          flushMs,
+          ringBytes: (int('--ring-mb', o.ringMb, 1, 1024) ?? 64) * (1 << 20),
+          signal: stop.signal,
+          onReady: (r) => process.stderr.write(`zooroute: capturing on ${r.iface} (link-type ${r.linkType}, frames up to ${r.maxFrame} bytes)\n`),
+        });
+        if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
+        else process.stderr.write(describe(summary));
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}
