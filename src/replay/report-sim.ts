@@ -1,0 +1,50 @@
+// Filling a report scenario from `zooroute simulate`'s SimulationReport: the summary rows (one per
+// mode) and the failure windows. The per-bin series come from the run itself (per mode, per bin: the
+// sum over flows of delivered and lost packets) and are passed in as they are.
+import type { SimulationReport, ModeReport } from '../sim/report.js';
+import type { FailureWindow, ModeSeries, ScenarioInput, SummaryValue } from './report.js';
+
+type Row = Record<string, SummaryValue>;
+
+function baseRow(mode: string, m: ModeReport, cut: number | null): Row {
+  return {
+    mode,
+    'outage s': m.outageSeconds,
+    'lost packets': m.lostPackets,
+    'sent packets': m.sentPackets,
+    'masked failures': `${m.maskedFailures}/${m.failures}`,
+    'outage cut vs static': cut,
+    'session resets': m.sessionResets,
+  };
+}
+
+/** One row per mode, zooroute first; mode-specific columns are empty for the other modes. */
+export function simulationSummaryRows(r: SimulationReport): Row[] {
+  const z = r.modes.zooroute, o = r.modes.opportunistic;
+  return [
+    { ...baseRow('zooroute', z, r.outageCutVsStatic.zooroute), 'detect mean ms': z.detect.meanMs, 'switch mean ms': z.switch.meanMs, 'switch max ms': z.switch.maxMs, switches: z.switches },
+    baseRow('static', r.modes.static, r.modes.static.outageSeconds > 0 ? 0 : null),
+    { ...baseRow('opportunistic', o, r.outageCutVsStatic.opportunistic), 'retries mean': o.retriesMean, 'retries max': o.retriesMax },
+  ];
+}
+
+export interface SimulationScenarioParts {
+  report: SimulationReport;
+  binMs: number;
+  /** The scenario's failure events as windows (label, start, end). */
+  failures: FailureWindow[];
+  series: { zooroute: ModeSeries; static: ModeSeries; opportunistic: ModeSeries };
+  description?: string;
+}
+
+export function scenarioFromSimulation(p: SimulationScenarioParts): ScenarioInput {
+  const r = p.report;
+  return {
+    name: r.scenario,
+    description: p.description ?? `seed ${r.seed}, ${r.durationMs / 1000} s, ${r.vteps} VTEPs, ${r.flows} flows`,
+    binMs: p.binMs,
+    failures: p.failures,
+    modes: { zooroute: p.series.zooroute, static: p.series.static, opportunistic: p.series.opportunistic },
+    summary: simulationSummaryRows(r),
+  };
+}

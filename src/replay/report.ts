@@ -1,0 +1,84 @@
+// The self-contained HTML report: per scenario, an SVG timeline of delivered and lost packets per
+// 100 ms bin for zooroute and each baseline, failure windows shaded, and summary tables. The simulator
+// and pcap replay fill a ReportInput; the renderer takes no time and reads no files, so its output is a
+// pure function of the input (docs/report.md says how to read it).
+import { checkReportInput } from './report-validate.js';
+import { escapeHtml } from './report-text.js';
+import { renderTimeline, DEFAULT_MAX_COLUMNS } from './report-timeline.js';
+import { renderFailureTable, renderSummaryTable, renderTotalsTable } from './report-tables.js';
+import { REPORT_CSS } from './report-style.js';
+
+export { ReportInputError, checkReportInput } from './report-validate.js';
+
+/** A summary cell: numbers render with their exact value in `data-value`; null renders as "n/a". */
+export type SummaryValue = string | number | null;
+
+export interface FailureWindow {
+  label: string;
+  startMs: number;
+  endMs: number;
+}
+
+/** Per-bin packet counts of one mode: delivered[b] and lost[b] over bin b (same length). */
+export interface ModeSeries {
+  delivered: number[];
+  lost: number[];
+}
+
+export interface ScenarioInput {
+  name: string;
+  description?: string;
+  /** Bin width; the simulator and the SPEC's outage unit use 100 ms. */
+  binMs: number;
+  failures: FailureWindow[];
+  /** Per mode, in drawing order (zooroute first, then baselines such as static, opportunistic). */
+  modes: Record<string, ModeSeries>;
+  /** One row per mode: outage s, lost packets, masked failures, time to recover ... */
+  summary: Array<Record<string, SummaryValue>>;
+}
+
+export interface ReportInput {
+  title: string;
+  /** Shown as given; the renderer never reads the clock. */
+  generatedAt?: string;
+  scenarios: ScenarioInput[];
+}
+
+export interface RenderOptions {
+  /** Most columns a timeline draws; longer series are merged (k bins per column). Default 600. */
+  maxColumns?: number;
+}
+
+/** One self-contained HTML document (inline CSS and SVG, nothing fetched). Throws ReportInputError. */
+export function renderReport(input: ReportInput, opts: RenderOptions = {}): string {
+  checkReportInput(input);
+  const maxColumns = opts.maxColumns ?? DEFAULT_MAX_COLUMNS;
+  if (!Number.isInteger(maxColumns) || maxColumns < 1) throw new RangeError(`maxColumns must be a positive integer, got ${maxColumns}`);
+  const out: string[] = [];
+  out.push('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">');
+  // Belt and braces: even if some text slipped through unescaped, the page may fetch nothing.
+  out.push(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`);
+  out.push('<meta name="viewport" content="width=device-width, initial-scale=1">');
+  out.push(`<title>${escapeHtml(input.title)}</title>\n<style>${REPORT_CSS}</style>\n</head>\n<body>`);
+  out.push(`<header><h1>${escapeHtml(input.title)}</h1>`);
+  if (input.generatedAt !== undefined) out.push(`<p class="generated">Generated ${escapeHtml(input.generatedAt)}</p>`);
+  if (input.scenarios.length > 1) {
+    out.push('<nav><ol>');
+    input.scenarios.forEach((s, i) => out.push(`<li><a href="#scenario-${i + 1}">${escapeHtml(s.name)}</a></li>`));
+    out.push('</ol></nav>');
+  }
+  out.push('</header>');
+  if (input.scenarios.length === 0) out.push('<p class="empty">No scenarios.</p>');
+  input.scenarios.forEach((s, i) => {
+    out.push(`<section class="scenario" id="scenario-${i + 1}">`);
+    out.push(`<h2>${escapeHtml(s.name)}</h2>`);
+    if (s.description !== undefined && s.description !== '') out.push(`<p class="description">${escapeHtml(s.description)}</p>`);
+    out.push(renderTimeline(s, maxColumns));
+    out.push('<h3>Summary</h3>', renderSummaryTable(s.summary));
+    out.push('<h3>Timeline totals <span class="hint">(exact, over every bin)</span></h3>', renderTotalsTable(s));
+    if (s.failures.length > 0) out.push('<h3>Failure windows</h3>', renderFailureTable(s.failures));
+    out.push('</section>');
+  });
+  out.push('</body>\n</html>\n');
+  return out.join('\n');
+}
