@@ -1,0 +1,177 @@
+// PBM, priority-based bitmap matching: per peer one N-bit bitmap (bit i = candidate i usable), and G
+// priority groups, each a circular shift of the fallback scan. The shifts are shared by all peers,
+// except that a peer's first failure gives it its own G shifts, in a small preference table, that
+// point the groups at the ports the control plane prefers. docs/tables.md.
+import type { TableArrayName, TableGeometry } from '../../bindings/index.js';
+import { PREF_WAYS, pbmSelectRef, prefBuckets, type PbmCells } from '../reference/tables-pbm.js';
+import { FastTable, type TableArraySpec, type TableShape } from './fast-table.js';
+import { rankHealthy } from './preference.js';
+import type { PortState, SlowPathTable } from './slow-path.js';
+
+export interface PbmShape extends TableShape {
+  /** Priority groups G, 1..64, default 4. */
+  groups?: number;
+  /** Preference slots (peers with a failure and their own shifts), rounded up to a multiple of 4; default `peers`. */
+  prefSlots?: number;
+}
+
+/** Group g's shared shift: scans start 1 + g*N/G after the failed candidate, G evenly spaced points. */
+export function defaultPbmShift(g: number, n: number, groups: number): number {
+  return (1 + Math.floor((g * n) / groups)) % n;
+}
+
+export class PbmTable extends FastTable {
+  readonly kind = 'pbm' as const;
+  readonly groups: number;
+  /** u32 words per peer: 1 when N <= 32, else 2. */
+  readonly wordsPerPeer: number;
+  readonly prefSlots: number;
+  readonly #cells: PbmCells;
+  readonly #present: Uint8Array;
+  readonly #failures: Uint8Array;   // unhealthy candidates per peer
+  readonly #slotOf: Int32Array;     // the peer's preference slot, -1 none
+  #count = 0;
+  #slotsInUse = 0;
+  #prefOverflows = 0;
+
+  constructor(slow: SlowPathTable, shape: PbmShape) {
+    super(slow, shape);
+    const g = shape.groups ?? 4;
+    if (!Number.isInteger(g) || g < 1 || g > 64) throw new RangeError(`PBM groups must be 1..64, got ${g}`);
+    const slots = shape.prefSlots ?? this.peers;
+    if (!Number.isInteger(slots) || slots < 0 || slots > 65536) throw new RangeError(`PBM preference slots must be 0..65536, got ${slots}`);
+    this.groups = g;
+    this.wordsPerPeer = this.candidates <= 32 ? 1 : 2;
+    this.prefSlots = Math.ceil(slots / PREF_WAYS) * PREF_WAYS;
+    this.#cells = {
+      bitmaps: new Uint32Array(this.peers * this.wordsPerPeer),
+      wordsPerPeer: this.wordsPerPeer,
+      shifts: Uint8Array.from({ length: g }, (_, i) => defaultPbmShift(i, this.candidates, g)),
+      prefTags: new Uint16Array(this.prefSlots),
+      prefShifts: new Uint8Array(this.prefSlots * g),
+    };
+    this.#present = new Uint8Array(this.peers);
+    this.#failures = new Uint8Array(this.peers);
+    this.#slotOf = new Int32Array(this.peers).fill(-1);
+    this.follow();
+  }
+
+  select(peer: number, hash: number): number {
+    if (!(peer >= 0 && peer < this.peers)) throw new RangeError(`peer ${peer} outside the PBM table`);
+    return pbmSelectRef(this.#cells, this.candidates, peer, hash);
+  }
+
+  /** The shared shifts as written now. */
+  shifts(): readonly number[] { return Array.from(this.#cells.shifts); }
+
+  /** Peers whose first failure found no free preference slot (they use the shared shifts). */
+  get prefOverflows(): number { return this.#prefOverflows; }
+
+  /**
+   * Write the G shared shifts (each 0..N-1): where each group's fallback scan starts relative to the
+   * failed candidate, for peers without their own. G register writes.
+   */
+  setGroupShifts(shifts: readonly number[]): void {
+    if (shifts.length !== this.groups) throw new RangeError(`need ${this.groups} shifts, got ${shifts.length}`);
+    for (const s of shifts) if (!Number.isInteger(s) || s < 0 || s >= this.candidates) throw new RangeError(`shift must be 0..${this.candidates - 1}, got ${s}`);
+    shifts.forEach((s, g) => { if (this.#cells.shifts[g] !== s) this.write('pbm.shift', g, s); });
+  }
+
+  arrays(): readonly TableArraySpec[] {
+    const c = this.#cells;
+    return [
+      { name: 'pbm.bitmap', cellBits: 32, cells: c.bitmaps.length, cellsInUse: this.#count * this.wordsPerPeer },
+      { name: 'pbm.shift', cellBits: 8, cells: c.shifts.length, cellsInUse: c.shifts.length },
+      { name: 'pbm.pref.tag', cellBits: 16, cells: c.prefTags.length, cellsInUse: this.#slotsInUse },
+      { name: 'pbm.pref.shift', cellBits: 8, cells: c.prefShifts.length, cellsInUse: this.#slotsInUse * this.groups },
+    ];
+  }
+
+  protected cells(array: TableArrayName): Uint32Array | Uint16Array | Uint8Array {
+    const c = this.#cells;
+    if (array === 'pbm.bitmap') return c.bitmaps;
+    if (array === 'pbm.shift') return c.shifts;
+    if (array === 'pbm.pref.tag') return c.prefTags;
+    if (array === 'pbm.pref.shift') return c.prefShifts;
+    throw new RangeError(`the PBM table has no array ${array}`);
+  }
+
+  protected override checkGeometry(g: TableGeometry): void {
+    super.checkGeometry(g);
+    if (g.pbmGroups !== this.groups || g.pbmPrefSlots !== this.prefSlots) {
+      throw new RangeError(`datapath PBM has G=${g.pbmGroups} and ${g.pbmPrefSlots} preference slots, this one G=${this.groups} and ${this.prefSlots}`);
+    }
+  }
+
+  peerAdded(peer: number, candidates: readonly number[]): void {
+    this.checkPeer(peer, candidates);
+    const states = this.slow.ports(peer);
+    const firstBad = states.findIndex((s) => !s.healthy);
+    this.#failures[peer] = states.filter((s) => !s.healthy).length;
+    if (firstBad >= 0) this.#prefer(peer, firstBad);
+    for (let w = 0; w < this.wordsPerPeer; w++) {
+      let word = 0;
+      for (let b = 0; b < 32 && w * 32 + b < candidates.length; b++) if (states[w * 32 + b]!.healthy) word |= 1 << b;
+      this.write('pbm.bitmap', peer * this.wordsPerPeer + w, word >>> 0);
+    }
+    if (this.#present[peer] === 0) { this.#present[peer] = 1; this.#count++; }
+  }
+
+  peerRemoved(peer: number): void {
+    if (this.#present[peer] !== 1) return;
+    for (let w = 0; w < this.wordsPerPeer; w++) this.write('pbm.bitmap', peer * this.wordsPerPeer + w, 0);
+    this.#release(peer);
+    this.#failures[peer] = 0;
+    this.#present[peer] = 0; this.#count--;
+  }
+
+  /**
+   * One bitmap write per change; a peer's first failure also writes its preference slot first (G
+   * shifts, then the tag: G + 1 writes), and its last recovery frees it (1 write). A slot never
+   * changes while the peer has a failure, so no flow but those of the changed port ever moves.
+   */
+  portChanged(peer: number, cand: number, before: Readonly<PortState>, after: Readonly<PortState>): void {
+    if (before.healthy === after.healthy || this.#present[peer] !== 1) return;
+    if (!after.healthy && this.#failures[peer]++ === 0) this.#prefer(peer, cand);
+    const i = peer * this.wordsPerPeer + (cand >>> 5);
+    const bit = 1 << (cand & 31);
+    const old = this.#cells.bitmaps[i]!;
+    this.write('pbm.bitmap', i, (after.healthy ? old | bit : old & ~bit) >>> 0);
+    if (after.healthy && --this.#failures[peer]! === 0) this.#release(peer);
+  }
+
+  /** Give the peer its own shifts: group g starts its scan at the g-th preferred healthy port. */
+  #prefer(peer: number, failed: number): void {
+    const ranked = rankHealthy(this.slow.ports(peer), failed, this.groups);
+    if (ranked.length === 0 || this.prefSlots === 0) return;
+    const slot = this.#freeSlot(peer);
+    if (slot < 0) { this.#prefOverflows++; return; }
+    const n = this.candidates;
+    for (let g = 0; g < this.groups; g++) {
+      const s = (ranked[g % ranked.length]! - failed + n) % n;
+      if (this.#cells.prefShifts[slot * this.groups + g] !== s) this.write('pbm.pref.shift', slot * this.groups + g, s);
+    }
+    this.write('pbm.pref.tag', slot, peer + 1); // the shifts first, then the tag that makes them live
+    this.#slotOf[peer] = slot;
+    this.#slotsInUse++;
+  }
+
+  /** A free way in the emptier of the peer's two buckets (the power of two choices), or -1. */
+  #freeSlot(peer: number): number {
+    let slot = -1, most = 0;
+    for (const b of prefBuckets(peer, this.prefSlots / PREF_WAYS)) {
+      let free = 0, first = -1;
+      for (let w = PREF_WAYS - 1; w >= 0; w--) if (this.#cells.prefTags[b * PREF_WAYS + w] === 0) { free++; first = b * PREF_WAYS + w; }
+      if (free > most) { most = free; slot = first; }
+    }
+    return slot;
+  }
+
+  #release(peer: number): void {
+    const slot = this.#slotOf[peer]!;
+    if (slot < 0) return;
+    this.write('pbm.pref.tag', slot, 0);
+    this.#slotOf[peer] = -1;
+    this.#slotsInUse--;
+  }
+}

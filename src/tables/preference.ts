@@ -1,0 +1,41 @@
+// The control plane's preference among a peer's healthy ports, written into the fast-path tables:
+// same BackendID group as the failed port first (the flow stays on its middlebox instance), then the
+// longest failure-free, then the nearest after the failed port on the candidate ring (spreads ties).
+import type { PortState } from './slow-path.js';
+
+/** True when candidate a (at ring distance da from the failed port) is preferred to b (at db). */
+function better(a: Readonly<PortState>, da: number, b: Readonly<PortState>, db: number, group: number): boolean {
+  const sa = group !== 0 && a.group === group, sb = group !== 0 && b.group === group;
+  if (sa !== sb) return sa;
+  if (a.failureFreeSince !== b.failureFreeSince) return a.failureFreeSince < b.failureFreeSince;
+  return da < db;
+}
+
+/**
+ * Up to `limit` healthy candidates, best first, to take over from candidate `failed`. A selection by
+ * repeated scans: `limit` is small (G or 1), and an update allocates nothing but the result.
+ */
+export function rankHealthy(states: readonly Readonly<PortState>[], failed: number, limit = states.length): number[] {
+  const n = states.length;
+  const group = states[failed]?.group ?? 0;
+  const out: number[] = [];
+  let lo = 0, hi = 0; // bit c set: candidate c already ranked (n <= 64)
+  while (out.length < limit) {
+    let best = -1, bestD = 0;
+    for (let d = 1; d <= n; d++) {
+      const c = (failed + d) % n;
+      const s = states[c]!;
+      if (!s.healthy || (((c < 32 ? lo : hi) >>> (c & 31)) & 1) === 1) continue;
+      if (best < 0 || better(s, d, states[best]!, bestD, group)) { best = c; bestD = d; }
+    }
+    if (best < 0) break;
+    out.push(best);
+    if (best < 32) lo |= 1 << best; else hi |= 1 << (best & 31);
+  }
+  return out;
+}
+
+/** The preferred healthy candidate to take over from candidate `failed`, or -1 when none is healthy. */
+export function preferredHealthy(states: readonly Readonly<PortState>[], failed: number): number {
+  return rankHealthy(states, failed, 1)[0] ?? -1;
+}
