@@ -3,3 +3,5 @@ export { reserve } from "./memory";
 export { setLocal, setOuter, setSeed, setVniFilter } from "./config";
 export { initPeers, setPeer, setCandidate, clearPeer } from "./peers";
 export { encapBatch, decapBatch, hashBatch, setIpId, getIpId } from "./vxlan";
+export { initTables, tableWrite, tableRead, tableReservedBytes, setPeerTable, lookupBatch } from "./tables";
+export { sipSetKey, sipHashBatch } from "./siphash";

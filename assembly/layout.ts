@@ -67,3 +67,17 @@ export const P_CAND: u32 = 72;      // u16[64] candidate ports (72..200)
 export const P_TABLE_DATA: u32 = 200; // 56 bytes for per-peer fast-path table state
 
 export const TABLE_DEFAULT: u16 = 0;  // candidates[hash mod N]
+export const TABLE_FLAT: u16 = 1;     // flat baseline: first usable entry from hash mod N
+export const TABLE_PBM: u16 = 2;      // priority-based bitmap matching
+export const TABLE_HI: u16 = 3;       // hierarchical indexing
+
+// ---- Fast-path table arrays (register arrays the control plane writes; docs/tables.md) ----
+export const TA_FLAT: u32 = 0;        // u16 per (peer, candidate): the port, 0 = unusable
+export const TA_PBM_BITMAP: u32 = 1;  // u32 words per peer (1 when N <= 32, else 2): bit i = candidate i usable
+export const TA_PBM_SHIFT: u32 = 2;   // u8 per priority group: circular shift of the group's fallback scan
+export const TA_HI_L1: u32 = 3;       // u16 per peer: 0 = no failure, else second-level block + 1
+export const TA_HI_L2: u32 = 4;       // u8 per (block, entry): 0 = empty, else recorded candidate + 1
+export const TA_PBM_PREF_TAG: u32 = 5;   // u16 per preference slot: peer + 1, 0 = free (4-way buckets, two choices)
+export const TA_PBM_PREF_SHIFT: u32 = 6; // u8 per (preference slot, group): the peer's own group shifts
+export const PBM_PREF_WAYS: u32 = 4;  // slots per preference bucket
+export const CAND_NONE: u16 = 0xffff; // lookup output for a peer index outside the tables

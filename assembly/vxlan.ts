@@ -56,7 +56,8 @@ export function hashBatch(desc: usize, arena: usize, count: u32, slotSize: u32):
  */
 export function encapBatch(desc: usize, arena: usize, count: u32, slotSize: u32): u32 {
   let ok: u32 = 0;
-  const s = seed, m = mtu, np = peerCount;
+  // The underlay MTU when set, and in any case IPv4's own 65535-byte limit on the total length.
+  const s = seed, m = mtu != 0 && mtu < 0xffff ? mtu : 0xffff, np = peerCount;
   let id = ipId;
   for (let i: u32 = 0; i < count; i++) {
     const d = desc + <usize>i * DESC_SIZE;
@@ -66,7 +67,7 @@ export function encapBatch(desc: usize, arena: usize, count: u32, slotSize: u32)
     if (!frameOk(off, len, slotSize, OUTER_LEN)) { clearOut(d, ST_BAD_DESC); continue; }
     if (len < 14) { clearOut(d, ST_RUNT); continue; }
     if (peer >= np || load<u16>(peerAt(peer), P_FLAGS) == 0) { clearOut(d, ST_NO_PEER); continue; }
-    if (m != 0 && len + 36 > m) { clearOut(d, ST_MTU); continue; }
+    if (len + 36 > m) { clearOut(d, ST_MTU); continue; }
     const r = peerAt(peer);
     const p = arena + <usize>i * slotSize + off;
     store<u64>(d, 0, D_VNI); store<u32>(d, 0, D_OUTER_DST);
@@ -74,15 +75,12 @@ export function encapBatch(desc: usize, arena: usize, count: u32, slotSize: u32)
     let sport: u32;
     if (forced != 0) { sport = forced; store<u16>(d, 0xffff, D_CAND); }
     else sport = selectPort(r, h, d);
-    // Outer header from the peer's template: 6 x u64 + u16 = 50 bytes.
+    // Outer header from the peer's template: 3 x v128 + u16 = 50 bytes (SIMD: a few % over 6 x u64).
     const o = p - OUTER_LEN;
     const t = r + P_TEMPLATE;
-    store<u64>(o, load<u64>(t, 0), 0);
-    store<u64>(o, load<u64>(t, 8), 8);
-    store<u64>(o, load<u64>(t, 16), 16);
-    store<u64>(o, load<u64>(t, 24), 24);
-    store<u64>(o, load<u64>(t, 32), 32);
-    store<u64>(o, load<u64>(t, 40), 40);
+    v128.store(o, v128.load(t, 0), 0);
+    v128.store(o, v128.load(t, 16), 16);
+    v128.store(o, v128.load(t, 32), 32);
     store<u16>(o, load<u16>(t, 48), 48);
     const totlen = len + 36;
     const ident = id & 0xffff;
@@ -113,6 +111,34 @@ export function encapBatch(desc: usize, arena: usize, count: u32, slotSize: u32)
 /** Decapsulate one frame; returns a status and fills the descriptor's outputs on success. */
 // @ts-ignore: decorator
 @inline function decapOne(d: usize, p: usize, off: u32, len: u32): u16 {
+  // Fast path: untagged outer IPv4 without options — the same checks in the same order as below,
+  // at constant offsets.
+  if (len >= 50 && (load<u32>(p, 12) & 0xffffff) == 0x450008) {
+    let sum: u64 = <u64>load<u32>(p, 14) + <u64>load<u32>(p, 18) + <u64>load<u32>(p, 22) + <u64>load<u32>(p, 26) + <u64>load<u32>(p, 30);
+    sum = (sum & 0xffffffff) + (sum >> 32);
+    let s32 = <u32>sum + <u32>(sum >> 32);
+    s32 = (s32 & 0xffff) + (s32 >> 16);
+    s32 = (s32 & 0xffff) + (s32 >> 16);
+    if (s32 != 0xffff) return ST_BAD_IP_CHECKSUM;
+    const totlen = be16(p + 16);
+    if (totlen < 20 || totlen + 14 > len) return ST_BAD_IP_LENGTH;
+    if ((load<u16>(p, 20) & 0xff3f) != 0) return ST_IP_FRAGMENT;
+    if (load<u8>(p, 23) != 17) return ST_NOT_UDP;
+    if (totlen < 28) return ST_BAD_UDP_LENGTH;
+    const ulen = be16(p + 38);
+    if (ulen < 8 || ulen > totlen - 20) return ST_BAD_UDP_LENGTH;
+    if (be16(p + 36) != vxlanPort) return ST_NOT_VXLAN_PORT;
+    if (ulen < 16) return ST_VXLAN_TRUNCATED;
+    if ((load<u8>(p, 42) & 0x08) == 0) return ST_BAD_VXLAN_FLAGS;
+    const vni = bswap<u32>(load<u32>(p, 46)) >> 8;
+    if (vniFilter != 0xffffffff && vni != vniFilter) return ST_VNI_FILTERED;
+    if (ulen < 30) return ST_INNER_RUNT;
+    store<u64>(d, <u64>(off + 50) | (<u64>(ulen - 16) << 32), D_OUT_OFF);
+    store<u32>(d, vni, D_VNI);
+    store<u64>(d, <u64>bswap<u32>(load<u32>(p, 26)) | (<u64>bswap<u32>(load<u32>(p, 30)) << 32), D_OUTER_SRC);
+    store<u16>(d, <u16>be16(p + 34), D_SPORT);
+    return ST_OK;
+  }
   let et = be16(p + 12);
   let ip: u32 = 14;
   if ((et == 0x8100 || et == 0x88a8) && len >= 18) {

@@ -26,6 +26,7 @@ export class PacketBatch {
   /** @internal */ readonly region: BatchRegion;
   #u8: Uint8Array;
   #dv: DataView;
+  #u16a: Uint16Array | undefined;
 
   /** @internal */
   constructor(region: BatchRegion) {
@@ -103,6 +104,17 @@ export class PacketBatch {
     this.#views();
     this.#dv.setUint16(d + D_PEER, peer, true);
     this.#dv.setUint16(d + D_SPORT, sport, true);
+  }
+
+  /**
+   * Clear every packet's forced source port so the batch can be encapsulated again (encap writes the
+   * port it used into that field). One typed-array store per packet: cheap enough per batch.
+   */
+  rearm(): void {
+    this.#views();
+    if (this.#u16a?.buffer !== this.#u8.buffer) this.#u16a = new Uint16Array(this.#u8.buffer);
+    const a = this.#u16a;
+    for (let i = 0, k = (this.region.desc + D_SPORT) >>> 1; i < this.length; i++, k += DESC_SIZE >>> 1) a[k] = 0;
   }
 
   #u32(i: number, f: number): number { const d = this.#d(i); this.#views(); return this.#dv.getUint32(d + f, true); }

@@ -4,6 +4,41 @@ import { instantiateCore, type CoreExports } from './module.js';
 import { DESC_SIZE, MAX_CANDIDATES, OUTER_LEN } from './layout.js';
 import { macWords, parseIPv4, parseMac } from './addr.js';
 import { candidatePorts, DEFAULT_CANDIDATES, DEFAULT_PORT_RANGE, type PortRange } from './ports.js';
+import {
+  PBM_PREF_WAYS, TABLE_DEFAULT, TABLE_FLAT, TABLE_HI, TABLE_PBM, TA_FLAT, TA_HI_L1, TA_HI_L2, TA_PBM_BITMAP,
+  TA_PBM_PREF_SHIFT, TA_PBM_PREF_TAG, TA_PBM_SHIFT,
+} from './layout.js';
+import { TableLookupBatch } from './table-lookup.js';
+
+/** Which fast-path table chooses ports (docs/tables.md); 'default' = candidates[hash mod N], no table. */
+export type DatapathTable = 'default' | 'flat' | 'pbm' | 'hi';
+/** The register arrays of the fast-path tables, as the control plane writes them. */
+export type TableArrayName = 'flat' | 'pbm.bitmap' | 'pbm.shift' | 'pbm.pref.tag' | 'pbm.pref.shift' | 'hi.l1' | 'hi.l2';
+
+const TABLE_CODES: Record<DatapathTable, number> = { default: TABLE_DEFAULT, flat: TABLE_FLAT, pbm: TABLE_PBM, hi: TABLE_HI };
+const ARRAY_CODES: Record<TableArrayName, number> = {
+  flat: TA_FLAT, 'pbm.bitmap': TA_PBM_BITMAP, 'pbm.shift': TA_PBM_SHIFT, 'pbm.pref.tag': TA_PBM_PREF_TAG,
+  'pbm.pref.shift': TA_PBM_PREF_SHIFT, 'hi.l1': TA_HI_L1, 'hi.l2': TA_HI_L2,
+};
+
+/** Shape of the reserved tables: what a control-plane table must match to be mirrored in. */
+export interface TableGeometry {
+  kind: Exclude<DatapathTable, 'default'>;
+  /** Peer indexes covered (= maxPeers). */
+  peers: number;
+  /** Candidates per peer (every peer routed through the table has exactly this many). */
+  candidates: number;
+  /** PBM priority groups G. */
+  pbmGroups: number;
+  /** PBM preference slots (peers with their own group shifts), a multiple of 4. */
+  pbmPrefSlots: number;
+  /** HI's M: candidates per entry (a power of two). */
+  hiGroupSize: number;
+  /** HI level-2 blocks in the pool. */
+  hiBlocks: number;
+  /** Bytes the Wasm core reserved for the table. */
+  reservedBytes: number;
+}
 
 export interface DatapathConfig {
   /** Local VTEP (outer source) IPv4 address. */
@@ -36,6 +71,16 @@ export interface DatapathConfig {
   maxPeers?: number;
   /** Batches to reserve, default 1 (more for double buffering). */
   batches?: number;
+  /** Fast-path table reserved for port choice, default 'default' (none: candidates[hash mod N]). */
+  table?: DatapathTable;
+  /** PBM priority groups G, 1..64, default 4. */
+  pbmGroups?: number;
+  /** PBM preference slots, rounded up to a multiple of 4; default maxPeers rounded up. */
+  pbmPrefSlots?: number;
+  /** HI candidates per entry M, a power of two 1..64, default 8. */
+  hiGroupSize?: number;
+  /** HI level-2 pool in blocks (peers with a failure), default maxPeers (never exhausted). */
+  hiBlocks?: number;
 }
 
 export interface PeerConfig {
@@ -53,6 +98,7 @@ export interface ResolvedConfig {
   localIp: number; localMac: Uint8Array; ttl: number; dscp: number; vxlanPort: number; mtu: number;
   hashSeed: number; decapVni: number | undefined; portRange: PortRange; candidates: number;
   batchSize: number; slotSize: number; headroom: number; maxPeers: number; batches: number;
+  table: DatapathTable; pbmGroups: number; pbmPrefSlots: number; hiGroupSize: number; hiBlocks: number;
 }
 
 function intIn(name: string, v: number | undefined, def: number, lo: number, hi: number): number {
@@ -68,6 +114,11 @@ export function resolveConfig(c: DatapathConfig): ResolvedConfig {
   const headroom = intIn('headroom', c.headroom, 64, OUTER_LEN, slotSize - 64);
   if (headroom % 8 !== 0) throw new RangeError(`headroom must be a multiple of 8, got ${headroom}`);
   const r = c.portRange ?? DEFAULT_PORT_RANGE;
+  const table = c.table ?? 'default';
+  if (!(table in TABLE_CODES)) throw new RangeError(`table must be one of ${Object.keys(TABLE_CODES).join(', ')}, got ${String(c.table)}`);
+  const hiGroupSize = intIn('hiGroupSize', c.hiGroupSize, 8, 1, 64);
+  if ((hiGroupSize & (hiGroupSize - 1)) !== 0) throw new RangeError(`hiGroupSize must be a power of two, got ${hiGroupSize}`);
+  const maxPeers = intIn('maxPeers', c.maxPeers, 1024, 1, 65535);
   return {
     localIp: parseIPv4(c.localIp),
     localMac: parseMac(c.localMac ?? '02:00:00:00:00:01'),
@@ -82,8 +133,13 @@ export function resolveConfig(c: DatapathConfig): ResolvedConfig {
     batchSize: intIn('batchSize', c.batchSize, 256, 1, 65536),
     slotSize,
     headroom,
-    maxPeers: intIn('maxPeers', c.maxPeers, 1024, 1, 65535),
+    maxPeers,
     batches: intIn('batches', c.batches, 1, 1, 64),
+    table,
+    pbmGroups: intIn('pbmGroups', c.pbmGroups, 4, 1, 64),
+    pbmPrefSlots: Math.ceil(intIn('pbmPrefSlots', c.pbmPrefSlots, maxPeers, 0, 65536) / PBM_PREF_WAYS) * PBM_PREF_WAYS,
+    hiGroupSize,
+    hiBlocks: intIn('hiBlocks', c.hiBlocks, maxPeers, 0, 65535),
   };
 }
 
@@ -92,6 +148,8 @@ export interface Peer {
   readonly remoteIp: number;
   readonly vni: number;
   readonly candidates: readonly number[];
+  /** The table that chooses this peer's ports. */
+  readonly table: DatapathTable;
 }
 
 export class Datapath {
@@ -99,6 +157,8 @@ export class Datapath {
   readonly #core: CoreExports;
   readonly #batches: PacketBatch[];
   readonly #peers = new Map<number, Peer>();
+  readonly #tableGeometry: TableGeometry | undefined;
+  readonly #lookup: TableLookupBatch | undefined;
 
   private constructor(config: ResolvedConfig) {
     this.config = config;
@@ -119,6 +179,20 @@ export class Datapath {
     c.setSeed(config.hashSeed);
     c.setVniFilter(config.decapVni ?? 0xffffffff);
     this.#batches = regions.map((r) => new PacketBatch(r));
+    if (config.table !== 'default') {
+      const shift = Math.log2(config.hiGroupSize);
+      if (!c.initTables(TABLE_CODES[config.table], config.maxPeers, config.candidates, config.pbmGroups, config.pbmPrefSlots, shift, config.hiBlocks)) {
+        throw new Error(`cannot reserve Wasm memory for the ${config.table} table`);
+      }
+      const cap = config.batchSize;
+      const hashes = c.reserve(cap * 4), peers = c.reserve(cap * 2), out = c.reserve(cap * 2);
+      if (hashes === 0 || peers === 0 || out === 0) throw new Error('cannot reserve Wasm memory for table lookups');
+      this.#lookup = new TableLookupBatch({ memory: c.memory, hashes, peers, out, capacity: cap });
+      this.#tableGeometry = Object.freeze({
+        kind: config.table, peers: config.maxPeers, candidates: config.candidates, pbmGroups: config.pbmGroups, pbmPrefSlots: config.pbmPrefSlots,
+        hiGroupSize: config.hiGroupSize, hiBlocks: config.hiBlocks, reservedBytes: c.tableReservedBytes(),
+      });
+    }
   }
 
   static create(config: DatapathConfig): Datapath {
@@ -143,7 +217,13 @@ export class Datapath {
     const [hi, lo] = macWords(parseMac(p.mac ?? '02:00:00:00:00:02'));
     if (!this.#core.setPeer(index, ip, hi, lo, vni, cands.length)) throw new Error(`peer ${index} rejected by the core`);
     cands.forEach((port, k) => this.#core.setCandidate(index, k, port));
-    const peer: Peer = { index, remoteIp: ip, vni, candidates: Object.freeze([...cands]) };
+    // A peer goes through the table when one is reserved; the table's rows have exactly N candidates.
+    const table = this.config.table;
+    if (table !== 'default' && cands.length !== this.config.candidates) {
+      throw new RangeError(`the ${table} table holds ${this.config.candidates} candidates per peer, got ${cands.length}`);
+    }
+    if (table !== 'default' && !this.#core.setPeerTable(index, TABLE_CODES[table])) throw new Error(`peer ${index}: table rejected by the core`);
+    const peer: Peer = { index, remoteIp: ip, vni, candidates: Object.freeze([...cands]), table };
     this.#peers.set(index, peer);
     return peer;
   }
@@ -176,6 +256,73 @@ export class Datapath {
   hash(b: PacketBatch): number {
     const r = this.#own(b);
     return this.#core.hashBatch(r.desc, r.arena, b.length, r.slotSize);
+  }
+
+  /** The reserved fast-path table's shape, or undefined when ports use the default choice only. */
+  get tableGeometry(): TableGeometry | undefined { return this.#tableGeometry; }
+
+  #tableArgs(array: TableArrayName, index: number): number {
+    if (this.#tableGeometry === undefined) throw new RangeError('no fast-path table reserved (config.table is default)');
+    const code = ARRAY_CODES[array];
+    if (code === undefined) throw new RangeError(`unknown table array ${String(array)}`);
+    if (!Number.isInteger(index) || index < 0 || index > 0xffffffff) throw new RangeError(`table index must be a u32, got ${index}`);
+    return code;
+  }
+
+  /** One register write into the table; throws a RangeError when the core refuses it (index or value out of range). */
+  writeTable(array: TableArrayName, index: number, value: number): void {
+    const code = this.#tableArgs(array, index);
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff || !this.#core.tableWrite(code, index, value)) {
+      throw new RangeError(`${array}[${index}] = ${value} refused by the ${this.config.table} table`);
+    }
+  }
+
+  /** Cells of one array of the reserved table (0 for an array of another kind). */
+  tableCells(array: TableArrayName): number {
+    const g = this.#tableGeometry;
+    if (g === undefined) return 0;
+    const n = g.candidates;
+    switch (array) {
+      case 'flat': return g.kind === 'flat' ? g.peers * n : 0;
+      case 'pbm.bitmap': return g.kind === 'pbm' ? g.peers * (n <= 32 ? 1 : 2) : 0;
+      case 'pbm.shift': return g.kind === 'pbm' ? g.pbmGroups : 0;
+      case 'pbm.pref.tag': return g.kind === 'pbm' ? g.pbmPrefSlots : 0;
+      case 'pbm.pref.shift': return g.kind === 'pbm' ? g.pbmPrefSlots * g.pbmGroups : 0;
+      case 'hi.l1': return g.kind === 'hi' ? g.peers : 0;
+      case 'hi.l2': return g.kind === 'hi' ? g.hiBlocks * Math.ceil(n / g.hiGroupSize) : 0;
+      default: return 0;
+    }
+  }
+
+  /** One register read from the table; throws a RangeError outside the array. */
+  readTable(array: TableArrayName, index: number): number {
+    const code = this.#tableArgs(array, index);
+    if (index >= this.tableCells(array)) throw new RangeError(`${array}[${index}] outside the ${this.config.table} table`);
+    return this.#core.tableRead(code, index) >>> 0;
+  }
+
+  /** Route peer `index` through the reserved table (true) or back to candidates[hash mod N] (false). */
+  usePeerTable(index: number, on: boolean): void {
+    const p = this.#peers.get(index);
+    if (p === undefined) throw new RangeError(`peer ${index} is not configured`);
+    const kind: DatapathTable = on ? this.config.table : 'default';
+    if (!this.#core.setPeerTable(index, TABLE_CODES[kind])) throw new Error(`peer ${index}: table rejected by the core`);
+    this.#peers.set(index, { ...p, table: kind });
+  }
+
+  /** The lookup batch reserved with the table (capacity = batchSize). */
+  lookupBatch(): TableLookupBatch {
+    if (this.#lookup === undefined) throw new RangeError('no fast-path table reserved (config.table is default)');
+    return this.#lookup;
+  }
+
+  /** Look up lb.length (hash, peer) pairs in the table, one Wasm call; returns the number looked up. */
+  lookup(lb: TableLookupBatch): number {
+    if (lb !== this.#lookup) throw new Error('lookup batch belongs to another Datapath');
+    const n = lb.length;
+    if (!Number.isInteger(n) || n < 0 || n > lb.capacity) throw new RangeError(`lookup length ${n} outside 0..${lb.capacity}`);
+    const r = lb.region;
+    return this.#core.lookupBatch(r.hashes, r.peers, r.out, n);
   }
 
   /** Next outer IPv4 identification (advances by one per encapsulated packet). */

@@ -3,3 +3,6 @@ export { PacketBatch } from './batch.js';
 export { Status, statusName, type StatusCode, type StatusName, KEY_L2, KEY_L3, KEY_L4, KEY_FRAGMENT, OUTER_LEN } from './layout.js';
 export { candidatePorts, parsePortRange, DEFAULT_PORT_RANGE, DEFAULT_CANDIDATES, type PortRange } from './ports.js';
 export { parseIPv4, formatIPv4, parseMac, formatMac } from './addr.js';
+export { SipHashBatch, type SipHashBatchOptions } from './auth.js';
+export { type DatapathTable, type TableArrayName, type TableGeometry } from './datapath.js';
+export { TableLookupBatch } from './table-lookup.js';

@@ -31,6 +31,21 @@ export const FAM_L2 = 1;
 export const FAM_V4 = 4;
 export const FAM_V6 = 6;
 
+// Fast-path tables (docs/tables.md): a peer's P_TABLE, and the register arrays the control plane writes.
+export const TABLE_DEFAULT = 0;
+export const TABLE_FLAT = 1;
+export const TABLE_PBM = 2;
+export const TABLE_HI = 3;
+export const TA_FLAT = 0;
+export const TA_PBM_BITMAP = 1;
+export const TA_PBM_SHIFT = 2;
+export const TA_HI_L1 = 3;
+export const TA_HI_L2 = 4;
+export const TA_PBM_PREF_TAG = 5;
+export const TA_PBM_PREF_SHIFT = 6;
+export const PBM_PREF_WAYS = 4;
+export const CAND_NONE = 0xffff;
+
 /** Per-packet status codes: 0 is success, anything else names why the packet was dropped. */
 export const Status = {
   OK: 0,
