@@ -1,0 +1,85 @@
+// `zooroute encap`: every frame of a capture, VXLAN-encapsulated towards one remote VTEP by the Wasm
+// datapath, written to a new capture with the same timestamps.
+import type { Command } from 'commander';
+import { Datapath, parseIPv4, parseMac, parsePortRange, candidatePorts, DEFAULT_CANDIDATES, DEFAULT_PORT_RANGE, type PortRange } from '../../bindings/index.js';
+import { UsageError } from './errors.js';
+import { checkPaths, intOption, summaryLine, transformCapture, usage, SLOT_HEADROOM } from './summary.js';
+
+/** Outer IPv4 total length = frame + 36 must fit 16 bits. */
+export const MAX_ENCAP_FRAME = 65535 - 36;
+
+interface EncapOptions {
+  output: string;
+  vni: string;
+  local: string;
+  remote: string;
+  srcMac?: string;
+  dstMac?: string;
+  sportRange?: string;
+  candidates?: string;
+  mtu?: string;
+  seed?: string;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('encap')
+    .description('VXLAN-encapsulate every frame of a capture towards one remote VTEP')
+    .argument('<in>', 'input capture (classic pcap or pcapng, Ethernet)')
+    .requiredOption('-o, --output <file>', 'output capture (classic pcap)')
+    .requiredOption('--vni <n>', 'VXLAN network identifier, 0..16777215')
+    .requiredOption('--local <ip>', 'local VTEP IPv4 address (outer source)')
+    .requiredOption('--remote <ip>', 'remote VTEP IPv4 address (outer destination)')
+    .option('--src-mac <mac>', 'outer source MAC', '02:00:00:00:00:01')
+    .option('--dst-mac <mac>', 'outer destination MAC (underlay next hop)', '02:00:00:00:00:02')
+    .option('--sport-range <a-b>', 'outer UDP source-port range', `${DEFAULT_PORT_RANGE.lo}-${DEFAULT_PORT_RANGE.hi}`)
+    .option('--candidates <n>', 'candidate source ports for the peer, 1..64', String(DEFAULT_CANDIDATES))
+    .option('--mtu <n>', 'underlay MTU (outer IPv4 total length limit), 0 = none', '0')
+    .option('--seed <n>', 'flow-hash seed', '0')
+    .option('--json', 'print one JSON summary on stdout')
+    .action(async (input: string, o: EncapOptions) => {
+      checkPaths(input, o.output);
+      const vni = intOption('--vni', o.vni, 0, 0xffffff);
+      usage('--local', () => parseIPv4(o.local));
+      usage('--remote', () => parseIPv4(o.remote));
+      const srcMac = o.srcMac ?? '02:00:00:00:00:01';
+      const dstMac = o.dstMac ?? '02:00:00:00:00:02';
+      usage('--src-mac', () => parseMac(srcMac));
+      usage('--dst-mac', () => parseMac(dstMac));
+      const range: PortRange = o.sportRange ? usage('--sport-range', () => parsePortRange(o.sportRange!)) : DEFAULT_PORT_RANGE;
+      const n = intOption('--candidates', o.candidates ?? String(DEFAULT_CANDIDATES), 1, 64);
+      if (n > range.hi - range.lo + 1) throw new UsageError(`--candidates: ${n} ports do not fit in the range ${range.lo}-${range.hi}`);
+      const mtu = intOption('--mtu', o.mtu ?? '0', 0, 65535);
+      if (mtu !== 0 && mtu < 68) throw new UsageError(`--mtu: expected 0 or 68..65535, got ${mtu}`);
+      const seed = intOption('--seed', o.seed ?? '0', 0, 0xffffffff);
+      const candidates = candidatePorts(range, n, parseIPv4(o.remote), seed);
+
+      const ports = new Map<number, number>();
+      const run = await transformCapture({
+        input,
+        output: o.output,
+        maxFrame: MAX_ENCAP_FRAME,
+        datapath: (slotSize) => {
+          const dp = Datapath.create({
+            localIp: o.local, localMac: srcMac, mtu, hashSeed: seed, portRange: range, candidates: n,
+            batchSize: 256, slotSize, headroom: SLOT_HEADROOM,
+          });
+          dp.setPeer(0, { remoteIp: o.remote, mac: dstMac, vni, candidates });
+          return dp;
+        },
+        kernel: (dp, batch) => { dp.encap(batch); },
+        onOk: (batch, i) => { const p = batch.sport(i); ports.set(p, (ports.get(p) ?? 0) + 1); },
+      });
+      process.stderr.write(summaryLine('encap', 'encapsulated', run));
+      if (o.json) {
+        const doc = {
+          command: 'encap', input: run.input, output: run.output, format: run.format,
+          frames: run.frames, encapsulated: run.ok, dropped: run.dropped,
+          vni, local: o.local, remote: o.remote, candidates,
+          sourcePorts: Object.fromEntries([...ports].sort(([a], [b]) => a - b)),
+        };
+        process.stdout.write(JSON.stringify(doc) + '\n');
+      }
+    });
+}

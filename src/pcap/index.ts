@@ -1,0 +1,6 @@
+// Capture files: classic pcap and pcapng, streamed in and written out.
+export { type PcapRecord, LINKTYPE_ETHERNET, MAX_NORMAL_CAPLEN, MAX_BLOCK, caplenLimit } from './record.js';
+export { PcapReader, readPackets, type ReaderOptions } from './reader.js';
+export { PcapWriter, type WriterOptions, type WritableRecord } from './writer.js';
+export { encodePcap, decodeCapture, type DecodedCapture } from './memory.js';
+export { linkTypeName } from './linktype.js';
