@@ -21,6 +21,14 @@ export interface CoreExports {
   hashBatch(desc: number, arena: number, count: number, slotSize: number): number;
   setIpId(v: number): void;
   getIpId(): number;
+  initTables(kind: number, peers: number, n: number, groups: number, pbmPrefSlots: number, hiShift: number, hiBlocks: number): number;
+  tableWrite(array: number, index: number, value: number): number;
+  tableRead(array: number, index: number): number;
+  tableReservedBytes(): number;
+  setPeerTable(i: number, kind: number): number;
+  lookupBatch(hashes: number, peers: number, out: number, count: number): number;
+  sipSetKey(w0: number, w1: number, w2: number, w3: number): void;
+  sipHashBatch(desc: number, arena: number, arenaBytes: number, out: number, count: number): number;
 }
 
 let compiled: WebAssembly.Module | undefined;

@@ -1,0 +1,88 @@
+// SipHashBatch: the typed face of the Wasm SipHash-2-4 batch kernel (assembly/siphash.ts). Owns its
+// own core instance; every buffer is reserved once, at creation, so the views below stay valid.
+import { instantiateCore, type CoreExports } from './module.js';
+
+export interface SipHashBatchOptions {
+  /** Messages per batch, default 256. */
+  capacity?: number;
+  /** Bytes per message slot (a message may not be longer), default 64, a multiple of 8. */
+  slotBytes?: number;
+}
+
+const TAG_BYTES = 8;
+
+export class SipHashBatch {
+  readonly capacity: number;
+  readonly slotBytes: number;
+  readonly #core: CoreExports;
+  readonly #desc: number;
+  readonly #arena: number;
+  readonly #out: number;
+  readonly #descView: Uint32Array;
+  readonly #arenaView: Uint8Array;
+  readonly #tags: Uint8Array;
+
+  constructor(opts: SipHashBatchOptions = {}) {
+    const capacity = opts.capacity ?? 256;
+    const slotBytes = opts.slotBytes ?? 64;
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 20) throw new RangeError(`capacity must be 1..1048576, got ${capacity}`);
+    if (!Number.isInteger(slotBytes) || slotBytes < 8 || slotBytes > 65536 || slotBytes % 8 !== 0) {
+      throw new RangeError(`slotBytes must be a multiple of 8 in 8..65536, got ${slotBytes}`);
+    }
+    this.capacity = capacity;
+    this.slotBytes = slotBytes;
+    const c = (this.#core = instantiateCore());
+    this.#desc = c.reserve(capacity * 8);
+    this.#arena = c.reserve(capacity * slotBytes);
+    this.#out = c.reserve(capacity * TAG_BYTES);
+    if (this.#desc === 0 || this.#arena === 0 || this.#out === 0) throw new Error('cannot reserve Wasm memory for the SipHash batch');
+    // Views only after the last reserve(): growing memory would detach them.
+    const buf = c.memory.buffer;
+    this.#descView = new Uint32Array(buf, this.#desc, capacity * 2);
+    this.#arenaView = new Uint8Array(buf, this.#arena, capacity * slotBytes);
+    this.#tags = new Uint8Array(buf, this.#out, capacity * TAG_BYTES);
+    for (let i = 0; i < capacity; i++) this.#descView[2 * i] = i * slotBytes;
+  }
+
+  /** Set the 16-byte key (two little-endian 64-bit words, as SipHash reads them). */
+  setKey(key: Uint8Array): void {
+    if (key.length !== 16) throw new RangeError(`SipHash key must be 16 bytes, got ${key.length}`);
+    const w = (i: number): number => (key[i] | (key[i + 1] << 8) | (key[i + 2] << 16) | (key[i + 3] << 24)) >>> 0;
+    this.#core.sipSetKey(w(0), w(4), w(8), w(12));
+  }
+
+  /** Slot i, to write message i in place (zero copy); then set its length with setLength(). */
+  slot(i: number): Uint8Array {
+    this.#index(i);
+    return this.#arenaView.subarray(i * this.slotBytes, (i + 1) * this.slotBytes);
+  }
+
+  setLength(i: number, len: number): void {
+    this.#index(i);
+    if (!Number.isInteger(len) || len < 0 || len > this.slotBytes) throw new RangeError(`length must be 0..${this.slotBytes}, got ${len}`);
+    this.#descView[2 * i + 1] = len;
+  }
+
+  /** Tag messages 0..count-1 (one Wasm call); returns the tags view, 8 bytes per message. */
+  run(count: number): Uint8Array {
+    if (!Number.isInteger(count) || count < 0 || count > this.capacity) throw new RangeError(`count must be 0..${this.capacity}, got ${count}`);
+    this.#core.sipHashBatch(this.#desc, this.#arena, this.capacity * this.slotBytes, this.#out, count);
+    return this.#tags.subarray(0, count * TAG_BYTES);
+  }
+
+  /** Copy msgs in, tag them in one call, and copy the tags to out (8 bytes per message). */
+  tagAll(msgs: readonly Uint8Array[], out: Uint8Array): void {
+    if (msgs.length > this.capacity) throw new RangeError(`${msgs.length} messages exceed the capacity ${this.capacity}`);
+    if (out.length < msgs.length * TAG_BYTES) throw new RangeError('out is too small for the tags');
+    msgs.forEach((m, i) => {
+      if (m.length > this.slotBytes) throw new RangeError(`message ${i} is ${m.length} bytes, the slot holds ${this.slotBytes}`);
+      this.#arenaView.set(m, i * this.slotBytes);
+      this.#descView[2 * i + 1] = m.length;
+    });
+    out.set(this.run(msgs.length));
+  }
+
+  #index(i: number): void {
+    if (!Number.isInteger(i) || i < 0 || i >= this.capacity) throw new RangeError(`slot must be 0..${this.capacity - 1}, got ${i}`);
+  }
+}

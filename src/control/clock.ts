@@ -1,0 +1,110 @@
+// The only source of time for the control plane: virtual in tests and simulation (deterministic,
+// as fast as the CPU allows), real in a live process.
+
+export type TimerId = number;
+
+export interface Clock {
+  /** Milliseconds since an arbitrary origin. */
+  now(): number;
+  /** Run fn once, delayMs from now (negative delays count as 0). */
+  setTimer(delayMs: number, fn: () => void): TimerId;
+  clearTimer(id: TimerId): void;
+}
+
+interface Pending { at: number; seq: number; id: TimerId; fn: () => void }
+
+/**
+ * A clock that moves only when told to. Timers fire in time order, ties in the order they were set;
+ * a timer set by a firing callback for "now" fires in the same advance.
+ */
+export class VirtualClock implements Clock {
+  #now: number;
+  #seq = 0;
+  #nextId = 1;
+  readonly #heap: Pending[] = [];
+  readonly #live = new Set<TimerId>();
+
+  constructor(startMs = 0) { this.#now = startMs; }
+
+  now(): number { return this.#now; }
+
+  setTimer(delayMs: number, fn: () => void): TimerId {
+    const id = this.#nextId++;
+    const d = Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0;
+    this.#push({ at: this.#now + d, seq: this.#seq++, id, fn });
+    this.#live.add(id);
+    return id;
+  }
+
+  clearTimer(id: TimerId): void { this.#live.delete(id); }
+
+  /** Timers still to fire. */
+  pending(): number { return this.#live.size; }
+
+  /** Move time forward by ms, firing every timer that falls due on the way. */
+  advance(ms: number): void { this.runUntil(this.#now + Math.max(0, ms)); }
+
+  /** Fire every timer due at or before tMs, in order, and leave the clock at tMs. */
+  runUntil(tMs: number): void {
+    for (;;) {
+      const top = this.#heap[0];
+      if (top === undefined || top.at > tMs) break;
+      this.#pop();
+      if (!this.#live.delete(top.id)) continue; // cleared
+      this.#now = Math.max(this.#now, top.at);
+      top.fn();
+    }
+    this.#now = Math.max(this.#now, tMs);
+  }
+
+  #less(a: Pending, b: Pending): boolean { return a.at < b.at || (a.at === b.at && a.seq < b.seq); }
+
+  #push(p: Pending): void {
+    const h = this.#heap;
+    h.push(p);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.#less(h[i], h[parent])) break;
+      [h[i], h[parent]] = [h[parent], h[i]];
+      i = parent;
+    }
+  }
+
+  #pop(): void {
+    const h = this.#heap;
+    const last = h.pop()!;
+    if (h.length === 0) return;
+    h[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < h.length && this.#less(h[l], h[m])) m = l;
+      if (r < h.length && this.#less(h[r], h[m])) m = r;
+      if (m === i) break;
+      [h[i], h[m]] = [h[m], h[i]];
+      i = m;
+    }
+  }
+}
+
+/** Wall-clock time (monotonic, performance.now()) and Node timers, for a live process. */
+export class RealClock implements Clock {
+  #nextId = 1;
+  readonly #timers = new Map<TimerId, ReturnType<typeof setTimeout>>();
+
+  now(): number { return performance.now(); }
+
+  setTimer(delayMs: number, fn: () => void): TimerId {
+    const id = this.#nextId++;
+    const h = setTimeout(() => { this.#timers.delete(id); fn(); }, Math.max(0, delayMs));
+    this.#timers.set(id, h);
+    return id;
+  }
+
+  clearTimer(id: TimerId): void {
+    const h = this.#timers.get(id);
+    if (h !== undefined) { clearTimeout(h); this.#timers.delete(id); }
+  }
+}

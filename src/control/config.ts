@@ -1,0 +1,106 @@
+// Control-plane settings, their defaults (SPEC.md "Path probing"; docs/health.md) and validation.
+
+export type ProbeMode = 'full' | 'partial';
+
+export interface ControlConfig {
+  /** Candidate ports per peer, N_p (every peer has exactly this many). Default 32. */
+  candidates: number;
+  /** Peers the path tables hold. Default 1024. */
+  maxPeers: number;
+  /** PBM priority groups G, default 4; HI candidates per entry M, default 8 (docs/tables.md). */
+  pbmGroups: number;
+  hiGroupSize: number;
+  /** Each probed port is probed once per interval (spread over it, never in bursts). Default 300 ms. */
+  probeIntervalMs: number;
+  /** A probe unanswered this long is lost. Default 200 ms. */
+  probeTimeoutMs: number;
+  /** Consecutive losses that turn a port bad. Default 2. */
+  badAfterLosses: number;
+  /** A bad port is good again when >= recoverAnswered of its last recoverWindow probes were answered, the latest included. Defaults 3 of 5. */
+  recoverAnswered: number;
+  recoverWindow: number;
+  /** A peer is active (probed) while it had tenant traffic within this window. Default 10 s. */
+  activeWindowMs: number;
+  /** A port is "in use" while a flow was given it within this window. Default 10 s. */
+  inUseWindowMs: number;
+  /** Peers' probing mode unless addPeer says otherwise: all N_p ports, or in-use ports plus backups. Default 'partial'. */
+  probeMode: ProbeMode;
+  /** Healthy ports probed in partial mode besides those in use, to keep them pre-validated. Default 4. */
+  backupPorts: number;
+  /** Group ports by the BackendID their replies carried (middlebox sensing). Default true. */
+  middleboxSensing: boolean;
+  /** VNI that marks probes. Default 0xFFFFFF. */
+  probeVni: number;
+  /** Probe rate backs off exponentially while CPU utilisation is above this. Default 0.8. */
+  cpuHighWatermark: number;
+  /** How often the CPU function is sampled. Default 1000 ms. */
+  cpuSampleMs: number;
+  /** Highest backoff exponent from CPU (interval x 2^level). Default 5. */
+  maxCpuBackoff: number;
+  /** Highest backoff exponent a responder's CTL may ask for. Default 5. */
+  maxCtlBackoff: number;
+  /** Responder token bucket: requests answered per second, and the bucket's depth. Defaults 20000/s, 2000. */
+  responderRatePerSec: number;
+  responderBurst: number;
+  /** Granularity of the prober's scheduler (> 0): events are coalesced into ticks this long. Default 5 ms. */
+  tickMs: number;
+}
+
+export const DEFAULT_CONTROL_CONFIG: Readonly<ControlConfig> = Object.freeze({
+  candidates: 32,
+  maxPeers: 1024,
+  pbmGroups: 4,
+  hiGroupSize: 8,
+  probeIntervalMs: 300,
+  probeTimeoutMs: 200,
+  badAfterLosses: 2,
+  recoverAnswered: 3,
+  recoverWindow: 5,
+  activeWindowMs: 10_000,
+  inUseWindowMs: 10_000,
+  probeMode: 'partial',
+  backupPorts: 4,
+  middleboxSensing: true,
+  probeVni: 0xffffff,
+  cpuHighWatermark: 0.8,
+  cpuSampleMs: 1000,
+  maxCpuBackoff: 5,
+  maxCtlBackoff: 5,
+  responderRatePerSec: 20_000,
+  responderBurst: 2000,
+  tickMs: 5,
+});
+
+function num(name: string, v: number, lo: number, hi: number, int = false): void {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi || (int && !Number.isInteger(v))) {
+    throw new RangeError(`control config ${name} must be ${int ? 'an integer' : 'a number'} in ${lo}..${hi}, got ${String(v)}`);
+  }
+}
+
+/** Defaults filled in and every field checked; throws a RangeError naming the bad field. */
+export function resolveControlConfig(c: Partial<ControlConfig> = {}): ControlConfig {
+  const r: ControlConfig = { ...DEFAULT_CONTROL_CONFIG, ...c };
+  num('candidates', r.candidates, 1, 64, true);
+  num('maxPeers', r.maxPeers, 1, 65535, true);
+  num('pbmGroups', r.pbmGroups, 1, 64, true);
+  num('hiGroupSize', r.hiGroupSize, 1, 64, true);
+  num('probeIntervalMs', r.probeIntervalMs, 1, 3_600_000);
+  num('probeTimeoutMs', r.probeTimeoutMs, 1, 3_600_000);
+  num('badAfterLosses', r.badAfterLosses, 1, 32, true);
+  num('recoverWindow', r.recoverWindow, 1, 32, true);
+  num('recoverAnswered', r.recoverAnswered, 1, r.recoverWindow, true);
+  num('activeWindowMs', r.activeWindowMs, 0, 1e9);
+  num('inUseWindowMs', r.inUseWindowMs, 0, 1e9);
+  if (r.probeMode !== 'full' && r.probeMode !== 'partial') throw new RangeError(`control config probeMode must be 'full' or 'partial', got ${String(r.probeMode)}`);
+  num('backupPorts', r.backupPorts, 0, 64, true);
+  if (typeof r.middleboxSensing !== 'boolean') throw new RangeError('control config middleboxSensing must be a boolean');
+  num('probeVni', r.probeVni, 0, 0xffffff, true);
+  num('cpuHighWatermark', r.cpuHighWatermark, 0, 1);
+  num('cpuSampleMs', r.cpuSampleMs, 1, 3_600_000);
+  num('maxCpuBackoff', r.maxCpuBackoff, 0, 16, true);
+  num('maxCtlBackoff', r.maxCtlBackoff, 0, 15, true);
+  num('responderRatePerSec', r.responderRatePerSec, 0, 1e9);
+  num('responderBurst', r.responderBurst, 1, 1e9);
+  num('tickMs', r.tickMs, 0.001, 1000);
+  return r;
+}

@@ -1,0 +1,18 @@
+// The control plane: probe codec, prober, responder, health, switching, middlebox sensing, rate control.
+export { VirtualClock, RealClock, type Clock, type TimerId } from './clock.js';
+export { DEFAULT_CONTROL_CONFIG, resolveControlConfig, type ControlConfig, type ProbeMode } from './config.js';
+export {
+  encodeProbe, decodeProbe, verifyProbe, encodeRequest, encodeReplyTo, writeBackendId, readBackendId, isProbePayload, isProbeFrame, buildProbeInnerFrame,
+  probePayloadOfInnerFrame, probePayloadOfVxlan, wrapVxlan, PROBE_MAGIC, PROBE_VERSION, PROBE_PAYLOAD_BYTES,
+  PROBE_VNI, PROBE_WIRE_BYTES, PROBE_INNER_UDP_PORT, CTL_MAX,
+  type ProbeFields, type ProbeError, type DecodeResult, type ProbeFrameAddrs,
+} from './probe-codec.js';
+export { PortHealth, PORT_UNKNOWN, PORT_GOOD, PORT_BAD, type PortState, type Transition, type HealthRules } from './health.js';
+export { TokenBucket } from './token-bucket.js';
+export { CpuBackoff } from './cpu-backoff.js';
+export { hostCpuSource, processCpuSource } from './cpu-source.js';
+export { TickScheduler } from './scheduler.js';
+export {
+  VtepControl, UNVALIDATED_SINCE,
+  type ProbeTransport, type VtepControlOptions, type ControlEvent, type ControlStats, type PortView,
+} from './vtep.js';

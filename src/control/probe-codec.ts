@@ -1,0 +1,260 @@
+// Probe wire format (docs/probe-format.md): the 56-byte payload, its SipHash-2-4 tag, and the
+// VXLAN/Ethernet/IPv4/UDP frame that carries it on the same outer 5-tuple as the data it stands for.
+import { sipHash24Into, SIPHASH_KEY_BYTES } from '../reference/siphash.js';
+
+export const PROBE_MAGIC = 0x5a52504b; // "ZRPK"
+export const PROBE_VERSION = 1;
+export const PROBE_PAYLOAD_BYTES = 56;
+export const PROBE_VNI = 0xffffff;
+/** Inner UDP source and destination port of probe frames (dynamic range; the VNI is the real mark). */
+export const PROBE_INNER_UDP_PORT = 47474;
+/** Bytes on the wire per probe: outer Eth 14 + IPv4 20 + UDP 8 + VXLAN 8, inner Eth 14 + IPv4 20 + UDP 8, payload. */
+export const PROBE_WIRE_BYTES = 50 + 42 + PROBE_PAYLOAD_BYTES;
+export const CTL_MAX = 15;
+
+const T_REQUEST = 1, T_REPLY = 2;
+// Offsets into the payload.
+const O_VERSION = 4, O_TYPE = 5, O_CTL = 6, O_RSV0 = 7, O_ORIGIN = 8, O_TARGET = 12, O_SEQ = 16, O_SPORT = 20,
+  O_RSV1 = 22, O_SEND_TS = 24, O_REPLY_TS = 32, O_BACKEND = 40, O_RSV2 = 46, O_TAG = 48;
+/** A request's tag covers [0, 40) (all but BackendID); a reply's covers [0, 48) (BackendID included). */
+const REQUEST_TAGGED = O_BACKEND, REPLY_TAGGED = O_TAG;
+
+export interface ProbeFields {
+  type: 'request' | 'reply';
+  /** Backpressure from the responder, 0..15: the sender stretches its interval by 2^ctl. 0 in requests. */
+  ctl: number;
+  /** Prober's underlay IPv4 (uint32), and the responder's. */
+  origin: number;
+  target: number;
+  /** Per-port sequence number (uint32). */
+  seq: number;
+  /** The outer UDP source port this probe stands for. */
+  sport: number;
+  /** Prober's send time and responder's reply time, microseconds (each by its own clock; 0 = unset). */
+  sendTsUs: number;
+  replyTsUs: number;
+  /** 6 bytes: zero when a request is sent, a middlebox's MAC once one wrote it; copied into replies. */
+  backendId: Uint8Array;
+}
+
+export type ProbeError = 'length' | 'magic' | 'version' | 'type' | 'reserved' | 'field' | 'tag';
+export type DecodeResult = { ok: true; probe: ProbeFields } | { ok: false; error: ProbeError };
+
+function checkKey(key: Uint8Array): void {
+  if (key.length !== SIPHASH_KEY_BYTES) throw new RangeError(`probe key must be 16 bytes, got ${key.length}`);
+}
+
+// Byte-wise big-endian access: a DataView would need `.buffer`, which moves V8's small on-heap
+// typed arrays off the heap on every probe (measured: most of an encode's cost).
+const get16 = (b: Uint8Array, o: number): number => (b[o] << 8) | b[o + 1];
+const get32 = (b: Uint8Array, o: number): number => ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+function put16(b: Uint8Array, o: number, x: number): void { b[o] = x >>> 8; b[o + 1] = x; }
+function put32(b: Uint8Array, o: number, x: number): void { b[o] = x >>> 24; b[o + 1] = x >>> 16; b[o + 2] = x >>> 8; b[o + 3] = x; }
+const U53 = 2 ** 53;
+function put64(b: Uint8Array, o: number, x: number): void {
+  const n = x > 0 ? Math.min(U53 - 1, Math.round(x)) : 0;
+  put32(b, o, Math.floor(n / 4294967296));
+  put32(b, o + 4, n % 4294967296);
+}
+const get64 = (b: Uint8Array, o: number): number => get32(b, o) * 4294967296 + get32(b, o + 4);
+
+/** Encode a probe into out (56 bytes, a fresh array by default) and tag it with key. */
+export function encodeProbe(f: ProbeFields, key: Uint8Array, out = new Uint8Array(PROBE_PAYLOAD_BYTES)): Uint8Array {
+  checkKey(key);
+  if (out.length !== PROBE_PAYLOAD_BYTES) throw new RangeError(`probe buffer must be ${PROBE_PAYLOAD_BYTES} bytes`);
+  const req = f.type === 'request';
+  put32(out, 0, PROBE_MAGIC);
+  out[O_VERSION] = PROBE_VERSION;
+  out[O_TYPE] = req ? T_REQUEST : T_REPLY;
+  out[O_CTL] = req ? 0 : Math.max(0, Math.min(CTL_MAX, f.ctl | 0));
+  out[O_RSV0] = 0;
+  put32(out, O_ORIGIN, f.origin);
+  put32(out, O_TARGET, f.target);
+  put32(out, O_SEQ, f.seq);
+  put16(out, O_SPORT, f.sport);
+  put16(out, O_RSV1, 0);
+  put64(out, O_SEND_TS, f.sendTsUs);
+  if (req) {
+    put64(out, O_REPLY_TS, 0);
+    for (let i = 0; i < 6; i++) out[O_BACKEND + i] = 0;
+  } else {
+    put64(out, O_REPLY_TS, f.replyTsUs);
+    for (let i = 0; i < 6; i++) out[O_BACKEND + i] = f.backendId[i] | 0;
+  }
+  put16(out, O_RSV2, 0);
+  sipHash24Into(key, out, 0, req ? REQUEST_TAGGED : REPLY_TAGGED, out, O_TAG);
+  return out;
+}
+
+const tagScratch = new Uint8Array(8);
+
+/**
+ * Check a payload's format and tag without building anything: 'request' or 'reply' when it is an
+ * authentic probe, else the reason it is not. The hot path of the prober and the responder.
+ */
+export function verifyProbe(bytes: Uint8Array, key: Uint8Array): 'request' | 'reply' | ProbeError {
+  checkKey(key);
+  if (bytes.length !== PROBE_PAYLOAD_BYTES) return 'length';
+  if (get32(bytes, 0) !== PROBE_MAGIC) return 'magic';
+  if (bytes[O_VERSION] !== PROBE_VERSION) return 'version';
+  const t = bytes[O_TYPE];
+  if (t !== T_REQUEST && t !== T_REPLY) return 'type';
+  if (bytes[O_RSV0] !== 0 || get16(bytes, O_RSV1) !== 0 || get16(bytes, O_RSV2) !== 0) return 'reserved';
+  const req = t === T_REQUEST;
+  if (bytes[O_CTL] > CTL_MAX || (req && (bytes[O_CTL] !== 0 || get64(bytes, O_REPLY_TS) !== 0))) return 'field';
+  sipHash24Into(key, bytes, 0, req ? REQUEST_TAGGED : REPLY_TAGGED, tagScratch, 0);
+  let diff = 0;
+  for (let i = 0; i < 8; i++) diff |= tagScratch[i] ^ bytes[O_TAG + i];
+  if (diff !== 0) return 'tag';
+  return req ? 'request' : 'reply';
+}
+
+/** Parse and authenticate a probe payload. Never throws on bad input: returns the reason instead. */
+export function decodeProbe(bytes: Uint8Array, key: Uint8Array): DecodeResult {
+  const v = verifyProbe(bytes, key);
+  if (v !== 'request' && v !== 'reply') return { ok: false, error: v };
+  return {
+    ok: true,
+    probe: {
+      type: v,
+      ctl: bytes[O_CTL],
+      origin: get32(bytes, O_ORIGIN),
+      target: get32(bytes, O_TARGET),
+      seq: get32(bytes, O_SEQ),
+      sport: get16(bytes, O_SPORT),
+      sendTsUs: get64(bytes, O_SEND_TS),
+      replyTsUs: get64(bytes, O_REPLY_TS),
+      backendId: bytes.slice(O_BACKEND, O_BACKEND + 6),
+    },
+  };
+}
+
+/** A request, encoded and tagged straight from its fields (what the prober sends; no object built). */
+export function encodeRequest(origin: number, target: number, seq: number, sport: number, sendTsUs: number, key: Uint8Array): Uint8Array {
+  checkKey(key);
+  const out = new Uint8Array(PROBE_PAYLOAD_BYTES); // zero-filled: CTL, reply time, BackendID, reserved
+  put32(out, 0, PROBE_MAGIC);
+  out[O_VERSION] = PROBE_VERSION;
+  out[O_TYPE] = T_REQUEST;
+  put32(out, O_ORIGIN, origin);
+  put32(out, O_TARGET, target);
+  put32(out, O_SEQ, seq);
+  put16(out, O_SPORT, sport);
+  put64(out, O_SEND_TS, sendTsUs);
+  sipHash24Into(key, out, 0, REQUEST_TAGGED, out, O_TAG);
+  return out;
+}
+
+/**
+ * The reply to a verified request: the request's bytes (BackendID as it arrived) with the reply
+ * type, CTL and reply time, tagged over everything including BackendID.
+ */
+export function encodeReplyTo(request: Uint8Array, ctl: number, replyTsUs: number, key: Uint8Array): Uint8Array {
+  checkKey(key);
+  const out = Uint8Array.from(request);
+  out[O_TYPE] = T_REPLY;
+  out[O_CTL] = Math.max(0, Math.min(CTL_MAX, ctl | 0));
+  put64(out, O_REPLY_TS, replyTsUs);
+  sipHash24Into(key, out, 0, REPLY_TAGGED, out, O_TAG);
+  return out;
+}
+
+/** Field readers for a payload that verifyProbe accepted. */
+export const probeOrigin = (b: Uint8Array): number => get32(b, O_ORIGIN);
+export const probeTarget = (b: Uint8Array): number => get32(b, O_TARGET);
+export const probeSeq = (b: Uint8Array): number => get32(b, O_SEQ);
+export const probeSport = (b: Uint8Array): number => get16(b, O_SPORT);
+export const probeCtl = (b: Uint8Array): number => b[O_CTL];
+/** The BackendID as one 48-bit number (0 = none written). */
+export const probeBackendKey = (b: Uint8Array): number => get16(b, O_BACKEND) * 4294967296 + get32(b, O_BACKEND + 2);
+
+/**
+ * What a stateful middlebox on the path does to a probe request: write its MAC as BackendID. The
+ * request's tag does not cover this field, so the request stays valid. Returns false (and writes
+ * nothing) for anything that is not a probe request.
+ */
+export function writeBackendId(payload: Uint8Array, mac: Uint8Array): boolean {
+  if (mac.length !== 6 || payload.length !== PROBE_PAYLOAD_BYTES || !isProbePayload(payload) || payload[O_TYPE] !== T_REQUEST) return false;
+  payload.set(mac, O_BACKEND);
+  return true;
+}
+
+/** The 6-byte BackendID of a probe payload (a copy), or undefined if it is not a probe. */
+export function readBackendId(payload: Uint8Array): Uint8Array | undefined {
+  return payload.length === PROBE_PAYLOAD_BYTES && isProbePayload(payload) ? payload.slice(O_BACKEND, O_BACKEND + 6) : undefined;
+}
+
+/** Starts with the probe magic (cheap pre-filter; authenticity is decodeProbe's job). */
+export function isProbePayload(b: Uint8Array): boolean {
+  return b.length >= 4 && b[0] === 0x5a && b[1] === 0x52 && b[2] === 0x50 && b[3] === 0x4b;
+}
+
+export interface ProbeFrameAddrs {
+  srcIp: number; dstIp: number;
+  /** Inner MACs, default 02:00:00:00:00:00 for both (the VNI, not the MAC, routes a probe). */
+  srcMac?: Uint8Array; dstMac?: Uint8Array;
+}
+
+const ETH = 14, IP = 20, UDP = 8, VXLAN = 8;
+
+function ipv4Checksum(b: Uint8Array, o: number): number {
+  let s = 0;
+  for (let i = 0; i < IP; i += 2) s += (b[o + i] << 8) | b[o + i + 1];
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return ~s & 0xffff;
+}
+
+/** The inner frame: Ethernet / IPv4 (checksummed) / UDP (checksum 0) / probe payload. */
+export function buildProbeInnerFrame(payload: Uint8Array, a: ProbeFrameAddrs): Uint8Array {
+  const f = new Uint8Array(ETH + IP + UDP + payload.length);
+  const v = new DataView(f.buffer);
+  const zeroMac = new Uint8Array([2, 0, 0, 0, 0, 0]);
+  f.set(a.dstMac ?? zeroMac, 0);
+  f.set(a.srcMac ?? zeroMac, 6);
+  v.setUint16(12, 0x0800);
+  f[ETH] = 0x45;
+  v.setUint16(ETH + 2, IP + UDP + payload.length);
+  f[ETH + 8] = 64; // TTL
+  f[ETH + 9] = 17; // UDP
+  v.setUint32(ETH + 12, a.srcIp >>> 0);
+  v.setUint32(ETH + 16, a.dstIp >>> 0);
+  v.setUint16(ETH + 10, ipv4Checksum(f, ETH));
+  v.setUint16(ETH + IP, PROBE_INNER_UDP_PORT);
+  v.setUint16(ETH + IP + 2, PROBE_INNER_UDP_PORT);
+  v.setUint16(ETH + IP + 4, UDP + payload.length);
+  f.set(payload, ETH + IP + UDP);
+  return f;
+}
+
+/** The payload of an inner probe frame, as a view, or undefined when the frame is not a probe. */
+export function probePayloadOfInnerFrame(f: Uint8Array): Uint8Array | undefined {
+  if (f.length < ETH + IP + UDP + PROBE_PAYLOAD_BYTES) return undefined;
+  const v = new DataView(f.buffer, f.byteOffset, f.byteLength);
+  if (v.getUint16(12) !== 0x0800 || f[ETH] !== 0x45 || f[ETH + 9] !== 17) return undefined;
+  if (v.getUint16(ETH + IP + 2) !== PROBE_INNER_UDP_PORT) return undefined;
+  const start = ETH + IP + UDP;
+  if (v.getUint16(ETH + IP + 4) !== UDP + PROBE_PAYLOAD_BYTES) return undefined;
+  const p = f.subarray(start, start + PROBE_PAYLOAD_BYTES);
+  return isProbePayload(p) ? p : undefined;
+}
+
+export function isProbeFrame(innerFrame: Uint8Array): boolean {
+  return probePayloadOfInnerFrame(innerFrame) !== undefined;
+}
+
+/** The outer UDP payload to port 4789: VXLAN header (I flag, vni) + the inner frame. */
+export function wrapVxlan(innerFrame: Uint8Array, vni = PROBE_VNI): Uint8Array {
+  const out = new Uint8Array(VXLAN + innerFrame.length);
+  out[0] = 0x08;
+  out[4] = (vni >>> 16) & 0xff; out[5] = (vni >>> 8) & 0xff; out[6] = vni & 0xff;
+  out.set(innerFrame, VXLAN);
+  return out;
+}
+
+/** The probe payload inside a VXLAN UDP payload on the probe VNI, or undefined (tenant traffic or junk). */
+export function probePayloadOfVxlan(udpPayload: Uint8Array, probeVni = PROBE_VNI): Uint8Array | undefined {
+  if (udpPayload.length < VXLAN || (udpPayload[0] & 0x08) === 0) return undefined;
+  const vni = (udpPayload[4] << 16) | (udpPayload[5] << 8) | udpPayload[6];
+  if (vni !== probeVni) return undefined;
+  return probePayloadOfInnerFrame(udpPayload.subarray(VXLAN));
+}

@@ -1,0 +1,47 @@
+// The responder's token bucket, and the CTL level it advertises as it drains (docs/probe-format.md).
+import type { Clock } from './clock.js';
+import { CTL_MAX } from './probe-codec.js';
+
+export class TokenBucket {
+  readonly #clock: Clock;
+  readonly #rate: number; // tokens per ms
+  readonly #burst: number;
+  #tokens: number;
+  #at: number;
+
+  constructor(clock: Clock, ratePerSec: number, burst: number) {
+    this.#clock = clock;
+    this.#rate = ratePerSec / 1000;
+    this.#burst = burst;
+    this.#tokens = burst;
+    this.#at = clock.now();
+  }
+
+  #refill(): void {
+    const now = this.#clock.now();
+    if (now > this.#at) this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#at) * this.#rate);
+    this.#at = now;
+  }
+
+  /** Take one token; false when the bucket is empty. */
+  take(): boolean {
+    this.#refill();
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
+  /** Fill fraction 0..1. */
+  fill(): number { this.#refill(); return this.#tokens / this.#burst; }
+
+  /**
+   * CTL to advertise: 0 while more than half full, then one more doubling of the senders' interval
+   * for every halving of the fill (1 at <= 1/2, 2 at <= 1/4, ...): floor(-log2(fill)), at most maxLevel.
+   */
+  ctlLevel(maxLevel = CTL_MAX): number {
+    const f = this.fill();
+    if (f > 0.5) return 0;
+    const level = f <= 0 ? CTL_MAX : Math.floor(-Math.log2(f));
+    return Math.min(maxLevel, CTL_MAX, Math.max(1, level));
+  }
+}

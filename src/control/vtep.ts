@@ -1,0 +1,462 @@
+// VtepControl: one VTEP's control plane — prober, responder, health, switching, middlebox sensing
+// and rate control — driven by a Clock and a ProbeTransport, so that the simulator and the live
+// agent run the same code. Decisions reach the datapath only as contents of the path tables.
+import type { Clock } from './clock.js';
+import { resolveControlConfig, type ControlConfig, type ProbeMode } from './config.js';
+import {
+  verifyProbe, encodeRequest, encodeReplyTo, probeOrigin, probeTarget, probeSeq, probeSport, probeCtl, probeBackendKey,
+  PROBE_WIRE_BYTES,
+} from './probe-codec.js';
+import { PORT_BAD, PORT_UNKNOWN, type Transition } from './health.js';
+import { PeerState } from './peer.js';
+import { TokenBucket } from './token-bucket.js';
+import { CpuBackoff } from './cpu-backoff.js';
+import { TickScheduler } from './scheduler.js';
+import { createFastTable, SlowPathTable, type FastTable, type TableKind } from '../tables/index.js';
+import { jhash2 } from '../../bindings/jhash.js';
+
+export interface ProbeTransport {
+  /** Send a probe payload from this VTEP to `peerIp` with outer UDP source port `sport` (the path). */
+  send(peerIp: number, sport: number, payload: Uint8Array): void;
+}
+
+export interface VtepControlOptions {
+  clock: Clock;
+  localIp: number;
+  /** Shared probe secret: the 16-byte SipHash key. */
+  secret: Uint8Array;
+  transport: ProbeTransport;
+  /** Fast-path table kind the port choice goes through. */
+  table: TableKind;
+  config?: Partial<ControlConfig>;
+  /** CPU utilisation 0..1 (modelled in sim, real in the agent). Without it there is no CPU backoff. */
+  cpu?: () => number;
+}
+
+export interface ControlEvent {
+  type: 'port-down' | 'port-up' | 'switch';
+  peerIp: number;
+  /** The port that went down or up; for 'switch', the failed port whose flows moved. */
+  sport: number;
+  atMs: number;
+}
+
+export interface ControlStats {
+  /** Requests sent, replies sent, and the wire bytes of both (PROBE_WIRE_BYTES each). */
+  probesSent: number;
+  repliesSent: number;
+  probeBytes: number;
+  /** Replies that matched an outstanding probe. */
+  repliesOk: number;
+  /** Probes whose tag did not verify; probes that failed any other check. Both change nothing. */
+  badTags: number;
+  malformed: number;
+  /** Authentic replies that matched nothing outstanding (late, duplicate, unknown port). */
+  stale: number;
+  /** Requests dropped by this responder's token bucket. */
+  throttled: number;
+  probesLost: number;
+  portsDown: number;
+  portsUp: number;
+  /** Port failures that moved flows (the port was in use when it went bad). */
+  switches: number;
+  /** Current CPU backoff exponent. */
+  cpuBackoff: number;
+}
+
+export interface PortView {
+  sport: number;
+  state: 'unknown' | 'good' | 'bad';
+  group: number;
+  failureFreeSince: number;
+  probed: boolean;
+}
+
+/** failureFreeSince written for never-validated ports: finite, and ranked after every validated port. */
+export const UNVALIDATED_SINCE = Number.MAX_SAFE_INTEGER;
+
+const EV_SEND = 0, EV_SWEEP = 1, EV_CPU = 2;
+interface Ev { kind: number; peer: PeerState | undefined; k: number; token: number; due: number }
+
+export class VtepControl {
+  readonly config: ControlConfig;
+  readonly slow = new SlowPathTable();
+  readonly fast: FastTable;
+  onEvent?: (e: ControlEvent) => void;
+
+  readonly #clock: Clock;
+  readonly #localIp: number;
+  readonly #secret: Uint8Array;
+  readonly #transport: ProbeTransport;
+  readonly #cpu: (() => number) | undefined;
+  readonly #peers = new Map<number, PeerState>();
+  /** Path-table row of each peer (tables index peers 0..maxPeers-1), and the rows free for reuse. */
+  readonly #freeRows: number[];
+  readonly #sched: TickScheduler<Ev>;
+  readonly #bucket: TokenBucket;
+  readonly #backoff: CpuBackoff;
+  #started = false;
+  /**
+   * Outstanding probes in send order. Every probe has the same timeout, so send order is deadline
+   * order: a FIFO and one sweep event replace a timer per probe.
+   */
+  readonly #pendPeer: PeerState[] = [];
+  readonly #pendK: number[] = [];
+  readonly #pendSeq: number[] = [];
+  readonly #pendAt: number[] = [];
+  #pendHead = 0;
+  #sweepQueued = false;
+  readonly #stats: ControlStats = {
+    probesSent: 0, repliesSent: 0, probeBytes: 0, repliesOk: 0, badTags: 0, malformed: 0, stale: 0,
+    throttled: 0, probesLost: 0, portsDown: 0, portsUp: 0, switches: 0, cpuBackoff: 0,
+  };
+
+  constructor(o: VtepControlOptions) {
+    if (o.secret.length !== 16) throw new RangeError(`probe secret must be 16 bytes, got ${o.secret.length}`);
+    this.config = resolveControlConfig(o.config);
+    this.#clock = o.clock;
+    this.#localIp = o.localIp >>> 0;
+    this.#secret = Uint8Array.from(o.secret);
+    this.#transport = o.transport;
+    this.#cpu = o.cpu;
+    const c = this.config;
+    this.fast = createFastTable(o.table, this.slow, {
+      peers: c.maxPeers, candidates: c.candidates, groups: c.pbmGroups, groupSize: c.hiGroupSize,
+    });
+    this.#freeRows = Array.from({ length: c.maxPeers }, (_, i) => c.maxPeers - 1 - i);
+    this.#sched = new TickScheduler<Ev>(o.clock, this.config.tickMs, (e) => this.#dispatch(e));
+    this.#bucket = new TokenBucket(o.clock, this.config.responderRatePerSec, this.config.responderBurst);
+    this.#backoff = new CpuBackoff(this.config.cpuHighWatermark, this.config.maxCpuBackoff);
+  }
+
+  // ---- peers and flows ------------------------------------------------------------------------
+
+  /**
+   * Add a peer with its N_p candidate ports (config.candidates of them, distinct). probes: false for
+   * a peer known not to answer probes (it keeps the default choice); mode overrides config.probeMode.
+   */
+  addPeer(peerIp: number, candidates: readonly number[], opts: { probes?: boolean; mode?: ProbeMode } = {}): void {
+    const ip = peerIp >>> 0;
+    if (candidates.length !== this.config.candidates) throw new RangeError(`a peer needs ${this.config.candidates} candidates, got ${candidates.length}`);
+    if (new Set(candidates).size !== candidates.length) throw new RangeError('candidate ports must be distinct');
+    const old = this.#peers.get(ip);
+    const row = old !== undefined ? old.row : this.#freeRows.pop();
+    if (row === undefined) throw new RangeError(`the path tables are full (${this.config.maxPeers} peers)`);
+    const phase = jhash2([ip], 0x5a52) % this.config.probeIntervalMs;
+    const p = new PeerState(ip, row, candidates, opts.probes ?? true, opts.mode ?? this.config.probeMode, phase, this.config);
+    this.slow.addPeer(row, candidates);
+    this.#peers.set(ip, p);
+    for (let k = 0; k < p.n; k++) this.#publish(p, k);
+  }
+
+  removePeer(peerIp: number): void {
+    const ip = peerIp >>> 0;
+    const p = this.#peers.get(ip);
+    if (p === undefined) return;
+    this.#peers.delete(ip); // queued events for the old PeerState find it gone and stop
+    this.slow.removePeer(p.row);
+    this.#freeRows.push(p.row);
+  }
+
+  /** The path-table row (peer index) of peerIp, for mirroring the fast table into a Datapath. */
+  peerRow(peerIp: number): number | undefined { return this.#peers.get(peerIp >>> 0)?.row; }
+
+  /** Tenant traffic to or from peerIp: keeps it active, so it is probed (on demand). */
+  noteTenantTraffic(peerIp: number): void {
+    const p = this.#peers.get(peerIp >>> 0);
+    if (p === undefined) return;
+    const now = this.#clock.now();
+    // Idle until now: its ports were (or are being) dropped from the schedule, so requeue them all.
+    const wasIdle = now - p.lastTraffic > this.config.activeWindowMs;
+    p.lastTraffic = now;
+    if (this.#started && p.probes && (wasIdle || p.scheduledCount === 0)) this.#kick(p);
+  }
+
+  /** The outer source port the fast-path table chooses now for a flow with this inner hash. */
+  sourcePort(peerIp: number, flowHash: number): number {
+    const p = this.#peers.get(peerIp >>> 0);
+    if (p === undefined) throw new RangeError(`unknown peer ${peerIp >>> 0}`);
+    const k = this.fast.select(p.row, flowHash >>> 0);
+    const now = this.#clock.now();
+    const fresh = now - p.lastUsed[k] > this.config.inUseWindowMs;
+    p.lastUsed[k] = now;
+    if (fresh && this.#started && p.probes && p.mode === 'partial' && this.#active(p)) {
+      this.#ensure(p, k);
+      this.#refreshBackups(p);
+    }
+    return p.candidates[k];
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------
+
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    for (const p of this.#peers.values()) if (p.probes && this.#active(p)) this.#kick(p);
+    if (this.#cpu !== undefined) this.#sched.at(this.#clock.now() + this.config.cpuSampleMs, { kind: EV_CPU, peer: undefined, k: 0, token: 0, due: 0 });
+  }
+
+  stop(): void {
+    this.#started = false;
+    this.#sched.clear();
+    this.#sweepQueued = false;
+    this.#pendPeer.length = 0; this.#pendK.length = 0; this.#pendSeq.length = 0; this.#pendAt.length = 0;
+    this.#pendHead = 0;
+    for (const p of this.#peers.values()) {
+      p.scheduled.fill(0);
+      p.scheduledCount = 0;
+      p.hasOutstanding.fill(0);
+    }
+  }
+
+  stats(): ControlStats { return { ...this.#stats, cpuBackoff: this.#backoff.level }; }
+
+  /** Current probe interval towards peerIp: the base interval x 2^(CPU backoff + CTL). */
+  effectiveIntervalMs(peerIp: number): number {
+    const p = this.#peers.get(peerIp >>> 0);
+    if (p === undefined) throw new RangeError(`unknown peer ${peerIp >>> 0}`);
+    return this.#interval(p);
+  }
+
+  /** Every candidate port of a peer as the control plane sees it. */
+  ports(peerIp: number): PortView[] {
+    const p = this.#peers.get(peerIp >>> 0);
+    if (p === undefined) throw new RangeError(`unknown peer ${peerIp >>> 0}`);
+    const names = ['unknown', 'good', 'bad'] as const;
+    return p.candidates.map((sport, k) => ({
+      sport,
+      state: names[p.health.state[k]],
+      group: p.group[k],
+      failureFreeSince: p.health.failureFreeSince(k),
+      probed: p.scheduled[k] === 1,
+    }));
+  }
+
+  /** Peers currently active (tenant traffic within the active window). */
+  activePeers(): number {
+    let n = 0;
+    for (const p of this.#peers.values()) if (this.#active(p)) n++;
+    return n;
+  }
+
+  // ---- probes in ------------------------------------------------------------------------------
+
+  /** A probe payload arrived from fromIp: requests are answered, replies feed health. */
+  onProbe(fromIp: number, _sport: number, payload: Uint8Array): void {
+    const v = verifyProbe(payload, this.#secret);
+    if (v === 'request') this.#answer(fromIp >>> 0, payload);
+    else if (v === 'reply') this.#onReply(fromIp >>> 0, payload);
+    else if (v === 'tag') this.#stats.badTags++;
+    else this.#stats.malformed++;
+  }
+
+  #answer(fromIp: number, request: Uint8Array): void {
+    if (probeTarget(request) !== this.#localIp || probeOrigin(request) !== fromIp) { this.#stats.malformed++; return; }
+    if (!this.#bucket.take()) { this.#stats.throttled++; return; }
+    const reply = encodeReplyTo(request, this.#bucket.ctlLevel(this.config.maxCtlBackoff), this.#clock.now() * 1000, this.#secret);
+    this.#stats.repliesSent++;
+    this.#stats.probeBytes += PROBE_WIRE_BYTES;
+    this.#transport.send(fromIp, probeSport(request), reply);
+  }
+
+  #onReply(fromIp: number, reply: Uint8Array): void {
+    const p = this.#peers.get(fromIp);
+    const k = p?.indexOfPort.get(probeSport(reply));
+    if (p === undefined || k === undefined || probeOrigin(reply) !== this.#localIp || probeTarget(reply) !== fromIp
+      || p.hasOutstanding[k] === 0 || p.outstandingSeq[k] !== probeSeq(reply)) {
+      this.#stats.stale++;
+      return;
+    }
+    const now = this.#clock.now();
+    p.hasOutstanding[k] = 0;
+    this.#stats.repliesOk++;
+    const ctl = Math.min(this.config.maxCtlBackoff, probeCtl(reply));
+    const eased = ctl < p.ctl;
+    p.ctl = ctl;
+    if (eased) this.#reschedule(p); // ports queued at the slower rate come back to the faster one now
+    if (!p.everAnswered) {
+      p.everAnswered = true;
+      // Losses counted while the peer had never answered now count (see PortHealth.lost).
+      for (let j = 0; j < p.n; j++) if (j !== k && p.health.settle(j) === 'down') { this.#publish(p, j); this.#down(p, j, now); }
+    }
+    const g = this.config.middleboxSensing ? p.groupFor(probeBackendKey(reply)) : 0;
+    const regrouped = p.group[k] !== g;
+    p.group[k] = g;
+    const before = p.health.state[k];
+    const t = p.health.answered(k, now);
+    if (t !== 'none' || regrouped || before === PORT_UNKNOWN) this.#publish(p, k);
+    if (t === 'up') this.#up(p, k, now);
+  }
+
+  // ---- probes out -----------------------------------------------------------------------------
+
+  #dispatch(e: Ev): void {
+    if (e.kind === EV_CPU) { this.#sampleCpu(); return; }
+    if (e.kind === EV_SWEEP) { this.#sweep(); return; }
+    const p = e.peer!;
+    if (this.#peers.get(p.ip) !== p) return; // peer removed
+    if (e.kind === EV_SEND) {
+      if (e.token === p.sendGen[e.k]) this.#send(p, e.k, e.due);
+    }
+  }
+
+  /** Count as lost every outstanding probe whose deadline has passed, oldest first. */
+  #sweep(): void {
+    this.#sweepQueued = false;
+    const now = this.#clock.now();
+    while (this.#pendHead < this.#pendAt.length && this.#pendAt[this.#pendHead] <= now) {
+      const i = this.#pendHead++;
+      const p = this.#pendPeer[i], k = this.#pendK[i];
+      if (this.#peers.get(p.ip) === p && p.hasOutstanding[k] === 1 && p.outstandingSeq[k] === this.#pendSeq[i]) this.#lost(p, k);
+    }
+    if (this.#pendHead === this.#pendAt.length || this.#pendHead > 4096) {
+      // Drop the consumed prefix now and then (amortised O(1) per probe).
+      this.#pendPeer.splice(0, this.#pendHead); this.#pendK.splice(0, this.#pendHead);
+      this.#pendSeq.splice(0, this.#pendHead); this.#pendAt.splice(0, this.#pendHead);
+      this.#pendHead = 0;
+    }
+    this.#queueSweep();
+  }
+
+  #queueSweep(): void {
+    if (this.#sweepQueued || this.#pendHead >= this.#pendAt.length) return;
+    this.#sweepQueued = true;
+    this.#sched.at(this.#pendAt[this.#pendHead], { kind: EV_SWEEP, peer: undefined, k: 0, token: 0, due: 0 });
+  }
+
+  #send(p: PeerState, k: number, due: number): void {
+    if (!this.#started || !this.#shouldProbe(p, k)) {
+      p.scheduled[k] = 0;
+      p.scheduledCount--;
+      return;
+    }
+    if (p.hasOutstanding[k] === 1) this.#lost(p, k); // timeout longer than the interval: the older one is lost
+    const now = this.#clock.now();
+    const seq = (p.nextSeq[k] = (p.nextSeq[k] + 1) >>> 0);
+    p.outstandingSeq[k] = seq;
+    p.hasOutstanding[k] = 1;
+    const payload = encodeRequest(this.#localIp, p.ip, seq, p.candidates[k], now * 1000, this.#secret);
+    this.#stats.probesSent++;
+    this.#stats.probeBytes += PROBE_WIRE_BYTES;
+    this.#pendPeer.push(p); this.#pendK.push(k); this.#pendSeq.push(seq); this.#pendAt.push(now + this.config.probeTimeoutMs);
+    this.#queueSweep();
+    const next = Math.max(now, due + this.#interval(p));
+    this.#sched.at(next, { kind: EV_SEND, peer: p, k, token: p.sendGen[k], due: next });
+    this.#transport.send(p.ip, p.candidates[k], payload);
+  }
+
+  #lost(p: PeerState, k: number): void {
+    p.hasOutstanding[k] = 0;
+    this.#stats.probesLost++;
+    const t: Transition = p.health.lost(k, this.#clock.now(), p.everAnswered);
+    this.#publish(p, k); // the loss restarts the port's failure-free duration, so its rank moves
+    if (t === 'down') this.#down(p, k, this.#clock.now());
+  }
+
+  #down(p: PeerState, k: number, now: number): void {
+    this.#stats.portsDown++;
+    this.onEvent?.({ type: 'port-down', peerIp: p.ip, sport: p.candidates[k], atMs: now });
+    if (now - p.lastUsed[k] <= this.config.inUseWindowMs) {
+      // The table already sends this port's flows elsewhere: the switch happened with the publish.
+      this.#stats.switches++;
+      this.onEvent?.({ type: 'switch', peerIp: p.ip, sport: p.candidates[k], atMs: now });
+    }
+    if (this.#started && p.probes && this.#active(p)) { this.#ensure(p, k); this.#refreshBackups(p); }
+  }
+
+  #up(p: PeerState, k: number, now: number): void {
+    this.#stats.portsUp++;
+    this.onEvent?.({ type: 'port-up', peerIp: p.ip, sport: p.candidates[k], atMs: now });
+    if (this.#started && p.probes && this.#active(p)) this.#refreshBackups(p);
+  }
+
+  /** Write port k's health, group and rank into the slow-path table (which updates the fast one). */
+  #publish(p: PeerState, k: number): void {
+    const ffs = p.health.failureFreeSince(k);
+    this.slow.setPort(p.row, k, {
+      healthy: p.health.state[k] !== PORT_BAD,
+      group: p.group[k],
+      failureFreeSince: ffs === Infinity ? UNVALIDATED_SINCE : ffs,
+    });
+  }
+
+  // ---- scheduling -----------------------------------------------------------------------------
+
+  #active(p: PeerState): boolean { return this.#clock.now() - p.lastTraffic <= this.config.activeWindowMs; }
+
+  #interval(p: PeerState): number {
+    return this.config.probeIntervalMs * 2 ** (this.#backoff.level + p.ctl);
+  }
+
+  #shouldProbe(p: PeerState, k: number): boolean {
+    if (!p.probes || !this.#active(p)) return false;
+    if (p.mode === 'full') return true;
+    return p.backup[k] === 1 || p.health.state[k] === PORT_BAD || this.#clock.now() - p.lastUsed[k] <= this.config.inUseWindowMs;
+  }
+
+  /** Start probing an active peer: every port that should be probed gets its slot in the interval. */
+  #kick(p: PeerState): void {
+    if (p.mode === 'partial') this.#refreshBackups(p);
+    for (let k = 0; k < p.n; k++) if (this.#shouldProbe(p, k)) this.#ensure(p, k);
+  }
+
+  /**
+   * Queue port k's next probe, unless one is queued. Port k of a peer probes at phase + k*I/n within
+   * each interval I (aligned to the scheduler's tick), so a peer's ports, and peers, are spread
+   * over the interval instead of probed in bursts.
+   */
+  #ensure(p: PeerState, k: number): void {
+    if (p.scheduled[k] === 1) return;
+    p.scheduled[k] = 1;
+    p.scheduledCount++;
+    const gen = (p.sendGen[k] = (p.sendGen[k] + 1) >>> 0);
+    const I = this.config.probeIntervalMs;
+    const tick = this.config.tickMs > 0 ? this.config.tickMs : 1;
+    const off = Math.round((p.phase + (k * I) / p.n) / tick) * tick;
+    const now = this.#clock.now();
+    // The port's next slot strictly after now (never again in the instant it was just probed).
+    const t = off + (Math.floor((now - off) / I) + 1) * I;
+    this.#sched.at(t, { kind: EV_SEND, peer: p, k, token: gen, due: t });
+  }
+
+  /** Partial mode: the best-ranked usable ports not in use become the backups, and are probed. */
+  #refreshBackups(p: PeerState): void {
+    if (p.mode !== 'partial') return;
+    p.backup.fill(0);
+    const want = this.config.backupPorts;
+    if (want === 0) return;
+    const now = this.#clock.now();
+    const pool: number[] = [];
+    for (let i = 0; i < p.n; i++) {
+      const k = (i + p.phase) % p.n; // unvalidated ties: a per-peer rotation, not always port 0
+      if (p.health.state[k] !== PORT_BAD && now - p.lastUsed[k] > this.config.inUseWindowMs) pool.push(k);
+    }
+    // Validated ports first, longest failure-free first; stable sort keeps the rotation for ties.
+    pool.sort((a, b) => p.health.failureFreeSince(a) - p.health.failureFreeSince(b) || 0);
+    for (let i = 0; i < Math.min(want, pool.length); i++) {
+      p.backup[pool[i]] = 1;
+      this.#ensure(p, pool[i]);
+    }
+  }
+
+  /** Requeue every queued port of p at its next slot at the current rate. */
+  #reschedule(p: PeerState): void {
+    for (let k = 0; k < p.n; k++) {
+      if (p.scheduled[k] === 0) continue;
+      p.scheduled[k] = 0;
+      p.scheduledCount--;
+      this.#ensure(p, k); // a new generation: the queued send goes stale
+    }
+  }
+
+  #sampleCpu(): void {
+    if (!this.#started || this.#cpu === undefined) return;
+    const u = this.#cpu();
+    const before = this.#backoff.level;
+    if (this.#backoff.sample(Number.isFinite(u) ? u : 0) < before) {
+      for (const p of this.#peers.values()) if (p.scheduledCount > 0) this.#reschedule(p);
+    }
+    this.#sched.at(this.#clock.now() + this.config.cpuSampleMs, { kind: EV_CPU, peer: undefined, k: 0, token: 0, due: 0 });
+  }
+}
+

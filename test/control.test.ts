@@ -1,0 +1,322 @@
+// The control plane on the virtual clock, over a tiny in-test "network" that delivers or drops
+// probes per (direction, source port): detection and switching, hysteresis, forgeries, on-demand
+// probing, spreading, and peers that never answer.
+import t from 'tap';
+import { VirtualClock } from '../src/control/clock.js';
+import { VtepControl, type ControlEvent, type VtepControlOptions } from '../src/control/vtep.js';
+import { decodeProbe, encodeProbe, verifyProbe } from '../src/control/probe-codec.js';
+import type { ControlConfig } from '../src/control/config.js';
+
+const SECRET = Uint8Array.from({ length: 16 }, (_, i) => 0x30 + i);
+const A = 0x0a000001, B = 0x0a000002;
+const N = 8;
+const CANDS = Array.from({ length: N }, (_, i) => 50000 + 7 * i);
+const I = 300, TO = 200;
+
+interface Sent { atMs: number; from: number; to: number; sport: number; payload: Uint8Array }
+
+/** Nodes joined by a 1 ms link; `drop(from, to, sport, payload)` decides each probe's fate. */
+class TinyNet {
+  readonly clock = new VirtualClock();
+  readonly nodes = new Map<number, VtepControl>();
+  readonly log: Sent[] = [];
+  drop: (from: number, to: number, sport: number, payload: Uint8Array) => boolean = () => false;
+  /** Applied to requests in flight (a middlebox writing BackendID). */
+  tamper: ((from: number, to: number, sport: number, payload: Uint8Array) => void) | undefined;
+
+  add(ip: number, o: Partial<VtepControlOptions> = {}, config: Partial<ControlConfig> = {}): VtepControl {
+    const v = new VtepControl({
+      clock: this.clock, localIp: ip, secret: SECRET, table: 'hi',
+      transport: { send: (to, sport, payload) => this.#send(ip, to, sport, payload) },
+      ...o,
+      config: { candidates: N, maxPeers: 16, hiGroupSize: 1, ...config },
+    });
+    this.nodes.set(ip, v);
+    return v;
+  }
+
+  #send(from: number, to: number, sport: number, payload: Uint8Array): void {
+    const copy = Uint8Array.from(payload);
+    this.log.push({ atMs: this.clock.now(), from, to, sport, payload: copy });
+    if (this.drop(from, to, sport, copy)) return;
+    this.tamper?.(from, to, sport, copy);
+    this.clock.setTimer(1, () => this.nodes.get(to)?.onProbe(from, sport, copy));
+  }
+}
+
+/** A and B probing each other in full mode, every port in use, after `warm` ms. */
+function pair(config: Partial<ControlConfig> = {}, warm = 3000): { net: TinyNet; a: VtepControl; b: VtepControl; events: ControlEvent[] } {
+  const net = new TinyNet();
+  const a = net.add(A, {}, { probeMode: 'full', ...config });
+  const b = net.add(B, {}, { probeMode: 'full', ...config });
+  a.addPeer(B, CANDS); b.addPeer(A, CANDS);
+  const events: ControlEvent[] = [];
+  a.onEvent = (e) => events.push(e);
+  // Tenant traffic every 100 ms, one flow per candidate: both peers stay active, every port in use.
+  const traffic = (): void => {
+    a.noteTenantTraffic(B); b.noteTenantTraffic(A);
+    if (a.peerRow(B) !== undefined) for (let h = 0; h < N; h++) a.sourcePort(B, h);
+    net.clock.setTimer(100, traffic);
+  };
+  traffic();
+  a.start(); b.start();
+  net.clock.advance(warm);
+  return { net, a, b, events };
+}
+
+/** Black-holes A<->B on sport (both directions: requests out and replies back). */
+const blackHole = (sport: number) => (_f: number, _t: number, sp: number) => sp === sport;
+
+t.test('a black-holed port is detected after two lost probes and its flows switch at detection', async (t) => {
+  // Failure times at many offsets within the probe interval, including on a probe's send time.
+  for (const offset of [0, 1, 37, 99, 150, 211, 299]) {
+    const { net, a, events } = pair();
+    const victim = 2, port = CANDS[victim];
+    t.ok(a.ports(B).every((p) => p.state === 'good'), 'every port validated during warm-up');
+    const t0 = net.clock.now() + offset;
+    net.clock.runUntil(t0);
+    net.drop = blackHole(port);
+    const lostBefore = a.stats().probesLost;
+    // Flows hashed onto the victim (hash mod N == victim) keep it until detection...
+    let detectedAt = -1;
+    a.onEvent = (e) => {
+      events.push(e);
+      if (e.type === 'port-down' && detectedAt < 0) {
+        detectedAt = e.atMs;
+        t.equal(a.stats().probesLost - lostBefore, 2, `offset ${offset}: exactly two lost probes before detection`);
+      }
+    };
+    while (detectedAt < 0 && net.clock.now() < t0 + 5000) {
+      t.equal(a.sourcePort(B, victim), port, 'no switch before detection');
+      net.clock.advance(1);
+    }
+    t.ok(detectedAt >= 0, `offset ${offset}: detected`);
+    t.ok(detectedAt - t0 <= 2 * I + TO, `offset ${offset}: detected ${detectedAt - t0} ms after the failure (<= ${2 * I + TO})`);
+    t.ok(detectedAt - t0 >= TO, 'not before a probe could time out');
+    const sw = events.find((e) => e.type === 'switch');
+    t.equal(sw?.atMs, detectedAt, 'the switch is the detection');
+    t.equal(sw?.sport, port);
+    // ... and from then on every flow of the victim uses one healthy, pre-validated port.
+    const moved = [victim, victim + N, victim + 5 * N].map((h) => a.sourcePort(B, h));
+    t.ok(moved.every((p) => p !== port), 'flows left the failed port');
+    t.ok(moved.every((p) => a.ports(B).find((x) => x.sport === p)?.state === 'good'), 'onto a validated port');
+    t.equal(new Set(moved).size, 1, 'deterministic: the same healthy port, no random retry');
+    for (let h = 0; h < N; h++) if (h !== victim) t.equal(a.sourcePort(B, h), CANDS[h], 'other flows untouched');
+    t.equal(a.stats().badTags + a.stats().malformed, 0);
+  }
+});
+
+t.test('the same run twice makes the same decisions', async (t) => {
+  const run = (): string => {
+    const { net, a } = pair();
+    net.drop = blackHole(CANDS[5]);
+    net.clock.advance(2000);
+    return JSON.stringify([a.ports(B), Array.from({ length: 64 }, (_, h) => a.sourcePort(B, h)), a.stats()]);
+  };
+  t.equal(run(), run());
+});
+
+t.test('3-of-5 hysteresis: a flapping port stays out, a recovered port comes back on its 3rd answer', async (t) => {
+  const { net, a } = pair();
+  const port = CANDS[4];
+  net.drop = blackHole(port);
+  net.clock.advance(1500);
+  t.equal(a.ports(B)[4].state, 'bad');
+  // Flap: of every three requests on the port only one gets through (answered, lost, lost, ...): the
+  // last five never hold three answers, so the port must stay out however long this goes on.
+  let n = 0;
+  net.drop = (from, _to, sp, payload) => {
+    if (sp !== port || from !== A) return false;
+    const r = decodeProbe(payload, SECRET);
+    return r.ok && r.probe.type === 'request' && n++ % 3 !== 0;
+  };
+  const upsBefore = a.stats().portsUp;
+  for (let s = 0; s < 60; s++) {
+    net.clock.advance(1000);
+    t.equal(a.ports(B)[4].state, 'bad', `still out after ${s + 1} s of flapping`);
+    t.not(a.sourcePort(B, 4), port);
+  }
+  t.equal(a.stats().portsUp, upsBefore);
+  // Now every probe gets through: back after exactly three answered probes in a row (with the
+  // flapping history the window holds at most one earlier answer, and it must not count twice).
+  net.drop = () => false;
+  const okBefore = a.stats().repliesOk;
+  let upAtReplies = -1;
+  a.onEvent = (e) => { if (e.type === 'port-up' && e.sport === port) upAtReplies = a.stats().repliesOk; };
+  net.clock.advance(3000);
+  t.equal(a.ports(B)[4].state, 'good');
+  t.equal(a.sourcePort(B, 4), port, 'its flows return to their default port');
+  t.ok(upAtReplies > okBefore, 'came back');
+});
+
+t.test('a port answering 2 of every 3 probes recovers (3 of the last 5 answered, the latest included)', async (t) => {
+  const { net, a } = pair();
+  const port = CANDS[1];
+  net.drop = blackHole(port);
+  net.clock.advance(1500);
+  t.equal(a.ports(B)[1].state, 'bad');
+  let n = 0;
+  net.drop = (from, _to, sp) => sp === port && from === A && n++ % 3 === 2;
+  net.clock.advance(5 * I + 50);
+  t.equal(a.ports(B)[1].state, 'good');
+});
+
+t.test('forged or malformed replies change nothing', async (t) => {
+  const { net, a } = pair();
+  const before = JSON.stringify(a.ports(B));
+  const statsBefore = a.stats();
+  const wrongKey = Uint8Array.from({ length: 16 }, (_, i) => i);
+  const forge = (k: Uint8Array, sport: number, seq: number): Uint8Array => encodeProbe({
+    type: 'reply', ctl: 0, origin: A, target: B, seq, sport, sendTsUs: 0, replyTsUs: 0, backendId: new Uint8Array(6),
+  }, k);
+  // A genuine reply seen on the wire earlier: replayed, and with its BackendID rewritten.
+  const genuine = net.log.find((s) => s.from === B && s.to === A && decodeProbe(s.payload, SECRET).ok
+    && (decodeProbe(s.payload, SECRET) as { ok: true; probe: { type: string } }).probe.type === 'reply')!.payload;
+  const rewritten = Uint8Array.from(genuine); rewritten[40] = 0xee;
+  const junk = [
+    forge(wrongKey, CANDS[0], 1), forge(wrongKey, CANDS[3], 999), genuine, rewritten,
+    genuine.subarray(0, 30), new Uint8Array(56), new Uint8Array(0), Uint8Array.from(genuine).fill(7, 4, 8),
+  ];
+  const events: ControlEvent[] = [];
+  a.onEvent = (e) => events.push(e);
+  net.drop = () => true; // no genuine traffic while we look
+  for (const j of junk) a.onProbe(B, CANDS[0], j);
+  t.equal(JSON.stringify(a.ports(B)), before, 'port states, groups and ranks unchanged');
+  t.same(events, []);
+  const s = a.stats();
+  t.equal(s.badTags - statsBefore.badTags, 3, 'wrong key (2) and a rewritten BackendID (1)');
+  t.equal(s.malformed - statsBefore.malformed, 4);
+  t.equal(s.stale - statsBefore.stale, 1, 'the replay matches no outstanding probe');
+  t.equal(s.repliesOk, statsBefore.repliesOk);
+  // Forged requests get no answer.
+  const sentBefore = a.stats().repliesSent;
+  a.onProbe(B, CANDS[0], encodeProbe({ type: 'request', ctl: 0, origin: B, target: A, seq: 1, sport: CANDS[0], sendTsUs: 0, replyTsUs: 0, backendId: new Uint8Array(6) }, wrongKey));
+  t.equal(a.stats().repliesSent, sentBefore);
+});
+
+t.test('forged replies cannot keep a black-holed port alive', async (t) => {
+  const { net, a } = pair();
+  const port = CANDS[6];
+  const wrongKey = Uint8Array.from({ length: 16 }, () => 9);
+  // The forger sees every request on the port and answers it at once, with the wrong key.
+  net.drop = (from, _to, sp, payload) => {
+    if (sp === port && from === A) {
+      const view = new DataView(payload.buffer);
+      const seq = view.getUint32(16);
+      net.clock.setTimer(1, () => a.onProbe(B, port, encodeProbe({ type: 'reply', ctl: 0, origin: A, target: B, seq, sport: port, sendTsUs: 0, replyTsUs: 0, backendId: new Uint8Array(6) }, wrongKey)));
+    }
+    return sp === port;
+  };
+  net.clock.advance(1000);
+  t.equal(a.ports(B)[6].state, 'bad');
+  t.ok(a.stats().badTags >= 2);
+});
+
+t.test('on-demand probing: only active peers, partial probing of ports in use plus backups', async (t) => {
+  const net = new TinyNet();
+  const a = net.add(A, {}, { activeWindowMs: 2000, inUseWindowMs: 2000, backupPorts: 2 });
+  net.add(B).addPeer(A, CANDS);
+  a.addPeer(B, CANDS);
+  a.start();
+  net.clock.advance(5000);
+  t.equal(a.stats().probesSent, 0, 'no tenant traffic: no probes');
+  a.noteTenantTraffic(B);
+  a.sourcePort(B, 3); // one flow, on candidate 3
+  net.clock.advance(1500);
+  const probed = new Set(net.log.filter((s) => s.from === A).map((s) => s.sport));
+  t.ok(probed.has(CANDS[3]), 'the port in use is probed');
+  t.equal(probed.size, 3, 'the port in use plus two backups, not all eight');
+  const sent = a.stats().probesSent;
+  net.clock.advance(5000); // traffic stops: probing stops once the peer is idle
+  const after = a.stats().probesSent;
+  net.clock.advance(5000);
+  t.equal(a.stats().probesSent, after, 'an idle peer is not probed');
+  t.ok(after > sent);
+});
+
+t.test('probes are spread over the interval, each port once per interval', async (t) => {
+  const net = new TinyNet();
+  const a = net.add(A, {}, { probeMode: 'full', candidates: 32 });
+  const cands = Array.from({ length: 32 }, (_, i) => 49152 + 11 * i);
+  a.addPeer(B, cands);
+  a.noteTenantTraffic(B);
+  a.start();
+  net.clock.advance(10 * I);
+  const sends = net.log.filter((s) => s.from === A);
+  const perMs = new Map<number, number>();
+  for (const s of sends) perMs.set(s.atMs, (perMs.get(s.atMs) ?? 0) + 1);
+  t.ok(Math.max(...perMs.values()) <= 1, 'never two probes of one peer in the same instant');
+  for (const port of cands) {
+    const at = sends.filter((s) => s.sport === port).map((s) => s.atMs);
+    t.ok(at.length >= 9, 'probed every interval');
+    t.ok(at.slice(1).every((x, i) => x - at[i] === I), `port ${port} every ${I} ms`);
+  }
+});
+
+t.test('a peer that never answers keeps the default choice and is never marked bad', async (t) => {
+  const net = new TinyNet();
+  const a = net.add(A, {}, { probeMode: 'full' });
+  a.addPeer(B, CANDS); // B is a plain kernel VTEP: nobody answers
+  a.addPeer(0x0a000003, CANDS, { probes: false });
+  a.noteTenantTraffic(B); a.noteTenantTraffic(0x0a000003);
+  a.start();
+  net.clock.advance(10_000);
+  t.ok(a.ports(B).every((p) => p.state === 'unknown'));
+  for (let h = 0; h < 3 * N; h++) t.equal(a.sourcePort(B, h), CANDS[h % N], 'default choice');
+  t.equal(net.log.filter((s) => s.to === 0x0a000003).length, 0, 'a peer with probes: false is not probed');
+  t.equal(a.stats().portsDown, 0);
+});
+
+t.test('all candidates bad: the default choice is kept, sending goes on', async (t) => {
+  const { net, a } = pair();
+  net.drop = () => true;
+  net.clock.advance(2000);
+  t.ok(a.ports(B).every((p) => p.state === 'bad'));
+  for (let h = 0; h < N; h++) t.equal(a.sourcePort(B, h), CANDS[h]);
+  t.ok(a.stats().probesSent > 0);
+});
+
+t.test('configuration is validated', async (t) => {
+  const net = new TinyNet();
+  t.throws(() => net.add(A, {}, { probeIntervalMs: 0 }), /probeIntervalMs/);
+  t.throws(() => net.add(A, {}, { recoverAnswered: 6 }), /recoverAnswered/);
+  t.throws(() => net.add(A, { secret: new Uint8Array(3) }), /16 bytes/);
+  const a = net.add(A);
+  t.throws(() => a.addPeer(B, CANDS.slice(1)), /candidates/);
+  t.throws(() => a.addPeer(B, CANDS.map(() => 50000)), /distinct/);
+  t.throws(() => a.sourcePort(0x0b000000, 1), /unknown peer/);
+});
+
+t.test('stop() silences the prober, start() resumes it; a removed peer is no longer probed', async (t) => {
+  const { net, a } = pair();
+  a.stop();
+  const sent = a.stats().probesSent;
+  net.clock.advance(2000);
+  t.equal(a.stats().probesSent, sent, 'stopped: nothing sent');
+  a.start();
+  net.clock.advance(1000);
+  t.ok(a.stats().probesSent > sent, 'started again');
+  t.ok(a.ports(B).every((p) => p.state === 'good'), 'no loss was counted for the pause');
+  a.removePeer(B);
+  const requestsFromA = (): number => net.log.filter((s) => s.from === A && verifyProbe(s.payload, SECRET) === 'request').length;
+  const logged = requestsFromA();
+  net.clock.advance(2000);
+  t.equal(requestsFromA(), logged, 'removed peer: no more probes');
+  t.equal(a.peerRow(B), undefined);
+  t.throws(() => a.ports(B), /unknown peer/);
+});
+
+t.test('a full-mode peer idle for a moment is probed on all ports again when traffic resumes', async (t) => {
+  const net = new TinyNet();
+  const a = net.add(A, {}, { probeMode: 'full', activeWindowMs: 1000 });
+  net.add(B).addPeer(A, CANDS);
+  a.addPeer(B, CANDS);
+  a.noteTenantTraffic(B);
+  a.start();
+  net.clock.advance(1150); // idle since 0: the window lapsed at 1000, part of the ports dropped out
+  a.noteTenantTraffic(B);
+  const from = net.clock.now();
+  net.clock.advance(600);
+  const probed = new Set(net.log.filter((s) => s.from === A && s.atMs >= from).map((s) => s.sport));
+  t.equal(probed.size, N, 'every port back in the schedule');
+});

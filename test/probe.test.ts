@@ -1,0 +1,115 @@
+// Probe wire format: round trips, what the tag covers, refusals, and the VXLAN/inner framing.
+import t from 'tap';
+import fc from 'fast-check';
+import {
+  encodeProbe, decodeProbe, encodeRequest, encodeReplyTo, verifyProbe, probeBackendKey, writeBackendId, readBackendId, buildProbeInnerFrame, probePayloadOfVxlan,
+  probePayloadOfInnerFrame, isProbeFrame, wrapVxlan, PROBE_PAYLOAD_BYTES, PROBE_VNI, type ProbeFields,
+} from '../src/control/probe-codec.js';
+
+const key = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
+const otherKey = Uint8Array.from({ length: 16 }, (_, i) => i);
+const BACKEND_AT = 40;
+
+const arbFields = (type: 'request' | 'reply'): fc.Arbitrary<ProbeFields> => fc.record({
+  type: fc.constant(type),
+  ctl: type === 'reply' ? fc.integer({ min: 0, max: 15 }) : fc.constant(0),
+  origin: fc.nat({ max: 0xffffffff }),
+  target: fc.nat({ max: 0xffffffff }),
+  seq: fc.nat({ max: 0xffffffff }),
+  sport: fc.integer({ min: 1, max: 65535 }),
+  sendTsUs: fc.nat({ max: 2 ** 53 - 1 }),
+  replyTsUs: type === 'reply' ? fc.nat({ max: 2 ** 53 - 1 }) : fc.constant(0),
+  backendId: type === 'reply' ? fc.uint8Array({ minLength: 6, maxLength: 6 }) : fc.constant(new Uint8Array(6)),
+});
+
+t.test('requests and replies round-trip', async () => {
+  fc.assert(fc.property(fc.oneof(arbFields('request'), arbFields('reply')), (f) => {
+    const b = encodeProbe(f, key);
+    const r = decodeProbe(b, key);
+    return b.length === PROBE_PAYLOAD_BYTES && r.ok && JSON.stringify({ ...r.probe, backendId: [...r.probe.backendId] })
+      === JSON.stringify({ ...f, backendId: [...f.backendId] });
+  }), { numRuns: 500 });
+});
+
+t.test('a request tag does not cover BackendID; a reply tag does', async (t) => {
+  fc.assert(fc.property(arbFields('request'), fc.uint8Array({ minLength: 6, maxLength: 6 }), (f, mac) => {
+    const b = encodeProbe(f, key);
+    if (!writeBackendId(b, mac)) return false;
+    const r = decodeProbe(b, key);
+    return r.ok && Buffer.from(r.probe.backendId).equals(Buffer.from(mac));
+  }));
+  const reply = encodeProbe({ type: 'reply', ctl: 0, origin: 1, target: 2, seq: 3, sport: 50000, sendTsUs: 1, replyTsUs: 2, backendId: new Uint8Array(6) }, key);
+  t.notOk(writeBackendId(reply, new Uint8Array([1, 2, 3, 4, 5, 6])), 'middleboxes write only into requests');
+  reply[BACKEND_AT] ^= 1; // a forger rewriting the group of a reply
+  t.same(decodeProbe(reply, key), { ok: false, error: 'tag' });
+  t.same(readBackendId(reply), new Uint8Array([1, 0, 0, 0, 0, 0]));
+});
+
+t.test('any single-byte change outside a request BackendID is refused', async () => {
+  fc.assert(fc.property(
+    fc.oneof(arbFields('request'), arbFields('reply')), fc.nat({ max: PROBE_PAYLOAD_BYTES - 1 }), fc.integer({ min: 1, max: 255 }),
+    (f, at, x) => {
+      const b = encodeProbe(f, key);
+      if (f.type === 'request' && at >= BACKEND_AT && at < BACKEND_AT + 6) return true;
+      b[at] ^= x;
+      return !decodeProbe(b, key).ok;
+    }), { numRuns: 2000 });
+});
+
+t.test('the wrong key, short, long, junk: refused with a reason, never thrown', async (t) => {
+  const f: ProbeFields = { type: 'request', ctl: 0, origin: 1, target: 2, seq: 7, sport: 49999, sendTsUs: 5, replyTsUs: 0, backendId: new Uint8Array(6) };
+  const b = encodeProbe(f, key);
+  t.same(decodeProbe(b, otherKey), { ok: false, error: 'tag' });
+  t.same(decodeProbe(b.subarray(0, 55), key), { ok: false, error: 'length' });
+  t.same(decodeProbe(new Uint8Array(57), key), { ok: false, error: 'length' });
+  t.same(decodeProbe(new Uint8Array(56), key), { ok: false, error: 'magic' });
+  const v = Uint8Array.from(b); v[4] = 2;
+  t.same(decodeProbe(v, key), { ok: false, error: 'version' });
+  const ty = Uint8Array.from(b); ty[5] = 3;
+  t.same(decodeProbe(ty, key), { ok: false, error: 'type' });
+  const rs = Uint8Array.from(b); rs[22] = 1;
+  t.same(decodeProbe(rs, key), { ok: false, error: 'reserved' });
+  const ctl = Uint8Array.from(b); ctl[6] = 1; // a request carrying CTL
+  t.same(decodeProbe(ctl, key), { ok: false, error: 'field' });
+  t.throws(() => decodeProbe(b, new Uint8Array(8)), RangeError, 'a bad key is a programming error');
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (junk) => !decodeProbe(junk, key).ok));
+});
+
+t.test('VXLAN framing: probe VNI and inner Ethernet/IPv4/UDP, tenant frames ignored', async (t) => {
+  const f: ProbeFields = { type: 'request', ctl: 0, origin: 0x0a000001, target: 0x0a000002, seq: 1, sport: 50001, sendTsUs: 9, replyTsUs: 0, backendId: new Uint8Array(6) };
+  const payload = encodeProbe(f, key);
+  const inner = buildProbeInnerFrame(payload, { srcIp: 0x0a000001, dstIp: 0x0a000002 });
+  t.equal(inner.length, 14 + 20 + 8 + 56);
+  t.ok(isProbeFrame(inner));
+  // IPv4 header checksum verifies (one's-complement sum over the header is 0xffff).
+  let s = 0;
+  for (let i = 14; i < 34; i += 2) s += (inner[i] << 8) | inner[i + 1];
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  t.equal(s, 0xffff);
+  const vx = wrapVxlan(inner);
+  t.equal(vx[0], 0x08, 'I flag');
+  t.same([vx[4], vx[5], vx[6]], [0xff, 0xff, 0xff], 'VNI 0xFFFFFF');
+  const back = probePayloadOfVxlan(vx);
+  t.ok(back && Buffer.from(back).equals(Buffer.from(payload)));
+  t.equal(probePayloadOfVxlan(wrapVxlan(inner, 42)), undefined, 'a tenant VNI is not a probe');
+  t.equal(probePayloadOfVxlan(wrapVxlan(inner, 42), 42) !== undefined, true, 'the probe VNI is configurable');
+  const noI = Uint8Array.from(vx); noI[0] = 0;
+  t.equal(probePayloadOfVxlan(noI), undefined);
+  t.equal(probePayloadOfInnerFrame(inner.subarray(0, 60)), undefined);
+  t.equal(PROBE_VNI, 0xffffff);
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (junk) => { probePayloadOfVxlan(junk); return true; }));
+});
+
+t.test('the prober and responder fast paths produce exactly what encodeProbe does', async () => {
+  fc.assert(fc.property(arbFields('request'), fc.uint8Array({ minLength: 6, maxLength: 6 }), fc.integer({ min: 0, max: 15 }), fc.nat({ max: 2 ** 53 - 1 }),
+    (f, mac, ctl, replyTs) => {
+      const req = encodeRequest(f.origin, f.target, f.seq, f.sport, f.sendTsUs, key);
+      if (!Buffer.from(req).equals(Buffer.from(encodeProbe(f, key)))) return false;
+      writeBackendId(req, mac);
+      if (verifyProbe(req, key) !== 'request') return false;
+      const reply = encodeReplyTo(req, ctl, replyTs, key);
+      const want = encodeProbe({ ...f, type: 'reply', ctl, replyTsUs: replyTs, backendId: mac }, key);
+      const macKey = Buffer.from(mac).readUIntBE(0, 6);
+      return Buffer.from(reply).equals(Buffer.from(want)) && verifyProbe(reply, key) === 'reply' && probeBackendKey(reply) === macKey;
+    }), { numRuns: 500 });
+});
