@@ -1,0 +1,216 @@
+// The discrete-event run of one mode over a world. Tenant data moves in 100 ms bins (the outage
+// unit): each bin, every active flow's segments take the path their current source port selects; per
+// link, offered load beyond capacity is dropped in proportion, failures drop at their current rate, and
+// the flow's delivered packets are sampled. Probes are single packets on the same underlay (same outer
+// 5-tuple -> same path), sampled against the same link state and delivered after the path's latency as
+// clock events. Time comes only from the clock; randomness only from seeded streams.
+import { BIN_MS, type Flow, type Segment, type Vtep, type World } from './world.js';
+import { fillSurvival } from './failures.js';
+import { OutageLedger } from './outage.js';
+import { Middlebox } from './middlebox.js';
+import { Prng } from './prng.js';
+
+/** The clock the simulator needs: the control plane's Clock plus running the event queue. */
+export interface SimClock {
+  now(): number;
+  setTimer(delayMs: number, fn: () => void): number;
+  clearTimer(id: number): void;
+  runUntil(tMs: number): void;
+}
+
+/** Outer headers of a VXLAN probe on the wire: Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14 + IPv4 20 + UDP 8. */
+export const PROBE_OVERHEAD_BYTES = 92;
+
+const CAPACITY_ROUNDS = 3;
+
+/** How a mode chooses ports and reacts; one instance per run. */
+export interface PortPolicy {
+  /** Outer source port the VTEP at the start of `seg` uses for this flow now. */
+  port(flow: Flow, segIndex: number, seg: Segment): number;
+  /** After each bin in which the flow sent `sent` packets and lost `lost`; `endMs` is the bin's end. */
+  afterBin?(flow: Flow, sent: number, lost: number, endMs: number): void;
+  /** Once per bin for each VTEP pair that carried tenant traffic. */
+  noteTraffic?(seg: Segment): void;
+  /** Called once before the first bin. */
+  start?(): void;
+  stop?(): void;
+}
+
+/** The underlay as the control plane's transport sees it. */
+export class ProbeNetwork {
+  packets = 0;
+  bytes = 0;
+  lost = 0;
+
+  constructor(
+    private readonly world: World,
+    private readonly clock: SimClock,
+    private readonly survive: Float64Array,
+    private readonly keep: Float64Array,
+    private readonly rng: Prng,
+  ) {}
+
+  /** Send one probe packet; `arrive` runs at the receiver after the path latency unless it is lost. */
+  send(from: Vtep, to: Vtep, sport: number, payload: Uint8Array, arrive: (payload: Uint8Array) => void): void {
+    this.packets++;
+    this.bytes += payload.length + PROBE_OVERHEAD_BYTES;
+    const path = this.world.underlay.path(from.node, to.node, sport);
+    let q = path.length > 0 ? 1 : 0;
+    for (const l of path) q *= this.survive[l] * this.keep[l];
+    if (this.rng.next() >= q) { this.lost++; return; }
+    const copy = payload.slice(); // the sender may reuse its buffer
+    this.clock.setTimer(this.world.underlay.latency(path), () => arrive(copy));
+  }
+}
+
+export interface RunOutput {
+  ledger: OutageLedger;
+  sessionResets: number;
+  middleboxes: Middlebox[];
+  /** Probe packets and bytes (wire size) that entered the underlay, requests and replies. */
+  probes: { packets: number; bytes: number };
+  /** Share of candidate ports whose path loses < 50%, sampled every second while a failure is active. */
+  healthyPortShare: { mean: number; worst: number; samples: number };
+}
+
+export interface RunContext {
+  world: World;
+  clock: SimClock;
+  net: ProbeNetwork;
+  middleboxByIp: Map<number, Middlebox>;
+}
+
+/** Options of runMode. `sentInBin`, when given, replaces the flows' constant rates (pcap replay). */
+export interface RunModeOptions {
+  measureHealth?: boolean;
+  /** Packets the flow sends in bin b (replaces ratePps, e.g. counted from a capture). */
+  sentInBin?: (flow: Flow, bin: number) => number;
+}
+
+/** Run one mode. `makePolicy` receives the context (clock, probe network) it may need. */
+export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunContext) => PortPolicy, opts: RunModeOptions = {}): RunOutput {
+  const g = world.graph;
+  const L = g.linkCount;
+  const survive = new Float64Array(L).fill(1);
+  const keep = new Float64Array(L).fill(1);
+  const load = new Float64Array(L);
+  const capBits = Float64Array.from(g.capacityMbps, (c) => c * 1e6 * (BIN_MS / 1000));
+  const dataRng = new Prng(world.seed, 1);
+  const net = new ProbeNetwork(world, clock, survive, keep, new Prng(world.seed, 2));
+  const middleboxes: Middlebox[] = [];
+  const middleboxByIp = new Map<number, Middlebox>();
+  for (const v of world.vteps) {
+    if (v.middleboxInstances > 0) {
+      const m = new Middlebox(v.ip, v.middleboxInstances, world.seed);
+      middleboxes.push(m); middleboxByIp.set(v.ip, m);
+    }
+  }
+  const policy = makePolicy({ world, clock, net, middleboxByIp });
+  const bins = Math.ceil(world.durationMs / BIN_MS);
+  const ledger = new OutageLedger(world.flows, bins, BIN_MS);
+  const flows = world.flows;
+  const acc = new Float64Array(flows.length);
+  const sentNow = new Float64Array(flows.length);
+  const segPort = flows.map((f) => new Int32Array(f.segments.length).fill(-1));
+  const segPath: Int32Array[][] = flows.map((f) => f.segments.map(() => new Int32Array(0)));
+  let healthSum = 0, healthN = 0, healthWorst = 1;
+
+  const onBin = (b: number): void => {
+    const t = b * BIN_MS;
+    fillSurvival(g, world.failures, t, survive);
+    load.fill(0);
+    const pairs = new Map<number, Segment>();
+    for (const f of flows) {
+      const i = f.id;
+      sentNow[i] = 0;
+      if (t < f.startMs || t >= f.endMs) continue;
+      let n: number;
+      if (opts.sentInBin) n = opts.sentInBin(f, b);
+      else {
+        acc[i] += (f.ratePps * BIN_MS) / 1000;
+        n = Math.floor(acc[i]);
+        acc[i] -= n;
+      }
+      sentNow[i] = n;
+      if (n === 0) continue; // no packet this bin: the datapath picks no port
+      f.segments.forEach((s, k) => {
+        const port = policy.port(f, k, s);
+        if (port !== segPort[i][k]) {
+          segPort[i][k] = port;
+          segPath[i][k] = world.underlay.path(world.vteps[s.from].node, world.vteps[s.to].node, port);
+        }
+        pairs.set(s.from * 65536 + s.to, s);
+      });
+    }
+    // Capacity: a link carries what reaches it (offered load thinned by the drops upstream on each
+    // flow's path), and keeps cap/load of it when overloaded. A few rounds settle links in series.
+    keep.fill(1);
+    for (let round = 0; round < CAPACITY_ROUNDS; round++) {
+      load.fill(0);
+      for (const f of flows) {
+        let bits = sentNow[f.id] * f.packetBytes * 8;
+        if (bits === 0) continue;
+        for (const p of segPath[f.id]) {
+          for (const l of p) { load[l] += bits; bits *= survive[l] * keep[l]; }
+        }
+      }
+      for (let l = 0; l < L; l++) keep[l] = load[l] > capBits[l] ? capBits[l] / load[l] : 1;
+    }
+    for (const f of flows) {
+      const i = f.id;
+      const n = sentNow[i];
+      if (t < f.startMs || t >= f.endMs) continue;
+      let q = 1;
+      for (let k = 0; k < f.segments.length; k++) {
+        const p = segPath[i][k];
+        if (p.length === 0) q = 0;
+        for (const l of p) q *= survive[l] * keep[l];
+      }
+      const delivered = dataRng.binomial(n, q);
+      ledger.record(i, b, n, n - delivered);
+      const last = f.segments[f.segments.length - 1];
+      const mb = middleboxByIp.get(world.vteps[last.to].ip);
+      if (mb && n > 0) {
+        mb.onData(i, { outerSrc: world.vteps[last.from].ip, outerSport: segPort[i][f.segments.length - 1], innerDst: f.dstInner, innerDport: f.dport });
+      }
+      policy.afterBin?.(f, n, n - delivered, t + BIN_MS);
+    }
+    for (const s of pairs.values()) policy.noteTraffic?.(s);
+    if (opts.measureHealth && b % 10 === 0 && world.failures.some((x) => t >= x.startMs && t < x.endMs)) {
+      const share = healthyShare(world, pairs.values(), survive, keep);
+      if (share >= 0) { healthSum += share; healthN++; healthWorst = Math.min(healthWorst, share); }
+    }
+    if (b + 1 < bins) clock.setTimer(BIN_MS, () => onBin(b + 1));
+  };
+
+  policy.start?.();
+  clock.setTimer(0, () => onBin(0));
+  clock.runUntil(world.durationMs);
+  policy.stop?.();
+  return {
+    ledger,
+    sessionResets: middleboxes.reduce((n, m) => n + m.resets, 0),
+    middleboxes,
+    probes: { packets: net.packets, bytes: net.bytes },
+    healthyPortShare: { mean: healthN ? healthSum / healthN : 1, worst: healthN ? healthWorst : 1, samples: healthN },
+  };
+}
+
+/** Share of (VTEP pair, candidate port) whose path (one way) delivers at least half of what it carries. */
+function healthyShare(world: World, pairs: Iterable<Segment>, survive: Float64Array, keep: Float64Array): number {
+  let ok = 0, all = 0;
+  const list = [...pairs];
+  // Across regions (or pods) when there are such pairs: the talk's figure is cross-region.
+  const cross = list.filter((s) => world.vteps[s.from].region !== world.vteps[s.to].region);
+  for (const s of cross.length > 0 ? cross : list) {
+    const a = world.vteps[s.from], b = world.vteps[s.to];
+    for (const port of world.candidates(b.ip)) {
+      const p = world.underlay.path(a.node, b.node, port);
+      let q = p.length > 0 ? 1 : 0;
+      for (const l of p) q *= survive[l] * keep[l];
+      all++;
+      if (q >= 0.5) ok++;
+    }
+  }
+  return all ? ok / all : -1;
+}

@@ -1,0 +1,109 @@
+// Zooroute mode: every probing VTEP runs the control plane (VtepControl) on the simulated clock,
+// sending its probes through the same underlay as data. A host has one control plane (flat table); a
+// gateway has two, as in the talk's segmented probing: HI for its host peers, PBM for gateways across
+// regions. Data asks the control plane for each segment's port; a middlebox on the way writes its
+// instance's MAC into probe requests, as a real one would.
+import { VtepControl, type ControlEvent, type VtepControlOptions } from '../control/vtep.js';
+import { writeBackendId } from '../control/probe-codec.js';
+import type { ControlConfig } from '../control/config.js';
+import type { PortPolicy, RunContext } from './engine.js';
+import type { Segment, Vtep } from './world.js';
+import { defaultPort } from './static-mode.js';
+import { Prng } from './prng.js';
+
+export interface ZooroutePolicy extends PortPolicy {
+  events: ControlEvent[];
+  controls(): VtepControl[];
+  /** The control plane that picks the port of a segment (created on first use). */
+  controlFor(seg: Segment): VtepControl;
+  /** The fast-path table kind a segment's source VTEP uses towards its peer. */
+  tableFor(seg: Segment): TableKind;
+  /** Probed (VTEP, peer) pairs. */
+  activePairs(): number;
+}
+
+type TableKind = VtepControlOptions['table'];
+
+export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>): ZooroutePolicy {
+  const { world, clock, net, middleboxByIp } = ctx;
+  const rng = new Prng(world.seed, 4);
+  const secret = Uint8Array.from({ length: 16 }, () => rng.int(256));
+  const events: ControlEvent[] = [];
+  const byVtep = new Map<number, Map<TableKind, VtepControl>>();
+  const peersOf = new Map<VtepControl, Set<number>>();
+  let started = false;
+
+  /** The table kind a VTEP uses towards a peer: gateway->gateway PBM, gateway->host HI, host flat. */
+  const kindFor = (from: Vtep, to: Vtep): TableKind =>
+    from.role === 'gateway' ? (to.role === 'gateway' ? 'pbm' : 'hi') : 'flat';
+
+  const control = (from: Vtep, kind: TableKind): VtepControl => {
+    let m = byVtep.get(from.index);
+    if (!m) byVtep.set(from.index, (m = new Map()));
+    let c = m.get(kind);
+    if (!c) {
+      const ctl = new VtepControl({
+        clock, localIp: from.ip, secret, table: kind, config, cpu: () => from.cpu,
+        transport: {
+          send: (peerIp, sport, payload) => {
+            const to = world.vtepByIp.get(peerIp);
+            if (to) net.send(from, to, sport, payload, (p) => deliver(from, to, sport, p));
+          },
+        },
+      });
+      ctl.onEvent = (e) => events.push({ type: e.type, peerIp: e.peerIp, sport: e.sport, atMs: e.atMs });
+      m.set(kind, ctl);
+      peersOf.set(ctl, new Set());
+      if (started) ctl.start();
+      c = ctl;
+    }
+    return c;
+  };
+
+  const deliver = (from: Vtep, to: Vtep, sport: number, payload: Uint8Array): void => {
+    if (!to.probes) return; // a plain VTEP neither answers nor sends probes
+    const mb = middleboxByIp.get(to.ip);
+    if (mb) writeBackendId(payload, mb.macs[mb.instanceFor(from.ip, sport)]);
+    control(to, kindFor(to, from)).onProbe(from.ip, sport, payload);
+  };
+
+  const ctlFor = (seg: Segment): VtepControl => {
+    const from = world.vteps[seg.from], to = world.vteps[seg.to];
+    const c = control(from, kindFor(from, to));
+    const peers = peersOf.get(c)!;
+    if (!peers.has(to.ip)) {
+      c.addPeer(to.ip, world.candidates(to.ip), { probes: to.probes });
+      peers.add(to.ip);
+    }
+    return c;
+  };
+
+  const all = (): VtepControl[] => [...byVtep.values()].flatMap((m) => [...m.values()]);
+
+  return {
+    events,
+    controls: all,
+    controlFor: ctlFor,
+    tableFor: (seg) => kindFor(world.vteps[seg.from], world.vteps[seg.to]),
+    activePairs: () => [...peersOf.values()].reduce((n, s) => n + s.size, 0),
+    port(flow, _k, seg) {
+      if (!world.vteps[seg.from].probes) return defaultPort(world, flow, seg);
+      // The datapath sees the tenant packet (the peer is active) before it picks the port, so the
+      // control plane knows the port is in use by an active peer and probes it.
+      const c = ctlFor(seg), peer = world.vteps[seg.to].ip;
+      c.noteTenantTraffic(peer);
+      return c.sourcePort(peer, flow.hash);
+    },
+    noteTraffic(seg) {
+      if (!world.vteps[seg.from].probes) return;
+      ctlFor(seg).noteTenantTraffic(world.vteps[seg.to].ip);
+    },
+    start() {
+      started = true;
+      for (const c of all()) c.start();
+    },
+    stop() {
+      for (const c of all()) c.stop();
+    },
+  };
+}

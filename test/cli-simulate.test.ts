@@ -1,0 +1,92 @@
+// `zooroute simulate`: the JSON report's shape on a small scenario, the human summary, and one-line
+// errors with exit code 2 for bad scenarios and options.
+import t from 'tap';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../src/cli/main.js';
+
+async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const w = process.stdout.write.bind(process.stdout);
+  const e = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
+  try {
+    const code = await main(['node', 'zooroute', ...argv]);
+    return { code, out, err };
+  } finally {
+    process.stdout.write = w;
+    process.stderr.write = e;
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'zr-sim-'));
+const small = {
+  name: 'small', seed: 9, durationMs: 6000,
+  topology: { kind: 'leaf-spine', leaves: 2, spines: 2 },
+  vteps: [
+    { name: 'a', ip: '10.0.0.1', inner: ['192.168.0.0/24'], attach: 'leaf0' },
+    { name: 'b', ip: '10.0.0.2', inner: ['192.168.1.0/24'], attach: 'leaf1' },
+    { name: 'c', ip: '10.0.0.3', inner: ['192.168.2.0/24'], attach: 'leaf1' },
+  ],
+  traffic: { flows: Array.from({ length: 8 }, (_, i) => ({ src: '192.168.0.1', dst: i % 2 ? '192.168.1.1' : '192.168.2.1', sport: 1000 + i })) },
+  failures: [{ name: 'spine0 black hole', type: 'switch-down', atMs: 2000, durationMs: 3000, switch: 'spine0' }],
+};
+const file = (name: string, body: unknown): string => {
+  const f = join(dir, name);
+  writeFileSync(f, typeof body === 'string' ? body : JSON.stringify(body));
+  return f;
+};
+
+t.test('--json has the documented keys', async (t) => {
+  const { code, out, err } = await capture(['simulate', '--scenario', file('small.json', small), '--json']);
+  t.equal(code, 0, err);
+  const j = JSON.parse(out);
+  for (const m of ['zooroute', 'static', 'opportunistic']) {
+    for (const k of ['outageSeconds', 'lostPackets', 'maskedFailures', 'failures']) t.type(j.modes[m][k], 'number', `modes.${m}.${k}`);
+    t.equal(j.modes[m].failures, 1, `${m}: one failure`);
+    t.ok(j.modes[m].maskedFailures <= j.modes[m].failures);
+  }
+  t.type(j.modes.opportunistic.retriesMean, 'number');
+  t.type(j.modes.opportunistic.retriesMax, 'number');
+  for (const k of ['onDemand', 'fullMesh']) {
+    t.type(j.probes[k].packets, 'number', `probes.${k}.packets`);
+    t.type(j.probes[k].bytes, 'number', `probes.${k}.bytes`);
+  }
+  t.ok(j.probes.onDemand.packets > 0, 'zooroute probed');
+  t.ok(j.probes.onDemand.bytes < j.probes.fullMesh.bytes, 'on-demand costs less than full mesh');
+  t.ok(j.modes.static.outageSeconds > 0, 'the black hole hurts static flows');
+  t.ok(j.modes.zooroute.outageSeconds < j.modes.static.outageSeconds, 'zooroute cuts the outage');
+  t.equal(j.seed, 9);
+  const again = await capture(['simulate', '--scenario', file('small.json', small), '--json', '--seed', '9']);
+  t.equal(again.out, out, 'the scenario seed given explicitly gives the same report');
+});
+
+t.test('human summary', async (t) => {
+  const { code, out } = await capture(['simulate', '--scenario', file('small.json', small)]);
+  t.equal(code, 0);
+  t.match(out, /^scenario small: seed 9/);
+  t.match(out, /zooroute\s+[\d.]+/);
+  t.match(out, /outage cut vs static: zooroute/);
+  t.match(out, /probes: on-demand \d+ pkts/);
+});
+
+t.test('errors: one line, exit 2', async (t) => {
+  const bad = { ...small, failures: [{ type: 'link-down', atMs: 10, durationMs: 10, links: [['leaf0', 'nowhere']] }] };
+  const cases: [string[], RegExp][] = [
+    [['simulate', '--scenario', file('bad.json', bad)], /bad\.json: failures\[0\]\.links\[0\]: no node named nowhere/],
+    [['simulate', '--scenario', file('nojson.json', '{ nope')], /nojson\.json: not JSON/],
+    [['simulate', '--scenario', file('kind.json', { ...small, topology: { kind: 'torus' } })], /topology\.kind: expected/],
+    [['simulate', '--scenario', join(dir, 'missing.json')], /missing\.json/],
+    [['simulate', '--scenario', file('small.json', small), '--seed', 'x'], /--seed must be an integer/],
+    [['simulate', '--scenario', file('ctl.json', { ...small, control: { probeIntervalMs: -5 } })], /control\.probeIntervalMs: must be/],
+  ];
+  for (const [argv, re] of cases) {
+    const { code, err } = await capture(argv);
+    t.equal(code, 2, argv.join(' '));
+    t.match(err, re);
+    t.equal(err.trim().split('\n').length, 1, 'one line');
+  }
+});
