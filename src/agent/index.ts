@@ -1,0 +1,7 @@
+// The live VTEP and its metrics.
+export { Agent, type AgentOptions, type AgentPort } from './agent.js';
+export { parseAgentConfig, loadAgentConfig, macKey, type AgentConfig, type AgentPeerConfig } from './config.js';
+export { EventLog, type AgentEvent, type AgentEventName } from './event-log.js';
+export { renderMetrics, DatapathCounters, PeerProbeStats, RateGauge, type MetricsSnapshot } from './metrics.js';
+export { MetricsServer } from './metrics-server.js';
+export { runAgent } from './run.js';

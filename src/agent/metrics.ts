@@ -1,0 +1,123 @@
+// The agent's counters and their Prometheus text exposition (format 0.0.4), served on /metrics.
+import { formatIPv4 } from '../../bindings/index.js';
+import type { ControlStats, PortView } from '../control/index.js';
+
+/** Per-peer probe counters the agent keeps itself (the control plane counts only totals). */
+export class PeerProbeStats {
+  /** Requests sent to the peer, replies sent to it (answers to its requests), its replies that matched. */
+  sent = 0;
+  repliesSent = 0;
+  answered = 0;
+  rttLastMs = 0;
+  rttSumMs = 0;
+  /** Sent/answered at the last window boundaries, for a loss ratio over the recent window. */
+  readonly #hist: { sent: number; answered: number }[] = [];
+
+  /** Called once a second: keeps the last `n` snapshots. */
+  roll(n = 10): void {
+    this.#hist.push({ sent: this.sent, answered: this.answered });
+    if (this.#hist.length > n) this.#hist.shift();
+  }
+
+  /** Share of probes unanswered over the recent window (probes still in flight count as answered-to-be, so it lags slightly). */
+  recentLoss(): number {
+    const h = this.#hist[0];
+    if (h === undefined) return 0;
+    const s = this.sent - h.sent, a = this.answered - h.answered;
+    return s > 0 ? Math.max(0, Math.min(1, 1 - a / s)) : 0;
+  }
+}
+
+export class DatapathCounters {
+  vmFrames = 0;
+  encapPackets = 0;
+  encapBytes = 0;
+  underlayFrames = 0;
+  decapPackets = 0;
+  decapBytes = 0;
+  probeFrames = 0;
+  readonly drops = new Map<string, number>();
+  /** Flows whose port changed (the agent tracks each flow's last port). */
+  flowSwitches = 0;
+
+  drop(reason: string, n = 1): void { this.drops.set(reason, (this.drops.get(reason) ?? 0) + n); }
+}
+
+/** Packet and byte rates over the last second, from snapshots taken by the agent's 1 s timer. */
+export class RateGauge {
+  #prev = [0, 0, 0, 0];
+  #at = performance.now();
+  rates = [0, 0, 0, 0];
+
+  update(c: DatapathCounters): void {
+    const now = performance.now();
+    const cur = [c.encapPackets, c.encapBytes, c.decapPackets, c.decapBytes];
+    const dt = (now - this.#at) / 1000;
+    if (dt > 0) this.rates = cur.map((v, i) => (v - this.#prev[i]) / dt);
+    this.#prev = cur;
+    this.#at = now;
+  }
+}
+
+export interface MetricsSnapshot {
+  control: ControlStats;
+  peers: { ip: number; probes: boolean; ports: PortView[]; probe: PeerProbeStats; intervalMs: number }[];
+  dp: DatapathCounters;
+  rates: RateGauge;
+  cpu: number;
+  activePeers: number;
+}
+
+const esc = (s: string): string => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+/** Render the exposition text. */
+export function renderMetrics(m: MetricsSnapshot): string {
+  const out: string[] = [];
+  const fam = (name: string, type: 'gauge' | 'counter', help: string, rows: [string, number][]): void => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, v] of rows) out.push(`${name}${labels} ${Number.isFinite(v) ? v : 0}`);
+  };
+  const peer = (ip: number, extra = ''): string => `{peer="${formatIPv4(ip)}"${extra}}`;
+
+  fam('zooroute_peer_healthy_ports', 'gauge', 'Candidate ports of the peer that are usable (good or not yet probed).',
+    m.peers.map((p) => [peer(p.ip), p.ports.filter((v) => v.state !== 'bad').length]));
+  const states = ['good', 'bad', 'unknown'] as const;
+  fam('zooroute_peer_ports', 'gauge', 'Candidate ports of the peer by health state.',
+    m.peers.flatMap((p) => states.map((s): [string, number] => [peer(p.ip, `,state="${s}"`), p.ports.filter((v) => v.state === s).length])));
+  fam('zooroute_peer_probed_ports', 'gauge', 'Candidate ports of the peer being probed now.',
+    m.peers.map((p) => [peer(p.ip), p.ports.filter((v) => v.probed).length]));
+  fam('zooroute_probe_interval_seconds', 'gauge', 'Current probe interval towards the peer (after CPU and CTL backoff).',
+    m.peers.map((p) => [peer(p.ip), p.intervalMs / 1000]));
+  fam('zooroute_probes_sent_total', 'counter', 'Probe requests sent to the peer.', m.peers.map((p) => [peer(p.ip), p.probe.sent]));
+  fam('zooroute_probe_replies_sent_to_peer_total', 'counter', 'Replies this VTEP sent to the peer\'s probe requests.', m.peers.map((p) => [peer(p.ip), p.probe.repliesSent]));
+  fam('zooroute_probe_replies_total', 'counter', 'Authentic probe replies from the peer that matched an outstanding probe.',
+    m.peers.map((p) => [peer(p.ip), p.probe.answered]));
+  fam('zooroute_probe_loss_ratio', 'gauge', 'Share of probes to the peer unanswered over the last ~10 s.', m.peers.map((p) => [peer(p.ip), p.probe.recentLoss()]));
+  fam('zooroute_probe_rtt_seconds', 'gauge', 'Round-trip time of the latest answered probe.', m.peers.map((p) => [peer(p.ip), p.probe.rttLastMs / 1000]));
+  fam('zooroute_probe_rtt_seconds_sum', 'counter', 'Sum of probe round-trip times (divide by replies for the mean).', m.peers.map((p) => [peer(p.ip), p.probe.rttSumMs / 1000]));
+
+  const c = m.control;
+  fam('zooroute_probes_lost_total', 'counter', 'Probes unanswered within the timeout.', [['', c.probesLost]]);
+  fam('zooroute_probe_replies_sent_total', 'counter', 'Probe requests this VTEP answered.', [['', c.repliesSent]]);
+  fam('zooroute_probe_rejected_total', 'counter', 'Probes that changed nothing, by reason.', [
+    ['{reason="bad_tag"}', c.badTags], ['{reason="malformed"}', c.malformed], ['{reason="stale"}', c.stale], ['{reason="throttled"}', c.throttled]]);
+  fam('zooroute_port_down_total', 'counter', 'Ports that turned bad.', [['', c.portsDown]]);
+  fam('zooroute_port_up_total', 'counter', 'Bad ports that turned good again.', [['', c.portsUp]]);
+  fam('zooroute_switches_total', 'counter', 'Port failures that moved flows (the port was in use).', [['', c.switches]]);
+  fam('zooroute_flow_switches_total', 'counter', 'Flows whose outer source port changed.', [['', m.dp.flowSwitches]]);
+  fam('zooroute_cpu_backoff_level', 'gauge', 'Probe-rate backoff exponent from CPU load.', [['', c.cpuBackoff]]);
+  fam('zooroute_active_peers', 'gauge', 'Peers with recent tenant traffic.', [['', m.activePeers]]);
+
+  const d = m.dp;
+  fam('zooroute_packets_total', 'counter', 'Datapath packets.', [
+    ['{direction="vm_in"}', d.vmFrames], ['{direction="encap"}', d.encapPackets], ['{direction="underlay_in"}', d.underlayFrames],
+    ['{direction="decap"}', d.decapPackets], ['{direction="probe_in"}', d.probeFrames]]);
+  fam('zooroute_bytes_total', 'counter', 'Datapath bytes (encap: outer frames sent; decap: inner frames delivered).', [
+    ['{direction="encap"}', d.encapBytes], ['{direction="decap"}', d.decapBytes]]);
+  const r = m.rates.rates;
+  fam('zooroute_packets_per_second', 'gauge', 'Datapath packet rate over the last second.', [['{direction="encap"}', r[0]], ['{direction="decap"}', r[2]]]);
+  fam('zooroute_bytes_per_second', 'gauge', 'Datapath byte rate over the last second.', [['{direction="encap"}', r[1]], ['{direction="decap"}', r[3]]]);
+  fam('zooroute_drops_total', 'counter', 'Frames not forwarded, by reason.', [...d.drops].map(([k, v]) => [`{reason="${esc(k)}"}`, v]));
+  fam('zooroute_cpu_ratio', 'gauge', 'CPU used by the agent process, share of one core, over the last second.', [['', m.cpu]]);
+  return out.join('\n') + '\n';
+}

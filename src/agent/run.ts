@@ -1,0 +1,32 @@
+// Runs an agent as a live process: config file in, metrics server up, SIGTERM/SIGINT -> clean stop.
+import { UsageError } from '../cli/errors.js';
+import { Agent } from './agent.js';
+import { loadAgentConfig } from './config.js';
+import { MetricsServer } from './metrics-server.js';
+
+/** Start the agent from a config file and resolve once it has stopped on a signal (or `signal` aborted). */
+export async function runAgent(configPath: string, signal?: AbortSignal): Promise<void> {
+  const config = loadAgentConfig(configPath);
+  const agent = new Agent({ config });
+  let server: MetricsServer;
+  try {
+    server = await MetricsServer.listen(config.metricsHost, config.metricsPort, () => agent.metricsText());
+  } catch (e) {
+    agent.stop();
+    throw new UsageError(`cannot serve metrics on ${config.metricsHost}:${config.metricsPort}: ${(e as Error).message}`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      signal?.removeEventListener('abort', stop);
+      resolve();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    if (signal?.aborted) stop(); else signal?.addEventListener('abort', stop);
+    agent.start({ metrics: `http://${config.metricsHost}:${server.port}/metrics` });
+  });
+  agent.stop();
+  await server.close();
+}
