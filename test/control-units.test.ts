@@ -85,21 +85,22 @@ t.test('TokenBucket: rate, burst, and CTL = floor(-log2(fill)) once at most half
 /** The rule written as plainly as possible over the whole outcome list (true = answered). */
 function modelState(outcomes: boolean[], peerAnswered: boolean[]): number {
   let state = PORT_UNKNOWN;
+  let badAt = -1; // the window restarts when the port turns bad: older answers do not count
   for (let i = 0; i < outcomes.length; i++) {
-    const hist = outcomes.slice(0, i + 1);
+    const hist = outcomes.slice(Math.max(0, badAt + 1), i + 1);
     if (outcomes[i]) {
       if (state === PORT_UNKNOWN) state = PORT_GOOD;
       else if (state === PORT_BAD && hist.slice(-5).filter(Boolean).length >= 3) state = PORT_GOOD;
     } else {
       let run = 0;
       for (let j = i; j >= 0 && !outcomes[j]; j--) run++;
-      if (state !== PORT_BAD && run >= 2 && peerAnswered[i]) state = PORT_BAD;
+      if (state !== PORT_BAD && run >= 2 && peerAnswered[i]) { state = PORT_BAD; badAt = i; }
     }
   }
   return state;
 }
 
-t.test('PortHealth follows the rule: bad after 2 losses, good again on 3 of the last 5 with the latest', async (t) => {
+t.test('PortHealth follows the rule: bad after 2 losses, good again on 3 of the last 5 since the failure, the latest included', async (t) => {
   fc.assert(fc.property(fc.array(fc.boolean(), { maxLength: 60 }), (outcomes) => {
     const h = new PortHealth(1, { badAfterLosses: 2, recoverAnswered: 3, recoverWindow: 5 });
     outcomes.forEach((ok, i) => (ok ? h.answered(0, i) : h.lost(0, i, true)));
@@ -148,4 +149,41 @@ t.test('real CPU sources report utilisation in 0..1, and see a busy loop', async
   const h = host(), p = proc();
   t.ok(h >= 0 && h <= 1, `host ${h}`);
   t.ok(p > 0 && p <= 1, `process ${p} after a ${x}-iteration busy loop`);
+});
+
+t.test('flap damping: a port that fails once recovers on 3-of-5, one that keeps failing stays out', async (t) => {
+  const rules = { badAfterLosses: 2, recoverAnswered: 3, recoverWindow: 5, flapHalfLifeMs: 10_000, flapSuppressPenalty: 1.5, suppressHoldMs: 5_000 };
+  const h = new PortHealth(2, rules);
+  let now = 0;
+  const step = (k: number, ok: boolean): string => { now += 300; return ok ? h.answered(k, now) : h.lost(k, now, true); };
+  // Port 0: one black hole, then healthy: back after 3 answers, as without damping.
+  step(0, true); step(0, false); t.equal(step(0, false), 'down');
+  t.equal(step(0, true), 'none'); t.equal(step(0, true), 'none'); t.equal(step(0, true), 'up', 'one failure: 3 answers bring it back');
+  // Port 1: fails, recovers, fails again within the half-life: now it needs 5 s failure-free.
+  now = 0;
+  step(1, true); step(1, false); t.equal(step(1, false), 'down');
+  step(1, true); step(1, true); t.equal(step(1, true), 'up');
+  step(1, false); t.equal(step(1, false), 'down', 'second failure');
+  t.ok(h.flapPenalty(1, now) > 1.5, 'penalty above the suppress level');
+  const lastLoss = now;
+  let upAt = -1;
+  for (let i = 0; i < 40 && upAt < 0; i++) if (step(1, true) === 'up') upAt = now;
+  t.ok(upAt - lastLoss >= 5_000, `held out ${upAt - lastLoss} ms after its last loss (>= 5 s)`);
+  t.ok(upAt - lastLoss < 5_000 + 300 + 1, 'and back at the first answer after the hold');
+  // 30% random loss: with damping the port stays out far more of the time than without.
+  const share = (r: typeof rules | { badAfterLosses: number; recoverAnswered: number; recoverWindow: number }): number => {
+    const p = new PortHealth(1, r);
+    let x = 12345, bad = 0;
+    for (let i = 0; i < 3000; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      const ok = (x >>> 16) % 100 >= 30;
+      if (ok) p.answered(0, i * 300); else p.lost(0, i * 300, true);
+      if (p.state[0] === PORT_BAD) bad++;
+    }
+    return bad / 3000;
+  };
+  const damped = share(rules), plain = share({ badAfterLosses: 2, recoverAnswered: 3, recoverWindow: 5 });
+  t.comment(`30% loss: port out ${(damped * 100).toFixed(1)}% of the time with damping, ${(plain * 100).toFixed(1)}% without`);
+  t.ok(damped > 0.8, 'a lossy port stays out with damping');
+  t.ok(damped > plain, 'damping keeps it out longer than the bare 3-of-5 rule');
 });

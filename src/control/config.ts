@@ -19,6 +19,14 @@ export interface ControlConfig {
   /** A bad port is good again when >= recoverAnswered of its last recoverWindow probes were answered, the latest included. Defaults 3 of 5. */
   recoverAnswered: number;
   recoverWindow: number;
+  /**
+   * Flap damping: each time a port turns bad its penalty grows by 1 and halves every flapHalfLifeMs;
+   * above flapSuppressPenalty (two failures within about a half-life) a bad port must also be
+   * failure-free for suppressHoldMs before it returns. Defaults 10 s, 1.5, 5 s (docs/health.md).
+   */
+  flapHalfLifeMs: number;
+  flapSuppressPenalty: number;
+  suppressHoldMs: number;
   /** A peer is active (probed) while it had tenant traffic within this window. Default 10 s. */
   activeWindowMs: number;
   /** A port is "in use" while a flow was given it within this window. Default 10 s. */
@@ -56,6 +64,9 @@ export const DEFAULT_CONTROL_CONFIG: Readonly<ControlConfig> = Object.freeze({
   badAfterLosses: 2,
   recoverAnswered: 3,
   recoverWindow: 5,
+  flapHalfLifeMs: 10_000,
+  flapSuppressPenalty: 1.5,
+  suppressHoldMs: 5_000,
   activeWindowMs: 10_000,
   inUseWindowMs: 10_000,
   probeMode: 'partial',
@@ -89,6 +100,9 @@ export function resolveControlConfig(c: Partial<ControlConfig> = {}): ControlCon
   num('badAfterLosses', r.badAfterLosses, 1, 32, true);
   num('recoverWindow', r.recoverWindow, 1, 32, true);
   num('recoverAnswered', r.recoverAnswered, 1, r.recoverWindow, true);
+  num('flapHalfLifeMs', r.flapHalfLifeMs, 1, 1e9);
+  num('flapSuppressPenalty', r.flapSuppressPenalty, 0, 1e6);
+  num('suppressHoldMs', r.suppressHoldMs, 0, 1e9);
   num('activeWindowMs', r.activeWindowMs, 0, 1e9);
   num('inUseWindowMs', r.inUseWindowMs, 0, 1e9);
   if (r.probeMode !== 'full' && r.probeMode !== 'partial') throw new RangeError(`control config probeMode must be 'full' or 'partial', got ${String(r.probeMode)}`);

@@ -8,7 +8,20 @@ export const PORT_BAD = 2;
 export type PortState = typeof PORT_UNKNOWN | typeof PORT_GOOD | typeof PORT_BAD;
 export type Transition = 'none' | 'down' | 'up';
 
-export interface HealthRules { badAfterLosses: number; recoverAnswered: number; recoverWindow: number }
+export interface HealthRules {
+  badAfterLosses: number;
+  recoverAnswered: number;
+  recoverWindow: number;
+  /**
+   * Flap damping (absent = none): every down event adds 1 to a port's penalty, which halves every
+   * flapHalfLifeMs; a port that turns bad with its penalty above flapSuppressPenalty is held: it must
+   * also have been failure-free for suppressHoldMs before it is good again. A port that fails once recovers on 3-of-5
+   * alone; one that keeps failing (random loss) stays out instead of taking its flows back each time.
+   */
+  flapHalfLifeMs?: number;
+  flapSuppressPenalty?: number;
+  suppressHoldMs?: number;
+}
 
 function popcount(x: number): number {
   let c = 0;
@@ -27,6 +40,11 @@ export class PortHealth {
   readonly lastLossAt: Float64Array;
   /** Time of the first answer, +Infinity until one. */
   readonly firstAnswerAt: Float64Array;
+  /** Flap penalty as of penaltyAt (see HealthRules). */
+  readonly penalty: Float64Array;
+  readonly penaltyAt: Float64Array;
+  /** 1 while a bad port is held out by flap damping (it failed again while its penalty was high). */
+  readonly held: Uint8Array;
   readonly #rules: HealthRules;
   readonly #mask: number;
 
@@ -40,6 +58,21 @@ export class PortHealth {
     this.consecutiveLosses = new Uint8Array(n);
     this.lastLossAt = new Float64Array(n).fill(-Infinity);
     this.firstAnswerAt = new Float64Array(n).fill(Infinity);
+    this.penalty = new Float64Array(n);
+    this.penaltyAt = new Float64Array(n);
+    this.held = new Uint8Array(n);
+  }
+
+  /** Port k's flap penalty decayed to `now`. */
+  flapPenalty(k: number, now: number): number {
+    const half = this.#rules.flapHalfLifeMs;
+    if (half === undefined || this.penalty[k] === 0) return this.penalty[k]!;
+    return this.penalty[k]! * Math.pow(2, -Math.max(0, now - this.penaltyAt[k]!) / half);
+  }
+
+  /** Whether flap damping still holds bad port k out at `now`: held, and not failure-free long enough. */
+  suppressed(k: number, now: number): boolean {
+    return this.held[k] === 1 && now - this.lastLossAt[k]! < (this.#rules.suppressHoldMs ?? 0);
   }
 
   /** Probe k was answered at now. */
@@ -50,8 +83,9 @@ export class PortHealth {
     if (this.firstAnswerAt[k] === Infinity) this.firstAnswerAt[k] = now;
     const s = this.state[k];
     if (s === PORT_UNKNOWN) { this.state[k] = PORT_GOOD; return 'none'; }
-    if (s === PORT_BAD && popcount(this.history[k]) >= this.#rules.recoverAnswered) {
+    if (s === PORT_BAD && popcount(this.history[k]) >= this.#rules.recoverAnswered && !this.suppressed(k, now)) {
       this.state[k] = PORT_GOOD;
+      this.held[k] = 0;
       return 'up';
     }
     return 'none';
@@ -73,6 +107,14 @@ export class PortHealth {
   settle(k: number): Transition {
     if (this.state[k] !== PORT_BAD && this.consecutiveLosses[k] >= this.#rules.badAfterLosses) {
       this.state[k] = PORT_BAD;
+      // Restart the recovery window: answers from before the failure must not vouch for the port,
+      // or a single answer after going bad would bring it back (3 of 5 met by stale history).
+      this.history[k] = 0;
+      const at = this.lastLossAt[k]!;
+      this.penalty[k] = this.flapPenalty(k, at) + 1;
+      this.penaltyAt[k] = at;
+      const lim = this.#rules.flapSuppressPenalty;
+      if (this.#rules.flapHalfLifeMs !== undefined && lim !== undefined && this.penalty[k]! > lim) this.held[k] = 1;
       return 'down';
     }
     return 'none';
