@@ -1,0 +1,70 @@
+// `zooroute replay`: a capture's tenant traffic through the Wasm datapath and the simulated underlay
+// with a scenario's failures, in zooroute, static and opportunistic modes side by side (docs/replay.md).
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { ScenarioError, buildWorld, type World } from '../sim/index.js';
+import { loadMapFile, MapFileError } from '../replay/vtep-map.js';
+import { replay } from '../replay/replay.js';
+import { formatReplay } from '../replay/replay-text.js';
+import { progressBar } from '../replay/progress.js';
+import { replayReportInput } from '../replay/replay-report.js';
+import { renderReport } from '../replay/report.js';
+import { loadScenario } from './simulate.js';
+import { checkPaths, intOption } from './summary.js';
+import { UsageError } from './errors.js';
+
+interface ReplayCliOptions {
+  scenario: string;
+  out?: string;
+  report?: string;
+  json?: boolean;
+  map?: string;
+  seed?: string;
+  vni: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('replay')
+    .description('replay a capture through the datapath and the simulated underlay under a scenario\'s failures')
+    .argument('<in>', 'tenant-traffic capture (classic pcap or pcapng, Ethernet)')
+    .requiredOption('--scenario <file>', 'scenario JSON (docs/scenario-format.md); its traffic is ignored, the capture is the traffic')
+    .option('-o, --out <file>', 'write the encapsulated frames, as zooroute sent them, to this capture')
+    .option('--report <file>', 'write the HTML report (per-100 ms delivered/lost for each mode)')
+    .option('--map <file>', 'inner address -> VTEP map (docs/replay.md); default: the VTEP serving it, else by hash')
+    .option('--seed <n>', 'seed (overrides the scenario\'s)')
+    .option('--vni <n>', 'VNI of the encapsulated frames', '1')
+    .option('--json', 'print the report as JSON (no progress bar)')
+    .action(async (input: string, o: ReplayCliOptions) => {
+      if (o.out !== undefined) checkPaths(input, o.out);
+      const scenario = loadScenario(o.scenario);
+      const seed = o.seed === undefined ? undefined : intOption('--seed', o.seed, 0, 0xffffffff);
+      const vni = intOption('--vni', o.vni, 0, 0xffffff);
+      let world: World;
+      try {
+        world = buildWorld(scenario, seed, { withoutTraffic: true });
+      } catch (e) {
+        if (e instanceof ScenarioError) throw new UsageError(`${o.scenario}: ${e.message}`);
+        throw e;
+      }
+      let map;
+      try {
+        map = o.map === undefined ? undefined : loadMapFile(o.map, world);
+      } catch (e) {
+        if (e instanceof MapFileError) throw new UsageError(e.message);
+        throw e;
+      }
+      const bar = !o.json && process.stdout.isTTY ? progressBar(input, process.stderr) : undefined;
+      let run;
+      try {
+        run = await replay({ input, scenario, world, map, out: o.out, seed, vni, progress: bar?.update });
+      } catch (e) {
+        if (e instanceof ScenarioError) throw new UsageError(`${o.scenario}: ${e.message}`);
+        throw e;
+      } finally {
+        bar?.stop();
+      }
+      if (o.report !== undefined) writeFileSync(o.report, renderReport(replayReportInput(run)));
+      process.stdout.write(o.json ? JSON.stringify(run.report, null, 2) + '\n' : formatReplay(run.report));
+    });
+}

@@ -1,0 +1,174 @@
+// Replay's first pass over a capture: every frame's inner addresses are mapped to its source and
+// destination VTEPs, the frames are hashed by the Wasm datapath (one hash call per batch of 256), and
+// frames with the same (source VTEP, destination VTEP, inner flow hash) become one flow with a packet
+// count per 100 ms bin. A 5-tuple memo (flow-cache.ts) spares repeated TCP/UDP frames the hash call.
+// Memory grows with flows x bins, never with the number of packets.
+import { Datapath } from '../../bindings/index.js';
+import { PcapReader, LINKTYPE_ETHERNET } from '../pcap/index.js';
+import { BIN_MS } from '../sim/index.js';
+import { newInnerAddresses, readInnerAddresses } from './inner-address.js';
+import type { VtepMapper } from './vtep-map.js';
+import type { FlowKeyCache } from './flow-cache.js';
+
+/** Bytes per Wasm slot in both passes; frames longer than the slot's frame area are skipped. */
+export const REPLAY_SLOT = 16384;
+export const REPLAY_BATCH = 256;
+/** The longest frame replayed: a slot less the datapath's default 64-byte headroom. */
+export const MAX_REPLAY_FRAME = REPLAY_SLOT - 64;
+
+export type ProgressFn = (phase: 'scan' | 'encap', bytesDone: number) => void;
+
+/** One flow found in the capture, before the world's segments are attached. */
+export interface CaptureFlow {
+  id: number;
+  src: number;
+  dst: number;
+  hash: number;
+  family: number;
+  srcAddr: number;
+  dstAddr: number;
+  proto: number;
+  sport: number;
+  dport: number;
+  bytes: number;
+  packets: number;
+  /** counts[b] = packets in bin b (grown on demand; bins past its end hold 0). */
+  counts: Uint32Array;
+}
+
+export interface FrameCounts {
+  /** Records in the file. */
+  total: number;
+  /** Not Ethernet, or longer than a slot: not replayed. */
+  skipped: number;
+  /** Source and destination served by the same VTEP: delivered locally, never encapsulated. */
+  local: number;
+  /** Replayed through the datapath and the underlay. */
+  replayed: number;
+}
+
+export interface ScanResult {
+  frames: FrameCounts;
+  flows: CaptureFlow[];
+  /** Bins spanned by the capture (last packet's bin + 1, at least 1). */
+  bins: number;
+  /** Timestamp of the first record, the replay's time zero: seconds and nanoseconds. */
+  t0Sec: number;
+  t0Nsec: number;
+}
+
+/** Flow ids by (source VTEP, destination VTEP) then by hash; shared by both passes. */
+export class FlowIndex {
+  readonly #byPair = new Map<number, Map<number, number>>();
+  /** The last pair asked for and its map: consecutive frames mostly share their VTEP pair. */
+  #lastPair = -1;
+  #lastMap: Map<number, number> | undefined;
+  constructor(private readonly vtepCount: number) {}
+  get(src: number, dst: number, hash: number): number | undefined {
+    const k = src * this.vtepCount + dst;
+    if (k !== this.#lastPair) { this.#lastPair = k; this.#lastMap = this.#byPair.get(k); }
+    return this.#lastMap?.get(hash);
+  }
+  set(src: number, dst: number, hash: number, id: number): void {
+    const k = src * this.vtepCount + dst;
+    let m = this.#byPair.get(k);
+    if (!m) this.#byPair.set(k, (m = new Map()));
+    m.set(hash, id);
+    if (k === this.#lastPair) this.#lastMap = m;
+  }
+}
+
+/** Milliseconds of a record after time zero (earlier records count as time zero). */
+export function msAfter(tsSec: number, tsNsec: number, t0Sec: number, t0Nsec: number): number {
+  const ms = (tsSec - t0Sec) * 1000 + (tsNsec - t0Nsec) / 1e6;
+  return ms > 0 ? ms : 0;
+}
+
+export interface ScanOptions {
+  mapper: VtepMapper;
+  index: FlowIndex;
+  /** Memo of 5-tuple -> flow id, filled here and used again by the encap pass. */
+  cache: FlowKeyCache;
+  /** The datapath's flow-hash seed (the encap pass uses the same). */
+  hashSeed: number;
+  progress?: ProgressFn;
+}
+
+export async function scanCapture(path: string, o: ScanOptions): Promise<ScanResult> {
+  const { mapper, index, cache } = o;
+  const dp = Datapath.create({ localIp: '0.0.0.1', hashSeed: o.hashSeed, batchSize: REPLAY_BATCH, slotSize: REPLAY_SLOT, maxPeers: 1 });
+  const batch = dp.batch();
+  const frames: FrameCounts = { total: 0, skipped: 0, local: 0, replayed: 0 };
+  const flows: CaptureFlow[] = [];
+  const a = newInnerAddresses();
+  // Per packet of the pending batch: what the flow needs if the packet opens one.
+  const pS = new Int32Array(REPLAY_BATCH), pD = new Int32Array(REPLAY_BATCH), pBin = new Int32Array(REPLAY_BATCH);
+  const pFam = new Uint8Array(REPLAY_BATCH), pProto = new Uint8Array(REPLAY_BATCH), pLen = new Uint32Array(REPLAY_BATCH), pL4 = new Uint8Array(REPLAY_BATCH);
+  const pSrc = new Uint32Array(REPLAY_BATCH), pDst = new Uint32Array(REPLAY_BATCH), pSp = new Uint16Array(REPLAY_BATCH), pDp = new Uint16Array(REPLAY_BATCH);
+  let maxBin = 0;
+  let t0Sec = -1, t0Nsec = 0;
+
+  const count = (f: CaptureFlow, b: number, len: number): void => {
+    if (b >= f.counts.length) {
+      const grown = new Uint32Array(Math.max(b + 1, f.counts.length * 2));
+      grown.set(f.counts);
+      f.counts = grown;
+    }
+    f.counts[b]++;
+    f.packets++;
+    f.bytes += len;
+  };
+
+  const flush = (): void => {
+    const n = batch.length;
+    if (n === 0) return;
+    dp.hash(batch);
+    for (let i = 0; i < n; i++) {
+      const h = batch.hash(i);
+      let id = index.get(pS[i], pD[i], h);
+      let f: CaptureFlow;
+      if (id === undefined) {
+        id = flows.length;
+        index.set(pS[i], pD[i], h, id);
+        f = {
+          id, src: pS[i], dst: pD[i], hash: h, family: pFam[i], srcAddr: pSrc[i], dstAddr: pDst[i], proto: pProto[i],
+          sport: pSp[i], dport: pDp[i], bytes: 0, packets: 0, counts: new Uint32Array(Math.max(16, pBin[i] + 1)),
+        };
+        flows.push(f);
+      } else f = flows[id];
+      if (pL4[i]) cache.set(pSrc[i], pDst[i], pProto[i], pSp[i], pDp[i], id);
+      count(f, pBin[i], pLen[i]);
+    }
+    batch.clear();
+  };
+
+  const r = await PcapReader.open(path);
+  try {
+    for await (const recs of r.batches()) {
+      for (const rec of recs) {
+        frames.total++;
+        if (t0Sec < 0) { t0Sec = rec.tsSec; t0Nsec = rec.tsNsec; }
+        const data = rec.data;
+        if (rec.linkType !== LINKTYPE_ETHERNET || data.length > MAX_REPLAY_FRAME) { frames.skipped++; continue; }
+        readInnerAddresses(data, a);
+        const bin = Math.floor(msAfter(rec.tsSec, rec.tsNsec, t0Sec, t0Nsec) / BIN_MS);
+        const hit = cache.get(a);
+        if (hit >= 0) { frames.replayed++; if (bin > maxBin) maxBin = bin; count(flows[hit], bin, data.length); continue; }
+        const s = mapper.vtepOf(a.family, a.src), d = mapper.vtepOf(a.family, a.dst);
+        if (s === d) { frames.local++; continue; }
+        frames.replayed++;
+        if (bin > maxBin) maxBin = bin;
+        const i = batch.push(data, 0);
+        pL4[i] = a.l4 ? 1 : 0;
+        pS[i] = s; pD[i] = d; pBin[i] = bin; pFam[i] = a.family; pProto[i] = a.proto; pLen[i] = data.length;
+        pSrc[i] = a.src; pDst[i] = a.dst; pSp[i] = a.sport; pDp[i] = a.dport;
+        if (batch.full) flush();
+      }
+      o.progress?.('scan', r.recordOffset);
+    }
+    flush();
+  } finally {
+    await r.close();
+  }
+  return { frames, flows, bins: maxBin + 1, t0Sec: Math.max(0, t0Sec), t0Nsec };
+}

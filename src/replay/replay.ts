@@ -1,0 +1,163 @@
+// `zooroute replay`: what zooroute (and the baselines) would have done with a capture's traffic under a
+// scenario's failures. Pass 1 maps frames to VTEPs and flows and counts them per 100 ms bin (Wasm hash);
+// the simulator then runs the three modes over the scenario's underlay with those counts as the traffic;
+// pass 2 encapsulates every frame with the Wasm datapath on the port zooroute used at its time, and
+// writes OUT. docs/replay.md describes the mapping, the figures and the limits.
+import { formatIPv4 } from '../../bindings/index.js';
+import {
+  BIN_MS, buildWorld, defaultPort, simulate, type Flow, type Scenario, type SimulationReport, type Vtep, type World,
+} from '../sim/index.js';
+import type { SimMode } from '../sim/simulate.js';
+import { segmentsOf } from '../sim/world.js';
+import { ADDR_IPV4, ADDR_IPV6 } from './inner-address.js';
+import { FlowIndex, scanCapture, type CaptureFlow, type FrameCounts, type ProgressFn } from './capture-scan.js';
+import { encapCapture, type EncapResult } from './encap-pass.js';
+import { ModeObserver } from './mode-observer.js';
+import { VtepMapper, type VtepMapFile } from './vtep-map.js';
+import { FlowKeyCache } from './flow-cache.js';
+
+export const REPLAY_MODES: readonly SimMode[] = ['zooroute', 'static', 'opportunistic'];
+
+export interface ReplayOptions {
+  input: string;
+  scenario: Scenario;
+  map?: VtepMapFile;
+  /** Build the world first (the map file names its VTEPs); default buildWorld without traffic. */
+  world?: World;
+  out?: string;
+  seed?: number;
+  /** VNI of the encapsulated frames, default 1. */
+  vni?: number;
+  progress?: ProgressFn;
+}
+
+export interface FlowModeFigures {
+  sent: number;
+  lost: number;
+  outageSeconds: number;
+  /** Longest run of consecutive out bins (ms): how long the flow took to recover at worst. */
+  recoverMs: number;
+}
+
+export interface ReplayFlow {
+  id: number;
+  /** Inner source and destination (IPv4 dotted quad, or "ipv6:<fold>" / "mac:<fold>", see docs). */
+  src: string;
+  dst: string;
+  proto: number;
+  sport: number;
+  dport: number;
+  hash: number;
+  srcVtep: string;
+  dstVtep: string;
+  packets: number;
+  modes: Record<SimMode, FlowModeFigures>;
+}
+
+export interface RecoverySummary { flowsOut: number; meanMs: number; maxMs: number }
+
+/** simulate's report, plus the capture's frame and flow counts and the per-flow figures. */
+export interface ReplayReport extends SimulationReport {
+  input: string;
+  frames: number;
+  frameCounts: FrameCounts & { encapsulated: number; forcedPort: number; dropped: Record<string, number>; encapBatches: number };
+  /** Addresses placed by the hash fallback (no map entry, no VTEP serving them). */
+  hashedAddresses: number;
+  recovery: Record<SimMode, RecoverySummary>;
+  perFlow: ReplayFlow[];
+}
+
+export interface ReplayRun {
+  report: ReplayReport;
+  /** Per mode, per bin: delivered and lost packets (the HTML report's series). */
+  series: Record<SimMode, { delivered: number[]; lost: number[] }>;
+  world: World;
+}
+
+function addrText(family: number, v: number): string {
+  if (family === ADDR_IPV4) return formatIPv4(v);
+  return `${family === ADDR_IPV6 ? 'ipv6' : 'mac'}:${(v >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+function toFlow(c: CaptureFlow, vteps: Vtep[], gateways: Map<string, Vtep[]>, durationMs: number): Flow {
+  const src = vteps[c.src], dst = vteps[c.dst];
+  return {
+    id: c.id, srcInner: c.srcAddr, dstInner: c.dstAddr, proto: c.proto, sport: c.sport, dport: c.dport, ratePps: 0,
+    // Wire size for the capacity model: the mean inner frame plus the 50-byte outer headers.
+    packetBytes: Math.max(64, Math.round(c.bytes / Math.max(1, c.packets)) + 50),
+    // Like simulate's default: a flow belongs to its inner source.
+    tenant: addrText(c.family, c.srcAddr),
+    startMs: 0, endMs: durationMs, hash: c.hash, segments: segmentsOf(src, dst, c.hash, gateways),
+  };
+}
+
+export async function replay(o: ReplayOptions): Promise<ReplayRun> {
+  const base = o.world ?? buildWorld(o.scenario, o.seed, { withoutTraffic: true });
+  const mapper = new VtepMapper(base, o.map);
+  const index = new FlowIndex(base.vteps.length);
+  const cache = new FlowKeyCache();
+  const scan = await scanCapture(o.input, { mapper, index, cache, hashSeed: base.portSeed, progress: o.progress });
+  const bins = scan.bins;
+  const durationMs = bins * BIN_MS;
+  const gateways = new Map<string, Vtep[]>();
+  for (const v of base.vteps) if (v.role === 'gateway') gateways.set(v.region, [...(gateways.get(v.region) ?? []), v]);
+  const flows = scan.flows.map((c) => toFlow(c, base.vteps, gateways, durationMs));
+  const world: World = { ...base, durationMs, flows };
+
+  const observers = new Map<SimMode, ModeObserver>();
+  for (const m of REPLAY_MODES) observers.set(m, new ModeObserver(flows.length, bins, m === 'zooroute'));
+  const counts = scan.flows.map((f) => f.counts);
+  const sim = simulate(o.scenario, {
+    world,
+    sentInBin: (f, b) => counts[f.id][b] ?? 0,
+    observe: (mode, p, clock) => observers.get(mode)!.wrap(p, clock),
+  });
+
+  const enc: EncapResult = await encapCapture({
+    input: o.input, world, mapper, index, cache,
+    srcOf: Int32Array.from(scan.flows, (f) => f.src), dstOf: Int32Array.from(scan.flows, (f) => f.dst), hashOf: Uint32Array.from(scan.flows, (f) => f.hash),
+    firstHop: Int32Array.from(flows, (f) => f.segments[0].to),
+    defaultPortOf: Uint16Array.from(flows, (f) => defaultPort(world, f, f.segments[0])), ports: observers.get('zooroute')!.ports!, t0Sec: scan.t0Sec, t0Nsec: scan.t0Nsec,
+    vni: o.vni ?? 1, out: o.out, progress: o.progress,
+  });
+
+  const recovery = {} as Record<SimMode, RecoverySummary>;
+  for (const m of REPLAY_MODES) {
+    const ob = observers.get(m)!;
+    let n = 0, sum = 0, max = 0;
+    for (let i = 0; i < flows.length; i++) {
+      const r = ob.flowLongestRun[i] * BIN_MS;
+      if (r > 0) { n++; sum += r; if (r > max) max = r; }
+    }
+    recovery[m] = { flowsOut: n, meanMs: n ? Math.round((sum / n) * 10) / 10 : 0, maxMs: max };
+  }
+  const perFlow: ReplayFlow[] = scan.flows.map((c) => {
+    const modes = {} as Record<SimMode, FlowModeFigures>;
+    for (const m of REPLAY_MODES) {
+      const ob = observers.get(m)!;
+      modes[m] = {
+        sent: ob.flowSent[c.id], lost: ob.flowLost[c.id], outageSeconds: (ob.flowOutBins[c.id] * BIN_MS) / 1000,
+        recoverMs: ob.flowLongestRun[c.id] * BIN_MS,
+      };
+    }
+    return {
+      id: c.id, src: addrText(c.family, c.srcAddr), dst: addrText(c.family, c.dstAddr), proto: c.proto, sport: c.sport, dport: c.dport,
+      hash: c.hash, srcVtep: base.vteps[c.src].name, dstVtep: base.vteps[c.dst].name, packets: c.packets, modes,
+    };
+  });
+  const series = {} as ReplayRun['series'];
+  for (const m of REPLAY_MODES) {
+    const ob = observers.get(m)!;
+    series[m] = { delivered: Array.from(ob.delivered), lost: Array.from(ob.lost) };
+  }
+  const report: ReplayReport = {
+    ...sim,
+    input: o.input,
+    frames: scan.frames.total,
+    frameCounts: { ...scan.frames, encapsulated: enc.encapsulated, forcedPort: enc.forced, dropped: enc.dropped, encapBatches: enc.batches },
+    hashedAddresses: mapper.hashed,
+    recovery,
+    perFlow,
+  };
+  return { report, series, world };
+}
