@@ -41,6 +41,15 @@ t.test('the command prints JSON with the parameters, and refuses bad arguments w
   t.equal(j.flatBytes, 2000 * 16 * 2);
   t.equal(j.pbmRatio, (j.flatBytes as number) / (j.pbmBytes as number));
   t.match(j.parameters, { flatEntryBits: 16, pbmGroups: 4, hiGroupSize: 8 });
+  // The tables' own arrays placed on the Tofino emulator: whole 16 KiB blocks, at least the cells' bytes.
+  const tof = j.tofino as Record<string, { fits: boolean; blocks: number; sramBytes: number; cellBytes: number }>;
+  for (const k of ['flat', 'pbm', 'hi']) {
+    t.equal(tof[k]!.fits, true, `${k} fits`);
+    t.equal(tof[k]!.sramBytes, tof[k]!.blocks * 16384, `${k} counted in blocks`);
+    t.ok(tof[k]!.sramBytes >= tof[k]!.cellBytes, `${k} blocks hold its cells`);
+  }
+  t.equal(tof.flat!.cellBytes, j.flatAllocatedBytes, 'flat placed as allocated');
+  t.ok(tof.flat!.blocks > tof.pbm!.blocks && tof.pbm!.blocks >= tof.hi!.blocks, 'flat > PBM >= HI in SRAM blocks');
   const text = await run(['tables', '--vteps', '500']);
   t.equal(text.code, 0);
   t.match(text.out, /PBM .*x smaller/);

@@ -2,6 +2,7 @@
 // report their measured storage and compression ratios.
 import { type Command, InvalidArgumentError } from 'commander';
 import { measureCompression } from '../tables/compression.js';
+import { placeTableArrays } from '../tofino/index.js';
 
 function integer(name: string, lo: number, hi: number): (v: string) => number {
   return (v) => {
@@ -43,8 +44,18 @@ export function register(program: Command): void {
         vteps: o.vteps, ports: o.ports, failedFraction: o.failedFraction, seed: o.seed, groups: o.groups,
         hiGroupSize: o.hiGroupSize, hiBlocks: o.hiBlocks, pbmPrefSlots: o.pbmPrefSlots,
       });
+      // The same arrays placed on an emulated Tofino 1 pipe: whole SRAM blocks, as the switch spends them.
+      const tofino = {
+        flat: placeTableArrays('flat', r.arrays.flat),
+        pbm: placeTableArrays('pbm', r.arrays.pbm),
+        hi: placeTableArrays('hi', r.arrays.hi),
+      };
+      const sram = (f: (typeof tofino)['flat']): string =>
+        f.fits ? `${f.blocks} SRAM blocks (${kib(f.sramBytes).trim()}) on Tofino` : `does not fit on Tofino: ${f.error}`;
       if (o.json) {
-        process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+        const { arrays: _arrays, ...rest } = r;
+        const brief = (f: (typeof tofino)['flat']) => ({ fits: f.fits, blocks: f.blocks, sramBytes: f.sramBytes, cellBytes: f.cellBytes, arrays: f.arrays.length, ...(f.error ? { error: f.error } : {}) });
+        process.stdout.write(JSON.stringify({ ...rest, tofino: { flat: brief(tofino.flat), pbm: brief(tofino.pbm), hi: brief(tofino.hi) } }, null, 2) + '\n');
         return;
       }
       const p = r.parameters;
@@ -54,6 +65,7 @@ export function register(program: Command): void {
         `PBM       ${kib(r.pbmBytes)}  ${r.pbmRatio.toFixed(1)}x smaller  (${p.pbmBitmapBits}-bit bitmap per VTEP, G=${p.pbmGroups} shared shifts, ${p.pbmPrefSlotsInUse} preference slots of ${p.pbmPrefSlotBits} bits in use, ${p.pbmPrefOverflows} found none free)`,
         `HI        ${kib(r.hiBytes)}  ${r.hiRatio.toFixed(1)}x smaller  (M=${p.hiGroupSize}: ${p.hiL1Bits}-bit level-1 slot per VTEP, ${p.hiBlocksInUse} blocks of ${p.hiEntriesPerBlock} x ${p.hiL2EntryBits}-bit entries in use)`,
         `allocated PBM ${r.pbmAllocatedRatio.toFixed(1)}x, HI ${r.hiAllocatedRatio.toFixed(1)}x smaller with their whole pools (${p.pbmPrefSlots} preference slots, ${p.hiBlocks} blocks)`,
+        `tofino    flat ${sram(tofino.flat)}; PBM ${sram(tofino.pbm)}; HI ${sram(tofino.hi)}`,
         `checked   ${r.flowsChecked} flows of failed VTEPs: ${r.violations} on a bad port`,
       ];
       process.stdout.write(lines.join('\n') + '\n');

@@ -5,6 +5,7 @@ import { FlatTable } from './flat.js';
 import { HiTable } from './hi.js';
 import { PbmTable } from './pbm.js';
 import { SlowPathTable } from './slow-path.js';
+import type { TableArraySpec } from './fast-table.js';
 
 export interface CompressionOptions {
   /** Destination VTEPs (peers), 1..65535. */
@@ -30,6 +31,8 @@ export interface CompressionReport {
   failedFraction: number;
   failedVteps: number;
   seed: number;
+  /** Each table's arrays as allocated (name, cell width, cells), for placing them on switch registers. */
+  arrays: { flat: readonly TableArraySpec[]; pbm: readonly TableArraySpec[]; hi: readonly TableArraySpec[] };
   /** Bytes each table's state occupies (cells in use x cell width). */
   flatBytes: number;
   pbmBytes: number;
@@ -91,6 +94,7 @@ export function measureCompression(o: CompressionOptions): CompressionReport {
   const ff = flat.footprint(), pf = pbm.footprint(), hf = hi.footprint();
   const report: CompressionReport = {
     vteps: o.vteps, ports: o.ports, failedFraction: o.failedFraction, failedVteps, seed: o.seed,
+    arrays: { flat: ff.arrays, pbm: pf.arrays, hi: hf.arrays },
     flatBytes: ff.usedBytes, pbmBytes: pf.usedBytes, hiBytes: hf.usedBytes,
     pbmRatio: ff.usedBytes / pf.usedBytes, hiRatio: ff.usedBytes / hf.usedBytes,
     flatAllocatedBytes: ff.allocatedBytes, pbmAllocatedBytes: pf.allocatedBytes, hiAllocatedBytes: hf.allocatedBytes,

@@ -15,6 +15,6 @@ export {
   InNetworkChannel, DEFAULT_IN_NETWORK, DEFAULT_CPU_PORT, type InNetworkCounters, type InNetworkOptions, type InNetworkReport, type Outcome,
 } from './in-network.js';
 export {
-  layoutFlat, layoutPbm, layoutHi, pathTableFootprints, checkDimensions,
-  type ArrayFootprint, type FlatOptions, type PathTableDimensions, type PathTableFootprints, type TableFootprint,
+  layoutFlat, layoutPbm, layoutHi, pathTableFootprints, placeTableArrays, checkDimensions,
+  type ArrayFootprint, type PlainTableArray, type FlatOptions, type PathTableDimensions, type PathTableFootprints, type TableFootprint,
 } from './path-layout.js';

@@ -158,3 +158,26 @@ export function pathTableFootprints(d: PathTableDimensions, budget: Partial<Pipe
     budget: new Pipeline(budget).budget,
   };
 }
+
+/** A table's array as the path tables (src/tables) describe it: plain numbers, no import either way. */
+export interface PlainTableArray { name: string; cellBits: number; cells: number }
+
+/**
+ * Place a table's own arrays, as its implementation allocates them, on a fresh pipeline (each array
+ * spread over stages as needed): the SRAM the real table would take on the switch.
+ */
+export function placeTableArrays(table: TableFootprint['table'], arrays: readonly PlainTableArray[], budget: Partial<PipelineBudget> = {}): TableFootprint {
+  const p = new Pipeline(budget);
+  try {
+    const regs: Register[] = [];
+    for (const a of arrays) {
+      const width = widthFor(a.cellBits);
+      if (width === undefined) throw new BudgetError(`array ${a.name}: ${a.cellBits}-bit cells are wider than a register pair`);
+      if (a.cells > 0) regs.push(...p.allocateSpread({ name: a.name, width, size: a.cells }));
+    }
+    return footprintOf(table, regs, p.budget);
+  } catch (e) {
+    if (!(e instanceof BudgetError)) throw e;
+    return { table, arrays: [], blocks: 0, sramBytes: 0, cellBytes: 0, fits: false, error: e.message };
+  }
+}
