@@ -1,6 +1,14 @@
 // The zooroute command line: one file per command, each exporting register(program).
 import { Command, CommanderError } from 'commander';
 import { InputError, UsageError } from './errors.js';
+import { register as registerTofinoUpdates } from './tofino-updates.js';
+import { register as registerCapture } from './capture.js';
+import { register as registerEncap } from './encap.js';
+import { register as registerDecap } from './decap.js';
+import { register as registerTables } from './tables.js';
+import { register as registerSimulate } from './simulate.js';
+import { register as registerAgent } from './agent.js';
+import { register as registerReplay } from './replay.js';
 
 /** Build the program. Commands register themselves here, one line each. */
 export function program(): Command {
@@ -9,6 +17,14 @@ export function program(): Command {
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError(false);
+  registerTofinoUpdates(p);
+  registerCapture(p);
+  registerEncap(p);
+  registerDecap(p);
+  registerTables(p);
+  registerSimulate(p);
+  registerAgent(p);
+  registerReplay(p);
   return p;
 }
 
