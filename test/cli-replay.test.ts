@@ -2,30 +2,14 @@
 // tshark as VXLAN with the source ports the datapath wrote, the HTML report, and one-line errors
 // (file, offset, exit 2) for bad scenarios, captures and map files.
 import t from 'tap';
+import { runInProcess as capture } from './fixtures/cli.js';
 import { execFileSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../src/cli/main.js';
 import { readPackets } from '../src/pcap/index.js';
 import { needTshark } from './helpers/needs.js';
-
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const w = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(['node', 'zooroute', ...argv]);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = w;
-    process.stderr.write = e;
-  }
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'zr-cli-replay-'));
 const PCAP = 'examples/tenant.pcap';

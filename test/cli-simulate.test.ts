@@ -1,26 +1,10 @@
 // `zooroute simulate`: the JSON report's shape on a small scenario, the human summary, and one-line
 // errors with exit code 2 for bad scenarios and options.
 import t from 'tap';
+import { runInProcess as capture } from './fixtures/cli.js';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../src/cli/main.js';
-
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const w = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(['node', 'zooroute', ...argv]);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = w;
-    process.stderr.write = e;
-  }
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'zr-sim-'));
 const small = {

@@ -1,23 +1,7 @@
 // `zooroute tofino-updates`: both channels on the emulator, modelled times and measured speed.
 import t from 'tap';
-import { main } from '../src/cli/main.js';
+import { runInProcess as capture } from './fixtures/cli.js';
 import { runTofinoUpdates } from '../src/cli/tofino-updates.js';
-
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const w = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(['node', 'zooroute', ...argv]);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = w;
-    process.stderr.write = e;
-  }
-}
 
 t.test('the report: both channels agree, times follow from the model', async (t) => {
   const r = runTofinoUpdates({ updates: 20_000, ports: 32, pcieTps: 10_000, lineRateBps: 100e9, recirculationBps: 100e9, maxPacketBytes: 1500, recordsPerPass: 16 });
