@@ -170,14 +170,41 @@ t.test('PBM points its groups at the preferred ports: same BackendID group first
   const hashes = Array.from({ length: 8000 }, (_, i) => ((Math.imul(i + 1, 2654435761) & ~31) | 3) >>> 0);
   const { after } = moves(tb, hashes, () => slow.setPort(0, 3, { group: 7, healthy: false }));
   const share = (c: number): number => after.filter((x) => x === c).length / after.length;
-  t.ok(Math.abs(share(25) - 0.25) < 0.05 && Math.abs(share(20) - 0.25) < 0.05, `same-group ports 25 and 20 take ${share(25)}, ${share(20)}`);
-  t.ok(Math.abs(share(30) - 0.25) < 0.05, `then the longest failure-free of any group, 30: ${share(30)}`);
-  t.equal(new Set(after).size, 4, 'four groups, four ports');
+  // Same-group ports exist: all G priority groups point at them (best-ranked first, cyclically), none
+  // at the longest failure-free port 30 of another group.
+  t.ok(Math.abs(share(25) - 0.5) < 0.05 && Math.abs(share(20) - 0.5) < 0.05, `same-group ports 25 and 20 take ${share(25)}, ${share(20)}`);
+  t.equal(share(30), 0, 'no flow leaves its BackendID group while the group has a healthy port');
+  t.equal(new Set(after).size, 2, 'four priority groups over the two same-group ports');
   t.equal(tb.select(0, 9), 9, 'flows on healthy defaults stay');
   slow.setPort(0, 25, { healthy: false });
   t.ok(after.every((c, i) => c === 25 || tb.select(0, hashes[i]!) === c), 'a second failure moves only the flows that were on it');
   for (const c of [3, 25]) slow.setPort(0, c, { healthy: true });
   t.equal(tb.arrays().find((a) => a.name === 'pbm.pref.tag')!.cellsInUse, 0, 'recovered: preference slot freed');
+});
+
+t.test('PBM and HI: a first failure keeps every flow of the failed port in its BackendID group when it can', async (t) => {
+  // Random all-healthy peers with random groups (0 = unknown) and failure-free times; one port fails.
+  const healthyPeerArb = peerArb.map((ps) => ps.map((p) => ({ ...p, healthy: true })));
+  for (const kind of ['pbm', 'hi'] as const) {
+    fc.assert(fc.property(healthyPeerArb, fc.nat(), hashesArb, (states, f0, hashes) => {
+      const n = states.length;
+      const f = f0 % n;
+      const slow = new SlowPathTable();
+      const tb = createFastTable(kind, slow, { peers: 1, candidates: n, groupSize: 1 });
+      slow.addPeer(0, ports(n));
+      apply(slow, 0, states);
+      slow.setPort(0, f, { healthy: false });
+      const st = slow.ports(0);
+      const g = st[f]!.group;
+      const sameExists = g !== 0 && st.some((s, c) => c !== f && s.healthy && s.group === g);
+      for (const h of hashes) {
+        if (h % n !== f) continue;
+        const c = tb.select(0, h);
+        if (sameExists && st[c]!.group !== g) throw new Error(`${kind}: flow of failed ${f} (group ${g}) went to ${c} (group ${st[c]!.group})`);
+      }
+    }), { numRuns: 300 });
+    t.pass(`${kind}: 300 random peers, every flow of the failed port stays in its group when a healthy port of it exists`);
+  }
 });
 
 t.test('HI records the preferred port: same BackendID group first, then longest failure-free', async (t) => {

@@ -140,9 +140,17 @@ export class PbmTable extends FastTable {
     if (after.healthy && --this.#failures[peer]! === 0) this.#release(peer);
   }
 
-  /** Give the peer its own shifts: group g starts its scan at the g-th preferred healthy port. */
+  /**
+   * Give the peer its own shifts: group g starts its scan at the g-th preferred healthy port. When the
+   * failed port's BackendID group is known and has healthy ports, only those are used (cyclically), so
+   * that every flow of the failed port keeps its middlebox instance; else any healthy ports, best first.
+   */
   #prefer(peer: number, failed: number): void {
-    const ranked = rankHealthy(this.slow.ports(peer), failed, this.groups);
+    const states = this.slow.ports(peer);
+    const all = rankHealthy(states, failed, this.groups);
+    const group = states[failed]!.group;
+    const same = group === 0 ? [] : all.filter((c) => states[c]!.group === group); // a prefix: ranked same-group first
+    const ranked = same.length > 0 ? same : all;
     if (ranked.length === 0 || this.prefSlots === 0) return;
     const slot = this.#freeSlot(peer);
     if (slot < 0) { this.#prefOverflows++; return; }
