@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { parsePortRange, DEFAULT_CANDIDATES } from '../../bindings/index.js';
 import { runCapture, type CaptureSummary } from '../capture/session.js';
 import { UsageError } from './errors.js';
+import { intOption } from './summary.js';
 
 interface CaptureCliOptions {
   iface: string;
@@ -25,11 +26,9 @@ interface CaptureCliOptions {
   json?: boolean;
 }
 
+/** An optional integer option: the one parser the file commands use (summary.ts), absent stays absent. */
 function int(name: string, v: string | undefined, lo: number, hi: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < lo || n > hi) throw new UsageError(`${name} must be an integer in ${lo}..${hi}, got ${JSON.stringify(v)}`);
-  return n;
+  return v === undefined ? undefined : intOption(name, v, lo, hi);
 }
 
 function positive(name: string, v: string | undefined): number | undefined {
