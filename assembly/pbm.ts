@@ -3,8 +3,8 @@
 // usable keeps it; otherwise the hash picks group g and the flow takes the first usable candidate
 // scanning upwards from k + shift[g] (wrapping): one N-bit rotation and one ctz.
 // The shifts are shared by every peer, except for peers the control plane gave their own: a small
-// preference table (4-way buckets, two bucket choices, tag = peer + 1) holds those peers' G shifts,
-// which point the groups at the ports it prefers. docs/tables.md.
+// preference table (4-way buckets, two bucket choices, tag = peer + 1) holds those peers' G starts,
+// absolute candidates (the talk's circular-shift masks) at the ports it prefers. docs/tables.md.
 import { PBM_PREF_WAYS } from "./layout";
 import { reserve } from "./memory";
 
@@ -119,14 +119,6 @@ export function pbmReadPrefShift(index: u32): u32 {
   return w2 < PBM_PREF_WAYS ? <i32>(b2 * PBM_PREF_WAYS + w2) : -1;
 }
 
-/** Group g's shift for `peer`: its own when it has a preference slot, else the shared one. */
-// @ts-ignore: decorator
-@inline function groupShift(peer: u32, g: u32): u32 {
-  const slot = prefSlot(peer);
-  if (slot >= 0) return <u32>load<u8>(prefShiftBase + <usize>(<u32>slot * pbmGroups + g));
-  return <u32>load<u8>(pbmShiftBase + g);
-}
-
 /** x rotated right by s within the low n bits (mask = the low n bits, 0 <= s < n). */
 // @ts-ignore: decorator
 @inline function rotrN(x: u64, s: u32, n: u32, mask: u64): u64 {
@@ -145,15 +137,24 @@ export function pbmReadPrefShift(index: u32): u32 {
   return pbmFallback(peer, h, k, w);
 }
 
-/** The default candidate k is unusable and something is: the hash's group decides where to scan from. */
+/**
+ * The default candidate k is unusable and something is: the hash's group decides where to scan from.
+ * A peer with a preference slot scans from the group's own start, a candidate written by the control
+ * plane (absolute: every failed port of the peer shares the preferred ports); any other peer from
+ * k + the group's shared shift (relative: failed ports spread their flows apart).
+ */
 // @ts-ignore: decorator
 @inline function pbmFallback(peer: u32, h: u32, k: u32, w: u64): u32 {
   const n = pbmN, mask = pbmMaskN;
   const g = ((h >>> 16) * pbmGroups) >>> 16;            // high hash bits; k used the low ones
-  const s = groupShift(peer, g);
-  let c = k + s;
-  c = select<u32>(c - n, c, c >= n);
-  const j = <u32>ctz<u64>(rotrN(w, c, n, mask));        // first usable from k + s
+  const slot = prefSlot(peer);
+  let c: u32;
+  if (slot >= 0) c = <u32>load<u8>(prefShiftBase + <usize>(<u32>slot * pbmGroups + g)); // < n: checked on write
+  else {
+    c = k + <u32>load<u8>(pbmShiftBase + g);
+    c = select<u32>(c - n, c, c >= n);
+  }
+  const j = <u32>ctz<u64>(rotrN(w, c, n, mask));        // first usable from c
   c += j;
   return select<u32>(c - n, c, c >= n);
 }

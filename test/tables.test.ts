@@ -182,6 +182,27 @@ t.test('PBM points its groups at the preferred ports: same BackendID group first
   t.equal(tb.arrays().find((a) => a.name === 'pbm.pref.tag')!.cellsInUse, 0, 'recovered: preference slot freed');
 });
 
+t.test('PBM: later failures of a peer also land on its preferred ports, not wherever a scan points', async (t) => {
+  // Ports 0..15 lost probes recently (a lossy path), 16..31 have been failure-free for long. Lossy
+  // ports fail one after another, as under random loss: every failed port's flows must go to the
+  // long failure-free ports, the starts written at the first failure.
+  fc.assert(fc.property(fc.shuffledSubarray(Array.from({ length: 16 }, (_, i) => i), { minLength: 2, maxLength: 15 }), hashesArb, (order, hashes) => {
+    const slow = new SlowPathTable();
+    const tb = new PbmTable(slow, { peers: 1, candidates: 32, groups: 4 });
+    slow.addPeer(0, ports(32));
+    for (let c = 0; c < 32; c++) slow.setPort(0, c, { failureFreeSince: c < 16 ? 5000 + c : 100 + c });
+    for (const f of order) {
+      const { before, after } = moves(tb, hashes, () => slow.setPort(0, f, { healthy: false }));
+      for (let i = 0; i < hashes.length; i++) {
+        if (before[i] !== f && after[i] !== before[i]) return false; // only the failed port's flows move
+        if (before[i] === f && after[i]! < 16) return false;       // and they go to the long failure-free ports
+      }
+    }
+    return true;
+  }), { numRuns: 300 });
+  t.pass('300 random failure sequences');
+});
+
 t.test('PBM and HI: a first failure keeps every flow of the failed port in its BackendID group when it can', async (t) => {
   // Random all-healthy peers with random groups (0 = unknown) and failure-free times; one port fails.
   const healthyPeerArb = peerArb.map((ps) => ps.map((p) => ({ ...p, healthy: true })));
@@ -265,8 +286,15 @@ t.test('register writes: counted, told to sinks, and each kind\'s costs per chan
     stop();
     t.equal(fail, kind === 'hi' ? 2 : kind === 'pbm' ? 6 : 1, `${kind}: a first failure costs ${fail} write(s)`);
     const w1 = tb.registerWrites;
-    slow.setPort(0, 9, { healthy: false });
+    slow.setPort(0, 20, { healthy: false });
     t.equal(tb.registerWrites - w1, 1, `${kind}: a second failure costs 1 write`);
+    if (kind === 'pbm') {
+      // Ports 6..9 are PBM's starts here (equal rank: nearest after the failed 5). A start that fails
+      // is rewritten: one more write per priority group that started at it.
+      const w2 = tb.registerWrites;
+      slow.setPort(0, 7, { healthy: false });
+      t.equal(tb.registerWrites - w2, 2, 'pbm: a failed start costs its bitmap write and one start write');
+    }
     t.equal(afterAdd, kind === 'flat' ? 32 : kind === 'pbm' ? 1 : 0, `${kind}: adding a healthy peer costs ${afterAdd}`);
   }
 });

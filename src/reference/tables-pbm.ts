@@ -48,8 +48,9 @@ export function prefSlotOf(t: PbmCells, peer: number): number {
 
 /**
  * Candidate for `hash` towards `peer`: the default k = hash mod n when usable; otherwise the first
- * usable candidate scanning upwards from k + shift (wrapping), where shift is the hash's group's, the
- * peer's own when it has a preference slot; nothing usable -> k.
+ * usable candidate scanning upwards (wrapping) from the hash's group's start: the peer's own start
+ * (an absolute candidate) when it has a preference slot, else k + the group's shared shift; nothing
+ * usable -> k.
  */
 export function pbmSelectRef(t: PbmCells, n: number, peer: number, hash: number): number {
   const k = (hash >>> 0) % n;
@@ -57,9 +58,9 @@ export function pbmSelectRef(t: PbmCells, n: number, peer: number, hash: number)
   const groups = t.shifts.length;
   const g = pbmGroupOf(hash, groups);
   const slot = prefSlotOf(t, peer);
-  const s = slot >= 0 ? t.prefShifts[slot * groups + g]! : t.shifts[g]!;
+  const start = slot >= 0 ? t.prefShifts[slot * groups + g]! : k + t.shifts[g]!;
   for (let j = 0; j < n; j++) {
-    const c = (k + s + j) % n;
+    const c = (start + j) % n;
     if (usable(t, peer, c)) return c;
   }
   return k;

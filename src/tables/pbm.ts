@@ -1,7 +1,8 @@
 // PBM, priority-based bitmap matching: per peer one N-bit bitmap (bit i = candidate i usable), and G
 // priority groups, each a circular shift of the fallback scan. The shifts are shared by all peers,
-// except that a peer's first failure gives it its own G shifts, in a small preference table, that
-// point the groups at the ports the control plane prefers. docs/tables.md.
+// except that a peer's first failure gives it its own G starts, in a small preference table: absolute
+// candidates, the ports the control plane prefers, shared by every later failure of the peer and
+// rewritten only when a start itself fails. docs/tables.md.
 import type { TableArrayName, TableGeometry } from '../../bindings/index.js';
 import { PREF_WAYS, pbmSelectRef, prefBuckets, type PbmCells } from '../reference/tables-pbm.js';
 import { FastTable, type TableArraySpec, type TableShape } from './fast-table.js';
@@ -127,12 +128,16 @@ export class PbmTable extends FastTable {
 
   /**
    * One bitmap write per change; a peer's first failure also writes its preference slot first (G
-   * shifts, then the tag: G + 1 writes), and its last recovery frees it (1 write). A slot never
-   * changes while the peer has a failure, so no flow but those of the changed port ever moves.
+   * starts, then the tag: G + 1 writes), a later failure of a port that is a start rewrites those
+   * starts (at most G writes), and the peer's last recovery frees the slot (1 write). Only flows that
+   * were on the failed port move: a start is rewritten only when the flows scanning from it sat on it.
    */
   portChanged(peer: number, cand: number, before: Readonly<PortState>, after: Readonly<PortState>): void {
     if (before.healthy === after.healthy || this.#present[peer] !== 1) return;
-    if (!after.healthy && this.#failures[peer]++ === 0) this.#prefer(peer, cand);
+    if (!after.healthy) {
+      if (this.#failures[peer]++ === 0) this.#prefer(peer, cand);
+      else this.#retarget(peer, cand);
+    }
     const i = peer * this.wordsPerPeer + (cand >>> 5);
     const bit = 1 << (cand & 31);
     const old = this.#cells.bitmaps[i]!;
@@ -141,27 +146,52 @@ export class PbmTable extends FastTable {
   }
 
   /**
-   * Give the peer its own shifts: group g starts its scan at the g-th preferred healthy port. When the
-   * failed port's BackendID group is known and has healthy ports, only those are used (cyclically), so
-   * that every flow of the failed port keeps its middlebox instance; else any healthy ports, best first.
+   * The peer's preferred healthy ports after `failed` fails, best first: ranked by rankHealthy (same
+   * BackendID group, longest failure-free, ring distance); when the failed port's group is known and
+   * has healthy ports, only those (so its flows keep their middlebox instance).
    */
-  #prefer(peer: number, failed: number): void {
+  #ranked(peer: number, failed: number): number[] {
     const states = this.slow.ports(peer);
-    const all = rankHealthy(states, failed, this.groups);
+    const all = rankHealthy(states, failed, this.groups).filter((c) => c !== failed);
     const group = states[failed]!.group;
     const same = group === 0 ? [] : all.filter((c) => states[c]!.group === group); // a prefix: ranked same-group first
-    const ranked = same.length > 0 ? same : all;
+    return same.length > 0 ? same : all;
+  }
+
+  /**
+   * Give the peer its own starts: group g scans from the g-th preferred healthy port (cyclically when
+   * fewer than G). Every later failure of the peer scans from the same starts, so its flows also land
+   * on pre-validated, long failure-free ports instead of wherever a relative shift points.
+   */
+  #prefer(peer: number, failed: number): void {
+    const ranked = this.#ranked(peer, failed);
     if (ranked.length === 0 || this.prefSlots === 0) return;
     const slot = this.#freeSlot(peer);
     if (slot < 0) { this.#prefOverflows++; return; }
-    const n = this.candidates;
     for (let g = 0; g < this.groups; g++) {
-      const s = (ranked[g % ranked.length]! - failed + n) % n;
+      const s = ranked[g % ranked.length]!;
       if (this.#cells.prefShifts[slot * this.groups + g] !== s) this.write('pbm.pref.shift', slot * this.groups + g, s);
     }
-    this.write('pbm.pref.tag', slot, peer + 1); // the shifts first, then the tag that makes them live
+    this.write('pbm.pref.tag', slot, peer + 1); // the starts first, then the tag that makes them live
     this.#slotOf[peer] = slot;
     this.#slotsInUse++;
+  }
+
+  /**
+   * A failure while the peer holds a slot: groups whose start is the failed port (their flows sat on
+   * it) start at the preferred healthy ports now; other groups keep theirs, so their flows stay put.
+   */
+  #retarget(peer: number, failed: number): void {
+    const slot = this.#slotOf[peer]!;
+    if (slot < 0) return;
+    let ranked: number[] | undefined;
+    for (let g = 0; g < this.groups; g++) {
+      const i = slot * this.groups + g;
+      if (this.#cells.prefShifts[i] !== failed) continue;
+      ranked ??= this.#ranked(peer, failed);
+      if (ranked.length === 0) return; // nothing healthy: the scan finds nothing and keeps the default
+      this.write('pbm.pref.shift', i, ranked[g % ranked.length]!);
+    }
   }
 
   /** A free way in the emptier of the peer's two buckets (the power of two choices), or -1. */
