@@ -10,6 +10,8 @@ export interface ControlConfig {
   /** PBM priority groups G, default 4; HI candidates per entry M, default 8 (docs/tables.md). */
   pbmGroups: number;
   hiGroupSize: number;
+  /** Redirect table (hosts): healthy ports a failed port's flows spread over, S in 1..16, default 4. */
+  redirectSpread: number;
   /** Each probed port is probed once per interval (spread over it, never in bursts). Default 300 ms. */
   probeIntervalMs: number;
   /** A probe unanswered this long is lost. Default 200 ms. */
@@ -27,6 +29,13 @@ export interface ControlConfig {
   flapHalfLifeMs: number;
   flapSuppressPenalty: number;
   suppressHoldMs: number;
+  /**
+   * A port that turns bad after another loss among its previous lossyWindow probes (scattered, random
+   * loss rather than a black hole) is held like a flapping one. Default 8; 0 = off (docs/health.md).
+   */
+  lossyWindow: number;
+  /** Damping holds no port while fewer than this share of a peer's candidates are not bad. Default 0.25. */
+  holdFloor: number;
   /** A peer is active (probed) while it had tenant traffic within this window. Default 10 s. */
   activeWindowMs: number;
   /** A port is "in use" while a flow was given it within this window. Default 10 s. */
@@ -59,6 +68,7 @@ export const DEFAULT_CONTROL_CONFIG: Readonly<ControlConfig> = Object.freeze({
   maxPeers: 1024,
   pbmGroups: 4,
   hiGroupSize: 8,
+  redirectSpread: 4,
   probeIntervalMs: 300,
   probeTimeoutMs: 200,
   badAfterLosses: 2,
@@ -67,6 +77,8 @@ export const DEFAULT_CONTROL_CONFIG: Readonly<ControlConfig> = Object.freeze({
   flapHalfLifeMs: 10_000,
   flapSuppressPenalty: 1.5,
   suppressHoldMs: 5_000,
+  lossyWindow: 8,
+  holdFloor: 0.25,
   activeWindowMs: 10_000,
   inUseWindowMs: 10_000,
   probeMode: 'partial',
@@ -95,6 +107,7 @@ export function resolveControlConfig(c: Partial<ControlConfig> = {}): ControlCon
   num('maxPeers', r.maxPeers, 1, 65535, true);
   num('pbmGroups', r.pbmGroups, 1, 64, true);
   num('hiGroupSize', r.hiGroupSize, 1, 64, true);
+  num('redirectSpread', r.redirectSpread, 1, 16, true);
   num('probeIntervalMs', r.probeIntervalMs, 1, 3_600_000);
   num('probeTimeoutMs', r.probeTimeoutMs, 1, 3_600_000);
   num('badAfterLosses', r.badAfterLosses, 1, 32, true);
@@ -103,6 +116,8 @@ export function resolveControlConfig(c: Partial<ControlConfig> = {}): ControlCon
   num('flapHalfLifeMs', r.flapHalfLifeMs, 1, 1e9);
   num('flapSuppressPenalty', r.flapSuppressPenalty, 0, 1e6);
   num('suppressHoldMs', r.suppressHoldMs, 0, 1e9);
+  num('lossyWindow', r.lossyWindow, 0, 16, true);
+  num('holdFloor', r.holdFloor, 0, 1);
   num('activeWindowMs', r.activeWindowMs, 0, 1e9);
   num('inUseWindowMs', r.inUseWindowMs, 0, 1e9);
   if (r.probeMode !== 'full' && r.probeMode !== 'partial') throw new RangeError(`control config probeMode must be 'full' or 'partial', got ${String(r.probeMode)}`);

@@ -21,6 +21,18 @@ export interface HealthRules {
   flapHalfLifeMs?: number;
   flapSuppressPenalty?: number;
   suppressHoldMs?: number;
+  /**
+   * Lossy, not dead (with flap damping): a port that turns bad after another loss among the
+   * `lossyWindow` probes before its run of losses had scattered losses — random loss, not a black
+   * hole — and is held at once, as a flapping port is, instead of returning on 3-of-5 (which random
+   * loss of up to ~50% meets within a few probes) and taking its flows back. 0 = off.
+   */
+  lossyWindow?: number;
+  /**
+   * Damping never holds out a port the peer needs: while fewer than this share of its candidates
+   * are good or unvalidated, a held port returns on 3-of-5 alone (congestion can make every path lossy).
+   */
+  holdFloor?: number;
 }
 
 function popcount(x: number): number {
@@ -45,13 +57,18 @@ export class PortHealth {
   readonly penaltyAt: Float64Array;
   /** 1 while a bad port is held out by flap damping (it failed again while its penalty was high). */
   readonly held: Uint8Array;
+  /** Outcomes of the latest 16 probes, newest in bit 0 (1 = lost); never reset, unlike history. */
+  readonly lossBits: Uint16Array;
   readonly #rules: HealthRules;
   readonly #mask: number;
+  readonly #lossyMask: number;
+  #bad = 0;
 
   constructor(n: number, rules: HealthRules) {
     this.n = n;
     this.#rules = rules;
     this.#mask = rules.recoverWindow >= 32 ? 0xffffffff : (1 << rules.recoverWindow) - 1;
+    this.#lossyMask = (1 << Math.min(16, rules.lossyWindow ?? 0)) - 1;
     this.state = new Uint8Array(n);
     this.history = new Uint32Array(n);
     this.historyLen = new Uint8Array(n);
@@ -61,7 +78,11 @@ export class PortHealth {
     this.penalty = new Float64Array(n);
     this.penaltyAt = new Float64Array(n);
     this.held = new Uint8Array(n);
+    this.lossBits = new Uint16Array(n);
   }
+
+  /** Candidates currently bad. */
+  get badCount(): number { return this.#bad; }
 
   /** Port k's flap penalty decayed to `now`. */
   flapPenalty(k: number, now: number): number {
@@ -70,14 +91,19 @@ export class PortHealth {
     return this.penalty[k]! * Math.pow(2, -Math.max(0, now - this.penaltyAt[k]!) / half);
   }
 
-  /** Whether flap damping still holds bad port k out at `now`: held, and not failure-free long enough. */
+  /**
+   * Whether flap damping still holds bad port k out at `now`: held, not failure-free long enough, and
+   * the peer has enough other ports (holdFloor).
+   */
   suppressed(k: number, now: number): boolean {
-    return this.held[k] === 1 && now - this.lastLossAt[k]! < (this.#rules.suppressHoldMs ?? 0);
+    if (this.held[k] !== 1 || now - this.lastLossAt[k]! >= (this.#rules.suppressHoldMs ?? 0)) return false;
+    return this.n - this.#bad >= (this.#rules.holdFloor ?? 0) * this.n;
   }
 
   /** Probe k was answered at now. */
   answered(k: number, now: number): Transition {
     this.history[k] = ((this.history[k] << 1) | 1) & this.#mask;
+    this.lossBits[k] = (this.lossBits[k]! << 1) & 0xffff;
     if (this.historyLen[k] < this.#rules.recoverWindow) this.historyLen[k]++;
     this.consecutiveLosses[k] = 0;
     if (this.firstAnswerAt[k] === Infinity) this.firstAnswerAt[k] = now;
@@ -85,6 +111,7 @@ export class PortHealth {
     if (s === PORT_UNKNOWN) { this.state[k] = PORT_GOOD; return 'none'; }
     if (s === PORT_BAD && popcount(this.history[k]) >= this.#rules.recoverAnswered && !this.suppressed(k, now)) {
       this.state[k] = PORT_GOOD;
+      this.#bad--;
       this.held[k] = 0;
       return 'up';
     }
@@ -97,6 +124,7 @@ export class PortHealth {
    */
   lost(k: number, now: number, mayTurnBad: boolean): Transition {
     this.history[k] = (this.history[k] << 1) & this.#mask;
+    this.lossBits[k] = ((this.lossBits[k]! << 1) | 1) & 0xffff;
     if (this.historyLen[k] < this.#rules.recoverWindow) this.historyLen[k]++;
     if (this.consecutiveLosses[k] < 255) this.consecutiveLosses[k]++;
     this.lastLossAt[k] = now;
@@ -107,6 +135,10 @@ export class PortHealth {
   settle(k: number): Transition {
     if (this.state[k] !== PORT_BAD && this.consecutiveLosses[k] >= this.#rules.badAfterLosses) {
       this.state[k] = PORT_BAD;
+      this.#bad++;
+      // Losses before this run (within lossyWindow probes): scattered loss, not a black hole.
+      const run = Math.min(16, this.consecutiveLosses[k]!);
+      const lossy = ((this.lossBits[k]! >>> run) & this.#lossyMask) !== 0;
       // Restart the recovery window: answers from before the failure must not vouch for the port,
       // or a single answer after going bad would bring it back (3 of 5 met by stale history).
       this.history[k] = 0;
@@ -114,7 +146,7 @@ export class PortHealth {
       this.penalty[k] = this.flapPenalty(k, at) + 1;
       this.penaltyAt[k] = at;
       const lim = this.#rules.flapSuppressPenalty;
-      if (this.#rules.flapHalfLifeMs !== undefined && lim !== undefined && this.penalty[k]! > lim) this.held[k] = 1;
+      if (this.#rules.flapHalfLifeMs !== undefined && lim !== undefined && (this.penalty[k]! > lim || lossy)) this.held[k] = 1;
       return 'down';
     }
     return 'none';

@@ -1,0 +1,72 @@
+// Health rule extensions (docs/health.md): a port that turns bad after scattered losses (random loss,
+// not a black hole) is held like a flapping port; a clean black hole still returns on 3-of-5; and
+// damping never holds out the ports a peer needs (holdFloor).
+import t from 'tap';
+import { PORT_BAD, PORT_GOOD, PortHealth, type HealthRules } from '../src/control/health.js';
+import { DEFAULT_CONTROL_CONFIG, resolveControlConfig } from '../src/control/config.js';
+
+const RULES: HealthRules = DEFAULT_CONTROL_CONFIG;
+const I = 300;
+
+/** Feed port k a pattern ('a' answered, 'l' lost), one probe every I ms from `at`; returns the time after. */
+function feed(h: PortHealth, k: number, pattern: string, at: number): number {
+  for (const c of pattern) {
+    if (c === 'a') h.answered(k, at); else h.lost(k, at, true);
+    at += I;
+  }
+  return at;
+}
+
+t.test('a black hole: bad after two losses, back on 3 of 5 answered', async (t) => {
+  const h = new PortHealth(8, RULES);
+  let at = feed(h, 0, 'aaaaaaaaaa', 0);
+  at = feed(h, 0, 'll', at);
+  t.equal(h.state[0], PORT_BAD, 'bad after two consecutive losses');
+  t.equal(h.held[0], 0, 'not held: no loss before the run');
+  feed(h, 0, 'aaa', at);
+  t.equal(h.state[0], PORT_GOOD, 'good again after three answered probes');
+});
+
+t.test('scattered losses: the port is held at once and stays out while the loss goes on', async (t) => {
+  const h = new PortHealth(8, RULES);
+  let at = feed(h, 0, 'aaaaaa', 0);
+  at = feed(h, 0, 'alaaall', at); // ~30% loss: a loss three probes before the run
+  t.equal(h.state[0], PORT_BAD);
+  t.equal(h.held[0], 1, 'held: it lost a probe among the 8 before its run of losses');
+  at = feed(h, 0, 'aaalaaa', at);
+  t.equal(h.state[0], PORT_BAD, '3 of 5 answered is not enough while held and not failure-free for 5 s');
+  at = feed(h, 0, 'a'.repeat(Math.ceil(RULES.suppressHoldMs! / I)), at);
+  t.equal(h.state[0], PORT_GOOD, `back once failure-free for ${RULES.suppressHoldMs} ms`);
+  // A loss older than the window does not count: 8 answered probes between it and the run.
+  const g = new PortHealth(8, RULES);
+  at = feed(g, 1, 'aaal' + 'a'.repeat(8) + 'll', 0);
+  t.equal(g.held[1], 0, 'a loss more than lossyWindow probes before the run is not scattered loss');
+});
+
+t.test('lossyWindow 0 turns the rule off', async (t) => {
+  const h = new PortHealth(8, { ...RULES, lossyWindow: 0 });
+  const at = feed(h, 0, 'aaaalaaall', 0);
+  t.equal(h.state[0], PORT_BAD);
+  t.equal(h.held[0], 0);
+  feed(h, 0, 'aaa', at);
+  t.equal(h.state[0], PORT_GOOD);
+});
+
+t.test('holdFloor: damping never holds out the ports the peer needs', async (t) => {
+  // 4 candidates, all lossy and held: fewer than 25% not bad, so a held port returns on 3 of 5.
+  const h = new PortHealth(4, RULES);
+  let at = 0;
+  for (let k = 0; k < 4; k++) at = feed(h, k, 'aaaalaall', 0);
+  t.equal(h.badCount, 4, 'every port bad');
+  t.ok([0, 1, 2, 3].every((k) => h.held[k] === 1), 'every port held');
+  feed(h, 0, 'aaa', at);
+  t.equal(h.state[0], PORT_GOOD, 'with no healthy port left, the first to meet 3 of 5 returns');
+  feed(h, 1, 'aaa', at);
+  t.equal(h.state[1], PORT_BAD, 'now one port of four (25%) is usable: the others stay held');
+});
+
+t.test('config: lossyWindow and holdFloor are validated', async (t) => {
+  t.throws(() => resolveControlConfig({ lossyWindow: 17 }), /lossyWindow/);
+  t.throws(() => resolveControlConfig({ holdFloor: 1.5 }), /holdFloor/);
+  t.equal(resolveControlConfig().lossyWindow, 8);
+});
