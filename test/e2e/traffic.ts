@@ -42,20 +42,28 @@ export interface FlowReport {
   gapFromEpochMs: number;
   gapToEpochMs: number;
   lastArrivalEpochMs: number;
+  /** Packets received per second of sending (by sequence number: second i holds seq [i*pps, (i+1)*pps)). */
+  perSecond: number[];
 }
 
-/** Receive the sender's flows on port; on SIGTERM print one JSON report per flow. */
-export function startReceiver(lab: NetnsLab, ns: string, bindIp: string, port: number): NsProcess {
+/**
+ * Receive the sender's flows on port; on SIGTERM print one JSON report per flow. `pps` is the
+ * sender's per-flow rate, so that sequence numbers map to seconds of sending (perSecond).
+ */
+export function startReceiver(lab: NetnsLab, ns: string, bindIp: string, port: number, pps = 100): NsProcess {
   return plainNodeIn(lab, ns, `
 import dgram from 'node:dgram';
+const pps = +process.argv[3];
 const flows = new Map();
 const s = dgram.createSocket('udp4');
 s.on('message', (m) => {
   if (m.length < 6) return;
   const f = m.readUInt16BE(0), seq = m.readUInt32BE(2), now = performance.timeOrigin + performance.now();
   let r = flows.get(f);
-  if (!r) { r = { flow: f, received: 0, maxSeq: -1, maxMissing: 0, gapFromEpochMs: 0, gapToEpochMs: 0, lastArrivalEpochMs: 0 }; flows.set(f, r); }
+  if (!r) { r = { flow: f, received: 0, maxSeq: -1, maxMissing: 0, gapFromEpochMs: 0, gapToEpochMs: 0, lastArrivalEpochMs: 0, perSecond: [] }; flows.set(f, r); }
   r.received++;
+  const sec = Math.floor(seq / pps);
+  if (sec < 3600) { while (r.perSecond.length <= sec) r.perSecond.push(0); r.perSecond[sec]++; }
   if (seq > r.maxSeq) {
     const missing = r.maxSeq < 0 ? 0 : seq - r.maxSeq - 1;
     if (missing > r.maxMissing) { r.maxMissing = missing; r.gapFromEpochMs = r.lastArrivalEpochMs; r.gapToEpochMs = now; }
@@ -65,7 +73,7 @@ s.on('message', (m) => {
 });
 s.bind(+process.argv[2], process.argv[1], () => console.log('listening'));
 process.on('SIGTERM', () => { console.log(JSON.stringify([...flows.values()])); process.exit(0); });
-`, [bindIp, String(port)]);
+`, [bindIp, String(port), String(pps)]);
 }
 
 /** Stop a sender or receiver with SIGTERM and return the JSON it printed last. */
