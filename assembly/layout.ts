@@ -70,6 +70,7 @@ export const TABLE_DEFAULT: u16 = 0;  // candidates[hash mod N]
 export const TABLE_FLAT: u16 = 1;     // flat baseline: first usable entry from hash mod N
 export const TABLE_PBM: u16 = 2;      // priority-based bitmap matching
 export const TABLE_HI: u16 = 3;       // hierarchical indexing
+export const TABLE_REDIRECT: u16 = 4; // per-port redirect cells (hosts)
 
 // ---- Fast-path table arrays (register arrays the control plane writes; docs/tables.md) ----
 export const TA_FLAT: u32 = 0;        // u16 per (peer, candidate): the port, 0 = unusable
@@ -79,5 +80,6 @@ export const TA_HI_L1: u32 = 3;       // u16 per peer: 0 = no failure, else seco
 export const TA_HI_L2: u32 = 4;       // u8 per (block, entry): 0 = empty, else recorded candidate + 1
 export const TA_PBM_PREF_TAG: u32 = 5;   // u16 per preference slot: peer + 1, 0 = free (4-way buckets, two choices)
 export const TA_PBM_PREF_SHIFT: u32 = 6; // u8 per (preference slot, group): the peer's own group shifts
+export const TA_REDIRECT: u32 = 7;    // u8 per (peer, candidate, spread bucket): 0 = default, else candidate + 1
 export const PBM_PREF_WAYS: u32 = 4;  // slots per preference bucket
 export const CAND_NONE: u16 = 0xffff; // lookup output for a peer index outside the tables

@@ -2,8 +2,8 @@
 // plane (one register write per call), looked up per packet. One table kind per datapath; each peer's
 // P_TABLE says whether it uses that table or the default candidates[hash mod N]. docs/tables.md.
 import {
-  CAND_NONE, P_FLAGS, P_NCAND, P_TABLE, TABLE_DEFAULT, TABLE_FLAT, TABLE_HI, TABLE_PBM, TA_FLAT,
-  TA_HI_L1, TA_HI_L2, TA_PBM_BITMAP, TA_PBM_PREF_SHIFT, TA_PBM_PREF_TAG, TA_PBM_SHIFT,
+  CAND_NONE, P_FLAGS, P_NCAND, P_TABLE, TABLE_DEFAULT, TABLE_FLAT, TABLE_HI, TABLE_PBM, TABLE_REDIRECT, TA_FLAT,
+  TA_HI_L1, TA_HI_L2, TA_PBM_BITMAP, TA_PBM_PREF_SHIFT, TA_PBM_PREF_TAG, TA_PBM_SHIFT, TA_REDIRECT,
 } from "./layout";
 import { peerAt, peerCount } from "./peers";
 import { flatInit, flatRead, flatSelect, flatWrite } from "./flat";
@@ -12,6 +12,7 @@ import {
   pbmWritePrefShift, pbmWritePrefTag, pbmWriteShift,
 } from "./pbm";
 import { hiInit, hiReadL1, hiReadL2, hiSelect, hiWriteL1, hiWriteL2 } from "./hi";
+import { redirectInit, redirectRead, redirectSelect, redirectWrite } from "./redirect";
 
 let tableKind: u32 = TABLE_DEFAULT;
 let tablePeers: u32 = 0;
@@ -21,8 +22,9 @@ let reservedBytes: u32 = 0;
 
 /**
  * Reserve the tables of `kind` for `peers` peers of exactly `n` candidates each. `groups` is PBM's
- * G (1..64) and `pbmPrefSlots` its preference slots (a multiple of 4); `hiShift` is log2 of HI's M
- * (0..6) and `hiBlocks` its level-2 pool. Once only.
+ * G (1..64), or the redirect table's spread S (1..16) when kind is TABLE_REDIRECT; `pbmPrefSlots`
+ * is PBM's preference slots (a multiple of 4); `hiShift` is log2 of HI's M (0..6) and `hiBlocks`
+ * its level-2 pool. Once only.
  */
 export function initTables(kind: u32, peers: u32, n: u32, groups: u32, pbmPrefSlots: u32, hiShift: u32, hiBlocks: u32): bool {
   if (tableKind != TABLE_DEFAULT) return false;
@@ -35,6 +37,9 @@ export function initTables(kind: u32, peers: u32, n: u32, groups: u32, pbmPrefSl
   } else if (kind == TABLE_HI) {
     if (hiShift > 6 || hiBlocks > 0xffff) return false;
     bytes = hiInit(peers, n, hiShift, hiBlocks);
+  } else if (kind == TABLE_REDIRECT) {
+    if (groups == 0 || groups > 16) return false;
+    bytes = redirectInit(peers, n, groups);
   } else return false;
   if (bytes == 0) return false;
   tableKind = kind; tablePeers = peers; tableN = n;
@@ -55,6 +60,7 @@ export function tableWrite(array: u32, index: u32, value: u32): bool {
   if (array == TA_PBM_PREF_SHIFT) return k == TABLE_PBM && pbmWritePrefShift(index, value);
   if (array == TA_HI_L1) return k == TABLE_HI && hiWriteL1(index, value);
   if (array == TA_HI_L2) return k == TABLE_HI && hiWriteL2(index, value);
+  if (array == TA_REDIRECT) return k == TABLE_REDIRECT && redirectWrite(index, value);
   return false;
 }
 
@@ -68,6 +74,7 @@ export function tableRead(array: u32, index: u32): u32 {
   if (array == TA_PBM_PREF_SHIFT && k == TABLE_PBM) return pbmReadPrefShift(index);
   if (array == TA_HI_L1 && k == TABLE_HI) return hiReadL1(index);
   if (array == TA_HI_L2 && k == TABLE_HI) return hiReadL2(index);
+  if (array == TA_REDIRECT && k == TABLE_REDIRECT) return redirectRead(index);
   return 0xffffffff;
 }
 
@@ -86,6 +93,7 @@ export function setPeerTable(i: u32, kind: u32): bool {
 @inline export function tableSelect(kind: u32, peer: u32, h: u32, k: u32): u32 {
   if (kind == TABLE_PBM) return pbmSelect(peer, h, k);
   if (kind == TABLE_HI) return hiSelect(peer, k);
+  if (kind == TABLE_REDIRECT) return redirectSelect(peer, h, k);
   return flatSelect(peer, k);
 }
 
@@ -116,6 +124,15 @@ export function lookupBatch(hashes: usize, peers: usize, out: usize, count: u32)
       const p = <u32>load<u16>(peers + (<usize>i << 1));
       const k = mask != 0xffffffff ? h & mask : h % n;
       const c = p < np ? hiSelect(p, k) : <u32>CAND_NONE;
+      store<u16>(out + (<usize>i << 1), <u16>c);
+      ok += <u32>(p < np);
+    }
+  } else if (kind == TABLE_REDIRECT) {
+    for (let i: u32 = 0; i < count; i++) {
+      const h = load<u32>(hashes + (<usize>i << 2));
+      const p = <u32>load<u16>(peers + (<usize>i << 1));
+      const k = mask != 0xffffffff ? h & mask : h % n;
+      const c = p < np ? redirectSelect(p, h, k) : <u32>CAND_NONE;
       store<u16>(out + (<usize>i << 1), <u16>c);
       ok += <u32>(p < np);
     }

@@ -63,7 +63,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
   const vteps = opts.quick ? 5_000 : VTEPS;
   const tasks: TaskSpec[] = [];
   const extras = new Map<string, Record<string, number | string>>();
-  for (const kind of ['flat', 'pbm', 'hi'] as const) {
+  for (const kind of ['flat', 'pbm', 'hi', 'redirect'] as const) {
     const s = setup(kind, vteps);
     const table = s.table!;
     const lb = s.dp.lookupBatch();
@@ -112,7 +112,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     tasks.push({ name: `tables/${kind}/update/mirrored`, perCall: 2 * STEPS, baseline: upTs, fn: flap(s.slow) });
   }
   // Encapsulation through each table against the default choice (no table), same frames and peers.
-  for (const kind of ['default', 'flat', 'pbm', 'hi'] as const) {
+  for (const kind of ['default', 'flat', 'pbm', 'hi', 'redirect'] as const) {
     const s = setup(kind, vteps);
     const b = s.dp.batch();
     const rearm = fillEncap(b, vteps, new Prng(11));

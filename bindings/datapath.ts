@@ -5,20 +5,20 @@ import { DESC_SIZE, MAX_CANDIDATES, OUTER_LEN } from './layout.js';
 import { macWords, parseIPv4, parseMac } from './addr.js';
 import { candidatePorts, DEFAULT_CANDIDATES, DEFAULT_PORT_RANGE, type PortRange } from './ports.js';
 import {
-  PBM_PREF_WAYS, TABLE_DEFAULT, TABLE_FLAT, TABLE_HI, TABLE_PBM, TA_FLAT, TA_HI_L1, TA_HI_L2, TA_PBM_BITMAP,
-  TA_PBM_PREF_SHIFT, TA_PBM_PREF_TAG, TA_PBM_SHIFT,
+  PBM_PREF_WAYS, TABLE_DEFAULT, TABLE_FLAT, TABLE_HI, TABLE_PBM, TABLE_REDIRECT, TA_FLAT, TA_HI_L1, TA_HI_L2,
+  TA_PBM_BITMAP, TA_PBM_PREF_SHIFT, TA_PBM_PREF_TAG, TA_PBM_SHIFT, TA_REDIRECT,
 } from './layout.js';
 import { TableLookupBatch } from './table-lookup.js';
 
 /** Which fast-path table chooses ports (docs/tables.md); 'default' = candidates[hash mod N], no table. */
-export type DatapathTable = 'default' | 'flat' | 'pbm' | 'hi';
+export type DatapathTable = 'default' | 'flat' | 'pbm' | 'hi' | 'redirect';
 /** The register arrays of the fast-path tables, as the control plane writes them. */
-export type TableArrayName = 'flat' | 'pbm.bitmap' | 'pbm.shift' | 'pbm.pref.tag' | 'pbm.pref.shift' | 'hi.l1' | 'hi.l2';
+export type TableArrayName = 'flat' | 'pbm.bitmap' | 'pbm.shift' | 'pbm.pref.tag' | 'pbm.pref.shift' | 'hi.l1' | 'hi.l2' | 'redirect';
 
-const TABLE_CODES: Record<DatapathTable, number> = { default: TABLE_DEFAULT, flat: TABLE_FLAT, pbm: TABLE_PBM, hi: TABLE_HI };
+const TABLE_CODES: Record<DatapathTable, number> = { default: TABLE_DEFAULT, flat: TABLE_FLAT, pbm: TABLE_PBM, hi: TABLE_HI, redirect: TABLE_REDIRECT };
 const ARRAY_CODES: Record<TableArrayName, number> = {
   flat: TA_FLAT, 'pbm.bitmap': TA_PBM_BITMAP, 'pbm.shift': TA_PBM_SHIFT, 'pbm.pref.tag': TA_PBM_PREF_TAG,
-  'pbm.pref.shift': TA_PBM_PREF_SHIFT, 'hi.l1': TA_HI_L1, 'hi.l2': TA_HI_L2,
+  'pbm.pref.shift': TA_PBM_PREF_SHIFT, 'hi.l1': TA_HI_L1, 'hi.l2': TA_HI_L2, redirect: TA_REDIRECT,
 };
 
 /** Shape of the reserved tables: what a control-plane table must match to be mirrored in. */
@@ -36,6 +36,8 @@ export interface TableGeometry {
   hiGroupSize: number;
   /** HI level-2 blocks in the pool. */
   hiBlocks: number;
+  /** Redirect spread S: cells (spread buckets) per (peer, candidate). */
+  redirectSpread: number;
   /** Bytes the Wasm core reserved for the table. */
   reservedBytes: number;
 }
@@ -81,6 +83,8 @@ export interface DatapathConfig {
   hiGroupSize?: number;
   /** HI level-2 pool in blocks (peers with a failure), default maxPeers (never exhausted). */
   hiBlocks?: number;
+  /** Redirect spread S, 1..16, default 4: a failed port's flows spread over up to S healthy ports. */
+  redirectSpread?: number;
 }
 
 export interface PeerConfig {
@@ -99,6 +103,7 @@ export interface ResolvedConfig {
   hashSeed: number; decapVni: number | undefined; portRange: PortRange; candidates: number;
   batchSize: number; slotSize: number; headroom: number; maxPeers: number; batches: number;
   table: DatapathTable; pbmGroups: number; pbmPrefSlots: number; hiGroupSize: number; hiBlocks: number;
+  redirectSpread: number;
 }
 
 function intIn(name: string, v: number | undefined, def: number, lo: number, hi: number): number {
@@ -140,6 +145,7 @@ export function resolveConfig(c: DatapathConfig): ResolvedConfig {
     pbmPrefSlots: Math.ceil(intIn('pbmPrefSlots', c.pbmPrefSlots, maxPeers, 0, 65536) / PBM_PREF_WAYS) * PBM_PREF_WAYS,
     hiGroupSize,
     hiBlocks: intIn('hiBlocks', c.hiBlocks, maxPeers, 0, 65535),
+    redirectSpread: intIn('redirectSpread', c.redirectSpread, 4, 1, 16),
   };
 }
 
@@ -181,7 +187,9 @@ export class Datapath {
     this.#batches = regions.map((r) => new PacketBatch(r));
     if (config.table !== 'default') {
       const shift = Math.log2(config.hiGroupSize);
-      if (!c.initTables(TABLE_CODES[config.table], config.maxPeers, config.candidates, config.pbmGroups, config.pbmPrefSlots, shift, config.hiBlocks)) {
+      // The core's `groups` argument carries PBM's G, or the redirect table's spread S.
+      const groups = config.table === 'redirect' ? config.redirectSpread : config.pbmGroups;
+      if (!c.initTables(TABLE_CODES[config.table], config.maxPeers, config.candidates, groups, config.pbmPrefSlots, shift, config.hiBlocks)) {
         throw new Error(`cannot reserve Wasm memory for the ${config.table} table`);
       }
       const cap = config.batchSize;
@@ -190,7 +198,7 @@ export class Datapath {
       this.#lookup = new TableLookupBatch({ memory: c.memory, hashes, peers, out, capacity: cap });
       this.#tableGeometry = Object.freeze({
         kind: config.table, peers: config.maxPeers, candidates: config.candidates, pbmGroups: config.pbmGroups, pbmPrefSlots: config.pbmPrefSlots,
-        hiGroupSize: config.hiGroupSize, hiBlocks: config.hiBlocks, reservedBytes: c.tableReservedBytes(),
+        hiGroupSize: config.hiGroupSize, hiBlocks: config.hiBlocks, redirectSpread: config.redirectSpread, reservedBytes: c.tableReservedBytes(),
       });
     }
   }
@@ -290,6 +298,7 @@ export class Datapath {
       case 'pbm.pref.shift': return g.kind === 'pbm' ? g.pbmPrefSlots * g.pbmGroups : 0;
       case 'hi.l1': return g.kind === 'hi' ? g.peers : 0;
       case 'hi.l2': return g.kind === 'hi' ? g.hiBlocks * Math.ceil(n / g.hiGroupSize) : 0;
+      case 'redirect': return g.kind === 'redirect' ? g.peers * n * g.redirectSpread : 0;
       default: return 0;
     }
   }

@@ -36,6 +36,7 @@ export const TABLE_DEFAULT = 0;
 export const TABLE_FLAT = 1;
 export const TABLE_PBM = 2;
 export const TABLE_HI = 3;
+export const TABLE_REDIRECT = 4;
 export const TA_FLAT = 0;
 export const TA_PBM_BITMAP = 1;
 export const TA_PBM_SHIFT = 2;
@@ -43,6 +44,7 @@ export const TA_HI_L1 = 3;
 export const TA_HI_L2 = 4;
 export const TA_PBM_PREF_TAG = 5;
 export const TA_PBM_PREF_SHIFT = 6;
+export const TA_REDIRECT = 7;
 export const PBM_PREF_WAYS = 4;
 export const CAND_NONE = 0xffff;
 

@@ -90,7 +90,7 @@ t.test('sessions on a failed port keep their backend when a same-group healthy p
     t.equal(r.kept, r.onFailed, `HI M=${m}: every one kept its middlebox instance`);
   }
   const shares: string[] = [];
-  for (const kind of ['hi', 'pbm', 'flat'] as const) {
+  for (const kind of ['hi', 'pbm', 'flat', 'redirect'] as const) {
     const without = run(kind, { middleboxSensing: false });
     const withS = run(kind, { middleboxSensing: true });
     t.equal(without.groupsSeen, 1, 'without sensing every port is in group 0');
@@ -107,6 +107,16 @@ t.test('sessions on a failed port keep their backend when a same-group healthy p
       const same = run(kind, { middleboxSensing: true }, sameInstance, 1000);
       t.equal(same.kept, same.onFailed, `PBM: two failed ports of one instance, every session keeps it (${same.kept} of ${same.onFailed})`);
       t.comment(`PBM, two failed ports on different instances: ${(100 * withS.kept / withS.onFailed).toFixed(1)}% kept with sensing (the second port's sessions follow the first's group)`);
+    }
+    if (kind === 'redirect') {
+      // Redirect gives every failed port its own targets in its own BackendID group: the sessions of
+      // both failed ports (one per instance) keep their instance, at once or staggered.
+      t.ok(withS.onFailed > 100, `redirect: ${withS.onFailed} sessions were on the failed ports`);
+      t.equal(withS.sameGroupExisted, withS.onFailed);
+      t.equal(withS.kept, withS.onFailed, `redirect with sensing: every session keeps its instance (${withS.kept} of ${withS.onFailed})`);
+      const staggered = run(kind, { middleboxSensing: true }, FAILED, 1000);
+      t.equal(staggered.kept, staggered.onFailed, `redirect, failures 1 s apart: every session keeps its instance (${staggered.kept} of ${staggered.onFailed})`);
+      t.ok(without.kept < without.onFailed, `redirect without sensing: ${without.kept} of ${without.onFailed} kept`);
     }
     shares.push(`${kind}: ${(100 * withS.kept / withS.onFailed).toFixed(1)}% with sensing, ${(100 * without.kept / without.onFailed).toFixed(1)}% without`);
   }

@@ -3,7 +3,7 @@
 import type { Datapath, TableArrayName, TableGeometry } from '../../bindings/index.js';
 import type { SlowPathListener, SlowPathTable, PortState } from './slow-path.js';
 
-export type TableKind = 'flat' | 'pbm' | 'hi';
+export type TableKind = 'flat' | 'pbm' | 'hi' | 'redirect';
 
 /** One register write: array, cell index, new cell value (unsigned, at most 32 bits). */
 export interface RegisterWrite {
