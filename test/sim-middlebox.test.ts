@@ -7,6 +7,7 @@ import { buildWorld } from '../src/sim/world.js';
 import { runMode } from '../src/sim/engine.js';
 import { zooroutePolicy, type ZooroutePolicy } from '../src/sim/zooroute-mode.js';
 import { VirtualClock } from '../src/control/clock.js';
+import { simulate } from '../src/sim/simulate.js';
 
 t.test('sessions, resets and watched ports', async (t) => {
   const m = new Middlebox(0x0a000101, 4, 7);
@@ -54,4 +55,30 @@ t.test('zooroute: probe replies carry the instance MACs, so ports group by backe
     if ((a.group === b.group) !== (m.instanceFor(w.vteps[0].ip, a.sport) === m.instanceFor(w.vteps[0].ip, b.sport))) mismatches++;
   }
   t.equal(mismatches, 0, 'same group <=> same instance, for every pair of ports');
+});
+
+t.test('simulate: with middlebox sensing, sessions whose port fails keep their backend; the share without is reported', async (t) => {
+  // 6 client hosts, 60 sessions to an SLB with 3 instances; a spine fails silently for 4 s, so about
+  // a quarter of the candidate ports black-hole and the sessions on them must move.
+  const hosts = 6;
+  const s = parseScenario({
+    name: 'sensing', seed: 3, durationMs: 9000, control: { probeMode: 'full' },
+    topology: { kind: 'leaf-spine', leaves: 4, spines: 4 },
+    vteps: [
+      { name: 'h', count: hosts, ip: '10.0.0.1', inner: ['192.168.0.0/24'], attach: 'leaf0' },
+      { name: 'slb', ip: '10.0.9.1', inner: ['172.16.0.0/24'], attach: 'leaf3', middlebox: { instances: 3 } },
+    ],
+    traffic: {
+      flows: Array.from({ length: 60 }, (_, i) => ({
+        src: `192.168.${i % hosts}.${1 + Math.floor(i / hosts)}`, dst: '172.16.0.10', sport: 20000 + i, dport: 443, ratePps: 50, tenant: `t${i % 3}`,
+      })),
+    },
+    failures: [{ name: 'spine1 down', type: 'switch-down', atMs: 3000, durationMs: 4000, switch: 'spine1' }],
+  });
+  const r = simulate(s);
+  const withS = r.middlebox.sensing, without = r.middlebox.noSensing!;
+  t.ok(withS.moves >= 10, `sessions moved port when their port failed (${withS.moves})`);
+  t.equal(withS.resets, 0, `with sensing no moved session landed on another instance (${withS.moves} moved)`);
+  t.ok(without.resets > 0, `without sensing some did (${without.resets} of ${without.moves})`);
+  t.comment(`SLB sessions kept on their instance: ${(100 * (withS.keptShare ?? 0)).toFixed(1)}% with middlebox sensing, ${(100 * (without.keptShare ?? 0)).toFixed(1)}% without`);
 });

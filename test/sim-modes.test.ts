@@ -101,7 +101,7 @@ t.test('segmented: host -> gateway -> gateway -> host, each hop probed and switc
   let zp: ReturnType<typeof zooroutePolicy> | undefined;
   const zr = runMode(w, new VirtualClock(), (ctx) => (zp = zooroutePolicy(ctx, s.control ?? {})));
   const segs = w.flows[0].segments;
-  t.same(segs.map((g) => zp!.tableFor(g)), ['flat', 'pbm', 'hi'], 'host: flat; gateway to gateway: PBM; gateway to host: HI');
+  t.same(segs.map((g) => zp!.tableFor(g)), ['redirect', 'pbm', 'hi'], 'host: redirect; gateway to gateway: PBM; gateway to host: HI');
   t.not(zp!.controlFor(segs[1]), zp!.controlFor(segs[2]), 'a gateway runs one control plane per table kind');
   // Each hop picks among its own next VTEP's candidates.
   for (const g of segs) {

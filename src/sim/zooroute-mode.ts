@@ -1,5 +1,5 @@
 // Zooroute mode: every probing VTEP runs the control plane (VtepControl) on the simulated clock,
-// sending its probes through the same underlay as data. A host has one control plane (flat table); a
+// sending its probes through the same underlay as data. A host has one control plane (redirect table); a
 // gateway has two, as in the talk's segmented probing: HI for its host peers, PBM for gateways across
 // regions. Data asks the control plane for each segment's port; a middlebox on the way writes its
 // instance's MAC into probe requests, as a real one would.
@@ -33,9 +33,12 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
   const peersOf = new Map<VtepControl, Set<number>>();
   let started = false;
 
-  /** The table kind a VTEP uses towards a peer: gateway->gateway PBM, gateway->host HI, host flat. */
+  /**
+   * The table kind a VTEP uses towards a peer: gateway->gateway PBM, gateway->host HI (the talk's
+   * Tofino tables), and a host's vSwitch the redirect table (per-port preference, docs/tables.md).
+   */
   const kindFor = (from: Vtep, to: Vtep): TableKind =>
-    from.role === 'gateway' ? (to.role === 'gateway' ? 'pbm' : 'hi') : 'flat';
+    from.role === 'gateway' ? (to.role === 'gateway' ? 'pbm' : 'hi') : 'redirect';
 
   const control = (from: Vtep, kind: TableKind): VtepControl => {
     let m = byVtep.get(from.index);
