@@ -40,8 +40,10 @@ export class PacketBatch {
   }
 
   #views(): void {
-    // Memory never grows after set-up; this guards against a future change that would make it.
-    if (this.#u8.buffer !== this.region.memory.buffer) {
+    // Memory never grows after set-up; this guards against a future change that would make it. A
+    // grown memory detaches the old buffer, and views of a detached buffer have length 0: testing
+    // that is a field read, where reading memory.buffer costs ~40 ns a call (6 calls per packet).
+    if (this.#u8.byteLength === 0) {
       this.#u8 = new Uint8Array(this.region.memory.buffer);
       this.#dv = new DataView(this.region.memory.buffer);
     }
