@@ -5,6 +5,7 @@ import {
   encodeProbe, decodeProbe, encodeRequest, encodeReplyTo, verifyProbe, probeBackendKey, writeBackendId, readBackendId, buildProbeInnerFrame, probePayloadOfVxlan,
   probePayloadOfInnerFrame, isProbeFrame, wrapVxlan, PROBE_PAYLOAD_BYTES, PROBE_VNI, type ProbeFields,
 } from '../src/control/probe-codec.js';
+import { SipHasher } from '../bindings/auth.js';
 
 const key = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
 const otherKey = Uint8Array.from({ length: 16 }, (_, i) => i);
@@ -112,4 +113,30 @@ t.test('the prober and responder fast paths produce exactly what encodeProbe doe
       const macKey = Buffer.from(mac).readUIntBE(0, 6);
       return Buffer.from(reply).equals(Buffer.from(want)) && verifyProbe(reply, key) === 'reply' && probeBackendKey(reply) === macKey;
     }), { numRuns: 500 });
+});
+
+t.test('a Wasm SipHasher as the key gives the bytes and verdicts the 16-byte key (TS twin) gives', async () => {
+  const tagger = new SipHasher(key), otherTagger = new SipHasher(otherKey);
+  fc.assert(fc.property(arbFields('request'), arbFields('reply'), fc.integer({ min: 0, max: 15 }), fc.nat({ max: 2 ** 53 - 1 }), fc.nat({ max: 55 }),
+    (rf, pf, ctl, replyTs, flip) => {
+      const req = encodeRequest(rf.origin, rf.target, rf.seq, rf.sport, rf.sendTsUs, tagger);
+      const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
+      if (!same(req, encodeRequest(rf.origin, rf.target, rf.seq, rf.sport, rf.sendTsUs, key))) return false;
+      if (!same(encodeProbe(pf, tagger), encodeProbe(pf, key))) return false;
+      if (!same(encodeReplyTo(req, ctl, replyTs, tagger), encodeReplyTo(req, ctl, replyTs, key))) return false;
+      const bad = Uint8Array.from(req);
+      bad[flip] ^= 0x10;
+      // Same verdicts, including refusals, and the other key's tagger refuses (the shared kernel switches keys).
+      return verifyProbe(req, tagger) === 'request' && verifyProbe(bad, tagger) === verifyProbe(bad, key)
+        && verifyProbe(req, otherTagger) === 'tag' && verifyProbe(req, tagger) === 'request';
+    }), { numRuns: 500 });
+});
+
+t.test('a reply to a request held in a Node Buffer is a fresh Uint8Array; the request is untouched', async (t) => {
+  const req = Buffer.from(encodeRequest(1, 2, 3, 50000, 1234, key));
+  const copy = Buffer.from(req);
+  const reply = encodeReplyTo(req, 2, 99, key);
+  t.ok(req.equals(copy), 'request bytes unchanged');
+  t.equal(Object.getPrototypeOf(reply), Uint8Array.prototype);
+  t.equal(verifyProbe(reply, key), 'reply');
 });

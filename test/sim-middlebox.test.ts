@@ -61,8 +61,8 @@ t.test('simulate: with middlebox sensing, sessions whose port fails keep their b
   // 6 client hosts, 60 sessions to an SLB with 3 instances; a spine fails silently for 4 s, so about
   // a quarter of the candidate ports black-hole and the sessions on them must move.
   const hosts = 6;
-  const s = parseScenario({
-    name: 'sensing', seed: 3, durationMs: 9000, control: { probeMode: 'full' },
+  const scenario = (probeMode: 'full' | 'partial') => parseScenario({
+    name: 'sensing', seed: 3, durationMs: 9000, control: { probeMode },
     topology: { kind: 'leaf-spine', leaves: 4, spines: 4 },
     vteps: [
       { name: 'h', count: hosts, ip: '10.0.0.1', inner: ['192.168.0.0/24'], attach: 'leaf0' },
@@ -75,10 +75,17 @@ t.test('simulate: with middlebox sensing, sessions whose port fails keep their b
     },
     failures: [{ name: 'spine1 down', type: 'switch-down', atMs: 3000, durationMs: 4000, switch: 'spine1' }],
   });
-  const r = simulate(s);
+  const r = simulate(scenario('full'));
   const withS = r.middlebox.sensing, without = r.middlebox.noSensing!;
   t.ok(withS.moves >= 10, `sessions moved port when their port failed (${withS.moves})`);
   t.equal(withS.resets, 0, `with sensing no moved session landed on another instance (${withS.moves} moved)`);
   t.ok(without.resets > 0, `without sensing some did (${without.resets} of ${without.moves})`);
-  t.comment(`SLB sessions kept on their instance: ${(100 * (withS.keptShare ?? 0)).toFixed(1)}% with middlebox sensing, ${(100 * (without.keptShare ?? 0)).toFixed(1)}% without`);
+  t.comment(`full probing: SLB sessions kept on their instance: ${(100 * (withS.keptShare ?? 0)).toFixed(1)}% with middlebox sensing, ${(100 * (without.keptShare ?? 0)).toFixed(1)}% without`);
+  // Partial probing knows the groups of the ports in use and of the backups only; backups cover the
+  // in-use ports' groups (scouting unprobed ports for a group with no known spare).
+  const p = simulate(scenario('partial'));
+  const pw = p.middlebox.sensing, po = p.middlebox.noSensing!;
+  t.ok(pw.moves >= 10, `partial probing: sessions moved (${pw.moves})`);
+  t.ok(pw.resets < po.resets, `partial probing: sensing resets fewer sessions (${pw.resets} of ${pw.moves}, against ${po.resets} of ${po.moves})`);
+  t.comment(`partial probing: ${(100 * (pw.keptShare ?? 0)).toFixed(1)}% kept with sensing, ${(100 * (po.keptShare ?? 0)).toFixed(1)}% without`);
 });

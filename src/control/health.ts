@@ -1,6 +1,7 @@
 // Per-port health of one peer's candidates (docs/health.md): bad after `badAfterLosses` consecutive
 // losses; a bad port is good again when >= recoverAnswered of its last recoverWindow probes were
 // answered, the latest included; ports are ranked by failure-free duration (time since last loss).
+import { carvePortArrays } from './port-arrays.js';
 
 export const PORT_UNKNOWN = 0; // never answered: usable by default, not pre-validated
 export const PORT_GOOD = 1;
@@ -69,16 +70,14 @@ export class PortHealth {
     this.#rules = rules;
     this.#mask = rules.recoverWindow >= 32 ? 0xffffffff : (1 << rules.recoverWindow) - 1;
     this.#lossyMask = (1 << Math.min(16, rules.lossyWindow ?? 0)) - 1;
-    this.state = new Uint8Array(n);
-    this.history = new Uint32Array(n);
-    this.historyLen = new Uint8Array(n);
-    this.consecutiveLosses = new Uint8Array(n);
-    this.lastLossAt = new Float64Array(n).fill(-Infinity);
-    this.firstAnswerAt = new Float64Array(n).fill(Infinity);
-    this.penalty = new Float64Array(n);
-    this.penaltyAt = new Float64Array(n);
-    this.held = new Uint8Array(n);
-    this.lossBits = new Uint16Array(n);
+    // One buffer (see port-arrays.ts); what a probe outcome touches is adjacent, firstAnswerAt to history.
+    const a = carvePortArrays(n, { f64: 4, u32: 1, u16: 1, u8: 4 });
+    this.penalty = a.f64[0]!; this.penaltyAt = a.f64[1]!; this.lastLossAt = a.f64[2]!; this.firstAnswerAt = a.f64[3]!;
+    this.history = a.u32[0]!;
+    this.lossBits = a.u16[0]!;
+    this.state = a.u8[0]!; this.historyLen = a.u8[1]!; this.consecutiveLosses = a.u8[2]!; this.held = a.u8[3]!;
+    this.lastLossAt.fill(-Infinity);
+    this.firstAnswerAt.fill(Infinity);
   }
 
   /** Candidates currently bad. */

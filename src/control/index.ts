@@ -5,7 +5,7 @@ export {
   encodeProbe, decodeProbe, verifyProbe, encodeRequest, encodeReplyTo, writeBackendId, readBackendId, isProbePayload, isProbeFrame, buildProbeInnerFrame,
   probePayloadOfInnerFrame, probePayloadOfVxlan, wrapVxlan, PROBE_MAGIC, PROBE_VERSION, PROBE_PAYLOAD_BYTES,
   PROBE_VNI, PROBE_WIRE_BYTES, PROBE_INNER_UDP_PORT, CTL_MAX,
-  type ProbeFields, type ProbeError, type DecodeResult, type ProbeFrameAddrs,
+  type ProbeFields, type ProbeError, type DecodeResult, type ProbeFrameAddrs, type ProbeKey, type ProbeTagger,
 } from './probe-codec.js';
 export { PortHealth, PORT_UNKNOWN, PORT_GOOD, PORT_BAD, type PortState, type Transition, type HealthRules } from './health.js';
 export { TokenBucket } from './token-bucket.js';

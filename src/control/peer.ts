@@ -2,6 +2,7 @@
 // (sequence, outstanding probe, schedule), use by flows, and BackendID grouping.
 import type { ProbeMode } from './config.js';
 import { PortHealth, type HealthRules } from './health.js';
+import { carvePortArrays } from './port-arrays.js';
 
 export class PeerState {
   readonly ip: number;
@@ -9,12 +10,15 @@ export class PeerState {
   readonly row: number;
   readonly candidates: readonly number[];
   readonly n: number;
-  readonly indexOfPort = new Map<number, number>();
+  /** The candidates again, as 16-bit ports beside the rest of the per-port state (see indexOf). */
+  readonly ports: Uint16Array;
   readonly probes: boolean;
   readonly mode: ProbeMode;
   /** Offset (ms) of this peer's probes within the interval, so that peers do not probe in step. */
   readonly phase: number;
   readonly health: PortHealth;
+  /** False once the peer was removed or replaced: its queued events and outstanding probes are stale. */
+  live = true;
   lastTraffic = -Infinity;
   everAnswered = false;
   /** Backpressure exponent from the latest reply's CTL. */
@@ -27,10 +31,14 @@ export class PeerState {
   readonly nextSeq: Uint32Array;
   readonly outstandingSeq: Uint32Array;
   readonly hasOutstanding: Uint8Array;
+  /** The outstanding probe's entry in the prober's PendingProbes. */
+  readonly pendingId: Uint32Array;
   /** Last time a flow was given the port (-Infinity: never). */
   readonly lastUsed: Float64Array;
   /** Healthy ports kept probed in partial mode besides those in use. */
   readonly backup: Uint8Array;
+  /** Rotates the unprobed port picked as a scout for a BackendID group with no known spare. */
+  scoutCursor = 0;
   /** BackendID group per port (0 = no BackendID seen), and the BackendIDs' group numbers. */
   readonly group: Uint16Array;
   readonly groupOfBackend = new Map<number, number>();
@@ -40,19 +48,25 @@ export class PeerState {
     this.row = row;
     this.candidates = Object.freeze([...candidates]);
     this.n = candidates.length;
-    candidates.forEach((p, k) => this.indexOfPort.set(p, k));
     this.probes = probes;
     this.mode = mode;
     this.phase = phase;
     this.health = new PortHealth(this.n, rules);
-    this.scheduled = new Uint8Array(this.n);
-    this.sendGen = new Uint32Array(this.n);
-    this.nextSeq = new Uint32Array(this.n);
-    this.outstandingSeq = new Uint32Array(this.n);
-    this.hasOutstanding = new Uint8Array(this.n);
-    this.lastUsed = new Float64Array(this.n).fill(-Infinity);
-    this.backup = new Uint8Array(this.n);
-    this.group = new Uint16Array(this.n);
+    // One buffer (see port-arrays.ts), what a reply touches (port, sequence, outstanding, group) together.
+    const a = carvePortArrays(this.n, { f64: 1, u32: 4, u16: 2, u8: 3 });
+    this.lastUsed = a.f64[0]!.fill(-Infinity);
+    this.sendGen = a.u32[0]!; this.nextSeq = a.u32[1]!; this.outstandingSeq = a.u32[2]!; this.pendingId = a.u32[3]!;
+    this.ports = a.u16[0]!; this.group = a.u16[1]!;
+    this.hasOutstanding = a.u8[0]!; this.scheduled = a.u8[1]!; this.backup = a.u8[2]!;
+    this.ports.set(candidates);
+  }
+
+  /** Index of source port sport among the candidates, or -1. A scan of 2n bytes of state the reply
+   * touches anyway, instead of a Map whose buckets are one more cache miss per reply. */
+  indexOf(sport: number): number {
+    const ports = this.ports;
+    for (let k = 0; k < ports.length; k++) if (ports[k] === sport) return k;
+    return -1;
   }
 
   /** Group number for a BackendID (as a 48-bit number); 0 means no middlebox wrote one: group 0. */

@@ -4,15 +4,18 @@
 // control plane's CPU at 1000 peers). Events are never cancelled: handlers check whether they are stale.
 import type { Clock, TimerId } from './clock.js';
 
-interface Entry<T> { tick: number; ev: T }
-
 const SLOTS = 1024; // a power of two; events further ahead wait in their slot for their round
 
 export class TickScheduler<T> {
   readonly #clock: Clock;
   readonly #tickMs: number;
   readonly #run: (ev: T) => void;
-  #slots: Entry<T>[][] = Array.from({ length: SLOTS }, () => []);
+  // Each slot's queued events as two parallel arrays and a length, reused for the life of the
+  // scheduler (never shrunk): no object per event, and no storage that survives a scavenge only
+  // to be promoted and swept later.
+  #ticks: number[][] = Array.from({ length: SLOTS }, () => []);
+  #evs: (T | undefined)[][] = Array.from({ length: SLOTS }, () => []);
+  #lens = new Int32Array(SLOTS);
   #count = 0;
   /** Next tick not yet processed. */
   #cur: number;
@@ -34,14 +37,20 @@ export class TickScheduler<T> {
   /** Run ev at time atMs: at the first tick at or after it (now if it is past). */
   at(atMs: number, ev: T): void {
     const tick = Math.max(this.#cur, Math.ceil(atMs / this.#tickMs));
-    this.#slots[tick & (SLOTS - 1)].push({ tick, ev });
+    const i = tick & (SLOTS - 1);
+    const n = this.#lens[i];
+    this.#ticks[i][n] = tick;
+    this.#evs[i][n] = ev;
+    this.#lens[i] = n + 1;
     this.#count++;
     if (!this.#firing && tick < this.#armedTick) this.#armAt(tick);
   }
 
   /** Drop every queued event and the timer. */
   clear(): void {
-    this.#slots = Array.from({ length: SLOTS }, () => []);
+    this.#ticks = Array.from({ length: SLOTS }, () => []);
+    this.#evs = Array.from({ length: SLOTS }, () => []);
+    this.#lens = new Int32Array(SLOTS);
     this.#count = 0;
     if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
     this.#timer = undefined;
@@ -62,20 +71,7 @@ export class TickScheduler<T> {
       const nowTick = Math.floor(this.#clock.now() / this.#tickMs);
       while (this.#cur <= nowTick && this.#count > 0) {
         const t = this.#cur;
-        const i = t & (SLOTS - 1);
-        // Run what is due in this slot, again while running adds more for this tick; keep later rounds.
-        let kept: Entry<T>[] | undefined;
-        for (;;) {
-          const slot = this.#slots[i];
-          if (slot.length === 0) break;
-          this.#slots[i] = [];
-          for (const e of slot) {
-            if (e.tick > t) { (kept ??= []).push(e); continue; }
-            this.#count--;
-            this.#run(e.ev);
-          }
-        }
-        if (kept !== undefined) this.#slots[i].push(...kept);
+        this.#runSlot(t);
         this.#cur = t + 1;
       }
       if (this.#cur <= nowTick) this.#cur = nowTick + 1; // nothing queued: skip the idle ticks at once
@@ -85,14 +81,41 @@ export class TickScheduler<T> {
     }
   }
 
+  /**
+   * Run what is due at tick t in its slot, in queue order, including what running adds for t (it is
+   * appended, so it runs after everything queued before it); keep later rounds' events, in order.
+   */
+  #runSlot(t: number): void {
+    const i = t & (SLOTS - 1);
+    const ticks = this.#ticks[i], evs = this.#evs[i], lens = this.#lens;
+    let kept = 0, j = 0;
+    try {
+      for (; j < lens[i]; j++) { // re-read: handlers may append
+        const tick = ticks[j];
+        const ev = evs[j] as T;
+        evs[j] = undefined;
+        if (tick > t) { ticks[kept] = tick; evs[kept] = ev; kept++; continue; }
+        this.#count--;
+        this.#run(ev);
+      }
+    } finally {
+      // j is the handler that threw, if one did: it ran; what follows it stays queued.
+      const n = lens[i];
+      if (j < n) j++;
+      for (; j < n; j++) { ticks[kept] = ticks[j]; evs[kept] = evs[j]; evs[j] = undefined; kept++; }
+      lens[i] = kept;
+    }
+  }
+
   /** Arm the timer for the earliest queued tick. */
   #armNext(): void {
     if (this.#count === 0 || this.#timer !== undefined) return;
     for (let t = this.#cur; t < this.#cur + SLOTS; t++) {
-      for (const e of this.#slots[t & (SLOTS - 1)]) if (e.tick === t) { this.#armAt(t); return; }
+      const i = t & (SLOTS - 1), ticks = this.#ticks[i];
+      for (let j = 0; j < this.#lens[i]; j++) if (ticks[j] === t) { this.#armAt(t); return; }
     }
     let min = Infinity; // everything queued is more than a round ahead
-    for (const slot of this.#slots) for (const e of slot) if (e.tick < min) min = e.tick;
+    for (let i = 0; i < SLOTS; i++) for (let j = 0; j < this.#lens[i]; j++) if (this.#ticks[i][j] < min) min = this.#ticks[i][j];
     this.#armAt(min);
   }
 }

@@ -12,8 +12,10 @@ import { PeerState } from './peer.js';
 import { TokenBucket } from './token-bucket.js';
 import { CpuBackoff } from './cpu-backoff.js';
 import { TickScheduler } from './scheduler.js';
+import { PendingProbes } from './pending-probes.js';
 import { createFastTable, SlowPathTable, type FastTable, type TableKind } from '../tables/index.js';
 import { jhash2 } from '../../bindings/jhash.js';
+import { SipHasher } from '../../bindings/auth.js';
 
 export interface ProbeTransport {
   /** Send a probe payload from this VTEP to `peerIp` with outer UDP source port `sport` (the path). */
@@ -86,7 +88,8 @@ export class VtepControl {
 
   readonly #clock: Clock;
   readonly #localIp: number;
-  readonly #secret: Uint8Array;
+  /** The probe tag's key, bound in the Wasm kernel (see ProbeKey). */
+  readonly #key: SipHasher;
   readonly #transport: ProbeTransport;
   readonly #cpu: (() => number) | undefined;
   readonly #peers = new Map<number, PeerState>();
@@ -96,16 +99,11 @@ export class VtepControl {
   readonly #bucket: TokenBucket;
   readonly #backoff: CpuBackoff;
   #started = false;
-  /**
-   * Outstanding probes in send order. Every probe has the same timeout, so send order is deadline
-   * order: a FIFO and one sweep event replace a timer per probe.
-   */
-  readonly #pendPeer: PeerState[] = [];
-  readonly #pendK: number[] = [];
-  readonly #pendSeq: number[] = [];
-  readonly #pendAt: number[] = [];
-  #pendHead = 0;
+  /** Outstanding probes, oldest (first deadline) first. */
+  readonly #pending = new PendingProbes();
   #sweepQueued = false;
+  /** Event objects free for reuse: a dispatched event is recycled, so queueing one allocates nothing. */
+  readonly #freeEvs: Ev[] = [];
   readonly #stats: ControlStats = {
     probesSent: 0, repliesSent: 0, probeBytes: 0, repliesOk: 0, badTags: 0, malformed: 0, stale: 0,
     throttled: 0, probesLost: 0, portsDown: 0, portsUp: 0, switches: 0, cpuBackoff: 0,
@@ -116,12 +114,12 @@ export class VtepControl {
     this.config = resolveControlConfig(o.config);
     this.#clock = o.clock;
     this.#localIp = o.localIp >>> 0;
-    this.#secret = Uint8Array.from(o.secret);
+    this.#key = new SipHasher(o.secret);
     this.#transport = o.transport;
     this.#cpu = o.cpu;
     const c = this.config;
     this.fast = createFastTable(o.table, this.slow, {
-      peers: c.maxPeers, candidates: c.candidates, groups: c.pbmGroups, groupSize: c.hiGroupSize,
+      peers: c.maxPeers, candidates: c.candidates, groups: c.pbmGroups, groupSize: c.hiGroupSize, spread: c.redirectSpread,
     });
     this.#freeRows = Array.from({ length: c.maxPeers }, (_, i) => c.maxPeers - 1 - i);
     this.#sched = new TickScheduler<Ev>(o.clock, this.config.tickMs, (e) => this.#dispatch(e));
@@ -146,6 +144,7 @@ export class VtepControl {
     const p = new PeerState(ip, row, candidates, opts.probes ?? true, opts.mode ?? this.config.probeMode, phase, this.config);
     this.slow.addPeer(row, candidates);
     this.#peers.set(ip, p);
+    if (old !== undefined) old.live = false; // replaced: its queued events and outstanding probes go stale
     for (let k = 0; k < p.n; k++) this.#publish(p, k);
   }
 
@@ -153,7 +152,8 @@ export class VtepControl {
     const ip = peerIp >>> 0;
     const p = this.#peers.get(ip);
     if (p === undefined) return;
-    this.#peers.delete(ip); // queued events for the old PeerState find it gone and stop
+    this.#peers.delete(ip);
+    p.live = false; // queued events for the old PeerState find it gone and stop
     this.slow.removePeer(p.row);
     this.#freeRows.push(p.row);
   }
@@ -193,15 +193,14 @@ export class VtepControl {
     if (this.#started) return;
     this.#started = true;
     for (const p of this.#peers.values()) if (p.probes && this.#active(p)) this.#kick(p);
-    if (this.#cpu !== undefined) this.#sched.at(this.#clock.now() + this.config.cpuSampleMs, { kind: EV_CPU, peer: undefined, k: 0, token: 0, due: 0 });
+    if (this.#cpu !== undefined) this.#queue(this.#clock.now() + this.config.cpuSampleMs, EV_CPU, undefined, 0, 0);
   }
 
   stop(): void {
     this.#started = false;
     this.#sched.clear();
     this.#sweepQueued = false;
-    this.#pendPeer.length = 0; this.#pendK.length = 0; this.#pendSeq.length = 0; this.#pendAt.length = 0;
-    this.#pendHead = 0;
+    this.#pending.clear();
     for (const p of this.#peers.values()) {
       p.scheduled.fill(0);
       p.scheduledCount = 0;
@@ -243,7 +242,7 @@ export class VtepControl {
 
   /** A probe payload arrived from fromIp: requests are answered, replies feed health. */
   onProbe(fromIp: number, _sport: number, payload: Uint8Array): void {
-    const v = verifyProbe(payload, this.#secret);
+    const v = verifyProbe(payload, this.#key);
     if (v === 'request') this.#answer(fromIp >>> 0, payload);
     else if (v === 'reply') this.#onReply(fromIp >>> 0, payload);
     else if (v === 'tag') this.#stats.badTags++;
@@ -253,7 +252,7 @@ export class VtepControl {
   #answer(fromIp: number, request: Uint8Array): void {
     if (probeTarget(request) !== this.#localIp || probeOrigin(request) !== fromIp) { this.#stats.malformed++; return; }
     if (!this.#bucket.take()) { this.#stats.throttled++; return; }
-    const reply = encodeReplyTo(request, this.#bucket.ctlLevel(this.config.maxCtlBackoff), this.#clock.now() * 1000, this.#secret);
+    const reply = encodeReplyTo(request, this.#bucket.ctlLevel(this.config.maxCtlBackoff), this.#clock.now() * 1000, this.#key);
     this.#stats.repliesSent++;
     this.#stats.probeBytes += PROBE_WIRE_BYTES;
     this.#transport.send(fromIp, probeSport(request), reply);
@@ -261,14 +260,15 @@ export class VtepControl {
 
   #onReply(fromIp: number, reply: Uint8Array): void {
     const p = this.#peers.get(fromIp);
-    const k = p?.indexOfPort.get(probeSport(reply));
-    if (p === undefined || k === undefined || probeOrigin(reply) !== this.#localIp || probeTarget(reply) !== fromIp
+    const k = p === undefined ? -1 : p.indexOf(probeSport(reply));
+    if (p === undefined || k < 0 || probeOrigin(reply) !== this.#localIp || probeTarget(reply) !== fromIp
       || p.hasOutstanding[k] === 0 || p.outstandingSeq[k] !== probeSeq(reply)) {
       this.#stats.stale++;
       return;
     }
     const now = this.#clock.now();
     p.hasOutstanding[k] = 0;
+    this.#pending.markDone(p.pendingId[k]);
     this.#stats.repliesOk++;
     const ctl = Math.min(this.config.maxCtlBackoff, probeCtl(reply));
     const eased = ctl < p.ctl;
@@ -286,17 +286,30 @@ export class VtepControl {
     const t = p.health.answered(k, now);
     if (t !== 'none' || regrouped || before === PORT_UNKNOWN) this.#publish(p, k);
     if (t === 'up') this.#up(p, k, now);
+    // A port in use or a backup (a scout) told its group: the backups may need to cover it now.
+    else if (regrouped && p.mode === 'partial' && this.#started && this.#active(p)
+      && (p.backup[k] === 1 || now - p.lastUsed[k] <= this.config.inUseWindowMs)) this.#refreshBackups(p);
   }
 
   // ---- probes out -----------------------------------------------------------------------------
 
+  /** Queue an event at atMs (a recycled object when one is free). */
+  #queue(atMs: number, kind: number, peer: PeerState | undefined, k: number, token: number): void {
+    const e = this.#freeEvs.pop();
+    if (e === undefined) { this.#sched.at(atMs, { kind, peer, k, token, due: atMs }); return; }
+    e.kind = kind; e.peer = peer; e.k = k; e.token = token; e.due = atMs;
+    this.#sched.at(atMs, e);
+  }
+
   #dispatch(e: Ev): void {
-    if (e.kind === EV_CPU) { this.#sampleCpu(); return; }
-    if (e.kind === EV_SWEEP) { this.#sweep(); return; }
-    const p = e.peer!;
-    if (this.#peers.get(p.ip) !== p) return; // peer removed
-    if (e.kind === EV_SEND) {
-      if (e.token === p.sendGen[e.k]) this.#send(p, e.k, e.due);
+    const { kind, peer: p, k, token, due } = e;
+    e.peer = undefined;
+    this.#freeEvs.push(e);
+    if (kind === EV_CPU) { this.#sampleCpu(); return; }
+    if (kind === EV_SWEEP) { this.#sweep(); return; }
+    if (!p!.live) return; // peer removed
+    if (kind === EV_SEND) {
+      if (token === p!.sendGen[k]) this.#send(p!, k, due);
     }
   }
 
@@ -304,24 +317,19 @@ export class VtepControl {
   #sweep(): void {
     this.#sweepQueued = false;
     const now = this.#clock.now();
-    while (this.#pendHead < this.#pendAt.length && this.#pendAt[this.#pendHead] <= now) {
-      const i = this.#pendHead++;
-      const p = this.#pendPeer[i], k = this.#pendK[i];
-      if (this.#peers.get(p.ip) === p && p.hasOutstanding[k] === 1 && p.outstandingSeq[k] === this.#pendSeq[i]) this.#lost(p, k);
-    }
-    if (this.#pendHead === this.#pendAt.length || this.#pendHead > 4096) {
-      // Drop the consumed prefix now and then (amortised O(1) per probe).
-      this.#pendPeer.splice(0, this.#pendHead); this.#pendK.splice(0, this.#pendHead);
-      this.#pendSeq.splice(0, this.#pendHead); this.#pendAt.splice(0, this.#pendHead);
-      this.#pendHead = 0;
+    const q = this.#pending;
+    while (q.size > 0 && q.oldestDeadline <= now) {
+      const done = q.oldestDone, p = q.oldestPeer, k = q.oldestK, seq = q.oldestSeq;
+      q.shift();
+      if (!done && p.live && p.hasOutstanding[k] === 1 && p.outstandingSeq[k] === seq) this.#lost(p, k);
     }
     this.#queueSweep();
   }
 
   #queueSweep(): void {
-    if (this.#sweepQueued || this.#pendHead >= this.#pendAt.length) return;
+    if (this.#sweepQueued || this.#pending.size === 0) return;
     this.#sweepQueued = true;
-    this.#sched.at(this.#pendAt[this.#pendHead], { kind: EV_SWEEP, peer: undefined, k: 0, token: 0, due: 0 });
+    this.#queue(this.#pending.oldestDeadline, EV_SWEEP, undefined, 0, 0);
   }
 
   #send(p: PeerState, k: number, due: number): void {
@@ -335,13 +343,13 @@ export class VtepControl {
     const seq = (p.nextSeq[k] = (p.nextSeq[k] + 1) >>> 0);
     p.outstandingSeq[k] = seq;
     p.hasOutstanding[k] = 1;
-    const payload = encodeRequest(this.#localIp, p.ip, seq, p.candidates[k], now * 1000, this.#secret);
+    const payload = encodeRequest(this.#localIp, p.ip, seq, p.candidates[k], now * 1000, this.#key);
     this.#stats.probesSent++;
     this.#stats.probeBytes += PROBE_WIRE_BYTES;
-    this.#pendPeer.push(p); this.#pendK.push(k); this.#pendSeq.push(seq); this.#pendAt.push(now + this.config.probeTimeoutMs);
+    p.pendingId[k] = this.#pending.push(p, k, seq, now + this.config.probeTimeoutMs);
     this.#queueSweep();
     const next = Math.max(now, due + this.#interval(p));
-    this.#sched.at(next, { kind: EV_SEND, peer: p, k, token: p.sendGen[k], due: next });
+    this.#queue(next, EV_SEND, p, k, p.sendGen[k]);
     this.#transport.send(p.ip, p.candidates[k], payload);
   }
 
@@ -416,27 +424,48 @@ export class VtepControl {
     const now = this.#clock.now();
     // The port's next slot strictly after now (never again in the instant it was just probed).
     const t = off + (Math.floor((now - off) / I) + 1) * I;
-    this.#sched.at(t, { kind: EV_SEND, peer: p, k, token: gen, due: t });
+    this.#queue(t, EV_SEND, p, k, gen);
   }
 
-  /** Partial mode: the best-ranked usable ports not in use become the backups, and are probed. */
+  /**
+   * Partial mode: the best-ranked usable ports not in use become the backups, and are probed. With
+   * middlebox sensing, every BackendID group of the ports in use gets a backup of its own group first
+   * (so a failed port's sessions have a validated port of their instance to go to); a group with no
+   * known spare port gets a *scout*, an unprobed port whose reply will tell its group, a different one
+   * each time (PeerState.scoutCursor) until the group is covered.
+   */
   #refreshBackups(p: PeerState): void {
     if (p.mode !== 'partial') return;
     p.backup.fill(0);
     const want = this.config.backupPorts;
     if (want === 0) return;
     const now = this.#clock.now();
+    const win = this.config.inUseWindowMs;
     const pool: number[] = [];
     for (let i = 0; i < p.n; i++) {
       const k = (i + p.phase) % p.n; // unvalidated ties: a per-peer rotation, not always port 0
-      if (p.health.state[k] !== PORT_BAD && now - p.lastUsed[k] > this.config.inUseWindowMs) pool.push(k);
+      if (p.health.state[k] !== PORT_BAD && now - p.lastUsed[k] > win) pool.push(k);
     }
     // Validated ports first, longest failure-free first; stable sort keeps the rotation for ties.
     pool.sort((a, b) => p.health.failureFreeSince(a) - p.health.failureFreeSince(b) || 0);
-    for (let i = 0; i < Math.min(want, pool.length); i++) {
-      p.backup[pool[i]] = 1;
-      this.#ensure(p, pool[i]);
+    let chosen = 0;
+    const pick = (k: number): void => { p.backup[k] = 1; chosen++; this.#ensure(p, k); };
+    if (this.config.middleboxSensing) {
+      let covered = 0n, needed = 0n; // bit g: a backup (or an in-use port's group) seen
+      for (let k = 0; k < p.n; k++) if (p.group[k] !== 0 && now - p.lastUsed[k] <= win) needed |= 1n << BigInt(p.group[k] & 63);
+      if (needed !== 0n) {
+        for (const k of pool) {
+          const bit = 1n << BigInt(p.group[k] & 63);
+          if (p.group[k] !== 0 && (needed & bit) !== 0n && (covered & bit) === 0n) { covered |= bit; pick(k); }
+        }
+        if ((needed & ~covered) !== 0n) {
+          // Some group has no known spare: scout one never-answered port (its group is unknown).
+          const unknown = pool.filter((k) => p.health.state[k] === PORT_UNKNOWN && p.backup[k] === 0);
+          if (unknown.length > 0) pick(unknown[p.scoutCursor++ % unknown.length]!);
+        }
+      }
     }
+    for (let i = 0; i < pool.length && chosen < want; i++) if (p.backup[pool[i]!] === 0) pick(pool[i]!);
   }
 
   /** Requeue every queued port of p at its next slot at the current rate. */
@@ -456,7 +485,7 @@ export class VtepControl {
     if (this.#backoff.sample(Number.isFinite(u) ? u : 0) < before) {
       for (const p of this.#peers.values()) if (p.scheduledCount > 0) this.#reschedule(p);
     }
-    this.#sched.at(this.#clock.now() + this.config.cpuSampleMs, { kind: EV_CPU, peer: undefined, k: 0, token: 0, due: 0 });
+    this.#queue(this.#clock.now() + this.config.cpuSampleMs, EV_CPU, undefined, 0, 0);
   }
 }
 

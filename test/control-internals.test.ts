@@ -1,0 +1,138 @@
+// The control plane's allocation-free internals against plain models: the Wasm SipHasher against the
+// TS twin, the tick scheduler with handlers that queue more events, the pending-probe ring, and the
+// per-port arrays carved from one buffer.
+import t from 'tap';
+import fc from 'fast-check';
+import { SipHasher, SIPHASHER_MAX_BYTES } from '../bindings/auth.js';
+import { sipHash24Into } from '../src/reference/siphash.js';
+import { VirtualClock } from '../src/control/clock.js';
+import { TickScheduler } from '../src/control/scheduler.js';
+import { PendingProbes } from '../src/control/pending-probes.js';
+import { PeerState } from '../src/control/peer.js';
+import { carvePortArrays } from '../src/control/port-arrays.js';
+import { resolveControlConfig } from '../src/control/config.js';
+import { VtepControl } from '../src/control/vtep.js';
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+t.test('SipHasher (one Wasm call per tag) agrees with the TS twin on random keys, messages and ranges', async (t) => {
+  fc.assert(fc.property(
+    fc.array(fc.uint8Array({ minLength: 16, maxLength: 16 }), { minLength: 1, maxLength: 4 }),
+    fc.array(fc.tuple(fc.nat(), fc.uint8Array({ maxLength: 300 }), fc.nat(), fc.nat()), { minLength: 1, maxLength: 12 }),
+    (keys, msgs) => {
+      // Several hashers interleaved: the shared kernel instance must switch keys between them.
+      const hashers = keys.map((k) => new SipHasher(k));
+      return msgs.every(([which, msg, a, b]) => {
+        const i = which % keys.length;
+        const start = msg.length === 0 ? 0 : a % (msg.length + 1);
+        const end = Math.min(msg.length, start + (b % (SIPHASHER_MAX_BYTES + 1)));
+        const got = new Uint8Array(12), want = new Uint8Array(12);
+        hashers[i]!.tagInto(msg, start, end, got, 3);
+        sipHash24Into(keys[i]!, msg, start, end, want, 3);
+        return hex(got) === hex(want);
+      });
+    }), { numRuns: 300 });
+  // The tag may overwrite the bytes just after the tagged range (the probe codec's layout).
+  const key = Uint8Array.from({ length: 16 }, (_, i) => i);
+  const msg = Uint8Array.from({ length: 56 }, (_, i) => 3 * i);
+  const want = new Uint8Array(8);
+  sipHash24Into(key, msg, 0, 48, want, 0);
+  new SipHasher(key).tagInto(msg, 0, 48, msg, 48);
+  t.equal(hex(msg.subarray(48)), hex(want), 'in place');
+  t.throws(() => new SipHasher(new Uint8Array(15)), RangeError);
+  const h = new SipHasher(key);
+  t.throws(() => h.tagInto(new Uint8Array(4), 2, 5, new Uint8Array(8), 0), RangeError);
+  t.throws(() => h.tagInto(new Uint8Array(4), 0, 4, new Uint8Array(7), 0), RangeError);
+  t.throws(() => h.tagInto(new Uint8Array(SIPHASHER_MAX_BYTES + 1), 0, SIPHASHER_MAX_BYTES + 1, new Uint8Array(8), 0), RangeError);
+});
+
+t.test('TickScheduler runs events, and those their handlers queue, in (tick, queue order)', async () => {
+  const TICK = 5;
+  fc.assert(fc.property(
+    fc.array(fc.nat({ max: 8000 }), { minLength: 1, maxLength: 60 }),
+    // What each handler queues, as delays from now: 0 (this very tick), short, and beyond a wheel round.
+    fc.array(fc.array(fc.constantFrom(0, 1, 4, 5, 300, 5119, 5120, 5125, 12000), { maxLength: 3 }), { minLength: 1, maxLength: 40 }),
+    (times, follow) => {
+      const clock = new VirtualClock();
+      let seq = 0;
+      const ran: number[] = [];
+      const model: { tick: number; id: number }[] = [];
+      const queue = (at: number): void => {
+        const id = seq++;
+        model.push({ tick: Math.ceil(at / TICK), id });
+        sch.at(at, id);
+      };
+      const sch: TickScheduler<number> = new TickScheduler<number>(clock, TICK, (id) => {
+        ran.push(id);
+        if (id < 200) for (const d of follow[id % follow.length]!) queue(clock.now() + d);
+      });
+      for (const x of times) queue(x);
+      for (let i = 0; i < 1000 && sch.size > 0; i++) clock.advance(20_000); // chains of follow-ups run out
+      model.sort((a, b) => a.tick - b.tick || a.id - b.id);
+      return sch.size === 0 && ran.length === model.length && ran.every((id, i) => id === model[i]!.id);
+    }), { numRuns: 300 });
+});
+
+t.test('PendingProbes: a FIFO through growth and wrap-around, with done marks by id', async (t) => {
+  const cfg = resolveControlConfig({ candidates: 4 });
+  const peers = [0, 1, 2].map((i) => new PeerState(i + 1, i, [1000, 1001, 1002, 1003], true, 'full', 0, cfg));
+  fc.assert(fc.property(fc.array(fc.tuple(fc.nat({ max: 3 }), fc.boolean()), { maxLength: 400 }), (ops) => {
+    const q = new PendingProbes();
+    const model: { id: number; peer: PeerState; k: number; seq: number; at: number; done: boolean }[] = [];
+    let n = 0;
+    for (const [op, flag] of ops) {
+      if (op <= 1) { // push (twice as often as the rest, so the ring grows and wraps)
+        const peer = peers[n % 3]!, k = n % 4, seq = (n * 2654435761) >>> 0;
+        const id = q.push(peer, k, seq, n);
+        if (model.length > 0 && id !== ((model[model.length - 1]!.id + 1) >>> 0)) return false;
+        model.push({ id, peer, k, seq, at: n, done: false });
+        n++;
+      } else if (op === 2) { // mark some entry (or an id that has left the FIFO) done
+        const e = model[n % (model.length + 1)];
+        const id = e?.id ?? (((model[0]?.id ?? 0) - (flag ? 1 : 1000)) >>> 0);
+        q.markDone(id);
+        if (e !== undefined) e.done = true;
+      } else if (flag) {
+        q.shift(); model.shift();
+      }
+      if (q.size !== model.length) return false;
+      const h = model[0];
+      if (h !== undefined && (q.oldestPeer !== h.peer || q.oldestK !== h.k || q.oldestSeq !== h.seq || q.oldestDeadline !== h.at || q.oldestDone !== h.done)) return false;
+    }
+    q.clear();
+    return q.size === 0;
+  }), { numRuns: 300 });
+  t.pass('model agreed');
+});
+
+t.test('per-port arrays carved from one buffer are aligned, zeroed and disjoint', async (t) => {
+  for (const n of [1, 3, 32, 64]) {
+    const a = carvePortArrays(n, { f64: 3, u32: 2, u16: 2, u8: 3 });
+    const all = [...a.f64, ...a.u32, ...a.u16, ...a.u8];
+    t.ok(all.every((v) => v.length === n && v.byteOffset % v.BYTES_PER_ELEMENT === 0 && v.every((x) => x === 0)), `n=${n}: sizes, alignment, zero`);
+    all.forEach((v, i) => v.fill(i + 1));
+    t.ok(all.every((v, i) => v.every((x) => x === i + 1)), `n=${n}: no two arrays overlap`);
+  }
+});
+
+t.test('a re-add that fails validation leaves the peer as it was, still probed', async (t) => {
+  const clock = new VirtualClock();
+  const sent: number[] = [];
+  const v = new VtepControl({
+    clock, localIp: 1, secret: new Uint8Array(16), table: 'hi', config: { candidates: 4, maxPeers: 4, probeMode: 'full' },
+    transport: { send: (_to, sport) => { sent.push(sport); } },
+  });
+  v.addPeer(2, [1000, 1001, 1002, 1003]);
+  v.noteTenantTraffic(2);
+  v.start();
+  clock.advance(1000);
+  const before = sent.length;
+  t.ok(before > 0, 'probed');
+  t.throws(() => v.addPeer(2, [1000, 1001, 1002, 70000]), RangeError);
+  clock.advance(1000);
+  t.ok(sent.length - before >= before - 4, `still probed after the refused re-add (${sent.length - before} more)`);
+  v.removePeer(2);
+  const atRemove = sent.length;
+  clock.advance(1000);
+  t.equal(sent.length, atRemove, 'nothing once removed');
+});
