@@ -8,24 +8,35 @@
 // filter also admits only VXLAN addressed to this VTEP.
 import { readFileSync } from 'node:fs';
 import { Datapath, Status, candidatePorts, formatIPv4, statusName, type PacketBatch } from '../../bindings/index.js';
-import { VtepControl, RealClock, buildProbeInnerFrame, probePayloadOfVxlan, type Clock, type ControlEvent } from '../control/index.js';
-import { LiveInterface } from '../capture/cap.js';
+import { VtepControl, buildProbeInnerFrame, probePayloadOfVxlan, type Clock, type ControlEvent } from '../control/index.js';
+import { LiveInterface, RING_SLOT_BYTES } from '../capture/cap.js';
 import { UsageError } from '../cli/errors.js';
 import { macKey, type AgentConfig } from './config.js';
 import { CpuSampler } from './cpu.js';
 import { EventLog, type AgentEvent } from './event-log.js';
 import { DatapathCounters, PeerProbeStats, RateGauge, renderMetrics } from './metrics.js';
 import { outerUdp, probeSendTsUs, type OuterUdp } from './underlay-frame.js';
+import { WakeCoalescer } from './wake-coalescer.js';
+import { CoalescingClock } from './coalescing-clock.js';
 
 const HEADROOM = 64;
 const SLOT = 2048;
 /** Flows remembered for flow-switch detection; the map is cleared when it grows past this. */
 const MAX_TRACKED_FLOWS = 65536;
 const BROADCAST_BIT = 0x01;
+/** Ethernet + IPv4 + UDP headers in front of a probe payload in its inner frame. */
+const PROBE_HEADERS = 14 + 20 + 8;
 /** Type byte of a probe payload (offset 5, docs/probe-format.md): 1 request, 2 reply. */
 const PROBE_TYPE_REQUEST = 1;
 
-interface PeerEntry { ip: number; index: number; probe: PeerProbeStats; probes: boolean }
+interface PeerEntry {
+  ip: number;
+  index: number;
+  probe: PeerProbeStats;
+  probes: boolean;
+  /** The inner probe frame towards this peer: headers built once, the payload rewritten per probe. */
+  probeFrame: Uint8Array | undefined;
+}
 
 /** Where frames come from and go to: libpcap handles in a live agent. */
 export interface AgentPort {
@@ -77,15 +88,16 @@ export class Agent {
   readonly #cpu = new CpuSampler();
   readonly #rates = new RateGauge();
   readonly #outer: OuterUdp = { srcIp: 0, sport: 0, payloadOff: 0 };
-  #encapQueued = false;
-  #decapQueued = false;
-  #probeQueued = false;
+  /** One setImmediate flushes every batch, then lets the coalescer sleep. */
+  #flushQueued = false;
+  readonly #coalescer: WakeCoalescer;
   #tick: ReturnType<typeof setInterval> | undefined;
   #stopped = false;
 
   constructor(o: AgentOptions) {
     const c = (this.config = o.config);
-    this.#clock = o.clock ?? new RealClock();
+    const clock = o.clock ?? new CoalescingClock();
+    this.#clock = clock;
     this.#eventLog = o.log === undefined ? new EventLog(c.log) : undefined;
     this.#emit = o.log ?? ((e) => this.#eventLog!.write(e));
     const n = c.peers.length;
@@ -105,11 +117,18 @@ export class Agent {
     });
     [this.#encap, this.#decap, this.#probes] = [this.#dp.batch(0), this.#dp.batch(1), this.#dp.batch(2)];
     this.#encapPeer = new Uint16Array(this.#encap.capacity);
+    // Never sleep after a burst that filled a quarter of the kernel ring: it could overflow meanwhile.
+    this.#coalescer = new WakeCoalescer({
+      windowMs: c.rxCoalesceUs / 1000,
+      maxBurst: Math.max(1, Math.floor(c.ringBytes / RING_SLOT_BYTES / 4)),
+      // The control plane's ticks due at the boundary run in the coalesced wakeup.
+      onWake: clock instanceof CoalescingClock ? () => clock.runDue() : undefined,
+    });
     this.control = new VtepControl({
       clock: this.#clock,
       localIp: c.localIp,
       secret: c.secret,
-      table: 'pbm',
+      table: 'redirect', // a host's vSwitch: per-port preference for every failure (docs/tables.md)
       config: c.control,
       transport: { send: (ip, sport, payload) => this.#sendProbe(ip, sport, payload) },
       cpu: () => this.#cpu.sample(),
@@ -121,7 +140,7 @@ export class Agent {
       this.#dp.setPeer(i, { remoteIp: formatIPv4(p.ip), mac: gw, vni: c.vni, candidates: cands });
       this.#dp.setPeer(n + i, { remoteIp: formatIPv4(p.ip), mac: gw, vni: c.control.probeVni, candidates: cands });
       this.control.addPeer(p.ip, cands, { probes: p.probes, mode: p.mode });
-      const e: PeerEntry = { ip: p.ip, index: i, probe: new PeerProbeStats(), probes: p.probes };
+      const e: PeerEntry = { ip: p.ip, index: i, probe: new PeerProbeStats(), probes: p.probes, probeFrame: undefined };
       this.#peers.push(e);
       this.#byIp.set(p.ip, e);
       for (const m of p.macs) this.#macs.set(m, i);
@@ -188,6 +207,7 @@ export class Agent {
 
   #onVm(f: Uint8Array): void {
     if (this.#stopped) return;
+    this.#coalescer.note(1);
     this.counters.vmFrames++;
     if (f.length < 14) { this.counters.drop('runt'); return; }
     if (f.length > this.#encap.maxFrame) { this.counters.drop('oversize'); return; }
@@ -201,12 +221,28 @@ export class Agent {
     if (i < 0) { this.#flushEncap(); i = this.#encap.push(f, peer); }
     this.#encapPeer[i] = peer;
     if (this.#encap.full) this.#flushEncap();
-    else if (!this.#encapQueued) { this.#encapQueued = true; setImmediate(() => this.#flushEncap()); }
+    else this.#queueFlush();
+  }
+
+  /** Flush what the batches hold once the event loop turns (after cap has drained the kernel ring). */
+  #queueFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    setImmediate(() => this.#flushAll());
+  }
+
+  #flushAll(): void {
+    this.#flushQueued = false;
+    if (this.#stopped) return;
+    this.#flushDecap();
+    this.#flushEncap();
+    this.#flushProbes();
+    // Something queued more work meanwhile: its own flush settles.
+    if (!this.#flushQueued) this.#coalescer.settle();
   }
 
   /** Hash the batch in Wasm, ask the control plane for each flow's port, encapsulate in Wasm, send. */
   #flushEncap(): void {
-    this.#encapQueued = false;
     if (this.#stopped) return;
     const b = this.#encap, n = b.length;
     if (n === 0) return;
@@ -258,14 +294,28 @@ export class Agent {
     if (p === undefined || this.#stopped) return;
     if (payload[5] === PROBE_TYPE_REQUEST) p.probe.sent++; // the transport carries our replies too
     else p.probe.repliesSent++;
-    const inner = buildProbeInnerFrame(payload, { srcIp: this.config.localIp, dstIp: ip });
+    this.#coalescer.note();
+    const inner = this.#probeInnerFrame(p, payload);
     const row = this.#peers.length + p.index;
     if (this.#probes.push(inner, row, sport) < 0) { this.#flushProbes(); this.#probes.push(inner, row, sport); }
-    if (!this.#probeQueued) { this.#probeQueued = true; setImmediate(() => this.#flushProbes()); }
+    this.#queueFlush();
+  }
+
+  /**
+   * The inner frame of a probe to p: the peer's frame with this payload copied in. Every probe
+   * payload has the same length, so the Ethernet/IPv4/UDP headers (checksum included) never change.
+   */
+  #probeInnerFrame(p: PeerEntry, payload: Uint8Array): Uint8Array {
+    let f = p.probeFrame;
+    if (f === undefined || f.length - PROBE_HEADERS !== payload.length) {
+      f = p.probeFrame = buildProbeInnerFrame(payload, { srcIp: this.config.localIp, dstIp: p.ip });
+      return f;
+    }
+    f.set(payload, PROBE_HEADERS);
+    return f;
   }
 
   #flushProbes(): void {
-    this.#probeQueued = false;
     if (this.#stopped) return;
     if (this.#probes.length === 0) return;
     this.#dp.encap(this.#probes);
@@ -276,6 +326,7 @@ export class Agent {
 
   #onUnderlay(f: Uint8Array): void {
     if (this.#stopped) return;
+    this.#coalescer.note(1);
     this.counters.underlayFrames++;
     const o = outerUdp(f, this.#dp.config.vxlanPort, this.#outer);
     if (o !== undefined) {
@@ -285,7 +336,7 @@ export class Agent {
     if (f.length > this.#decap.maxFrame) { this.counters.drop('oversize'); return; }
     this.#decap.push(f, 0);
     if (this.#decap.full) this.#flushDecap();
-    else if (!this.#decapQueued) { this.#decapQueued = true; setImmediate(() => this.#flushDecap()); }
+    else this.#queueFlush();
   }
 
   #onProbe(srcIp: number, sport: number, payload: Uint8Array): void {
@@ -306,7 +357,6 @@ export class Agent {
   }
 
   #flushDecap(): void {
-    this.#decapQueued = false;
     if (this.#stopped) return;
     const b = this.#decap, n = b.length;
     if (n === 0) return;

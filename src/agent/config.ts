@@ -42,8 +42,17 @@ export interface AgentConfig {
   batchSize: number;
   /** Kernel capture ring per interface, bytes. */
   ringBytes: number;
+  /**
+   * Receive interrupt moderation, microseconds (0 = off): when wakeups come faster than this, the
+   * agent sleeps to the next multiple of it after a burst, so frames arriving meanwhile are read in
+   * one wakeup (src/agent/wake-coalescer.ts). Adds at most this much latency to such frames.
+   */
+  rxCoalesceUs: number;
   control: ControlConfig;
 }
+
+/** Default receive moderation window: divides the control plane's 5 ms tick. */
+export const DEFAULT_RX_COALESCE_US = 2500;
 
 type Json = Record<string, unknown>;
 
@@ -53,7 +62,7 @@ function fail(file: string, msg: string): never {
 
 function isObj(v: unknown): v is Json { return typeof v === 'object' && v !== null && !Array.isArray(v); }
 
-const KNOWN = new Set(['vmIface', 'underlay', 'vni', 'secret', 'peers', 'portRange', 'hashSeed', 'metrics', 'log', 'batchSize', 'ringMb', 'control']);
+const KNOWN = new Set(['vmIface', 'underlay', 'vni', 'secret', 'peers', 'portRange', 'hashSeed', 'metrics', 'log', 'batchSize', 'ringMb', 'rxCoalesceUs', 'control']);
 
 /** Parse the agent's config text; throws a one-line UsageError naming the file and the field. */
 export function parseAgentConfig(text: string, file = 'config'): AgentConfig {
@@ -144,6 +153,7 @@ export function parseAgentConfig(text: string, file = 'config'): AgentConfig {
     log: str(raw, 'log', '', '-'),
     batchSize: int(raw, 'batchSize', '', 1, 4096, 64),
     ringBytes: int(raw, 'ringMb', '', 1, 1024, 16) << 20,
+    rxCoalesceUs: int(raw, 'rxCoalesceUs', '', 0, 100_000, DEFAULT_RX_COALESCE_US),
     control,
   };
 }

@@ -59,6 +59,14 @@ export const RING_SLOT_BYTES = 64 << 10;
 
 /** Handles whose open() failed: never closed nor collected (see LiveInterface.open). */
 const failedOpens: CapHandle[] = [];
+/**
+ * Closed handles, kept reachable until the process exits. cap 0.2.1's close() stops its uv_poll
+ * handle but never uv_close()s it, then makes the object collectable: once the garbage collector
+ * frees it, the poll handle's memory is still linked in libuv's handle queue, and Node's walk over
+ * that queue at exit crashed the agent with SIGSEGV after a clean stop (test/e2e/agent.test.ts,
+ * "agent B stopped cleanly"). One small object per closed handle.
+ */
+const closedHandles: CapHandle[] = [];
 
 const PERMISSION_HINT = 'needs root or CAP_NET_RAW (run as root, or: setcap cap_net_raw,cap_net_admin+eip "$(command -v node)")';
 
@@ -143,5 +151,6 @@ export class LiveInterface {
     this.#open = false;
     this.#cap.removeAllListeners('packet');
     this.#cap.close();
+    closedHandles.push(this.#cap);
   }
 }

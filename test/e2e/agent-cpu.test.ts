@@ -3,12 +3,13 @@
 // back. Measured from /proc/<pid>/stat over a window; the bound is generous (the machine is shared),
 // the figure is printed for the report.
 import t from 'tap';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withNetns } from '../helpers/netns.js';
 import { missing, needRoot, which } from '../helpers/needs.js';
-import { SECRET, events, scrape, startAgent } from './lab.js';
+import { SECRET, events, root, scrape, type startAgent } from './lab.js';
 import { finish } from './traffic.js';
 import { plainNodeIn } from './lab.js';
 
@@ -18,10 +19,38 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const PEERS = 8;
 const WINDOW_MS = 20_000;
 
-function cpuTicks(pid: number): number {
+/** utime and stime of a process, in clock ticks (fields 14 and 15 of /proc/<pid>/stat). */
+function cpuTicks(pid: number): { user: number; sys: number } {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return Number(rest[11]) + Number(rest[12]); // utime + stime, in clock ticks (fields 14 and 15)
+  return { user: Number(rest[11]), sys: Number(rest[12]) };
+}
+
+/**
+ * Extra node flags for agent A only, to profile it where it is measured, e.g.
+ * ZR_AGENT_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (the profile is written when A stops).
+ */
+const AGENT_NODE_FLAGS = (process.env.ZR_AGENT_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+
+/** ZR_AGENT_RX_COALESCE_US: every agent's rxCoalesceUs (receive moderation), to compare settings; default the agent's. */
+const RX_COALESCE = process.env.ZR_AGENT_RX_COALESCE_US === undefined ? {} : { rxCoalesceUs: Number(process.env.ZR_AGENT_RX_COALESCE_US) };
+
+/**
+ * The agents' environment: tap's, with V8 coverage off. tap's @tapjs/processinfo puts itself into
+ * every child's NODE_OPTIONS (its spawn hook adds it back if removed) and runs V8 block coverage
+ * there, which slows every function the agent runs; a deployed agent runs without it. Its own switch
+ * turns it off. ZR_AGENT_KEEP_TAP_ENV=1 keeps coverage on (the conditions of earlier figures).
+ */
+function agentEnv(): NodeJS.ProcessEnv {
+  if (process.env.ZR_AGENT_KEEP_TAP_ENV === '1') return process.env;
+  return { ...process.env, _TAPJS_PROCESSINFO_COVERAGE_: '0' };
+}
+
+/** `zooroute agent --config path` in a namespace, as startAgent in lab.ts, with agentEnv() and optional node flags. */
+function spawnAgent(lab: Parameters<typeof startAgent>[0], ns: string, config: string, flags: string[] = []): ReturnType<typeof startAgent> {
+  const main = JSON.stringify(join(root, 'src/cli/main.ts'));
+  const code = `import { main } from ${main}; process.exitCode = await main(['node', 'zooroute', 'agent', '--config', process.argv[1]]);`;
+  return lab.spawn(ns, process.execPath, [...flags, '--import', 'tsx', '--input-type=module', '-e', code, config], { cwd: root, env: agentEnv() });
 }
 
 t.test('agent CPU with 8 active peers x 32 ports fully probed', { skip, timeout: 280_000 }, async (t) => {
@@ -49,17 +78,17 @@ t.test('agent CPU with 8 active peers x 32 ports fully probed', { skip, timeout:
       const cfg = join(dir, `v${i}.json`);
       writeFileSync(cfg, JSON.stringify({
         vmIface: vm.ifname, underlay: { iface: up.ifname, localIp: `192.168.${i}.2`, gatewayMac: rr.mac },
-        vni: 42, secret: SECRET, log: '-', peers: [{ ip: '192.168.0.2', macs: [tA.mac], mode: 'full' }],
+        vni: 42, secret: SECRET, log: '-', peers: [{ ip: '192.168.0.2', macs: [tA.mac], mode: 'full' }], ...RX_COALESCE,
       }));
-      remotes.push(startAgent(lab, ns, cfg));
+      remotes.push(spawnAgent(lab, ns, cfg));
       await sh('ta', `ip neigh add 10.1.0.${10 + i} lladdr ${mac} dev ${tA.ifname} nud permanent`);
     }
     const cfgA = join(dir, 'a.json');
     writeFileSync(cfgA, JSON.stringify({
       vmIface: vmA.ifname, underlay: { iface: upA.ifname, localIp: '192.168.0.2', gatewayMac: rA.mac },
-      vni: 42, secret: SECRET, log: '-', peers: peers.map((p) => ({ ip: p.ip, macs: [p.mac], mode: 'full' })),
+      vni: 42, secret: SECRET, log: '-', peers: peers.map((p) => ({ ip: p.ip, macs: [p.mac], mode: 'full' })), ...RX_COALESCE,
     }));
-    const a = startAgent(lab, 'va', cfgA);
+    const a = spawnAgent(lab, 'va', cfgA, AGENT_NODE_FLAGS);
     for (const p of [a, ...remotes]) await p.waitFor(/"event":"ready"/, 120_000);
     // Light tenant traffic: 10 packets/s to each peer's tenant (received by nobody: only the agents matter).
     const tx = plainNodeIn(lab, 'ta', `
@@ -85,25 +114,37 @@ process.on('SIGTERM', () => { console.log('{}'); process.exit(0); });
     const m0 = await scrape(lab, 'va');
     const c0 = cpuTicks(pid), t0 = performance.now();
     const mid0 = (s0 + t0) / 2;
-    await sleep(WINDOW_MS);
+    // ZR_AGENT_WINDOW_CMD: a shell command run over the window with {pid} = agent A, e.g.
+    // 'perf record -g -p {pid} -o /tmp/a.perf -- sleep 15' (it must end within the window).
+    if (process.env.ZR_AGENT_WINDOW_CMD !== undefined) {
+      const w0 = performance.now();
+      spawnSync('sh', ['-c', process.env.ZR_AGENT_WINDOW_CMD.replaceAll('{pid}', String(pid))], { stdio: 'ignore' });
+      await sleep(Math.max(0, WINDOW_MS - (performance.now() - w0)));
+    } else {
+      await sleep(WINDOW_MS);
+    }
     const c1 = cpuTicks(pid), t1 = performance.now();
     const m1 = await scrape(lab, 'va');
     const mid1 = (t1 + performance.now()) / 2;
     await finish(tx);
-    const cpu = (c1 - c0) / hz / ((t1 - t0) / 1000);
+    const wallS = (t1 - t0) / 1000;
+    const cpu = (c1.user + c1.sys - c0.user - c0.sys) / hz / wallS;
+    const userShare = (c1.user - c0.user) / hz / wallS, sysShare = (c1.sys - c0.sys) / hz / wallS;
     const d = (k: string): number => (m1.get(k) ?? 0) - (m0.get(k) ?? 0);
     const sent = peers.reduce((s, p) => s + d(`zooroute_probes_sent_total{peer="${p.ip}"}`), 0);
     const replies = d('zooroute_probe_replies_sent_total');
     const secs = (mid1 - mid0) / 1000;
     t.ok(sent / secs > 0.8 * PEERS * 32 / 0.3, `A probes every port of every peer (${(sent / secs).toFixed(0)} probes/s)`);
     t.ok(cpu < 0.5, `agent CPU ${(cpu * 100).toFixed(2)}% of one core stays under a generous 50%`);
-    t.comment(`agent CPU with ${PEERS} active peers x 32 ports fully probed: ${(cpu * 100).toFixed(2)}% of one core over ${((t1 - t0) / 1000).toFixed(1)} s ` +
+    t.comment(`agent CPU with ${PEERS} active peers x 32 ports fully probed: ${(cpu * 100).toFixed(2)}% of one core (user ${(userShare * 100).toFixed(2)}%, system ${(sysShare * 100).toFixed(2)}%) over ${wallS.toFixed(1)} s ` +
       `(${(sent / secs).toFixed(0)} probes/s sent, ${(replies / secs).toFixed(0)} requests/s answered, ${(d('zooroute_packets_total{direction="encap"}') / secs).toFixed(0)} tenant pkt/s; load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`);
     // On a shared, loaded machine a probe can miss its 200 ms timeout: port flaps are reported, not failed.
     t.comment(`ports that went down during the run (probe timeouts under load): ${events(a).filter((e) => e.event === 'port-down').length}`);
     const end = await scrape(lab, 'va');
     t.ok(peers.every((p) => (end.get(`zooroute_peer_healthy_ports{peer="${p.ip}"}`) ?? 0) >= 30), 'ports towards every peer are healthy at the end');
     for (const p of [a, ...remotes]) p.signal('SIGTERM');
-    await Promise.all([a, ...remotes].map((p) => p.exited));
+    const ends = await Promise.all([a, ...remotes].map((p) => p.exited));
+    t.same(ends.map((e) => `${e.code}/${e.signal}`), ends.map(() => '0/null'), 'every agent stopped cleanly on SIGTERM (exit code/signal)');
+    for (const e of ends) if (e.code !== 0) t.comment(`stderr: ${e.stderr.slice(-2000)}`);
   });
 });
