@@ -6,7 +6,7 @@
 import type { TableArrayName, TableGeometry } from '../../bindings/index.js';
 import { PREF_WAYS, pbmSelectRef, prefBuckets, type PbmCells } from '../reference/tables-pbm.js';
 import { FastTable, type TableArraySpec, type TableShape } from './fast-table.js';
-import { rankHealthy } from './preference.js';
+import { takeoverTargets } from './preference.js';
 import type { PortState, SlowPathTable } from './slow-path.js';
 
 export interface PbmShape extends TableShape {
@@ -151,11 +151,7 @@ export class PbmTable extends FastTable {
    * has healthy ports, only those (so its flows keep their middlebox instance).
    */
   #ranked(peer: number, failed: number): number[] {
-    const states = this.slow.ports(peer);
-    const all = rankHealthy(states, failed, this.groups).filter((c) => c !== failed);
-    const group = states[failed]!.group;
-    const same = group === 0 ? [] : all.filter((c) => states[c]!.group === group); // a prefix: ranked same-group first
-    return same.length > 0 ? same : all;
+    return takeoverTargets(this.slow.ports(peer), failed, this.groups);
   }
 
   /**

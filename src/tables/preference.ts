@@ -39,3 +39,15 @@ export function rankHealthy(states: readonly Readonly<PortState>[], failed: numb
 export function preferredHealthy(states: readonly Readonly<PortState>[], failed: number): number {
   return rankHealthy(states, failed, 1)[0] ?? -1;
 }
+
+/**
+ * Where a failed port's flows should go, best first, at most `limit`: rankHealthy's order; when the
+ * failed port's BackendID group is known and has healthy ports, only those (a prefix of the ranking),
+ * so that its flows keep their middlebox instance. PBM's starts and the redirect table's targets.
+ */
+export function takeoverTargets(states: readonly Readonly<PortState>[], failed: number, limit: number): number[] {
+  const all = rankHealthy(states, failed, limit).filter((c) => c !== failed);
+  const group = states[failed]?.group ?? 0;
+  const same = group === 0 ? [] : all.filter((c) => states[c]!.group === group);
+  return same.length > 0 ? same : all;
+}

@@ -6,7 +6,7 @@
 import type { TableArrayName, TableGeometry } from '../../bindings/index.js';
 import { redirectSelectRef } from '../reference/tables-redirect.js';
 import { FastTable, type TableArraySpec, type TableShape } from './fast-table.js';
-import { rankHealthy } from './preference.js';
+import { takeoverTargets } from './preference.js';
 import type { PortState, SlowPathTable } from './slow-path.js';
 
 export interface RedirectShape extends TableShape {
@@ -100,11 +100,7 @@ export class RedirectTable extends FastTable {
    * flows keep their middlebox instance), exactly as PBM prefers its starts.
    */
   #targets(peer: number, c: number): number[] {
-    const states = this.slow.ports(peer);
-    const all = rankHealthy(states, c, this.spread).filter((x) => x !== c);
-    const group = states[c]!.group;
-    const same = group === 0 ? [] : all.filter((x) => states[x]!.group === group); // a prefix: ranked same-group first
-    return same.length > 0 ? same : all;
+    return takeoverTargets(this.slow.ports(peer), c, this.spread);
   }
 
   /** Cell (c, s) = targets[s mod len] + 1: S buckets over up to S ports; 0 everywhere when none is healthy. */
