@@ -8,7 +8,7 @@
 // filter also admits only VXLAN addressed to this VTEP.
 import { readFileSync } from 'node:fs';
 import { Datapath, Status, candidatePorts, formatIPv4, statusName, type PacketBatch } from '../../bindings/index.js';
-import { VtepControl, buildProbeInnerFrame, probePayloadOfVxlan, type Clock, type ControlEvent } from '../control/index.js';
+import { VtepControl, RealClock, buildProbeInnerFrame, probePayloadOfVxlan, type Clock, type ControlEvent } from '../control/index.js';
 import { LiveInterface, RING_SLOT_BYTES } from '../capture/cap.js';
 import { UsageError } from '../cli/errors.js';
 import { macKey, type AgentConfig } from './config.js';
@@ -17,7 +17,6 @@ import { EventLog, type AgentEvent } from './event-log.js';
 import { DatapathCounters, PeerProbeStats, RateGauge, renderMetrics } from './metrics.js';
 import { outerUdp, probeSendTsUs, type OuterUdp } from './underlay-frame.js';
 import { WakeCoalescer } from './wake-coalescer.js';
-import { CoalescingClock } from './coalescing-clock.js';
 
 const HEADROOM = 64;
 const SLOT = 2048;
@@ -96,7 +95,7 @@ export class Agent {
 
   constructor(o: AgentOptions) {
     const c = (this.config = o.config);
-    const clock = o.clock ?? new CoalescingClock();
+    const clock = o.clock ?? new RealClock();
     this.#clock = clock;
     this.#eventLog = o.log === undefined ? new EventLog(c.log) : undefined;
     this.#emit = o.log ?? ((e) => this.#eventLog!.write(e));
@@ -122,7 +121,7 @@ export class Agent {
       windowMs: c.rxCoalesceUs / 1000,
       maxBurst: Math.max(1, Math.floor(c.ringBytes / RING_SLOT_BYTES / 4)),
       // The control plane's ticks due at the boundary run in the coalesced wakeup.
-      onWake: clock instanceof CoalescingClock ? () => clock.runDue() : undefined,
+      onWake: clock instanceof RealClock ? () => clock.runDue() : undefined,
     });
     this.control = new VtepControl({
       clock: this.#clock,

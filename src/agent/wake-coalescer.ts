@@ -23,7 +23,7 @@ export interface WakeCoalescerOptions {
    */
   maxBurst: number;
   now?: () => number;
-  /** Called when a sleep ends (the agent runs the timers due at the boundary: CoalescingClock.runDue). */
+  /** Called when a sleep ends (the agent runs the timers due at the boundary: RealClock.runDue). */
   onWake?: () => void;
 }
 

@@ -57,16 +57,15 @@ export const DEFAULT_RING_BYTES = 64 << 20;
 /** Bytes of kernel ring one captured frame occupies (see LiveOptions.ringBytes). */
 export const RING_SLOT_BYTES = 64 << 10;
 
-/** Handles whose open() failed: never closed nor collected (see LiveInterface.open). */
-const failedOpens: CapHandle[] = [];
 /**
- * Closed handles, kept reachable until the process exits. cap 0.2.1's close() stops its uv_poll
- * handle but never uv_close()s it, then makes the object collectable: once the garbage collector
- * frees it, the poll handle's memory is still linked in libuv's handle queue, and Node's walk over
- * that queue at exit crashed the agent with SIGSEGV after a clean stop (test/e2e/agent.test.ts,
- * "agent B stopped cleanly"). One small object per closed handle.
+ * Handles kept reachable until the process exits: those whose open() failed (never closed, see
+ * LiveInterface.open), and closed ones. cap 0.2.1's close() stops its uv_poll handle but never
+ * uv_close()s it, then makes the object collectable: once the garbage collector frees it, the poll
+ * handle's memory is still linked in libuv's handle queue, and Node's walk over that queue at exit
+ * crashed the agent with SIGSEGV after a clean stop (test/e2e/agent.test.ts, "agent B stopped
+ * cleanly"). One small object per handle.
  */
-const closedHandles: CapHandle[] = [];
+const keptHandles: CapHandle[] = [];
 
 const PERMISSION_HINT = 'needs root or CAP_NET_RAW (run as root, or: setcap cap_net_raw,cap_net_admin+eip "$(command -v node)")';
 
@@ -123,7 +122,7 @@ export class LiveInterface {
       // cap 0.2.1 keeps a half-opened handle after a failed open: closing it stops a poll handle that
       // was never started (the process hung here), and its destructor, run by the garbage collector,
       // aborts the process. Keep it reachable instead: one small leak per failed open.
-      failedOpens.push(cap);
+      keptHandles.push(cap);
       const msg = firstLine(e);
       if (/permission|not permitted/i.test(msg)) throw new UsageError(`opening ${iface} with libpcap ${PERMISSION_HINT}`);
       if (/no such device|doesn't exist/i.test(msg)) throw new UsageError(`no such interface: ${iface}`);
@@ -151,6 +150,6 @@ export class LiveInterface {
     this.#open = false;
     this.#cap.removeAllListeners('packet');
     this.#cap.close();
-    closedHandles.push(this.#cap);
+    keptHandles.push(this.#cap);
   }
 }

@@ -89,22 +89,45 @@ export class VirtualClock implements Clock {
   }
 }
 
+interface RealTimer { due: number; fn: () => void; handle: ReturnType<typeof setTimeout> }
+
 /** Wall-clock time (monotonic, performance.now()) and Node timers, for a live process. */
 export class RealClock implements Clock {
   #nextId = 1;
-  readonly #timers = new Map<TimerId, ReturnType<typeof setTimeout>>();
+  readonly #timers = new Map<TimerId, RealTimer>();
 
   now(): number { return performance.now(); }
 
   setTimer(delayMs: number, fn: () => void): TimerId {
     const id = this.#nextId++;
-    const h = setTimeout(() => { this.#timers.delete(id); fn(); }, Math.max(0, delayMs));
-    this.#timers.set(id, h);
+    const d = Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0;
+    const handle = setTimeout(() => { this.#timers.delete(id); fn(); }, d);
+    this.#timers.set(id, { due: this.now() + d, fn, handle });
     return id;
   }
 
   clearTimer(id: TimerId): void {
-    const h = this.#timers.get(id);
-    if (h !== undefined) { clearTimeout(h); this.#timers.delete(id); }
+    const t = this.#timers.get(id);
+    if (t !== undefined) { clearTimeout(t.handle); this.#timers.delete(id); }
+  }
+
+  /**
+   * Run every timer that is due now, earliest first, instead of waiting for its Node timer. A Node
+   * timer fires on the event loop's millisecond clock, up to about a millisecond late: the agent
+   * calls this when a moderated wakeup ends on a tick boundary (src/agent/wake-coalescer.ts), so a
+   * due tick shares that wakeup instead of costing one of its own; the Node timer stays the fallback.
+   */
+  runDue(): void {
+    if (this.#timers.size === 0) return;
+    const now = this.now();
+    const due: [TimerId, RealTimer][] = [];
+    for (const e of this.#timers) if (e[1].due <= now) due.push(e);
+    if (due.length > 1) due.sort((a, b) => a[1].due - b[1].due || a[0] - b[0]);
+    for (const [id, t] of due) {
+      if (this.#timers.get(id) !== t) continue; // cleared by an earlier one
+      clearTimeout(t.handle);
+      this.#timers.delete(id);
+      t.fn();
+    }
   }
 }

@@ -451,18 +451,13 @@ export class VtepControl {
     let chosen = 0;
     const pick = (k: number): void => { p.backup[k] = 1; chosen++; this.#ensure(p, k); };
     if (this.config.middleboxSensing) {
-      let covered = 0n, needed = 0n; // bit g: a backup (or an in-use port's group) seen
-      for (let k = 0; k < p.n; k++) if (p.group[k] !== 0 && now - p.lastUsed[k] <= win) needed |= 1n << BigInt(p.group[k] & 63);
-      if (needed !== 0n) {
-        for (const k of pool) {
-          const bit = 1n << BigInt(p.group[k] & 63);
-          if (p.group[k] !== 0 && (needed & bit) !== 0n && (covered & bit) === 0n) { covered |= bit; pick(k); }
-        }
-        if ((needed & ~covered) !== 0n) {
-          // Some group has no known spare: scout one never-answered port (its group is unknown).
-          const unknown = pool.filter((k) => p.health.state[k] === PORT_UNKNOWN && p.backup[k] === 0);
-          if (unknown.length > 0) pick(unknown[p.scoutCursor++ % unknown.length]!);
-        }
+      const uncovered = new Set<number>(); // groups of the ports in use without a backup of their own yet
+      for (let k = 0; k < p.n; k++) if (p.group[k] !== 0 && now - p.lastUsed[k] <= win) uncovered.add(p.group[k]!);
+      for (const k of pool) if (uncovered.delete(p.group[k]!)) pick(k);
+      if (uncovered.size > 0) {
+        // Some group has no known spare: scout one never-answered port (its group is unknown).
+        const unknown = pool.filter((k) => p.health.state[k] === PORT_UNKNOWN && p.backup[k] === 0);
+        if (unknown.length > 0) pick(unknown[p.scoutCursor++ % unknown.length]!);
       }
     }
     for (let i = 0; i < pool.length && chosen < want; i++) if (p.backup[pool[i]!] === 0) pick(pool[i]!);

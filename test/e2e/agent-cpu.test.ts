@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withNetns } from '../helpers/netns.js';
 import { missing, needRoot, which } from '../helpers/needs.js';
-import { SECRET, events, root, scrape, type startAgent } from './lab.js';
+import { SECRET, events, scrape, startAgent } from './lab.js';
+import { measuredAgentNodeFlags } from './measured-env.js';
 import { finish } from './traffic.js';
 import { plainNodeIn } from './lab.js';
 
@@ -26,32 +27,8 @@ function cpuTicks(pid: number): { user: number; sys: number } {
   return { user: Number(rest[11]), sys: Number(rest[12]) };
 }
 
-/**
- * Extra node flags for agent A only, to profile it where it is measured, e.g.
- * ZR_AGENT_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (the profile is written when A stops).
- */
-const AGENT_NODE_FLAGS = (process.env.ZR_AGENT_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
-
 /** ZR_AGENT_RX_COALESCE_US: every agent's rxCoalesceUs (receive moderation), to compare settings; default the agent's. */
 const RX_COALESCE = process.env.ZR_AGENT_RX_COALESCE_US === undefined ? {} : { rxCoalesceUs: Number(process.env.ZR_AGENT_RX_COALESCE_US) };
-
-/**
- * The agents' environment: tap's, with V8 coverage off. tap's @tapjs/processinfo puts itself into
- * every child's NODE_OPTIONS (its spawn hook adds it back if removed) and runs V8 block coverage
- * there, which slows every function the agent runs; a deployed agent runs without it. Its own switch
- * turns it off. ZR_AGENT_KEEP_TAP_ENV=1 keeps coverage on (the conditions of earlier figures).
- */
-function agentEnv(): NodeJS.ProcessEnv {
-  if (process.env.ZR_AGENT_KEEP_TAP_ENV === '1') return process.env;
-  return { ...process.env, _TAPJS_PROCESSINFO_COVERAGE_: '0' };
-}
-
-/** `zooroute agent --config path` in a namespace, as startAgent in lab.ts, with agentEnv() and optional node flags. */
-function spawnAgent(lab: Parameters<typeof startAgent>[0], ns: string, config: string, flags: string[] = []): ReturnType<typeof startAgent> {
-  const main = JSON.stringify(join(root, 'src/cli/main.ts'));
-  const code = `import { main } from ${main}; process.exitCode = await main(['node', 'zooroute', 'agent', '--config', process.argv[1]]);`;
-  return lab.spawn(ns, process.execPath, [...flags, '--import', 'tsx', '--input-type=module', '-e', code, config], { cwd: root, env: agentEnv() });
-}
 
 t.test('agent CPU with 8 active peers x 32 ports fully probed', { skip, timeout: 280_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'zr-cpu-'));
@@ -80,7 +57,7 @@ t.test('agent CPU with 8 active peers x 32 ports fully probed', { skip, timeout:
         vmIface: vm.ifname, underlay: { iface: up.ifname, localIp: `192.168.${i}.2`, gatewayMac: rr.mac },
         vni: 42, secret: SECRET, log: '-', peers: [{ ip: '192.168.0.2', macs: [tA.mac], mode: 'full' }], ...RX_COALESCE,
       }));
-      remotes.push(spawnAgent(lab, ns, cfg));
+      remotes.push(startAgent(lab, ns, cfg, { measured: true }));
       await sh('ta', `ip neigh add 10.1.0.${10 + i} lladdr ${mac} dev ${tA.ifname} nud permanent`);
     }
     const cfgA = join(dir, 'a.json');
@@ -88,7 +65,7 @@ t.test('agent CPU with 8 active peers x 32 ports fully probed', { skip, timeout:
       vmIface: vmA.ifname, underlay: { iface: upA.ifname, localIp: '192.168.0.2', gatewayMac: rA.mac },
       vni: 42, secret: SECRET, log: '-', peers: peers.map((p) => ({ ip: p.ip, macs: [p.mac], mode: 'full' })), ...RX_COALESCE,
     }));
-    const a = spawnAgent(lab, 'va', cfgA, AGENT_NODE_FLAGS);
+    const a = startAgent(lab, 'va', cfgA, { measured: true, nodeFlags: measuredAgentNodeFlags() });
     for (const p of [a, ...remotes]) await p.waitFor(/"event":"ready"/, 120_000);
     // Light tenant traffic: 10 packets/s to each peer's tenant (received by nobody: only the agents matter).
     const tx = plainNodeIn(lab, 'ta', `

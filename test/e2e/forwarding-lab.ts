@@ -12,8 +12,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NetnsLab, NsProcess, VethEnd } from '../helpers/netns.js';
-import { SECRET, VNI, root } from './lab.js';
-import { measuredEnv } from './measured-env.js';
+import { SECRET, VNI, startAgent } from './lab.js';
 
 export const FWD_IP = { tA: '10.1.0.1', tB: '10.1.0.2', vtepA: '192.168.1.2', vtepB: '192.168.2.2', sink: '10.9.0.2' };
 
@@ -115,10 +114,7 @@ export function writeForwardingAgentConfig(l: ForwardingLab, side: Side, dir: st
  * coverage (measuredEnv), with extra node flags (e.g. --cpu-prof).
  */
 export function startForwardingAgent(l: ForwardingLab, side: Side, config: string, nodeFlags: string[] = []): NsProcess {
-  const main = JSON.stringify(join(root, 'src/cli/main.ts'));
-  const code = `import { main } from ${main}; process.exitCode = await main(['node', 'zooroute', 'agent', '--config', process.argv[1]]);`;
-  return l.lab.spawn(VTEP_NS[side], process.execPath, [...nodeFlags, '--import', 'tsx', '--input-type=module', '-e', code, config],
-    { cwd: root, env: measuredEnv() });
+  return startAgent(l.lab, VTEP_NS[side], config, { measured: true, nodeFlags });
 }
 
 export interface IfCounters { rxPackets: number; rxDrop: number; txPackets: number; txDrop: number }

@@ -13,6 +13,7 @@ import { withNetns } from '../helpers/netns.js';
 import { missing, needRoot, which } from '../helpers/needs.js';
 import { scrape } from './lab.js';
 import { finish } from './traffic.js';
+import { measuredAgentNodeFlags } from './measured-env.js';
 import { makeBlaster, type Blaster, type SendReport, type SinkReport } from './blast.js';
 import {
   FWD_IP, buildForwardingLab, cpuSeconds, netDev, startForwardingAgent, useAgentVtep, useKernelVtep,
@@ -33,11 +34,8 @@ const RAMP_MS = 1000;
 const WINDOW_MS = 3000;
 const SEND_S = (RAMP_MS + WINDOW_MS + 1000) / 1000;
 
-/**
- * Extra node flags for agent A, to profile it where it is measured, e.g.
- * ZR_AGENT_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (the profile is written when A stops).
- */
-const AGENT_NODE_FLAGS = (process.env.ZR_AGENT_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+/** ZR_AGENT_NODE_FLAGS: node flags for agent A (a profiler, say; measured-env.ts). */
+const AGENT_NODE_FLAGS = measuredAgentNodeFlags();
 /** ZR_BLAST=node: the Node generator and sink even when gcc exists (the fallback, for comparison). */
 const BLAST = process.env.ZR_BLAST === 'node' ? 'node' : 'c';
 

@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import type { NetnsLab, NsProcess, VethEnd } from '../helpers/netns.js';
+import { measuredEnv } from './measured-env.js';
 
 export const root = join(import.meta.dirname, '..', '..');
 export const VNI = 42;
@@ -123,10 +124,16 @@ export function plainNodeIn(lab: NetnsLab, ns: string, code: string, args: strin
   return lab.spawn(ns, process.execPath, ['--input-type=module', '-e', code, ...args], { cwd: root });
 }
 
-/** `zooroute agent --config path` from the TypeScript sources, inside a namespace. */
-export function startAgent(lab: NetnsLab, ns: string, config: string): NsProcess {
+/**
+ * `zooroute agent --config path` from the TypeScript sources, inside a namespace. `measured`: an
+ * agent whose speed the test measures runs without tap's coverage (measured-env.ts); `nodeFlags`
+ * go to its node (a profiler, say).
+ */
+export function startAgent(lab: NetnsLab, ns: string, config: string, o: { measured?: boolean; nodeFlags?: readonly string[] } = {}): NsProcess {
   const main = JSON.stringify(join(root, 'src/cli/main.ts'));
-  return nodeIn(lab, ns, `import { main } from ${main}; process.exitCode = await main(['node', 'zooroute', 'agent', '--config', process.argv[1]]);`, [config]);
+  const code = `import { main } from ${main}; process.exitCode = await main(['node', 'zooroute', 'agent', '--config', process.argv[1]]);`;
+  return lab.spawn(ns, process.execPath, [...(o.nodeFlags ?? []), '--import', 'tsx', '--input-type=module', '-e', code, config],
+    { cwd: root, ...(o.measured ? { env: measuredEnv() } : {}) });
 }
 
 /** Scrape an agent's /metrics from inside its namespace: metric line (name{labels}) -> value. */

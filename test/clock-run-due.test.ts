@@ -1,10 +1,11 @@
+// RealClock.runDue: due timers run in the caller's wakeup (the agent's moderated one), once, earliest first.
 import t from 'tap';
-import { CoalescingClock } from '../src/agent/coalescing-clock.js';
+import { RealClock } from '../src/control/clock.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 t.test('runDue runs the due timers, earliest first, once', async (t) => {
-  const c = new CoalescingClock();
+  const c = new RealClock();
   const ran: string[] = [];
   c.setTimer(2, () => ran.push('x'));
   c.setTimer(1, () => ran.push('y'));
@@ -23,7 +24,7 @@ t.test('runDue runs the due timers, earliest first, once', async (t) => {
 });
 
 t.test('a timer run by runDue does not fire again from Node, one set meanwhile does', async (t) => {
-  const c = new CoalescingClock();
+  const c = new RealClock();
   let n = 0, inner = 0;
   c.setTimer(1, () => { n++; c.setTimer(1, () => inner++); });
   const until = performance.now() + 2;
