@@ -199,7 +199,11 @@ export class Agent {
   }
 
   #onControlEvent(e: ControlEvent): void {
-    this.#log(e.type, { peer: formatIPv4(e.peerIp), sport: e.sport });
+    const extra: Record<string, unknown> = {};
+    if (e.held !== undefined) extra.held = e.held;
+    if (e.failureFreeMs !== undefined) extra.failureFreeMs = Math.round(e.failureFreeMs);
+    if (e.waitToRestore !== undefined) extra.waitToRestore = e.waitToRestore;
+    this.#log(e.type, { peer: formatIPv4(e.peerIp), sport: e.sport, ...extra });
   }
 
   // ---- VM side -> underlay ------------------------------------------------------------------

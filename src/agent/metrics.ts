@@ -79,8 +79,10 @@ export function renderMetrics(m: MetricsSnapshot): string {
   };
   const peer = (ip: number, extra = ''): string => `{peer="${formatIPv4(ip)}"${extra}}`;
 
-  fam('zooroute_peer_healthy_ports', 'gauge', 'Candidate ports of the peer that are usable (good or not yet probed).',
-    m.peers.map((p) => [peer(p.ip), p.ports.filter((v) => v.state !== 'bad').length]));
+  fam('zooroute_peer_healthy_ports', 'gauge', 'Candidate ports of the peer that are usable (good or not yet probed, and not waiting to restore).',
+    m.peers.map((p) => [peer(p.ip), p.ports.filter((v) => v.state !== 'bad' && !v.restoring).length]));
+  fam('zooroute_peer_restoring_ports', 'gauge', 'Good ports of the peer that came back intermittently and wait to restore before taking flows.',
+    m.peers.map((p) => [peer(p.ip), p.ports.filter((v) => v.restoring).length]));
   const states = ['good', 'bad', 'unknown'] as const;
   fam('zooroute_peer_ports', 'gauge', 'Candidate ports of the peer by health state.',
     m.peers.flatMap((p) => states.map((s): [string, number] => [peer(p.ip, `,state="${s}"`), p.ports.filter((v) => v.state === s).length])));

@@ -36,6 +36,11 @@ export interface ControlConfig {
   lossyWindow: number;
   /** Damping holds no port while fewer than this share of a peer's candidates are not bad. Default 0.25. */
   holdFloor: number;
+  /**
+   * Wait to restore: a port that recovered with a loss among the answers that brought it back takes
+   * flows again only once failure-free this long. Default 5 s; 0 = off (docs/health.md).
+   */
+  waitToRestoreMs: number;
   /** A peer is active (probed) while it had tenant traffic within this window. Default 10 s. */
   activeWindowMs: number;
   /** A port is "in use" while a flow was given it within this window. Default 10 s. */
@@ -79,6 +84,7 @@ export const DEFAULT_CONTROL_CONFIG: Readonly<ControlConfig> = Object.freeze({
   suppressHoldMs: 5_000,
   lossyWindow: 8,
   holdFloor: 0.25,
+  waitToRestoreMs: 5_000,
   activeWindowMs: 10_000,
   inUseWindowMs: 10_000,
   probeMode: 'partial',
@@ -118,6 +124,7 @@ export function resolveControlConfig(c: Partial<ControlConfig> = {}): ControlCon
   num('suppressHoldMs', r.suppressHoldMs, 0, 1e9);
   num('lossyWindow', r.lossyWindow, 0, 16, true);
   num('holdFloor', r.holdFloor, 0, 1);
+  num('waitToRestoreMs', r.waitToRestoreMs, 0, 1e9);
   num('activeWindowMs', r.activeWindowMs, 0, 1e9);
   num('inUseWindowMs', r.inUseWindowMs, 0, 1e9);
   if (r.probeMode !== 'full' && r.probeMode !== 'partial') throw new RangeError(`control config probeMode must be 'full' or 'partial', got ${String(r.probeMode)}`);

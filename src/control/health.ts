@@ -7,7 +7,8 @@ export const PORT_UNKNOWN = 0; // never answered: usable by default, not pre-val
 export const PORT_GOOD = 1;
 export const PORT_BAD = 2;
 export type PortState = typeof PORT_UNKNOWN | typeof PORT_GOOD | typeof PORT_BAD;
-export type Transition = 'none' | 'down' | 'up';
+/** 'restored': a good port waiting to restore (see HealthRules.waitToRestoreMs) takes flows again. */
+export type Transition = 'none' | 'down' | 'up' | 'restored';
 
 export interface HealthRules {
   badAfterLosses: number;
@@ -34,6 +35,14 @@ export interface HealthRules {
    * are good or unvalidated, a held port returns on 3-of-5 alone (congestion can make every path lossy).
    */
   holdFloor?: number;
+  /**
+   * Wait to restore (revertive protection switching, as ITU-T G.8031's WTR timer): a port whose
+   * recovery was intermittent (a probe lost between the answers that met 3-of-5) is good but
+   * *restoring*: flows return to it only once it has been failure-free this long; a loss restarts the
+   * wait. A clean recovery (a repaired black hole: losses, then only answers) takes flows back at once.
+   * 0 or absent = off. Like damping, never while the peer is under holdFloor.
+   */
+  waitToRestoreMs?: number;
 }
 
 function popcount(x: number): number {
@@ -58,6 +67,8 @@ export class PortHealth {
   readonly penaltyAt: Float64Array;
   /** 1 while a bad port is held out by flap damping (it failed again while its penalty was high). */
   readonly held: Uint8Array;
+  /** 1 while a good port waits to restore (HealthRules.waitToRestoreMs): not usable yet. */
+  readonly restoring: Uint8Array;
   /** Outcomes of the latest 16 probes, newest in bit 0 (1 = lost); never reset, unlike history. */
   readonly lossBits: Uint16Array;
   readonly #rules: HealthRules;
@@ -71,11 +82,11 @@ export class PortHealth {
     this.#mask = rules.recoverWindow >= 32 ? 0xffffffff : (1 << rules.recoverWindow) - 1;
     this.#lossyMask = (1 << Math.min(16, rules.lossyWindow ?? 0)) - 1;
     // One buffer (see port-arrays.ts); what a probe outcome touches is adjacent, firstAnswerAt to history.
-    const a = carvePortArrays(n, { f64: 4, u32: 1, u16: 1, u8: 4 });
+    const a = carvePortArrays(n, { f64: 4, u32: 1, u16: 1, u8: 5 });
     this.penalty = a.f64[0]!; this.penaltyAt = a.f64[1]!; this.lastLossAt = a.f64[2]!; this.firstAnswerAt = a.f64[3]!;
     this.history = a.u32[0]!;
     this.lossBits = a.u16[0]!;
-    this.state = a.u8[0]!; this.historyLen = a.u8[1]!; this.consecutiveLosses = a.u8[2]!; this.held = a.u8[3]!;
+    this.state = a.u8[0]!; this.historyLen = a.u8[1]!; this.consecutiveLosses = a.u8[2]!; this.held = a.u8[3]!; this.restoring = a.u8[4]!;
     this.lastLossAt.fill(-Infinity);
     this.firstAnswerAt.fill(Infinity);
   }
@@ -90,13 +101,19 @@ export class PortHealth {
     return this.penalty[k]! * Math.pow(2, -Math.max(0, now - this.penaltyAt[k]!) / half);
   }
 
+  /** Whether port k may carry flows: not bad and not waiting to restore. */
+  usable(k: number): boolean { return this.state[k] !== PORT_BAD && this.restoring[k] === 0; }
+
+  /** Whether the peer has enough usable ports for damping and wait-to-restore to keep one out. */
+  #aboveFloor(): boolean { return this.n - this.#bad >= (this.#rules.holdFloor ?? 0) * this.n; }
+
   /**
    * Whether flap damping still holds bad port k out at `now`: held, not failure-free long enough, and
    * the peer has enough other ports (holdFloor).
    */
   suppressed(k: number, now: number): boolean {
     if (this.held[k] !== 1 || now - this.lastLossAt[k]! >= (this.#rules.suppressHoldMs ?? 0)) return false;
-    return this.n - this.#bad >= (this.#rules.holdFloor ?? 0) * this.n;
+    return this.#aboveFloor();
   }
 
   /** Probe k was answered at now. */
@@ -112,7 +129,15 @@ export class PortHealth {
       this.state[k] = PORT_GOOD;
       this.#bad--;
       this.held[k] = 0;
+      // Intermittent: a lost probe between answers in the window (clean = zeros, then only ones).
+      const h = this.history[k]!;
+      const wtr = this.#rules.waitToRestoreMs ?? 0;
+      if (wtr > 0 && (h & (h + 1)) !== 0 && now - this.lastLossAt[k]! < wtr && this.#aboveFloor()) this.restoring[k] = 1;
       return 'up';
+    }
+    if (this.restoring[k] === 1 && (now - this.lastLossAt[k]! >= (this.#rules.waitToRestoreMs ?? 0) || !this.#aboveFloor())) {
+      this.restoring[k] = 0;
+      return 'restored';
     }
     return 'none';
   }
@@ -135,6 +160,7 @@ export class PortHealth {
     if (this.state[k] !== PORT_BAD && this.consecutiveLosses[k] >= this.#rules.badAfterLosses) {
       this.state[k] = PORT_BAD;
       this.#bad++;
+      this.restoring[k] = 0;
       // Losses before this run (within lossyWindow probes): scattered loss, not a black hole.
       const run = Math.min(16, this.consecutiveLosses[k]!);
       const lossy = ((this.lossBits[k]! >>> run) & this.#lossyMask) !== 0;

@@ -7,7 +7,7 @@ import {
   verifyProbe, encodeRequest, encodeReplyTo, probeOrigin, probeTarget, probeSeq, probeSport, probeCtl, probeBackendKey,
   PROBE_WIRE_BYTES,
 } from './probe-codec.js';
-import { PORT_BAD, PORT_UNKNOWN, type Transition } from './health.js';
+import { PORT_UNKNOWN, type Transition } from './health.js';
 import { PeerState } from './peer.js';
 import { TokenBucket } from './token-bucket.js';
 import { CpuBackoff } from './cpu-backoff.js';
@@ -36,11 +36,21 @@ export interface VtepControlOptions {
 }
 
 export interface ControlEvent {
-  type: 'port-down' | 'port-up' | 'switch';
+  /** port-restored: a port that came back intermittently waited to restore (docs/health.md) and takes its flows again. */
+  type: 'port-down' | 'port-up' | 'switch' | 'port-restored';
   peerIp: number;
   /** The port that went down or up; for 'switch', the failed port whose flows moved. */
   sport: number;
   atMs: number;
+  /**
+   * port-down: flap damping holds the port out (scattered loss or repeated failure), so it returns
+   * only once failure-free for suppressHoldMs. port-up: it had been held.
+   */
+  held?: boolean;
+  /** port-up, port-restored: time since the port's last lost probe. */
+  failureFreeMs?: number;
+  /** port-up: the port is good but waits to restore: its flows return at port-restored. */
+  waitToRestore?: boolean;
 }
 
 export interface ControlStats {
@@ -72,6 +82,8 @@ export interface PortView {
   group: number;
   failureFreeSince: number;
   probed: boolean;
+  /** Good, but waiting to restore: carries no flows yet (docs/health.md). */
+  restoring: boolean;
 }
 
 /** failureFreeSince written for never-validated ports: finite, and ranked after every validated port. */
@@ -228,6 +240,7 @@ export class VtepControl {
       group: p.group[k],
       failureFreeSince: p.health.failureFreeSince(k),
       probed: p.scheduled[k] === 1,
+      restoring: p.health.restoring[k] === 1,
     }));
   }
 
@@ -283,9 +296,13 @@ export class VtepControl {
     const regrouped = p.group[k] !== g;
     p.group[k] = g;
     const before = p.health.state[k];
+    const wasHeld = p.health.held[k] === 1;
     const t = p.health.answered(k, now);
     if (t !== 'none' || regrouped || before === PORT_UNKNOWN) this.#publish(p, k);
-    if (t === 'up') this.#up(p, k, now);
+    if (t === 'up') this.#up(p, k, now, wasHeld);
+    else if (t === 'restored') {
+      this.onEvent?.({ type: 'port-restored', peerIp: p.ip, sport: p.candidates[k], atMs: now, failureFreeMs: now - p.health.lastLossAt[k]! });
+    }
     // A port in use or a backup (a scout) told its group: the backups may need to cover it now.
     else if (regrouped && p.mode === 'partial' && this.#started && this.#active(p)
       && (p.backup[k] === 1 || now - p.lastUsed[k] <= this.config.inUseWindowMs)) this.#refreshBackups(p);
@@ -363,7 +380,7 @@ export class VtepControl {
 
   #down(p: PeerState, k: number, now: number): void {
     this.#stats.portsDown++;
-    this.onEvent?.({ type: 'port-down', peerIp: p.ip, sport: p.candidates[k], atMs: now });
+    this.onEvent?.({ type: 'port-down', peerIp: p.ip, sport: p.candidates[k], atMs: now, held: p.health.held[k] === 1 });
     if (now - p.lastUsed[k] <= this.config.inUseWindowMs) {
       // The table already sends this port's flows elsewhere: the switch happened with the publish.
       this.#stats.switches++;
@@ -372,9 +389,12 @@ export class VtepControl {
     if (this.#started && p.probes && this.#active(p)) { this.#ensure(p, k); this.#refreshBackups(p); }
   }
 
-  #up(p: PeerState, k: number, now: number): void {
+  #up(p: PeerState, k: number, now: number, wasHeld: boolean): void {
     this.#stats.portsUp++;
-    this.onEvent?.({ type: 'port-up', peerIp: p.ip, sport: p.candidates[k], atMs: now });
+    this.onEvent?.({
+      type: 'port-up', peerIp: p.ip, sport: p.candidates[k], atMs: now, held: wasHeld, failureFreeMs: now - p.health.lastLossAt[k]!,
+      waitToRestore: p.health.restoring[k] === 1,
+    });
     if (this.#started && p.probes && this.#active(p)) this.#refreshBackups(p);
   }
 
@@ -382,7 +402,7 @@ export class VtepControl {
   #publish(p: PeerState, k: number): void {
     const ffs = p.health.failureFreeSince(k);
     this.slow.setPort(p.row, k, {
-      healthy: p.health.state[k] !== PORT_BAD,
+      healthy: p.health.usable(k),
       group: p.group[k],
       failureFreeSince: ffs === Infinity ? UNVALIDATED_SINCE : ffs,
     });
@@ -399,7 +419,7 @@ export class VtepControl {
   #shouldProbe(p: PeerState, k: number): boolean {
     if (!p.probes || !this.#active(p)) return false;
     if (p.mode === 'full') return true;
-    return p.backup[k] === 1 || p.health.state[k] === PORT_BAD || this.#clock.now() - p.lastUsed[k] <= this.config.inUseWindowMs;
+    return p.backup[k] === 1 || !p.health.usable(k) || this.#clock.now() - p.lastUsed[k] <= this.config.inUseWindowMs;
   }
 
   /** Start probing an active peer: every port that should be probed gets its slot in the interval. */
@@ -444,7 +464,7 @@ export class VtepControl {
     const pool: number[] = [];
     for (let i = 0; i < p.n; i++) {
       const k = (i + p.phase) % p.n; // unvalidated ties: a per-peer rotation, not always port 0
-      if (p.health.state[k] !== PORT_BAD && now - p.lastUsed[k] > win) pool.push(k);
+      if (p.health.usable(k) && now - p.lastUsed[k] > win) pool.push(k);
     }
     // Validated ports first, longest failure-free first; stable sort keeps the rotation for ties.
     pool.sort((a, b) => p.health.failureFreeSince(a) - p.health.failureFreeSince(b) || 0);

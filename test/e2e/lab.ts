@@ -149,7 +149,15 @@ export async function scrape(lab: NetnsLab, ns: string, port = 9464): Promise<Ma
   return m;
 }
 
-export interface LoggedEvent { event: string; epochMs: number; peer?: string; sport?: number; from?: number; to?: number }
+export interface LoggedEvent {
+  event: string; epochMs: number; peer?: string; sport?: number; from?: number; to?: number;
+  /** port-down: flap damping holds the port; port-up: it had been held. */
+  held?: boolean;
+  /** port-up, port-restored: ms since its last lost probe. */
+  failureFreeMs?: number;
+  /** port-up: good, but waits to restore before its flows return (port-restored). */
+  waitToRestore?: boolean;
+}
 
 /** The JSON-lines events an agent printed so far. */
 export function events(p: NsProcess): LoggedEvent[] {
