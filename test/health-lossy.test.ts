@@ -65,8 +65,43 @@ t.test('holdFloor: damping never holds out the ports the peer needs', async (t) 
   t.equal(h.state[1], PORT_BAD, 'now one port of four (25%) is usable: the others stay held');
 });
 
+t.test('wait to restore: an intermittent recovery is good but not usable until 5 s failure-free', async (t) => {
+  const h = new PortHealth(8, RULES);
+  let at = feed(h, 0, 'aaaaaaaaaa', 0);
+  at = feed(h, 0, 'll', at);
+  t.equal(h.held[0], 0, 'not held: a black hole as far as anyone can tell');
+  at = feed(h, 0, 'alaa', at); // 3 of the last 5 answered, the latest included: good (the spec's rule)
+  t.equal(h.state[0], PORT_GOOD, 'good on 3 of 5, as the spec says');
+  t.equal(h.restoring[0], 1, 'but restoring: a loss between its answers');
+  t.equal(h.usable(0), false, 'not usable while restoring');
+  at = feed(h, 0, 'aaaaalaaa', at); // a loss restarts the wait (one loss: still good)
+  t.equal(h.state[0], PORT_GOOD);
+  t.equal(h.restoring[0], 1, 'a loss restarts the wait');
+  const lastLoss = at - 4 * I;
+  let restoredAt = -1;
+  for (let i = 0; i < 30 && restoredAt < 0; i++) { if (h.answered(0, at) === 'restored') restoredAt = at; at += I; }
+  t.ok(restoredAt - lastLoss >= RULES.waitToRestoreMs! && restoredAt - lastLoss < RULES.waitToRestoreMs! + I, `restored ${restoredAt - lastLoss} ms after the last loss`);
+  t.equal(h.usable(0), true);
+  // Clean recovery: unbroken answers after the losses take the flows back at once.
+  const g = new PortHealth(8, RULES);
+  at = feed(g, 0, 'aaaaaaaaaa' + 'llll' + 'aaa', 0);
+  t.equal(g.state[0], PORT_GOOD);
+  t.equal(g.restoring[0], 0, 'a clean recovery does not wait');
+  // Off: waitToRestoreMs 0.
+  const o = new PortHealth(8, { ...RULES, waitToRestoreMs: 0 });
+  feed(o, 0, 'aaaaaaaaaa' + 'll' + 'alaa', 0);
+  t.equal(o.usable(0), true, 'waitToRestoreMs 0 turns it off');
+  // Under the floor: every port bad but one, which recovers intermittently: usable at once.
+  const f = new PortHealth(4, RULES);
+  for (let k = 0; k < 4; k++) feed(f, k, 'aaaaaaaaaall', 0);
+  feed(f, 0, 'alaa', 12 * I);
+  t.equal(f.usable(0), true, 'never waits while the peer is under holdFloor');
+});
+
 t.test('config: lossyWindow and holdFloor are validated', async (t) => {
   t.throws(() => resolveControlConfig({ lossyWindow: 17 }), /lossyWindow/);
   t.throws(() => resolveControlConfig({ holdFloor: 1.5 }), /holdFloor/);
   t.equal(resolveControlConfig().lossyWindow, 8);
+  t.throws(() => resolveControlConfig({ waitToRestoreMs: -1 }), /waitToRestoreMs/);
+  t.equal(resolveControlConfig().waitToRestoreMs, 5000);
 });

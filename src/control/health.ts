@@ -75,6 +75,7 @@ export class PortHealth {
   readonly #mask: number;
   readonly #lossyMask: number;
   #bad = 0;
+  #restoring = 0;
 
   constructor(n: number, rules: HealthRules) {
     this.n = n;
@@ -104,8 +105,11 @@ export class PortHealth {
   /** Whether port k may carry flows: not bad and not waiting to restore. */
   usable(k: number): boolean { return this.state[k] !== PORT_BAD && this.restoring[k] === 0; }
 
-  /** Whether the peer has enough usable ports for damping and wait-to-restore to keep one out. */
+  /** Whether the peer has enough ports not bad for damping to hold one out. */
   #aboveFloor(): boolean { return this.n - this.#bad >= (this.#rules.holdFloor ?? 0) * this.n; }
+
+  /** Whether the peer has enough usable ports (not bad, not restoring) for a port to wait to restore. */
+  #usableAboveFloor(): boolean { return this.n - this.#bad - this.#restoring >= (this.#rules.holdFloor ?? 0) * this.n; }
 
   /**
    * Whether flap damping still holds bad port k out at `now`: held, not failure-free long enough, and
@@ -126,18 +130,27 @@ export class PortHealth {
     const s = this.state[k];
     if (s === PORT_UNKNOWN) { this.state[k] = PORT_GOOD; return 'none'; }
     if (s === PORT_BAD && popcount(this.history[k]) >= this.#rules.recoverAnswered && !this.suppressed(k, now)) {
+      // Intermittent: a lost probe between answers in the window (clean = zeros, then only ones).
+      // Decided while k still counts as bad: the other usable ports must meet the floor without it.
+      const h = this.history[k]!;
+      const wtr = this.#rules.waitToRestoreMs ?? 0;
+      if (wtr > 0 && (h & (h + 1)) !== 0 && now - this.lastLossAt[k]! < wtr && this.#usableAboveFloor()) {
+        this.restoring[k] = 1;
+        this.#restoring++;
+      }
       this.state[k] = PORT_GOOD;
       this.#bad--;
       this.held[k] = 0;
-      // Intermittent: a lost probe between answers in the window (clean = zeros, then only ones).
-      const h = this.history[k]!;
-      const wtr = this.#rules.waitToRestoreMs ?? 0;
-      if (wtr > 0 && (h & (h + 1)) !== 0 && now - this.lastLossAt[k]! < wtr && this.#aboveFloor()) this.restoring[k] = 1;
       return 'up';
     }
-    if (this.restoring[k] === 1 && (now - this.lastLossAt[k]! >= (this.#rules.waitToRestoreMs ?? 0) || !this.#aboveFloor())) {
-      this.restoring[k] = 0;
-      return 'restored';
+    if (this.restoring[k] === 1) {
+      // Released when failure-free long enough, or when the others no longer meet the floor without it.
+      this.#restoring--;
+      if (now - this.lastLossAt[k]! >= (this.#rules.waitToRestoreMs ?? 0) || !this.#usableAboveFloor()) {
+        this.restoring[k] = 0;
+        return 'restored';
+      }
+      this.#restoring++;
     }
     return 'none';
   }
@@ -160,7 +173,7 @@ export class PortHealth {
     if (this.state[k] !== PORT_BAD && this.consecutiveLosses[k] >= this.#rules.badAfterLosses) {
       this.state[k] = PORT_BAD;
       this.#bad++;
-      this.restoring[k] = 0;
+      if (this.restoring[k] === 1) { this.restoring[k] = 0; this.#restoring--; }
       // Losses before this run (within lossyWindow probes): scattered loss, not a black hole.
       const run = Math.min(16, this.consecutiveLosses[k]!);
       const lossy = ((this.lossBits[k]! >>> run) & this.#lossyMask) !== 0;
