@@ -371,3 +371,24 @@ t.test('30% random loss: flows return to a lossy port only after 5 s without los
       `${late} after 5 s failure-free; ${waits} intermittent recoveries waited to restore; over 60 s`);
   }
 });
+
+t.test('notePortUsed: a datapath that picks ports itself marks them in use, as sourcePort does', async (t) => {
+  const run = (use: (a: VtepControl, k: number) => void): string => {
+    const net = new TinyNet();
+    const a = net.add(A, {}, { probeMode: 'partial', backupPorts: 1 });
+    const b = net.add(B, {}, { probeMode: 'partial', backupPorts: 1 });
+    a.addPeer(B, CANDS); b.addPeer(A, CANDS);
+    a.start(); b.start();
+    a.noteTenantTraffic(B);
+    use(a, 5);
+    net.clock.advance(1000);
+    return JSON.stringify(a.ports(B).map((p) => p.probed));
+  };
+  // A flow hash that the table maps to candidate 5 (all ports healthy: candidates[hash mod N]).
+  const viaLookup = run((a) => { t.equal(a.sourcePort(B, 5), CANDS[5]); });
+  const viaNote = run((a, k) => { a.notePortUsed(a.peerRow(B)!, k); });
+  t.equal(viaNote, viaLookup, 'the same ports are probed');
+  t.equal(JSON.parse(viaNote)[5], true, 'the used port is probed');
+  const untouched = run((a) => { a.notePortUsed(a.peerRow(B)!, -1); a.notePortUsed(a.peerRow(B)!, N); a.notePortUsed(99, 0); });
+  t.equal(JSON.parse(untouched)[5], false, 'out-of-range candidates and rows are ignored');
+});

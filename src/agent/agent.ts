@@ -72,6 +72,8 @@ export class Agent {
   readonly #encap: PacketBatch;
   /** Peer index of each frame in the encap batch (the batch's own descriptors hold it too, in Wasm memory). */
   readonly #encapPeer: Uint16Array;
+  /** Peers seen in the batch being flushed (one noteTenantTraffic each). */
+  readonly #encapSeen: Uint8Array;
   readonly #decap: PacketBatch;
   readonly #probes: PacketBatch;
   readonly #vm: AgentPort;
@@ -113,9 +115,14 @@ export class Agent {
       // Rows 0..n-1 carry tenant traffic on the tenant VNI, rows n..2n-1 the same peers' probes on the probe VNI.
       maxPeers: 2 * n,
       batches: 3,
+      // Tenant rows choose their ports in Wasm from a mirror of the control plane's redirect table
+      // (docs/tables.md): the control plane writes its decisions there, the datapath reads them.
+      table: 'redirect',
+      redirectSpread: c.control.redirectSpread,
     });
     [this.#encap, this.#decap, this.#probes] = [this.#dp.batch(0), this.#dp.batch(1), this.#dp.batch(2)];
     this.#encapPeer = new Uint16Array(this.#encap.capacity);
+    this.#encapSeen = new Uint8Array(n);
     // Never sleep after a burst that filled a quarter of the kernel ring: it could overflow meanwhile.
     this.#coalescer = new WakeCoalescer({
       windowMs: c.rxCoalesceUs / 1000,
@@ -128,7 +135,8 @@ export class Agent {
       localIp: c.localIp,
       secret: c.secret,
       table: 'redirect', // a host's vSwitch: per-port preference for every failure (docs/tables.md)
-      config: c.control,
+      // Table rows = datapath peer rows, so the table mirrors into the datapath row for row.
+      config: { ...c.control, maxPeers: 2 * n },
       transport: { send: (ip, sport, payload) => this.#sendProbe(ip, sport, payload) },
       cpu: () => this.#cpu.sample(),
     });
@@ -138,12 +146,15 @@ export class Agent {
       const cands = candidatePorts(c.portRange, c.control.candidates, p.ip, c.hashSeed);
       this.#dp.setPeer(i, { remoteIp: formatIPv4(p.ip), mac: gw, vni: c.vni, candidates: cands });
       this.#dp.setPeer(n + i, { remoteIp: formatIPv4(p.ip), mac: gw, vni: c.control.probeVni, candidates: cands });
+      this.#dp.usePeerTable(n + i, false); // probes always leave on the port they test (forced)
       this.control.addPeer(p.ip, cands, { probes: p.probes, mode: p.mode });
+      if (this.control.peerRow(p.ip) !== i) throw new Error(`peer ${formatIPv4(p.ip)}: table row ${this.control.peerRow(p.ip)}, datapath row ${i}`);
       const e: PeerEntry = { ip: p.ip, index: i, probe: new PeerProbeStats(), probes: p.probes, probeFrame: undefined };
       this.#peers.push(e);
       this.#byIp.set(p.ip, e);
       for (const m of p.macs) this.#macs.set(m, i);
     });
+    this.control.fast.attach(this.#dp);
     // Open the underlay first: it only receives VXLAN for us, so nothing is forwarded before both are up.
     this.#underlay = o.underlay ?? LiveInterface.open(c.underlayIface, {
       filter: `udp dst port ${this.#dp.config.vxlanPort} and dst host ${formatIPv4(c.localIp)}`, ringBytes: c.ringBytes,
@@ -244,22 +255,26 @@ export class Agent {
     if (!this.#flushQueued) this.#coalescer.settle();
   }
 
-  /** Hash the batch in Wasm, ask the control plane for each flow's port, encapsulate in Wasm, send. */
+  /**
+   * Encapsulate the batch in Wasm, each flow's port chosen there from the mirrored redirect table;
+   * tell the control plane which peers had traffic and which ports were used; send.
+   */
   #flushEncap(): void {
     if (this.#stopped) return;
     const b = this.#encap, n = b.length;
     if (n === 0) return;
-    this.#dp.hash(b);
+    const seen = this.#encapSeen.fill(0);
     for (let i = 0; i < n; i++) {
-      if (b.status(i) !== Status.OK) continue; // encap drops it with the same reason
-      const peer = this.#peers[this.#encapPeer[i]];
-      const h = b.hash(i);
-      this.control.noteTenantTraffic(peer.ip);
-      const sport = this.control.sourcePort(peer.ip, h);
-      this.#trackFlow(peer, h, sport);
-      b.setPeer(i, peer.index, sport);
+      const k = this.#encapPeer[i];
+      if (seen[k] === 0) { seen[k] = 1; this.control.noteTenantTraffic(this.#peers[k].ip); }
     }
     this.#dp.encap(b);
+    for (let i = 0; i < n; i++) {
+      if (b.status(i) !== Status.OK) continue;
+      const peer = this.#peers[this.#encapPeer[i]];
+      this.control.notePortUsed(peer.index, b.candidate(i));
+      this.#trackFlow(peer, b.hash(i), b.sport(i));
+    }
     this.#sendBatch(b, true);
   }
 

@@ -107,6 +107,8 @@ export class VtepControl {
   readonly #peers = new Map<number, PeerState>();
   /** Path-table row of each peer (tables index peers 0..maxPeers-1), and the rows free for reuse. */
   readonly #freeRows: number[];
+  /** Peers by table row (notePortUsed). */
+  readonly #byRow: (PeerState | undefined)[] = [];
   readonly #sched: TickScheduler<Ev>;
   readonly #bucket: TokenBucket;
   readonly #backoff: CpuBackoff;
@@ -156,6 +158,7 @@ export class VtepControl {
     const p = new PeerState(ip, row, candidates, opts.probes ?? true, opts.mode ?? this.config.probeMode, phase, this.config);
     this.slow.addPeer(row, candidates);
     this.#peers.set(ip, p);
+    this.#byRow[row] = p;
     if (old !== undefined) old.live = false; // replaced: its queued events and outstanding probes go stale
     for (let k = 0; k < p.n; k++) this.#publish(p, k);
   }
@@ -167,6 +170,7 @@ export class VtepControl {
     this.#peers.delete(ip);
     p.live = false; // queued events for the old PeerState find it gone and stop
     this.slow.removePeer(p.row);
+    this.#byRow[p.row] = undefined;
     this.#freeRows.push(p.row);
   }
 
@@ -189,6 +193,21 @@ export class VtepControl {
     const p = this.#peers.get(peerIp >>> 0);
     if (p === undefined) throw new RangeError(`unknown peer ${peerIp >>> 0}`);
     const k = this.fast.select(p.row, flowHash >>> 0);
+    this.#used(p, k);
+    return p.candidates[k];
+  }
+
+  /**
+   * A datapath that selects ports itself, from a mirror of `fast` (FastTable.attach), reports the
+   * candidate it used: what sourcePort records, without the lookup. Peer by table row.
+   */
+  notePortUsed(row: number, candidate: number): void {
+    const p = this.#byRow[row];
+    if (p === undefined || candidate < 0 || candidate >= p.n) return;
+    this.#used(p, candidate);
+  }
+
+  #used(p: PeerState, k: number): void {
     const now = this.#clock.now();
     const fresh = now - p.lastUsed[k] > this.config.inUseWindowMs;
     p.lastUsed[k] = now;
@@ -196,7 +215,6 @@ export class VtepControl {
       this.#ensure(p, k);
       this.#refreshBackups(p);
     }
-    return p.candidates[k];
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------

@@ -123,6 +123,12 @@ t.test('two agents over an in-memory underlay: probes, forwarding, failover, no 
   t.ok(evA.some((e) => e.event === 'flow-switched' && e.from === sport), 'its flows switched away');
   const late = upA.sent.filter(isData).slice(-16).map(outerSport);
   t.notOk(late.includes(sport), 'no data leaves on the broken port any more');
+  // Ports are chosen in Wasm from the mirrored redirect table: the port each switched flow now uses
+  // (the agent saw it on the wire) is the control plane's own choice from its TS table.
+  const lastTo = new Map<number, number>();
+  for (const e of evA) if (e.event === 'flow-switched') lastTo.set(e.flowHash as number, e.to as number);
+  t.ok(lastTo.size > 0, `${lastTo.size} flows switched`);
+  t.same([...lastTo].map(([h]) => a.control.sourcePort(0xc0a80202, h)), [...lastTo.values()], 'the datapath\'s choice is the control plane\'s');
   a.stop(); b.stop();
   t.ok(evA.some((e) => e.event === 'stopped'));
 });
