@@ -12,13 +12,13 @@ export const D_VNI: u32 = 20;       // u32 out: VNI (decap)
 export const D_OUTER_SRC: u32 = 24; // u32 out: outer IPv4 source, host order (decap)
 export const D_OUTER_DST: u32 = 28; // u32 out: outer IPv4 destination, host order (decap)
 export const D_PEER: u32 = 32;      // u16 in:  peer index (encap)
-export const D_SPORT: u32 = 34;     // u16 in:  forced source port, 0 = choose; out: port used / outer sport
+export const D_SPORT: u32 = 34;     // u16 out: port used (encap) / outer source port (decap), 0 if dropped
 export const D_STATUS: u32 = 36;    // u16 out: status code
 export const D_KEY: u32 = 38;       // u16 out: key kind (KEY_*) | KEY_FRAGMENT
 export const D_L3_OFF: u32 = 40;    // u16 out: inner L3 header offset in the frame (0 if none)
 export const D_L4_OFF: u32 = 42;    // u16 out: inner L4 header offset in the frame (0 if none)
 export const D_CAND: u32 = 44;      // u16 out: candidate index the port came from (0xffff when forced)
-export const D_RESERVED: u32 = 46;  // u16 zeroed
+export const D_FORCE: u32 = 46;     // u16 in:  forced source port (encap), 0 = choose
 
 // ---- Status codes ----
 export const ST_OK: u16 = 0;

@@ -2,7 +2,7 @@
 // a kernel reads and writes only inside that slot. docs/memory-layout.md has the layout.
 import {
   DESC_SIZE, D_CAND, D_DATA_LEN, D_DATA_OFF, D_HASH, D_KEY, D_L3_OFF, D_L4_OFF, D_OUTER_DST,
-  D_OUTER_SRC, D_OUT_LEN, D_OUT_OFF, D_PEER, D_RESERVED, D_SPORT, D_STATUS, D_VNI, OUTER_LEN, P_FLAGS, P_SUM,
+  D_OUTER_SRC, D_OUT_LEN, D_OUT_OFF, D_PEER, D_FORCE, D_SPORT, D_STATUS, D_VNI, OUTER_LEN, P_FLAGS, P_SUM,
   P_TEMPLATE, ST_BAD_DESC, ST_BAD_IP_CHECKSUM, ST_BAD_IP_HEADER, ST_BAD_IP_LENGTH, ST_BAD_UDP_LENGTH,
   ST_BAD_VXLAN_FLAGS, ST_INNER_RUNT, ST_IP_FRAGMENT, ST_MTU, ST_NOT_IPV4, ST_NOT_UDP,
   ST_NOT_VXLAN_PORT, ST_NO_PEER, ST_OK, ST_RUNT, ST_VNI_FILTERED, ST_VXLAN_TRUNCATED,
@@ -22,7 +22,8 @@ export function getIpId(): u32 { return ipId; }
   store<u64>(d, 0, D_HASH);      // hash + vni
   store<u64>(d, 0, D_OUTER_SRC); // outer src + dst
   store<u64>(d, 0, D_STATUS);    // status, key, l3, l4
-  store<u32>(d, 0xffff, D_CAND); // cand = none, reserved = 0
+  store<u16>(d, 0, D_SPORT);
+  store<u16>(d, 0xffff, D_CAND); // cand = none; D_FORCE (in) is left alone
   store<u16>(d, status, D_STATUS);
 }
 
@@ -52,7 +53,7 @@ export function hashBatch(desc: usize, arena: usize, count: u32, slotSize: u32):
 
 /**
  * Encapsulate every frame towards its peer. The outer header is written in the slot's headroom in
- * front of the frame, which never moves. A descriptor's non-zero sport forces that source port.
+ * front of the frame, which never moves. A descriptor's non-zero `force` forces that source port.
  */
 export function encapBatch(desc: usize, arena: usize, count: u32, slotSize: u32): u32 {
   let ok: u32 = 0;
@@ -62,7 +63,7 @@ export function encapBatch(desc: usize, arena: usize, count: u32, slotSize: u32)
   for (let i: u32 = 0; i < count; i++) {
     const d = desc + <usize>i * DESC_SIZE;
     const off = load<u32>(d, D_DATA_OFF), len = load<u32>(d, D_DATA_LEN);
-    const forced = <u32>load<u16>(d, D_SPORT);
+    const forced = <u32>load<u16>(d, D_FORCE);
     const peer = <u32>load<u16>(d, D_PEER);
     if (!frameOk(off, len, slotSize, OUTER_LEN)) { clearOut(d, ST_BAD_DESC); continue; }
     if (len < 14) { clearOut(d, ST_RUNT); continue; }
@@ -98,7 +99,6 @@ export function encapBatch(desc: usize, arena: usize, count: u32, slotSize: u32)
     store<u32>(d, h, D_HASH);
     store<u16>(d, <u16>sport, D_SPORT);
     store<u16>(d, ST_OK, D_STATUS);
-    store<u16>(d, 0, D_RESERVED);
     ok++;
   }
   ipId = id & 0xffff;

@@ -2,7 +2,7 @@
 // frames into slots (copying once, or straight into `slotView`) and reads results as views.
 import {
   DESC_SIZE, D_CAND, D_DATA_LEN, D_DATA_OFF, D_HASH, D_KEY, D_L3_OFF, D_L4_OFF, D_OUTER_DST, D_OUTER_SRC,
-  D_OUT_LEN, D_OUT_OFF, D_PEER, D_SPORT, D_STATUS, D_VNI,
+  D_FORCE, D_OUT_LEN, D_OUT_OFF, D_PEER, D_SPORT, D_STATUS, D_VNI,
 } from './layout.js';
 
 /** Where a batch lives in Wasm memory; created by Datapath, never by users. */
@@ -26,7 +26,6 @@ export class PacketBatch {
   /** @internal */ readonly region: BatchRegion;
   #u8: Uint8Array;
   #dv: DataView;
-  #u16a: Uint16Array | undefined;
 
   /** @internal */
   constructor(region: BatchRegion) {
@@ -60,7 +59,7 @@ export class PacketBatch {
 
   /**
    * Copy a frame into the next slot, after the headroom. `peer` indexes the peer table; `sport`
-   * forces the outer source port (0 lets the table choose). Returns the packet's index, or -1 when
+   * forces the outer source port (0 lets the table choose; an input, kept across kernels). Returns the packet's index, or -1 when
    * the batch is full; throws when the frame does not fit a slot.
    */
   push(frame: Uint8Array, peer = 0, sport = 0): number {
@@ -97,26 +96,15 @@ export class PacketBatch {
     this.#dv.setUint32(d + D_DATA_OFF, off, true);
     this.#dv.setUint32(d + D_DATA_LEN, len, true);
     this.#dv.setUint16(d + D_PEER, peer, true);
-    this.#dv.setUint16(d + D_SPORT, sport, true);
+    this.#dv.setUint16(d + D_FORCE, sport, true);
   }
 
-  /** Re-arm packet i's input (peer, forced port) before running another kernel on it. */
+  /** Change packet i's inputs (peer, forced port: 0 = choose) before running another kernel on it. */
   setPeer(i: number, peer: number, sport = 0): void {
     const d = this.#d(i);
     this.#views();
     this.#dv.setUint16(d + D_PEER, peer, true);
-    this.#dv.setUint16(d + D_SPORT, sport, true);
-  }
-
-  /**
-   * Clear every packet's forced source port so the batch can be encapsulated again (encap writes the
-   * port it used into that field). One typed-array store per packet: cheap enough per batch.
-   */
-  rearm(): void {
-    this.#views();
-    if (this.#u16a?.buffer !== this.#u8.buffer) this.#u16a = new Uint16Array(this.#u8.buffer);
-    const a = this.#u16a;
-    for (let i = 0, k = (this.region.desc + D_SPORT) >>> 1; i < this.length; i++, k += DESC_SIZE >>> 1) a[k] = 0;
+    this.#dv.setUint16(d + D_FORCE, sport, true);
   }
 
   #u32(i: number, f: number): number { const d = this.#d(i); this.#views(); return this.#dv.getUint32(d + f, true); }
@@ -125,7 +113,7 @@ export class PacketBatch {
   status(i: number): number { return this.#u16(i, D_STATUS); }
   /** Inner flow hash (after encap or hash). */
   hash(i: number): number { return this.#u32(i, D_HASH); }
-  /** Outer UDP source port chosen (encap) or found (decap). */
+  /** Outer UDP source port used (encap: chosen or forced) or found (decap); 0 when dropped. */
   sport(i: number): number { return this.#u16(i, D_SPORT); }
   /** Index of the candidate the port came from, or -1 when it was forced or the packet dropped. */
   candidate(i: number): number { const c = this.#u16(i, D_CAND); return c === 0xffff ? -1 : c; }

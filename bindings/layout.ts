@@ -16,7 +16,7 @@ export const D_KEY = 38;
 export const D_L3_OFF = 40;
 export const D_L4_OFF = 42;
 export const D_CAND = 44;
-export const D_RESERVED = 46;
+export const D_FORCE = 46;
 
 export const OUTER_LEN = 50;
 export const MAX_CANDIDATES = 64;

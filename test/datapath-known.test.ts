@@ -142,7 +142,7 @@ t.test('flow keys and offsets', async (t) => {
   t.equal(b.hash(5), jhash2([le(arp, 0), le(arp, 4), le(arp, 8)], 99 + (1 << 24) + 0x0806), 'L2 key: MACs and ethertype');
 });
 
-t.test('rearm clears forced ports so a batch can be encapsulated again', async (t) => {
+t.test('the forced port is an input: a batch encapsulated again chooses again, forced packets stay forced', async (t) => {
   const dp = datapath();
   const b = dp.batch();
   b.push(inner, 0);
@@ -150,12 +150,22 @@ t.test('rearm clears forced ports so a batch can be encapsulated again', async (
   dp.encap(b);
   const chosen = b.sport(0);
   t.equal(b.candidate(0), chosen - 50000, 'first pass: chosen from the candidates');
+  t.equal(b.sport(1), 1234, 'forced');
   dp.setPeer(0, { remoteIp: '10.9.8.7', mac: '02:66:77:88:99:aa', vni: 0x123456, candidates: [60000, 60001, 60002, 60003] });
   dp.encap(b);
-  t.equal(b.sport(0), chosen, 'without rearm the port written back is taken as forced');
-  t.equal(b.candidate(0), -1);
-  b.rearm();
+  t.equal(b.sport(0), chosen - 50000 + 60000, 'second pass: the port written back is not taken as forced');
+  t.equal(b.candidate(0), chosen - 50000);
+  t.equal(b.sport(1), 1234, 'the forced port is still forced');
+  t.equal(b.candidate(1), -1);
+  b.setPeer(1, 0, 0);
   dp.encap(b);
-  t.equal(b.sport(0), chosen - 50000 + 60000, 'after rearm the new candidates are used');
-  t.equal(b.sport(1), 60000 + b.candidate(1), 'rearm clears every packet, forced ones included');
+  t.equal(b.sport(1), 60000 + b.candidate(1), 'setPeer(i, peer, 0) lets the table choose');
+  // A dropped packet reports no port (outputs zeroed), and its forced input is kept.
+  b.setPeer(1, 7, 4321); // no peer 7
+  dp.encap(b);
+  t.equal(b.status(1), Status.NO_PEER);
+  t.equal(b.sport(1), 0, 'dropped: sport 0');
+  b.setPeer(1, 0, 4321);
+  dp.encap(b);
+  t.equal(b.sport(1), 4321, 'the forced input survived the drop');
 });

@@ -64,7 +64,7 @@ t.test('candidate choice is hash mod N', async (t) => {
 });
 
 t.test('descriptor encoding round-trips', async (t) => {
-  const d = { ...inputDescriptor(64, 100, 3, 4444), outOff: 14, outLen: 150, hash: 0xdeadbeef, vni: 0xabcdef, outerSrc: 0x0a000001, outerDst: 0xffffffff, status: 21, key: 0x103, l3: 18, l4: 0, cand: 0xffff, reserved: 0 };
+  const d = { ...inputDescriptor(64, 100, 3, 4444), outOff: 14, outLen: 150, hash: 0xdeadbeef, vni: 0xabcdef, outerSrc: 0x0a000001, outerDst: 0xffffffff, status: 21, key: 0x103, l3: 18, l4: 0, sport: 5555, cand: 0xffff };
   t.same(decodeDescriptor(encodeDescriptor(d)), d);
 });
 

@@ -2,7 +2,7 @@
 // input validation every kernel starts with. docs/memory-layout.md describes the fields.
 import {
   DESC_SIZE, D_CAND, D_DATA_LEN, D_DATA_OFF, D_HASH, D_KEY, D_L3_OFF, D_L4_OFF, D_OUTER_DST, D_OUTER_SRC,
-  D_OUT_LEN, D_OUT_OFF, D_PEER, D_RESERVED, D_SPORT, D_STATUS, D_VNI,
+  D_OUT_LEN, D_OUT_OFF, D_PEER, D_FORCE, D_SPORT, D_STATUS, D_VNI,
 } from '../../bindings/layout.js';
 
 export interface RefDescriptor {
@@ -18,21 +18,22 @@ export interface RefDescriptor {
   outerDst: number;
   /** in: peer index (encap) */
   peer: number;
-  /** in: forced source port, 0 = choose; out: port used (encap) or found (decap) */
+  /** out: port used (encap) or found (decap); 0 when dropped */
   sport: number;
   status: number;
   key: number;
   l3: number;
   l4: number;
   cand: number;
-  reserved: number;
+  /** in: forced source port (encap), 0 = choose */
+  force: number;
 }
 
 /** A descriptor holding only inputs, outputs zeroed. */
-export function inputDescriptor(dataOff: number, dataLen: number, peer = 0, sport = 0): RefDescriptor {
+export function inputDescriptor(dataOff: number, dataLen: number, peer = 0, force = 0): RefDescriptor {
   return {
     dataOff: dataOff >>> 0, dataLen: dataLen >>> 0, outOff: 0, outLen: 0, hash: 0, vni: 0, outerSrc: 0,
-    outerDst: 0, peer: peer & 0xffff, sport: sport & 0xffff, status: 0, key: 0, l3: 0, l4: 0, cand: 0, reserved: 0,
+    outerDst: 0, peer: peer & 0xffff, sport: 0, status: 0, key: 0, l3: 0, l4: 0, cand: 0, force: force & 0xffff,
   };
 }
 
@@ -43,8 +44,8 @@ export function frameFits(off: number, len: number, slotSize: number, head: numb
 
 /** A dropped packet: every output zeroed, no candidate, the status set; inputs stay as they were. */
 export function clearOutputs(d: RefDescriptor, status: number): void {
-  d.outOff = 0; d.outLen = 0; d.hash = 0; d.vni = 0; d.outerSrc = 0; d.outerDst = 0;
-  d.status = status; d.key = 0; d.l3 = 0; d.l4 = 0; d.cand = 0xffff; d.reserved = 0;
+  d.outOff = 0; d.outLen = 0; d.hash = 0; d.vni = 0; d.outerSrc = 0; d.outerDst = 0; d.sport = 0;
+  d.status = status; d.key = 0; d.l3 = 0; d.l4 = 0; d.cand = 0xffff;
 }
 
 export function encodeDescriptor(d: RefDescriptor): Uint8Array {
@@ -65,7 +66,7 @@ export function encodeDescriptor(d: RefDescriptor): Uint8Array {
   v.setUint16(D_L3_OFF, d.l3, true);
   v.setUint16(D_L4_OFF, d.l4, true);
   v.setUint16(D_CAND, d.cand, true);
-  v.setUint16(D_RESERVED, d.reserved, true);
+  v.setUint16(D_FORCE, d.force, true);
   return b;
 }
 
@@ -88,6 +89,6 @@ export function decodeDescriptor(b: Uint8Array): RefDescriptor {
     l3: v.getUint16(D_L3_OFF, true),
     l4: v.getUint16(D_L4_OFF, true),
     cand: v.getUint16(D_CAND, true),
-    reserved: v.getUint16(D_RESERVED, true),
+    force: v.getUint16(D_FORCE, true),
   };
 }

@@ -26,7 +26,7 @@ export function encapBatchRef(b: RefBatch, s: RefState): number {
     if ((c.mtu !== 0 && outerTotal > c.mtu) || outerTotal > 0xffff) { clearOutputs(d, Status.MTU); return; }
     const base = i * b.slotSize + off;
     const k = flowKey(b.arena.subarray(base, base + len), c.seed);
-    const choice = d.sport !== 0 ? { port: d.sport, cand: 0xffff } : selectPort(peer, k.hash);
+    const choice = d.force !== 0 ? { port: d.force, cand: 0xffff } : selectPort(peer, k.hash);
     writeOuterHeader(b.arena, base - OUTER_LEN, {
       dstMac: peer.mac, srcMac: c.localMac, tos: c.tos, ttl: c.ttl, id: s.ipId, srcIp: c.localIp,
       dstIp: peer.remoteIp, sport: choice.port, dport: c.vxlanPort, vni: peer.vni, innerLen: len,
@@ -35,7 +35,7 @@ export function encapBatchRef(b: RefBatch, s: RefState): number {
     d.outOff = off - OUTER_LEN; d.outLen = len + OUTER_LEN;
     d.hash = k.hash; d.vni = 0; d.outerSrc = 0; d.outerDst = 0;
     d.sport = choice.port; d.status = Status.OK; d.key = k.key; d.l3 = k.l3; d.l4 = k.l4;
-    d.cand = choice.cand; d.reserved = 0;
+    d.cand = choice.cand;
     ok++;
   });
   return ok;

@@ -14,7 +14,7 @@ export type Kernel = 'encap' | 'decap' | 'hash';
 
 const FIELDS: readonly (keyof RefDescriptor)[] = [
   'dataOff', 'dataLen', 'outOff', 'outLen', 'hash', 'vni', 'outerSrc', 'outerDst', 'peer', 'sport',
-  'status', 'key', 'l3', 'l4', 'cand', 'reserved',
+  'status', 'key', 'l3', 'l4', 'cand', 'force',
 ];
 
 export class Mirror {
