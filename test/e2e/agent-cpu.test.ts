@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { withNetns } from '../helpers/netns.js';
 import { missing, needRoot, which } from '../helpers/needs.js';
 import { SECRET, events, scrape, startAgent } from './lab.js';
-import { measuredAgentNodeFlags } from './measured-env.js';
+import { measuredAgentNodeFlags, measuredEnv } from './measured-env.js';
+import { PROBE_WIRE_BYTES } from '../../src/control/index.js';
 import { finish } from './traffic.js';
 import { plainNodeIn } from './lab.js';
 
@@ -19,6 +20,7 @@ const skip = needRoot() ?? missing('nft', which('nft') !== undefined, 'apt-get i
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const PEERS = 8;
 const WINDOW_MS = 20_000;
+const FLOOR_WINDOW_MS = 10_000;
 
 /** utime and stime of a process, in clock ticks (fields 14 and 15 of /proc/<pid>/stat). */
 function cpuTicks(pid: number): { user: number; sys: number } {
@@ -117,6 +119,33 @@ process.on('SIGTERM', () => { console.log('{}'); process.exit(0); });
       `(${(sent / secs).toFixed(0)} probes/s sent, ${(replies / secs).toFixed(0)} requests/s answered, ${(d('zooroute_packets_total{direction="encap"}') / secs).toFixed(0)} tenant pkt/s; load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`);
     // On a shared, loaded machine a probe can miss its 200 ms timeout: port flaps are reported, not failed.
     t.comment(`ports that went down during the run (probe timeouts under load): ${events(a).filter((e) => e.event === 'port-down').length}`);
+    // The floor under A's figure: on veth, the kernel forwards a sent packet through the router and
+    // delivers it into the peer's packet socket in the sender's own context (softirq), a cost a NIC
+    // and the network carry on a real host. A process that only sends as many datagrams per second as
+    // A sent (probes and replies), of the probe's size, to the same peers over the same path, shows
+    // what the lab charges for that alone.
+    const rate = (sent + replies) / secs;
+    const floor = lab.spawn('va', process.execPath, ['--input-type=module', '-e', `
+import dgram from 'node:dgram';
+const s = dgram.createSocket('udp4');
+const peers = ${JSON.stringify(peers.map((p) => p.ip))};
+// A VXLAN header with VNI 1 (not the tenant's, not the probe VNI): the peers' agents drop it cheaply.
+const msg = Buffer.alloc(${PROBE_WIRE_BYTES - 42}); msg[0] = 0x08; msg[6] = 1;
+let owed = 0, k = 0;
+setInterval(() => { owed += ${rate.toFixed(1)} * 0.005; for (; owed >= 1; owed--) s.send(msg, 4789, peers[k++ % peers.length]); }, 5);
+console.log('sending');
+process.on('SIGTERM', () => { console.log('{}'); process.exit(0); });
+`], { cwd: process.cwd(), env: measuredEnv() });
+    await floor.waitFor(/sending/, 30_000);
+    await sleep(2000);
+    const f0 = cpuTicks(floor.child.pid!), ft0 = performance.now();
+    await sleep(FLOOR_WINDOW_MS);
+    const f1 = cpuTicks(floor.child.pid!), fs = (performance.now() - ft0) / 1000;
+    await finish(floor);
+    const fUser = (f1.user - f0.user) / hz / fs, fSys = (f1.sys - f0.sys) / hz / fs;
+    t.comment(`floor: a Node process only sending ${rate.toFixed(0)} datagrams/s of ${PROBE_WIRE_BYTES - 42} bytes to the same peers costs ` +
+      `${((fUser + fSys) * 100).toFixed(2)}% of one core (user ${(fUser * 100).toFixed(2)}%, system ${(fSys * 100).toFixed(2)}%) over ${fs.toFixed(1)} s, ` +
+      `against agent A's ${(cpu * 100).toFixed(2)}% (system ${(sysShare * 100).toFixed(2)}%)`);
     const end = await scrape(lab, 'va');
     t.ok(peers.every((p) => (end.get(`zooroute_peer_healthy_ports{peer="${p.ip}"}`) ?? 0) >= 30), 'ports towards every peer are healthy at the end');
     for (const p of [a, ...remotes]) p.signal('SIGTERM');
