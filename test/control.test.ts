@@ -388,3 +388,29 @@ t.test('notePortUsed: a datapath that picks ports itself marks them in use, as s
   const untouched = run((a) => { a.notePortUsed(a.peerRow(B)!, -1); a.notePortUsed(a.peerRow(B)!, N); a.notePortUsed(99, 0); });
   t.equal(JSON.parse(untouched)[5], false, 'out-of-range candidates and rows are ignored');
 });
+
+t.test('partial probing: a port waiting to restore stays probed until its flows return', async (t) => {
+  // In use only within 500 ms and no backups: while its flows are elsewhere, only waiting to
+  // restore keeps the port probed.
+  const { net, a } = pair({ probeMode: 'partial', backupPorts: 0, inUseWindowMs: 500 });
+  const port = CANDS[2];
+  // Fail it (two losses), then answer, lose, answer x3: good on 3 of 5, but intermittent.
+  let n = 0;
+  const pattern = 'llllalaaa';
+  net.drop = (from, _to, sp, payload) => {
+    if (sp !== port || from !== A) return false;
+    const r = decodeProbe(payload, SECRET);
+    return r.ok && r.probe.type === 'request' && (pattern[n++] ?? 'a') === 'l';
+  };
+  let restoredAt = -1;
+  a.onEvent = (e) => { if (e.type === 'port-restored' && e.sport === port) restoredAt = net.clock.now(); };
+  net.clock.advance(pattern.length * I + 50);
+  const v = a.ports(B)[2];
+  t.equal(v.state, 'good', 'good on 3 of 5');
+  t.equal(v.restoring, true, 'waiting to restore');
+  t.not(a.sourcePort(B, 2), port, 'its flows are still elsewhere');
+  t.equal(v.probed, true, 'still probed in partial mode');
+  net.clock.advance(6000);
+  t.ok(restoredAt > 0, 'restored');
+  t.equal(a.sourcePort(B, 2), port, 'its flows came back');
+});
