@@ -143,14 +143,12 @@ export class PortHealth {
       this.held[k] = 0;
       return 'up';
     }
-    if (this.restoring[k] === 1) {
-      // Released when failure-free long enough, or when the others no longer meet the floor without it.
+    // Released when failure-free long enough, or when the other usable ports (k, restoring, is not
+    // one) no longer meet the floor.
+    if (this.restoring[k] === 1 && (now - this.lastLossAt[k]! >= (this.#rules.waitToRestoreMs ?? 0) || !this.#usableAboveFloor())) {
+      this.restoring[k] = 0;
       this.#restoring--;
-      if (now - this.lastLossAt[k]! >= (this.#rules.waitToRestoreMs ?? 0) || !this.#usableAboveFloor()) {
-        this.restoring[k] = 0;
-        return 'restored';
-      }
-      this.#restoring++;
+      return 'restored';
     }
     return 'none';
   }
