@@ -2,10 +2,10 @@
 // recovery histories, and its Wasm kernel against the TS twin, hostile cell values included.
 import t from 'tap';
 import fc from 'fast-check';
-import { Datapath, Status } from '../bindings/index.js';
+import { Datapath } from '../bindings/index.js';
 import { SlowPathTable, RedirectTable, fastTableFor, createFastTable, type PortState } from '../src/tables/index.js';
 import { redirectBucketOf, redirectCellIndex, redirectSelectRef } from '../src/reference/tables-redirect.js';
-import { ethernet, ipv4, udp } from '../src/reference/index.js';
+import { encapThroughTable } from './helpers/table-encap.js';
 import { resolveControlConfig } from '../src/control/config.js';
 
 function ports(n: number, base = 50000): number[] { return Array.from({ length: n }, (_, i) => base + i); }
@@ -287,28 +287,11 @@ t.test('hostile cells: any byte written directly reads the same in Wasm and the 
   t.throws(() => createFastTable('redirect', new SlowPathTable(), { peers: PEERS, candidates: 8, spread: 2 }).attach(dp), RangeError, 'spread differs');
 });
 
-function frame(i: number): Uint8Array {
-  const mac = (b: number) => Uint8Array.of(2, 0, 0, 0, 0, b);
-  const payload = udp(1024 + (i * 7919) % 60000, 80 + (i % 13), new Uint8Array(18));
-  return ethernet(mac(1), mac(2), 0x0800, ipv4({ src: 0x0a000001 + i, dst: 0x0a100001 + (i >> 3), proto: 17 }, payload));
-}
-
 t.test('encap picks ports through the redirect table: the twin\'s port, never a bad one while a good one exists', async (t) => {
   fc.assert(fc.property(fc.array(wasmStepArb, { minLength: 1, maxLength: 120 }), fc.constantFrom(1, 4, 8), (steps, spread) => {
     const { dp, slow, table } = setup(32, spread);
     for (const s of steps) slow.setPort(s.peer, s.cand % 32, { healthy: s.healthy, group: s.group, failureFreeSince: s.since });
-    const b = dp.batch();
-    b.clear();
-    for (let i = 0; i < 200; i++) b.push(frame(i), i % (PEERS - 1));
-    if (dp.encap(b) !== 200) throw new Error('encap dropped packets');
-    for (let i = 0; i < 200; i++) {
-      const p = i % (PEERS - 1);
-      const c = table.select(p, b.hash(i));
-      if (b.status(i) !== Status.OK) throw new Error(`status ${b.status(i)}`);
-      if (b.candidate(i) !== c || b.sport(i) !== dp.peer(p)!.candidates[c]) throw new Error(`packet ${i}: cand ${b.candidate(i)}, twin ${c}`);
-      const states = slow.ports(p);
-      if (states.some((s) => s.healthy) && !states[c]!.healthy) throw new Error('bad port used');
-    }
+    encapThroughTable(dp, slow, table, PEERS, `redirect S=${spread}`);
   }), { numRuns: 40 });
   t.pass('40 random health histories x 200 packets');
 });

@@ -2,9 +2,10 @@
 // port through the peer's table (never a bad port while a healthy one exists; the twin's port).
 import t from 'tap';
 import fc from 'fast-check';
-import { Datapath, Status, type DatapathTable } from '../bindings/index.js';
+import { Datapath, type DatapathTable } from '../bindings/index.js';
 import { SlowPathTable, createFastTable, fastTableFor, type TableKind, type FastTable } from '../src/tables/index.js';
-import { ethernet, ipv4, udp, selectPort, withTable, type RefPeer } from '../src/reference/index.js';
+import { selectPort, withTable, type RefPeer } from '../src/reference/index.js';
+import { encapThroughTable, tableFrame } from './helpers/table-encap.js';
 
 const KINDS: readonly TableKind[] = ['flat', 'pbm', 'hi'];
 const PEERS = 6;
@@ -50,34 +51,18 @@ t.test('Wasm lookupBatch agrees with the TS twin after random changes', async (t
   }
 });
 
-function frame(i: number): Uint8Array {
-  const mac = (b: number) => Uint8Array.of(2, 0, 0, 0, 0, b);
-  const payload = udp(1024 + (i * 7919) % 60000, 80 + (i % 13), new Uint8Array(18));
-  return ethernet(mac(1), mac(2), 0x0800, ipv4({ src: 0x0a000001 + i, dst: 0x0a100001 + (i >> 3), proto: 17 }, payload));
-}
-
 t.test('encap picks ports through the table: no bad port while a healthy one exists, the twin\'s port', async (t) => {
   for (const kind of KINDS) {
     fc.assert(fc.property(fc.array(stepArb, { minLength: 1, maxLength: 120 }), (steps) => {
       const { dp, slow, table } = setup(kind, 32);
       for (const s of steps) slow.setPort(s.peer, s.cand % 32, { healthy: s.healthy, group: s.group, failureFreeSince: s.since });
       const b = dp.batch();
-      b.clear();
-      for (let i = 0; i < 200; i++) b.push(frame(i), i % (PEERS - 1));
-      if (dp.encap(b) !== 200) throw new Error('encap dropped packets');
-      for (let i = 0; i < 200; i++) {
-        const p = i % (PEERS - 1);
-        const cands = dp.peer(p)!.candidates;
-        const c = table.select(p, b.hash(i));
-        const states = slow.ports(p);
-        if (b.status(i) !== Status.OK) throw new Error(`status ${b.status(i)}`);
-        if (b.candidate(i) !== c || b.sport(i) !== cands[c]) throw new Error(`${kind}: packet ${i} sport ${b.sport(i)} cand ${b.candidate(i)}, twin ${cands[c]} cand ${c}`);
-        if (states.some((s) => s.healthy) && !states[b.candidate(i)]!.healthy) throw new Error(`${kind}: bad port used`);
+      encapThroughTable(dp, slow, table, PEERS, kind, (p, i) => {
         // The datapath twin's port choice, routed through the same table.
-        const ref: RefPeer = { remoteIp: 0, mac: new Uint8Array(6), vni: 0, candidates: cands };
+        const ref: RefPeer = { remoteIp: 0, mac: new Uint8Array(6), vni: 0, candidates: dp.peer(p)!.candidates };
         const twin = selectPort(withTable(ref, { select: (h) => table.select(p, h) }), b.hash(i));
         if (twin.port !== b.sport(i)) throw new Error('reference selectPort disagrees');
-      }
+      });
     }), { numRuns: 40 });
     t.pass(`${kind}: 40 random health histories x 200 packets`);
   }
@@ -87,12 +72,12 @@ t.test('all healthy: every table gives the default candidates[hash mod N]', asyn
   const plain = Datapath.create({ localIp: '10.0.0.1', maxPeers: PEERS });
   plain.setPeer(0, { remoteIp: '10.0.1.1', vni: 100 });
   const pb = plain.batch();
-  for (let i = 0; i < 100; i++) pb.push(frame(i), 0);
+  for (let i = 0; i < 100; i++) pb.push(tableFrame(i), 0);
   plain.encap(pb);
   for (const kind of KINDS) {
     const { dp } = setup(kind, 32);
     const b = dp.batch();
-    for (let i = 0; i < 100; i++) b.push(frame(i), 0);
+    for (let i = 0; i < 100; i++) b.push(tableFrame(i), 0);
     dp.encap(b);
     t.same(Array.from({ length: 100 }, (_, i) => b.sport(i)), Array.from({ length: 100 }, (_, i) => pb.sport(i)), `${kind} = default`);
   }
