@@ -58,17 +58,17 @@ export class PacketBatch {
   clear(): void { this.length = 0; }
 
   /**
-   * Copy a frame into the next slot, after the headroom. `peer` indexes the peer table; `sport`
-   * forces the outer source port (0 lets the table choose; an input, kept across kernels). Returns the packet's index, or -1 when
-   * the batch is full; throws when the frame does not fit a slot.
+   * Copy a frame into the next slot, after the headroom. `peer` indexes the peer table; `force`
+   * forces the outer source port (0 lets the table choose; an input, kept across kernels). Returns
+   * the packet's index, or -1 when the batch is full; throws when the frame does not fit a slot.
    */
-  push(frame: Uint8Array, peer = 0, sport = 0): number {
+  push(frame: Uint8Array, peer = 0, force = 0): number {
     if (this.length >= this.capacity) return -1;
     if (frame.length > this.maxFrame) throw new RangeError(`frame of ${frame.length} bytes exceeds slot capacity ${this.maxFrame}`);
     this.#views();
     const i = this.length++;
     this.#u8.set(frame, this.region.arena + i * this.slotSize + this.headroom);
-    this.#setDesc(i, this.headroom, frame.length, peer, sport);
+    this.#setDesc(i, this.headroom, frame.length, peer, force);
     return i;
   }
 
@@ -81,30 +81,30 @@ export class PacketBatch {
   }
 
   /** Append a frame already written into slotView(length). */
-  commit(len: number, peer = 0, sport = 0): number {
+  commit(len: number, peer = 0, force = 0): number {
     if (this.length >= this.capacity) return -1;
     if (!(len >= 0 && len <= this.maxFrame)) throw new RangeError(`frame length ${len} outside 0..${this.maxFrame}`);
     this.#views();
     const i = this.length++;
-    this.#setDesc(i, this.headroom, len, peer, sport);
+    this.#setDesc(i, this.headroom, len, peer, force);
     return i;
   }
 
-  #setDesc(i: number, off: number, len: number, peer: number, sport: number): void {
+  #setDesc(i: number, off: number, len: number, peer: number, force: number): void {
     const d = this.region.desc + i * DESC_SIZE;
     this.#u8.fill(0, d, d + DESC_SIZE);
     this.#dv.setUint32(d + D_DATA_OFF, off, true);
     this.#dv.setUint32(d + D_DATA_LEN, len, true);
     this.#dv.setUint16(d + D_PEER, peer, true);
-    this.#dv.setUint16(d + D_FORCE, sport, true);
+    this.#dv.setUint16(d + D_FORCE, force, true);
   }
 
   /** Change packet i's inputs (peer, forced port: 0 = choose) before running another kernel on it. */
-  setPeer(i: number, peer: number, sport = 0): void {
+  setPeer(i: number, peer: number, force = 0): void {
     const d = this.#d(i);
     this.#views();
     this.#dv.setUint16(d + D_PEER, peer, true);
-    this.#dv.setUint16(d + D_FORCE, sport, true);
+    this.#dv.setUint16(d + D_FORCE, force, true);
   }
 
   #u32(i: number, f: number): number { const d = this.#d(i); this.#views(); return this.#dv.getUint32(d + f, true); }
@@ -148,11 +148,11 @@ export class PacketBatch {
   }
 
   /** @internal Set a raw descriptor input (offset relative to slot), used to test hostile descriptors. */
-  setRaw(i: number, off: number, len: number, peer = 0, sport = 0): void {
+  setRaw(i: number, off: number, len: number, peer = 0, force = 0): void {
     if (!(i >= 0 && i < this.capacity)) throw new RangeError(`slot ${i} outside capacity ${this.capacity}`);
     this.#views();
     if (i >= this.length) this.length = i + 1;
-    this.#setDesc(i, off >>> 0, len >>> 0, peer, sport);
+    this.#setDesc(i, off >>> 0, len >>> 0, peer, force);
   }
 
   /** @internal The whole slot i (headroom included), for tests. */
