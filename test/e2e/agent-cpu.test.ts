@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { withNetns } from '../helpers/netns.js';
 import { missing, needRoot, which } from '../helpers/needs.js';
 import { SECRET, events, scrape, startAgent } from './lab.js';
-import { measuredAgentNodeFlags, measuredEnv } from './measured-env.js';
+import { measuredAgentNodeFlags } from './measured-env.js';
 import { PROBE_WIRE_BYTES } from '../../src/control/index.js';
 import { finish } from './traffic.js';
 import { plainNodeIn } from './lab.js';
@@ -125,7 +125,7 @@ process.on('SIGTERM', () => { console.log('{}'); process.exit(0); });
     // A sent (probes and replies), of the probe's size, to the same peers over the same path, shows
     // what the lab charges for that alone.
     const rate = (sent + replies) / secs;
-    const floor = lab.spawn('va', process.execPath, ['--input-type=module', '-e', `
+    const floor = plainNodeIn(lab, 'va', `
 import dgram from 'node:dgram';
 const s = dgram.createSocket('udp4');
 const peers = ${JSON.stringify(peers.map((p) => p.ip))};
@@ -135,7 +135,7 @@ let owed = 0, k = 0;
 setInterval(() => { owed += ${rate.toFixed(1)} * 0.005; for (; owed >= 1; owed--) s.send(msg, 4789, peers[k++ % peers.length]); }, 5);
 console.log('sending');
 process.on('SIGTERM', () => { console.log('{}'); process.exit(0); });
-`], { cwd: process.cwd(), env: measuredEnv() });
+`, [], { measured: true });
     await floor.waitFor(/sending/, 30_000);
     await sleep(2000);
     const f0 = cpuTicks(floor.child.pid!), ft0 = performance.now();

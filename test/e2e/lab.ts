@@ -119,9 +119,9 @@ export function nodeIn(lab: NetnsLab, ns: string, code: string, args: string[] =
   return lab.spawn(ns, process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, ...args], { cwd: root });
 }
 
-/** Plain Node (fast start) inside a namespace. */
-export function plainNodeIn(lab: NetnsLab, ns: string, code: string, args: string[] = []): NsProcess {
-  return lab.spawn(ns, process.execPath, ['--input-type=module', '-e', code, ...args], { cwd: root });
+/** Plain Node (fast start) inside a namespace; `measured`: without tap's coverage (measured-env.ts). */
+export function plainNodeIn(lab: NetnsLab, ns: string, code: string, args: string[] = [], o: { measured?: boolean } = {}): NsProcess {
+  return lab.spawn(ns, process.execPath, ['--input-type=module', '-e', code, ...args], { cwd: root, ...(o.measured ? { env: measuredEnv() } : {}) });
 }
 
 /**
