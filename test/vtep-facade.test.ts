@@ -110,8 +110,10 @@ t.test('send callbacks: a short SentCount and a throw count as send_failed; stop
   t.equal(v.counters.encapPackets, 3, 'three sent');
   t.equal(v.counters.drops.get('send_failed'), 2, 'two not');
   answer = 'throw';
-  v.encapTenant([tenantFrame(MAC_B, MAC_A, 0)]);
+  t.throws(() => v.encapTenant([tenantFrame(MAC_B, MAC_A, 0)]), /ENOBUFS/, 'a callback\'s exception propagates');
   t.equal(v.counters.drops.get('send_failed'), 3, 'a throwing callback sent nothing');
+  t.equal(v.pending, 0, 'and its batch is gone');
+  answer = 0;
   for (let s = 0; s < 8; s++) v.pushTenant(tenantFrame(MAC_B, MAC_A, s));
   t.equal(v.counters.drops.get('send_failed'), 11, 'a full batch is flushed at once');
   v.pushTenant(tenantFrame(MAC_B, MAC_A, 0));
@@ -141,6 +143,12 @@ t.test('peers: unknown destinations go to every peer; maxPeers holds; removal fo
   t.same(v.peers(), [parseIPv4('192.168.3.2')]);
   v.addPeer('192.168.4.2');
   t.equal(v.peers().length, 2, 'its row is free again');
+  const nested = new Vtep({
+    clock, localIp: IP_A, localMac: '02:00:00:00:00:aa', gatewayMac: '02:00:00:00:01:01', vni: 42, secret: SECRET,
+    sendUnderlay: () => { nested.pushTenant(tenantFrame(MAC_B, MAC_A, 0)); }, deliverTenant: () => undefined,
+  });
+  nested.addPeer(IP_B);
+  t.throws(() => nested.encapTenant([tenantFrame(MAC_B, MAC_A, 0)]), /own send callback/, 'feeding a Vtep from its send callback throws');
   t.throws(() => new Vtep({
     clock, localIp: IP_A, localMac: '02:00:00:00:00:aa', gatewayMac: '02:00:00:00:01:01', vni: 0xffffff, secret: SECRET,
     sendUnderlay: () => undefined, deliverTenant: () => undefined,

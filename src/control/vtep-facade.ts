@@ -41,8 +41,10 @@ export interface VtepOptions {
   secret: Uint8Array;
   /**
    * Send these underlay frames (complete Ethernet frames: VXLAN tenant traffic or probes). Called
-   * during flush(), tick(), a receive, or a control-plane timer; the frames are views valid until it
-   * returns. Return how many were sent, from the first (see SentCount).
+   * during flush(), tick(), a push or receive, or a control-plane timer; the frames are views valid
+   * until it returns. Return how many were sent, from the first (see SentCount); report I/O failures
+   * that way: an exception propagates to whoever caused the send. Must not feed the Vtep (push,
+   * receive, flush): that throws.
    */
   sendUnderlay(frames: FrameBatch): SentCount;
   /** Deliver these decapsulated tenant frames to the VM side; same rules as sendUnderlay. */
@@ -205,8 +207,10 @@ export class Vtep {
   #windowAt: number;
   #started = false;
   #stopped = false;
-  /** Inside a flush: a nested one (from a send callback) waits for the outer. */
+  /** Inside a flush: a nested one (from a control-plane timer during a send callback) waits for the outer. */
   #flushing = false;
+  /** Inside an embedder's send callback, where feeding the Vtep would rewrite the batch being sent. */
+  #inCallback = false;
 
   /** Reserve the Datapath and its batches and set up the control plane; throws a RangeError on a bad option. */
   constructor(o: VtepOptions) {
@@ -359,6 +363,7 @@ export class Vtep {
    * is encapsulated and sent at once; the rest waits for flush().
    */
   pushTenant(frame: Uint8Array): void {
+    this.#notInCallback();
     if (this.#stopped) return;
     this.counters.tenantFrames++;
     if (frame.length < 14) { this.counters.drop('runt'); return; }
@@ -405,7 +410,7 @@ export class Vtep {
         this.#onEvent?.({ type: 'flow-switched', peerIp: this.#rows[row]!.ip, flowHash: h, from: before, to: sport, atMs: this.#clock.now() });
       }
     }
-    const sent = this.#emit(this.#send, out);
+    const sent = this.#emit(this.#send, out, b);
     for (let j = 0; j < sent; j++) { this.counters.encapPackets++; this.counters.encapBytes += b.output(out.packet(j)).length; }
     b.clear();
   }
@@ -420,16 +425,25 @@ export class Vtep {
     return out;
   }
 
-  /** Hand frames to a send callback; returns how many it sent and counts the rest as send_failed. */
-  #emit(fn: (f: FrameBatch) => SentCount, out: SelectedFrames): number {
+  /**
+   * Hand frames to a send callback; returns how many it sent and counts the rest as send_failed.
+   * A callback that throws sent none of them: the batch is cleared and the error propagates (a
+   * failed send is reported by the count; a throw is a bug).
+   */
+  #emit(fn: (f: FrameBatch) => SentCount, out: SelectedFrames, b: PacketBatch): number {
     if (out.length === 0) return 0;
-    let sent: number;
+    let r: SentCount;
+    this.#inCallback = true;
     try {
-      const r = fn(out);
-      sent = r === undefined ? out.length : Math.max(0, Math.min(out.length, Math.floor(r)));
-    } catch {
-      sent = 0; // an embedder that throws sent nothing it can tell us about
+      r = fn(out);
+    } catch (e) {
+      this.counters.drop('send_failed', out.length);
+      b.clear();
+      throw e;
+    } finally {
+      this.#inCallback = false;
     }
+    const sent = r === undefined ? out.length : Math.max(0, Math.min(out.length, Math.floor(r)));
     if (sent < out.length) this.counters.drop('send_failed', out.length - sent);
     return sent;
   }
@@ -464,7 +478,7 @@ export class Vtep {
     const b = this.#probes;
     if (b.length === 0 || this.#stopped) return;
     this.#dp.encap(b);
-    this.#emit(this.#send, this.#select(b, this.#outProbes));
+    this.#emit(this.#send, this.#select(b, this.#outProbes), b);
     b.clear();
   }
 
@@ -476,6 +490,7 @@ export class Vtep {
    * Wasm memory), sent on when the batch is full or at flush().
    */
   pushUnderlay(frame: Uint8Array): void {
+    this.#notInCallback();
     if (this.#stopped) return;
     this.counters.underlayFrames++;
     const o = outerUdp(frame, this.vxlanPort, this.#outer);
@@ -525,9 +540,13 @@ export class Vtep {
       if (inner.length >= 12 && (inner[6] & BROADCAST_BIT) === 0) this.#macs.set(macKey(inner, 6), peer.row);
       out.add(i);
     }
-    const sent = this.#emit(this.#deliver, out);
+    const sent = this.#emit(this.#deliver, out, b);
     for (let j = 0; j < sent; j++) { this.counters.decapPackets++; this.counters.decapBytes += b.output(out.packet(j)).length; }
     b.clear();
+  }
+
+  #notInCallback(): void {
+    if (this.#inCallback) throw new Error('a Vtep was fed from its own send callback: queue the work and feed it after the callback returns');
   }
 
   // ---- flush and metrics ------------------------------------------------------------------------
@@ -537,6 +556,7 @@ export class Vtep {
 
   /** Send everything batched: decapsulated frames to the tenant side, encapsulated ones and probes to the underlay. */
   flush(): void {
+    this.#notInCallback();
     if (this.#flushing) return;
     this.#flushing = true;
     try {

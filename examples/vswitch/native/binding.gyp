@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "rawio",
+      "sources": ["rawio.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"]
+    }
+  ]
+}
