@@ -16,3 +16,8 @@ export {
   VtepControl, UNVALIDATED_SINCE,
   type ProbeTransport, type VtepControlOptions, type ControlEvent, type ControlStats, type PortView,
 } from './vtep.js';
+export {
+  HEALTH_STATE_FORMAT, HEALTH_STATE_VERSION, encodeHealthState, decodeHealthState,
+  type HealthSnapshot, type SavedPeer, type SavedPort, type RestoreResult,
+} from './health-state.js';
+export { writeHealthFile, readHealthFile, type HealthFileRead } from './state-file.js';

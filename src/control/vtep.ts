@@ -13,6 +13,7 @@ import { TokenBucket } from './token-bucket.js';
 import { CpuBackoff } from './cpu-backoff.js';
 import { TickScheduler } from './scheduler.js';
 import { PendingProbes } from './pending-probes.js';
+import { restorePeers, snapshotPeers, type HealthSnapshot, type RestoreResult } from './health-state.js';
 import { createFastTable, SlowPathTable, type FastTable, type TableKind } from '../tables/index.js';
 import { jhash2 } from '../../bindings/jhash.js';
 import { SipHasher } from '../../bindings/auth.js';
@@ -215,6 +216,24 @@ export class VtepControl {
       this.#ensure(p, k);
       this.#refreshBackups(p);
     }
+  }
+
+  // ---- saved health (graceful restart, docs/health-state.md) ------------------------------------
+
+  /** Every peer's port health now, for a state file; `epochMs` is the wall-clock time of the save. */
+  saveHealth(epochMs: number): HealthSnapshot {
+    return snapshotPeers(this.#peers.values(), {
+      localIp: this.#localIp, now: this.#clock.now(), epochMs, activeWindowMs: this.config.activeWindowMs, inUseWindowMs: this.config.inUseWindowMs,
+    });
+  }
+
+  /**
+   * Restore saved port health, when at most maxAgeMs old at wall-clock `epochMs`, into the peers
+   * configured now (those whose candidates are unchanged), and publish it to the path tables. Call it
+   * before start(): peers active when saved are probed at once, which re-validates what was restored.
+   */
+  restoreHealth(s: HealthSnapshot, epochMs: number, maxAgeMs: number): RestoreResult {
+    return restorePeers(s, this.#peers, { localIp: this.#localIp, now: this.#clock.now(), epochMs, maxAgeMs, publish: (p, k) => this.#publish(p, k) });
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------
