@@ -10,6 +10,7 @@ import {
 import { PORT_UNKNOWN, type Transition } from './health.js';
 import { PeerState } from './peer.js';
 import { TokenBucket } from './token-bucket.js';
+import { SourceBuckets } from './source-buckets.js';
 import { CpuBackoff } from './cpu-backoff.js';
 import { TickScheduler } from './scheduler.js';
 import { PendingProbes } from './pending-probes.js';
@@ -112,6 +113,7 @@ export class VtepControl {
   readonly #byRow: (PeerState | undefined)[] = [];
   readonly #sched: TickScheduler<Ev>;
   readonly #bucket: TokenBucket;
+  readonly #sourceBuckets: SourceBuckets;
   readonly #backoff: CpuBackoff;
   #started = false;
   /** Outstanding probes, oldest (first deadline) first. */
@@ -139,6 +141,8 @@ export class VtepControl {
     this.#freeRows = Array.from({ length: c.maxPeers }, (_, i) => c.maxPeers - 1 - i);
     this.#sched = new TickScheduler<Ev>(o.clock, this.config.tickMs, (e) => this.#dispatch(e));
     this.#bucket = new TokenBucket(o.clock, this.config.responderRatePerSec, this.config.responderBurst);
+    // Bounded well above the peers a VTEP talks to: only senders with the key get a bucket.
+    this.#sourceBuckets = new SourceBuckets(o.clock, this.config.responderSourceRatePerSec, this.config.responderSourceBurst, 4 * this.config.maxPeers);
     this.#backoff = new CpuBackoff(this.config.cpuHighWatermark, this.config.maxCpuBackoff);
   }
 
@@ -301,8 +305,12 @@ export class VtepControl {
 
   #answer(fromIp: number, request: Uint8Array): void {
     if (probeTarget(request) !== this.#localIp || probeOrigin(request) !== fromIp) { this.#stats.malformed++; return; }
+    const mine = this.#sourceBuckets.of(fromIp);
+    if (!mine.take()) { this.#stats.throttled++; return; }
     if (!this.#bucket.take()) { this.#stats.throttled++; return; }
-    const reply = encodeReplyTo(request, this.#bucket.ctlLevel(this.config.maxCtlBackoff), this.#clock.now() * 1000, this.#key);
+    // CTL from whichever bucket is lower: the whole responder's, or this sender's own.
+    const ctl = Math.max(this.#bucket.ctlLevel(this.config.maxCtlBackoff), mine.ctlLevel(this.config.maxCtlBackoff));
+    const reply = encodeReplyTo(request, ctl, this.#clock.now() * 1000, this.#key);
     this.#stats.repliesSent++;
     this.#stats.probeBytes += PROBE_WIRE_BYTES;
     this.#transport.send(fromIp, probeSport(request), reply);
