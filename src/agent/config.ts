@@ -2,7 +2,7 @@
 // reported as one line naming the field, so `zooroute agent` can exit 2 with a clear message.
 import { readFileSync } from 'node:fs';
 import { parseIPv4, parseMac, parsePortRange, DEFAULT_PORT_RANGE, type PortRange } from '../../bindings/index.js';
-import { DEFAULT_CONTROL_CONFIG, resolveControlConfig, type ControlConfig, type ProbeMode } from '../control/index.js';
+import { DEFAULT_CONTROL_CONFIG, macKey, resolveControlConfig, type ControlConfig, type ProbeMode } from '../control/index.js';
 import { UsageError } from '../cli/errors.js';
 
 export interface AgentPeerConfig {
@@ -53,6 +53,9 @@ export interface AgentConfig {
 
 /** Default receive moderation window: divides the control plane's 5 ms tick. */
 export const DEFAULT_RX_COALESCE_US = 2500;
+
+/** The key of a MAC in peers[].macs (re-exported: it is the Vtep's). */
+export { macKey };
 
 type Json = Record<string, unknown>;
 
@@ -165,9 +168,4 @@ export function loadAgentConfig(path: string): AgentConfig {
     throw new UsageError(`${path}: cannot read the config (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
   return parseAgentConfig(text, path);
-}
-
-/** A MAC as one number (48 bits fit a double exactly): the key of the agent's MAC table. */
-export function macKey(b: Uint8Array, o = 0): number {
-  return (b[o] * 0x10000 + ((b[o + 1] << 8) | b[o + 2])) * 0x1000000 + ((b[o + 3] << 16) | (b[o + 4] << 8) | b[o + 5]);
 }

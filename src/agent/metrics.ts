@@ -1,71 +1,11 @@
-// The agent's counters and their Prometheus text exposition (format 0.0.4), served on /metrics.
+// The agent's metrics: the Vtep's snapshot and the process's CPU as Prometheus text exposition
+// (format 0.0.4), served on /metrics.
 import { formatIPv4 } from '../../bindings/index.js';
-import type { ControlStats, PortView } from '../control/index.js';
+import type { VtepMetrics } from '../control/index.js';
 
-/** Per-peer probe counters the agent keeps itself (the control plane counts only totals). */
-export class PeerProbeStats {
-  /** Requests sent to the peer, replies sent to it (answers to its requests), its replies that matched. */
-  sent = 0;
-  repliesSent = 0;
-  answered = 0;
-  rttLastMs = 0;
-  rttSumMs = 0;
-  /** Sent/answered at the last window boundaries, for a loss ratio over the recent window. */
-  readonly #hist: { sent: number; answered: number }[] = [];
-
-  /** Called once a second: keeps the last `n` snapshots. */
-  roll(n = 10): void {
-    this.#hist.push({ sent: this.sent, answered: this.answered });
-    if (this.#hist.length > n) this.#hist.shift();
-  }
-
-  /** Share of probes unanswered over the recent window (probes still in flight count as answered-to-be, so it lags slightly). */
-  recentLoss(): number {
-    const h = this.#hist[0];
-    if (h === undefined) return 0;
-    const s = this.sent - h.sent, a = this.answered - h.answered;
-    return s > 0 ? Math.max(0, Math.min(1, 1 - a / s)) : 0;
-  }
-}
-
-export class DatapathCounters {
-  vmFrames = 0;
-  encapPackets = 0;
-  encapBytes = 0;
-  underlayFrames = 0;
-  decapPackets = 0;
-  decapBytes = 0;
-  probeFrames = 0;
-  readonly drops = new Map<string, number>();
-  /** Flows whose port changed (the agent tracks each flow's last port). */
-  flowSwitches = 0;
-
-  drop(reason: string, n = 1): void { this.drops.set(reason, (this.drops.get(reason) ?? 0) + n); }
-}
-
-/** Packet and byte rates over the last second, from snapshots taken by the agent's 1 s timer. */
-export class RateGauge {
-  #prev = [0, 0, 0, 0];
-  #at = performance.now();
-  rates = [0, 0, 0, 0];
-
-  update(c: DatapathCounters): void {
-    const now = performance.now();
-    const cur = [c.encapPackets, c.encapBytes, c.decapPackets, c.decapBytes];
-    const dt = (now - this.#at) / 1000;
-    if (dt > 0) this.rates = cur.map((v, i) => (v - this.#prev[i]) / dt);
-    this.#prev = cur;
-    this.#at = now;
-  }
-}
-
-export interface MetricsSnapshot {
-  control: ControlStats;
-  peers: { ip: number; probes: boolean; ports: PortView[]; probe: PeerProbeStats; intervalMs: number }[];
-  dp: DatapathCounters;
-  rates: RateGauge;
+/** What /metrics shows: the Vtep's snapshot and the agent process's CPU share of one core. */
+export interface MetricsSnapshot extends VtepMetrics {
   cpu: number;
-  activePeers: number;
 }
 
 const esc = (s: string): string => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -106,13 +46,13 @@ export function renderMetrics(m: MetricsSnapshot): string {
   fam('zooroute_port_down_total', 'counter', 'Ports that turned bad.', [['', c.portsDown]]);
   fam('zooroute_port_up_total', 'counter', 'Bad ports that turned good again.', [['', c.portsUp]]);
   fam('zooroute_switches_total', 'counter', 'Port failures that moved flows (the port was in use).', [['', c.switches]]);
-  fam('zooroute_flow_switches_total', 'counter', 'Flows whose outer source port changed.', [['', m.dp.flowSwitches]]);
+  fam('zooroute_flow_switches_total', 'counter', 'Flows whose outer source port changed.', [['', m.counters.flowSwitches]]);
   fam('zooroute_cpu_backoff_level', 'gauge', 'Probe-rate backoff exponent from CPU load.', [['', c.cpuBackoff]]);
   fam('zooroute_active_peers', 'gauge', 'Peers with recent tenant traffic.', [['', m.activePeers]]);
 
-  const d = m.dp;
+  const d = m.counters;
   fam('zooroute_packets_total', 'counter', 'Datapath packets.', [
-    ['{direction="vm_in"}', d.vmFrames], ['{direction="encap"}', d.encapPackets], ['{direction="underlay_in"}', d.underlayFrames],
+    ['{direction="vm_in"}', d.tenantFrames], ['{direction="encap"}', d.encapPackets], ['{direction="underlay_in"}', d.underlayFrames],
     ['{direction="decap"}', d.decapPackets], ['{direction="probe_in"}', d.probeFrames]]);
   fam('zooroute_bytes_total', 'counter', 'Datapath bytes (encap: outer frames sent; decap: inner frames delivered).', [
     ['{direction="encap"}', d.encapBytes], ['{direction="decap"}', d.decapBytes]]);

@@ -1,4 +1,4 @@
-// The control plane: probe codec, prober, responder, health, switching, middlebox sensing, rate control.
+// The control plane: the Vtep facade an embedder drives, and its parts: probe codec, prober, responder, health, switching, middlebox sensing, rate control.
 export { VirtualClock, RealClock, type Clock, type TimerId } from './clock.js';
 export { DEFAULT_CONTROL_CONFIG, resolveControlConfig, type ControlConfig, type ProbeMode } from './config.js';
 export {
@@ -16,6 +16,16 @@ export {
   VtepControl, UNVALIDATED_SINCE,
   type ProbeTransport, type VtepControlOptions, type ControlEvent, type ControlStats, type PortView,
 } from './vtep.js';
+export {
+  Vtep,
+  type VtepOptions, type VtepPeerOptions, type VtepEvent, type FlowSwitchEvent, type VtepMetrics, type VtepPeerMetrics,
+  type Ipv4Address, type MacAddress,
+} from './vtep-facade.js';
+export { type FrameBatch, type SentCount } from './frame-batch.js';
+export { VtepCounters } from './vtep-counters.js';
+export { PeerProbeStats } from './peer-probe-stats.js';
+export { RateGauge } from './rate-gauge.js';
+export { macKey } from './mac-table.js';
 export {
   HEALTH_STATE_FORMAT, HEALTH_STATE_VERSION, encodeHealthState, decodeHealthState,
   type HealthSnapshot, type SavedPeer, type SavedPort, type RestoreResult,

@@ -1,15 +1,18 @@
-// Reads the few outer fields the agent needs from a captured underlay frame before the datapath
-// sees it: enough to tell probes (handed to the control plane) from tenant VXLAN (decapsulated).
-// Every read is bounds-checked: a captured frame is untrusted input.
+// Reads the few outer fields a VTEP needs from a received underlay frame before the datapath sees
+// it: enough to tell probes (handed to the control plane) from tenant VXLAN (decapsulated).
+// Every read is bounds-checked: a received frame is untrusted input.
 
+/** The outer fields of an underlay frame that classification reads (filled in place, never allocated per frame). */
 export interface OuterUdp {
+  /** Outer IPv4 source address, as a 32-bit number. */
   srcIp: number;
+  /** Outer UDP source port: the path the frame came by. */
   sport: number;
   /** Offset of the UDP payload (the VXLAN header) in the frame. */
   payloadOff: number;
 }
 
-/** Ethernet (untagged) / IPv4 (no fragment) / UDP to `vxlanPort`, or undefined. */
+/** Ethernet (untagged) / IPv4 (no fragment) / UDP to `vxlanPort`: its fields written into `into`, or undefined. */
 export function outerUdp(f: Uint8Array, vxlanPort: number, into: OuterUdp): OuterUdp | undefined {
   if (f.length < 14 + 20 + 8 || f[12] !== 0x08 || f[13] !== 0x00) return undefined;
   const ihl = (f[14] & 0x0f) * 4;
@@ -23,7 +26,7 @@ export function outerUdp(f: Uint8Array, vxlanPort: number, into: OuterUdp): Oute
   return into;
 }
 
-/** The send timestamp (microseconds) of a probe payload (bytes 24..31, big-endian). */
+/** The send timestamp (microseconds) of a probe payload (bytes 24..31, big-endian; docs/probe-format.md). */
 export function probeSendTsUs(p: Uint8Array): number {
   const hi = ((p[24] << 24) | (p[25] << 16) | (p[26] << 8) | p[27]) >>> 0;
   const lo = ((p[28] << 24) | (p[29] << 16) | (p[30] << 8) | p[31]) >>> 0;

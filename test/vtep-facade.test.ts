@@ -1,0 +1,148 @@
+// The Vtep facade on its own, as an embedder drives it: two VTEPs on a virtual clock joined by an
+// in-memory underlay. Probes are answered and consumed with no flush from the embedder (timers
+// flush their own), tenant frames cross both ways, a black-holed port fails over with the events an
+// embedder sees, and the send callbacks' answers (SentCount) are honoured.
+import t from 'tap';
+import { Vtep, VirtualClock, type FrameBatch, type VtepEvent, type VtepOptions } from '../src/control/index.js';
+import { parseIPv4 } from '../bindings/index.js';
+
+const SECRET = Uint8Array.from({ length: 16 }, (_, i) => i * 7);
+const IP_A = '192.168.1.2', IP_B = '192.168.2.2';
+const MAC_A = [2, 0, 0, 0, 0, 0xaa], MAC_B = [2, 0, 0, 0, 0, 0xbb];
+
+/** A tenant IPv4/UDP frame; the low bits of seq pick one of 8 flows (inner source ports). */
+function tenantFrame(dst: number[], src: number[], seq: number): Uint8Array {
+  const f = new Uint8Array(60);
+  f.set(dst, 0); f.set(src, 6); f[12] = 0x08; f[13] = 0x00;
+  f.set([0x45, 0, 0, 46, 0, 0, 0, 0, 64, 17, 0, 0, 10, 1, 0, 1, 10, 1, 0, 2], 14);
+  let s = 0; for (let i = 0; i < 20; i += 2) s += (f[14 + i] << 8) | f[15 + i];
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  f[24] = (~s >> 8) & 0xff; f[25] = ~s & 0xff;
+  f.set([0x4e, 0x20 + (seq % 8), 0x23, 0x28, 0, 26, 0, 0], 34);
+  f[42] = seq;
+  return f;
+}
+
+const copyAll = (f: FrameBatch): Uint8Array[] => Array.from({ length: f.length }, (_, i) => Uint8Array.from(f.frame(i)));
+const outerSport = (f: Uint8Array): number => (f[34] << 8) | f[35];
+const isData = (f: Uint8Array): boolean => f.length > 50 && f[46] === 0 && f[47] === 0 && f[48] === 42;
+
+interface Side { vtep: Vtep; wire: Uint8Array[]; vm: Uint8Array[]; events: VtepEvent[] }
+
+/** Two Vteps; underlay frames cross on the next turn of `pump`, unless `drop` says otherwise. */
+function pair(clock: VirtualClock, extra: Partial<VtepOptions> = {}): { a: Side; b: Side; pump: () => void; drop: { a: (f: Uint8Array) => boolean } } {
+  const inflight: [Side, Uint8Array[]][] = [];
+  const drop = { a: (_f: Uint8Array): boolean => false };
+  const make = (ip: string, mac: number[], peer: string, peerMac: number[], isA: boolean): Side => {
+    const s: Side = { wire: [], vm: [], events: [] } as unknown as Side;
+    s.vtep = new Vtep({
+      clock, localIp: ip, localMac: Uint8Array.from(mac), gatewayMac: '02:00:00:00:01:01', vni: 42, secret: SECRET,
+      control: { probeMode: 'full' },
+      sendUnderlay: (f) => {
+        const frames = copyAll(f);
+        s.wire.push(...frames);
+        inflight.push([isA ? b : a, isA ? frames.filter((x) => !drop.a(x)) : frames]);
+      },
+      deliverTenant: (f) => { s.vm.push(...copyAll(f)); },
+      onEvent: (e) => s.events.push(e),
+      ...extra,
+    });
+    s.vtep.addPeer(peer, { macs: [Uint8Array.from(peerMac)] });
+    return s;
+  };
+  const a: Side = make(IP_A, MAC_A, IP_B, MAC_B, true);
+  const b: Side = make(IP_B, MAC_B, IP_A, MAC_A, false);
+  const pump = (): void => { for (const [to, frames] of inflight.splice(0)) to.vtep.receiveUnderlay(frames); };
+  return { a, b, pump, drop };
+}
+
+function run(clock: VirtualClock, pump: () => void, ms: number): void {
+  for (let i = 0; i < ms; i += 5) { clock.advance(5); pump(); pump(); }
+}
+
+t.test('probes answered and consumed, tenant frames both ways, one port black-holed fails over', async (t) => {
+  const clock = new VirtualClock(0);
+  const { a, b, pump, drop } = pair(clock);
+  a.vtep.start(); b.vtep.start();
+  a.vtep.encapTenant(Array.from({ length: 16 }, (_, s) => tenantFrame(MAC_B, MAC_A, s)));
+  pump();
+  t.equal(b.vm.length, 16, 'every tenant frame reached B\'s VM side');
+  t.same(Array.from(b.vm[3]), Array.from(tenantFrame(MAC_B, MAC_A, 3)), 'unchanged');
+  b.vtep.encapTenant([tenantFrame(MAC_A, MAC_B, 1)]);
+  pump();
+  t.equal(a.vm.length, 1, 'and back');
+  run(clock, pump, 1500);
+  const peerB = parseIPv4(IP_B);
+  t.equal(a.vtep.control.ports(peerB).filter((p) => p.state === 'good').length, 32, 'every port to B probed good, with no flush from the embedder');
+  const m = a.vtep.metrics();
+  t.ok(m.peers[0].probe.answered > 32, `${m.peers[0].probe.answered} replies matched`);
+  t.ok(m.peers[0].probe.repliesSent > 32, 'A answered B\'s probes');
+  t.equal(m.counters.encapPackets, 16);
+  t.equal(m.counters.decapPackets, 1);
+  t.ok(m.counters.probeFrames > 64);
+
+  const sport = outerSport(a.wire.find(isData)!);
+  drop.a = (f) => outerSport(f) === sport;
+  for (let k = 0; k < 8; k++) {
+    a.vtep.encapTenant(Array.from({ length: 16 }, (_, s) => tenantFrame(MAC_B, MAC_A, s)));
+    run(clock, pump, 200);
+  }
+  t.ok(a.events.some((e) => e.type === 'port-down' && e.sport === sport), 'the broken port went down');
+  t.ok(a.events.some((e) => e.type === 'switch' && e.sport === sport), 'a switch, since it carried flows');
+  const switched = a.events.filter((e) => e.type === 'flow-switched');
+  t.ok(switched.length > 0 && switched.every((e) => e.type === 'flow-switched' && e.peerIp === peerB), `${switched.length} flows switched`);
+  t.ok(switched.some((e) => e.type === 'flow-switched' && e.from === sport), 'away from the broken port');
+  t.notOk(a.wire.filter(isData).slice(-16).map(outerSport).includes(sport), 'no data leaves on the broken port any more');
+  t.equal(a.vtep.counters.flowSwitches, switched.length);
+  a.vtep.stop(); b.vtep.stop();
+});
+
+t.test('send callbacks: a short SentCount and a throw count as send_failed; stop drops what is batched', async (t) => {
+  const clock = new VirtualClock(0);
+  let answer: number | 'throw' = 3;
+  const v = new Vtep({
+    clock, localIp: IP_A, localMac: '02:00:00:00:00:aa', gatewayMac: '02:00:00:00:01:01', vni: 42, secret: SECRET, batchSize: 8,
+    sendUnderlay: (f: FrameBatch) => { if (answer === 'throw') throw new Error('ENOBUFS'); return Math.min(answer, f.length); },
+    deliverTenant: () => undefined,
+  });
+  v.addPeer(IP_B, { macs: ['02:00:00:00:00:bb'] });
+  v.encapTenant(Array.from({ length: 5 }, (_, s) => tenantFrame(MAC_B, MAC_A, s)));
+  t.equal(v.counters.encapPackets, 3, 'three sent');
+  t.equal(v.counters.drops.get('send_failed'), 2, 'two not');
+  answer = 'throw';
+  v.encapTenant([tenantFrame(MAC_B, MAC_A, 0)]);
+  t.equal(v.counters.drops.get('send_failed'), 3, 'a throwing callback sent nothing');
+  for (let s = 0; s < 8; s++) v.pushTenant(tenantFrame(MAC_B, MAC_A, s));
+  t.equal(v.counters.drops.get('send_failed'), 11, 'a full batch is flushed at once');
+  v.pushTenant(tenantFrame(MAC_B, MAC_A, 0));
+  v.pushTenant(new Uint8Array(10));
+  t.equal(v.counters.drops.get('runt'), 1);
+  t.equal(v.pending, 1);
+  v.stop();
+  t.equal(v.counters.drops.get('stopped'), 1, 'the batched frame is dropped at stop');
+  t.equal(v.pending, 0);
+});
+
+t.test('peers: unknown destinations go to every peer; maxPeers holds; removal forgets the peer', async (t) => {
+  const clock = new VirtualClock(0);
+  const sent: Uint8Array[] = [];
+  const v = new Vtep({
+    clock, localIp: IP_A, localMac: '02:00:00:00:00:aa', gatewayMac: '02:00:00:00:01:01', vni: 42, secret: SECRET, maxPeers: 2,
+    sendUnderlay: (f) => { sent.push(...copyAll(f)); }, deliverTenant: () => undefined,
+  });
+  v.addPeer(IP_B);
+  v.addPeer('192.168.3.2');
+  t.throws(() => v.addPeer('192.168.4.2'), RangeError, 'a third peer does not fit');
+  t.throws(() => v.addPeer(IP_A), RangeError, 'the VTEP itself is no peer');
+  v.encapTenant([tenantFrame([0xff, 0xff, 0xff, 0xff, 0xff, 0xff], MAC_A, 0)]);
+  const dst = (f: Uint8Array): number => ((f[30] << 24) | (f[31] << 16) | (f[32] << 8) | f[33]) >>> 0;
+  t.same(sent.map(dst).sort(), [parseIPv4(IP_B), parseIPv4('192.168.3.2')].sort(), 'broadcast: one copy per peer');
+  v.removePeer(IP_B);
+  t.same(v.peers(), [parseIPv4('192.168.3.2')]);
+  v.addPeer('192.168.4.2');
+  t.equal(v.peers().length, 2, 'its row is free again');
+  t.throws(() => new Vtep({
+    clock, localIp: IP_A, localMac: '02:00:00:00:00:aa', gatewayMac: '02:00:00:00:01:01', vni: 0xffffff, secret: SECRET,
+    sendUnderlay: () => undefined, deliverTenant: () => undefined,
+  }), /probe VNI/);
+});
