@@ -64,6 +64,12 @@ export interface ControlConfig {
   /** Responder token bucket: requests answered per second, and the bucket's depth. Defaults 20000/s, 2000. */
   responderRatePerSec: number;
   responderBurst: number;
+  /**
+   * And per source VTEP: requests answered per second and bucket depth for each sender (a sender
+   * probing 64 ports every 300 ms asks about 213/s). Defaults 1000/s, 200.
+   */
+  responderSourceRatePerSec: number;
+  responderSourceBurst: number;
   /** Granularity of the prober's scheduler (> 0): events are coalesced into ticks this long. Default 5 ms. */
   tickMs: number;
 }
@@ -97,6 +103,8 @@ export const DEFAULT_CONTROL_CONFIG: Readonly<ControlConfig> = Object.freeze({
   maxCtlBackoff: 5,
   responderRatePerSec: 20_000,
   responderBurst: 2000,
+  responderSourceRatePerSec: 1000,
+  responderSourceBurst: 200,
   tickMs: 5,
 });
 
@@ -137,6 +145,8 @@ export function resolveControlConfig(c: Partial<ControlConfig> = {}): ControlCon
   num('maxCtlBackoff', r.maxCtlBackoff, 0, 15, true);
   num('responderRatePerSec', r.responderRatePerSec, 0, 1e9);
   num('responderBurst', r.responderBurst, 1, 1e9);
+  num('responderSourceRatePerSec', r.responderSourceRatePerSec, 0, 1e9);
+  num('responderSourceBurst', r.responderSourceBurst, 1, 1e9);
   num('tickMs', r.tickMs, 0.001, 1000);
   return r;
 }

@@ -45,6 +45,21 @@ export interface HealthRules {
   waitToRestoreMs?: number;
 }
 
+/** One port's state as PortHealth.load takes it (times on the current clock). */
+export interface SavedPortHealth {
+  state: PortState;
+  history: number;
+  historyLen: number;
+  consecutiveLosses: number;
+  lossBits: number;
+  lastLossAt: number;
+  firstAnswerAt: number;
+  penalty: number;
+  penaltyAt: number;
+  held: boolean;
+  restoring: boolean;
+}
+
 function popcount(x: number): number {
   let c = 0;
   for (; x !== 0; x &= x - 1) c++;
@@ -186,6 +201,28 @@ export class PortHealth {
       return 'down';
     }
     return 'none';
+  }
+
+  /**
+   * Set port k's whole state at once (a saved state restored, src/control/health-state.ts), keeping
+   * the counts of bad and restoring ports right. Only a good port may be restoring.
+   */
+  load(k: number, s: SavedPortHealth): void {
+    if (this.state[k] === PORT_BAD) this.#bad--;
+    if (this.restoring[k] === 1) this.#restoring--;
+    this.state[k] = s.state;
+    this.history[k] = (s.history >>> 0) & this.#mask;
+    this.historyLen[k] = Math.min(s.historyLen, this.#rules.recoverWindow);
+    this.consecutiveLosses[k] = Math.min(255, s.consecutiveLosses);
+    this.lossBits[k] = s.lossBits & 0xffff;
+    this.lastLossAt[k] = s.lastLossAt;
+    this.firstAnswerAt[k] = s.firstAnswerAt;
+    this.penalty[k] = s.penalty;
+    this.penaltyAt[k] = s.penaltyAt;
+    this.held[k] = s.held && s.state === PORT_BAD ? 1 : 0;
+    this.restoring[k] = s.restoring && s.state === PORT_GOOD ? 1 : 0;
+    if (s.state === PORT_BAD) this.#bad++;
+    if (this.restoring[k] === 1) this.#restoring++;
   }
 
   /** Failure-free since: the last loss, or the first answer if none; +Infinity if never answered. */

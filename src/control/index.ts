@@ -26,3 +26,8 @@ export { VtepCounters } from './vtep-counters.js';
 export { PeerProbeStats } from './peer-probe-stats.js';
 export { RateGauge } from './rate-gauge.js';
 export { macKey } from './mac-table.js';
+export {
+  HEALTH_STATE_FORMAT, HEALTH_STATE_VERSION, encodeHealthState, decodeHealthState,
+  type HealthSnapshot, type SavedPeer, type SavedPort, type RestoreResult,
+} from './health-state.js';
+export { writeHealthFile, readHealthFile, type HealthFileRead } from './state-file.js';

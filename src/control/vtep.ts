@@ -10,9 +10,11 @@ import {
 import { PORT_UNKNOWN, type Transition } from './health.js';
 import { PeerState } from './peer.js';
 import { TokenBucket } from './token-bucket.js';
+import { SourceBuckets } from './source-buckets.js';
 import { CpuBackoff } from './cpu-backoff.js';
 import { TickScheduler } from './scheduler.js';
 import { PendingProbes } from './pending-probes.js';
+import { restorePeers, snapshotPeers, type HealthSnapshot, type RestoreResult } from './health-state.js';
 import { createFastTable, SlowPathTable, type FastTable, type TableKind } from '../tables/index.js';
 import { jhash2 } from '../../bindings/jhash.js';
 import { SipHasher } from '../../bindings/auth.js';
@@ -111,6 +113,7 @@ export class VtepControl {
   readonly #byRow: (PeerState | undefined)[] = [];
   readonly #sched: TickScheduler<Ev>;
   readonly #bucket: TokenBucket;
+  readonly #sourceBuckets: SourceBuckets;
   readonly #backoff: CpuBackoff;
   #started = false;
   /** Outstanding probes, oldest (first deadline) first. */
@@ -138,6 +141,8 @@ export class VtepControl {
     this.#freeRows = Array.from({ length: c.maxPeers }, (_, i) => c.maxPeers - 1 - i);
     this.#sched = new TickScheduler<Ev>(o.clock, this.config.tickMs, (e) => this.#dispatch(e));
     this.#bucket = new TokenBucket(o.clock, this.config.responderRatePerSec, this.config.responderBurst);
+    // Bounded well above the peers a VTEP talks to: only senders with the key get a bucket.
+    this.#sourceBuckets = new SourceBuckets(o.clock, this.config.responderSourceRatePerSec, this.config.responderSourceBurst, 4 * this.config.maxPeers);
     this.#backoff = new CpuBackoff(this.config.cpuHighWatermark, this.config.maxCpuBackoff);
   }
 
@@ -217,6 +222,24 @@ export class VtepControl {
     }
   }
 
+  // ---- saved health (graceful restart, docs/health-state.md) ------------------------------------
+
+  /** Every peer's port health now, for a state file; `epochMs` is the wall-clock time of the save. */
+  saveHealth(epochMs: number): HealthSnapshot {
+    return snapshotPeers(this.#peers.values(), {
+      localIp: this.#localIp, now: this.#clock.now(), epochMs, activeWindowMs: this.config.activeWindowMs, inUseWindowMs: this.config.inUseWindowMs,
+    });
+  }
+
+  /**
+   * Restore saved port health, when at most maxAgeMs old at wall-clock `epochMs`, into the peers
+   * configured now (those whose candidates are unchanged), and publish it to the path tables. Call it
+   * before start(): peers active when saved are probed at once, which re-validates what was restored.
+   */
+  restoreHealth(s: HealthSnapshot, epochMs: number, maxAgeMs: number): RestoreResult {
+    return restorePeers(s, this.#peers, { localIp: this.#localIp, now: this.#clock.now(), epochMs, maxAgeMs, publish: (p, k) => this.#publish(p, k) });
+  }
+
   // ---- lifecycle ------------------------------------------------------------------------------
 
   start(): void {
@@ -282,8 +305,12 @@ export class VtepControl {
 
   #answer(fromIp: number, request: Uint8Array): void {
     if (probeTarget(request) !== this.#localIp || probeOrigin(request) !== fromIp) { this.#stats.malformed++; return; }
+    const mine = this.#sourceBuckets.of(fromIp);
+    if (!mine.take()) { this.#stats.throttled++; return; }
     if (!this.#bucket.take()) { this.#stats.throttled++; return; }
-    const reply = encodeReplyTo(request, this.#bucket.ctlLevel(this.config.maxCtlBackoff), this.#clock.now() * 1000, this.#key);
+    // CTL from whichever bucket is lower: the whole responder's, or this sender's own.
+    const ctl = Math.max(this.#bucket.ctlLevel(this.config.maxCtlBackoff), mine.ctlLevel(this.config.maxCtlBackoff));
+    const reply = encodeReplyTo(request, ctl, this.#clock.now() * 1000, this.#key);
     this.#stats.repliesSent++;
     this.#stats.probeBytes += PROBE_WIRE_BYTES;
     this.#transport.send(fromIp, probeSport(request), reply);
