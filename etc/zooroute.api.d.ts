@@ -487,6 +487,12 @@ export interface ControlConfig {
     /** Responder token bucket: requests answered per second, and the bucket's depth. Defaults 20000/s, 2000. */
     responderRatePerSec: number;
     responderBurst: number;
+    /**
+     * And per source VTEP: requests answered per second and bucket depth for each sender (a sender
+     * probing 64 ports every 300 ms asks about 213/s). Defaults 1000/s, 200.
+     */
+    responderSourceRatePerSec: number;
+    responderSourceBurst: number;
     /** Granularity of the prober's scheduler (> 0): events are coalesced into ticks this long. Default 5 ms. */
     tickMs: number;
 }
@@ -543,6 +549,87 @@ export declare class SelectedFrames implements FrameBatch {
     frame(i: number): Uint8Array;
 }
 
+// ==== dist/src/control/health-state.d.ts
+import type { PeerState } from './peer.js';
+export declare const HEALTH_STATE_FORMAT = "zooroute-health";
+export declare const HEALTH_STATE_VERSION = 1;
+/** One candidate port as saved. Ages are milliseconds before the save; null = never. */
+export interface SavedPort {
+    sport: number;
+    state: 'unknown' | 'good' | 'bad';
+    /** Outcomes of the latest probes, newest in bit 0 (1 = answered), and how many count. */
+    history: number;
+    historyLen: number;
+    consecutiveLosses: number;
+    /** The latest 16 outcomes, newest in bit 0 (1 = lost). */
+    lossBits: number;
+    lastLossAgoMs: number | null;
+    firstAnswerAgoMs: number | null;
+    /** Flap penalty as of penaltyAgoMs. */
+    penalty: number;
+    penaltyAgoMs: number;
+    held: boolean;
+    restoring: boolean;
+    /** A flow was given the port within the in-use window. */
+    inUse: boolean;
+    /** BackendID (48 bits) the port's latest reply carried; 0 = none. */
+    backend: number;
+}
+export interface SavedPeer {
+    /** Underlay IPv4, host order. */
+    ip: number;
+    /** The candidates in order: a peer whose candidates changed is not restored. */
+    candidates: number[];
+    everAnswered: boolean;
+    /** Tenant traffic within the active window when saved: probed again at once on restore. */
+    active: boolean;
+    ports: SavedPort[];
+}
+export interface HealthSnapshot {
+    format: typeof HEALTH_STATE_FORMAT;
+    version: typeof HEALTH_STATE_VERSION;
+    /** Wall-clock time of the save (ms since the epoch). */
+    savedAtEpochMs: number;
+    localIp: number;
+    peers: SavedPeer[];
+}
+export interface RestoreResult {
+    /** Whether anything was restored; when not, why. */
+    restored: boolean;
+    reason?: 'stale' | 'future' | 'other-vtep';
+    /** Age of the snapshot at restore, ms. */
+    ageMs: number;
+    peers: number;
+    ports: number;
+    /** Saved peers not restored: not configured now, or their candidates changed. */
+    skippedPeers: number;
+}
+/** The snapshot of every peer's ports at clock time `now` (wall clock `epochMs`). */
+export declare function snapshotPeers(peers: Iterable<PeerState>, o: {
+    localIp: number;
+    now: number;
+    epochMs: number;
+    activeWindowMs: number;
+    inUseWindowMs: number;
+}): HealthSnapshot;
+/**
+ * Restore the saved ports of every configured peer whose candidates are unchanged, when the snapshot
+ * is at most maxAgeMs old (at wall clock epochMs) and was saved by this VTEP. `publish` writes a
+ * restored port into the path tables. Active peers come back active and their in-use ports in use,
+ * so that probing re-validates them at once.
+ */
+export declare function restorePeers(s: HealthSnapshot, peers: ReadonlyMap<number, PeerState>, o: {
+    localIp: number;
+    now: number;
+    epochMs: number;
+    maxAgeMs: number;
+    publish: (p: PeerState, k: number) => void;
+}): RestoreResult;
+/** The snapshot as the state file's JSON text (addresses dotted, one peer per line). */
+export declare function encodeHealthState(s: HealthSnapshot): string;
+/** Parse and check a state file's text; throws a RangeError naming the first bad field. */
+export declare function decodeHealthState(text: string): HealthSnapshot;
+
 // ==== dist/src/control/health.d.ts
 export declare const PORT_UNKNOWN = 0;
 export declare const PORT_GOOD = 1;
@@ -583,6 +670,20 @@ export interface HealthRules {
      * 0 or absent = off. Like damping, never while the peer is under holdFloor.
      */
     waitToRestoreMs?: number;
+}
+/** One port's state as PortHealth.load takes it (times on the current clock). */
+export interface SavedPortHealth {
+    state: PortState;
+    history: number;
+    historyLen: number;
+    consecutiveLosses: number;
+    lossBits: number;
+    lastLossAt: number;
+    firstAnswerAt: number;
+    penalty: number;
+    penaltyAt: number;
+    held: boolean;
+    restoring: boolean;
 }
 export declare class PortHealth {
     #private;
@@ -626,6 +727,11 @@ export declare class PortHealth {
     lost(k: number, now: number, mayTurnBad: boolean): Transition;
     /** Apply the bad rule to losses counted before it was allowed to (see lost()). */
     settle(k: number): Transition;
+    /**
+     * Set port k's whole state at once (a saved state restored, src/control/health-state.ts), keeping
+     * the counts of bad and restoring ports right. Only a good port may be restoring.
+     */
+    load(k: number, s: SavedPortHealth): void;
     /** Failure-free since: the last loss, or the first answer if none; +Infinity if never answered. */
     failureFreeSince(k: number): number;
 }
@@ -646,6 +752,8 @@ export { VtepCounters } from './vtep-counters.js';
 export { PeerProbeStats } from './peer-probe-stats.js';
 export { RateGauge } from './rate-gauge.js';
 export { macKey } from './mac-table.js';
+export { HEALTH_STATE_FORMAT, HEALTH_STATE_VERSION, encodeHealthState, decodeHealthState, type HealthSnapshot, type SavedPeer, type SavedPort, type RestoreResult, } from './health-state.js';
+export { writeHealthFile, readHealthFile, type HealthFileRead } from './state-file.js';
 
 // ==== dist/src/control/mac-table.d.ts
 /** A MAC as one number (48 bits fit a double exactly): the key of a MacTable. */
@@ -679,6 +787,55 @@ export declare class PeerProbeStats {
     roll(n?: number): void;
     /** Share of probes unanswered over the recent window (probes still in flight count as answered-to-be, so it lags slightly). */
     recentLoss(): number;
+}
+
+// ==== dist/src/control/peer.d.ts
+import type { ProbeMode } from './config.js';
+import { PortHealth, type HealthRules } from './health.js';
+export declare class PeerState {
+    readonly ip: number;
+    /** Row (peer index) in the path tables. */
+    readonly row: number;
+    readonly candidates: readonly number[];
+    readonly n: number;
+    /** The candidates again, as 16-bit ports beside the rest of the per-port state (see indexOf). */
+    readonly ports: Uint16Array;
+    readonly probes: boolean;
+    readonly mode: ProbeMode;
+    /** Offset (ms) of this peer's probes within the interval, so that peers do not probe in step. */
+    readonly phase: number;
+    readonly health: PortHealth;
+    /** False once the peer was removed or replaced: its queued events and outstanding probes are stale. */
+    live: boolean;
+    lastTraffic: number;
+    everAnswered: boolean;
+    /** Backpressure exponent from the latest reply's CTL. */
+    ctl: number;
+    /** Ports with a send event queued, and how many. */
+    readonly scheduled: Uint8Array;
+    scheduledCount: number;
+    /** Generation of each port's send event: a queued send whose token differs is stale. */
+    readonly sendGen: Uint32Array;
+    readonly nextSeq: Uint32Array;
+    readonly outstandingSeq: Uint32Array;
+    readonly hasOutstanding: Uint8Array;
+    /** The outstanding probe's entry in the prober's PendingProbes. */
+    readonly pendingId: Uint32Array;
+    /** Last time a flow was given the port (-Infinity: never). */
+    readonly lastUsed: Float64Array;
+    /** Healthy ports kept probed in partial mode besides those in use. */
+    readonly backup: Uint8Array;
+    /** Rotates the unprobed port picked as a scout for a BackendID group with no known spare. */
+    scoutCursor: number;
+    /** BackendID group per port (0 = no BackendID seen), and the BackendIDs' group numbers. */
+    readonly group: Uint16Array;
+    readonly groupOfBackend: Map<number, number>;
+    constructor(ip: number, row: number, candidates: readonly number[], probes: boolean, mode: ProbeMode, phase: number, rules: HealthRules);
+    /** Index of source port sport among the candidates, or -1. A scan of 2n bytes of state the reply
+     * touches anyway, instead of a Map whose buckets are one more cache miss per reply. */
+    indexOf(sport: number): number;
+    /** Group number for a BackendID (as a 48-bit number); 0 means no middlebox wrote one: group 0. */
+    groupFor(backendKey: number): number;
 }
 
 // ==== dist/src/control/probe-codec.d.ts
@@ -801,6 +958,20 @@ export declare class TickScheduler<T> {
     /** Drop every queued event and the timer. */
     clear(): void;
 }
+
+// ==== dist/src/control/state-file.d.ts
+import { type HealthSnapshot } from './health-state.js';
+/** Write the snapshot to `path` atomically, readable by its owner only (mode 0600). */
+export declare function writeHealthFile(path: string, s: HealthSnapshot): void;
+export type HealthFileRead = {
+    snapshot: HealthSnapshot;
+} | {
+    missing: true;
+} | {
+    error: string;
+};
+/** Read a state file: the snapshot, `missing`, or why it cannot be used (never throws). */
+export declare function readHealthFile(path: string): HealthFileRead;
 
 // ==== dist/src/control/token-bucket.d.ts
 import type { Clock } from './clock.js';
@@ -1016,6 +1187,7 @@ export declare class Vtep {
 // ==== dist/src/control/vtep.d.ts
 import type { Clock } from './clock.js';
 import { type ControlConfig, type ProbeMode } from './config.js';
+import { type HealthSnapshot, type RestoreResult } from './health-state.js';
 import { SlowPathTable, type FastTable, type TableKind } from '../tables/index.js';
 export interface ProbeTransport {
     /** Send a probe payload from this VTEP to `peerIp` with outer UDP source port `sport` (the path). */
@@ -1110,6 +1282,14 @@ export declare class VtepControl {
      * candidate it used: what sourcePort records, without the lookup. Peer by table row.
      */
     notePortUsed(row: number, candidate: number): void;
+    /** Every peer's port health now, for a state file; `epochMs` is the wall-clock time of the save. */
+    saveHealth(epochMs: number): HealthSnapshot;
+    /**
+     * Restore saved port health, when at most maxAgeMs old at wall-clock `epochMs`, into the peers
+     * configured now (those whose candidates are unchanged), and publish it to the path tables. Call it
+     * before start(): peers active when saved are probed at once, which re-validates what was restored.
+     */
+    restoreHealth(s: HealthSnapshot, epochMs: number, maxAgeMs: number): RestoreResult;
     start(): void;
     stop(): void;
     stats(): ControlStats;
