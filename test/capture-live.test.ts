@@ -16,12 +16,12 @@ import { concat, ethernet, icmp, ipv4, ipv6, tcp, udp } from '../src/reference/f
 import { ipv4ChecksumValid } from '../src/reference/checksum.js';
 import { runCapture } from '../src/capture/session.js';
 import { UsageError } from '../src/cli/errors.js';
-import { needRoot, needTshark } from './helpers/needs.js';
+import { needCap, needRoot, needTshark } from './helpers/needs.js';
 import { withNetns, type NetnsLab, type NsProcess } from './helpers/netns.js';
 
 const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const skip = needRoot();
+const skip = needRoot() ?? needCap();
 
 const SENDER_MAC = '02:5e:00:00:00:01';
 const GUEST_MAC = '02:5e:00:00:00:02'; // nobody's address: the capture host's kernel ignores these frames
@@ -66,7 +66,7 @@ function zooroute(lab: NetnsLab, ns: string, args: string[]): NsProcess {
  * traffic tools talk to cap directly, only the command under test runs from the sources.
  */
 function capScript(lab: NetnsLab, ns: string, code: string, args: string[]): NsProcess {
-  const capPath = JSON.stringify(createRequire(import.meta.url).resolve('cap'));
+  const capPath = JSON.stringify(createRequire(import.meta.url).resolve('cap')); // resolved only when the test runs (needCap)
   return lab.spawn(ns, process.execPath, ['-e', `const { Cap } = require(${capPath});\n${code}`, ...args], { cwd: root });
 }
 
@@ -215,17 +215,25 @@ t.test('stops on --duration and on SIGINT, with a summary; refuses what it canno
     const [c0] = await lab.veth({ a: 'c', b: 'x', aIf: 'c0', bIf: 'x0' });
     const common = ['--vni', '1', '--local', LOCAL, '--remote', REMOTE, '--out-iface', 'lo'];
     const main = JSON.stringify(join(root, 'src/cli/main.ts'));
-    const code = `import { main } from ${main}; process.exitCode = await main(['node', 'zooroute', ...process.argv.slice(1)]);`;
-    const haveSetpriv = await run('sh', ['-c', 'command -v setpriv']).then(() => true, () => false);
+    // The unprivileged run: root loads the CLI, its TypeScript loader, cap and the Wasm core, then drops to nobody
+    // (setuid clears every capability) before the command runs. Dropping before exec (setpriv)
+    // would need nobody to read node_modules, which it cannot in a checkout under a mode-0700
+    // directory (a private home, mktemp -d); this way the test works from any checkout.
+    // A clean environment (env -i): tap injects NODE_OPTIONS into children, which would then try to
+    // write tap's process records, which the unprivileged user may not.
     // Independent runs, started together to keep the test short.
     const timed = zooroute(lab, 'c', ['capture', '-i', c0.ifname, ...common, '--duration', '0.3', '--json']);
     const sig = zooroute(lab, 'c', ['capture', '-i', c0.ifname, ...common]);
-    // A clean environment (env -i): tap injects NODE_OPTIONS into children, which would then try to
-    // write tap's process records, which the unprivileged user may not.
-    const np = haveSetpriv ? lab.spawn('c', 'env', ['-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, 'HOME=/tmp', 'setpriv',
-      '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all',
-      process.execPath, '--import', 'tsx', '--input-type=module', '-e', code, 'capture', '-i', c0.ifname, ...common, '--count', '1'],
-    { cwd: root }) : undefined;
+    const capTs = JSON.stringify(join(root, 'src/capture/cap.ts'));
+    const wasmTs = JSON.stringify(join(root, 'bindings/module.ts'));
+    const dropThenRun = `import { main } from ${main}; import { loadCap, canCapture } from ${capTs}; import { instantiateCore } from ${wasmTs};
+      loadCap(); instantiateCore(); // the addon and the compiled Wasm module, read while still root
+      process.setgroups([]); process.setgid(65534); process.setuid(65534);
+      if (process.getuid() !== 65534 || canCapture()) throw new Error('privileges were not dropped');
+      process.exitCode = await main(['node', 'zooroute', ...process.argv.slice(1)]);`;
+    const np = lab.spawn('c', 'env', ['-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, 'HOME=/tmp',
+      process.execPath, '--import', 'tsx', '--input-type=module', '-e', dropThenRun, 'capture', '-i', c0.ifname, ...common, '--count', '1'],
+    { cwd: root });
 
     const tr = await timed.exited;
     t.equal(tr.code, 0, tr.stderr);
@@ -243,7 +251,6 @@ t.test('stops on --duration and on SIGINT, with a summary; refuses what it canno
     await t.rejects(runCapture({ ...base, iface: 'lo', filter: 'no such filter' }), { name: 'UsageError', message: /^cannot capture on lo: .*syntax error/ });
     await t.rejects(runCapture({ ...base, iface: 'lo', localIp: '10.1' }), { name: 'UsageError', message: /not an IPv4 address/ });
 
-    if (!np) { t.comment('setpriv missing: the unprivileged run is left out'); return; }
     const nr = await np.exited;
     t.equal(nr.code, 2, `unprivileged: ${nr.stderr.trim()}`);
     t.match(nr.stderr, /needs root or CAP_NET_RAW/);

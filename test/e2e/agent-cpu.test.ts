@@ -8,14 +8,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withNetns } from '../helpers/netns.js';
-import { missing, needRoot, which } from '../helpers/needs.js';
+import { missing, needCap, needRoot, which } from '../helpers/needs.js';
 import { SECRET, events, scrape, startAgent } from './lab.js';
 import { measuredAgentNodeFlags } from './measured-env.js';
 import { PROBE_WIRE_BYTES } from '../../src/control/index.js';
 import { finish } from './traffic.js';
 import { plainNodeIn } from './lab.js';
 
-const skip = needRoot() ?? missing('nft', which('nft') !== undefined, 'apt-get install nftables; .ci/run installs it')
+const skip = needRoot() ?? needCap() ?? missing('nft', which('nft') !== undefined, 'apt-get install nftables; .ci/run installs it')
   ?? missing('ethtool', which('ethtool') !== undefined, 'apt-get install ethtool; .ci/run installs it');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const PEERS = 8;

@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withNetns } from '../helpers/netns.js';
-import { missing, needRoot, which } from '../helpers/needs.js';
+import { missing, needCap, needRoot, which } from '../helpers/needs.js';
 import { parseIPv4 } from '../../bindings/index.js';
 import { IP, buildLab, events, scrape, startAgent, writeAgentConfigs, type LoggedEvent } from './lab.js';
 import { echoClient, finish, forgeReplies, startEcho, startReceiver, startSender, type FlowReport } from './traffic.js';
 
-const skip = needRoot() ?? missing('nft', which('nft') !== undefined, 'apt-get install nftables; .ci/run installs it')
+const skip = needRoot() ?? needCap() ?? missing('nft', which('nft') !== undefined, 'apt-get install nftables; .ci/run installs it')
   ?? missing('ethtool', which('ethtool') !== undefined, 'apt-get install ethtool; .ci/run installs it');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withNetns } from '../helpers/netns.js';
-import { missing, needRoot, which } from '../helpers/needs.js';
+import { missing, needCap, needRoot, which } from '../helpers/needs.js';
 import { scrape } from './lab.js';
 import { finish } from './traffic.js';
 import { measuredAgentNodeFlags } from './measured-env.js';
@@ -20,7 +20,7 @@ import {
   writeForwardingAgentConfig, type ForwardingLab,
 } from './forwarding-lab.js';
 
-const skip = needRoot() ?? missing('nft', which('nft') !== undefined, 'apt-get install nftables; .ci/run installs it')
+const skip = needRoot() ?? needCap() ?? missing('nft', which('nft') !== undefined, 'apt-get install nftables; .ci/run installs it')
   ?? missing('ethtool', which('ethtool') !== undefined, 'apt-get install ethtool; .ci/run installs it')
   ?? missing('bridge', which('bridge') !== undefined, 'apt-get install iproute2; .ci/run installs it');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -2,6 +2,7 @@
 // (CI=true) it fails, because CI must run everything.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 export const inCI = process.env.CI === 'true';
 
@@ -33,3 +34,15 @@ export const needRoot = (): string | undefined =>
   missing('root', isRoot, 'run as root; CI runs as root');
 export const needChromium = (): string | undefined =>
   missing('chromium', which('chromium') !== undefined || existsSync('/usr/bin/chromium'), 'apt-get install chromium; .ci/run installs it');
+
+/** Whether the optional `cap` addon (libpcap for Node) loads: it is absent when libpcap-dev was missing at install. */
+export function capLoads(): boolean {
+  try {
+    const mod = createRequire(import.meta.url)('cap') as { Cap?: unknown };
+    return typeof mod.Cap === 'function';
+  } catch {
+    return false;
+  }
+}
+export const needCap = (): string | undefined =>
+  missing("the optional 'cap' addon", capLoads(), 'apt-get install libpcap-dev, then npm rebuild cap; .ci/run installs libpcap-dev');
