@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { formatIPv4 } from '../../bindings/index.js';
 import { Vtep, RealClock, type Clock, type FrameBatch, type VtepControl, type VtepEvent } from '../control/index.js';
 import { LiveInterface, RING_SLOT_BYTES } from '../capture/cap.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import type { AgentConfig } from './config.js';
 import { CpuSampler } from './cpu.js';
 import { EventLog, type AgentEvent } from './event-log.js';

@@ -3,7 +3,7 @@
 // capture never need it, and a missing build turns into one clear line instead of a stack trace.
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 /** What cap's native `Cap` object offers (lib/Cap.js, src/binding.cc of cap 0.2.1). */
 interface CapHandle {

@@ -3,7 +3,7 @@
 // duration or a stop signal. Returns the summary the CLI prints.
 import { readFileSync } from 'node:fs';
 import { Datapath, type PortRange } from '../../bindings/index.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { LiveInterface } from './cap.js';
 import { EncapBatcher, type FlushTimer, type Timestamp } from './encap-batcher.js';
 import { InjectSink, PcapSink } from './sinks.js';

@@ -1,17 +1,2 @@
-// Errors the CLI reports in one line with exit code 2, never with a stack trace.
-
-/** Bad input data: a file that is not what it claims, with the byte offset where that was found. */
-export class InputError extends Error {
-  constructor(readonly file: string, readonly offset: number, readonly reason: string) {
-    super(`${file}: ${reason} at byte offset ${offset}`);
-    this.name = 'InputError';
-  }
-}
-
-/** A command line or configuration that cannot be run. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+// The CLI reports these errors in one line with exit code 2; they live below every layer (src/errors.ts).
+export { InputError, UsageError } from '../errors.js';

@@ -1,7 +1,7 @@
 // Classic libpcap files: a 24-byte file header, then records of a 16-byte header and the frame.
 // Both byte orders; microsecond (a1b2c3d4), nanosecond (a1b23c4d) and the modified-pcap (a1b2cd34,
 // 24-byte record header) magics.
-import { InputError } from '../cli/errors.js';
+import { InputError } from '../errors.js';
 import { caplenLimit } from './record.js';
 import { wrongLinkType } from './linktype.js';
 import { STEP_END, STEP_NEED, type FormatDecoder, type StepOutput, type Window } from './step.js';

@@ -1,5 +1,5 @@
 // Which format a capture is, from its first four bytes.
-import { InputError } from '../cli/errors.js';
+import { InputError } from '../errors.js';
 import { ClassicDecoder, classicMagic, FILE_HEADER_LEN } from './classic.js';
 import { BT_SHB, PcapngDecoder } from './pcapng.js';
 import type { FormatDecoder } from './step.js';

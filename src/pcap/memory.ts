@@ -1,6 +1,6 @@
 // Synchronous in-memory encoding and decoding of whole captures, for tests and small tools. They use
 // the same decoders and record encoder as the streaming reader and writer.
-import { InputError } from '../cli/errors.js';
+import { InputError } from '../errors.js';
 import { decoderFor, type DecoderOptions } from './detect.js';
 import type { PcapRecord } from './record.js';
 import { newStepOutput, STEP_END, STEP_NEED, type Window } from './step.js';

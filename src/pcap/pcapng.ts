@@ -2,7 +2,7 @@
 // fix the byte order and reset the interfaces; interface description blocks give each interface its
 // link type, snaplen and timestamp resolution; enhanced, simple and (obsolete) packet blocks carry
 // frames. Other block types are skipped.
-import { InputError } from '../cli/errors.js';
+import { InputError } from '../errors.js';
 import { MAX_BLOCK, caplenLimit } from './record.js';
 import { wrongLinkType } from './linktype.js';
 import { MICROSECONDS, finerThanMicro, parseTsResol, splitTimestamp, type TsResolution } from './timestamp.js';

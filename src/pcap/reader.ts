@@ -2,7 +2,7 @@
 // chunk size and the largest record the limits allow, whatever the file size. Records are views into
 // that buffer (zero-copy), valid until the next iteration step.
 import { open, type FileHandle } from 'node:fs/promises';
-import { InputError } from '../cli/errors.js';
+import { InputError } from '../errors.js';
 import { decoderFor, type DecoderOptions } from './detect.js';
 import type { PcapRecord } from './record.js';
 import { newStepOutput, STEP_END, STEP_NEED, type FormatDecoder, type StepOutput, type Window } from './step.js';
