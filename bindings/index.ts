@@ -1,3 +1,8 @@
+/**
+ * The datapath: the Wasm core behind typed bindings (Datapath, PacketBatch), status codes, ports and addresses.
+ *
+ * @module zooroute
+ */
 export { Datapath, resolveConfig, type DatapathConfig, type PeerConfig, type Peer, type ResolvedConfig } from './datapath.js';
 export { PacketBatch } from './batch.js';
 export { Status, statusName, type StatusCode, type StatusName, KEY_L2, KEY_L3, KEY_L4, KEY_FRAGMENT, OUTER_LEN } from './layout.js';

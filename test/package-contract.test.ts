@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SNAPSHOT = join(root, 'etc', 'zooroute.api.d.ts');
-const ENTRIES = ['bindings/index', 'src/control/index', 'src/tables/index', 'src/pcap/index', 'src/sim/index', 'src/replay/index'];
-const SUBPATHS = ['zooroute', 'zooroute/control', 'zooroute/tables', 'zooroute/pcap', 'zooroute/sim', 'zooroute/replay'];
+const ENTRIES = ['bindings/index', 'src/control/index', 'src/tables/index', 'src/pcap/index', 'src/sim/index', 'src/replay/index', 'src/capture/index'];
+const SUBPATHS = ['zooroute', 'zooroute/control', 'zooroute/tables', 'zooroute/pcap', 'zooroute/sim', 'zooroute/replay', 'zooroute/capture'];
 
 /** The ```ts blocks of a Markdown file, with the line each starts on. */
 function tsBlocks(md: string): { line: number; code: string }[] {

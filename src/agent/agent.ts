@@ -7,13 +7,12 @@
 // and sends, and Linux does not loop a packet socket's own transmissions back to it; the underlay
 // filter also admits only VXLAN addressed to this VTEP.
 //
-// Only the package's public entry modules are imported (bindings/index, control/index), plus the
-// agent's own I/O (libpcap capture), which is exactly the part an embedder brings itself.
+// Only the package's public entry modules are imported (zooroute, zooroute/control and, for the
+// agent's own I/O, zooroute/capture: the part an embedder brings itself); test/agent-imports.test.ts checks.
 import { readFileSync } from 'node:fs';
 import { formatIPv4 } from '../../bindings/index.js';
 import { Vtep, RealClock, type Clock, type FrameBatch, type VtepControl, type VtepEvent } from '../control/index.js';
-import { LiveInterface, RING_SLOT_BYTES } from '../capture/cap.js';
-import { UsageError } from '../errors.js';
+import { LiveInterface, RING_SLOT_BYTES, UsageError } from '../capture/index.js';
 import type { AgentConfig } from './config.js';
 import { CpuSampler } from './cpu.js';
 import { EventLog, type AgentEvent } from './event-log.js';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseIPv4, parseMac, parsePortRange, DEFAULT_PORT_RANGE, type PortRange } from '../../bindings/index.js';
 import { DEFAULT_CONTROL_CONFIG, macKey, resolveControlConfig, type ControlConfig, type ProbeMode } from '../control/index.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../capture/index.js';
 
 export interface AgentPeerConfig {
   /** Underlay IPv4 of the peer VTEP. */

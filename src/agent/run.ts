@@ -1,5 +1,5 @@
 // Runs an agent as a live process: config file in, metrics server up, SIGTERM/SIGINT -> clean stop.
-import { UsageError } from '../errors.js';
+import { UsageError } from '../capture/index.js';
 import { Agent } from './agent.js';
 import { loadAgentConfig } from './config.js';
 import { MetricsServer } from './metrics-server.js';

@@ -1,4 +1,8 @@
-// The control plane: the Vtep facade an embedder drives, and its parts: probe codec, prober, responder, health, switching, middlebox sensing, rate control.
+/**
+ * The control plane: the Vtep facade an embedder drives, and its parts: probe codec, prober, responder, health, switching, middlebox sensing, rate control.
+ *
+ * @module zooroute/control
+ */
 export { VirtualClock, RealClock, type Clock, type TimerId } from './clock.js';
 export { DEFAULT_CONTROL_CONFIG, resolveControlConfig, type ControlConfig, type ProbeMode } from './config.js';
 export {
@@ -7,7 +11,7 @@ export {
   PROBE_VNI, PROBE_WIRE_BYTES, PROBE_INNER_UDP_PORT, CTL_MAX,
   type ProbeFields, type ProbeError, type DecodeResult, type ProbeFrameAddrs, type ProbeKey, type ProbeTagger,
 } from './probe-codec.js';
-export { PortHealth, PORT_UNKNOWN, PORT_GOOD, PORT_BAD, type PortState, type Transition, type HealthRules } from './health.js';
+export { PortHealth, PORT_UNKNOWN, PORT_GOOD, PORT_BAD, type PortState, type Transition, type HealthRules, type SavedPortHealth } from './health.js';
 export { TokenBucket } from './token-bucket.js';
 export { CpuBackoff } from './cpu-backoff.js';
 export { hostCpuSource, processCpuSource } from './cpu-source.js';

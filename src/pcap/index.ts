@@ -1,6 +1,12 @@
-// Capture files: classic pcap and pcapng, streamed in and written out.
+/**
+ * Capture files: classic pcap and pcapng, streamed in and written out.
+ *
+ * @module zooroute/pcap
+ */
 export { type PcapRecord, LINKTYPE_ETHERNET, MAX_NORMAL_CAPLEN, MAX_BLOCK, caplenLimit } from './record.js';
 export { PcapReader, readPackets, type ReaderOptions } from './reader.js';
 export { PcapWriter, type WriterOptions, type WritableRecord } from './writer.js';
 export { encodePcap, decodeCapture, type DecodedCapture } from './memory.js';
+export { type DecoderOptions } from './detect.js';
 export { linkTypeName } from './linktype.js';
+export { InputError } from '../errors.js';

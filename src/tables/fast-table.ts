@@ -38,7 +38,8 @@ export interface TableShape {
   candidates: number;
 }
 
-type TypedCells = Uint8Array | Uint16Array | Uint32Array;
+/** The typed array a table keeps its cells in (one width per table). */
+export type TypedCells = Uint8Array | Uint16Array | Uint32Array;
 
 export abstract class FastTable implements SlowPathListener {
   abstract readonly kind: TableKind;

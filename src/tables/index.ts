@@ -1,4 +1,8 @@
-// Path tables: the slow-path source of truth and the fast-path tables compiled from it.
+/**
+ * Path tables: the slow-path source of truth and the fast-path tables compiled from it.
+ *
+ * @module zooroute/tables
+ */
 import type { Datapath } from '../../bindings/index.js';
 import type { FastTable, TableKind } from './fast-table.js';
 import { FlatTable } from './flat.js';
@@ -8,7 +12,7 @@ import { RedirectTable, type RedirectShape } from './redirect.js';
 import type { SlowPathTable } from './slow-path.js';
 
 export { SlowPathTable, type PortState, type SlowPathListener } from './slow-path.js';
-export { FastTable, type TableKind, type RegisterWrite, type TableArraySpec, type TableFootprint, type TableShape } from './fast-table.js';
+export { FastTable, type TableKind, type RegisterWrite, type TableArraySpec, type TableFootprint, type TableShape, type TypedCells } from './fast-table.js';
 export { FlatTable } from './flat.js';
 export { PbmTable, defaultPbmShift, type PbmShape } from './pbm.js';
 export { HiTable, type HiShape } from './hi.js';

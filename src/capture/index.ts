@@ -1,0 +1,11 @@
+/**
+ * Live capture on a Linux interface through libpcap (the optional `cap` addon), for an embedder or agent
+ * that owns no I/O of its own. Loaded lazily: importing this module never needs the addon.
+ *
+ * @module zooroute/capture
+ */
+export {
+  LiveInterface, canCapture, CAP_INSTALL_HINT, DEFAULT_RING_BYTES, RING_SLOT_BYTES,
+  type LiveOptions, type FrameListener,
+} from './cap.js';
+export { InputError, UsageError } from '../errors.js';
