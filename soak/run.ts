@@ -75,7 +75,7 @@ const gen = setInterval(() => {
 
 // A failure every minute, 10 s long, starting 30 s into it: the path of the odd outer source ports
 // (like one of two ECMP next hops) loses every frame from A to B.
-const ipB = cfgB.localIp;
+const ipB = cfgB.localIp >>> 0;
 let failing = false, failures = 0;
 net.drop = (f) => failing && outerDst(f) === ipB && (outerSport(f) & 1) === 1;
 const started = performance.now();
