@@ -11,11 +11,14 @@
 // agent's own I/O, zooroute/capture: the part an embedder brings itself); test/agent-imports.test.ts checks.
 import { readFileSync } from 'node:fs';
 import { formatIPv4 } from '../../bindings/index.js';
-import { Vtep, RealClock, type Clock, type FrameBatch, type VtepControl, type VtepEvent } from '../control/index.js';
+import {
+  Vtep, RealClock, readHealthFile, writeHealthFile, type Clock, type FrameBatch, type VtepControl, type VtepEvent,
+} from '../control/index.js';
 import { LiveInterface, RING_SLOT_BYTES, UsageError } from '../capture/index.js';
-import type { AgentConfig } from './config.js';
+import type { AgentConfig, AgentPeerConfig } from './config.js';
 import { CpuSampler } from './cpu.js';
 import { EventLog, type AgentEvent } from './event-log.js';
+import { keyFileWarning } from './key-file-check.js';
 import { renderMetrics } from './metrics.js';
 import { WakeCoalescer } from './wake-coalescer.js';
 
@@ -34,6 +37,36 @@ export interface AgentOptions {
   /** Interfaces; by default libpcap handles on the config's interfaces. */
   vm?: AgentPort;
   underlay?: AgentPort;
+  /** The config file this config came from: start() warns when others may read its key. */
+  configPath?: string;
+  /** Wall clock for the state file's age (ms since the epoch); by default Date.now. */
+  epochMs?: () => number;
+}
+
+/** What a config reload changed. */
+export interface ReloadResult {
+  added: number;
+  removed: number;
+  /** Peers whose MACs, probing or mode changed: set up again (their ports are probed afresh). */
+  changed: number;
+  /** Peers left exactly as they were: their traffic is never interrupted. */
+  unchanged: number;
+  /** Fields that differ from the running config but take effect only on a restart. */
+  needRestart: string[];
+}
+
+const peerKey = (p: AgentPeerConfig): string => JSON.stringify([p.macs, p.probes, p.mode]);
+
+/** Config fields a reload cannot change in a running Vtep (everything but the peers). */
+function restartOnlyDiffs(a: AgentConfig, b: AgentConfig): string[] {
+  const plain = (c: AgentConfig): Record<string, unknown> => ({
+    vmIface: c.vmIface, underlay: [c.underlayIface, c.localIp, c.localMac && [...c.localMac], [...c.gatewayMac]], vni: c.vni,
+    secret: [...c.secret], portRange: c.portRange, hashSeed: c.hashSeed, metrics: [c.metricsHost, c.metricsPort], log: c.log,
+    batchSize: c.batchSize, ringMb: c.ringBytes, rxCoalesceUs: c.rxCoalesceUs, control: c.control,
+    stateFile: c.stateFile, stateMaxAgeMs: c.stateMaxAgeMs, maxPeers: c.maxPeers,
+  });
+  const x = plain(a), y = plain(b);
+  return Object.keys(x).filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k]));
 }
 
 function readMac(iface: string): Uint8Array {
@@ -54,7 +87,8 @@ function sendEach(port: AgentPort, frames: FrameBatch): number {
 }
 
 export class Agent {
-  readonly config: AgentConfig;
+  /** The config in force (replaced by reload). */
+  config: AgentConfig;
   /** The VTEP this agent drives. */
   readonly vtep: Vtep;
   /** The Vtep's control plane. */
@@ -71,10 +105,16 @@ export class Agent {
   readonly #coalescer: WakeCoalescer;
   #tick: ReturnType<typeof setInterval> | undefined;
   #stopped = false;
+  readonly #configPath: string | undefined;
+  readonly #epochMs: () => number;
+  /** Peers by address, as configured now (for reload's diff). */
+  readonly #peerCfg = new Map<number, AgentPeerConfig>();
 
   constructor(o: AgentOptions) {
     const c = (this.config = o.config);
     const clock = o.clock ?? new RealClock();
+    this.#configPath = o.configPath;
+    this.#epochMs = o.epochMs ?? Date.now;
     this.#eventLog = o.log === undefined ? new EventLog(c.log) : undefined;
     this.#emit = o.log ?? ((e) => this.#eventLog!.write(e));
     // Never sleep after a burst that filled a quarter of the kernel ring: it could overflow meanwhile.
@@ -91,7 +131,7 @@ export class Agent {
       gatewayMac: c.gatewayMac,
       vni: c.vni,
       secret: c.secret,
-      maxPeers: c.peers.length,
+      maxPeers: c.maxPeers,
       hashSeed: c.hashSeed,
       portRange: c.portRange,
       batchSize: c.batchSize,
@@ -102,7 +142,7 @@ export class Agent {
       onEvent: (e) => this.#onVtepEvent(e),
     });
     this.control = this.vtep.control;
-    for (const p of c.peers) this.vtep.addPeer(p.ip, { macs: p.macs, probes: p.probes, mode: p.mode });
+    for (const p of c.peers) this.#addPeer(p);
     // Open the underlay first: it only receives VXLAN for us, so nothing is forwarded before both are up.
     this.#underlay = o.underlay ?? LiveInterface.open(c.underlayIface, {
       filter: `udp dst port ${this.vtep.vxlanPort} and dst host ${formatIPv4(c.localIp)}`, ringBytes: c.ringBytes,
@@ -115,8 +155,79 @@ export class Agent {
     }
   }
 
+  #addPeer(p: AgentPeerConfig): void {
+    this.vtep.addPeer(p.ip, { macs: p.macs, probes: p.probes, mode: p.mode });
+    this.#peerCfg.set(p.ip, p);
+  }
+
+  /**
+   * Restore the state file's port health into the configured peers when it is fresh enough (before
+   * probing starts: restored active peers are probed at once, which re-validates what was saved).
+   */
+  #restoreState(): void {
+    const path = this.config.stateFile;
+    if (path === undefined) return;
+    const r = readHealthFile(path);
+    if ('missing' in r) { this.#log('state-restored', { file: path, restored: false, reason: 'missing' }); return; }
+    if ('error' in r) { this.#log('warning', { message: `${path}: saved port health not used: ${r.error}` }); return; }
+    const res = this.control.restoreHealth(r.snapshot, this.#epochMs(), this.config.stateMaxAgeMs);
+    this.#log('state-restored', { file: path, ...res, ageMs: Math.round(res.ageMs) });
+  }
+
+  /** Write every peer's port health to the state file (atomically); logs and swallows a failure. */
+  saveState(): boolean {
+    const path = this.config.stateFile;
+    if (path === undefined) return false;
+    try {
+      const s = this.control.saveHealth(this.#epochMs());
+      writeHealthFile(path, s);
+      this.#log('state-saved', { file: path, peers: s.peers.length, ports: s.peers.reduce((n, p) => n + p.ports.length, 0) });
+      return true;
+    } catch (e) {
+      this.#log('warning', { message: `${path}: cannot save port health (${(e as Error).message})` });
+      return false;
+    }
+  }
+
+  /**
+   * Apply a new config's peers while running: removed peers go, added ones come (and are probed
+   * when they carry traffic), changed ones are reconfigured; unchanged peers are not touched, so
+   * their flows keep their ports. Other fields take effect on a restart only (listed in the result).
+   */
+  reload(next: AgentConfig): ReloadResult {
+    const needRestart = restartOnlyDiffs(this.config, next);
+    const want = new Map(next.peers.map((p) => [p.ip, p]));
+    let added = 0, removed = 0, changed = 0, unchanged = 0;
+    for (const ip of [...this.#peerCfg.keys()]) {
+      if (want.has(ip)) continue;
+      this.vtep.removePeer(ip);
+      this.#peerCfg.delete(ip);
+      removed++;
+    }
+    for (const p of next.peers) {
+      const old = this.#peerCfg.get(p.ip);
+      if (old !== undefined && peerKey(old) === peerKey(p)) { unchanged++; continue; }
+      if (old === undefined && this.#peerCfg.size >= this.config.maxPeers) {
+        this.#log('warning', { message: `reload: peer ${formatIPv4(p.ip)} not added: the agent has room for ${this.config.maxPeers} peers (maxPeers; a restart applies a larger one)` });
+        continue;
+      }
+      this.#addPeer(p);
+      if (old === undefined) added++; else changed++;
+    }
+    // The running Vtep keeps its restart-only settings; the peers are the new config's.
+    this.config = { ...this.config, peers: [...this.#peerCfg.values()] };
+    const r: ReloadResult = { added, removed, changed, unchanged, needRestart };
+    this.#log('reloaded', { ...r, peers: this.#peerCfg.size });
+    return r;
+  }
+
   /** Start forwarding and probing; emits the ready event with the metrics address. */
   start(extra: Record<string, unknown> = {}): void {
+    if (this.#configPath !== undefined) {
+      const w = keyFileWarning(this.#configPath);
+      if (w !== undefined) this.#log('warning', { message: w });
+    }
+    this.#restoreState();
     this.#underlay.onFrame((f) => this.#onUnderlay(f));
     this.#vm.onFrame((f) => this.#onVm(f));
     this.vtep.start();
@@ -131,6 +242,7 @@ export class Agent {
     if (this.#stopped) return;
     this.#stopped = true;
     if (this.#tick !== undefined) clearInterval(this.#tick);
+    this.saveState();
     // Frames still batched are dropped: the handles they would leave by close now.
     this.vtep.stop();
     this.#vm.close();
@@ -139,6 +251,9 @@ export class Agent {
     this.#log('stopped', { encap: this.vtep.counters.encapPackets, decap: this.vtep.counters.decapPackets, probesSent: s.probesSent, repliesOk: s.repliesOk });
     this.#eventLog?.close();
   }
+
+  /** Log a warning event (one line for the operator). */
+  warn(message: string): void { this.#log('warning', { message }); }
 
   metricsText(): string {
     return renderMetrics({ ...this.vtep.metrics(), cpu: this.#cpu.last });

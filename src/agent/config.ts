@@ -49,7 +49,21 @@ export interface AgentConfig {
    */
   rxCoalesceUs: number;
   control: ControlConfig;
+  /**
+   * Graceful restart: on stop the agent writes every peer's port health here (atomically, mode 0600)
+   * and on start restores it when at most stateMaxAgeMs old. undefined = no state file.
+   */
+  stateFile: string | undefined;
+  /** Oldest saved state the agent restores, milliseconds. */
+  stateMaxAgeMs: number;
+  /** Peers the agent has room for: a SIGHUP reload may add peers up to this many. */
+  maxPeers: number;
 }
+
+/** Default oldest saved port health restored: a restart, not a cold boot after an outage. */
+export const DEFAULT_STATE_MAX_AGE_MS = 60_000;
+/** Default room for peers beyond the configured ones (SIGHUP reloads may add some). */
+export const DEFAULT_MAX_PEERS = 64;
 
 /** Default receive moderation window: divides the control plane's 5 ms tick. */
 export const DEFAULT_RX_COALESCE_US = 2500;
@@ -65,7 +79,7 @@ function fail(file: string, msg: string): never {
 
 function isObj(v: unknown): v is Json { return typeof v === 'object' && v !== null && !Array.isArray(v); }
 
-const KNOWN = new Set(['vmIface', 'underlay', 'vni', 'secret', 'peers', 'portRange', 'hashSeed', 'metrics', 'log', 'batchSize', 'ringMb', 'rxCoalesceUs', 'control']);
+const KNOWN = new Set(['vmIface', 'underlay', 'vni', 'secret', 'peers', 'portRange', 'hashSeed', 'metrics', 'log', 'batchSize', 'ringMb', 'rxCoalesceUs', 'control', 'stateFile', 'stateMaxAgeMs', 'maxPeers']);
 
 /** Parse the agent's config text; throws a one-line UsageError naming the file and the field. */
 export function parseAgentConfig(text: string, file = 'config'): AgentConfig {
@@ -149,6 +163,10 @@ export function parseAgentConfig(text: string, file = 'config'): AgentConfig {
     if (!/^127\.\d+\.\d+\.\d+$|^::1$|^localhost$/.test(metricsHost)) fail(file, 'metrics.host must be a loopback address');
   }
 
+  const maxPeers = int(raw, 'maxPeers', '', 1, 32767, Math.min(32767, Math.max(DEFAULT_MAX_PEERS, peers.length)));
+  if (maxPeers < peers.length) fail(file, `maxPeers ${maxPeers} is below the ${peers.length} peers configured`);
+  const stateFile = raw.stateFile === undefined ? undefined : str(raw, 'stateFile', '');
+
   return {
     vmIface, underlayIface, localIp, localMac, gatewayMac, vni, secret, peers, portRange,
     hashSeed: int(raw, 'hashSeed', '', 0, 0xffffffff, 0),
@@ -158,6 +176,9 @@ export function parseAgentConfig(text: string, file = 'config'): AgentConfig {
     ringBytes: int(raw, 'ringMb', '', 1, 1024, 16) << 20,
     rxCoalesceUs: int(raw, 'rxCoalesceUs', '', 0, 100_000, DEFAULT_RX_COALESCE_US),
     control,
+    stateFile,
+    stateMaxAgeMs: int(raw, 'stateMaxAgeMs', '', 0, 86_400_000, DEFAULT_STATE_MAX_AGE_MS),
+    maxPeers,
   };
 }
 

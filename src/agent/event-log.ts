@@ -1,8 +1,10 @@
 // The agent's structured log: one JSON object per line per event (port down, port up, port restored, switch,
-// flow switched, ready, stopped). Written synchronously so nothing is lost when the agent stops.
+// flow switched, ready, stopped, warnings, saved and restored
+// port health, config reloads). Written synchronously so nothing is lost when the agent stops.
 import { closeSync, openSync, writeSync } from 'node:fs';
 
-export type AgentEventName = 'ready' | 'port-down' | 'port-up' | 'port-restored' | 'switch' | 'flow-switched' | 'stopped' | 'error';
+export type AgentEventName = 'ready' | 'port-down' | 'port-up' | 'port-restored' | 'switch' | 'flow-switched' | 'stopped' | 'error'
+  | 'warning' | 'state-restored' | 'state-saved' | 'reloaded';
 
 export interface AgentEvent {
   event: AgentEventName;

@@ -1,4 +1,5 @@
-// Runs an agent as a live process: config file in, metrics server up, SIGTERM/SIGINT -> clean stop.
+// Runs an agent as a live process: config file in, metrics server up, SIGTERM/SIGINT -> clean stop
+// (port health saved to the state file when one is configured), SIGHUP -> config reloaded (peers).
 import { UsageError } from '../capture/index.js';
 import { Agent } from './agent.js';
 import { loadAgentConfig } from './config.js';
@@ -7,7 +8,7 @@ import { MetricsServer } from './metrics-server.js';
 /** Start the agent from a config file and resolve once it has stopped on a signal (or `signal` aborted). */
 export async function runAgent(configPath: string, signal?: AbortSignal): Promise<void> {
   const config = loadAgentConfig(configPath);
-  const agent = new Agent({ config });
+  const agent = new Agent({ config, configPath });
   let server: MetricsServer;
   try {
     server = await MetricsServer.listen(config.metricsHost, config.metricsPort, () => agent.metricsText());
@@ -16,14 +17,22 @@ export async function runAgent(configPath: string, signal?: AbortSignal): Promis
     throw new UsageError(`cannot serve metrics on ${config.metricsHost}:${config.metricsPort}: ${(e as Error).message}`);
   }
   await new Promise<void>((resolve) => {
+    const reload = (): void => {
+      // A config that does not load leaves the running one in force.
+      try { agent.reload(loadAgentConfig(configPath)); } catch (e) {
+        agent.warn(`reload refused, running config kept: ${(e as Error).message}`);
+      }
+    };
     const stop = (): void => {
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
+      process.off('SIGHUP', reload);
       signal?.removeEventListener('abort', stop);
       resolve();
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+    process.on('SIGHUP', reload);
     if (signal?.aborted) stop(); else signal?.addEventListener('abort', stop);
     agent.start({ metrics: `http://${config.metricsHost}:${server.port}/metrics` });
   });
