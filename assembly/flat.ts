@@ -3,9 +3,9 @@
 // scanning upwards with wrap-around; none usable -> the default candidate. docs/tables.md.
 import { reserve } from "./memory";
 
-let flatBase: usize = 0;
-let flatN: u32 = 0;
-let flatPeers: u32 = 0;
+export let flatBase: usize = 0;
+export let flatN: u32 = 0;
+export let flatPeers: u32 = 0;
 
 /** Reserve the table for `peers` peers of `n` candidates. Returns the bytes reserved, 0 on failure. */
 export function flatInit(peers: u32, n: u32): u32 {

@@ -4,13 +4,13 @@
 // candidate), else the recorded working candidate + 1, used by every flow of that entry. docs/tables.md.
 import { reserve } from "./memory";
 
-let hiL1: usize = 0;
-let hiL2: usize = 0;
-let hiPeers: u32 = 0;
-let hiBlocks: u32 = 0;
-let hiN: u32 = 0;
-let hiE: u32 = 0;       // entries per block
-let hiShift: u32 = 3;   // log2 M
+export let hiL1: usize = 0;
+export let hiL2: usize = 0;
+export let hiPeers: u32 = 0;
+export let hiBlocks: u32 = 0;
+export let hiN: u32 = 0;
+export let hiE: u32 = 0;       // entries per block
+export let hiShift: u32 = 3;   // log2 M
 
 /** Reserve level 1 for `peers` peers and a pool of `blocks` level-2 blocks; M = 1 << shift. */
 export function hiInit(peers: u32, n: u32, shift: u32, blocks: u32): u32 {

@@ -5,3 +5,4 @@ export { initPeers, setPeer, setCandidate, clearPeer } from "./peers";
 export { encapBatch, decapBatch, hashBatch, setIpId, getIpId } from "./vxlan";
 export { initTables, tableWrite, tableRead, tableReservedBytes, setPeerTable, lookupBatch } from "./tables";
 export { sipSetKey, sipHashBatch } from "./siphash";
+export { coreImage } from "./image";

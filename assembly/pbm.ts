@@ -8,16 +8,16 @@
 import { PBM_PREF_WAYS } from "./layout";
 import { reserve } from "./memory";
 
-let pbmBase: usize = 0;
-let pbmShiftBase: usize = 0;
-let prefTagBase: usize = 0;
-let prefShiftBase: usize = 0;
-let pbmWords: u32 = 1;      // u32 words per peer: 1 when N <= 32, else 2
-let pbmPeers: u32 = 0;
-let pbmN: u32 = 0;
-let pbmMaskN: u64 = 0;      // the low N bits
-let pbmGroups: u32 = 1;
-let prefBuckets: u32 = 0;
+export let pbmBase: usize = 0;
+export let pbmShiftBase: usize = 0;
+export let prefTagBase: usize = 0;
+export let prefShiftBase: usize = 0;
+export let pbmWords: u32 = 1;      // u32 words per peer: 1 when N <= 32, else 2
+export let pbmPeers: u32 = 0;
+export let pbmN: u32 = 0;
+export let pbmMaskN: u64 = 0;      // the low N bits
+export let pbmGroups: u32 = 1;
+export let prefBuckets: u32 = 0;
 
 /**
  * Reserve bitmaps for `peers` peers of `n` candidates, `groups` shared shifts and `prefSlots`

@@ -6,10 +6,10 @@
 // docs/tables.md.
 import { reserve } from "./memory";
 
-let redirectBase: usize = 0;
-let redirectN: u32 = 0;
-let redirectS: u32 = 1;
-let redirectPeers: u32 = 0;
+export let redirectBase: usize = 0;
+export let redirectN: u32 = 0;
+export let redirectS: u32 = 1;
+export let redirectPeers: u32 = 0;
 
 /** Reserve `peers` x `n` x `spread` cells. Returns the bytes reserved, 0 on failure. */
 export function redirectInit(peers: u32, n: u32, spread: u32): u32 {

@@ -14,10 +14,10 @@ import {
 import { hiInit, hiReadL1, hiReadL2, hiSelect, hiWriteL1, hiWriteL2 } from "./hi";
 import { redirectInit, redirectRead, redirectSelect, redirectWrite } from "./redirect";
 
-let tableKind: u32 = TABLE_DEFAULT;
-let tablePeers: u32 = 0;
-let tableN: u32 = 0;
-let tableMask: u32 = 0xffffffff; // N-1 when N is a power of two
+export let tableKind: u32 = TABLE_DEFAULT;
+export let tablePeers: u32 = 0;
+export let tableN: u32 = 0;
+export let tableMask: u32 = 0xffffffff; // N-1 when N is a power of two
 let reservedBytes: u32 = 0;
 
 /**

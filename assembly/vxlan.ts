@@ -12,7 +12,7 @@ import { parseHash } from "./parse";
 import { peerAt, peerCount } from "./peers";
 import { selectPort } from "./select";
 
-let ipId: u32 = 0;
+export let ipId: u32 = 0;
 export function setIpId(v: u32): void { ipId = v & 0xffff; }
 export function getIpId(): u32 { return ipId; }
 

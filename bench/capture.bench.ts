@@ -10,7 +10,7 @@
 // the run's frames. Needs root and the cap addon; otherwise it skips.
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchOptions, BenchResult } from './harness.js';
+import { fromSamples, type BenchOptions, type BenchResult } from './harness.js';
 import { NetnsLab, type NsProcess } from '../test/helpers/netns.js';
 import { loadCap } from '../src/capture/cap.js';
 import { ethernet, ipv4, udp } from '../src/reference/frames.js';
@@ -122,10 +122,11 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
       lost: ws.reduce((a, w) => a + (w.sent - w.frames), 0),
       usCpuPerFrame: Number((1e6 / perCpu(ws)).toFixed(3)),
     });
+    const rates = (ws: Window[]): number[] => ws.map((w) => (w.cpuSeconds > 0 ? w.frames / w.cpuSeconds : 0));
     const a = perCpu(capOnly), b = perCpu(pipeline);
     return [
-      { name: 'capture/per-cpu-s/cap-receive-only', pps: a, extra: extra(capOnly) },
-      { name: 'capture/per-cpu-s/encap-to-pcap', pps: b, ratio: a > 0 ? b / a : 0, baseline: 'capture/per-cpu-s/cap-receive-only', extra: extra(pipeline) },
+      { ...fromSamples('capture/per-cpu-s/cap-receive-only', rates(capOnly), rounds), pps: a, extra: extra(capOnly) },
+      { ...fromSamples('capture/per-cpu-s/encap-to-pcap', rates(pipeline), rounds), pps: b, ratio: a > 0 ? b / a : 0, baseline: 'capture/per-cpu-s/cap-receive-only', extra: extra(pipeline) },
     ];
   } finally {
     await lab.destroy();

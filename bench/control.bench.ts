@@ -9,7 +9,7 @@
 // one core, with full probing of all 32 ports as the same-run baseline.
 import { createHmac } from 'node:crypto';
 import type { BenchOptions, BenchResult } from './harness.js';
-import { measure } from './harness.js';
+import { fromSamples, measure } from './harness.js';
 import { sipHash24Into } from '../src/reference/siphash.js';
 import { SipHashBatch, SipHasher } from '../bindings/auth.js';
 import { VirtualClock } from '../src/control/clock.js';
@@ -130,7 +130,8 @@ async function controlCpu(opts: BenchOptions): Promise<BenchResult[]> {
     // pps: probe exchanges (one request sent + one reply taken + one request answered) per core-second.
     const pps = best.probes / (best.cpuMs / 1000);
     const r: BenchResult = {
-      name: mode === 'full' ? 'control/1000-peers/full-32-ports' : 'control/1000-peers/default-partial',
+      ...fromSamples(mode === 'full' ? 'control/1000-peers/full-32-ports' : 'control/1000-peers/default-partial',
+        runs.map((x) => x.probes / (x.cpuMs / 1000)), runs.length),
       pps,
       extra: {
         corePercent: Number(corePercent.toFixed(2)),

@@ -2,8 +2,13 @@
 // batches of 256, on 64-byte frames and on an IMIX (7:4:1 of 64/576/1500 bytes).
 // Wasm timings include all a caller pays per batch except filling frames: the one kernel call, plus
 // re-arming the descriptors' forced-port input that encap overwrites with the port it used.
+// Beside them the native twins (bench/native/, C over Node-API on the same Wasm memory) of every
+// kernel and of the full fast path through each table kind (bench/fastpath.ts); before anything is
+// timed, each native kernel must leave exactly the bytes its Wasm kernel leaves.
 import { measure, type BenchOptions, type BenchResult, type TaskSpec } from './harness.js';
 import type { PacketBatch } from '../bindings/batch.js';
+import { loadNative } from './native.js';
+import { FAMILIES, TABLE_KINDS, nativeCall, sameBytes, setupFastpath } from './fastpath.js';
 import {
   Mirror, Prng, decapBatchRef, encapBatchRef, ethernet, hashBatchRef, ipv4, tcp, type RefBatch,
 } from '../src/reference/index.js';
@@ -52,6 +57,9 @@ function setup(mix: readonly number[]): Setup {
 export async function run(opts: BenchOptions): Promise<BenchResult[]> {
   const tasks: TaskSpec[] = [];
   const checks: string[] = [];
+  const nat = loadNative();
+  const k = 'kernels' in nat ? nat.kernels : undefined;
+  if (!k) process.stderr.write(`datapath bench: native twins skipped: ${'skipped' in nat ? nat.skipped : ''}\n`);
   for (const [label, mix] of Object.entries(MIXES)) {
     const { m, inner, outer, refInner, refOuter } = setup(mix);
     const { dp, state } = m;
@@ -61,14 +69,44 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     if (dp.encap(inner) !== n) checks.push(`${label}: encap`);
     if (encapBatchRef(refInner, state) !== n) checks.push(`${label}: ref encap`);
     if (dp.decap(outer) !== n || decapBatchRef(refOuter, state) !== n) checks.push(`${label}: decap`);
+    const native = (kernel: string): { native?: string } => (k ? { native: `${kernel}/native/${label}` } : {});
     tasks.push(
       { name: `parse+hash/ts/${label}`, perCall: n * REPS, fn: repeat(() => { hashBatchRef(refInner, state); }) },
-      { name: `parse+hash/wasm/${label}`, perCall: n * REPS, baseline: `parse+hash/ts/${label}`, fn: repeat(() => { dp.hash(inner); }) },
+      { name: `parse+hash/wasm/${label}`, perCall: n * REPS, baseline: `parse+hash/ts/${label}`, ...native('parse+hash'), fn: repeat(() => { dp.hash(inner); }) },
       { name: `encap/ts/${label}`, perCall: n * REPS, fn: repeat(() => { encapBatchRef(refInner, state); }) },
-      { name: `encap/wasm/${label}`, perCall: n * REPS, baseline: `encap/ts/${label}`, fn: repeat(() => { dp.encap(inner); }) },
+      { name: `encap/wasm/${label}`, perCall: n * REPS, baseline: `encap/ts/${label}`, ...native('encap'), fn: repeat(() => { dp.encap(inner); }) },
       { name: `decap/ts/${label}`, perCall: n * REPS, fn: repeat(() => { decapBatchRef(refOuter, state); }) },
-      { name: `decap/wasm/${label}`, perCall: n * REPS, baseline: `decap/ts/${label}`, fn: repeat(() => { dp.decap(outer); }) },
+      { name: `decap/wasm/${label}`, perCall: n * REPS, baseline: `decap/ts/${label}`, ...native('decap'), fn: repeat(() => { dp.decap(outer); }) },
     );
+    if (k) {
+      const nh = nativeCall(k, dp, inner, 'hash'), ne = nativeCall(k, dp, inner, 'encap'), nd = nativeCall(k, dp, outer, 'decap');
+      for (const [kernel, w, c] of [['hash', () => dp.hash(inner), nh], ['encap', () => dp.encap(inner), ne], ['decap', () => dp.decap(outer), nd]] as const) {
+        const diff = sameBytes(dp, k, w, c);
+        if (diff !== undefined) checks.push(`${label}: native ${kernel} differs from wasm: ${diff}`);
+      }
+      tasks.push(
+        { name: `parse+hash/native/${label}`, perCall: n * REPS, fn: repeat(() => { nh(); }) },
+        { name: `encap/native/${label}`, perCall: n * REPS, fn: repeat(() => { ne(); }) },
+        { name: `decap/native/${label}`, perCall: n * REPS, fn: repeat(() => { nd(); }) },
+      );
+    }
+  }
+  // The full fast path through each table kind, IPv4 and IPv6.
+  for (const kind of TABLE_KINDS) {
+    const { dp, batches } = setupFastpath(kind);
+    for (const family of Object.keys(FAMILIES) as (keyof typeof FAMILIES)[]) {
+      const b = batches[family];
+      const n = b.length;
+      if (dp.encap(b) !== n) checks.push(`fastpath ${kind}/${family}: encap`);
+      const wasm = `fastpath/wasm/${kind}/${family}`, native = `fastpath/native/${kind}/${family}`;
+      tasks.push({ name: wasm, perCall: n * REPS, ...(k ? { native } : {}), fn: repeat(() => { dp.encap(b); }) });
+      if (k) {
+        const ne = nativeCall(k, dp, b, 'encap');
+        const diff = sameBytes(dp, k, () => dp.encap(b), ne);
+        if (diff !== undefined) checks.push(`fastpath ${kind}/${family}: native differs from wasm: ${diff}`);
+        tasks.push({ name: native, perCall: n * REPS, fn: repeat(() => { ne(); }) });
+      }
+    }
   }
   if (checks.length > 0) throw new Error(`datapath bench set-up failed: ${checks.join(', ')}`);
   return measure(tasks, opts);

@@ -158,6 +158,44 @@ export interface Peer {
   readonly table: DatapathTable;
 }
 
+/** The words of the core image (assembly/image.ts), in order. */
+export const IMAGE_WORDS = [
+  'peerBase', 'peerCount', 'seed', 'mtu', 'vxlanPort', 'vniFilter', 'ipId',
+  'tableKind', 'tablePeers', 'tableN', 'tableMask',
+  'flatBase', 'flatN', 'flatPeers',
+  'pbmBase', 'pbmShiftBase', 'prefTagBase', 'prefShiftBase', 'pbmWords', 'pbmPeers', 'pbmN', 'pbmGroups', 'prefBuckets',
+  'hiL1', 'hiL2', 'hiPeers', 'hiBlocks', 'hiN', 'hiE', 'hiShift',
+  'redirectBase', 'redirectN', 'redirectS', 'redirectPeers',
+] as const;
+
+/** A datapath's linear memory and where its kernels find their state, for a native twin (bench/native/). */
+export interface CoreImage {
+  /** The core's linear memory (never grows after set-up). */
+  memory: WebAssembly.Memory;
+  /** IMAGE_WORDS as u32 values, read now (ipId changes with every encap). */
+  words: Uint32Array;
+  /** Batch i's descriptor and arena addresses. */
+  batches: { desc: number; arena: number; slotSize: number; capacity: number }[];
+}
+
+const images = new WeakMap<Datapath, { core: CoreExports; at: number }>();
+
+/**
+ * The core's memory image of `dp`. Not part of the package's API (bindings/index.ts does not export
+ * it): addresses stay inside the repository, for the bench's native twins and their tests.
+ */
+export function coreImage(dp: Datapath): CoreImage {
+  const img = images.get(dp)!;
+  img.core.coreImage(img.at);
+  const words = new Uint32Array(img.core.memory.buffer, img.at, IMAGE_WORDS.length).slice();
+  const batches = [];
+  for (let i = 0; i < dp.config.batches; i++) {
+    const r = dp.batch(i).region;
+    batches.push({ desc: r.desc, arena: r.arena, slotSize: r.slotSize, capacity: r.capacity });
+  }
+  return { memory: img.core.memory, words, batches };
+}
+
 export class Datapath {
   readonly config: ResolvedConfig;
   readonly #core: CoreExports;
@@ -201,6 +239,10 @@ export class Datapath {
         hiGroupSize: config.hiGroupSize, hiBlocks: config.hiBlocks, redirectSpread: config.redirectSpread, reservedBytes: c.tableReservedBytes(),
       });
     }
+    // Last, 192 bytes for the core image a native twin reads (coreImage below).
+    const image = c.reserve(IMAGE_WORDS.length * 4);
+    if (image === 0) throw new Error('cannot reserve Wasm memory for the core image');
+    images.set(this, { core: c, at: image });
   }
 
   static create(config: DatapathConfig): Datapath {

@@ -29,6 +29,7 @@ export interface CoreExports {
   lookupBatch(hashes: number, peers: number, out: number, count: number): number;
   sipSetKey(w0: number, w1: number, w2: number, w3: number): void;
   sipHashBatch(desc: number, arena: number, arenaBytes: number, out: number, count: number): number;
+  coreImage(out: number): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
