@@ -227,6 +227,27 @@ export interface Peer {
     /** The table that chooses this peer's ports. */
     readonly table: DatapathTable;
 }
+/** The words of the core image (assembly/image.ts), in order. */
+export declare const IMAGE_WORDS: readonly ["peerBase", "peerCount", "seed", "mtu", "vxlanPort", "vniFilter", "ipId", "tableKind", "tablePeers", "tableN", "tableMask", "flatBase", "flatN", "flatPeers", "pbmBase", "pbmShiftBase", "prefTagBase", "prefShiftBase", "pbmWords", "pbmPeers", "pbmN", "pbmGroups", "prefBuckets", "hiL1", "hiL2", "hiPeers", "hiBlocks", "hiN", "hiE", "hiShift", "redirectBase", "redirectN", "redirectS", "redirectPeers"];
+/** A datapath's linear memory and where its kernels find their state, for a native twin (bench/native/). */
+export interface CoreImage {
+    /** The core's linear memory (never grows after set-up). */
+    memory: WebAssembly.Memory;
+    /** IMAGE_WORDS as u32 values, read now (ipId changes with every encap). */
+    words: Uint32Array;
+    /** Batch i's descriptor and arena addresses. */
+    batches: {
+        desc: number;
+        arena: number;
+        slotSize: number;
+        capacity: number;
+    }[];
+}
+/**
+ * The core's memory image of `dp`. Not part of the package's API (bindings/index.ts does not export
+ * it): addresses stay inside the repository, for the bench's native twins and their tests.
+ */
+export declare function coreImage(dp: Datapath): CoreImage;
 export declare class Datapath {
     #private;
     readonly config: ResolvedConfig;
@@ -264,6 +285,11 @@ export declare class Datapath {
 }
 
 // ==== dist/bindings/index.d.ts
+/**
+ * The datapath: the Wasm core behind typed bindings (Datapath, PacketBatch), status codes, ports and addresses.
+ *
+ * @module zooroute
+ */
 export { Datapath, resolveConfig, type DatapathConfig, type PeerConfig, type Peer, type ResolvedConfig } from './datapath.js';
 export { PacketBatch } from './batch.js';
 export { Status, statusName, type StatusCode, type StatusName, KEY_L2, KEY_L3, KEY_L4, KEY_FRAGMENT, OUTER_LEN } from './layout.js';
@@ -381,6 +407,75 @@ export declare class TableLookupBatch {
     /** Output: the candidate index of lookup i, 0xffff for a peer outside the tables (read-only by contract). */
     get out(): Uint16Array;
 }
+
+// ==== dist/src/capture/cap.d.ts
+/** What cap's native `Cap` object offers (lib/Cap.js, src/binding.cc of cap 0.2.1). */
+interface CapHandle {
+    /** Opens `device` with a BPF `filter`; every captured frame is copied into `buffer`. Returns the link type name. */
+    open(device: string, filter: string, bufSize: number, buffer: Uint8Array): string;
+    close(): boolean;
+    /** pcap_sendpacket of the first `nBytes` of `buffer` (any ArrayBufferView: the addon reads its bytes in place). */
+    send(buffer: Uint8Array, nBytes?: number): void;
+    on(event: 'packet', listener: (nbytes: number, truncated: boolean) => void): unknown;
+    removeAllListeners(event?: string): unknown;
+}
+interface CapModule {
+    Cap: new () => CapHandle;
+}
+/** What to install when the addon is missing: cap builds with node-gyp against libpcap's headers. */
+export declare const CAP_INSTALL_HINT = "live capture needs the optional 'cap' addon built against libpcap: apt-get install libpcap-dev (or libpcap-devel), then npm install (or npm rebuild cap)";
+/** Load cap once; throws a UsageError naming what to install when it is absent or unbuilt. */
+export declare function loadCap(): CapModule;
+/** Whether this process may open packet sockets: root, or CAP_NET_RAW in the effective set. */
+export declare function canCapture(): boolean;
+export declare const DEFAULT_RING_BYTES: number;
+/** Bytes of kernel ring one captured frame occupies (see LiveOptions.ringBytes). */
+export declare const RING_SLOT_BYTES: number;
+export interface LiveOptions {
+    /** BPF filter expression (pcap-filter(7)); empty captures everything. */
+    filter?: string;
+    /**
+     * Kernel ring size in bytes (pcap_set_buffer_size), default 64 MiB. cap asks libpcap for a 65535
+     * snap length and immediate mode, which on Linux means TPACKET_V2 with fixed slots of about
+     * 64 KiB: the ring holds ringBytes / 64 KiB frames (1024 by default) whatever their size.
+     */
+    ringBytes?: number;
+    /** Largest frame handed over; longer frames arrive truncated. Default 65535. */
+    snapBytes?: number;
+}
+/** A frame as cap hands it over: a view of the shared receive buffer, valid only during the callback. */
+export type FrameListener = (frame: Uint8Array, truncated: boolean) => void;
+/**
+ * One libpcap handle on an interface: receives frames one callback at a time (cap's model) and
+ * sends raw frames. Frames are copied by the addon into one receive buffer that is reused for
+ * every frame, so a listener must consume or copy the view before it returns.
+ */
+export declare class LiveInterface {
+    #private;
+    readonly name: string;
+    /** libpcap's link type as cap names it (ETHERNET, RAW, LINKTYPE_LINUX_SLL, NULL, ...). */
+    readonly linkType: string;
+    private constructor();
+    /** Open `iface`; throws a UsageError (one line) for missing permission, cap or interface. */
+    static open(iface: string, opts?: LiveOptions): LiveInterface;
+    /** Call `listener` for each captured frame (replaces any previous listener). */
+    onFrame(listener: FrameListener): void;
+    /** Send one raw frame (a view is sent in place, without a copy). Throws on a libpcap error. */
+    send(frame: Uint8Array): void;
+    get isOpen(): boolean;
+    close(): void;
+}
+export {};
+
+// ==== dist/src/capture/index.d.ts
+/**
+ * Live capture on a Linux interface through libpcap (the optional `cap` addon), for an embedder or agent
+ * that owns no I/O of its own. Loaded lazily: importing this module never needs the addon.
+ *
+ * @module zooroute/capture
+ */
+export { LiveInterface, canCapture, CAP_INSTALL_HINT, DEFAULT_RING_BYTES, RING_SLOT_BYTES, type LiveOptions, type FrameListener, } from './cap.js';
+export { InputError, UsageError } from '../errors.js';
 
 // ==== dist/src/control/clock.d.ts
 export type TimerId = number;
@@ -737,10 +832,15 @@ export declare class PortHealth {
 }
 
 // ==== dist/src/control/index.d.ts
+/**
+ * The control plane: the Vtep facade an embedder drives, and its parts: probe codec, prober, responder, health, switching, middlebox sensing, rate control.
+ *
+ * @module zooroute/control
+ */
 export { VirtualClock, RealClock, type Clock, type TimerId } from './clock.js';
 export { DEFAULT_CONTROL_CONFIG, resolveControlConfig, type ControlConfig, type ProbeMode } from './config.js';
 export { encodeProbe, decodeProbe, verifyProbe, encodeRequest, encodeReplyTo, writeBackendId, readBackendId, isProbePayload, isProbeFrame, buildProbeInnerFrame, probePayloadOfInnerFrame, probePayloadOfVxlan, wrapVxlan, PROBE_MAGIC, PROBE_VERSION, PROBE_PAYLOAD_BYTES, PROBE_VNI, PROBE_WIRE_BYTES, PROBE_INNER_UDP_PORT, CTL_MAX, type ProbeFields, type ProbeError, type DecodeResult, type ProbeFrameAddrs, type ProbeKey, type ProbeTagger, } from './probe-codec.js';
-export { PortHealth, PORT_UNKNOWN, PORT_GOOD, PORT_BAD, type PortState, type Transition, type HealthRules } from './health.js';
+export { PortHealth, PORT_UNKNOWN, PORT_GOOD, PORT_BAD, type PortState, type Transition, type HealthRules, type SavedPortHealth } from './health.js';
 export { TokenBucket } from './token-bucket.js';
 export { CpuBackoff } from './cpu-backoff.js';
 export { hostCpuSource, processCpuSource } from './cpu-source.js';
@@ -1303,6 +1403,19 @@ export declare class VtepControl {
     onProbe(fromIp: number, _sport: number, payload: Uint8Array): void;
 }
 
+// ==== dist/src/errors.d.ts
+/** Bad input data: a file that is not what it claims, with the byte offset where that was found. */
+export declare class InputError extends Error {
+    readonly file: string;
+    readonly offset: number;
+    readonly reason: string;
+    constructor(file: string, offset: number, reason: string);
+}
+/** A command line or configuration that cannot be run. */
+export declare class UsageError extends Error {
+    constructor(message: string);
+}
+
 // ==== dist/src/pcap/detect.d.ts
 import type { FormatDecoder } from './step.js';
 export interface DecoderOptions {
@@ -1316,11 +1429,18 @@ export interface DecoderOptions {
 export declare function decoderFor(file: string, head: Uint8Array, eof: boolean, opts?: DecoderOptions): FormatDecoder;
 
 // ==== dist/src/pcap/index.d.ts
+/**
+ * Capture files: classic pcap and pcapng, streamed in and written out.
+ *
+ * @module zooroute/pcap
+ */
 export { type PcapRecord, LINKTYPE_ETHERNET, MAX_NORMAL_CAPLEN, MAX_BLOCK, caplenLimit } from './record.js';
 export { PcapReader, readPackets, type ReaderOptions } from './reader.js';
 export { PcapWriter, type WriterOptions, type WritableRecord } from './writer.js';
 export { encodePcap, decodeCapture, type DecodedCapture } from './memory.js';
+export { type DecoderOptions } from './detect.js';
 export { linkTypeName } from './linktype.js';
+export { InputError } from '../errors.js';
 
 // ==== dist/src/pcap/linktype.d.ts
 /** `101 (RAW (IP without link header))`, or just the number when unknown. */
@@ -1564,11 +1684,18 @@ export declare class FlowKeyCache {
 }
 
 // ==== dist/src/replay/index.d.ts
+/**
+ * Replay: a capture file run through the three modes (ZooRoute, static, opportunistic) over a
+ * simulated underlay, its report and the HTML rendering of it.
+ *
+ * @module zooroute/replay
+ */
 export { replay, REPLAY_MODES, type ReplayOptions, type ReplayRun, type ReplayReport, type ReplayFlow, type FlowModeFigures, type RecoverySummary, } from './replay.js';
+export { type ProgressFn, type FrameCounts } from './capture-scan.js';
 export { formatReplay } from './replay-text.js';
 export { loadMapFile, MapFileError, type VtepMapFile } from './vtep-map.js';
 export { replayReportInput } from './replay-report.js';
-export { renderReport, ReportInputError, checkReportInput, type ReportInput, type RenderOptions } from './report.js';
+export { renderReport, ReportInputError, checkReportInput, type ReportInput, type ScenarioInput, type FailureWindow, type ModeSeries, type SummaryValue, type RenderOptions } from './report.js';
 
 // ==== dist/src/replay/inner-address.d.ts
 export declare const ADDR_IPV4 = 4;
@@ -1848,19 +1975,25 @@ export declare function compileFailure(g: Graph, spec: FailureSpec, f: string, s
 export declare function fillSurvival(g: Graph, failures: readonly CompiledFailure[], t: number, out: Float64Array): void;
 
 // ==== dist/src/sim/index.d.ts
-export { parseScenario, ScenarioError, FAILURE_TYPES, type Scenario, type VtepSpec, type FlowSpec, type GeneratorSpec, type FailureSpec, type FailureType } from './scenario.js';
+/**
+ * The underlay simulator: scenarios, the ECMP underlay, the three modes, the report.
+ *
+ * @module zooroute/sim
+ */
+export { parseScenario, ScenarioError, FAILURE_TYPES, type Scenario, type OpportunisticSpec, type Role, type VtepSpec, type FlowSpec, type GeneratorSpec, type FailureSpec, type FailureType } from './scenario.js';
 export { buildWorld, innerFlowHash, BIN_MS, type World, type Vtep, type Flow, type Segment } from './world.js';
-export { buildFabric, attachHost, Graph, type TopologySpec, type LinkSpec } from './topology.js';
+export { buildFabric, attachHost, Graph, type TopologySpec, type LeafSpineSpec, type ClosSpec, type TwoRegionSpec, type RegionSpec, type LinkSpec } from './topology.js';
 export { Underlay, VXLAN_PORT } from './underlay.js';
-export { runMode, ProbeNetwork, type PortPolicy, type RunOutput, type RunContext, type SimClock } from './engine.js';
+export { runMode, ProbeNetwork, type PortPolicy, type RunModeOptions, type RunOutput, type RunContext, type SimClock } from './engine.js';
 export { staticPolicy, defaultPort } from './static-mode.js';
-export { opportunisticPolicy, type RetryStats } from './opportunistic-mode.js';
+export { opportunisticPolicy, type OpportunisticPolicy, type RetryStats } from './opportunistic-mode.js';
 export { zooroutePolicy, type ZooroutePolicy } from './zooroute-mode.js';
-export { Middlebox } from './middlebox.js';
+export { Middlebox, type SessionKey } from './middlebox.js';
 export { OutageLedger, MASK_LIMIT_MS, type FailureOutcome } from './outage.js';
-export { simulate, type SimulateOptions } from './simulate.js';
-export { formatReport, type SimulationReport, type ModeReport } from './report.js';
+export { simulate, type SimMode, type SimulateOptions } from './simulate.js';
+export { formatReport, type SimulationReport, type ModeReport, type ZoorouteModeReport, type OpportunisticModeReport, type SessionMoves, type ProbeCost, type LatencyStats } from './report.js';
 export { Prng } from './prng.js';
+export { type CompiledFailure } from './failures.js';
 
 // ==== dist/src/sim/middlebox.d.ts
 export interface SessionKey {
@@ -2398,7 +2531,8 @@ export interface TableShape {
     /** Candidates per peer (1..64); every peer of the table has exactly this many. */
     candidates: number;
 }
-type TypedCells = Uint8Array | Uint16Array | Uint32Array;
+/** The typed array a table keeps its cells in (one width per table). */
+export type TypedCells = Uint8Array | Uint16Array | Uint32Array;
 export declare abstract class FastTable implements SlowPathListener {
     #private;
     abstract readonly kind: TableKind;
@@ -2437,7 +2571,6 @@ export declare abstract class FastTable implements SlowPathListener {
     abstract peerRemoved(peer: number): void;
     abstract portChanged(peer: number, cand: number, before: Readonly<PortState>, after: Readonly<PortState>): void;
 }
-export {};
 
 // ==== dist/src/tables/flat.d.ts
 import type { TableArrayName } from '../../bindings/index.js';
@@ -2486,6 +2619,11 @@ export declare class HiTable extends FastTable {
 }
 
 // ==== dist/src/tables/index.d.ts
+/**
+ * Path tables: the slow-path source of truth and the fast-path tables compiled from it.
+ *
+ * @module zooroute/tables
+ */
 import type { Datapath } from '../../bindings/index.js';
 import type { FastTable, TableKind } from './fast-table.js';
 import { type HiShape } from './hi.js';
@@ -2493,7 +2631,7 @@ import { type PbmShape } from './pbm.js';
 import { type RedirectShape } from './redirect.js';
 import type { SlowPathTable } from './slow-path.js';
 export { SlowPathTable, type PortState, type SlowPathListener } from './slow-path.js';
-export { FastTable, type TableKind, type RegisterWrite, type TableArraySpec, type TableFootprint, type TableShape } from './fast-table.js';
+export { FastTable, type TableKind, type RegisterWrite, type TableArraySpec, type TableFootprint, type TableShape, type TypedCells } from './fast-table.js';
 export { FlatTable } from './flat.js';
 export { PbmTable, defaultPbmShift, type PbmShape } from './pbm.js';
 export { HiTable, type HiShape } from './hi.js';
