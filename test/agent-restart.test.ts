@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseAgentConfig, Agent, type AgentPort, type AgentEvent, type AgentConfig } from '../src/agent/index.js';
 import { VirtualClock } from '../src/control/index.js';
 import { UsageError } from '../src/errors.js';
+import { tenantFrame } from './helpers/tenant-frame.js';
 
 const IP_B = 0xc0a80202, IP_C = 0xc0a80302;
 const macA = [2, 0, 0, 0, 0, 0xaa], macB = [2, 0, 0, 0, 0, 0xbb], macC = [2, 0, 0, 0, 0, 0xcc];
@@ -45,18 +46,6 @@ class Wire implements AgentPort {
   close(): void { this.listener = undefined; }
 }
 
-/** A tenant IPv4/UDP frame; the low bits of seq pick one of 8 flows (inner source ports). */
-function tenantFrame(dst: number[], src: number[], seq: number): Uint8Array {
-  const f = new Uint8Array(60);
-  f.set(dst, 0); f.set(src, 6); f[12] = 0x08; f[13] = 0x00;
-  f.set([0x45, 0, 0, 46, 0, 0, 0, 0, 64, 17, 0, 0, 10, 1, 0, 1, 10, 1, 0, 2], 14);
-  let s = 0; for (let i = 0; i < 20; i += 2) s += (f[14 + i] << 8) | f[15 + i];
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  f[24] = (~s >> 8) & 0xff; f[25] = ~s & 0xff;
-  f.set([0x4e, 0x20 + seq % 8, 0x23, 0x28, 0, 26, 0, 0], 34);
-  f[42] = seq;
-  return f;
-}
 const outerSport = (f: Uint8Array): number => (f[34] << 8) | f[35];
 const isData = (f: Uint8Array): boolean => f.length > 50 && f[46] === 0 && f[47] === 0 && f[48] === 42;
 
