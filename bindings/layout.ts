@@ -18,13 +18,18 @@ export const D_L4_OFF = 42;
 export const D_CAND = 44;
 export const D_FORCE = 46;
 
+/** Bytes of outer headers encapsulation prepends: Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8. */
 export const OUTER_LEN = 50;
 export const MAX_CANDIDATES = 64;
 
 export const KEY_NONE = 0;
+/** PacketBatch.keyKind(): the flow hash covered the MAC addresses and ethertype (non-IP or unparsable IP). */
 export const KEY_L2 = 2;
+/** PacketBatch.keyKind(): the flow hash covered the IP addresses and protocol, no ports. */
 export const KEY_L3 = 3;
+/** PacketBatch.keyKind(): the flow hash covered IP addresses, protocol and TCP/UDP ports (or the ICMP echo id). */
 export const KEY_L4 = 4;
+/** Bit ORed into PacketBatch.keyKind() for an IP fragment, which hashes without ports. */
 export const KEY_FRAGMENT = 0x100;
 
 export const FAM_L2 = 1;
@@ -68,7 +73,9 @@ export const Status = {
   VNI_FILTERED: 20,
   INNER_RUNT: 21,
 } as const;
+/** The name of a status code as a key of Status (e.g. `BAD_IP_CHECKSUM`). */
 export type StatusName = keyof typeof Status;
+/** A per-packet status code, one of the values of Status. */
 export type StatusCode = (typeof Status)[StatusName];
 
 const names = new Map<number, string>(Object.entries(Status).map(([k, v]) => [v, k.toLowerCase()]));
