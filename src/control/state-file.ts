@@ -24,6 +24,7 @@ export function writeHealthFile(path: string, s: HealthSnapshot): void {
   try { const d = openSync(dir, 'r'); try { fsyncSync(d); } finally { closeSync(d); } } catch { /* not every filesystem lets a folder be flushed */ }
 }
 
+/** What readHealthFile() found: a snapshot, no file, or why the file cannot be used. */
 export type HealthFileRead = { snapshot: HealthSnapshot } | { missing: true } | { error: string };
 
 /** Read a state file: the snapshot, `missing`, or why it cannot be used (never throws). */

@@ -20,9 +20,13 @@ export function encodePcap(records: Iterable<WritableRecord>, opts: WriterOption
   return u8;
 }
 
+/** A whole capture decoded by decodeCapture(). */
 export interface DecodedCapture {
+  /** The file's format: classic pcap or pcapng. */
   format: 'pcap' | 'pcapng';
+  /** Timestamps finer than microseconds were seen (classic ns magic, or a pcapng if_tsresol). */
   nanos: boolean;
+  /** Largest snaplen declared (0 = unlimited). */
   snaplen: number;
   /** Records with their data copied, plus the file offset each started at. */
   records: (PcapRecord & { offset: number })[];
