@@ -23,6 +23,7 @@ const ARRAY_CODES: Record<TableArrayName, number> = {
 
 /** Shape of the reserved tables: what a control-plane table must match to be mirrored in. */
 export interface TableGeometry {
+  /** The table design reserved. */
   kind: Exclude<DatapathTable, 'default'>;
   /** Peer indexes covered (= maxPeers). */
   peers: number;
@@ -451,7 +452,8 @@ export class Datapath {
     return this.#core.lookupBatch(r.hashes, r.peers, r.out, n);
   }
 
-  /** Next outer IPv4 identification, 0..65535 (advances by one per encapsulated packet); setting it keeps the low 16 bits. */
+  /** Next outer IPv4 identification, 0..65535 (advances by one per encapsulated packet). */
   get ipId(): number { return this.#core.getIpId(); }
+  /** Set the next outer IPv4 identification (its low 16 bits), e.g. to continue a sequence. */
   set ipId(v: number) { this.#core.setIpId(v); }
 }

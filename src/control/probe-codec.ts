@@ -52,7 +52,19 @@ export interface ProbeFields {
  */
 export type ProbeError = 'length' | 'magic' | 'version' | 'type' | 'reserved' | 'field' | 'tag';
 /** decodeProbe()'s answer: the probe's fields, or why the payload was rejected. */
-export type DecodeResult = { ok: true; probe: ProbeFields } | { ok: false; error: ProbeError };
+export type DecodeResult =
+  | {
+    /** The payload is an authentic probe. */
+    ok: true;
+    /** Its fields. */
+    probe: ProbeFields;
+  }
+  | {
+    /** The payload was rejected. */
+    ok: false;
+    /** Why. */
+    error: ProbeError;
+  };
 
 /**
  * What tags probes: SipHash-2-4 under the shared secret. The 16 secret bytes themselves (the TS twin

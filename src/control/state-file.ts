@@ -25,7 +25,19 @@ export function writeHealthFile(path: string, s: HealthSnapshot): void {
 }
 
 /** What readHealthFile() found: a snapshot, no file, or why the file cannot be used. */
-export type HealthFileRead = { snapshot: HealthSnapshot } | { missing: true } | { error: string };
+export type HealthFileRead =
+  | {
+    /** The snapshot the file holds. */
+    snapshot: HealthSnapshot;
+  }
+  | {
+    /** No file at the path: a cold start. */
+    missing: true;
+  }
+  | {
+    /** Why the file cannot be used (unreadable, not JSON, wrong format or version, bad field). */
+    error: string;
+  };
 
 /** Read a state file: the snapshot, `missing`, or why it cannot be used (never throws). */
 export function readHealthFile(path: string): HealthFileRead {

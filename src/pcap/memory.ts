@@ -28,8 +28,11 @@ export interface DecodedCapture {
   nanos: boolean;
   /** Largest snaplen declared (0 = unlimited). */
   snaplen: number;
-  /** Records with their data copied, plus the file offset each started at. */
-  records: (PcapRecord & { offset: number })[];
+  /** Records with their data copied, each with the file offset it started at. */
+  records: (PcapRecord & {
+    /** File offset in bytes of the record's header (classic) or block (pcapng). */
+    offset: number;
+  })[];
 }
 
 /** Decode a whole classic pcap or pcapng held in memory. Throws InputError(file, offset, reason). */

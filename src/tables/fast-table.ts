@@ -62,12 +62,14 @@ export abstract class FastTable implements SlowPathListener {
   readonly peers: number;
   /** Candidates per peer. */
   readonly candidates: number;
+  /** The slow-path table this one is compiled from. */
   protected readonly slow: SlowPathTable;
   #writes = 0;
   readonly #sinks = new Set<(w: RegisterWrite) => void>();
   readonly #mirrors = new Set<Datapath>();
   #unsubscribe: (() => void) | undefined;
 
+  /** Check the shape (RangeError when out of range); subclasses then allocate cells and call follow(). */
   protected constructor(slow: SlowPathTable, shape: TableShape) {
     const { peers, candidates } = shape;
     if (!Number.isInteger(peers) || peers < 1 || peers > 65535) throw new RangeError(`peers must be 1..65535, got ${peers}`);
