@@ -1,12 +1,15 @@
 // npm run bench [-- --json] [-- --quick] [-- --only NAME] [-- --rounds N] [-- --compare OLD.json]
-// [-- --fail-on-regression PCT]: runs every bench/*.bench.ts suite.
+// [-- --fail-on-regression PCT] [-- --report FILE] [-- --input RUN.json]: runs every bench/*.bench.ts
+// suite (or, with --input, takes a saved --json document instead of measuring), compares with an old
+// run and writes the HTML report (--html FILE is the same as --report FILE).
 // Each suite exports `run(opts: BenchOptions): Promise<BenchResult[]>`.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchOptions, BenchResult } from './harness.js';
 import { machine } from './machine.js';
-import { compareRuns, formatComparison, regressions, type BenchDocument } from './compare.js';
+import { compareRuns, formatComparison, regressions, type BenchDocument, type Comparison } from './compare.js';
+import { renderBenchReport } from './report.js';
 
 const args = process.argv.slice(2);
 /** The value after flag `name`, or undefined; a flag given without its value is a usage error. */
@@ -30,17 +33,27 @@ const only = valueOf('--only');
 const rounds = numberOf('--rounds') ?? 3;
 const comparePath = valueOf('--compare');
 const failPct = numberOf('--fail-on-regression');
+const reportFlag = args.includes('--report') ? '--report' : '--html';
+const reportPath = valueOf(reportFlag);
+const inputPath = valueOf('--input');
 if (rounds < 1 || !Number.isInteger(rounds)) { process.stderr.write(`zooroute bench: --rounds must be a positive integer (--rounds)\n`); process.exit(2); }
-let old: BenchDocument | undefined;
-if (comparePath !== undefined) {
-  try { old = JSON.parse(readFileSync(comparePath, 'utf8')) as BenchDocument; } catch (e) {
-    process.stderr.write(`zooroute bench: cannot read ${comparePath}: ${(e as Error).message} (--compare)\n`); process.exit(2);
-  }
-  if (!Array.isArray(old.results)) { process.stderr.write(`zooroute bench: ${comparePath} is not a bench --json document (--compare)\n`); process.exit(2); }
+if (failPct !== undefined && comparePath === undefined) {
+  process.stderr.write('zooroute bench: --fail-on-regression needs --compare OLD.json (--fail-on-regression)\n'); process.exit(2);
 }
+/** A saved `--json` document, or exit 2 naming the flag it came with. */
+function readDocument(path: string, flag: string): BenchDocument {
+  let d: BenchDocument;
+  try { d = JSON.parse(readFileSync(path, 'utf8')) as BenchDocument; } catch (e) {
+    process.stderr.write(`zooroute bench: cannot read ${path}: ${(e as Error).message} (${flag})\n`); process.exit(2);
+  }
+  if (d === null || typeof d !== 'object' || !Array.isArray(d.results)) { process.stderr.write(`zooroute bench: ${path} is not a bench --json document (${flag})\n`); process.exit(2); }
+  return d;
+}
+const old = comparePath !== undefined ? readDocument(comparePath, '--compare') : undefined;
+const input = inputPath !== undefined ? readDocument(inputPath, '--input') : undefined;
 
 const dir = dirname(fileURLToPath(import.meta.url));
-const files = readdirSync(dir).filter((f) => f.endsWith('.bench.ts') && (!only || f.startsWith(only))).sort();
+const files = input !== undefined ? [] : readdirSync(dir).filter((f) => f.endsWith('.bench.ts') && (!only || f.startsWith(only))).sort();
 const results: BenchResult[] = [];
 const opts: BenchOptions = { quick, rounds };
 const out = json ? process.stderr : process.stdout;
@@ -58,14 +71,15 @@ for (const f of files) {
     }
   }
 }
-const doc: BenchDocument = {
+const doc: BenchDocument = input ?? {
   node: process.version, date: new Date().toISOString(), quick, machine: machine(),
   options: { quick, rounds, only: only ?? null }, results,
 };
 if (json) process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
 let status = 0;
+let rows: Comparison[] | undefined;
 if (old !== undefined) {
-  const rows = compareRuns(old, doc);
+  rows = compareRuns(old, doc);
   (json ? process.stderr : process.stdout).write(formatComparison(rows));
   if (failPct !== undefined) {
     const bad = regressions(rows, failPct);
@@ -74,7 +88,11 @@ if (old !== undefined) {
       status = 1;
     }
   }
-} else if (failPct !== undefined) {
-  process.stderr.write('zooroute bench: --fail-on-regression needs --compare OLD.json (--fail-on-regression)\n'); process.exit(2);
+}
+if (reportPath !== undefined) {
+  try { writeFileSync(reportPath, renderBenchReport(doc, rows)); } catch (e) {
+    process.stderr.write(`zooroute bench: ${reportPath}: ${(e as Error).message} (${reportFlag})\n`); process.exit(2);
+  }
+  (json ? process.stderr : process.stdout).write(`report written to ${reportPath}\n`);
 }
 process.exitCode = status;

@@ -13,6 +13,7 @@ export function parseIPv4(s: string): number {
   return v >>> 0;
 }
 
+/** Format a host-order IPv4 number (the low 32 bits are used) as a dotted quad. */
 export function formatIPv4(v: number): string {
   return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 }
@@ -24,6 +25,7 @@ export function parseMac(s: string): Uint8Array {
   return Uint8Array.from(m.slice(1, 7).map((h) => parseInt(h, 16)));
 }
 
+/** Format the first six bytes of `b` as a lower-case, colon-separated MAC (aa:bb:cc:dd:ee:ff). */
 export function formatMac(b: Uint8Array): string {
   return Array.from(b.subarray(0, 6), (x) => x.toString(16).padStart(2, '0')).join(':');
 }

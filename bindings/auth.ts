@@ -2,17 +2,25 @@
 // own core instance; every buffer is reserved once, at creation, so the views below stay valid.
 import { instantiateCore, type CoreExports } from './module.js';
 
+/** Sizes of a SipHashBatch, fixed at construction. */
 export interface SipHashBatchOptions {
-  /** Messages per batch, default 256. */
+  /** Messages per batch, 1..1048576, default 256. */
   capacity?: number;
-  /** Bytes per message slot (a message may not be longer), default 64, a multiple of 8. */
+  /** Bytes per message slot (a message may not be longer), a multiple of 8 in 8..65536, default 64. */
   slotBytes?: number;
 }
 
 const TAG_BYTES = 8;
 
+/**
+ * SipHash-2-4 tags (8 bytes each) for up to `capacity` messages in one Wasm call, under a 16-byte key
+ * set with setKey(). Owns its own Wasm core instance; all memory is reserved by the constructor, which
+ * throws a RangeError on bad options and an Error when the memory cannot be reserved.
+ */
 export class SipHashBatch {
+  /** Messages per batch. */
   readonly capacity: number;
+  /** Bytes per message slot: the longest message this batch tags. */
   readonly slotBytes: number;
   readonly #core: CoreExports;
   readonly #desc: number;
@@ -22,6 +30,7 @@ export class SipHashBatch {
   readonly #arenaView: Uint8Array;
   readonly #tags: Uint8Array;
 
+  /** Reserve the batch; throws a RangeError on options outside their ranges. */
   constructor(opts: SipHashBatchOptions = {}) {
     const capacity = opts.capacity ?? 256;
     const slotBytes = opts.slotBytes ?? 64;
@@ -44,7 +53,7 @@ export class SipHashBatch {
     for (let i = 0; i < capacity; i++) this.#descView[2 * i] = i * slotBytes;
   }
 
-  /** Set the 16-byte key (two little-endian 64-bit words, as SipHash reads them). */
+  /** Set the 16-byte key (two little-endian 64-bit words, as SipHash reads them); throws a RangeError for another length. */
   setKey(key: Uint8Array): void {
     if (key.length !== 16) throw new RangeError(`SipHash key must be 16 bytes, got ${key.length}`);
     const w = (i: number): number => (key[i] | (key[i + 1] << 8) | (key[i + 2] << 16) | (key[i + 3] << 24)) >>> 0;
@@ -57,20 +66,27 @@ export class SipHashBatch {
     return this.#arenaView.subarray(i * this.slotBytes, (i + 1) * this.slotBytes);
   }
 
+  /** Set message i's length in bytes (0..slotBytes) after writing it into slot(i); throws a RangeError outside the ranges. */
   setLength(i: number, len: number): void {
     this.#index(i);
     if (!Number.isInteger(len) || len < 0 || len > this.slotBytes) throw new RangeError(`length must be 0..${this.slotBytes}, got ${len}`);
     this.#descView[2 * i + 1] = len;
   }
 
-  /** Tag messages 0..count-1 (one Wasm call); returns the tags view, 8 bytes per message. */
+  /**
+   * Tag messages 0..count-1 (one Wasm call); returns a view of the tags, 8 bytes per message, valid
+   * until the next run(). Throws a RangeError when count is outside 0..capacity.
+   */
   run(count: number): Uint8Array {
     if (!Number.isInteger(count) || count < 0 || count > this.capacity) throw new RangeError(`count must be 0..${this.capacity}, got ${count}`);
     this.#core.sipHashBatch(this.#desc, this.#arena, this.capacity * this.slotBytes, this.#out, count);
     return this.#tags.subarray(0, count * TAG_BYTES);
   }
 
-  /** Copy msgs in, tag them in one call, and copy the tags to out (8 bytes per message). */
+  /**
+   * Copy msgs in, tag them in one call, and copy the tags to out (8 bytes per message). Throws a
+   * RangeError when there are more messages than capacity, one is longer than slotBytes, or out is too small.
+   */
   tagAll(msgs: readonly Uint8Array[], out: Uint8Array): void {
     if (msgs.length > this.capacity) throw new RangeError(`${msgs.length} messages exceed the capacity ${this.capacity}`);
     if (out.length < msgs.length * TAG_BYTES) throw new RangeError('out is too small for the tags');

@@ -15,11 +15,22 @@ export interface BatchRegion {
   readonly headroom: number;
 }
 
+/**
+ * A batch of packets in the Wasm memory of the Datapath that reserved it (Datapath.batch()): one
+ * descriptor per packet and one fixed-size slot per packet holding the frame after `headroom` bytes,
+ * where encapsulation prepends the outer headers in place. Fill it with push() or slotView() and
+ * commit(), run a kernel (Datapath.encap/decap/hash), then read each packet's results. Views it
+ * returns point into Wasm memory and are valid until the slot is rewritten; not safe to share across
+ * threads (one Datapath per worker).
+ */
 export class PacketBatch {
   /** Number of packets in the batch. */
   length = 0;
+  /** Most packets the batch holds (the Datapath's batchSize). */
   readonly capacity: number;
+  /** Bytes per slot, headroom included. */
   readonly slotSize: number;
+  /** Bytes reserved in front of each frame for the outer headers (at least OUTER_LEN). */
   readonly headroom: number;
   /** Largest frame a slot holds at the headroom offset. */
   readonly maxFrame: number;
@@ -53,8 +64,10 @@ export class PacketBatch {
     return this.region.desc + i * DESC_SIZE;
   }
 
+  /** True when the batch holds `capacity` packets and push() would return -1. */
   get full(): boolean { return this.length >= this.capacity; }
 
+  /** Empty the batch (length = 0) so it can be refilled; slot contents are left as they are. */
   clear(): void { this.length = 0; }
 
   /**
@@ -80,7 +93,11 @@ export class PacketBatch {
     return this.#u8.subarray(base, base + this.maxFrame);
   }
 
-  /** Append a frame already written into slotView(length). */
+  /**
+   * Append a frame of `len` bytes already written into slotView(length), with the same `peer` and
+   * `force` inputs as push(). Returns the packet's index, or -1 when the batch is full; throws a
+   * RangeError when len is outside 0..maxFrame.
+   */
   commit(len: number, peer = 0, force = 0): number {
     if (this.length >= this.capacity) return -1;
     if (!(len >= 0 && len <= this.maxFrame)) throw new RangeError(`frame length ${len} outside 0..${this.maxFrame}`);
@@ -110,6 +127,7 @@ export class PacketBatch {
   #u32(i: number, f: number): number { const d = this.#d(i); this.#views(); return this.#dv.getUint32(d + f, true); }
   #u16(i: number, f: number): number { const d = this.#d(i); this.#views(); return this.#dv.getUint16(d + f, true); }
 
+  /** Status code of packet i after a kernel ran: Status.OK (0), or why it was dropped (see statusName()). Throws a RangeError when i >= length. */
   status(i: number): number { return this.#u16(i, D_STATUS); }
   /** Inner flow hash (after encap or hash). */
   hash(i: number): number { return this.#u32(i, D_HASH); }
@@ -117,11 +135,21 @@ export class PacketBatch {
   sport(i: number): number { return this.#u16(i, D_SPORT); }
   /** Index of the candidate the port came from, or -1 when it was forced or the packet dropped. */
   candidate(i: number): number { const c = this.#u16(i, D_CAND); return c === 0xffff ? -1 : c; }
+  /** VXLAN network identifier of packet i found by decap (0 after encap, or when dropped). */
   vni(i: number): number { return this.#u32(i, D_VNI); }
+  /** Outer IPv4 source of packet i found by decap, host order (format with formatIPv4()); 0 otherwise. */
   outerSrc(i: number): number { return this.#u32(i, D_OUTER_SRC); }
+  /** Outer IPv4 destination of packet i found by decap, host order; 0 otherwise. */
   outerDst(i: number): number { return this.#u32(i, D_OUTER_DST); }
+  /**
+   * What the inner flow hash of packet i covered (encap, hash): KEY_L4 (addresses, protocol and ports
+   * or ICMP echo id), KEY_L3 (addresses and protocol) or KEY_L2 (MACs and ethertype), with the
+   * KEY_FRAGMENT bit set for an IP fragment.
+   */
   keyKind(i: number): number { return this.#u16(i, D_KEY); }
+  /** Offset in bytes of packet i's inner IP header within its frame (encap, hash); 0 when the key is L2. */
   l3Offset(i: number): number { return this.#u16(i, D_L3_OFF); }
+  /** Offset in bytes of packet i's inner transport header within its frame (encap, hash); 0 unless the key is L4. */
   l4Offset(i: number): number { return this.#u16(i, D_L4_OFF); }
 
   /** The input frame of packet i as written (a view; valid until the slot is rewritten). */

@@ -23,6 +23,7 @@ const ARRAY_CODES: Record<TableArrayName, number> = {
 
 /** Shape of the reserved tables: what a control-plane table must match to be mirrored in. */
 export interface TableGeometry {
+  /** The table design reserved. */
   kind: Exclude<DatapathTable, 'default'>;
   /** Peer indexes covered (= maxPeers). */
   peers: number;
@@ -42,36 +43,40 @@ export interface TableGeometry {
   reservedBytes: number;
 }
 
+/**
+ * What Datapath.create() takes: the local VTEP, outer-header fields, and the sizes of everything the
+ * Wasm core reserves up front. Every field but localIp has a default; resolveConfig() checks ranges.
+ */
 export interface DatapathConfig {
   /** Local VTEP (outer source) IPv4 address. */
   localIp: string;
   /** Local underlay MAC (outer source MAC). Default 02:00:00:00:00:01. */
   localMac?: string;
-  /** Outer TTL, default 64. */
+  /** Outer TTL, 1..255, default 64. */
   ttl?: number;
-  /** Outer DSCP, default 0. */
+  /** Outer DSCP, 0..63, default 0. */
   dscp?: number;
   /** VXLAN UDP destination port (and the port decap accepts), default 4789. */
   vxlanPort?: number;
-  /** Underlay MTU (outer IPv4 total length limit); 0 or absent = no limit. */
+  /** Underlay MTU in bytes (outer IPv4 total length limit), 0..65535; 0 or absent = no limit. */
   mtu?: number;
-  /** Flow-hash seed, default 0. */
+  /** Flow-hash seed (u32), default 0; also the phase seed of the candidate-port rule. */
   hashSeed?: number;
-  /** Decap accepts only this VNI when set. */
+  /** Decap accepts only this VNI (0..16777215) when set; others get Status.VNI_FILTERED. */
   decapVni?: number;
   /** Source-port range for candidates, default 49152-65535. */
   portRange?: PortRange;
-  /** Candidates per peer, default 32. */
+  /** Candidates per peer, 1..64, default 32. */
   candidates?: number;
-  /** Packets per batch, default 256. */
+  /** Packets per batch, 1..65536, default 256. */
   batchSize?: number;
-  /** Bytes per slot, default 2048 (a multiple of 64). */
+  /** Bytes per slot, headroom included, default 2048 (a multiple of 64, 128..65664). */
   slotSize?: number;
   /** Bytes in front of each frame, default 64 (>= 50, a multiple of 8). */
   headroom?: number;
   /** Peer-table capacity, default 1024 (at most 65535). */
   maxPeers?: number;
-  /** Batches to reserve, default 1 (more for double buffering). */
+  /** Batches to reserve, 1..64, default 1 (more for double buffering). */
   batches?: number;
   /** Fast-path table reserved for port choice, default 'default' (none: candidates[hash mod N]). */
   table?: DatapathTable;
@@ -87,6 +92,7 @@ export interface DatapathConfig {
   redirectSpread?: number;
 }
 
+/** One remote VTEP as Datapath.setPeer() takes it. */
 export interface PeerConfig {
   /** Remote VTEP (outer destination) IPv4 address. */
   remoteIp: string;
@@ -94,15 +100,56 @@ export interface PeerConfig {
   mac?: string;
   /** VXLAN network identifier, 0..16777215. */
   vni: number;
-  /** Explicit candidate ports; by default the range rule of bindings/ports.ts places N of them. */
+  /** Explicit candidate ports (1..64 of them, each 1..65535); by default candidatePorts() places config.candidates of them in the range. */
   candidates?: number[];
 }
 
+/**
+ * A DatapathConfig after resolveConfig(): every default filled in, addresses parsed, ranges checked.
+ * Fields mean what the DatapathConfig fields of the same name mean.
+ */
 export interface ResolvedConfig {
-  localIp: number; localMac: Uint8Array; ttl: number; dscp: number; vxlanPort: number; mtu: number;
-  hashSeed: number; decapVni: number | undefined; portRange: PortRange; candidates: number;
-  batchSize: number; slotSize: number; headroom: number; maxPeers: number; batches: number;
-  table: DatapathTable; pbmGroups: number; pbmPrefSlots: number; hiGroupSize: number; hiBlocks: number;
+  /** Local VTEP IPv4 address, host order. */
+  localIp: number;
+  /** Local underlay MAC, six bytes. */
+  localMac: Uint8Array;
+  /** Outer TTL. */
+  ttl: number;
+  /** Outer DSCP (0..63). */
+  dscp: number;
+  /** VXLAN UDP destination port. */
+  vxlanPort: number;
+  /** Underlay MTU in bytes, 0 = no limit. */
+  mtu: number;
+  /** Flow-hash seed. */
+  hashSeed: number;
+  /** The only VNI decap accepts, or undefined for any. */
+  decapVni: number | undefined;
+  /** Source-port range for candidates. */
+  portRange: PortRange;
+  /** Candidates per peer. */
+  candidates: number;
+  /** Packets per batch. */
+  batchSize: number;
+  /** Bytes per slot, headroom included. */
+  slotSize: number;
+  /** Bytes in front of each frame. */
+  headroom: number;
+  /** Peer-table capacity. */
+  maxPeers: number;
+  /** Batches reserved. */
+  batches: number;
+  /** Fast-path table reserved for port choice. */
+  table: DatapathTable;
+  /** PBM priority groups G. */
+  pbmGroups: number;
+  /** PBM preference slots, a multiple of 4. */
+  pbmPrefSlots: number;
+  /** HI candidates per entry M (a power of two). */
+  hiGroupSize: number;
+  /** HI level-2 pool in blocks. */
+  hiBlocks: number;
+  /** Redirect spread S. */
   redirectSpread: number;
 }
 
@@ -149,10 +196,15 @@ export function resolveConfig(c: DatapathConfig): ResolvedConfig {
   };
 }
 
+/** A peer as configured in a Datapath (Datapath.setPeer(), Datapath.peer()). */
 export interface Peer {
+  /** Index in the peer table (what PacketBatch.push() takes as `peer`). */
   readonly index: number;
+  /** Remote VTEP IPv4 address, host order. */
   readonly remoteIp: number;
+  /** VXLAN network identifier stamped on its packets. */
   readonly vni: number;
+  /** Its candidate outer source ports, in candidate-index order. */
   readonly candidates: readonly number[];
   /** The table that chooses this peer's ports. */
   readonly table: DatapathTable;
@@ -196,7 +248,14 @@ export function coreImage(dp: Datapath): CoreImage {
   return { memory: img.core.memory, words, batches };
 }
 
+/**
+ * The VXLAN fast path: one Wasm core instance with its peer table, packet batches and optional
+ * fast-path table, all reserved by create() so that memory never grows and views stay valid. Runs
+ * encap, decap and hash over a whole PacketBatch in one Wasm call. Synchronous and single-threaded:
+ * use one Datapath per worker.
+ */
 export class Datapath {
+  /** The configuration it was created with, defaults filled in. */
   readonly config: ResolvedConfig;
   readonly #core: CoreExports;
   readonly #batches: PacketBatch[];
@@ -245,6 +304,10 @@ export class Datapath {
     images.set(this, { core: c, at: image });
   }
 
+  /**
+   * Instantiate the core and reserve all its memory. Throws a RangeError naming the bad field of
+   * `config`, or an Error when the Wasm memory cannot be reserved.
+   */
   static create(config: DatapathConfig): Datapath {
     return new Datapath(resolveConfig(config));
   }
@@ -256,7 +319,11 @@ export class Datapath {
     return b;
   }
 
-  /** Configure peer `index`; returns the peer with its candidate ports. */
+  /**
+   * Configure (or reconfigure) peer `index` (0..maxPeers-1); returns the peer with its candidate
+   * ports. Throws a RangeError on an index, VNI or port out of range, or a candidate count other than
+   * config.candidates when a fast-path table is reserved; an Error on a malformed address.
+   */
   setPeer(index: number, p: PeerConfig): Peer {
     intIn('peer index', index, 0, 0, this.config.maxPeers - 1);
     const ip = parseIPv4(p.remoteIp);
@@ -278,8 +345,10 @@ export class Datapath {
     return peer;
   }
 
+  /** Peer `index` as configured, or undefined when it is not. */
   peer(index: number): Peer | undefined { return this.#peers.get(index); }
 
+  /** Clear peer `index`: its packets then get Status.NO_PEER. Removing an unconfigured index is a no-op. */
   removePeer(index: number): void {
     this.#core.clearPeer(index);
     this.#peers.delete(index);
@@ -290,19 +359,26 @@ export class Datapath {
     return b.region;
   }
 
-  /** Encapsulate every packet of the batch (one Wasm call). Returns the number encapsulated. */
+  /**
+   * Encapsulate every packet of the batch in place (one Wasm call): choose each packet's outer source
+   * port, prepend the outer headers into the headroom. Returns the number encapsulated (status OK);
+   * throws when the batch belongs to another Datapath.
+   */
   encap(b: PacketBatch): number {
     const r = this.#own(b);
     return this.#core.encapBatch(r.desc, r.arena, b.length, r.slotSize);
   }
 
-  /** Decapsulate every packet of the batch (one Wasm call). Returns the number decapsulated. */
+  /**
+   * Validate and strip the outer headers of every packet of the batch (one Wasm call); output(i) is
+   * then the inner frame, in place. Returns the number decapsulated (status OK).
+   */
   decap(b: PacketBatch): number {
     const r = this.#own(b);
     return this.#core.decapBatch(r.desc, r.arena, b.length, r.slotSize);
   }
 
-  /** Parse and hash every packet of the batch (one Wasm call). Returns the number hashed. */
+  /** Parse and flow-hash every packet of the batch without encapsulating (one Wasm call). Returns the number hashed. */
   hash(b: PacketBatch): number {
     const r = this.#own(b);
     return this.#core.hashBatch(r.desc, r.arena, b.length, r.slotSize);
@@ -376,7 +452,8 @@ export class Datapath {
     return this.#core.lookupBatch(r.hashes, r.peers, r.out, n);
   }
 
-  /** Next outer IPv4 identification (advances by one per encapsulated packet). */
+  /** Next outer IPv4 identification, 0..65535 (advances by one per encapsulated packet). */
   get ipId(): number { return this.#core.getIpId(); }
+  /** Set the next outer IPv4 identification (its low 16 bits), e.g. to continue a sequence. */
   set ipId(v: number) { this.#core.setIpId(v); }
 }

@@ -18,13 +18,18 @@ export const D_L4_OFF = 42;
 export const D_CAND = 44;
 export const D_FORCE = 46;
 
+/** Bytes of outer headers encapsulation prepends: Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8. */
 export const OUTER_LEN = 50;
 export const MAX_CANDIDATES = 64;
 
 export const KEY_NONE = 0;
+/** PacketBatch.keyKind(): the flow hash covered the MAC addresses and ethertype (non-IP or unparsable IP). */
 export const KEY_L2 = 2;
+/** PacketBatch.keyKind(): the flow hash covered the IP addresses and protocol, no ports. */
 export const KEY_L3 = 3;
+/** PacketBatch.keyKind(): the flow hash covered IP addresses, protocol and TCP/UDP ports (or the ICMP echo id). */
 export const KEY_L4 = 4;
+/** Bit ORed into PacketBatch.keyKind() for an IP fragment, which hashes without ports. */
 export const KEY_FRAGMENT = 0x100;
 
 export const FAM_L2 = 1;
@@ -50,25 +55,44 @@ export const CAND_NONE = 0xffff;
 
 /** Per-packet status codes: 0 is success, anything else names why the packet was dropped. */
 export const Status = {
+  /** Success. */
   OK: 0,
+  /** Descriptor offset or length outside the slot, or no headroom for the outer headers. */
   BAD_DESC: 1,
+  /** Frame shorter than an Ethernet header (14 bytes). */
   RUNT: 2,
+  /** Peer index not configured (encap). */
   NO_PEER: 3,
+  /** The outer packet would exceed the underlay MTU (encap). */
   MTU: 4,
+  /** Outer ethertype is not IPv4 (decap). */
   NOT_IPV4: 10,
+  /** Outer IPv4 version, IHL or truncated header (decap). */
   BAD_IP_HEADER: 11,
+  /** Outer IPv4 header checksum wrong (decap). */
   BAD_IP_CHECKSUM: 12,
+  /** Outer IPv4 total length beyond the frame or below the header (decap). */
   BAD_IP_LENGTH: 13,
+  /** Outer datagram is a fragment (decap). */
   IP_FRAGMENT: 14,
+  /** Outer protocol is not UDP (decap). */
   NOT_UDP: 15,
+  /** Outer UDP length below 8 or beyond the IP payload (decap). */
   BAD_UDP_LENGTH: 16,
+  /** Outer UDP destination port is not the VXLAN port (decap). */
   NOT_VXLAN_PORT: 17,
+  /** UDP payload shorter than the VXLAN header (decap). */
   VXLAN_TRUNCATED: 18,
+  /** VXLAN I flag clear (decap). */
   BAD_VXLAN_FLAGS: 19,
+  /** VNI other than config.decapVni (decap). */
   VNI_FILTERED: 20,
+  /** Inner frame shorter than an Ethernet header (decap). */
   INNER_RUNT: 21,
 } as const;
+/** The name of a status code as a key of Status (e.g. `BAD_IP_CHECKSUM`). */
 export type StatusName = keyof typeof Status;
+/** A per-packet status code, one of the values of Status. */
 export type StatusCode = (typeof Status)[StatusName];
 
 const names = new Map<number, string>(Object.entries(Status).map(([k, v]) => [v, k.toLowerCase()]));

@@ -1,7 +1,15 @@
 // Candidate source ports: the documented rule that places a peer's N_p ports in the configured range.
 
-export interface PortRange { lo: number; hi: number }
-export const DEFAULT_PORT_RANGE: PortRange = { lo: 49152, hi: 65535 }; // RFC 7348 section 5
+/** An inclusive range of UDP ports, lo..hi within 1..65535. */
+export interface PortRange {
+  /** Lowest port of the range. */
+  lo: number;
+  /** Highest port of the range (inclusive). */
+  hi: number;
+}
+/** Outer source-port range by default, 49152-65535: the dynamic range RFC 7348 section 5 recommends. */
+export const DEFAULT_PORT_RANGE: PortRange = { lo: 49152, hi: 65535 };
+/** Candidate source ports per peer by default (at most 64). */
 export const DEFAULT_CANDIDATES = 32;
 
 import { jhash2 } from './jhash.js';
@@ -24,6 +32,7 @@ export function candidatePorts(range: PortRange, n: number, remoteIp: number, se
   return Array.from({ length: n }, (_, i) => range.lo + i * stride + phase);
 }
 
+/** Parse `A-B` into a PortRange; throws an Error unless 1 <= A <= B <= 65535. */
 export function parsePortRange(s: string): PortRange {
   const m = /^(\d+)-(\d+)$/.exec(s.trim());
   if (!m) throw new Error(`bad source-port range ${JSON.stringify(s)}: expected A-B`);

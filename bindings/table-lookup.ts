@@ -10,7 +10,13 @@ export interface LookupRegion {
   readonly capacity: number;
 }
 
+/**
+ * Fast-path table lookups without packets: fill `hashes` and `peers` for `length` lookups, run
+ * Datapath.lookup(), read the candidate index of each in `out`. Reserved with the table at
+ * Datapath.create (Datapath.lookupBatch()); the views point into Wasm memory.
+ */
 export class TableLookupBatch {
+  /** Most lookups per call (the Datapath's batchSize). */
   readonly capacity: number;
   /** Number of lookups to run (set it, then fill `hashes` and `peers` up to it). */
   length = 0;

@@ -4,33 +4,51 @@
 // ==== dist/bindings/addr.d.ts
 /** Parse dotted-quad IPv4 into a host-order number; throws on malformed input. */
 export declare function parseIPv4(s: string): number;
+/** Format a host-order IPv4 number (the low 32 bits are used) as a dotted quad. */
 export declare function formatIPv4(v: number): string;
 /** Parse a MAC (aa:bb:cc:dd:ee:ff or aa-bb-...) into its six bytes; throws on malformed input. */
 export declare function parseMac(s: string): Uint8Array;
+/** Format the first six bytes of `b` as a lower-case, colon-separated MAC (aa:bb:cc:dd:ee:ff). */
 export declare function formatMac(b: Uint8Array): string;
 /** A MAC split as the Wasm core takes it: bytes 0-3 and bytes 4-5. */
 export declare function macWords(mac: Uint8Array): [number, number];
 
 // ==== dist/bindings/auth.d.ts
+/** Sizes of a SipHashBatch, fixed at construction. */
 export interface SipHashBatchOptions {
-    /** Messages per batch, default 256. */
+    /** Messages per batch, 1..1048576, default 256. */
     capacity?: number;
-    /** Bytes per message slot (a message may not be longer), default 64, a multiple of 8. */
+    /** Bytes per message slot (a message may not be longer), a multiple of 8 in 8..65536, default 64. */
     slotBytes?: number;
 }
+/**
+ * SipHash-2-4 tags (8 bytes each) for up to `capacity` messages in one Wasm call, under a 16-byte key
+ * set with setKey(). Owns its own Wasm core instance; all memory is reserved by the constructor, which
+ * throws a RangeError on bad options and an Error when the memory cannot be reserved.
+ */
 export declare class SipHashBatch {
     #private;
+    /** Messages per batch. */
     readonly capacity: number;
+    /** Bytes per message slot: the longest message this batch tags. */
     readonly slotBytes: number;
+    /** Reserve the batch; throws a RangeError on options outside their ranges. */
     constructor(opts?: SipHashBatchOptions);
-    /** Set the 16-byte key (two little-endian 64-bit words, as SipHash reads them). */
+    /** Set the 16-byte key (two little-endian 64-bit words, as SipHash reads them); throws a RangeError for another length. */
     setKey(key: Uint8Array): void;
     /** Slot i, to write message i in place (zero copy); then set its length with setLength(). */
     slot(i: number): Uint8Array;
+    /** Set message i's length in bytes (0..slotBytes) after writing it into slot(i); throws a RangeError outside the ranges. */
     setLength(i: number, len: number): void;
-    /** Tag messages 0..count-1 (one Wasm call); returns the tags view, 8 bytes per message. */
+    /**
+     * Tag messages 0..count-1 (one Wasm call); returns a view of the tags, 8 bytes per message, valid
+     * until the next run(). Throws a RangeError when count is outside 0..capacity.
+     */
     run(count: number): Uint8Array;
-    /** Copy msgs in, tag them in one call, and copy the tags to out (8 bytes per message). */
+    /**
+     * Copy msgs in, tag them in one call, and copy the tags to out (8 bytes per message). Throws a
+     * RangeError when there are more messages than capacity, one is longer than slotBytes, or out is too small.
+     */
     tagAll(msgs: readonly Uint8Array[], out: Uint8Array): void;
 }
 /** Longest message a SipHasher tags (the probe codec's are 40 and 48 bytes). */
@@ -61,19 +79,32 @@ export interface BatchRegion {
     readonly slotSize: number;
     readonly headroom: number;
 }
+/**
+ * A batch of packets in the Wasm memory of the Datapath that reserved it (Datapath.batch()): one
+ * descriptor per packet and one fixed-size slot per packet holding the frame after `headroom` bytes,
+ * where encapsulation prepends the outer headers in place. Fill it with push() or slotView() and
+ * commit(), run a kernel (Datapath.encap/decap/hash), then read each packet's results. Views it
+ * returns point into Wasm memory and are valid until the slot is rewritten; not safe to share across
+ * threads (one Datapath per worker).
+ */
 export declare class PacketBatch {
     #private;
     /** Number of packets in the batch. */
     length: number;
+    /** Most packets the batch holds (the Datapath's batchSize). */
     readonly capacity: number;
+    /** Bytes per slot, headroom included. */
     readonly slotSize: number;
+    /** Bytes reserved in front of each frame for the outer headers (at least OUTER_LEN). */
     readonly headroom: number;
     /** Largest frame a slot holds at the headroom offset. */
     readonly maxFrame: number;
     /** @internal */ readonly region: BatchRegion;
     /** @internal */
     constructor(region: BatchRegion);
+    /** True when the batch holds `capacity` packets and push() would return -1. */
     get full(): boolean;
+    /** Empty the batch (length = 0) so it can be refilled; slot contents are left as they are. */
     clear(): void;
     /**
      * Copy a frame into the next slot, after the headroom. `peer` indexes the peer table; `force`
@@ -83,10 +114,15 @@ export declare class PacketBatch {
     push(frame: Uint8Array, peer?: number, force?: number): number;
     /** A writable view of slot i's frame area (after the headroom) for zero-copy fills; see commit(). */
     slotView(i: number): Uint8Array;
-    /** Append a frame already written into slotView(length). */
+    /**
+     * Append a frame of `len` bytes already written into slotView(length), with the same `peer` and
+     * `force` inputs as push(). Returns the packet's index, or -1 when the batch is full; throws a
+     * RangeError when len is outside 0..maxFrame.
+     */
     commit(len: number, peer?: number, force?: number): number;
     /** Change packet i's inputs (peer, forced port: 0 = choose) before running another kernel on it. */
     setPeer(i: number, peer: number, force?: number): void;
+    /** Status code of packet i after a kernel ran: Status.OK (0), or why it was dropped (see statusName()). Throws a RangeError when i >= length. */
     status(i: number): number;
     /** Inner flow hash (after encap or hash). */
     hash(i: number): number;
@@ -94,11 +130,21 @@ export declare class PacketBatch {
     sport(i: number): number;
     /** Index of the candidate the port came from, or -1 when it was forced or the packet dropped. */
     candidate(i: number): number;
+    /** VXLAN network identifier of packet i found by decap (0 after encap, or when dropped). */
     vni(i: number): number;
+    /** Outer IPv4 source of packet i found by decap, host order (format with formatIPv4()); 0 otherwise. */
     outerSrc(i: number): number;
+    /** Outer IPv4 destination of packet i found by decap, host order; 0 otherwise. */
     outerDst(i: number): number;
+    /**
+     * What the inner flow hash of packet i covered (encap, hash): KEY_L4 (addresses, protocol and ports
+     * or ICMP echo id), KEY_L3 (addresses and protocol) or KEY_L2 (MACs and ethertype), with the
+     * KEY_FRAGMENT bit set for an IP fragment.
+     */
     keyKind(i: number): number;
+    /** Offset in bytes of packet i's inner IP header within its frame (encap, hash); 0 when the key is L2. */
     l3Offset(i: number): number;
+    /** Offset in bytes of packet i's inner transport header within its frame (encap, hash); 0 unless the key is L4. */
     l4Offset(i: number): number;
     /** The input frame of packet i as written (a view; valid until the slot is rewritten). */
     input(i: number): Uint8Array;
@@ -122,6 +168,7 @@ export type DatapathTable = 'default' | 'flat' | 'pbm' | 'hi' | 'redirect';
 export type TableArrayName = 'flat' | 'pbm.bitmap' | 'pbm.shift' | 'pbm.pref.tag' | 'pbm.pref.shift' | 'hi.l1' | 'hi.l2' | 'redirect';
 /** Shape of the reserved tables: what a control-plane table must match to be mirrored in. */
 export interface TableGeometry {
+    /** The table design reserved. */
     kind: Exclude<DatapathTable, 'default'>;
     /** Peer indexes covered (= maxPeers). */
     peers: number;
@@ -140,36 +187,40 @@ export interface TableGeometry {
     /** Bytes the Wasm core reserved for the table. */
     reservedBytes: number;
 }
+/**
+ * What Datapath.create() takes: the local VTEP, outer-header fields, and the sizes of everything the
+ * Wasm core reserves up front. Every field but localIp has a default; resolveConfig() checks ranges.
+ */
 export interface DatapathConfig {
     /** Local VTEP (outer source) IPv4 address. */
     localIp: string;
     /** Local underlay MAC (outer source MAC). Default 02:00:00:00:00:01. */
     localMac?: string;
-    /** Outer TTL, default 64. */
+    /** Outer TTL, 1..255, default 64. */
     ttl?: number;
-    /** Outer DSCP, default 0. */
+    /** Outer DSCP, 0..63, default 0. */
     dscp?: number;
     /** VXLAN UDP destination port (and the port decap accepts), default 4789. */
     vxlanPort?: number;
-    /** Underlay MTU (outer IPv4 total length limit); 0 or absent = no limit. */
+    /** Underlay MTU in bytes (outer IPv4 total length limit), 0..65535; 0 or absent = no limit. */
     mtu?: number;
-    /** Flow-hash seed, default 0. */
+    /** Flow-hash seed (u32), default 0; also the phase seed of the candidate-port rule. */
     hashSeed?: number;
-    /** Decap accepts only this VNI when set. */
+    /** Decap accepts only this VNI (0..16777215) when set; others get Status.VNI_FILTERED. */
     decapVni?: number;
     /** Source-port range for candidates, default 49152-65535. */
     portRange?: PortRange;
-    /** Candidates per peer, default 32. */
+    /** Candidates per peer, 1..64, default 32. */
     candidates?: number;
-    /** Packets per batch, default 256. */
+    /** Packets per batch, 1..65536, default 256. */
     batchSize?: number;
-    /** Bytes per slot, default 2048 (a multiple of 64). */
+    /** Bytes per slot, headroom included, default 2048 (a multiple of 64, 128..65664). */
     slotSize?: number;
     /** Bytes in front of each frame, default 64 (>= 50, a multiple of 8). */
     headroom?: number;
     /** Peer-table capacity, default 1024 (at most 65535). */
     maxPeers?: number;
-    /** Batches to reserve, default 1 (more for double buffering). */
+    /** Batches to reserve, 1..64, default 1 (more for double buffering). */
     batches?: number;
     /** Fast-path table reserved for port choice, default 'default' (none: candidates[hash mod N]). */
     table?: DatapathTable;
@@ -184,6 +235,7 @@ export interface DatapathConfig {
     /** Redirect spread S, 1..16, default 4: a failed port's flows spread over up to S healthy ports. */
     redirectSpread?: number;
 }
+/** One remote VTEP as Datapath.setPeer() takes it. */
 export interface PeerConfig {
     /** Remote VTEP (outer destination) IPv4 address. */
     remoteIp: string;
@@ -191,38 +243,68 @@ export interface PeerConfig {
     mac?: string;
     /** VXLAN network identifier, 0..16777215. */
     vni: number;
-    /** Explicit candidate ports; by default the range rule of bindings/ports.ts places N of them. */
+    /** Explicit candidate ports (1..64 of them, each 1..65535); by default candidatePorts() places config.candidates of them in the range. */
     candidates?: number[];
 }
+/**
+ * A DatapathConfig after resolveConfig(): every default filled in, addresses parsed, ranges checked.
+ * Fields mean what the DatapathConfig fields of the same name mean.
+ */
 export interface ResolvedConfig {
+    /** Local VTEP IPv4 address, host order. */
     localIp: number;
+    /** Local underlay MAC, six bytes. */
     localMac: Uint8Array;
+    /** Outer TTL. */
     ttl: number;
+    /** Outer DSCP (0..63). */
     dscp: number;
+    /** VXLAN UDP destination port. */
     vxlanPort: number;
+    /** Underlay MTU in bytes, 0 = no limit. */
     mtu: number;
+    /** Flow-hash seed. */
     hashSeed: number;
+    /** The only VNI decap accepts, or undefined for any. */
     decapVni: number | undefined;
+    /** Source-port range for candidates. */
     portRange: PortRange;
+    /** Candidates per peer. */
     candidates: number;
+    /** Packets per batch. */
     batchSize: number;
+    /** Bytes per slot, headroom included. */
     slotSize: number;
+    /** Bytes in front of each frame. */
     headroom: number;
+    /** Peer-table capacity. */
     maxPeers: number;
+    /** Batches reserved. */
     batches: number;
+    /** Fast-path table reserved for port choice. */
     table: DatapathTable;
+    /** PBM priority groups G. */
     pbmGroups: number;
+    /** PBM preference slots, a multiple of 4. */
     pbmPrefSlots: number;
+    /** HI candidates per entry M (a power of two). */
     hiGroupSize: number;
+    /** HI level-2 pool in blocks. */
     hiBlocks: number;
+    /** Redirect spread S. */
     redirectSpread: number;
 }
 /** Validate a configuration and fill in defaults; throws a RangeError naming the bad field. */
 export declare function resolveConfig(c: DatapathConfig): ResolvedConfig;
+/** A peer as configured in a Datapath (Datapath.setPeer(), Datapath.peer()). */
 export interface Peer {
+    /** Index in the peer table (what PacketBatch.push() takes as `peer`). */
     readonly index: number;
+    /** Remote VTEP IPv4 address, host order. */
     readonly remoteIp: number;
+    /** VXLAN network identifier stamped on its packets. */
     readonly vni: number;
+    /** Its candidate outer source ports, in candidate-index order. */
     readonly candidates: readonly number[];
     /** The table that chooses this peer's ports. */
     readonly table: DatapathTable;
@@ -248,22 +330,46 @@ export interface CoreImage {
  * it): addresses stay inside the repository, for the bench's native twins and their tests.
  */
 export declare function coreImage(dp: Datapath): CoreImage;
+/**
+ * The VXLAN fast path: one Wasm core instance with its peer table, packet batches and optional
+ * fast-path table, all reserved by create() so that memory never grows and views stay valid. Runs
+ * encap, decap and hash over a whole PacketBatch in one Wasm call. Synchronous and single-threaded:
+ * use one Datapath per worker.
+ */
 export declare class Datapath {
     #private;
+    /** The configuration it was created with, defaults filled in. */
     readonly config: ResolvedConfig;
     private constructor();
+    /**
+     * Instantiate the core and reserve all its memory. Throws a RangeError naming the bad field of
+     * `config`, or an Error when the Wasm memory cannot be reserved.
+     */
     static create(config: DatapathConfig): Datapath;
     /** Batch number i (0 by default) of those reserved at creation. */
     batch(i?: number): PacketBatch;
-    /** Configure peer `index`; returns the peer with its candidate ports. */
+    /**
+     * Configure (or reconfigure) peer `index` (0..maxPeers-1); returns the peer with its candidate
+     * ports. Throws a RangeError on an index, VNI or port out of range, or a candidate count other than
+     * config.candidates when a fast-path table is reserved; an Error on a malformed address.
+     */
     setPeer(index: number, p: PeerConfig): Peer;
+    /** Peer `index` as configured, or undefined when it is not. */
     peer(index: number): Peer | undefined;
+    /** Clear peer `index`: its packets then get Status.NO_PEER. Removing an unconfigured index is a no-op. */
     removePeer(index: number): void;
-    /** Encapsulate every packet of the batch (one Wasm call). Returns the number encapsulated. */
+    /**
+     * Encapsulate every packet of the batch in place (one Wasm call): choose each packet's outer source
+     * port, prepend the outer headers into the headroom. Returns the number encapsulated (status OK);
+     * throws when the batch belongs to another Datapath.
+     */
     encap(b: PacketBatch): number;
-    /** Decapsulate every packet of the batch (one Wasm call). Returns the number decapsulated. */
+    /**
+     * Validate and strip the outer headers of every packet of the batch (one Wasm call); output(i) is
+     * then the inner frame, in place. Returns the number decapsulated (status OK).
+     */
     decap(b: PacketBatch): number;
-    /** Parse and hash every packet of the batch (one Wasm call). Returns the number hashed. */
+    /** Parse and flow-hash every packet of the batch without encapsulating (one Wasm call). Returns the number hashed. */
     hash(b: PacketBatch): number;
     /** The reserved fast-path table's shape, or undefined when ports use the default choice only. */
     get tableGeometry(): TableGeometry | undefined;
@@ -279,8 +385,9 @@ export declare class Datapath {
     lookupBatch(): TableLookupBatch;
     /** Look up lb.length (hash, peer) pairs in the table, one Wasm call; returns the number looked up. */
     lookup(lb: TableLookupBatch): number;
-    /** Next outer IPv4 identification (advances by one per encapsulated packet). */
+    /** Next outer IPv4 identification, 0..65535 (advances by one per encapsulated packet). */
     get ipId(): number;
+    /** Set the next outer IPv4 identification (its low 16 bits), e.g. to continue a sequence. */
     set ipId(v: number);
 }
 
@@ -317,12 +424,17 @@ export declare const D_L3_OFF = 40;
 export declare const D_L4_OFF = 42;
 export declare const D_CAND = 44;
 export declare const D_FORCE = 46;
+/** Bytes of outer headers encapsulation prepends: Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8. */
 export declare const OUTER_LEN = 50;
 export declare const MAX_CANDIDATES = 64;
 export declare const KEY_NONE = 0;
+/** PacketBatch.keyKind(): the flow hash covered the MAC addresses and ethertype (non-IP or unparsable IP). */
 export declare const KEY_L2 = 2;
+/** PacketBatch.keyKind(): the flow hash covered the IP addresses and protocol, no ports. */
 export declare const KEY_L3 = 3;
+/** PacketBatch.keyKind(): the flow hash covered IP addresses, protocol and TCP/UDP ports (or the ICMP echo id). */
 export declare const KEY_L4 = 4;
+/** Bit ORed into PacketBatch.keyKind() for an IP fragment, which hashes without ports. */
 export declare const KEY_FRAGMENT = 256;
 export declare const FAM_L2 = 1;
 export declare const FAM_V4 = 4;
@@ -344,35 +456,59 @@ export declare const PBM_PREF_WAYS = 4;
 export declare const CAND_NONE = 65535;
 /** Per-packet status codes: 0 is success, anything else names why the packet was dropped. */
 export declare const Status: {
+    /** Success. */
     readonly OK: 0;
+    /** Descriptor offset or length outside the slot, or no headroom for the outer headers. */
     readonly BAD_DESC: 1;
+    /** Frame shorter than an Ethernet header (14 bytes). */
     readonly RUNT: 2;
+    /** Peer index not configured (encap). */
     readonly NO_PEER: 3;
+    /** The outer packet would exceed the underlay MTU (encap). */
     readonly MTU: 4;
+    /** Outer ethertype is not IPv4 (decap). */
     readonly NOT_IPV4: 10;
+    /** Outer IPv4 version, IHL or truncated header (decap). */
     readonly BAD_IP_HEADER: 11;
+    /** Outer IPv4 header checksum wrong (decap). */
     readonly BAD_IP_CHECKSUM: 12;
+    /** Outer IPv4 total length beyond the frame or below the header (decap). */
     readonly BAD_IP_LENGTH: 13;
+    /** Outer datagram is a fragment (decap). */
     readonly IP_FRAGMENT: 14;
+    /** Outer protocol is not UDP (decap). */
     readonly NOT_UDP: 15;
+    /** Outer UDP length below 8 or beyond the IP payload (decap). */
     readonly BAD_UDP_LENGTH: 16;
+    /** Outer UDP destination port is not the VXLAN port (decap). */
     readonly NOT_VXLAN_PORT: 17;
+    /** UDP payload shorter than the VXLAN header (decap). */
     readonly VXLAN_TRUNCATED: 18;
+    /** VXLAN I flag clear (decap). */
     readonly BAD_VXLAN_FLAGS: 19;
+    /** VNI other than config.decapVni (decap). */
     readonly VNI_FILTERED: 20;
+    /** Inner frame shorter than an Ethernet header (decap). */
     readonly INNER_RUNT: 21;
 };
+/** The name of a status code as a key of Status (e.g. `BAD_IP_CHECKSUM`). */
 export type StatusName = keyof typeof Status;
+/** A per-packet status code, one of the values of Status. */
 export type StatusCode = (typeof Status)[StatusName];
 /** A status code's reason name as the CLI and metrics report it (e.g. `bad_ip_checksum`). */
 export declare function statusName(code: number): string;
 
 // ==== dist/bindings/ports.d.ts
+/** An inclusive range of UDP ports, lo..hi within 1..65535. */
 export interface PortRange {
+    /** Lowest port of the range. */
     lo: number;
+    /** Highest port of the range (inclusive). */
     hi: number;
 }
+/** Outer source-port range by default, 49152-65535: the dynamic range RFC 7348 section 5 recommends. */
 export declare const DEFAULT_PORT_RANGE: PortRange;
+/** Candidate source ports per peer by default (at most 64). */
 export declare const DEFAULT_CANDIDATES = 32;
 /**
  * N ports spread evenly over [lo, hi]: the range is cut into N strides of floor(span / N) ports and
@@ -381,6 +517,7 @@ export declare const DEFAULT_CANDIDATES = 32;
  * are guaranteed; N may not exceed the range's size.
  */
 export declare function candidatePorts(range: PortRange, n: number, remoteIp: number, seed?: number): number[];
+/** Parse `A-B` into a PortRange; throws an Error unless 1 <= A <= B <= 65535. */
 export declare function parsePortRange(s: string): PortRange;
 
 // ==== dist/bindings/table-lookup.d.ts
@@ -392,8 +529,14 @@ export interface LookupRegion {
     readonly out: number;
     readonly capacity: number;
 }
+/**
+ * Fast-path table lookups without packets: fill `hashes` and `peers` for `length` lookups, run
+ * Datapath.lookup(), read the candidate index of each in `out`. Reserved with the table at
+ * Datapath.create (Datapath.lookupBatch()); the views point into Wasm memory.
+ */
 export declare class TableLookupBatch {
     #private;
+    /** Most lookups per call (the Datapath's batchSize). */
     readonly capacity: number;
     /** Number of lookups to run (set it, then fill `hashes` and `peers` up to it). */
     length: number;
@@ -428,9 +571,11 @@ export declare const CAP_INSTALL_HINT = "live capture needs the optional 'cap' a
 export declare function loadCap(): CapModule;
 /** Whether this process may open packet sockets: root, or CAP_NET_RAW in the effective set. */
 export declare function canCapture(): boolean;
+/** Kernel capture ring by default: 64 MiB, about 1024 frames (see LiveOptions.ringBytes). */
 export declare const DEFAULT_RING_BYTES: number;
 /** Bytes of kernel ring one captured frame occupies (see LiveOptions.ringBytes). */
 export declare const RING_SLOT_BYTES: number;
+/** How LiveInterface.open() sets up the libpcap handle. */
 export interface LiveOptions {
     /** BPF filter expression (pcap-filter(7)); empty captures everything. */
     filter?: string;
@@ -452,6 +597,7 @@ export type FrameListener = (frame: Uint8Array, truncated: boolean) => void;
  */
 export declare class LiveInterface {
     #private;
+    /** The interface's name as opened (e.g. eth0, or any). */
     readonly name: string;
     /** libpcap's link type as cap names it (ETHERNET, RAW, LINKTYPE_LINUX_SLL, NULL, ...). */
     readonly linkType: string;
@@ -462,7 +608,9 @@ export declare class LiveInterface {
     onFrame(listener: FrameListener): void;
     /** Send one raw frame (a view is sent in place, without a copy). Throws on a libpcap error. */
     send(frame: Uint8Array): void;
+    /** False once close() was called. */
     get isOpen(): boolean;
+    /** Stop capturing and release the handle; the listener is dropped. Closing twice does nothing. */
     close(): void;
 }
 export {};
@@ -478,12 +626,15 @@ export { LiveInterface, canCapture, CAP_INSTALL_HINT, DEFAULT_RING_BYTES, RING_S
 export { InputError, UsageError } from '../errors.js';
 
 // ==== dist/src/control/clock.d.ts
+/** Identifies a timer set with Clock.setTimer(), to clear it. */
 export type TimerId = number;
+/** The control plane's only source of time and timers: VirtualClock in tests and simulation, RealClock live. */
 export interface Clock {
     /** Milliseconds since an arbitrary origin. */
     now(): number;
     /** Run fn once, delayMs from now (negative delays count as 0). */
     setTimer(delayMs: number, fn: () => void): TimerId;
+    /** Cancel a timer that has not fired yet; an id already fired or cleared is ignored. */
     clearTimer(id: TimerId): void;
 }
 /**
@@ -492,9 +643,13 @@ export interface Clock {
  */
 export declare class VirtualClock implements Clock {
     #private;
+    /** A clock reading `startMs` (milliseconds) until advanced. */
     constructor(startMs?: number);
+    /** Current virtual time in milliseconds. */
     now(): number;
+    /** Run fn once when the clock has advanced delayMs past now (negative or non-finite delays count as 0). */
     setTimer(delayMs: number, fn: () => void): TimerId;
+    /** Cancel a timer that has not fired yet; unknown ids are ignored. */
     clearTimer(id: TimerId): void;
     /** Timers still to fire. */
     pending(): number;
@@ -506,8 +661,11 @@ export declare class VirtualClock implements Clock {
 /** Wall-clock time (monotonic, performance.now()) and Node timers, for a live process. */
 export declare class RealClock implements Clock {
     #private;
+    /** performance.now(): milliseconds since the process started, monotonic. */
     now(): number;
+    /** Run fn once, delayMs from now, on a Node timer (negative or non-finite delays count as 0). */
     setTimer(delayMs: number, fn: () => void): TimerId;
+    /** Cancel a timer that has not fired yet; unknown ids are ignored. */
     clearTimer(id: TimerId): void;
     /**
      * Run every timer that is due now, earliest first, instead of waiting for its Node timer. A Node
@@ -519,14 +677,17 @@ export declare class RealClock implements Clock {
 }
 
 // ==== dist/src/control/config.d.ts
+/** How a peer's ports are probed: 'full' probes all N_p candidates, 'partial' the ports in use plus backupPorts healthy ones. */
 export type ProbeMode = 'full' | 'partial';
+/** Every control-plane setting (times in ms); resolveControlConfig() fills defaults and checks ranges. */
 export interface ControlConfig {
     /** Candidate ports per peer, N_p (every peer has exactly this many). Default 32. */
     candidates: number;
     /** Peers the path tables hold. Default 1024. */
     maxPeers: number;
-    /** PBM priority groups G, default 4; HI candidates per entry M, default 8 (docs/tables.md). */
+    /** PBM priority groups G, 1..64, default 4 (docs/tables.md). */
     pbmGroups: number;
+    /** HI candidates per entry M, a power of two 1..64, default 8 (docs/tables.md). */
     hiGroupSize: number;
     /** Redirect table (hosts): healthy ports a failed port's flows spread over, S in 1..16, default 4. */
     redirectSpread: number;
@@ -538,6 +699,7 @@ export interface ControlConfig {
     badAfterLosses: number;
     /** A bad port is good again when >= recoverAnswered of its last recoverWindow probes were answered, the latest included. Defaults 3 of 5. */
     recoverAnswered: number;
+    /** Probes looked back over for recovery (1..32), default 5; see recoverAnswered. */
     recoverWindow: number;
     /**
      * Flap damping: each time a port turns bad its penalty grows by 1 and halves every flapHalfLifeMs;
@@ -545,7 +707,9 @@ export interface ControlConfig {
      * failure-free for suppressHoldMs before it returns. Defaults 10 s, 1.5, 5 s (docs/health.md).
      */
     flapHalfLifeMs: number;
+    /** Flap penalty above which a bad port is held (see flapHalfLifeMs). Default 1.5. */
     flapSuppressPenalty: number;
+    /** How long a held port must be failure-free before it returns, ms. Default 5000. */
     suppressHoldMs: number;
     /**
      * A port that turns bad after another loss among its previous lossyWindow probes (scattered, random
@@ -579,25 +743,34 @@ export interface ControlConfig {
     maxCpuBackoff: number;
     /** Highest backoff exponent a responder's CTL may ask for. Default 5. */
     maxCtlBackoff: number;
-    /** Responder token bucket: requests answered per second, and the bucket's depth. Defaults 20000/s, 2000. */
+    /** Responder token bucket: probe requests answered per second in all. Default 20000. */
     responderRatePerSec: number;
+    /** Responder token bucket's depth, requests. Default 2000. */
     responderBurst: number;
     /**
      * And per source VTEP: requests answered per second and bucket depth for each sender (a sender
      * probing 64 ports every 300 ms asks about 213/s). Defaults 1000/s, 200.
      */
     responderSourceRatePerSec: number;
+    /** Depth of each source VTEP's bucket, requests. Default 200. */
     responderSourceBurst: number;
     /** Granularity of the prober's scheduler (> 0): events are coalesced into ticks this long. Default 5 ms. */
     tickMs: number;
 }
+/** The defaults of every ControlConfig field (SPEC.md "Path probing", docs/health.md). */
 export declare const DEFAULT_CONTROL_CONFIG: Readonly<ControlConfig>;
 /** Defaults filled in and every field checked; throws a RangeError naming the bad field. */
 export declare function resolveControlConfig(c?: Partial<ControlConfig>): ControlConfig;
 
 // ==== dist/src/control/cpu-backoff.d.ts
+/**
+ * Exponential backoff of the probe rate while the CPU is busy: each utilisation sample above the
+ * watermark raises the level by one (at most maxLevel), each sample at or below it lowers it by one;
+ * the probe interval is multiplied by 2^level.
+ */
 export declare class CpuBackoff {
     #private;
+    /** `highWatermark` is a utilisation 0..1; `maxLevel` the highest exponent. */
     constructor(highWatermark: number, maxLevel: number);
     /** Current exponent: the probe interval is multiplied by 2^level. */
     get level(): number;
@@ -646,55 +819,78 @@ export declare class SelectedFrames implements FrameBatch {
 
 // ==== dist/src/control/health-state.d.ts
 import type { PeerState } from './peer.js';
+/** The `format` field of every health state file. */
 export declare const HEALTH_STATE_FORMAT = "zooroute-health";
+/** The health state file version this build writes and reads. */
 export declare const HEALTH_STATE_VERSION = 1;
 /** One candidate port as saved. Ages are milliseconds before the save; null = never. */
 export interface SavedPort {
+    /** The candidate's outer UDP source port. */
     sport: number;
+    /** Its health state when saved. */
     state: 'unknown' | 'good' | 'bad';
     /** Outcomes of the latest probes, newest in bit 0 (1 = answered), and how many count. */
     history: number;
+    /** How many bits of `history` count. */
     historyLen: number;
+    /** Probes lost in a row up to the save. */
     consecutiveLosses: number;
     /** The latest 16 outcomes, newest in bit 0 (1 = lost). */
     lossBits: number;
+    /** Age of the port's last loss, ms; null = never lost. */
     lastLossAgoMs: number | null;
+    /** Age of the port's first answered probe, ms; null = never answered. */
     firstAnswerAgoMs: number | null;
     /** Flap penalty as of penaltyAgoMs. */
     penalty: number;
+    /** Age of the moment `penalty` was computed, ms (it halves every flapHalfLifeMs after). */
     penaltyAgoMs: number;
+    /** Held back by flap or loss damping. */
     held: boolean;
+    /** Recovered but waiting to restore (not yet taking flows). */
     restoring: boolean;
     /** A flow was given the port within the in-use window. */
     inUse: boolean;
     /** BackendID (48 bits) the port's latest reply carried; 0 = none. */
     backend: number;
 }
+/** One peer as saved: its address, candidates and each port's health. */
 export interface SavedPeer {
     /** Underlay IPv4, host order. */
     ip: number;
     /** The candidates in order: a peer whose candidates changed is not restored. */
     candidates: number[];
+    /** Any of its probes was ever answered. */
     everAnswered: boolean;
     /** Tenant traffic within the active window when saved: probed again at once on restore. */
     active: boolean;
+    /** One per candidate, in candidate order. */
     ports: SavedPort[];
 }
+/** A whole health state file (docs/health-state.md): what a restarting VTEP saved of its peers' ports. */
 export interface HealthSnapshot {
+    /** Always HEALTH_STATE_FORMAT. */
     format: typeof HEALTH_STATE_FORMAT;
+    /** Always HEALTH_STATE_VERSION. */
     version: typeof HEALTH_STATE_VERSION;
     /** Wall-clock time of the save (ms since the epoch). */
     savedAtEpochMs: number;
+    /** The saving VTEP's underlay IPv4, host order: another VTEP's snapshot is not restored. */
     localIp: number;
+    /** Every peer saved. */
     peers: SavedPeer[];
 }
+/** What restoring a snapshot did. */
 export interface RestoreResult {
     /** Whether anything was restored; when not, why. */
     restored: boolean;
+    /** Why not: older than the allowed age, saved more than 5 s in the future, or by another VTEP. */
     reason?: 'stale' | 'future' | 'other-vtep';
     /** Age of the snapshot at restore, ms. */
     ageMs: number;
+    /** Peers restored. */
     peers: number;
+    /** Ports restored. */
     ports: number;
     /** Saved peers not restored: not configured now, or their candidates changed. */
     skippedPeers: number;
@@ -726,15 +922,23 @@ export declare function encodeHealthState(s: HealthSnapshot): string;
 export declare function decodeHealthState(text: string): HealthSnapshot;
 
 // ==== dist/src/control/health.d.ts
+/** Port state: never answered a probe; usable by default, not pre-validated. */
 export declare const PORT_UNKNOWN = 0;
+/** Port state: answering probes. */
 export declare const PORT_GOOD = 1;
+/** Port state: lost badAfterLosses probes in a row and not recovered; carries no flows. */
 export declare const PORT_BAD = 2;
+/** A port's health state: PORT_UNKNOWN, PORT_GOOD or PORT_BAD. */
 export type PortState = typeof PORT_UNKNOWN | typeof PORT_GOOD | typeof PORT_BAD;
 /** 'restored': a good port waiting to restore (see HealthRules.waitToRestoreMs) takes flows again. */
 export type Transition = 'none' | 'down' | 'up' | 'restored';
+/** The rules PortHealth applies (the health fields of ControlConfig; times in ms; docs/health.md). */
 export interface HealthRules {
+    /** Consecutive losses that turn a port bad. */
     badAfterLosses: number;
+    /** A bad port is good again when at least this many of its last recoverWindow probes were answered, the latest included. */
     recoverAnswered: number;
+    /** Probes looked back over for recovery, 1..32. */
     recoverWindow: number;
     /**
      * Flap damping (absent = none): every down event adds 1 to a port's penalty, which halves every
@@ -743,7 +947,9 @@ export interface HealthRules {
      * alone; one that keeps failing (random loss) stays out instead of taking its flows back each time.
      */
     flapHalfLifeMs?: number;
+    /** Penalty above which a port that turns bad is held (see flapHalfLifeMs). */
     flapSuppressPenalty?: number;
+    /** How long a held port must be failure-free before it is good again, ms. */
     suppressHoldMs?: number;
     /**
      * Lossy, not dead (with flap damping): a port that turns bad after another loss among the
@@ -768,25 +974,46 @@ export interface HealthRules {
 }
 /** One port's state as PortHealth.load takes it (times on the current clock). */
 export interface SavedPortHealth {
+    /** Health state. */
     state: PortState;
+    /** Outcomes of the latest probes, newest in bit 0 (1 = answered). */
     history: number;
+    /** How many bits of `history` count. */
     historyLen: number;
+    /** Probes lost in a row. */
     consecutiveLosses: number;
+    /** Outcomes of the latest 16 probes, newest in bit 0 (1 = lost). */
     lossBits: number;
+    /** Clock time of the last loss, ms; -Infinity if none. */
     lastLossAt: number;
+    /** Clock time of the first answer, ms; +Infinity if none. */
     firstAnswerAt: number;
+    /** Flap penalty as of penaltyAt. */
     penalty: number;
+    /** Clock time `penalty` was computed at, ms. */
     penaltyAt: number;
+    /** Held out by damping. */
     held: boolean;
+    /** Waiting to restore. */
     restoring: boolean;
 }
+/**
+ * Health of one peer's n candidate ports, kept in parallel typed arrays indexed by candidate (one
+ * buffer). Fed probe outcomes with answered() and lost(), which return the transition they caused;
+ * applies the bad rule, 3-of-5 style recovery, flap and loss damping and wait-to-restore of
+ * HealthRules. Times are Clock milliseconds.
+ */
 export declare class PortHealth {
     #private;
+    /** Candidate ports tracked. */
     readonly n: number;
+    /** Each port's PortState. */
     readonly state: Uint8Array;
     /** Outcomes of the latest probes, newest in bit 0 (1 = answered). */
     readonly history: Uint32Array;
+    /** How many bits of each history count (at most recoverWindow). */
     readonly historyLen: Uint8Array;
+    /** Probes lost in a row, per port. */
     readonly consecutiveLosses: Uint8Array;
     /** Time of the last loss, -Infinity if none. */
     readonly lastLossAt: Float64Array;
@@ -794,6 +1021,7 @@ export declare class PortHealth {
     readonly firstAnswerAt: Float64Array;
     /** Flap penalty as of penaltyAt (see HealthRules). */
     readonly penalty: Float64Array;
+    /** Clock time each penalty was computed at, ms. */
     readonly penaltyAt: Float64Array;
     /** 1 while a bad port is held out by flap damping (it failed again while its penalty was high). */
     readonly held: Uint8Array;
@@ -801,6 +1029,7 @@ export declare class PortHealth {
     readonly restoring: Uint8Array;
     /** Outcomes of the latest 16 probes, newest in bit 0 (1 = lost); never reset, unlike history. */
     readonly lossBits: Uint16Array;
+    /** n ports, all PORT_UNKNOWN with no history, under `rules`. */
     constructor(n: number, rules: HealthRules);
     /** Candidates currently bad. */
     get badCount(): number;
@@ -939,38 +1168,56 @@ export declare class PeerState {
 }
 
 // ==== dist/src/control/probe-codec.d.ts
+/** First four bytes of every probe payload, big-endian: "ZRPK". */
 export declare const PROBE_MAGIC = 1515343947;
+/** Probe format version this build writes and accepts. */
 export declare const PROBE_VERSION = 1;
+/** Bytes of a probe payload, tag included. */
 export declare const PROBE_PAYLOAD_BYTES = 56;
+/** VNI that marks probe frames by default (ControlConfig.probeVni). */
 export declare const PROBE_VNI = 16777215;
 /** Inner UDP source and destination port of probe frames (dynamic range; the VNI is the real mark). */
 export declare const PROBE_INNER_UDP_PORT = 47474;
 /** Bytes on the wire per probe: outer Eth 14 + IPv4 20 + UDP 8 + VXLAN 8, inner Eth 14 + IPv4 20 + UDP 8, payload. */
 export declare const PROBE_WIRE_BYTES: number;
+/** Highest CTL (backpressure exponent) a reply can carry: the sender's interval times 2^15 at most. */
 export declare const CTL_MAX = 15;
+/** A probe's fields, as encodeProbe() takes them and decodeProbe() returns them. */
 export interface ProbeFields {
+    /** A prober's request, or the responder's reply to one. */
     type: 'request' | 'reply';
     /** Backpressure from the responder, 0..15: the sender stretches its interval by 2^ctl. 0 in requests. */
     ctl: number;
-    /** Prober's underlay IPv4 (uint32), and the responder's. */
+    /** Prober's underlay IPv4 (uint32, host order). */
     origin: number;
+    /** Responder's underlay IPv4 (uint32, host order). */
     target: number;
     /** Per-port sequence number (uint32). */
     seq: number;
     /** The outer UDP source port this probe stands for. */
     sport: number;
-    /** Prober's send time and responder's reply time, microseconds (each by its own clock; 0 = unset). */
+    /** Prober's send time, microseconds by its own clock (0 = unset). */
     sendTsUs: number;
+    /** Responder's reply time, microseconds by its own clock; 0 in requests. */
     replyTsUs: number;
     /** 6 bytes: zero when a request is sent, a middlebox's MAC once one wrote it; copied into replies. */
     backendId: Uint8Array;
 }
+/**
+ * Why a payload is not an authentic probe: wrong length, magic, version or type, a reserved byte not
+ * zero, a field out of range (CTL, or a request's reply-only fields set), or a tag that does not match.
+ */
 export type ProbeError = 'length' | 'magic' | 'version' | 'type' | 'reserved' | 'field' | 'tag';
+/** decodeProbe()'s answer: the probe's fields, or why the payload was rejected. */
 export type DecodeResult = {
+    /** The payload is an authentic probe. */
     ok: true;
+    /** Its fields. */
     probe: ProbeFields;
 } | {
+    /** The payload was rejected. */
     ok: false;
+    /** Why. */
     error: ProbeError;
 };
 /**
@@ -979,6 +1226,7 @@ export type DecodeResult = {
  * tags, in about half the time).
  */
 export type ProbeKey = Uint8Array | ProbeTagger;
+/** Something that computes probe tags under a secret it holds (e.g. a SipHasher). */
 export interface ProbeTagger {
     /** SipHash-2-4 of msg[start, end) under the secret, 8 bytes little-endian at out[outOff]. */
     tagInto(msg: Uint8Array, start: number, end: number, out: Uint8Array, outOff: number): void;
@@ -1017,17 +1265,22 @@ export declare function writeBackendId(payload: Uint8Array, mac: Uint8Array): bo
 export declare function readBackendId(payload: Uint8Array): Uint8Array | undefined;
 /** Starts with the probe magic (cheap pre-filter; authenticity is decodeProbe's job). */
 export declare function isProbePayload(b: Uint8Array): boolean;
+/** Inner addresses of a probe frame (buildProbeInnerFrame()). */
 export interface ProbeFrameAddrs {
+    /** Inner IPv4 source, host order. */
     srcIp: number;
+    /** Inner IPv4 destination, host order. */
     dstIp: number;
-    /** Inner MACs, default 02:00:00:00:00:00 for both (the VNI, not the MAC, routes a probe). */
+    /** Inner source MAC, default 02:00:00:00:00:00 (the VNI, not the MAC, routes a probe). */
     srcMac?: Uint8Array;
+    /** Inner destination MAC, default 02:00:00:00:00:00. */
     dstMac?: Uint8Array;
 }
 /** The inner frame: Ethernet / IPv4 (checksummed) / UDP (checksum 0) / probe payload. */
 export declare function buildProbeInnerFrame(payload: Uint8Array, a: ProbeFrameAddrs): Uint8Array;
 /** The payload of an inner probe frame, as a view, or undefined when the frame is not a probe. */
 export declare function probePayloadOfInnerFrame(f: Uint8Array): Uint8Array | undefined;
+/** Whether an inner (decapsulated) frame carries a probe payload (format only, not authenticated). */
 export declare function isProbeFrame(innerFrame: Uint8Array): boolean;
 /** The outer UDP payload to port 4789: VXLAN header (I flag, vni) + the inner frame. */
 export declare function wrapVxlan(innerFrame: Uint8Array, vni?: number): Uint8Array;
@@ -1049,9 +1302,17 @@ export declare class RateGauge {
 
 // ==== dist/src/control/scheduler.d.ts
 import type { Clock } from './clock.js';
+/**
+ * The prober's event queue: events of type T run by `run` at the first tick (a multiple of tickMs ms)
+ * at or after their time, in queue order, over a single clock timer. Queueing and running cost O(1);
+ * events cannot be cancelled (handlers check for staleness). If a handler throws, the events after it
+ * stay queued.
+ */
 export declare class TickScheduler<T> {
     #private;
+    /** A queue over `clock` with ticks of `tickMs` ms (> 0, else a RangeError) calling `run` for each due event. */
     constructor(clock: Clock, tickMs: number, run: (ev: T) => void);
+    /** Events queued and not yet run. */
     get size(): number;
     /** Run ev at time atMs: at the first tick at or after it (now if it is past). */
     at(atMs: number, ev: T): void;
@@ -1063,11 +1324,15 @@ export declare class TickScheduler<T> {
 import { type HealthSnapshot } from './health-state.js';
 /** Write the snapshot to `path` atomically, readable by its owner only (mode 0600). */
 export declare function writeHealthFile(path: string, s: HealthSnapshot): void;
+/** What readHealthFile() found: a snapshot, no file, or why the file cannot be used. */
 export type HealthFileRead = {
+    /** The snapshot the file holds. */
     snapshot: HealthSnapshot;
 } | {
+    /** No file at the path: a cold start. */
     missing: true;
 } | {
+    /** Why the file cannot be used (unreadable, not JSON, wrong format or version, bad field). */
     error: string;
 };
 /** Read a state file: the snapshot, `missing`, or why it cannot be used (never throws). */
@@ -1075,8 +1340,13 @@ export declare function readHealthFile(path: string): HealthFileRead;
 
 // ==== dist/src/control/token-bucket.d.ts
 import type { Clock } from './clock.js';
+/**
+ * A token bucket on a Clock: `ratePerSec` tokens a second up to `burst`, starting full. The probe
+ * responder takes one per request it answers and advertises ctlLevel() to senders as it drains.
+ */
 export declare class TokenBucket {
     #private;
+    /** A full bucket of `burst` tokens refilling at `ratePerSec` tokens per second of `clock` time. */
     constructor(clock: Clock, ratePerSec: number, burst: number);
     /** Take one token; false when the bucket is empty. */
     take(): boolean;
@@ -1094,13 +1364,15 @@ export declare class TokenBucket {
 export declare class VtepCounters {
     /** Tenant frames handed to the Vtep (before replication to several peers). */
     tenantFrames: number;
-    /** Tenant frames encapsulated and sent, and their outer bytes. */
+    /** Tenant frames encapsulated and sent. */
     encapPackets: number;
+    /** Bytes of those frames, outer headers included. */
     encapBytes: number;
     /** Underlay frames handed to the Vtep. */
     underlayFrames: number;
-    /** Tenant frames decapsulated and delivered, and their inner bytes. */
+    /** Tenant frames decapsulated and delivered. */
     decapPackets: number;
+    /** Bytes of those inner frames. */
     decapBytes: number;
     /** Probe frames received (requests and replies). */
     probeFrames: number;
@@ -1289,28 +1561,37 @@ import type { Clock } from './clock.js';
 import { type ControlConfig, type ProbeMode } from './config.js';
 import { type HealthSnapshot, type RestoreResult } from './health-state.js';
 import { SlowPathTable, type FastTable, type TableKind } from '../tables/index.js';
+/** How VtepControl sends its probes: the embedder puts them on the wire (or the simulator on its links). */
 export interface ProbeTransport {
     /** Send a probe payload from this VTEP to `peerIp` with outer UDP source port `sport` (the path). */
     send(peerIp: number, sport: number, payload: Uint8Array): void;
 }
+/** What a VtepControl is built from. */
 export interface VtepControlOptions {
+    /** Source of time and timers. */
     clock: Clock;
+    /** This VTEP's underlay IPv4, host order (the probes' origin). */
     localIp: number;
     /** Shared probe secret: the 16-byte SipHash key. */
     secret: Uint8Array;
+    /** Where probe requests and replies are sent. */
     transport: ProbeTransport;
     /** Fast-path table kind the port choice goes through. */
     table: TableKind;
+    /** Settings different from DEFAULT_CONTROL_CONFIG. */
     config?: Partial<ControlConfig>;
     /** CPU utilisation 0..1 (modelled in sim, real in the agent). Without it there is no CPU backoff. */
     cpu?: () => number;
 }
+/** Something the control plane decided, as VtepControl.onEvent hears it. */
 export interface ControlEvent {
     /** port-restored: a port that came back intermittently waited to restore (docs/health.md) and takes its flows again. */
     type: 'port-down' | 'port-up' | 'switch' | 'port-restored';
+    /** The peer's underlay IPv4, host order. */
     peerIp: number;
     /** The port that went down or up; for 'switch', the failed port whose flows moved. */
     sport: number;
+    /** Clock time of the decision, ms. */
     atMs: number;
     /**
      * port-down: flap damping holds the port out (scattered loss or repeated failure), so it returns
@@ -1322,60 +1603,87 @@ export interface ControlEvent {
     /** port-up: the port is good but waits to restore: its flows return at port-restored. */
     waitToRestore?: boolean;
 }
+/** Counters of a VtepControl since it was created (VtepControl.stats()). */
 export interface ControlStats {
-    /** Requests sent, replies sent, and the wire bytes of both (PROBE_WIRE_BYTES each). */
+    /** Probe requests sent. */
     probesSent: number;
+    /** Probe replies sent (requests answered). */
     repliesSent: number;
+    /** Wire bytes of the requests and replies sent (PROBE_WIRE_BYTES each). */
     probeBytes: number;
     /** Replies that matched an outstanding probe. */
     repliesOk: number;
-    /** Probes whose tag did not verify; probes that failed any other check. Both change nothing. */
+    /** Probes whose tag did not verify (they change nothing). */
     badTags: number;
+    /** Probes that failed any other format check (they change nothing). */
     malformed: number;
     /** Authentic replies that matched nothing outstanding (late, duplicate, unknown port). */
     stale: number;
     /** Requests dropped by this responder's token bucket. */
     throttled: number;
+    /** Probes unanswered within probeTimeoutMs. */
     probesLost: number;
+    /** Times a port turned bad. */
     portsDown: number;
+    /** Times a bad port turned good again. */
     portsUp: number;
     /** Port failures that moved flows (the port was in use when it went bad). */
     switches: number;
     /** Current CPU backoff exponent. */
     cpuBackoff: number;
 }
+/** One candidate port as the control plane sees it (VtepControl.ports()). */
 export interface PortView {
+    /** The candidate's outer UDP source port. */
     sport: number;
+    /** Health: never answered, answering, or failed. */
     state: 'unknown' | 'good' | 'bad';
+    /** BackendID group its replies came back through (middlebox sensing); 0 = unknown. */
     group: number;
+    /** Clock ms of its last loss, or of its first answer if none; +Infinity if never answered. */
     failureFreeSince: number;
+    /** Whether it is currently scheduled for probing. */
     probed: boolean;
     /** Good, but waiting to restore: carries no flows yet (docs/health.md). */
     restoring: boolean;
 }
 /** failureFreeSince written for never-validated ports: finite, and ranked after every validated port. */
 export declare const UNVALIDATED_SINCE: number;
+/**
+ * One VTEP's control plane: prober, responder, port health, path switching, middlebox sensing and
+ * rate control, driven by a Clock and a ProbeTransport (the simulator and the agent run the same
+ * code). Its decisions reach the datapath only as contents of the path tables (`slow`, `fast`).
+ * Single-threaded; call onProbe() for every probe payload that arrives and start() to begin probing.
+ */
 export declare class VtepControl {
     #private;
+    /** The settings in force, defaults filled in. */
     readonly config: ControlConfig;
+    /** Source of truth for every peer's ports, indexed by table row. */
     readonly slow: SlowPathTable;
+    /** The fast-path table compiled from `slow`; attach it to a Datapath to mirror it. */
     readonly fast: FastTable;
+    /** Called synchronously for every port-down, port-up, switch and port-restored decision. */
     onEvent?: (e: ControlEvent) => void;
+    /** Throws a RangeError when the secret is not 16 bytes or a config field is out of range. */
     constructor(o: VtepControlOptions);
     /**
      * Add a peer with its N_p candidate ports (config.candidates of them, distinct). probes: false for
      * a peer known not to answer probes (it keeps the default choice); mode overrides config.probeMode.
+     * Re-adding a peer replaces it, with fresh health. Throws a RangeError on a wrong count, repeated
+     * ports, or when the tables hold maxPeers peers already.
      */
     addPeer(peerIp: number, candidates: readonly number[], opts?: {
         probes?: boolean;
         mode?: ProbeMode;
     }): void;
+    /** Forget a peer: stop probing it and free its table row; an unknown peer is ignored. */
     removePeer(peerIp: number): void;
     /** The path-table row (peer index) of peerIp, for mirroring the fast table into a Datapath. */
     peerRow(peerIp: number): number | undefined;
     /** Tenant traffic to or from peerIp: keeps it active, so it is probed (on demand). */
     noteTenantTraffic(peerIp: number): void;
-    /** The outer source port the fast-path table chooses now for a flow with this inner hash. */
+    /** The outer source port the fast-path table chooses now for a flow with this inner hash (marks it in use); throws a RangeError for an unknown peer. */
     sourcePort(peerIp: number, flowHash: number): number;
     /**
      * A datapath that selects ports itself, from a mirror of `fast` (FastTable.attach), reports the
@@ -1390,8 +1698,11 @@ export declare class VtepControl {
      * before start(): peers active when saved are probed at once, which re-validates what was restored.
      */
     restoreHealth(s: HealthSnapshot, epochMs: number, maxAgeMs: number): RestoreResult;
+    /** Begin probing active peers and sampling the CPU; calling it again does nothing. */
     start(): void;
+    /** Stop probing: drop queued events and outstanding probes (health and tables are kept); start() resumes. */
     stop(): void;
+    /** A copy of the counters now. */
     stats(): ControlStats;
     /** Current probe interval towards peerIp: the base interval x 2^(CPU backoff + CTL). */
     effectiveIntervalMs(peerIp: number): number;
@@ -1409,15 +1720,24 @@ export declare class InputError extends Error {
     readonly file: string;
     readonly offset: number;
     readonly reason: string;
+    /**
+     * An error whose message is `FILE: REASON at byte offset N`.
+     *
+     * @param file - the file (or `<memory>`) the bad data came from
+     * @param offset - byte offset in it where the fault was found
+     * @param reason - what is wrong, in a few words
+     */
     constructor(file: string, offset: number, reason: string);
 }
 /** A command line or configuration that cannot be run. */
 export declare class UsageError extends Error {
+    /** `message` is one line saying what cannot be run and why (the CLI prints it after `zooroute: `). */
     constructor(message: string);
 }
 
 // ==== dist/src/pcap/detect.d.ts
 import type { FormatDecoder } from './step.js';
+/** Options every capture decoder takes (streamed or in memory). */
 export interface DecoderOptions {
     /** Reject (InputError) any interface whose link type differs. */
     linkType?: number;
@@ -1454,12 +1774,17 @@ import type { PcapRecord } from './record.js';
 import { type WritableRecord, type WriterOptions } from './writer.js';
 /** A whole capture as bytes: classic pcap, little-endian. */
 export declare function encodePcap(records: Iterable<WritableRecord>, opts?: WriterOptions): Uint8Array;
+/** A whole capture decoded by decodeCapture(). */
 export interface DecodedCapture {
+    /** The file's format: classic pcap or pcapng. */
     format: 'pcap' | 'pcapng';
+    /** Timestamps finer than microseconds were seen (classic ns magic, or a pcapng if_tsresol). */
     nanos: boolean;
+    /** Largest snaplen declared (0 = unlimited). */
     snaplen: number;
-    /** Records with their data copied, plus the file offset each started at. */
+    /** Records with their data copied, each with the file offset it started at. */
     records: (PcapRecord & {
+        /** File offset in bytes of the record's header (classic) or block (pcapng). */
         offset: number;
     })[];
 }
@@ -1469,16 +1794,25 @@ export declare function decodeCapture(bytes: Uint8Array, file?: string, opts?: D
 // ==== dist/src/pcap/reader.d.ts
 import { type DecoderOptions } from './detect.js';
 import type { PcapRecord } from './record.js';
+/** Options of PcapReader.open() and readPackets(). */
 export interface ReaderOptions extends DecoderOptions {
-    /** Bytes read per system call, default 1 MiB. */
+    /** Bytes read per system call, default 1 MiB (at least 4096 are used). */
     chunkSize?: number;
 }
+/**
+ * A streaming reader of one classic pcap or pcapng file: memory stays bounded by the chunk size and
+ * the largest record, whatever the file's size. Records are views into its read buffer, valid until
+ * the next iteration step; iteration throws an InputError (file, offset, reason) at broken input,
+ * after handing out the good records before it. Close it when done.
+ */
 export declare class PcapReader {
     #private;
+    /** The file read. */
     readonly path: string;
     private constructor();
     /** Open a capture and detect its format (classic or pcapng). Throws InputError on a bad start. */
     static open(path: string, opts?: ReaderOptions): Promise<PcapReader>;
+    /** The file's format: classic pcap or pcapng. */
     get format(): 'pcap' | 'pcapng';
     /** Timestamps finer than microseconds were seen (classic ns magic, or a pcapng if_tsresol). */
     get nanos(): boolean;
@@ -1497,6 +1831,7 @@ export declare class PcapReader {
      * it are valid until the next step; `recordOffset` is that of the batch's last record.
      */
     batches(): AsyncGenerator<PcapRecord[]>;
+    /** Close the file; closing twice does nothing. */
     close(): Promise<void>;
 }
 /** Every record of a classic pcap or pcapng file, streamed; `data` is valid until the next step. */
@@ -1505,11 +1840,15 @@ export declare function readPackets(path: string, opts?: ReaderOptions): AsyncGe
 // ==== dist/src/pcap/record.d.ts
 /** One captured frame. `data` is a view valid only until the next iteration step (zero-copy). */
 export interface PcapRecord {
+    /** Timestamp, whole seconds since the epoch. */
     tsSec: number;
+    /** Timestamp, nanoseconds within the second (microsecond files give multiples of 1000). */
     tsNsec: number;
+    /** The captured bytes (at most the snaplen). */
     data: Uint8Array;
     /** Length of the frame on the wire; never below data.length (see docs/pcap.md). */
     origLen: number;
+    /** Link type of the record's interface (LINKTYPE_*; 1 = Ethernet). */
     linkType: number;
 }
 /** Ethernet (DLT_EN10MB), the only link type the datapath takes. */
@@ -1568,17 +1907,22 @@ export interface FormatDecoder {
 }
 
 // ==== dist/src/pcap/writer.d.ts
+/** How a classic pcap file is written (PcapWriter.open(), encodePcap()). */
 export interface WriterOptions {
     /** Nanosecond timestamps (magic a1b23c4d); default microseconds. */
     nanos?: boolean;
-    /** Frames longer than this are cut (origLen keeps the length on the wire). Default 262144. */
+    /** Frames longer than this many bytes are cut (origLen keeps the length on the wire), 1..2147483647. Default 262144. */
     snaplen?: number;
-    /** Default 1 (Ethernet). */
+    /** The file's link type (LINKTYPE_*), default 1 (Ethernet). */
     linkType?: number;
 }
+/** One record to write. */
 export interface WritableRecord {
+    /** Timestamp, whole seconds since the epoch (0..2^32-1). */
     tsSec: number;
+    /** Timestamp, nanoseconds within the second (0..999999999; cut to microseconds unless nanos). */
     tsNsec: number;
+    /** The frame's bytes (cut to snaplen). */
     data: Uint8Array;
     /** Defaults to data.length; never written below the captured length. */
     origLen?: number;
@@ -1590,10 +1934,18 @@ export declare function fileHeader(opts?: WriterOptions): Uint8Array;
  * REC_HDR + min(data.length, snaplen).
  */
 export declare function encodeRecord(u8: Uint8Array, dv: DataView, at: number, rec: WritableRecord, nanos: boolean, snaplen: number): number;
+/**
+ * A classic pcap writer (little-endian). write() copies into a 1 MiB buffer flushed synchronously
+ * when full, so memory stays bounded; flush() or close() leaves a complete, valid file on disk.
+ * write() throws a RangeError for a timestamp a classic record cannot hold, an Error after close().
+ */
 export declare class PcapWriter {
     #private;
+    /** The file written. */
     readonly path: string;
+    /** Whether timestamps are written in nanoseconds (magic a1b23c4d). */
     readonly nanos: boolean;
+    /** Bytes of a frame kept at most. */
     readonly snaplen: number;
     /** Records written so far. */
     count: number;
@@ -1604,6 +1956,7 @@ export declare class PcapWriter {
     write(rec: WritableRecord): void;
     /** Write the buffered records to the file now. */
     flush(): void;
+    /** Flush and close the file; closing twice does nothing. */
     close(): Promise<void>;
 }
 
@@ -2501,15 +2854,20 @@ export {};
 // ==== dist/src/tables/fast-table.d.ts
 import type { Datapath, TableArrayName, TableGeometry } from '../../bindings/index.js';
 import type { SlowPathListener, SlowPathTable, PortState } from './slow-path.js';
+/** The fast-path table designs (docs/tables.md): flat baseline, PBM bitmap, HI hierarchical index, redirect host table. */
 export type TableKind = 'flat' | 'pbm' | 'hi' | 'redirect';
 /** One register write: array, cell index, new cell value (unsigned, at most 32 bits). */
 export interface RegisterWrite {
+    /** The register array written. */
     array: TableArrayName;
+    /** Cell index within the array. */
     index: number;
+    /** The cell's new value. */
     value: number;
 }
 /** A register array of a table: what the Tofino layout and the byte accounting see. */
 export interface TableArraySpec {
+    /** The array's name, as Datapath.writeTable() takes it. */
     name: TableArrayName;
     /** Cell width in bits (8, 16 or 32). */
     cellBits: number;
@@ -2518,13 +2876,16 @@ export interface TableArraySpec {
     /** Cells holding state for the current slow-path contents (the rest is free pool or unused peers). */
     cellsInUse: number;
 }
+/** Memory a fast table takes, allocated and in use, in bytes, with the arrays it sums. */
 export interface TableFootprint {
     /** Bytes allocated by the table's arrays. */
     allocatedBytes: number;
     /** Bytes the current state occupies: cells in use times their width. */
     usedBytes: number;
+    /** The arrays summed. */
     arrays: readonly TableArraySpec[];
 }
+/** The size every fast table has: peers covered and candidates per peer. */
 export interface TableShape {
     /** Peer indexes the table covers (0..peers-1). */
     peers: number;
@@ -2533,12 +2894,23 @@ export interface TableShape {
 }
 /** The typed array a table keeps its cells in (one width per table). */
 export type TypedCells = Uint8Array | Uint16Array | Uint32Array;
+/**
+ * A fast-path table compiled from a SlowPathTable and kept in step with it by its change
+ * notifications: a TS twin of the Wasm table that answers select() lookups, counts every register
+ * write, reports them to onWrite() sinks and forwards them to every attached Datapath. Construction
+ * throws a RangeError on a shape out of range. Call dispose() to stop following the slow path.
+ */
 export declare abstract class FastTable implements SlowPathListener {
     #private;
+    /** Which design this table is. */
     abstract readonly kind: TableKind;
+    /** Peer indexes covered, 0..peers-1. */
     readonly peers: number;
+    /** Candidates per peer. */
     readonly candidates: number;
+    /** The slow-path table this one is compiled from. */
     protected readonly slow: SlowPathTable;
+    /** Check the shape (RangeError when out of range); subclasses then allocate cells and call follow(). */
     protected constructor(slow: SlowPathTable, shape: TableShape);
     /** Subscribe to the slow path and compile the peers it already holds (subclasses call this last). */
     protected follow(): void;
@@ -2548,27 +2920,35 @@ export declare abstract class FastTable implements SlowPathListener {
     get registerWrites(): number;
     /** Hear of every register write as it is made; returns the function that stops it. */
     onWrite(sink: (w: RegisterWrite) => void): () => void;
-    /** The TS twin's lookup: candidate index for a flow hash towards `peer`. */
+    /** The TS twin's lookup: candidate index for a flow hash towards `peer`; throws a RangeError for a peer outside the table. */
     abstract select(peer: number, hash: number): number;
+    /** The table's register arrays with their widths, sizes and cells in use now. */
     abstract arrays(): readonly TableArraySpec[];
     /** The cells of one array, for mirroring and tests (read-only by contract). */
     protected abstract cells(array: TableArrayName): TypedCells;
+    /** Bytes the arrays allocate and the bytes the current state uses (cells in use times their width). */
     footprint(): TableFootprint;
-    /** Cell `index` of `array` as the twin holds it. */
+    /** Cell `index` of `array` as the twin holds it; throws a RangeError outside the array. */
     read(array: TableArrayName, index: number): number;
     /**
      * Mirror into a Datapath whose reserved table has this kind and shape: copies every cell now, then
-     * forwards each register write as it is made.
+     * forwards each register write as it is made. Throws a RangeError when the Datapath reserves
+     * another kind or shape of table.
      */
     attach(dp: Datapath): void;
+    /** Stop forwarding register writes to `dp` (its table keeps the cells it has). */
     detach(dp: Datapath): void;
     /** Throw when a Datapath's reserved table differs in shape from this one. */
     protected checkGeometry(g: TableGeometry): void;
     /** One register write: the twin's cell, then every mirror and sink. */
     protected write(array: TableArrayName, index: number, value: number): void;
+    /** Throw a RangeError when `peer` is outside the table or does not have exactly `candidates` candidates. */
     protected checkPeer(peer: number, candidates: readonly number[]): void;
+    /** Compile a peer the slow path added (or re-added) into the table's cells. */
     abstract peerAdded(peer: number, candidates: readonly number[]): void;
+    /** Clear a peer the slow path removed from the table's cells. */
     abstract peerRemoved(peer: number): void;
+    /** Apply a change of one port's state (health, group, failure-free time) with the fewest register writes. */
     abstract portChanged(peer: number, cand: number, before: Readonly<PortState>, after: Readonly<PortState>): void;
 }
 
@@ -2576,9 +2956,15 @@ export declare abstract class FastTable implements SlowPathListener {
 import type { TableArrayName } from '../../bindings/index.js';
 import { FastTable, type TableArraySpec, type TableShape } from './fast-table.js';
 import type { PortState, SlowPathTable } from './slow-path.js';
+/**
+ * The flat baseline: one 16-bit cell per (peer, candidate), the port when healthy, 0 when not; a
+ * lookup takes the hashed candidate and falls back along the row when it is 0. 2 * peers * N bytes.
+ */
 export declare class FlatTable extends FastTable {
     #private;
+    /** Always 'flat'. */
     readonly kind: "flat";
+    /** Compile `slow` into a table of `shape` and follow it; throws a RangeError on a shape out of range. */
     constructor(slow: SlowPathTable, shape: TableShape);
     select(peer: number, hash: number): number;
     arrays(): readonly TableArraySpec[];
@@ -2592,18 +2978,30 @@ export declare class FlatTable extends FastTable {
 import type { TableArrayName, TableGeometry } from '../../bindings/index.js';
 import { FastTable, type TableArraySpec, type TableShape } from './fast-table.js';
 import type { PortState, SlowPathTable } from './slow-path.js';
+/** An HI table's shape: TableShape plus M and the level-2 pool size. */
 export interface HiShape extends TableShape {
     /** Candidates per entry M, a power of two 1..64, default 8. */
     groupSize?: number;
     /** Level-2 pool in blocks, default `peers` (never exhausted). */
     blocks?: number;
 }
+/**
+ * HI, hierarchical indexing: a u16 level-1 slot per peer, 0 while nothing is recorded, else a pointer
+ * to a level-2 block of ceil(N/M) u8 entries, each 0 (flows keep their default candidate) or the
+ * working candidate + 1 that every flow of those M candidates uses. Blocks come from a fixed pool;
+ * peers that find it empty wait for a free block (counted in overflows).
+ */
 export declare class HiTable extends FastTable {
     #private;
+    /** Always 'hi'. */
     readonly kind: "hi";
+    /** Candidates per entry M (a power of two). */
     readonly groupSize: number;
+    /** Level-2 entries per block, ceil(N/M). */
     readonly entriesPerBlock: number;
+    /** Level-2 blocks in the pool. */
     readonly blocks: number;
+    /** Compile `slow` into a table of `shape` and follow it; throws a RangeError on a shape out of range. */
     constructor(slow: SlowPathTable, shape: HiShape);
     select(peer: number, hash: number): number;
     /** Level-2 blocks in use (peers with something recorded). */
@@ -2652,6 +3050,7 @@ export declare function fastTableFor(dp: Datapath, slow: SlowPathTable): FastTab
 import type { TableArrayName, TableGeometry } from '../../bindings/index.js';
 import { FastTable, type TableArraySpec, type TableShape } from './fast-table.js';
 import type { PortState, SlowPathTable } from './slow-path.js';
+/** A PBM table's shape: TableShape plus G and the preference-table size. */
 export interface PbmShape extends TableShape {
     /** Priority groups G, 1..64, default 4. */
     groups?: number;
@@ -2660,13 +3059,22 @@ export interface PbmShape extends TableShape {
 }
 /** Group g's shared shift: scans start 1 + g*N/G after the failed candidate, G evenly spaced points. */
 export declare function defaultPbmShift(g: number, n: number, groups: number): number;
+/**
+ * PBM, priority-based bitmap matching: per peer an N-bit bitmap of usable candidates, and G priority
+ * groups whose circular shifts say where the fallback scan from a failed candidate starts. The shifts
+ * are shared, except that a peer's first failure gives it its own G starts in a preference table.
+ */
 export declare class PbmTable extends FastTable {
     #private;
+    /** Always 'pbm'. */
     readonly kind: "pbm";
+    /** Priority groups G. */
     readonly groups: number;
     /** u32 words per peer: 1 when N <= 32, else 2. */
     readonly wordsPerPeer: number;
+    /** Preference slots, a multiple of 4. */
     readonly prefSlots: number;
+    /** Compile `slow` into a table of `shape` and follow it; throws a RangeError on a shape out of range. */
     constructor(slow: SlowPathTable, shape: PbmShape);
     select(peer: number, hash: number): number;
     /** The shared shifts as written now. */
@@ -2712,14 +3120,23 @@ export declare function takeoverTargets(states: readonly Readonly<PortState>[], 
 import type { TableArrayName, TableGeometry } from '../../bindings/index.js';
 import { FastTable, type TableArraySpec, type TableShape } from './fast-table.js';
 import type { PortState, SlowPathTable } from './slow-path.js';
+/** A redirect table's shape: TableShape plus the spread S. */
 export interface RedirectShape extends TableShape {
     /** Spread S, 1..16, default 4: a failed port's flows are spread over up to S healthy ports. */
     spread?: number;
 }
+/**
+ * Redirect, the host table: per (peer, candidate, spread bucket) one u8 cell, 0 = the flow keeps its
+ * default candidate, v > 0 = it uses candidate v - 1. Every failed port gets up to S preferred healthy
+ * ports (same BackendID group first, then longest failure-free). N * S bytes per peer.
+ */
 export declare class RedirectTable extends FastTable {
     #private;
+    /** Always 'redirect'. */
     readonly kind: "redirect";
+    /** Spread S: buckets per (peer, candidate). */
     readonly spread: number;
+    /** Compile `slow` into a table of `shape` and follow it; throws a RangeError on a shape out of range. */
     constructor(slow: SlowPathTable, shape: RedirectShape);
     select(peer: number, hash: number): number;
     /** The candidate cell (peer, cand, bucket) sends its flows to: cand itself when the cell is 0. */
@@ -2739,7 +3156,9 @@ export declare class RedirectTable extends FastTable {
 }
 
 // ==== dist/src/tables/slow-path.d.ts
+/** What the control plane knows of one candidate port of a peer. */
 export interface PortState {
+    /** Whether the port is usable (its probes come back). */
     healthy: boolean;
     /** BackendID group (the middlebox instance the port's probes came back through); 0 = unknown. */
     group: number;
@@ -2748,24 +3167,44 @@ export interface PortState {
 }
 /** Told of every change, after it is made. */
 export interface SlowPathListener {
+    /** A peer was added (or re-added, after a peerRemoved) with these candidate ports, all healthy. */
     peerAdded(peer: number, candidates: readonly number[]): void;
+    /** A peer was removed. */
     peerRemoved(peer: number): void;
+    /** Candidate `cand` of `peer` changed from `before` to `after` (only called when something changed). */
     portChanged(peer: number, cand: number, before: Readonly<PortState>, after: Readonly<PortState>): void;
 }
+/**
+ * The control plane's source of truth: every peer's candidate ports and the state of each (health,
+ * BackendID group, failure-free time). Fast tables follow it through subscribe(). Methods throw a
+ * RangeError for an unknown peer or candidate, or out-of-range values.
+ */
 export declare class SlowPathTable {
     #private;
     /** Start following changes; returns the function that stops it. */
     subscribe(l: SlowPathListener): () => void;
-    /** Add (or re-add) a peer with its candidate ports, all healthy, group unknown, failure-free since 0. */
+    /**
+     * Add (or re-add) a peer with its candidate ports (1..64, each 1..65535), all healthy, group
+     * unknown, failure-free since 0. Re-adding removes the peer first (listeners hear both).
+     */
     addPeer(peer: number, candidates: readonly number[]): void;
+    /** Remove a peer and its port states; a peer not in the table is ignored. */
     removePeer(peer: number): void;
+    /** Whether `peer` is in the table. */
     hasPeer(peer: number): boolean;
-    /** Change some of a port's state; listeners hear of it only when something actually changed. */
+    /**
+     * Change some of a port's state; listeners hear of it only when something actually changed. Throws
+     * a RangeError for an unknown peer or candidate, a negative or fractional group, or a non-finite time.
+     */
     setPort(peer: number, cand: number, st: Partial<PortState>): void;
+    /** The state of candidate `cand` of `peer` (a live read-only view). */
     port(peer: number, cand: number): Readonly<PortState>;
     /** All of a peer's port states, in candidate order (read-only). */
     ports(peer: number): readonly Readonly<PortState>[];
+    /** A peer's candidate ports, in candidate-index order. */
     candidates(peer: number): readonly number[];
+    /** The peers in the table, in the order they were added. */
     peers(): Iterable<number>;
+    /** Number of peers in the table. */
     get size(): number;
 }

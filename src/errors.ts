@@ -3,6 +3,13 @@
 
 /** Bad input data: a file that is not what it claims, with the byte offset where that was found. */
 export class InputError extends Error {
+  /**
+   * An error whose message is `FILE: REASON at byte offset N`.
+   *
+   * @param file - the file (or `<memory>`) the bad data came from
+   * @param offset - byte offset in it where the fault was found
+   * @param reason - what is wrong, in a few words
+   */
   constructor(readonly file: string, readonly offset: number, readonly reason: string) {
     super(`${file}: ${reason} at byte offset ${offset}`);
     this.name = 'InputError';
@@ -11,6 +18,7 @@ export class InputError extends Error {
 
 /** A command line or configuration that cannot be run. */
 export class UsageError extends Error {
+  /** `message` is one line saying what cannot be run and why (the CLI prints it after `zooroute: `). */
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';

@@ -53,6 +53,7 @@ export function canCapture(): boolean {
   }
 }
 
+/** Kernel capture ring by default: 64 MiB, about 1024 frames (see LiveOptions.ringBytes). */
 export const DEFAULT_RING_BYTES = 64 << 20;
 /** Bytes of kernel ring one captured frame occupies (see LiveOptions.ringBytes). */
 export const RING_SLOT_BYTES = 64 << 10;
@@ -69,6 +70,7 @@ const keptHandles: CapHandle[] = [];
 
 const PERMISSION_HINT = 'needs root or CAP_NET_RAW (run as root, or: setcap cap_net_raw,cap_net_admin+eip "$(command -v node)")';
 
+/** How LiveInterface.open() sets up the libpcap handle. */
 export interface LiveOptions {
   /** BPF filter expression (pcap-filter(7)); empty captures everything. */
   filter?: string;
@@ -91,6 +93,7 @@ export type FrameListener = (frame: Uint8Array, truncated: boolean) => void;
  * every frame, so a listener must consume or copy the view before it returns.
  */
 export class LiveInterface {
+  /** The interface's name as opened (e.g. eth0, or any). */
   readonly name: string;
   /** libpcap's link type as cap names it (ETHERNET, RAW, LINKTYPE_LINUX_SLL, NULL, ...). */
   readonly linkType: string;
@@ -143,8 +146,10 @@ export class LiveInterface {
     this.#cap.send(frame, frame.length);
   }
 
+  /** False once close() was called. */
   get isOpen(): boolean { return this.#open; }
 
+  /** Stop capturing and release the handle; the listener is dropped. Closing twice does nothing. */
   close(): void {
     if (!this.#open) return;
     this.#open = false;

@@ -1,13 +1,16 @@
 // The only source of time for the control plane: virtual in tests and simulation (deterministic,
 // as fast as the CPU allows), real in a live process.
 
+/** Identifies a timer set with Clock.setTimer(), to clear it. */
 export type TimerId = number;
 
+/** The control plane's only source of time and timers: VirtualClock in tests and simulation, RealClock live. */
 export interface Clock {
   /** Milliseconds since an arbitrary origin. */
   now(): number;
   /** Run fn once, delayMs from now (negative delays count as 0). */
   setTimer(delayMs: number, fn: () => void): TimerId;
+  /** Cancel a timer that has not fired yet; an id already fired or cleared is ignored. */
   clearTimer(id: TimerId): void;
 }
 
@@ -24,10 +27,13 @@ export class VirtualClock implements Clock {
   readonly #heap: Pending[] = [];
   readonly #live = new Set<TimerId>();
 
+  /** A clock reading `startMs` (milliseconds) until advanced. */
   constructor(startMs = 0) { this.#now = startMs; }
 
+  /** Current virtual time in milliseconds. */
   now(): number { return this.#now; }
 
+  /** Run fn once when the clock has advanced delayMs past now (negative or non-finite delays count as 0). */
   setTimer(delayMs: number, fn: () => void): TimerId {
     const id = this.#nextId++;
     const d = Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0;
@@ -36,6 +42,7 @@ export class VirtualClock implements Clock {
     return id;
   }
 
+  /** Cancel a timer that has not fired yet; unknown ids are ignored. */
   clearTimer(id: TimerId): void { this.#live.delete(id); }
 
   /** Timers still to fire. */
@@ -96,8 +103,10 @@ export class RealClock implements Clock {
   #nextId = 1;
   readonly #timers = new Map<TimerId, RealTimer>();
 
+  /** performance.now(): milliseconds since the process started, monotonic. */
   now(): number { return performance.now(); }
 
+  /** Run fn once, delayMs from now, on a Node timer (negative or non-finite delays count as 0). */
   setTimer(delayMs: number, fn: () => void): TimerId {
     const id = this.#nextId++;
     const d = Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0;
@@ -106,6 +115,7 @@ export class RealClock implements Clock {
     return id;
   }
 
+  /** Cancel a timer that has not fired yet; unknown ids are ignored. */
   clearTimer(id: TimerId): void {
     const t = this.#timers.get(id);
     if (t !== undefined) { clearTimeout(t.handle); this.#timers.delete(id); }

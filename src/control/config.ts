@@ -1,14 +1,17 @@
 // Control-plane settings, their defaults (SPEC.md "Path probing"; docs/health.md) and validation.
 
+/** How a peer's ports are probed: 'full' probes all N_p candidates, 'partial' the ports in use plus backupPorts healthy ones. */
 export type ProbeMode = 'full' | 'partial';
 
+/** Every control-plane setting (times in ms); resolveControlConfig() fills defaults and checks ranges. */
 export interface ControlConfig {
   /** Candidate ports per peer, N_p (every peer has exactly this many). Default 32. */
   candidates: number;
   /** Peers the path tables hold. Default 1024. */
   maxPeers: number;
-  /** PBM priority groups G, default 4; HI candidates per entry M, default 8 (docs/tables.md). */
+  /** PBM priority groups G, 1..64, default 4 (docs/tables.md). */
   pbmGroups: number;
+  /** HI candidates per entry M, a power of two 1..64, default 8 (docs/tables.md). */
   hiGroupSize: number;
   /** Redirect table (hosts): healthy ports a failed port's flows spread over, S in 1..16, default 4. */
   redirectSpread: number;
@@ -20,6 +23,7 @@ export interface ControlConfig {
   badAfterLosses: number;
   /** A bad port is good again when >= recoverAnswered of its last recoverWindow probes were answered, the latest included. Defaults 3 of 5. */
   recoverAnswered: number;
+  /** Probes looked back over for recovery (1..32), default 5; see recoverAnswered. */
   recoverWindow: number;
   /**
    * Flap damping: each time a port turns bad its penalty grows by 1 and halves every flapHalfLifeMs;
@@ -27,7 +31,9 @@ export interface ControlConfig {
    * failure-free for suppressHoldMs before it returns. Defaults 10 s, 1.5, 5 s (docs/health.md).
    */
   flapHalfLifeMs: number;
+  /** Flap penalty above which a bad port is held (see flapHalfLifeMs). Default 1.5. */
   flapSuppressPenalty: number;
+  /** How long a held port must be failure-free before it returns, ms. Default 5000. */
   suppressHoldMs: number;
   /**
    * A port that turns bad after another loss among its previous lossyWindow probes (scattered, random
@@ -61,19 +67,22 @@ export interface ControlConfig {
   maxCpuBackoff: number;
   /** Highest backoff exponent a responder's CTL may ask for. Default 5. */
   maxCtlBackoff: number;
-  /** Responder token bucket: requests answered per second, and the bucket's depth. Defaults 20000/s, 2000. */
+  /** Responder token bucket: probe requests answered per second in all. Default 20000. */
   responderRatePerSec: number;
+  /** Responder token bucket's depth, requests. Default 2000. */
   responderBurst: number;
   /**
    * And per source VTEP: requests answered per second and bucket depth for each sender (a sender
    * probing 64 ports every 300 ms asks about 213/s). Defaults 1000/s, 200.
    */
   responderSourceRatePerSec: number;
+  /** Depth of each source VTEP's bucket, requests. Default 200. */
   responderSourceBurst: number;
   /** Granularity of the prober's scheduler (> 0): events are coalesced into ticks this long. Default 5 ms. */
   tickMs: number;
 }
 
+/** The defaults of every ControlConfig field (SPEC.md "Path probing", docs/health.md). */
 export const DEFAULT_CONTROL_CONFIG: Readonly<ControlConfig> = Object.freeze({
   candidates: 32,
   maxPeers: 1024,

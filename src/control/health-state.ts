@@ -5,25 +5,36 @@
 import { PORT_BAD, PORT_GOOD, PORT_UNKNOWN, type PortState } from './health.js';
 import type { PeerState } from './peer.js';
 
+/** The `format` field of every health state file. */
 export const HEALTH_STATE_FORMAT = 'zooroute-health';
+/** The health state file version this build writes and reads. */
 export const HEALTH_STATE_VERSION = 1;
 
 /** One candidate port as saved. Ages are milliseconds before the save; null = never. */
 export interface SavedPort {
+  /** The candidate's outer UDP source port. */
   sport: number;
+  /** Its health state when saved. */
   state: 'unknown' | 'good' | 'bad';
   /** Outcomes of the latest probes, newest in bit 0 (1 = answered), and how many count. */
   history: number;
+  /** How many bits of `history` count. */
   historyLen: number;
+  /** Probes lost in a row up to the save. */
   consecutiveLosses: number;
   /** The latest 16 outcomes, newest in bit 0 (1 = lost). */
   lossBits: number;
+  /** Age of the port's last loss, ms; null = never lost. */
   lastLossAgoMs: number | null;
+  /** Age of the port's first answered probe, ms; null = never answered. */
   firstAnswerAgoMs: number | null;
   /** Flap penalty as of penaltyAgoMs. */
   penalty: number;
+  /** Age of the moment `penalty` was computed, ms (it halves every flapHalfLifeMs after). */
   penaltyAgoMs: number;
+  /** Held back by flap or loss damping. */
   held: boolean;
+  /** Recovered but waiting to restore (not yet taking flows). */
   restoring: boolean;
   /** A flow was given the port within the in-use window. */
   inUse: boolean;
@@ -31,33 +42,45 @@ export interface SavedPort {
   backend: number;
 }
 
+/** One peer as saved: its address, candidates and each port's health. */
 export interface SavedPeer {
   /** Underlay IPv4, host order. */
   ip: number;
   /** The candidates in order: a peer whose candidates changed is not restored. */
   candidates: number[];
+  /** Any of its probes was ever answered. */
   everAnswered: boolean;
   /** Tenant traffic within the active window when saved: probed again at once on restore. */
   active: boolean;
+  /** One per candidate, in candidate order. */
   ports: SavedPort[];
 }
 
+/** A whole health state file (docs/health-state.md): what a restarting VTEP saved of its peers' ports. */
 export interface HealthSnapshot {
+  /** Always HEALTH_STATE_FORMAT. */
   format: typeof HEALTH_STATE_FORMAT;
+  /** Always HEALTH_STATE_VERSION. */
   version: typeof HEALTH_STATE_VERSION;
   /** Wall-clock time of the save (ms since the epoch). */
   savedAtEpochMs: number;
+  /** The saving VTEP's underlay IPv4, host order: another VTEP's snapshot is not restored. */
   localIp: number;
+  /** Every peer saved. */
   peers: SavedPeer[];
 }
 
+/** What restoring a snapshot did. */
 export interface RestoreResult {
   /** Whether anything was restored; when not, why. */
   restored: boolean;
+  /** Why not: older than the allowed age, saved more than 5 s in the future, or by another VTEP. */
   reason?: 'stale' | 'future' | 'other-vtep';
   /** Age of the snapshot at restore, ms. */
   ageMs: number;
+  /** Peers restored. */
   peers: number;
+  /** Ports restored. */
   ports: number;
   /** Saved peers not restored: not configured now, or their candidates changed. */
   skippedPeers: number;

@@ -3,16 +3,24 @@
 // answered, the latest included; ports are ranked by failure-free duration (time since last loss).
 import { carvePortArrays } from './port-arrays.js';
 
-export const PORT_UNKNOWN = 0; // never answered: usable by default, not pre-validated
+/** Port state: never answered a probe; usable by default, not pre-validated. */
+export const PORT_UNKNOWN = 0;
+/** Port state: answering probes. */
 export const PORT_GOOD = 1;
+/** Port state: lost badAfterLosses probes in a row and not recovered; carries no flows. */
 export const PORT_BAD = 2;
+/** A port's health state: PORT_UNKNOWN, PORT_GOOD or PORT_BAD. */
 export type PortState = typeof PORT_UNKNOWN | typeof PORT_GOOD | typeof PORT_BAD;
 /** 'restored': a good port waiting to restore (see HealthRules.waitToRestoreMs) takes flows again. */
 export type Transition = 'none' | 'down' | 'up' | 'restored';
 
+/** The rules PortHealth applies (the health fields of ControlConfig; times in ms; docs/health.md). */
 export interface HealthRules {
+  /** Consecutive losses that turn a port bad. */
   badAfterLosses: number;
+  /** A bad port is good again when at least this many of its last recoverWindow probes were answered, the latest included. */
   recoverAnswered: number;
+  /** Probes looked back over for recovery, 1..32. */
   recoverWindow: number;
   /**
    * Flap damping (absent = none): every down event adds 1 to a port's penalty, which halves every
@@ -21,7 +29,9 @@ export interface HealthRules {
    * alone; one that keeps failing (random loss) stays out instead of taking its flows back each time.
    */
   flapHalfLifeMs?: number;
+  /** Penalty above which a port that turns bad is held (see flapHalfLifeMs). */
   flapSuppressPenalty?: number;
+  /** How long a held port must be failure-free before it is good again, ms. */
   suppressHoldMs?: number;
   /**
    * Lossy, not dead (with flap damping): a port that turns bad after another loss among the
@@ -47,16 +57,27 @@ export interface HealthRules {
 
 /** One port's state as PortHealth.load takes it (times on the current clock). */
 export interface SavedPortHealth {
+  /** Health state. */
   state: PortState;
+  /** Outcomes of the latest probes, newest in bit 0 (1 = answered). */
   history: number;
+  /** How many bits of `history` count. */
   historyLen: number;
+  /** Probes lost in a row. */
   consecutiveLosses: number;
+  /** Outcomes of the latest 16 probes, newest in bit 0 (1 = lost). */
   lossBits: number;
+  /** Clock time of the last loss, ms; -Infinity if none. */
   lastLossAt: number;
+  /** Clock time of the first answer, ms; +Infinity if none. */
   firstAnswerAt: number;
+  /** Flap penalty as of penaltyAt. */
   penalty: number;
+  /** Clock time `penalty` was computed at, ms. */
   penaltyAt: number;
+  /** Held out by damping. */
   held: boolean;
+  /** Waiting to restore. */
   restoring: boolean;
 }
 
@@ -66,12 +87,22 @@ function popcount(x: number): number {
   return c;
 }
 
+/**
+ * Health of one peer's n candidate ports, kept in parallel typed arrays indexed by candidate (one
+ * buffer). Fed probe outcomes with answered() and lost(), which return the transition they caused;
+ * applies the bad rule, 3-of-5 style recovery, flap and loss damping and wait-to-restore of
+ * HealthRules. Times are Clock milliseconds.
+ */
 export class PortHealth {
+  /** Candidate ports tracked. */
   readonly n: number;
+  /** Each port's PortState. */
   readonly state: Uint8Array;
   /** Outcomes of the latest probes, newest in bit 0 (1 = answered). */
   readonly history: Uint32Array;
+  /** How many bits of each history count (at most recoverWindow). */
   readonly historyLen: Uint8Array;
+  /** Probes lost in a row, per port. */
   readonly consecutiveLosses: Uint8Array;
   /** Time of the last loss, -Infinity if none. */
   readonly lastLossAt: Float64Array;
@@ -79,6 +110,7 @@ export class PortHealth {
   readonly firstAnswerAt: Float64Array;
   /** Flap penalty as of penaltyAt (see HealthRules). */
   readonly penalty: Float64Array;
+  /** Clock time each penalty was computed at, ms. */
   readonly penaltyAt: Float64Array;
   /** 1 while a bad port is held out by flap damping (it failed again while its penalty was high). */
   readonly held: Uint8Array;
@@ -92,6 +124,7 @@ export class PortHealth {
   #bad = 0;
   #restoring = 0;
 
+  /** n ports, all PORT_UNKNOWN with no history, under `rules`. */
   constructor(n: number, rules: HealthRules) {
     this.n = n;
     this.#rules = rules;

@@ -2,14 +2,19 @@
 // VXLAN/Ethernet/IPv4/UDP frame that carries it on the same outer 5-tuple as the data it stands for.
 import { sipHash24Into, SIPHASH_KEY_BYTES } from '../reference/siphash.js';
 
-export const PROBE_MAGIC = 0x5a52504b; // "ZRPK"
+/** First four bytes of every probe payload, big-endian: "ZRPK". */
+export const PROBE_MAGIC = 0x5a52504b;
+/** Probe format version this build writes and accepts. */
 export const PROBE_VERSION = 1;
+/** Bytes of a probe payload, tag included. */
 export const PROBE_PAYLOAD_BYTES = 56;
+/** VNI that marks probe frames by default (ControlConfig.probeVni). */
 export const PROBE_VNI = 0xffffff;
 /** Inner UDP source and destination port of probe frames (dynamic range; the VNI is the real mark). */
 export const PROBE_INNER_UDP_PORT = 47474;
 /** Bytes on the wire per probe: outer Eth 14 + IPv4 20 + UDP 8 + VXLAN 8, inner Eth 14 + IPv4 20 + UDP 8, payload. */
 export const PROBE_WIRE_BYTES = 50 + 42 + PROBE_PAYLOAD_BYTES;
+/** Highest CTL (backpressure exponent) a reply can carry: the sender's interval times 2^15 at most. */
 export const CTL_MAX = 15;
 
 const T_REQUEST = 1, T_REPLY = 2;
@@ -19,26 +24,47 @@ const O_VERSION = 4, O_TYPE = 5, O_CTL = 6, O_RSV0 = 7, O_ORIGIN = 8, O_TARGET =
 /** A request's tag covers [0, 40) (all but BackendID); a reply's covers [0, 48) (BackendID included). */
 const REQUEST_TAGGED = O_BACKEND, REPLY_TAGGED = O_TAG;
 
+/** A probe's fields, as encodeProbe() takes them and decodeProbe() returns them. */
 export interface ProbeFields {
+  /** A prober's request, or the responder's reply to one. */
   type: 'request' | 'reply';
   /** Backpressure from the responder, 0..15: the sender stretches its interval by 2^ctl. 0 in requests. */
   ctl: number;
-  /** Prober's underlay IPv4 (uint32), and the responder's. */
+  /** Prober's underlay IPv4 (uint32, host order). */
   origin: number;
+  /** Responder's underlay IPv4 (uint32, host order). */
   target: number;
   /** Per-port sequence number (uint32). */
   seq: number;
   /** The outer UDP source port this probe stands for. */
   sport: number;
-  /** Prober's send time and responder's reply time, microseconds (each by its own clock; 0 = unset). */
+  /** Prober's send time, microseconds by its own clock (0 = unset). */
   sendTsUs: number;
+  /** Responder's reply time, microseconds by its own clock; 0 in requests. */
   replyTsUs: number;
   /** 6 bytes: zero when a request is sent, a middlebox's MAC once one wrote it; copied into replies. */
   backendId: Uint8Array;
 }
 
+/**
+ * Why a payload is not an authentic probe: wrong length, magic, version or type, a reserved byte not
+ * zero, a field out of range (CTL, or a request's reply-only fields set), or a tag that does not match.
+ */
 export type ProbeError = 'length' | 'magic' | 'version' | 'type' | 'reserved' | 'field' | 'tag';
-export type DecodeResult = { ok: true; probe: ProbeFields } | { ok: false; error: ProbeError };
+/** decodeProbe()'s answer: the probe's fields, or why the payload was rejected. */
+export type DecodeResult =
+  | {
+    /** The payload is an authentic probe. */
+    ok: true;
+    /** Its fields. */
+    probe: ProbeFields;
+  }
+  | {
+    /** The payload was rejected. */
+    ok: false;
+    /** Why. */
+    error: ProbeError;
+  };
 
 /**
  * What tags probes: SipHash-2-4 under the shared secret. The 16 secret bytes themselves (the TS twin
@@ -46,6 +72,7 @@ export type DecodeResult = { ok: true; probe: ProbeFields } | { ok: false; error
  * tags, in about half the time).
  */
 export type ProbeKey = Uint8Array | ProbeTagger;
+/** Something that computes probe tags under a secret it holds (e.g. a SipHasher). */
 export interface ProbeTagger {
   /** SipHash-2-4 of msg[start, end) under the secret, 8 bytes little-endian at out[outOff]. */
   tagInto(msg: Uint8Array, start: number, end: number, out: Uint8Array, outOff: number): void;
@@ -208,10 +235,16 @@ export function isProbePayload(b: Uint8Array): boolean {
   return b.length >= 4 && b[0] === 0x5a && b[1] === 0x52 && b[2] === 0x50 && b[3] === 0x4b;
 }
 
+/** Inner addresses of a probe frame (buildProbeInnerFrame()). */
 export interface ProbeFrameAddrs {
-  srcIp: number; dstIp: number;
-  /** Inner MACs, default 02:00:00:00:00:00 for both (the VNI, not the MAC, routes a probe). */
-  srcMac?: Uint8Array; dstMac?: Uint8Array;
+  /** Inner IPv4 source, host order. */
+  srcIp: number;
+  /** Inner IPv4 destination, host order. */
+  dstIp: number;
+  /** Inner source MAC, default 02:00:00:00:00:00 (the VNI, not the MAC, routes a probe). */
+  srcMac?: Uint8Array;
+  /** Inner destination MAC, default 02:00:00:00:00:00. */
+  dstMac?: Uint8Array;
 }
 
 const ETH = 14, IP = 20, UDP = 8, VXLAN = 8;
@@ -257,6 +290,7 @@ export function probePayloadOfInnerFrame(f: Uint8Array): Uint8Array | undefined 
   return isProbePayload(p) ? p : undefined;
 }
 
+/** Whether an inner (decapsulated) frame carries a probe payload (format only, not authenticated). */
 export function isProbeFrame(innerFrame: Uint8Array): boolean {
   return probePayloadOfInnerFrame(innerFrame) !== undefined;
 }

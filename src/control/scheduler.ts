@@ -6,6 +6,12 @@ import type { Clock, TimerId } from './clock.js';
 
 const SLOTS = 1024; // a power of two; events further ahead wait in their slot for their round
 
+/**
+ * The prober's event queue: events of type T run by `run` at the first tick (a multiple of tickMs ms)
+ * at or after their time, in queue order, over a single clock timer. Queueing and running cost O(1);
+ * events cannot be cancelled (handlers check for staleness). If a handler throws, the events after it
+ * stay queued.
+ */
 export class TickScheduler<T> {
   readonly #clock: Clock;
   readonly #tickMs: number;
@@ -24,6 +30,7 @@ export class TickScheduler<T> {
   /** Inside #fire: the timer is re-armed once, at the end, for the earliest queued tick. */
   #firing = false;
 
+  /** A queue over `clock` with ticks of `tickMs` ms (> 0, else a RangeError) calling `run` for each due event. */
   constructor(clock: Clock, tickMs: number, run: (ev: T) => void) {
     if (!(tickMs > 0)) throw new RangeError(`tickMs must be > 0, got ${tickMs}`);
     this.#clock = clock;
@@ -32,6 +39,7 @@ export class TickScheduler<T> {
     this.#cur = Math.floor(clock.now() / tickMs);
   }
 
+  /** Events queued and not yet run. */
   get size(): number { return this.#count; }
 
   /** Run ev at time atMs: at the first tick at or after it (now if it is past). */

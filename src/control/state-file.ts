@@ -24,7 +24,20 @@ export function writeHealthFile(path: string, s: HealthSnapshot): void {
   try { const d = openSync(dir, 'r'); try { fsyncSync(d); } finally { closeSync(d); } } catch { /* not every filesystem lets a folder be flushed */ }
 }
 
-export type HealthFileRead = { snapshot: HealthSnapshot } | { missing: true } | { error: string };
+/** What readHealthFile() found: a snapshot, no file, or why the file cannot be used. */
+export type HealthFileRead =
+  | {
+    /** The snapshot the file holds. */
+    snapshot: HealthSnapshot;
+  }
+  | {
+    /** No file at the path: a cold start. */
+    missing: true;
+  }
+  | {
+    /** Why the file cannot be used (unreadable, not JSON, wrong format or version, bad field). */
+    error: string;
+  };
 
 /** Read a state file: the snapshot, `missing`, or why it cannot be used (never throws). */
 export function readHealthFile(path: string): HealthFileRead {

@@ -2,6 +2,10 @@
 import type { Clock } from './clock.js';
 import { CTL_MAX } from './probe-codec.js';
 
+/**
+ * A token bucket on a Clock: `ratePerSec` tokens a second up to `burst`, starting full. The probe
+ * responder takes one per request it answers and advertises ctlLevel() to senders as it drains.
+ */
 export class TokenBucket {
   readonly #clock: Clock;
   readonly #rate: number; // tokens per ms
@@ -9,6 +13,7 @@ export class TokenBucket {
   #tokens: number;
   #at: number;
 
+  /** A full bucket of `burst` tokens refilling at `ratePerSec` tokens per second of `clock` time. */
   constructor(clock: Clock, ratePerSec: number, burst: number) {
     this.#clock = clock;
     this.#rate = ratePerSec / 1000;

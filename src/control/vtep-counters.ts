@@ -4,13 +4,15 @@
 export class VtepCounters {
   /** Tenant frames handed to the Vtep (before replication to several peers). */
   tenantFrames = 0;
-  /** Tenant frames encapsulated and sent, and their outer bytes. */
+  /** Tenant frames encapsulated and sent. */
   encapPackets = 0;
+  /** Bytes of those frames, outer headers included. */
   encapBytes = 0;
   /** Underlay frames handed to the Vtep. */
   underlayFrames = 0;
-  /** Tenant frames decapsulated and delivered, and their inner bytes. */
+  /** Tenant frames decapsulated and delivered. */
   decapPackets = 0;
+  /** Bytes of those inner frames. */
   decapBytes = 0;
   /** Probe frames received (requests and replies). */
   probeFrames = 0;

@@ -19,30 +19,39 @@ import { createFastTable, SlowPathTable, type FastTable, type TableKind } from '
 import { jhash2 } from '../../bindings/jhash.js';
 import { SipHasher } from '../../bindings/auth.js';
 
+/** How VtepControl sends its probes: the embedder puts them on the wire (or the simulator on its links). */
 export interface ProbeTransport {
   /** Send a probe payload from this VTEP to `peerIp` with outer UDP source port `sport` (the path). */
   send(peerIp: number, sport: number, payload: Uint8Array): void;
 }
 
+/** What a VtepControl is built from. */
 export interface VtepControlOptions {
+  /** Source of time and timers. */
   clock: Clock;
+  /** This VTEP's underlay IPv4, host order (the probes' origin). */
   localIp: number;
   /** Shared probe secret: the 16-byte SipHash key. */
   secret: Uint8Array;
+  /** Where probe requests and replies are sent. */
   transport: ProbeTransport;
   /** Fast-path table kind the port choice goes through. */
   table: TableKind;
+  /** Settings different from DEFAULT_CONTROL_CONFIG. */
   config?: Partial<ControlConfig>;
   /** CPU utilisation 0..1 (modelled in sim, real in the agent). Without it there is no CPU backoff. */
   cpu?: () => number;
 }
 
+/** Something the control plane decided, as VtepControl.onEvent hears it. */
 export interface ControlEvent {
   /** port-restored: a port that came back intermittently waited to restore (docs/health.md) and takes its flows again. */
   type: 'port-down' | 'port-up' | 'switch' | 'port-restored';
+  /** The peer's underlay IPv4, host order. */
   peerIp: number;
   /** The port that went down or up; for 'switch', the failed port whose flows moved. */
   sport: number;
+  /** Clock time of the decision, ms. */
   atMs: number;
   /**
    * port-down: flap damping holds the port out (scattered loss or repeated failure), so it returns
@@ -55,22 +64,29 @@ export interface ControlEvent {
   waitToRestore?: boolean;
 }
 
+/** Counters of a VtepControl since it was created (VtepControl.stats()). */
 export interface ControlStats {
-  /** Requests sent, replies sent, and the wire bytes of both (PROBE_WIRE_BYTES each). */
+  /** Probe requests sent. */
   probesSent: number;
+  /** Probe replies sent (requests answered). */
   repliesSent: number;
+  /** Wire bytes of the requests and replies sent (PROBE_WIRE_BYTES each). */
   probeBytes: number;
   /** Replies that matched an outstanding probe. */
   repliesOk: number;
-  /** Probes whose tag did not verify; probes that failed any other check. Both change nothing. */
+  /** Probes whose tag did not verify (they change nothing). */
   badTags: number;
+  /** Probes that failed any other format check (they change nothing). */
   malformed: number;
   /** Authentic replies that matched nothing outstanding (late, duplicate, unknown port). */
   stale: number;
   /** Requests dropped by this responder's token bucket. */
   throttled: number;
+  /** Probes unanswered within probeTimeoutMs. */
   probesLost: number;
+  /** Times a port turned bad. */
   portsDown: number;
+  /** Times a bad port turned good again. */
   portsUp: number;
   /** Port failures that moved flows (the port was in use when it went bad). */
   switches: number;
@@ -78,11 +94,17 @@ export interface ControlStats {
   cpuBackoff: number;
 }
 
+/** One candidate port as the control plane sees it (VtepControl.ports()). */
 export interface PortView {
+  /** The candidate's outer UDP source port. */
   sport: number;
+  /** Health: never answered, answering, or failed. */
   state: 'unknown' | 'good' | 'bad';
+  /** BackendID group its replies came back through (middlebox sensing); 0 = unknown. */
   group: number;
+  /** Clock ms of its last loss, or of its first answer if none; +Infinity if never answered. */
   failureFreeSince: number;
+  /** Whether it is currently scheduled for probing. */
   probed: boolean;
   /** Good, but waiting to restore: carries no flows yet (docs/health.md). */
   restoring: boolean;
@@ -94,10 +116,20 @@ export const UNVALIDATED_SINCE = Number.MAX_SAFE_INTEGER;
 const EV_SEND = 0, EV_SWEEP = 1, EV_CPU = 2;
 interface Ev { kind: number; peer: PeerState | undefined; k: number; token: number; due: number }
 
+/**
+ * One VTEP's control plane: prober, responder, port health, path switching, middlebox sensing and
+ * rate control, driven by a Clock and a ProbeTransport (the simulator and the agent run the same
+ * code). Its decisions reach the datapath only as contents of the path tables (`slow`, `fast`).
+ * Single-threaded; call onProbe() for every probe payload that arrives and start() to begin probing.
+ */
 export class VtepControl {
+  /** The settings in force, defaults filled in. */
   readonly config: ControlConfig;
+  /** Source of truth for every peer's ports, indexed by table row. */
   readonly slow = new SlowPathTable();
+  /** The fast-path table compiled from `slow`; attach it to a Datapath to mirror it. */
   readonly fast: FastTable;
+  /** Called synchronously for every port-down, port-up, switch and port-restored decision. */
   onEvent?: (e: ControlEvent) => void;
 
   readonly #clock: Clock;
@@ -126,6 +158,7 @@ export class VtepControl {
     throttled: 0, probesLost: 0, portsDown: 0, portsUp: 0, switches: 0, cpuBackoff: 0,
   };
 
+  /** Throws a RangeError when the secret is not 16 bytes or a config field is out of range. */
   constructor(o: VtepControlOptions) {
     if (o.secret.length !== 16) throw new RangeError(`probe secret must be 16 bytes, got ${o.secret.length}`);
     this.config = resolveControlConfig(o.config);
@@ -151,6 +184,8 @@ export class VtepControl {
   /**
    * Add a peer with its N_p candidate ports (config.candidates of them, distinct). probes: false for
    * a peer known not to answer probes (it keeps the default choice); mode overrides config.probeMode.
+   * Re-adding a peer replaces it, with fresh health. Throws a RangeError on a wrong count, repeated
+   * ports, or when the tables hold maxPeers peers already.
    */
   addPeer(peerIp: number, candidates: readonly number[], opts: { probes?: boolean; mode?: ProbeMode } = {}): void {
     const ip = peerIp >>> 0;
@@ -168,6 +203,7 @@ export class VtepControl {
     for (let k = 0; k < p.n; k++) this.#publish(p, k);
   }
 
+  /** Forget a peer: stop probing it and free its table row; an unknown peer is ignored. */
   removePeer(peerIp: number): void {
     const ip = peerIp >>> 0;
     const p = this.#peers.get(ip);
@@ -193,7 +229,7 @@ export class VtepControl {
     if (this.#started && p.probes && (wasIdle || p.scheduledCount === 0)) this.#kick(p);
   }
 
-  /** The outer source port the fast-path table chooses now for a flow with this inner hash. */
+  /** The outer source port the fast-path table chooses now for a flow with this inner hash (marks it in use); throws a RangeError for an unknown peer. */
   sourcePort(peerIp: number, flowHash: number): number {
     const p = this.#peers.get(peerIp >>> 0);
     if (p === undefined) throw new RangeError(`unknown peer ${peerIp >>> 0}`);
@@ -242,6 +278,7 @@ export class VtepControl {
 
   // ---- lifecycle ------------------------------------------------------------------------------
 
+  /** Begin probing active peers and sampling the CPU; calling it again does nothing. */
   start(): void {
     if (this.#started) return;
     this.#started = true;
@@ -249,6 +286,7 @@ export class VtepControl {
     if (this.#cpu !== undefined) this.#queue(this.#clock.now() + this.config.cpuSampleMs, EV_CPU, undefined, 0, 0);
   }
 
+  /** Stop probing: drop queued events and outstanding probes (health and tables are kept); start() resumes. */
   stop(): void {
     this.#started = false;
     this.#sched.clear();
@@ -261,6 +299,7 @@ export class VtepControl {
     }
   }
 
+  /** A copy of the counters now. */
   stats(): ControlStats { return { ...this.#stats, cpuBackoff: this.#backoff.level }; }
 
   /** Current probe interval towards peerIp: the base interval x 2^(CPU backoff + CTL). */

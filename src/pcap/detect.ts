@@ -4,6 +4,7 @@ import { ClassicDecoder, classicMagic, FILE_HEADER_LEN } from './classic.js';
 import { BT_SHB, PcapngDecoder } from './pcapng.js';
 import type { FormatDecoder } from './step.js';
 
+/** Options every capture decoder takes (streamed or in memory). */
 export interface DecoderOptions {
   /** Reject (InputError) any interface whose link type differs. */
   linkType?: number;

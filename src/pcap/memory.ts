@@ -20,12 +20,19 @@ export function encodePcap(records: Iterable<WritableRecord>, opts: WriterOption
   return u8;
 }
 
+/** A whole capture decoded by decodeCapture(). */
 export interface DecodedCapture {
+  /** The file's format: classic pcap or pcapng. */
   format: 'pcap' | 'pcapng';
+  /** Timestamps finer than microseconds were seen (classic ns magic, or a pcapng if_tsresol). */
   nanos: boolean;
+  /** Largest snaplen declared (0 = unlimited). */
   snaplen: number;
-  /** Records with their data copied, plus the file offset each started at. */
-  records: (PcapRecord & { offset: number })[];
+  /** Records with their data copied, each with the file offset it started at. */
+  records: (PcapRecord & {
+    /** File offset in bytes of the record's header (classic) or block (pcapng). */
+    offset: number;
+  })[];
 }
 
 /** Decode a whole classic pcap or pcapng held in memory. Throws InputError(file, offset, reason). */

@@ -7,8 +7,9 @@ import { decoderFor, type DecoderOptions } from './detect.js';
 import type { PcapRecord } from './record.js';
 import { newStepOutput, STEP_END, STEP_NEED, type FormatDecoder, type StepOutput, type Window } from './step.js';
 
+/** Options of PcapReader.open() and readPackets(). */
 export interface ReaderOptions extends DecoderOptions {
-  /** Bytes read per system call, default 1 MiB. */
+  /** Bytes read per system call, default 1 MiB (at least 4096 are used). */
   chunkSize?: number;
 }
 
@@ -16,7 +17,14 @@ const DEFAULT_CHUNK = 1 << 20;
 /** #drain stopped at broken input after decoding records: hand those out, then throw. */
 const STEP_FAILED = -2;
 
+/**
+ * A streaming reader of one classic pcap or pcapng file: memory stays bounded by the chunk size and
+ * the largest record, whatever the file's size. Records are views into its read buffer, valid until
+ * the next iteration step; iteration throws an InputError (file, offset, reason) at broken input,
+ * after handing out the good records before it. Close it when done.
+ */
 export class PcapReader {
+  /** The file read. */
   readonly path: string;
   readonly #fh: FileHandle;
   readonly #dec: FormatDecoder;
@@ -49,6 +57,7 @@ export class PcapReader {
     }
   }
 
+  /** The file's format: classic pcap or pcapng. */
   get format(): 'pcap' | 'pcapng' { return this.#dec.format; }
   /** Timestamps finer than microseconds were seen (classic ns magic, or a pcapng if_tsresol). */
   get nanos(): boolean { return this.#dec.nanos; }
@@ -180,6 +189,7 @@ export class PcapReader {
     }
   }
 
+  /** Close the file; closing twice does nothing. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -2,11 +2,15 @@
 
 /** One captured frame. `data` is a view valid only until the next iteration step (zero-copy). */
 export interface PcapRecord {
+  /** Timestamp, whole seconds since the epoch. */
   tsSec: number;
+  /** Timestamp, nanoseconds within the second (microsecond files give multiples of 1000). */
   tsNsec: number;
+  /** The captured bytes (at most the snaplen). */
   data: Uint8Array;
   /** Length of the frame on the wire; never below data.length (see docs/pcap.md). */
   origLen: number;
+  /** Link type of the record's interface (LINKTYPE_*; 1 = Ethernet). */
   linkType: number;
 }
 

@@ -6,18 +6,23 @@ import { writeSync } from 'node:fs';
 import { FILE_HEADER_LEN, MAGIC_MICRO, MAGIC_NANO } from './classic.js';
 import { LINKTYPE_ETHERNET, MAX_NORMAL_CAPLEN } from './record.js';
 
+/** How a classic pcap file is written (PcapWriter.open(), encodePcap()). */
 export interface WriterOptions {
   /** Nanosecond timestamps (magic a1b23c4d); default microseconds. */
   nanos?: boolean;
-  /** Frames longer than this are cut (origLen keeps the length on the wire). Default 262144. */
+  /** Frames longer than this many bytes are cut (origLen keeps the length on the wire), 1..2147483647. Default 262144. */
   snaplen?: number;
-  /** Default 1 (Ethernet). */
+  /** The file's link type (LINKTYPE_*), default 1 (Ethernet). */
   linkType?: number;
 }
 
+/** One record to write. */
 export interface WritableRecord {
+  /** Timestamp, whole seconds since the epoch (0..2^32-1). */
   tsSec: number;
+  /** Timestamp, nanoseconds within the second (0..999999999; cut to microseconds unless nanos). */
   tsNsec: number;
+  /** The frame's bytes (cut to snaplen). */
   data: Uint8Array;
   /** Defaults to data.length; never written below the captured length. */
   origLen?: number;
@@ -61,9 +66,17 @@ export function encodeRecord(u8: Uint8Array, dv: DataView, at: number, rec: Writ
   return REC_HDR + caplen;
 }
 
+/**
+ * A classic pcap writer (little-endian). write() copies into a 1 MiB buffer flushed synchronously
+ * when full, so memory stays bounded; flush() or close() leaves a complete, valid file on disk.
+ * write() throws a RangeError for a timestamp a classic record cannot hold, an Error after close().
+ */
 export class PcapWriter {
+  /** The file written. */
   readonly path: string;
+  /** Whether timestamps are written in nanoseconds (magic a1b23c4d). */
   readonly nanos: boolean;
+  /** Bytes of a frame kept at most. */
   readonly snaplen: number;
   /** Records written so far. */
   count = 0;
@@ -115,6 +128,7 @@ export class PcapWriter {
     this.#used = 0;
   }
 
+  /** Flush and close the file; closing twice does nothing. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.flush();

@@ -3,17 +3,22 @@
 import type { Datapath, TableArrayName, TableGeometry } from '../../bindings/index.js';
 import type { SlowPathListener, SlowPathTable, PortState } from './slow-path.js';
 
+/** The fast-path table designs (docs/tables.md): flat baseline, PBM bitmap, HI hierarchical index, redirect host table. */
 export type TableKind = 'flat' | 'pbm' | 'hi' | 'redirect';
 
 /** One register write: array, cell index, new cell value (unsigned, at most 32 bits). */
 export interface RegisterWrite {
+  /** The register array written. */
   array: TableArrayName;
+  /** Cell index within the array. */
   index: number;
+  /** The cell's new value. */
   value: number;
 }
 
 /** A register array of a table: what the Tofino layout and the byte accounting see. */
 export interface TableArraySpec {
+  /** The array's name, as Datapath.writeTable() takes it. */
   name: TableArrayName;
   /** Cell width in bits (8, 16 or 32). */
   cellBits: number;
@@ -23,14 +28,17 @@ export interface TableArraySpec {
   cellsInUse: number;
 }
 
+/** Memory a fast table takes, allocated and in use, in bytes, with the arrays it sums. */
 export interface TableFootprint {
   /** Bytes allocated by the table's arrays. */
   allocatedBytes: number;
   /** Bytes the current state occupies: cells in use times their width. */
   usedBytes: number;
+  /** The arrays summed. */
   arrays: readonly TableArraySpec[];
 }
 
+/** The size every fast table has: peers covered and candidates per peer. */
 export interface TableShape {
   /** Peer indexes the table covers (0..peers-1). */
   peers: number;
@@ -41,16 +49,27 @@ export interface TableShape {
 /** The typed array a table keeps its cells in (one width per table). */
 export type TypedCells = Uint8Array | Uint16Array | Uint32Array;
 
+/**
+ * A fast-path table compiled from a SlowPathTable and kept in step with it by its change
+ * notifications: a TS twin of the Wasm table that answers select() lookups, counts every register
+ * write, reports them to onWrite() sinks and forwards them to every attached Datapath. Construction
+ * throws a RangeError on a shape out of range. Call dispose() to stop following the slow path.
+ */
 export abstract class FastTable implements SlowPathListener {
+  /** Which design this table is. */
   abstract readonly kind: TableKind;
+  /** Peer indexes covered, 0..peers-1. */
   readonly peers: number;
+  /** Candidates per peer. */
   readonly candidates: number;
+  /** The slow-path table this one is compiled from. */
   protected readonly slow: SlowPathTable;
   #writes = 0;
   readonly #sinks = new Set<(w: RegisterWrite) => void>();
   readonly #mirrors = new Set<Datapath>();
   #unsubscribe: (() => void) | undefined;
 
+  /** Check the shape (RangeError when out of range); subclasses then allocate cells and call follow(). */
   protected constructor(slow: SlowPathTable, shape: TableShape) {
     const { peers, candidates } = shape;
     if (!Number.isInteger(peers) || peers < 1 || peers > 65535) throw new RangeError(`peers must be 1..65535, got ${peers}`);
@@ -78,14 +97,16 @@ export abstract class FastTable implements SlowPathListener {
     return () => { this.#sinks.delete(sink); };
   }
 
-  /** The TS twin's lookup: candidate index for a flow hash towards `peer`. */
+  /** The TS twin's lookup: candidate index for a flow hash towards `peer`; throws a RangeError for a peer outside the table. */
   abstract select(peer: number, hash: number): number;
 
+  /** The table's register arrays with their widths, sizes and cells in use now. */
   abstract arrays(): readonly TableArraySpec[];
 
   /** The cells of one array, for mirroring and tests (read-only by contract). */
   protected abstract cells(array: TableArrayName): TypedCells;
 
+  /** Bytes the arrays allocate and the bytes the current state uses (cells in use times their width). */
   footprint(): TableFootprint {
     const arrays = this.arrays();
     let allocatedBytes = 0, usedBytes = 0;
@@ -96,7 +117,7 @@ export abstract class FastTable implements SlowPathListener {
     return { allocatedBytes, usedBytes, arrays };
   }
 
-  /** Cell `index` of `array` as the twin holds it. */
+  /** Cell `index` of `array` as the twin holds it; throws a RangeError outside the array. */
   read(array: TableArrayName, index: number): number {
     const c = this.cells(array);
     const v = c[index];
@@ -106,7 +127,8 @@ export abstract class FastTable implements SlowPathListener {
 
   /**
    * Mirror into a Datapath whose reserved table has this kind and shape: copies every cell now, then
-   * forwards each register write as it is made.
+   * forwards each register write as it is made. Throws a RangeError when the Datapath reserves
+   * another kind or shape of table.
    */
   attach(dp: Datapath): void {
     const g = dp.tableGeometry;
@@ -119,6 +141,7 @@ export abstract class FastTable implements SlowPathListener {
     this.#mirrors.add(dp);
   }
 
+  /** Stop forwarding register writes to `dp` (its table keeps the cells it has). */
   detach(dp: Datapath): void { this.#mirrors.delete(dp); }
 
   /** Throw when a Datapath's reserved table differs in shape from this one. */
@@ -139,12 +162,16 @@ export abstract class FastTable implements SlowPathListener {
     }
   }
 
+  /** Throw a RangeError when `peer` is outside the table or does not have exactly `candidates` candidates. */
   protected checkPeer(peer: number, candidates: readonly number[]): void {
     if (!Number.isInteger(peer) || peer < 0 || peer >= this.peers) throw new RangeError(`peer ${peer} outside the ${this.kind} table's ${this.peers} peers`);
     if (candidates.length !== this.candidates) throw new RangeError(`the ${this.kind} table holds ${this.candidates} candidates per peer, peer ${peer} has ${candidates.length}`);
   }
 
+  /** Compile a peer the slow path added (or re-added) into the table's cells. */
   abstract peerAdded(peer: number, candidates: readonly number[]): void;
+  /** Clear a peer the slow path removed from the table's cells. */
   abstract peerRemoved(peer: number): void;
+  /** Apply a change of one port's state (health, group, failure-free time) with the fewest register writes. */
   abstract portChanged(peer: number, cand: number, before: Readonly<PortState>, after: Readonly<PortState>): void;
 }

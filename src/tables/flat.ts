@@ -5,12 +5,18 @@ import { flatSelectRef } from '../reference/tables-flat.js';
 import { FastTable, type TableArraySpec, type TableShape } from './fast-table.js';
 import type { PortState, SlowPathTable } from './slow-path.js';
 
+/**
+ * The flat baseline: one 16-bit cell per (peer, candidate), the port when healthy, 0 when not; a
+ * lookup takes the hashed candidate and falls back along the row when it is 0. 2 * peers * N bytes.
+ */
 export class FlatTable extends FastTable {
+  /** Always 'flat'. */
   readonly kind = 'flat' as const;
   readonly #entries: Uint16Array;
   readonly #present: Uint8Array;
   #count = 0;
 
+  /** Compile `slow` into a table of `shape` and follow it; throws a RangeError on a shape out of range. */
   constructor(slow: SlowPathTable, shape: TableShape) {
     super(slow, shape);
     this.#entries = new Uint16Array(this.peers * this.candidates);

@@ -8,6 +8,7 @@ import { FastTable, type TableArraySpec, type TableShape } from './fast-table.js
 import { preferredHealthy } from './preference.js';
 import type { PortState, SlowPathTable } from './slow-path.js';
 
+/** An HI table's shape: TableShape plus M and the level-2 pool size. */
 export interface HiShape extends TableShape {
   /** Candidates per entry M, a power of two 1..64, default 8. */
   groupSize?: number;
@@ -15,10 +16,20 @@ export interface HiShape extends TableShape {
   blocks?: number;
 }
 
+/**
+ * HI, hierarchical indexing: a u16 level-1 slot per peer, 0 while nothing is recorded, else a pointer
+ * to a level-2 block of ceil(N/M) u8 entries, each 0 (flows keep their default candidate) or the
+ * working candidate + 1 that every flow of those M candidates uses. Blocks come from a fixed pool;
+ * peers that find it empty wait for a free block (counted in overflows).
+ */
 export class HiTable extends FastTable {
+  /** Always 'hi'. */
   readonly kind = 'hi' as const;
+  /** Candidates per entry M (a power of two). */
   readonly groupSize: number;
+  /** Level-2 entries per block, ceil(N/M). */
   readonly entriesPerBlock: number;
+  /** Level-2 blocks in the pool. */
   readonly blocks: number;
   readonly #l1: Uint16Array;
   readonly #l2: Uint8Array;
@@ -30,6 +41,7 @@ export class HiTable extends FastTable {
   #count = 0;
   #overflows = 0;
 
+  /** Compile `slow` into a table of `shape` and follow it; throws a RangeError on a shape out of range. */
   constructor(slow: SlowPathTable, shape: HiShape) {
     super(slow, shape);
     const m = shape.groupSize ?? 8;

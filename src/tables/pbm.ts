@@ -9,6 +9,7 @@ import { FastTable, type TableArraySpec, type TableShape } from './fast-table.js
 import { takeoverTargets } from './preference.js';
 import type { PortState, SlowPathTable } from './slow-path.js';
 
+/** A PBM table's shape: TableShape plus G and the preference-table size. */
 export interface PbmShape extends TableShape {
   /** Priority groups G, 1..64, default 4. */
   groups?: number;
@@ -21,11 +22,19 @@ export function defaultPbmShift(g: number, n: number, groups: number): number {
   return (1 + Math.floor((g * n) / groups)) % n;
 }
 
+/**
+ * PBM, priority-based bitmap matching: per peer an N-bit bitmap of usable candidates, and G priority
+ * groups whose circular shifts say where the fallback scan from a failed candidate starts. The shifts
+ * are shared, except that a peer's first failure gives it its own G starts in a preference table.
+ */
 export class PbmTable extends FastTable {
+  /** Always 'pbm'. */
   readonly kind = 'pbm' as const;
+  /** Priority groups G. */
   readonly groups: number;
   /** u32 words per peer: 1 when N <= 32, else 2. */
   readonly wordsPerPeer: number;
+  /** Preference slots, a multiple of 4. */
   readonly prefSlots: number;
   readonly #cells: PbmCells;
   readonly #present: Uint8Array;
@@ -35,6 +44,7 @@ export class PbmTable extends FastTable {
   #slotsInUse = 0;
   #prefOverflows = 0;
 
+  /** Compile `slow` into a table of `shape` and follow it; throws a RangeError on a shape out of range. */
   constructor(slow: SlowPathTable, shape: PbmShape) {
     super(slow, shape);
     const g = shape.groups ?? 4;

@@ -9,18 +9,27 @@ import { FastTable, type TableArraySpec, type TableShape } from './fast-table.js
 import { takeoverTargets } from './preference.js';
 import type { PortState, SlowPathTable } from './slow-path.js';
 
+/** A redirect table's shape: TableShape plus the spread S. */
 export interface RedirectShape extends TableShape {
   /** Spread S, 1..16, default 4: a failed port's flows are spread over up to S healthy ports. */
   spread?: number;
 }
 
+/**
+ * Redirect, the host table: per (peer, candidate, spread bucket) one u8 cell, 0 = the flow keeps its
+ * default candidate, v > 0 = it uses candidate v - 1. Every failed port gets up to S preferred healthy
+ * ports (same BackendID group first, then longest failure-free). N * S bytes per peer.
+ */
 export class RedirectTable extends FastTable {
+  /** Always 'redirect'. */
   readonly kind = 'redirect' as const;
+  /** Spread S: buckets per (peer, candidate). */
   readonly spread: number;
   readonly #cells: Uint8Array;
   readonly #present: Uint8Array;
   #count = 0;
 
+  /** Compile `slow` into a table of `shape` and follow it; throws a RangeError on a shape out of range. */
   constructor(slow: SlowPathTable, shape: RedirectShape) {
     super(slow, shape);
     const s = shape.spread ?? 4;

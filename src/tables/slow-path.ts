@@ -1,7 +1,9 @@
 // The slow-path table: the source of truth for every candidate port of every peer. The fast-path
 // tables (flat, PBM, HI) are compiled from it, incrementally, through its change notifications.
 
+/** What the control plane knows of one candidate port of a peer. */
 export interface PortState {
+  /** Whether the port is usable (its probes come back). */
   healthy: boolean;
   /** BackendID group (the middlebox instance the port's probes came back through); 0 = unknown. */
   group: number;
@@ -11,8 +13,11 @@ export interface PortState {
 
 /** Told of every change, after it is made. */
 export interface SlowPathListener {
+  /** A peer was added (or re-added, after a peerRemoved) with these candidate ports, all healthy. */
   peerAdded(peer: number, candidates: readonly number[]): void;
+  /** A peer was removed. */
   peerRemoved(peer: number): void;
+  /** Candidate `cand` of `peer` changed from `before` to `after` (only called when something changed). */
   portChanged(peer: number, cand: number, before: Readonly<PortState>, after: Readonly<PortState>): void;
 }
 
@@ -21,6 +26,11 @@ interface PeerRow {
   states: PortState[];
 }
 
+/**
+ * The control plane's source of truth: every peer's candidate ports and the state of each (health,
+ * BackendID group, failure-free time). Fast tables follow it through subscribe(). Methods throw a
+ * RangeError for an unknown peer or candidate, or out-of-range values.
+ */
 export class SlowPathTable {
   readonly #rows = new Map<number, PeerRow>();
   readonly #listeners = new Set<SlowPathListener>();
@@ -31,7 +41,10 @@ export class SlowPathTable {
     return () => { this.#listeners.delete(l); };
   }
 
-  /** Add (or re-add) a peer with its candidate ports, all healthy, group unknown, failure-free since 0. */
+  /**
+   * Add (or re-add) a peer with its candidate ports (1..64, each 1..65535), all healthy, group
+   * unknown, failure-free since 0. Re-adding removes the peer first (listeners hear both).
+   */
   addPeer(peer: number, candidates: readonly number[]): void {
     if (!Number.isInteger(peer) || peer < 0) throw new RangeError(`peer must be a non-negative integer, got ${peer}`);
     if (candidates.length < 1 || candidates.length > 64) throw new RangeError(`a peer needs 1..64 candidates, got ${candidates.length}`);
@@ -44,11 +57,13 @@ export class SlowPathTable {
     for (const l of this.#listeners) l.peerAdded(peer, cands);
   }
 
+  /** Remove a peer and its port states; a peer not in the table is ignored. */
   removePeer(peer: number): void {
     if (!this.#rows.delete(peer)) return;
     for (const l of this.#listeners) l.peerRemoved(peer);
   }
 
+  /** Whether `peer` is in the table. */
   hasPeer(peer: number): boolean { return this.#rows.has(peer); }
 
   #row(peer: number): PeerRow {
@@ -64,7 +79,10 @@ export class SlowPathTable {
     return s;
   }
 
-  /** Change some of a port's state; listeners hear of it only when something actually changed. */
+  /**
+   * Change some of a port's state; listeners hear of it only when something actually changed. Throws
+   * a RangeError for an unknown peer or candidate, a negative or fractional group, or a non-finite time.
+   */
   setPort(peer: number, cand: number, st: Partial<PortState>): void {
     const s = this.#state(peer, cand);
     // Validate everything before changing anything.
@@ -78,14 +96,18 @@ export class SlowPathTable {
     for (const l of this.#listeners) l.portChanged(peer, cand, before, after);
   }
 
+  /** The state of candidate `cand` of `peer` (a live read-only view). */
   port(peer: number, cand: number): Readonly<PortState> { return this.#state(peer, cand); }
 
   /** All of a peer's port states, in candidate order (read-only). */
   ports(peer: number): readonly Readonly<PortState>[] { return this.#row(peer).states; }
 
+  /** A peer's candidate ports, in candidate-index order. */
   candidates(peer: number): readonly number[] { return this.#row(peer).candidates; }
 
+  /** The peers in the table, in the order they were added. */
   peers(): Iterable<number> { return this.#rows.keys(); }
 
+  /** Number of peers in the table. */
   get size(): number { return this.#rows.size; }
 }
