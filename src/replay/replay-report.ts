@@ -2,7 +2,7 @@
 // replay's time to recover, the failure windows, and the per-bin series counted in the replay's run.
 import { BIN_MS } from '../sim/index.js';
 import { scenarioFromSimulation } from './report-sim.js';
-import type { ReportInput } from './report.js';
+import type { ReportInput } from './report-types.js';
 import { REPLAY_MODES, type ReplayRun } from './replay.js';
 
 export function replayReportInput(run: ReplayRun, generatedAt?: string): ReportInput {

@@ -1,6 +1,6 @@
 // The report's tables: the caller's summary rows (one per mode), the exact per-mode totals of the
 // timeline's bins (never downsampled), and the failure windows.
-import type { FailureWindow, ScenarioInput, SummaryValue } from './report.js';
+import type { FailureWindow, ScenarioInput, SummaryValue } from './report-types.js';
 import { escapeHtml, formatNumber, formatPercent, formatSeconds } from './report-text.js';
 
 function cell(v: SummaryValue | undefined): string {

@@ -1,7 +1,7 @@
 // The SVG timeline of one scenario: one band per mode (delivered packets per bin stacked under lost
 // ones, on one shared y scale so bands compare), a loss strip under each band, failure windows shaded
 // across all bands, time ticks in seconds, a legend and a note saying how the bins were drawn.
-import type { ScenarioInput } from './report.js';
+import type { ScenarioInput } from './report-types.js';
 import { binsPerColumn, toColumns, type Columns } from './report-downsample.js';
 import { escapeHtml, formatNumber, formatSeconds } from './report-text.js';
 import { niceCeil, timeTicks } from './report-ticks.js';

@@ -1,6 +1,6 @@
 // Checks a ReportInput before rendering, so that JSON from a file or a half-filled structure fails
 // with the field at fault instead of drawing a wrong plot.
-import type { ReportInput } from './report.js';
+import type { ReportInput } from './report-types.js';
 
 export class ReportInputError extends Error {
   constructor(readonly field: string, readonly reason: string) {
