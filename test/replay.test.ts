@@ -11,6 +11,8 @@ import { PcapWriter, readPackets } from '../src/pcap/index.js';
 import { buildWorld, parseScenario, BIN_MS, type Scenario } from '../src/sim/index.js';
 import { flowKey } from '../src/reference/flow-hash.js';
 import { replay } from '../src/replay/replay.js';
+import { formatReplay } from '../src/replay/replay-text.js';
+import { replayReportInput } from '../src/replay/replay-report.js';
 import { readInnerAddresses, newInnerAddresses, ADDR_IPV4, ADDR_IPV6, ADDR_MAC } from '../src/replay/inner-address.js';
 import { VtepMapper, loadMapFile, MapFileError, parseIPv6, foldIPv6 } from '../src/replay/vtep-map.js';
 
@@ -135,6 +137,16 @@ t.test('examples/switch-card-failure: static masks nothing once empty bins stop 
   t.ok(tcp!.modes.static.lost >= 200, `static lost ${tcp!.modes.static.lost} of ${tcp!.packets}`);
   t.ok(tcp!.modes.static.recoverMs > 20000, `its run of outage lasts ${tcp!.modes.static.recoverMs} ms, not one bin`);
   t.equal(r.recovery.static.maxMs, Math.max(...r.perFlow.map((f) => f.modes.static.recoverMs)), 'recovery max is the longest flow run');
+  // The HTML report lists the flows the CLI lists, in the same order, with the same figures.
+  const text = formatReplay(r).split('\n');
+  const flows = replayReportInput(run).scenarios[0].flows!;
+  t.equal(flows.rows.length, 6, 'six flows lost packets');
+  for (const row of flows.rows) {
+    const line = text.find((l) => l.startsWith(`${String(row.flow)} `));
+    t.ok(line, `the CLI lists ${String(row.flow)}`);
+    t.match(line!, `${String(row['static lost'])} / ${Number(row['static outage s']).toFixed(1)} / ${String(row['static recover ms'])}`);
+  }
+  t.same(flows.rows.map((x) => x.flow), text.filter((l) => / p\d+ /.test(l)).map((l) => l.split(/\s{2,}/)[0].trim()), 'same order');
 });
 
 t.test('no failure: every frame on candidates[hash mod N] of its peer', async (t) => {

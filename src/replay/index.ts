@@ -13,4 +13,4 @@ export { formatReplay } from './replay-text.js';
 export { loadMapFile, MapFileError, type VtepMapFile } from './vtep-map.js';
 export { replayReportInput } from './replay-report.js';
 export { renderReport, ReportInputError, checkReportInput } from './report.js';
-export type { ReportInput, ScenarioInput, FailureWindow, ModeSeries, SummaryValue, RenderOptions } from './report-types.js';
+export type { ReportInput, ScenarioInput, FailureWindow, ModeSeries, SummaryValue, ShareValue, RowTable, RenderOptions } from './report-types.js';

@@ -2,8 +2,23 @@
 // its own, so the renderer's parts (report-*.ts) and its fillers import the types without importing
 // the renderer, and no import runs in a circle.
 
-/** A summary cell: numbers render with their exact value in `data-value`; null renders as "n/a". */
-export type SummaryValue = string | number | null;
+/** A share in [0, 1] shown as a percentage with 2 decimals, as the CLI prints it (0.9316 -> "93.16%"). */
+export interface ShareValue {
+  share: number;
+}
+
+/**
+ * A table cell: numbers (and shares) render with their exact value in `data-value`; null renders as
+ * "n/a".
+ */
+export type SummaryValue = string | number | null | ShareValue;
+
+/** A table of rows keyed by column (columns in order of first appearance), e.g. the per-flow figures. */
+export interface RowTable {
+  /** Shown above the table, e.g. which rows were kept. */
+  caption?: string;
+  rows: Array<Record<string, SummaryValue>>;
+}
 
 export interface FailureWindow {
   label: string;
@@ -27,6 +42,8 @@ export interface ScenarioInput {
   modes: Record<string, ModeSeries>;
   /** One row per mode: outage s, lost packets, masked failures, time to recover ... */
   summary: Array<Record<string, SummaryValue>>;
+  /** Optional per-flow table (replay: the flows with losses, as the CLI lists them). */
+  flows?: RowTable;
 }
 
 export interface ReportInput {

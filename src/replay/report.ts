@@ -5,12 +5,12 @@
 import { checkReportInput } from './report-validate.js';
 import { escapeHtml } from './report-text.js';
 import { renderTimeline, DEFAULT_MAX_COLUMNS } from './report-timeline.js';
-import { renderFailureTable, renderSummaryTable, renderTotalsTable } from './report-tables.js';
+import { renderFailureTable, renderFlowTable, renderSummaryTable, renderTotalsTable } from './report-tables.js';
 import { REPORT_CSS } from './report-style.js';
 import type { ReportInput, RenderOptions } from './report-types.js';
 
 export { ReportInputError, checkReportInput } from './report-validate.js';
-export type { SummaryValue, FailureWindow, ModeSeries, ScenarioInput, ReportInput, RenderOptions } from './report-types.js';
+export type { SummaryValue, ShareValue, RowTable, FailureWindow, ModeSeries, ScenarioInput, ReportInput, RenderOptions } from './report-types.js';
 
 /** One self-contained HTML document (inline CSS and SVG, nothing fetched). Throws ReportInputError. */
 export function renderReport(input: ReportInput, opts: RenderOptions = {}): string {
@@ -38,6 +38,7 @@ export function renderReport(input: ReportInput, opts: RenderOptions = {}): stri
     if (s.description !== undefined && s.description !== '') out.push(`<p class="description">${escapeHtml(s.description)}</p>`);
     out.push(renderTimeline(s, maxColumns));
     out.push('<h3>Summary</h3>', renderSummaryTable(s.summary));
+    if (s.flows !== undefined) out.push('<h3>Flows</h3>', renderFlowTable(s.flows));
     out.push('<h3>Timeline totals <span class="hint">(exact, over every bin)</span></h3>', renderTotalsTable(s));
     if (s.failures.length > 0) out.push('<h3>Failure windows</h3>', renderFailureTable(s.failures));
     out.push('</section>');
