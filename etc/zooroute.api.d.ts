@@ -2103,7 +2103,7 @@ export interface FlowModeFigures {
     sent: number;
     lost: number;
     outageSeconds: number;
-    /** Longest run of consecutive out bins (ms): how long the flow took to recover at worst. */
+    /** Longest run of outage (ms, empty bins inside a run included): how long the flow took to recover at worst. */
     recoverMs: number;
 }
 export interface ReplayFlow {
@@ -2342,7 +2342,7 @@ export { staticPolicy, defaultPort } from './static-mode.js';
 export { opportunisticPolicy, type OpportunisticPolicy, type RetryStats } from './opportunistic-mode.js';
 export { zooroutePolicy, type ZooroutePolicy } from './zooroute-mode.js';
 export { Middlebox, type SessionKey } from './middlebox.js';
-export { OutageLedger, MASK_LIMIT_MS, type FailureOutcome } from './outage.js';
+export { OutageLedger, MASK_LIMIT_MS, outageRuns, type FailureOutcome, type LedgerFlow } from './outage.js';
 export { simulate, type SimMode, type SimulateOptions } from './simulate.js';
 export { formatReport, type SimulationReport, type ModeReport, type ZoorouteModeReport, type OpportunisticModeReport, type SessionMoves, type ProbeCost, type LatencyStats } from './report.js';
 export { Prng } from './prng.js';
@@ -2394,24 +2394,44 @@ export declare function opportunisticPolicy(world: World): OpportunisticPolicy;
 
 // ==== dist/src/sim/outage.d.ts
 import type { CompiledFailure } from './failures.js';
-import type { Flow } from './world.js';
 export declare const MASK_LIMIT_MS = 1000;
+/** A bin's state: nothing sent, at most half lost, more than half lost. */
+export declare const BIN_EMPTY = 0, BIN_DELIVERING = 1, BIN_LOSSY = 2;
+/** The SPEC's threshold: a bin is lossy when more than half of its packets are lost. */
+export declare function binState(sent: number, lost: number): number;
+/**
+ * The runs of outage of one flow's bin states, as [start, end) bin pairs in order: from a lossy bin
+ * through lossy and empty bins to the last lossy bin before a delivering bin (or the end).
+ */
+export declare function outageRuns(states: ArrayLike<number>): Array<[number, number]>;
+/** What the ledger needs of a flow: the tenant it belongs to (for masking). */
+export interface LedgerFlow {
+    readonly tenant: string;
+}
 export declare class OutageLedger {
-    readonly flows: readonly Flow[];
+    readonly flows: readonly LedgerFlow[];
     readonly bins: number;
     readonly binMs: number;
-    /** out[flow][bin] = 1 when the flow was out in that bin. */
-    private readonly out;
+    /** state[flow][bin]: BIN_EMPTY, BIN_DELIVERING or BIN_LOSSY. */
+    private readonly state;
+    /** The runs of each flow, computed on first use after its last record. */
+    private readonly runs;
     readonly sent: Float64Array;
     readonly lost: Float64Array;
-    constructor(flows: readonly Flow[], bins: number, binMs: number);
+    constructor(flows: readonly LedgerFlow[], bins: number, binMs: number);
+    /** Count one bin of a flow; true when the bin itself is lossy (its run may span empty bins). */
     record(flow: number, bin: number, sent: number, lost: number): boolean;
+    /** The flow's runs of outage, [start, end) bins. */
+    runsOf(flow: number): ReadonlyArray<readonly [number, number]>;
+    /** Whether the flow was out in the bin: the bin lies within one of its runs. */
     isOut(flow: number, bin: number): boolean;
+    /** Bins the flow was out (the sum of its runs). */
+    outBins(flow: number): number;
     outageSeconds(): number;
     lostPackets(): number;
     sentPackets(): number;
-    /** Longest run of consecutive out bins of a flow within [fromBin, toBin), in ms. */
-    longestRunMs(flow: number, fromBin: number, toBin: number): number;
+    /** Longest run of outage of a flow, clipped to [fromBin, toBin), in ms. */
+    longestRunMs(flow: number, fromBin?: number, toBin?: number): number;
     /** Per failure: masked, tenants hit (some flow out > 1 s in a row), and the worst run. */
     failureOutcomes(failures: readonly CompiledFailure[]): FailureOutcome[];
 }

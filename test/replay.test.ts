@@ -4,13 +4,15 @@
 // the inner-address reader and the VTEP mapping rules.
 import t from 'tap';
 import fc from 'fast-check';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PcapWriter, readPackets } from '../src/pcap/index.js';
 import { buildWorld, parseScenario, BIN_MS, type Scenario } from '../src/sim/index.js';
 import { flowKey } from '../src/reference/flow-hash.js';
 import { replay } from '../src/replay/replay.js';
+import { formatReplay } from '../src/replay/replay-text.js';
+import { replayReportInput } from '../src/replay/replay-report.js';
 import { readInnerAddresses, newInnerAddresses, ADDR_IPV4, ADDR_IPV6, ADDR_MAC } from '../src/replay/inner-address.js';
 import { VtepMapper, loadMapFile, MapFileError, parseIPv6, foldIPv6 } from '../src/replay/vtep-map.js';
 
@@ -101,6 +103,50 @@ t.test('static loses every packet through a black-holed spine; zooroute recovers
   // Bins: the port in OUT is the port zooroute's run used for that bin.
   const bin = (i: number): number => Math.floor((i * 10 + 1) / BIN_MS);
   t.equal(sports[850], sports[851], `same bin ${bin(850)}, same port`);
+});
+
+t.test('a sparse flow: empty bins do not break its run of outage (docs/replay.md)', async (t) => {
+  // Two packets a second (one every 5 bins) for 12 s; the same black hole 3 s .. 9 s on its default path.
+  const frame = udpFrame([192, 168, 0, 1], [192, 168, 1, 1], 1000, 2000);
+  const pcap = join(dir, 'sparse.pcap');
+  await writeCapture(pcap, Array.from({ length: 24 }, (_, i) => ({ ms: i * 500 + 1, data: frame })));
+  const w0 = buildWorld(parseScenario(base), undefined, { withoutTraffic: true });
+  const [a, b] = w0.vteps;
+  const cands = w0.candidates(b.ip);
+  const path = w0.underlay.path(a.node, b.node, cands[flowKey(frame, 0).hash % cands.length]);
+  const spine = w0.graph.names[w0.graph.to[path[1]]];
+  const scenario = parseScenario({ ...base, failures: [{ name: 'hole', type: 'switch-down', atMs: 3000, durationMs: 6000, switch: spine }] });
+  const run = await replay({ input: pcap, scenario });
+  const f = run.report.perFlow[0].modes.static;
+  t.equal(f.lost, 12, 'static loses the 12 packets sent during the black hole');
+  // Lossy bins 30, 35, ..., 85: one run from bin 30 through bin 85, the empty bins between included.
+  t.equal(f.recoverMs, 5600, 'one run from the first to the last lost packet');
+  t.equal(f.outageSeconds, 5.6);
+  t.equal(run.report.modes.static.maskedFailures, 0, 'so static does not mask the failure');
+  t.equal(run.report.modes.static.perFailure[0].longestOutMs, 5600, 'the simulator ledger agrees with the replay');
+});
+
+t.test('examples/switch-card-failure: static masks nothing once empty bins stop breaking runs', async (t) => {
+  const scenario = parseScenario(JSON.parse(readFileSync('examples/switch-card-failure.scenario.json', 'utf8')));
+  const run = await replay({ input: 'examples/tenant.pcap', scenario });
+  const r = run.report;
+  t.equal(r.modes.static.maskedFailures, 0, 'the card failure is not masked in static mode');
+  const tcp = r.perFlow.find((f) => f.proto === 6 && f.sport === 40112);
+  t.ok(tcp, 'the TCP flow 192.168.10.11:40112 > 192.168.10.21:80');
+  // The card fails at 5 s for 2 minutes, past the capture's 30 s end.
+  t.ok(tcp!.modes.static.lost >= 200, `static lost ${tcp!.modes.static.lost} of ${tcp!.packets}`);
+  t.ok(tcp!.modes.static.recoverMs > 20000, `its run of outage lasts ${tcp!.modes.static.recoverMs} ms, not one bin`);
+  t.equal(r.recovery.static.maxMs, Math.max(...r.perFlow.map((f) => f.modes.static.recoverMs)), 'recovery max is the longest flow run');
+  // The HTML report lists the flows the CLI lists, in the same order, with the same figures.
+  const text = formatReplay(r).split('\n');
+  const flows = replayReportInput(run).scenarios[0].flows!;
+  t.equal(flows.rows.length, 6, 'six flows lost packets');
+  for (const row of flows.rows) {
+    const line = text.find((l) => l.startsWith(`${String(row.flow)} `));
+    t.ok(line, `the CLI lists ${String(row.flow)}`);
+    t.match(line!, `${String(row['static lost'])} / ${Number(row['static outage s']).toFixed(1)} / ${String(row['static recover ms'])}`);
+  }
+  t.same(flows.rows.map((x) => x.flow), text.filter((l) => / p\d+ /.test(l)).map((l) => l.split(/\s{2,}/)[0].trim()), 'same order');
 });
 
 t.test('no failure: every frame on candidates[hash mod N] of its peer', async (t) => {

@@ -32,7 +32,14 @@ const input: ReportInput = {
       name: 'switch card failure <spine-1>', description: 'card fails at 9 s for 9 s', binMs: 100,
       failures: [{ label: 'card <A> down', startMs: 9000, endMs: 18000 }],
       modes: { zooroute: series(300, 100, 90, 96, 0.6), static: series(300, 100, 90, 180, 0.5), opportunistic: series(300, 100, 90, 105, 0.8) },
-      summary: [{ mode: 'zooroute', 'outage s': 0.6 }, { mode: 'static', 'outage s': 9 }, { mode: 'opportunistic', 'outage s': 1.5 }],
+      summary: [{ mode: 'zooroute', 'outage s': 0.6, 'outage cut vs static': { share: 0.9316 } }, { mode: 'static', 'outage s': 9, 'outage cut vs static': { share: 0 } }, { mode: 'opportunistic', 'outage s': 1.5, 'outage cut vs static': { share: 0.8333 } }],
+      flows: {
+        caption: '2 of 5 flows lost packets in some mode',
+        rows: [
+          { flow: '192.168.10.11:40112 > 192.168.10.21:80 p6', packets: 240, 'zooroute lost': 38, 'static lost': 200, 'static recover ms': 24700 },
+          { flow: '192.168.10.11:0 > 192.168.10.41:0 p1', packets: 30, 'zooroute lost': 3, 'static lost': 25, 'static recover ms': 24100 },
+        ],
+      },
     },
     {
       name: 'long-haul jitter', binMs: 100,
@@ -64,6 +71,22 @@ t.test('Chromium renders the timelines and tables; the screenshot shows the data
   t.equal((html.match(/<table class="summary">/g) ?? []).length, 2, 'a summary table per scenario');
   const firstSummary = html.split('<table class="summary">')[1].split('</table>')[0];
   t.equal((firstSummary.match(/<tr>/g) ?? []).length, 1 + 3, 'header and one row per mode');
+  t.match(firstSummary, />93\.16%<\/td>/, 'the outage cut as the CLI prints it');
+  t.notMatch(firstSummary, /0\.9316</, 'not as a bare share');
+  const flows = html.split('<table class="flows">');
+  t.equal(flows.length, 2, 'a flow table for the scenario that has one');
+  const flowRows = [...flows[1].split('</table>')[0].split('<tbody>')[1].matchAll(/<tr>(.*?)<\/tr>/g)].map((m) => [...m[1].matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((c) => c[1]));
+  t.same(flowRows, [['192.168.10.11:40112 &gt; 192.168.10.21:80 p6', '240', '38', '200', '24700'], ['192.168.10.11:0 &gt; 192.168.10.41:0 p1', '30', '3', '25', '24100']], 'its rows');
+  // Axes: time ticks in seconds (30 s: 0, 5, ... 30 by the 1-2-5 rule), y ticks per band, units.
+  const ticks = [...svgs[0].matchAll(/<text class="tick"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  t.same(ticks, ['0', '5', '10', '15', '20', '25', '30'], 'time tick labels');
+  const scale = [...svgs[0].matchAll(/<text class="scale"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  // Peak 104 packets per bin (100 + up to 4): the shared scale rounds up to 200.
+  t.same(scale, ['0', '100', '200', '0', '100', '200', '0', '100', '200'], 'y tick labels on every band');
+  t.match(svgs[0], />time \(s\)<\/text>/, 'time axis unit');
+  t.match(svgs[0], />packets per 100 ms<\/text>/, 'y axis unit');
+  const legend = [...svgs[0].split('<g class="legend">')[1].split('</g>')[0].matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  t.same(legend, ['delivered', 'lost', 'failure window', 'some loss in a bin', 'bin lost &gt; half'], 'legend entries');
   t.match(html, 'switch card failure &lt;spine-1&gt;', 'the name stays text');
   t.notMatch(html, /<script|<spine-1>|<A>/, 'no markup came from the input');
 

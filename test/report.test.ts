@@ -61,7 +61,7 @@ t.test('document structure: one section, timeline and table set per scenario; tw
   t.same(ticks, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
   t.match(html, 'One column per 100 ms bin');
   const long = renderReport({ title: 'r', scenarios: [scenario({ modes: { 'opportunistic re-hashing baseline': series(10, 1) } })] });
-  t.match(long, '<text class="mode" x="138" y="111"><title>opportunistic re-hashing baseline</title>opportunistic re-…</text>', 'long mode names shortened in the plot, whole in the tooltip');
+  t.match(long, '<text class="mode" x="114" y="111"><title>opportunistic re-hashing baseline</title>opportunistic…</text>', 'long mode names shortened in the plot, whole in the tooltip');
 });
 
 t.test('self-contained: no script, stylesheet link, external URL or font', async (t) => {
@@ -259,8 +259,8 @@ t.test('summary rows from a real simulation run', async (t) => {
   t.same(rows.map((x) => x.mode), ['zooroute', 'static', 'opportunistic']);
   const z = r.modes.zooroute, st = r.modes.static, o = r.modes.opportunistic;
   t.same([rows[0]['outage s'], rows[0]['lost packets'], rows[0]['masked failures'], rows[0]['outage cut vs static'], rows[0]['switch mean ms'], rows[0].switches],
-    [z.outageSeconds, z.lostPackets, `${z.maskedFailures}/${z.failures}`, r.outageCutVsStatic.zooroute, z.switch.meanMs, z.switches]);
-  t.same([rows[1]['outage s'], rows[1]['outage cut vs static']], [st.outageSeconds, st.outageSeconds > 0 ? 0 : null]);
+    [z.outageSeconds, z.lostPackets, `${z.maskedFailures}/${z.failures}`, r.outageCutVsStatic.zooroute === null ? null : { share: r.outageCutVsStatic.zooroute }, z.switch.meanMs, z.switches]);
+  t.same([rows[1]['outage s'], rows[1]['outage cut vs static']], [st.outageSeconds, st.outageSeconds > 0 ? { share: 0 } : null]);
   t.same([rows[2]['retries mean'], rows[2]['retries max'], rows[2]['session resets']], [o.retriesMean, o.retriesMax, o.sessionResets]);
   const s = scenarioFromSimulation({ report: r, binMs: 100, failures: [{ label: 'spine0 black hole', startMs: 2000, endMs: 5000 }], series: { zooroute: series(60, 1), static: series(60, 1), opportunistic: series(60, 1) } });
   t.equal(s.name, 'border <routers>');
@@ -268,4 +268,28 @@ t.test('summary rows from a real simulation run', async (t) => {
   const html = renderReport({ title: 'sim', scenarios: [s] });
   t.match(html, '<h2>border &lt;routers&gt;</h2>');
   t.equal(Number(tableRows(html, 'summary')[1][1][1]), st.outageSeconds, 'the static row\'s outage in the table');
+});
+
+t.test('shares print as the CLI prints them; the flow table; y ticks and their unit', async (t) => {
+  const s = scenario({
+    summary: [{ mode: 'zooroute', 'outage cut vs static': { share: 0.93164 } }, { mode: 'static', 'outage cut vs static': null }],
+    flows: { caption: '1 of 3 flows <lost>', rows: [{ flow: '192.168.10.11:40112 > 192.168.10.21:80 p6', packets: 240, 'static lost': 200, 'static recover ms': 24700 }] },
+  });
+  const html = renderReport({ title: 'r', scenarios: [s] });
+  const sum = tableRows(html, 'summary');
+  t.same(sum[0][1], ['93.16%', '0.93164'], 'a share shows as a percentage, the exact share in data-value');
+  t.same(sum[1][1], ['n/a', undefined]);
+  t.match(html, '<p class="flows-caption">1 of 3 flows &lt;lost&gt;</p>');
+  t.same(tableRows(html, 'flows'), [[['192.168.10.11:40112 &gt; 192.168.10.21:80 p6', undefined], ['240', '240'], ['200', '200'], ['24700', '24700']]]);
+  // Shared y scale: peak 50 packets per bin -> ticks 0, 25, 50 on each of the three bands.
+  const scale = [...html.matchAll(/<text class="scale"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  t.same(scale, ['0', '25', '50', '0', '25', '50', '0', '25', '50']);
+  t.equal(count(html, /<line class="ytick"/g), 9);
+  t.match(html, />packets per 100 ms<\/text>/, 'the y axis says its unit');
+  t.match(html, />time \(s\)<\/text>/, 'the x axis says its unit');
+  const hour = renderReport({ title: 'r', scenarios: [scenario({ modes: { zooroute: series(36_000, 5) } })] });
+  t.match(hour, />mean packets per 100 ms<\/text>/, 'downsampled: a column shows the mean per bin');
+  t.notMatch(renderReport({ title: 'r', scenarios: [scenario()] }), /<h3>Flows<\/h3>/, 'no flow table unless given');
+  t.throws(() => checkReportInput({ title: 'r', scenarios: [{ ...scenario(), summary: [{ x: { share: 'a' } }] }] }), new ReportInputError('scenarios[0].summary[0].x.share', 'must be a finite number'));
+  t.throws(() => checkReportInput({ title: 'r', scenarios: [{ ...scenario(), flows: { rows: 3 } }] }), new ReportInputError('scenarios[0].flows.rows', 'must be an array of rows'));
 });

@@ -12,4 +12,5 @@ export { type ProgressFn, type FrameCounts } from './capture-scan.js';
 export { formatReplay } from './replay-text.js';
 export { loadMapFile, MapFileError, type VtepMapFile } from './vtep-map.js';
 export { replayReportInput } from './replay-report.js';
-export { renderReport, ReportInputError, checkReportInput, type ReportInput, type ScenarioInput, type FailureWindow, type ModeSeries, type SummaryValue, type RenderOptions } from './report.js';
+export { renderReport, ReportInputError, checkReportInput } from './report.js';
+export type { ReportInput, ScenarioInput, FailureWindow, ModeSeries, SummaryValue, ShareValue, RowTable, RenderOptions } from './report-types.js';

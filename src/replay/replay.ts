@@ -35,7 +35,7 @@ export interface FlowModeFigures {
   sent: number;
   lost: number;
   outageSeconds: number;
-  /** Longest run of consecutive out bins (ms): how long the flow took to recover at worst. */
+  /** Longest run of outage (ms, empty bins inside a run included): how long the flow took to recover at worst. */
   recoverMs: number;
 }
 
@@ -105,7 +105,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayRun> {
   const world: World = { ...base, durationMs, flows };
 
   const observers = new Map<SimMode, ModeObserver>();
-  for (const m of REPLAY_MODES) observers.set(m, new ModeObserver(flows.length, bins, m === 'zooroute'));
+  for (const m of REPLAY_MODES) observers.set(m, new ModeObserver(flows, bins, m === 'zooroute'));
   const counts = scan.flows.map((f) => f.counts);
   const sim = simulate(o.scenario, {
     world,
@@ -126,7 +126,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayRun> {
     const ob = observers.get(m)!;
     let n = 0, sum = 0, max = 0;
     for (let i = 0; i < flows.length; i++) {
-      const r = ob.flowLongestRun[i] * BIN_MS;
+      const r = ob.ledger.longestRunMs(i);
       if (r > 0) { n++; sum += r; if (r > max) max = r; }
     }
     recovery[m] = { flowsOut: n, meanMs: n ? Math.round((sum / n) * 10) / 10 : 0, maxMs: max };
@@ -136,8 +136,8 @@ export async function replay(o: ReplayOptions): Promise<ReplayRun> {
     for (const m of REPLAY_MODES) {
       const ob = observers.get(m)!;
       modes[m] = {
-        sent: ob.flowSent[c.id], lost: ob.flowLost[c.id], outageSeconds: (ob.flowOutBins[c.id] * BIN_MS) / 1000,
-        recoverMs: ob.flowLongestRun[c.id] * BIN_MS,
+        sent: ob.ledger.sent[c.id], lost: ob.ledger.lost[c.id], outageSeconds: (ob.ledger.outBins(c.id) * BIN_MS) / 1000,
+        recoverMs: ob.ledger.longestRunMs(c.id),
       };
     }
     return {

@@ -2,7 +2,7 @@
 // small file. Heights stay in packets per bin (the mean over the column's bins) so the y axis means the
 // same at any zoom; the loss strip keeps the worst single bin, so a short outage cannot be averaged
 // away. The tables never use columns: their totals come from every bin.
-import type { ModeSeries } from './report.js';
+import type { ModeSeries } from './report-types.js';
 
 export interface Columns {
   /** Bins merged into each column (1 = no downsampling). */

@@ -2,7 +2,7 @@
 // mode) and the failure windows. The per-bin series come from the run itself (per mode, per bin: the
 // sum over flows of delivered and lost packets) and are passed in as they are.
 import type { SimulationReport, ModeReport } from '../sim/report.js';
-import type { FailureWindow, ModeSeries, ScenarioInput, SummaryValue } from './report.js';
+import type { FailureWindow, ModeSeries, ScenarioInput, SummaryValue } from './report-types.js';
 
 type Row = Record<string, SummaryValue>;
 
@@ -13,7 +13,8 @@ function baseRow(mode: string, m: ModeReport, cut: number | null): Row {
     'lost packets': m.lostPackets,
     'sent packets': m.sentPackets,
     'masked failures': `${m.maskedFailures}/${m.failures}`,
-    'outage cut vs static': cut,
+    // A share, shown as the CLI prints it (93.16%).
+    'outage cut vs static': cut === null ? null : { share: cut },
     'session resets': m.sessionResets,
   };
 }

@@ -1,11 +1,12 @@
 // The report's tables: the caller's summary rows (one per mode), the exact per-mode totals of the
 // timeline's bins (never downsampled), and the failure windows.
-import type { FailureWindow, ScenarioInput, SummaryValue } from './report.js';
+import type { FailureWindow, RowTable, ScenarioInput, SummaryValue } from './report-types.js';
 import { escapeHtml, formatNumber, formatPercent, formatSeconds } from './report-text.js';
 
 function cell(v: SummaryValue | undefined): string {
   if (v === undefined) return '<td class="missing"></td>';
   if (v === null) return '<td class="na">n/a</td>';
+  if (typeof v === 'object') return `<td class="num pct" data-value="${escapeHtml(String(v.share))}">${escapeHtml(formatPercent(v.share))}</td>`;
   if (typeof v === 'number') return `<td class="num" data-value="${escapeHtml(String(v))}">${escapeHtml(formatNumber(v))}</td>`;
   return `<td>${escapeHtml(v)}</td>`;
 }
@@ -18,12 +19,22 @@ function table(cls: string, head: readonly string[], rows: readonly (readonly st
 }
 
 /** Columns are the union of the rows' keys in order of first appearance; a row without a key leaves it empty. */
-export function renderSummaryTable(rows: ReadonlyArray<Record<string, SummaryValue>>): string {
+function rowTable(cls: string, rows: ReadonlyArray<Record<string, SummaryValue>>, empty: string): string {
   const keys: string[] = [];
   const seen = new Set<string>();
   for (const r of rows) for (const k of Object.keys(r)) if (!seen.has(k)) { seen.add(k); keys.push(k); }
-  if (rows.length === 0) return '<p class="empty">No summary rows.</p>';
-  return table('summary', keys, rows.map((r) => keys.map((k) => cell(r[k]))));
+  if (rows.length === 0) return `<p class="empty">${escapeHtml(empty)}</p>`;
+  return table(cls, keys, rows.map((r) => keys.map((k) => cell(r[k]))));
+}
+
+export function renderSummaryTable(rows: ReadonlyArray<Record<string, SummaryValue>>): string {
+  return rowTable('summary', rows, 'No summary rows.');
+}
+
+/** The per-flow table: its caption, then its rows as the summary's are drawn. */
+export function renderFlowTable(t: RowTable): string {
+  const caption = t.caption !== undefined && t.caption !== '' ? `<p class="flows-caption">${escapeHtml(t.caption)}</p>` : '';
+  return caption + rowTable('flows', t.rows, 'No flow lost a packet.');
 }
 
 export interface ModeTotals {

@@ -1,7 +1,8 @@
 // The SVG timeline of one scenario: one band per mode (delivered packets per bin stacked under lost
 // ones, on one shared y scale so bands compare), a loss strip under each band, failure windows shaded
-// across all bands, time ticks in seconds, a legend and a note saying how the bins were drawn.
-import type { ScenarioInput } from './report.js';
+// across all bands, time ticks in seconds, y ticks in packets per bin on each band, a legend and a note
+// saying how the bins were drawn.
+import type { ScenarioInput } from './report-types.js';
 import { binsPerColumn, toColumns, type Columns } from './report-downsample.js';
 import { escapeHtml, formatNumber, formatSeconds } from './report-text.js';
 import { niceCeil, timeTicks } from './report-ticks.js';
@@ -94,11 +95,21 @@ export function renderTimeline(s: ScenarioInput, maxColumns: number): string {
   modes.forEach(([name], i) => {
     const top = bandTop(i);
     o.push(`<rect class="band-bg" x="${LEFT}" y="${top}" width="${PLOT_W}" height="${BAND_H}"/>`);
-    // The label column is 150 px: long names are shortened there, whole in the tooltip and the tables.
-    const shown = [...name].length > 18 ? `${[...name].slice(0, 17).join('')}…` : name;
-    o.push(`<text class="mode" x="${LEFT - 12}" y="${top + BAND_H / 2 + 5}"><title>${escapeHtml(name)}</title>${escapeHtml(shown)}</text>`);
-    o.push(`<text class="scale" x="${LEFT - 4}" y="${top + 9}">${formatNumber(yMax)}</text><text class="scale" x="${LEFT - 4}" y="${top + BAND_H}">0</text>`);
+    // The label column is 150 px, shared with the y title and ticks: long names are shortened there,
+    // whole in the tooltip and the tables.
+    const shown = [...name].length > 14 ? `${[...name].slice(0, 13).join('')}…` : name;
+    o.push(`<text class="mode" x="${LEFT - 36}" y="${top + BAND_H / 2 + 5}"><title>${escapeHtml(name)}</title>${escapeHtml(shown)}</text>`);
+    // y ticks: 0, half and the top of the shared scale, with faint grid lines across the band.
+    for (const v of [0, yMax / 2, yMax]) {
+      const ty = num(top + BAND_H - (v / yMax) * BAND_H);
+      o.push(`<line class="ytick" x1="${LEFT - 3}" y1="${ty}" x2="${LEFT}" y2="${ty}"/>`);
+      if (v > 0) o.push(`<line class="grid" x1="${LEFT}" y1="${ty}" x2="${LEFT + PLOT_W}" y2="${ty}"/>`);
+      o.push(`<text class="scale" x="${LEFT - 5}" y="${num(Number(ty) + 3.5)}">${formatNumber(v)}</text>`);
+    }
   });
+  const yTitle = k > 1 ? `mean packets per ${formatNumber(s.binMs)} ms` : `packets per ${formatNumber(s.binMs)} ms`;
+  const midY = num((PLOT_TOP + bandTop(Math.max(modes.length, 1) - 1) + BAND_H) / 2);
+  o.push(`<text class="axis-title y-title" x="14" y="${midY}" transform="rotate(-90 14 ${midY})">${escapeHtml(yTitle)}</text>`);
   const windows = s.failures
     .map((f, j) => ({ f, j, x0: x(f.startMs), x1: Math.max(x(f.endMs), x(f.startMs) + 1) }))
     .filter(({ f }) => f.endMs >= 0 && f.startMs <= extentMs);

@@ -1,6 +1,6 @@
 // Checks a ReportInput before rendering, so that JSON from a file or a half-filled structure fails
 // with the field at fault instead of drawing a wrong plot.
-import type { ReportInput } from './report.js';
+import type { ReportInput } from './report-types.js';
 
 export class ReportInputError extends Error {
   constructor(readonly field: string, readonly reason: string) {
@@ -27,6 +27,18 @@ function counts(x: unknown, f: string): number {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ReportInputError(`${f}[${i}]`, 'must be a finite count >= 0');
   }
   return x.length;
+}
+
+function rows(x: unknown, f: string): void {
+  if (!Array.isArray(x)) throw new ReportInputError(f, 'must be an array of rows');
+  x.forEach((r: unknown, j: number) => {
+    const g = `${f}[${j}]`;
+    if (!isRecord(r)) throw new ReportInputError(g, 'must be an object');
+    for (const [k, v] of Object.entries(r)) {
+      if (isRecord(v) && Object.keys(v).length === 1 && 'share' in v) { finite(v.share, `${g}.${k}.share`); continue; }
+      if (v !== null && typeof v !== 'string' && typeof v !== 'number') throw new ReportInputError(`${g}.${k}`, 'must be a string, number, { share } or null');
+    }
+  });
 }
 
 /** Throw ReportInputError naming the first bad field; on return `x` is a valid ReportInput. */
@@ -56,13 +68,11 @@ export function checkReportInput(x: unknown): asserts x is ReportInput {
       const nd = counts(m.delivered, `${g}.delivered`), nl = counts(m.lost, `${g}.lost`);
       if (nd !== nl) throw new ReportInputError(g, `delivered has ${nd} bins but lost has ${nl}`);
     }
-    if (!Array.isArray(s.summary)) throw new ReportInputError(`${f}.summary`, 'must be an array of rows');
-    s.summary.forEach((r: unknown, j: number) => {
-      const g = `${f}.summary[${j}]`;
-      if (!isRecord(r)) throw new ReportInputError(g, 'must be an object');
-      for (const [k, v] of Object.entries(r)) {
-        if (v !== null && typeof v !== 'string' && typeof v !== 'number') throw new ReportInputError(`${g}.${k}`, 'must be a string, number or null');
-      }
-    });
+    rows(s.summary, `${f}.summary`);
+    if (s.flows !== undefined) {
+      if (!isRecord(s.flows)) throw new ReportInputError(`${f}.flows`, 'must be an object with rows');
+      if (s.flows.caption !== undefined) str(s.flows.caption, `${f}.flows.caption`);
+      rows(s.flows.rows, `${f}.flows.rows`);
+    }
   });
 }

@@ -5,49 +5,12 @@
 import { checkReportInput } from './report-validate.js';
 import { escapeHtml } from './report-text.js';
 import { renderTimeline, DEFAULT_MAX_COLUMNS } from './report-timeline.js';
-import { renderFailureTable, renderSummaryTable, renderTotalsTable } from './report-tables.js';
+import { renderFailureTable, renderFlowTable, renderSummaryTable, renderTotalsTable } from './report-tables.js';
 import { REPORT_CSS } from './report-style.js';
+import type { ReportInput, RenderOptions } from './report-types.js';
 
 export { ReportInputError, checkReportInput } from './report-validate.js';
-
-/** A summary cell: numbers render with their exact value in `data-value`; null renders as "n/a". */
-export type SummaryValue = string | number | null;
-
-export interface FailureWindow {
-  label: string;
-  startMs: number;
-  endMs: number;
-}
-
-/** Per-bin packet counts of one mode: delivered[b] and lost[b] over bin b (same length). */
-export interface ModeSeries {
-  delivered: number[];
-  lost: number[];
-}
-
-export interface ScenarioInput {
-  name: string;
-  description?: string;
-  /** Bin width; the simulator and the SPEC's outage unit use 100 ms. */
-  binMs: number;
-  failures: FailureWindow[];
-  /** Per mode, in drawing order (zooroute first, then baselines such as static, opportunistic). */
-  modes: Record<string, ModeSeries>;
-  /** One row per mode: outage s, lost packets, masked failures, time to recover ... */
-  summary: Array<Record<string, SummaryValue>>;
-}
-
-export interface ReportInput {
-  title: string;
-  /** Shown as given; the renderer never reads the clock. */
-  generatedAt?: string;
-  scenarios: ScenarioInput[];
-}
-
-export interface RenderOptions {
-  /** Most columns a timeline draws; longer series are merged (k bins per column). Default 600. */
-  maxColumns?: number;
-}
+export type { SummaryValue, ShareValue, RowTable, FailureWindow, ModeSeries, ScenarioInput, ReportInput, RenderOptions } from './report-types.js';
 
 /** One self-contained HTML document (inline CSS and SVG, nothing fetched). Throws ReportInputError. */
 export function renderReport(input: ReportInput, opts: RenderOptions = {}): string {
@@ -75,6 +38,7 @@ export function renderReport(input: ReportInput, opts: RenderOptions = {}): stri
     if (s.description !== undefined && s.description !== '') out.push(`<p class="description">${escapeHtml(s.description)}</p>`);
     out.push(renderTimeline(s, maxColumns));
     out.push('<h3>Summary</h3>', renderSummaryTable(s.summary));
+    if (s.flows !== undefined) out.push('<h3>Flows</h3>', renderFlowTable(s.flows));
     out.push('<h3>Timeline totals <span class="hint">(exact, over every bin)</span></h3>', renderTotalsTable(s));
     if (s.failures.length > 0) out.push('<h3>Failure windows</h3>', renderFailureTable(s.failures));
     out.push('</section>');

@@ -12,7 +12,7 @@ export { staticPolicy, defaultPort } from './static-mode.js';
 export { opportunisticPolicy, type OpportunisticPolicy, type RetryStats } from './opportunistic-mode.js';
 export { zooroutePolicy, type ZooroutePolicy } from './zooroute-mode.js';
 export { Middlebox, type SessionKey } from './middlebox.js';
-export { OutageLedger, MASK_LIMIT_MS, type FailureOutcome } from './outage.js';
+export { OutageLedger, MASK_LIMIT_MS, outageRuns, type FailureOutcome, type LedgerFlow } from './outage.js';
 export { simulate, type SimMode, type SimulateOptions } from './simulate.js';
 export { formatReport, type SimulationReport, type ModeReport, type ZoorouteModeReport, type OpportunisticModeReport, type SessionMoves, type ProbeCost, type LatencyStats } from './report.js';
 export { Prng } from './prng.js';

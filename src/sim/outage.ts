@@ -1,40 +1,100 @@
-// Outage accounting (SPEC): a flow is *out* during every 100 ms bin in which it loses more than half of
-// its packets; its outage time is the sum of those bins. A failure is *masked* from a tenant when none
-// of the tenant's flows is out for longer than 1 s in a row during it; it is masked (overall) when it is
-// masked from every tenant. "During it" is the failure's window widened by 1 s after its end, so an
-// outage that outlasts the fault still counts against it.
+// Outage accounting (SPEC, made exact for sparse flows; docs/simulator.md "Outage and masking").
+// Each 100 ms bin of a flow is *empty* (it sent nothing), *delivering* (it lost at most half of what it
+// sent) or *lossy* (it lost more than half). A *run of outage* starts at a lossy bin and goes on through
+// lossy and empty bins; it ends after its last lossy bin before the next delivering bin (or the end of
+// the flow). Empty bins inside a run count as out: a flow sending one packet a second that loses every
+// packet for 10 s is out for those 10 s, not for ten separate 100 ms bins. Empty bins before a run's
+// first or after its last lossy bin are not out (nothing says the flow was cut then). A flow's outage
+// time is the sum of its runs. A failure is *masked* from a tenant when none of the tenant's flows is
+// out for longer than 1 s in a row during it; it is masked (overall) when it is masked from every
+// tenant. "During it" is the failure's window widened by 1 s after its end, so an outage that outlasts
+// the fault still counts against it. The simulator, replay and its HTML report all use this ledger.
 import type { CompiledFailure } from './failures.js';
-import type { Flow } from './world.js';
 
 export const MASK_LIMIT_MS = 1000;
 
+/** A bin's state: nothing sent, at most half lost, more than half lost. */
+export const BIN_EMPTY = 0, BIN_DELIVERING = 1, BIN_LOSSY = 2;
+
+/** The SPEC's threshold: a bin is lossy when more than half of its packets are lost. */
+export function binState(sent: number, lost: number): number {
+  if (sent <= 0) return BIN_EMPTY;
+  return lost * 2 > sent ? BIN_LOSSY : BIN_DELIVERING;
+}
+
+/**
+ * The runs of outage of one flow's bin states, as [start, end) bin pairs in order: from a lossy bin
+ * through lossy and empty bins to the last lossy bin before a delivering bin (or the end).
+ */
+export function outageRuns(states: ArrayLike<number>): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  let start = -1, lastLossy = -1;
+  for (let b = 0; b < states.length; b++) {
+    const s = states[b];
+    if (s === BIN_LOSSY) {
+      if (start < 0) start = b;
+      lastLossy = b;
+    } else if (s === BIN_DELIVERING && start >= 0) {
+      runs.push([start, lastLossy + 1]);
+      start = -1;
+    }
+  }
+  if (start >= 0) runs.push([start, lastLossy + 1]);
+  return runs;
+}
+
+/** What the ledger needs of a flow: the tenant it belongs to (for masking). */
+export interface LedgerFlow { readonly tenant: string }
+
 export class OutageLedger {
-  /** out[flow][bin] = 1 when the flow was out in that bin. */
-  private readonly out: Uint8Array[];
+  /** state[flow][bin]: BIN_EMPTY, BIN_DELIVERING or BIN_LOSSY. */
+  private readonly state: Uint8Array[];
+  /** The runs of each flow, computed on first use after its last record. */
+  private readonly runs: Array<Array<[number, number]> | undefined>;
   readonly sent: Float64Array;
   readonly lost: Float64Array;
 
-  constructor(readonly flows: readonly Flow[], readonly bins: number, readonly binMs: number) {
-    this.out = flows.map(() => new Uint8Array(bins));
+  constructor(readonly flows: readonly LedgerFlow[], readonly bins: number, readonly binMs: number) {
+    this.state = flows.map(() => new Uint8Array(bins));
+    this.runs = flows.map(() => undefined);
     this.sent = new Float64Array(flows.length);
     this.lost = new Float64Array(flows.length);
   }
 
+  /** Count one bin of a flow; true when the bin itself is lossy (its run may span empty bins). */
   record(flow: number, bin: number, sent: number, lost: number): boolean {
     this.sent[flow] += sent;
     this.lost[flow] += lost;
-    const isOut = sent > 0 && lost * 2 > sent;
-    if (isOut) this.out[flow][bin] = 1;
-    return isOut;
+    const s = binState(sent, lost);
+    if (bin >= 0 && bin < this.bins && s !== BIN_EMPTY) {
+      this.state[flow][bin] = s;
+      this.runs[flow] = undefined;
+    }
+    return s === BIN_LOSSY;
   }
 
+  /** The flow's runs of outage, [start, end) bins. */
+  runsOf(flow: number): ReadonlyArray<readonly [number, number]> {
+    let r = this.runs[flow];
+    if (r === undefined) this.runs[flow] = r = outageRuns(this.state[flow]);
+    return r;
+  }
+
+  /** Whether the flow was out in the bin: the bin lies within one of its runs. */
   isOut(flow: number, bin: number): boolean {
-    return this.out[flow][bin] === 1;
+    return this.runsOf(flow).some(([s, e]) => bin >= s && bin < e);
+  }
+
+  /** Bins the flow was out (the sum of its runs). */
+  outBins(flow: number): number {
+    let n = 0;
+    for (const [s, e] of this.runsOf(flow)) n += e - s;
+    return n;
   }
 
   outageSeconds(): number {
     let bins = 0;
-    for (const o of this.out) for (const b of o) bins += b;
+    for (let i = 0; i < this.flows.length; i++) bins += this.outBins(i);
     return (bins * this.binMs) / 1000;
   }
 
@@ -50,13 +110,12 @@ export class OutageLedger {
     return n;
   }
 
-  /** Longest run of consecutive out bins of a flow within [fromBin, toBin), in ms. */
-  longestRunMs(flow: number, fromBin: number, toBin: number): number {
-    const o = this.out[flow];
-    let best = 0, run = 0;
-    for (let b = Math.max(0, fromBin); b < Math.min(this.bins, toBin); b++) {
-      run = o[b] ? run + 1 : 0;
-      if (run > best) best = run;
+  /** Longest run of outage of a flow, clipped to [fromBin, toBin), in ms. */
+  longestRunMs(flow: number, fromBin = 0, toBin = this.bins): number {
+    let best = 0;
+    for (const [s, e] of this.runsOf(flow)) {
+      const len = Math.min(e, toBin) - Math.max(s, fromBin);
+      if (len > best) best = len;
     }
     return best * this.binMs;
   }
