@@ -108,7 +108,9 @@ export class VtepControl {
   readonly #cpu: (() => number) | undefined;
   readonly #peers = new Map<number, PeerState>();
   /** Path-table row of each peer (tables index peers 0..maxPeers-1), and the rows free for reuse. */
-  readonly #freeRows: number[];
+  readonly #freeRows: number[] = [];
+  /** Rows below this have been handed out; the rest are free (so no list of maxPeers rows up front). */
+  #rowsUsed = 0;
   /** Peers by table row (notePortUsed). */
   readonly #byRow: (PeerState | undefined)[] = [];
   readonly #sched: TickScheduler<Ev>;
@@ -138,7 +140,6 @@ export class VtepControl {
     this.fast = createFastTable(o.table, this.slow, {
       peers: c.maxPeers, candidates: c.candidates, groups: c.pbmGroups, groupSize: c.hiGroupSize, spread: c.redirectSpread,
     });
-    this.#freeRows = Array.from({ length: c.maxPeers }, (_, i) => c.maxPeers - 1 - i);
     this.#sched = new TickScheduler<Ev>(o.clock, this.config.tickMs, (e) => this.#dispatch(e));
     this.#bucket = new TokenBucket(o.clock, this.config.responderRatePerSec, this.config.responderBurst);
     // Bounded well above the peers a VTEP talks to: only senders with the key get a bucket.
@@ -157,7 +158,7 @@ export class VtepControl {
     if (candidates.length !== this.config.candidates) throw new RangeError(`a peer needs ${this.config.candidates} candidates, got ${candidates.length}`);
     if (new Set(candidates).size !== candidates.length) throw new RangeError('candidate ports must be distinct');
     const old = this.#peers.get(ip);
-    const row = old !== undefined ? old.row : this.#freeRows.pop();
+    const row = old !== undefined ? old.row : this.#takeRow();
     if (row === undefined) throw new RangeError(`the path tables are full (${this.config.maxPeers} peers)`);
     const phase = jhash2([ip], 0x5a52) % this.config.probeIntervalMs;
     const p = new PeerState(ip, row, candidates, opts.probes ?? true, opts.mode ?? this.config.probeMode, phase, this.config);
@@ -166,6 +167,13 @@ export class VtepControl {
     this.#byRow[row] = p;
     if (old !== undefined) old.live = false; // replaced: its queued events and outstanding probes go stale
     for (let k = 0; k < p.n; k++) this.#publish(p, k);
+  }
+
+  /** A free table row: the last one released, else the lowest never used. */
+  #takeRow(): number | undefined {
+    const r = this.#freeRows.pop();
+    if (r !== undefined) return r;
+    return this.#rowsUsed < this.config.maxPeers ? this.#rowsUsed++ : undefined;
   }
 
   removePeer(peerIp: number): void {
