@@ -18,9 +18,10 @@ export class TickScheduler<T> {
   readonly #run: (ev: T) => void;
   // Each slot's queued events as two parallel arrays and a length, reused for the life of the
   // scheduler (never shrunk): no object per event, and no storage that survives a scavenge only
-  // to be promoted and swept later.
-  #ticks: number[][] = Array.from({ length: SLOTS }, () => []);
-  #evs: (T | undefined)[][] = Array.from({ length: SLOTS }, () => []);
+  // to be promoted and swept later. A slot's arrays are made on its first event: a control plane
+  // that probes few ports touches few slots, and a simulation builds thousands of control planes.
+  #ticks: (number[] | undefined)[] = new Array<number[] | undefined>(SLOTS).fill(undefined);
+  #evs: ((T | undefined)[] | undefined)[] = new Array<(T | undefined)[] | undefined>(SLOTS).fill(undefined);
   #lens = new Int32Array(SLOTS);
   #count = 0;
   /** Next tick not yet processed. */
@@ -47,17 +48,22 @@ export class TickScheduler<T> {
     const tick = Math.max(this.#cur, Math.ceil(atMs / this.#tickMs));
     const i = tick & (SLOTS - 1);
     const n = this.#lens[i];
-    this.#ticks[i][n] = tick;
-    this.#evs[i][n] = ev;
+    let ticks = this.#ticks[i], evs = this.#evs[i];
+    if (ticks === undefined || evs === undefined) { this.#ticks[i] = ticks = []; this.#evs[i] = evs = []; }
+    ticks[n] = tick;
+    evs[n] = ev;
     this.#lens[i] = n + 1;
     this.#count++;
     if (!this.#firing && tick < this.#armedTick) this.#armAt(tick);
   }
 
-  /** Drop every queued event and the timer. */
+  /**
+   * Drop every queued event and the timer. New (empty, lazily filled) slot tables: a slot being run
+   * when a handler clears keeps its own arrays to finish with, as before the clear.
+   */
   clear(): void {
-    this.#ticks = Array.from({ length: SLOTS }, () => []);
-    this.#evs = Array.from({ length: SLOTS }, () => []);
+    this.#ticks = new Array<number[] | undefined>(SLOTS).fill(undefined);
+    this.#evs = new Array<(T | undefined)[] | undefined>(SLOTS).fill(undefined);
     this.#lens = new Int32Array(SLOTS);
     this.#count = 0;
     if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
@@ -95,7 +101,9 @@ export class TickScheduler<T> {
    */
   #runSlot(t: number): void {
     const i = t & (SLOTS - 1);
-    const ticks = this.#ticks[i], evs = this.#evs[i], lens = this.#lens;
+    const lens = this.#lens;
+    if (lens[i] === 0) return; // nothing queued in the slot (its arrays may not exist yet)
+    const ticks = this.#ticks[i]!, evs = this.#evs[i]!;
     let kept = 0, j = 0;
     try {
       for (; j < lens[i]; j++) { // re-read: handlers may append
@@ -119,11 +127,18 @@ export class TickScheduler<T> {
   #armNext(): void {
     if (this.#count === 0 || this.#timer !== undefined) return;
     for (let t = this.#cur; t < this.#cur + SLOTS; t++) {
-      const i = t & (SLOTS - 1), ticks = this.#ticks[i];
-      for (let j = 0; j < this.#lens[i]; j++) if (ticks[j] === t) { this.#armAt(t); return; }
+      const i = t & (SLOTS - 1), n = this.#lens[i];
+      if (n === 0) continue;
+      const ticks = this.#ticks[i]!;
+      for (let j = 0; j < n; j++) if (ticks[j] === t) { this.#armAt(t); return; }
     }
     let min = Infinity; // everything queued is more than a round ahead
-    for (let i = 0; i < SLOTS; i++) for (let j = 0; j < this.#lens[i]; j++) if (this.#ticks[i][j] < min) min = this.#ticks[i][j];
+    for (let i = 0; i < SLOTS; i++) {
+      const n = this.#lens[i];
+      if (n === 0) continue;
+      const ticks = this.#ticks[i]!;
+      for (let j = 0; j < n; j++) if (ticks[j] < min) min = ticks[j];
+    }
     this.#armAt(min);
   }
 }

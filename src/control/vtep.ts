@@ -41,6 +41,12 @@ export interface VtepControlOptions {
   config?: Partial<ControlConfig>;
   /** CPU utilisation 0..1 (modelled in sim, real in the agent). Without it there is no CPU backoff. */
   cpu?: () => number;
+  /**
+   * Rows of the path tables, 1..config.maxPeers (default maxPeers): the peers this VTEP can hold.
+   * A simulation that knows each VTEP's peers sizes a host's redirect table to them, so that 10k
+   * control planes do not each zero a maxPeers-row table; nothing else depends on maxPeers here.
+   */
+  tableRows?: number;
 }
 
 /** Something the control plane decided, as VtepControl.onEvent hears it. */
@@ -140,7 +146,11 @@ export class VtepControl {
   readonly #cpu: (() => number) | undefined;
   readonly #peers = new Map<number, PeerState>();
   /** Path-table row of each peer (tables index peers 0..maxPeers-1), and the rows free for reuse. */
-  readonly #freeRows: number[];
+  readonly #freeRows: number[] = [];
+  /** Rows below this have been handed out; the rest are free (so no list of maxPeers rows up front). */
+  #rowsUsed = 0;
+  /** Rows of the path tables (VtepControlOptions.tableRows). */
+  readonly #rows: number;
   /** Peers by table row (notePortUsed). */
   readonly #byRow: (PeerState | undefined)[] = [];
   readonly #sched: TickScheduler<Ev>;
@@ -168,10 +178,12 @@ export class VtepControl {
     this.#transport = o.transport;
     this.#cpu = o.cpu;
     const c = this.config;
+    const rows = o.tableRows ?? c.maxPeers;
+    if (!Number.isInteger(rows) || rows < 1 || rows > c.maxPeers) throw new RangeError(`tableRows must be an integer 1..maxPeers (${c.maxPeers}), got ${rows}`);
+    this.#rows = rows;
     this.fast = createFastTable(o.table, this.slow, {
-      peers: c.maxPeers, candidates: c.candidates, groups: c.pbmGroups, groupSize: c.hiGroupSize, spread: c.redirectSpread,
+      peers: this.#rows, candidates: c.candidates, groups: c.pbmGroups, groupSize: c.hiGroupSize, spread: c.redirectSpread,
     });
-    this.#freeRows = Array.from({ length: c.maxPeers }, (_, i) => c.maxPeers - 1 - i);
     this.#sched = new TickScheduler<Ev>(o.clock, this.config.tickMs, (e) => this.#dispatch(e));
     this.#bucket = new TokenBucket(o.clock, this.config.responderRatePerSec, this.config.responderBurst);
     // Bounded well above the peers a VTEP talks to: only senders with the key get a bucket.
@@ -192,8 +204,8 @@ export class VtepControl {
     if (candidates.length !== this.config.candidates) throw new RangeError(`a peer needs ${this.config.candidates} candidates, got ${candidates.length}`);
     if (new Set(candidates).size !== candidates.length) throw new RangeError('candidate ports must be distinct');
     const old = this.#peers.get(ip);
-    const row = old !== undefined ? old.row : this.#freeRows.pop();
-    if (row === undefined) throw new RangeError(`the path tables are full (${this.config.maxPeers} peers)`);
+    const row = old !== undefined ? old.row : this.#takeRow();
+    if (row === undefined) throw new RangeError(`the path tables are full (${this.#rows} peers)`);
     const phase = jhash2([ip], 0x5a52) % this.config.probeIntervalMs;
     const p = new PeerState(ip, row, candidates, opts.probes ?? true, opts.mode ?? this.config.probeMode, phase, this.config);
     this.slow.addPeer(row, candidates);
@@ -201,6 +213,13 @@ export class VtepControl {
     this.#byRow[row] = p;
     if (old !== undefined) old.live = false; // replaced: its queued events and outstanding probes go stale
     for (let k = 0; k < p.n; k++) this.#publish(p, k);
+  }
+
+  /** A free table row: the last one released, else the lowest never used. */
+  #takeRow(): number | undefined {
+    const r = this.#freeRows.pop();
+    if (r !== undefined) return r;
+    return this.#rowsUsed < this.#rows ? this.#rowsUsed++ : undefined;
   }
 
   /** Forget a peer: stop probing it and free its table row; an unknown peer is ignored. */

@@ -113,6 +113,9 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
   const sentNow = new Float64Array(flows.length);
   const segPort = flows.map((f) => new Int32Array(f.segments.length).fill(-1));
   const segPath: Int32Array[][] = flows.map((f) => f.segments.map(() => new Int32Array(0)));
+  // The middlebox (if any) at each flow's last VTEP, looked up once rather than per bin.
+  const flowMb = flows.map((f) => middleboxByIp.get(world.vteps[f.segments[f.segments.length - 1].to].ip));
+  const V = world.vteps.length;
   let healthSum = 0, healthN = 0, healthWorst = 1;
 
   const onBin = (b: number): void => {
@@ -133,44 +136,57 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
       }
       sentNow[i] = n;
       if (n === 0) continue; // no packet this bin: the datapath picks no port
-      f.segments.forEach((s, k) => {
+      const segs = f.segments, ports = segPort[i], paths = segPath[i];
+      for (let k = 0; k < segs.length; k++) {
+        const s = segs[k];
         const port = policy.port(f, k, s);
-        if (port !== segPort[i][k]) {
-          segPort[i][k] = port;
-          segPath[i][k] = world.underlay.path(world.vteps[s.from].node, world.vteps[s.to].node, port);
+        if (port !== ports[k]) {
+          ports[k] = port;
+          paths[k] = world.underlay.path(world.vteps[s.from].node, world.vteps[s.to].node, port);
         }
-        pairs.set(s.from * 65536 + s.to, s);
-      });
+        pairs.set(s.from * V + s.to, s);
+      }
     }
     // Capacity: a link carries what reaches it (offered load thinned by the drops upstream on each
     // flow's path), and keeps cap/load of it when overloaded. A few rounds settle links in series.
+    // A round whose keep equals the last one's would repeat it exactly: stop there (no link
+    // overloaded, the common case, settles after one round).
     keep.fill(1);
     for (let round = 0; round < CAPACITY_ROUNDS; round++) {
       load.fill(0);
-      for (const f of flows) {
-        let bits = sentNow[f.id] * f.packetBytes * 8;
+      for (let i = 0; i < flows.length; i++) {
+        const f = flows[i];
+        let bits = sentNow[i] * f.packetBytes * 8;
         if (bits === 0) continue;
-        for (const p of segPath[f.id]) {
-          for (const l of p) { load[l] += bits; bits *= survive[l] * keep[l]; }
+        const paths = segPath[i];
+        for (let k = 0; k < paths.length; k++) {
+          const p = paths[k];
+          for (let j = 0; j < p.length; j++) { const l = p[j]; load[l] += bits; bits *= survive[l] * keep[l]; }
         }
       }
-      for (let l = 0; l < L; l++) keep[l] = load[l] > capBits[l] ? capBits[l] / load[l] : 1;
+      let changed = false;
+      for (let l = 0; l < L; l++) {
+        const k = load[l] > capBits[l] ? capBits[l] / load[l] : 1;
+        if (k !== keep[l]) { keep[l] = k; changed = true; }
+      }
+      if (!changed) break;
     }
-    for (const f of flows) {
-      const i = f.id;
+    for (let i = 0; i < flows.length; i++) {
+      const f = flows[i];
       const n = sentNow[i];
       if (t < f.startMs || t >= f.endMs) continue;
       let q = 1;
-      for (let k = 0; k < f.segments.length; k++) {
-        const p = segPath[i][k];
+      const paths = segPath[i];
+      for (let k = 0; k < paths.length; k++) {
+        const p = paths[k];
         if (p.length === 0) q = 0;
-        for (const l of p) q *= survive[l] * keep[l];
+        for (let j = 0; j < p.length; j++) { const l = p[j]; q *= survive[l] * keep[l]; }
       }
       const delivered = dataRng.binomial(n, q);
       ledger.record(i, b, n, n - delivered);
-      const last = f.segments[f.segments.length - 1];
-      const mb = middleboxByIp.get(world.vteps[last.to].ip);
+      const mb = flowMb[i];
       if (mb && n > 0) {
+        const last = f.segments[f.segments.length - 1];
         mb.onData(i, { outerSrc: world.vteps[last.from].ip, outerSport: segPort[i][f.segments.length - 1], innerDst: f.dstInner, innerDport: f.dport });
       }
       policy.afterBin?.(f, n, n - delivered, t + BIN_MS);

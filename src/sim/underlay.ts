@@ -12,7 +12,8 @@ export class Underlay {
   /** Per-switch ECMP hash seed, derived from the scenario seed. */
   readonly switchSeed: number[];
   private readonly dist = new Map<number, Int32Array>();
-  private readonly cache = new Map<number, Int32Array>();
+  /** Paths by (a, b) pair, then by source port: small integer keys hash fast, a*n*65536+sport did not. */
+  private readonly cache = new Map<number, Map<number, Int32Array>>();
   private readonly hostCount: number;
 
   constructor(readonly g: Graph, seed: number, private readonly ipOf: (host: number) => number) {
@@ -52,8 +53,10 @@ export class Underlay {
    * Empty when b is unreachable. Cached: routes are static.
    */
   path(a: number, b: number, sport: number): Int32Array {
-    const key = (a * this.hostCount + b) * 65536 + sport;
-    const hit = this.cache.get(key);
+    const pair = a * this.hostCount + b;
+    let byPort = this.cache.get(pair);
+    if (byPort === undefined) this.cache.set(pair, (byPort = new Map()));
+    const hit = byPort.get(sport);
     if (hit) return hit;
     const g = this.g;
     const src = this.ipOf(a), dst = this.ipOf(b);
@@ -64,7 +67,7 @@ export class Underlay {
     const d = this.distTo(target);
     let sw = g.to[first];
     links.push(first);
-    if (d[sw] < 0) return this.remember(key, new Int32Array(0));
+    if (d[sw] < 0) return this.remember(byPort, sport, new Int32Array(0));
     while (sw !== target) {
       const next = g.out[sw].filter((l) => d[g.to[l]] === d[sw] - 1 && !g.isHost[g.to[l]]);
       const l = next[this.ecmpIndex(sw, src, dst, sport, next.length)];
@@ -72,7 +75,7 @@ export class Underlay {
       sw = g.to[l];
     }
     links.push(last);
-    return this.remember(key, Int32Array.from(links));
+    return this.remember(byPort, sport, Int32Array.from(links));
   }
 
   latency(path: Int32Array): number {
@@ -81,8 +84,8 @@ export class Underlay {
     return ms;
   }
 
-  private remember(key: number, p: Int32Array): Int32Array {
-    this.cache.set(key, p);
+  private remember(byPort: Map<number, Int32Array>, sport: number, p: Int32Array): Int32Array {
+    byPort.set(sport, p);
     return p;
   }
 }

@@ -5,7 +5,7 @@
 // instance's MAC into probe requests, as a real one would.
 import { VtepControl, type ControlEvent, type VtepControlOptions } from '../control/vtep.js';
 import { writeBackendId } from '../control/probe-codec.js';
-import type { ControlConfig } from '../control/config.js';
+import { resolveControlConfig, type ControlConfig } from '../control/config.js';
 import type { PortPolicy, RunContext } from './engine.js';
 import type { Segment, Vtep } from './world.js';
 import { defaultPort } from './static-mode.js';
@@ -40,13 +40,29 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
   const kindFor = (from: Vtep, to: Vtep): TableKind =>
     from.role === 'gateway' ? (to.role === 'gateway' ? 'pbm' : 'hi') : 'redirect';
 
+  // A host's redirect table holds only the peers its flows reach (known from the world up front),
+  // sized to them: no behaviour changes, and 10k hosts do not each zero a maxPeers-row table.
+  // Gateways' PBM and HI tables keep config.maxPeers rows (PBM's preference slots hash by their count).
+  const maxPeers = resolveControlConfig(config).maxPeers;
+  const hostPeers = new Map<number, Set<number>>();
+  for (const f of world.flows) {
+    for (const s of f.segments) {
+      if (world.vteps[s.from].role === 'gateway') continue;
+      let set = hostPeers.get(s.from);
+      if (!set) hostPeers.set(s.from, (set = new Set()));
+      set.add(s.to);
+    }
+  }
+  const tableRows = (from: Vtep, kind: TableKind): number | undefined =>
+    kind === 'redirect' ? Math.min(maxPeers, Math.max(1, hostPeers.get(from.index)?.size ?? 0)) : undefined;
+
   const control = (from: Vtep, kind: TableKind): VtepControl => {
     let m = byVtep.get(from.index);
     if (!m) byVtep.set(from.index, (m = new Map()));
     let c = m.get(kind);
     if (!c) {
       const ctl = new VtepControl({
-        clock, localIp: from.ip, secret, table: kind, config, cpu: () => from.cpu,
+        clock, localIp: from.ip, secret, table: kind, config, cpu: () => from.cpu, tableRows: tableRows(from, kind),
         transport: {
           send: (peerIp, sport, payload) => {
             const to = world.vtepByIp.get(peerIp);
