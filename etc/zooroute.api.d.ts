@@ -1415,6 +1415,17 @@ export declare class InputError extends Error {
 export declare class UsageError extends Error {
     constructor(message: string);
 }
+/** A file that cannot be read or written (missing, a directory, no permission, disk full), by name. */
+export declare class FileError extends Error {
+    readonly file: string;
+    readonly reason: string;
+    constructor(file: string, reason: string);
+}
+/**
+ * A system error (an fs call failing) as a FileError naming `file`; anything else unchanged. Write
+ * calls on a descriptor carry no path, so the caller names the file.
+ */
+export declare function asFileError(e: unknown, file: string): unknown;
 
 // ==== dist/src/pcap/detect.d.ts
 import type { FormatDecoder } from './step.js';
