@@ -1734,6 +1734,17 @@ export declare class UsageError extends Error {
     /** `message` is one line saying what cannot be run and why (the CLI prints it after `zooroute: `). */
     constructor(message: string);
 }
+/** A file that cannot be read or written (missing, a directory, no permission, disk full), by name. */
+export declare class FileError extends Error {
+    readonly file: string;
+    readonly reason: string;
+    constructor(file: string, reason: string);
+}
+/**
+ * A system error (an fs call failing) as a FileError naming `file`; anything else unchanged. Write
+ * calls on a descriptor carry no path, so the caller names the file.
+ */
+export declare function asFileError(e: unknown, file: string): unknown;
 
 // ==== dist/src/pcap/detect.d.ts
 import type { FormatDecoder } from './step.js';

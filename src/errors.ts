@@ -24,3 +24,40 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** A file that cannot be read or written (missing, a directory, no permission, disk full), by name. */
+export class FileError extends Error {
+  constructor(readonly file: string, readonly reason: string) {
+    super(`${file}: ${reason}`);
+    this.name = 'FileError';
+  }
+}
+
+/** What a system error code means to the user, in the words of strerror(3) without the code. */
+const ERRNO_WORDS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a component of the path is not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EEXIST: 'file exists',
+  ENAMETOOLONG: 'file name too long',
+  ELOOP: 'too many levels of symbolic links',
+  EMFILE: 'too many open files',
+  EIO: 'input/output error',
+  EFBIG: 'file too large',
+  EXDEV: 'not on the same file system',
+};
+
+/**
+ * A system error (an fs call failing) as a FileError naming `file`; anything else unchanged. Write
+ * calls on a descriptor carry no path, so the caller names the file.
+ */
+export function asFileError(e: unknown, file: string): unknown {
+  const err = e as NodeJS.ErrnoException | undefined;
+  if (!err || typeof err.code !== 'string' || !/^E[A-Z0-9]+$/.test(err.code)) return e;
+  return new FileError(file, ERRNO_WORDS[err.code] ?? err.code.toLowerCase());
+}

@@ -33,7 +33,7 @@ t.test('the command line: exit 2 with one line for what cannot run', async (t) =
   }
   t.equal(lines.length, 5, lines.join(''));
   t.ok(lines.every((l) => /^(zooroute: |error: ).*\n$/.test(l) && l.indexOf('\n') === l.length - 1), 'each one line');
-  t.match(lines[0], /exactly one of -o OUT.pcap or --out-iface/);
+  t.match(lines[0], /exactly one of -o, --output FILE or --out-iface/);
 });
 
 t.test('slots hold an MTU-sized frame with two VLAN tags and the headroom', async (t) => {

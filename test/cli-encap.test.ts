@@ -141,7 +141,7 @@ t.test('bad arguments: one line, exit 2, nothing written', async (tt) => {
     [['--candidates', '65'], /--candidates: expected an integer in 1\.\.64/],
     [['--sport-range', '50000-50003', '--candidates', '8'], /--candidates: 8 ports do not fit in the range 50000-50003/],
     [['--mtu', '20'], /--mtu: expected 0 or 68\.\.65535/],
-    [['--seed', '4294967296'], /--seed/],
+    [['--hash-seed', '4294967296'], /--hash-seed/],
   ];
   for (const [extra, re] of cases) {
     const out = join(dir, `args-${extra.join('_')}.pcap`);

@@ -25,7 +25,7 @@ t.test('bytes come from the tables: flat N x 16 bits per VTEP, PBM a bitmap, HI 
 });
 
 t.test('the command prints JSON with the parameters, and refuses bad arguments with exit code 2', async (t) => {
-  const r = await run(['tables', '--vteps', '2000', '--ports', '16', '--failed-fraction', '0.05', '--seed', '3', '--json']);
+  const r = await run(['tables', '--vteps', '2000', '--candidates', '16', '--failed-fraction', '0.05', '--seed', '3', '--json']);
   t.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out) as Record<string, unknown> & { parameters: Record<string, unknown> };
   for (const k of ['flatBytes', 'pbmBytes', 'hiBytes', 'pbmRatio', 'hiRatio', 'failedFraction']) t.type(j[k], 'number', k);
@@ -41,12 +41,12 @@ t.test('the command prints JSON with the parameters, and refuses bad arguments w
   }
   t.equal(tof.flat!.cellBytes, j.flatAllocatedBytes, 'flat placed as allocated');
   // At the talk's scale the blocks rank as the bytes do (at toy scale the per-array spare block dominates).
-  const big = JSON.parse((await run(['tables', '--vteps', '50000', '--ports', '32', '--json'])).out) as { tofino: typeof tof };
+  const big = JSON.parse((await run(['tables', '--vteps', '50000', '--candidates', '32', '--json'])).out) as { tofino: typeof tof };
   t.ok(big.tofino.flat!.blocks > 5 * big.tofino.pbm!.blocks && big.tofino.pbm!.blocks >= big.tofino.hi!.blocks, 'flat >> PBM >= HI in SRAM blocks at 50k x 32');
   const text = await run(['tables', '--vteps', '500']);
   t.equal(text.code, 0);
   t.match(text.out, /PBM .*x smaller/);
-  for (const bad of [['--vteps', '70000'], ['--failed-fraction', '2'], ['--ports', '0'], ['--hi-group-size', '6']]) {
+  for (const bad of [['--vteps', '70000'], ['--failed-fraction', '2'], ['--candidates', '0'], ['--hi-group-size', '6']]) {
     const e = await run(['tables', ...bad]);
     t.equal(e.code, 2, `${bad.join(' ')} refused`);
   }

@@ -34,7 +34,7 @@ t.test('text output and bad arguments', async (t) => {
   const bad = await capture(['tofino-updates', '--updates', 'many']);
   t.equal(bad.code, 2);
   t.match(bad.err, /--updates must be an integer/);
-  const big = await capture(['tofino-updates', '--updates', '10000000', '--ports', '64']);
+  const big = await capture(['tofino-updates', '--updates', '10000000', '--candidates', '64']);
   t.equal(big.code, 2, 'a table over the SRAM budget is a usage error');
   t.match(big.err, /zooroute: 10000000 updates need a flat table/);
 });

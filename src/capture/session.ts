@@ -24,6 +24,8 @@ export interface CaptureConfig {
   dstMac?: string;
   portRange?: PortRange;
   candidates?: number;
+  /** VXLAN UDP destination port, default 4789. */
+  vxlanPort?: number;
   /** Stop after this many captured frames. */
   count?: number;
   /** Stop after this many seconds. */
@@ -114,6 +116,7 @@ export async function runCapture(cfg: CaptureConfig): Promise<CaptureSummary> {
       localMac: cfg.srcMac,
       portRange: cfg.portRange,
       candidates: cfg.candidates,
+      vxlanPort: cfg.vxlanPort,
       batchSize: cfg.batchSize ?? 256,
       slotSize: slotSizeFor(interfaceMtu(cfg.iface)),
       headroom: HEADROOM,

@@ -4,12 +4,12 @@ import { Command, Option } from 'commander';
 import { parsePortRange, DEFAULT_CANDIDATES } from '../../bindings/index.js';
 import { runCapture, type CaptureSummary } from '../capture/session.js';
 import { UsageError } from './errors.js';
-import { intOption } from './summary.js';
+import { intOption, VXLAN_DSTPORT } from './summary.js';
 
 interface CaptureCliOptions {
   iface: string;
   filter?: string;
-  out?: string;
+  output?: string;
   outIface?: string;
   vni: string;
   local: string;
@@ -18,6 +18,7 @@ interface CaptureCliOptions {
   dstMac?: string;
   sportRange?: string;
   candidates?: string;
+  dstport?: string;
   count?: string;
   duration?: string;
   batch?: string;
@@ -53,8 +54,8 @@ export function register(program: Command): void {
     .description('capture live frames (libpcap), encapsulate them in VXLAN through the Wasm datapath, write a pcap or inject them on another interface')
     .requiredOption('-i, --iface <IFACE>', 'interface to capture on (needs root or CAP_NET_RAW)')
     .option('--filter <BPF>', 'capture filter, pcap-filter(7) syntax')
-    .addOption(new Option('-o, --out <OUT.pcap>', 'write the encapsulated frames to this pcap file').conflicts('outIface'))
-    .option('--out-iface <IFACE2>', 'inject the encapsulated frames on this interface instead')
+    .addOption(new Option('-o, --output <FILE>', 'write the encapsulated frames to this pcap file').conflicts('outIface'))
+    .option('--out-iface <IFACE>', 'inject the encapsulated frames on this interface instead')
     .requiredOption('--vni <N>', 'VXLAN network identifier, 0..16777215')
     .requiredOption('--local <IP>', 'local VTEP IPv4 address (outer source)')
     .requiredOption('--remote <IP>', 'remote VTEP IPv4 address (outer destination)')
@@ -62,14 +63,15 @@ export function register(program: Command): void {
     .option('--dst-mac <MAC>', 'outer destination MAC (the underlay next hop)', '02:00:00:00:00:02')
     .option('--sport-range <A-B>', 'outer UDP source-port range', '49152-65535')
     .option('--candidates <N>', 'candidate source ports per peer', String(DEFAULT_CANDIDATES))
-    .option('--count <N>', 'stop after N captured frames')
-    .option('--duration <S>', 'stop after S seconds')
+    .option('--dstport <PORT>', 'VXLAN UDP destination port', String(VXLAN_DSTPORT))
+    .option('-c, --count <N>', 'stop after N captured frames')
+    .option('--duration <SECONDS>', 'stop after this many seconds')
     .option('--batch <N>', 'frames per Wasm batch', '256')
     .option('--ring-mb <MB>', 'kernel capture ring; holds about 16 frames per MiB (cap captures with 64 KiB slots)', '64')
     .option('--flush-ms <MS>', 'encapsulate a partly filled batch this long after its first frame', '1')
     .option('--json', 'print the summary as one JSON document on stdout')
     .action(async (o: CaptureCliOptions) => {
-      if ((o.out === undefined) === (o.outIface === undefined)) throw new UsageError('capture needs exactly one of -o OUT.pcap or --out-iface IFACE2');
+      if ((o.output === undefined) === (o.outIface === undefined)) throw new UsageError('capture needs exactly one of -o, --output FILE or --out-iface IFACE');
       const flushMs = Number(o.flushMs ?? '1');
       if (!(Number.isFinite(flushMs) && flushMs >= 0 && flushMs <= 1000)) throw new UsageError(`--flush-ms must be a number in 0..1000, got ${JSON.stringify(o.flushMs)}`);
       let portRange;
@@ -82,7 +84,7 @@ export function register(program: Command): void {
         const summary = await runCapture({
           iface: o.iface,
           filter: o.filter,
-          output: o.out !== undefined ? { kind: 'pcap', path: o.out } : { kind: 'iface', iface: o.outIface as string },
+          output: o.output !== undefined ? { kind: 'pcap', path: o.output } : { kind: 'iface', iface: o.outIface as string },
           vni: int('--vni', o.vni, 0, 0xffffff) as number,
           localIp: o.local,
           remoteIp: o.remote,
@@ -90,6 +92,7 @@ export function register(program: Command): void {
           dstMac: o.dstMac,
           portRange,
           candidates: int('--candidates', o.candidates, 1, 64),
+          vxlanPort: int('--dstport', o.dstport, 1, 65535),
           count: int('--count', o.count, 1, Number.MAX_SAFE_INTEGER),
           durationS: positive('--duration', o.duration),
           batchSize: int('--batch', o.batch, 1, 65536),

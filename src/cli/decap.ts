@@ -2,7 +2,7 @@
 // frames that are not (valid) VXLAN are skipped and counted by reason.
 import type { Command } from 'commander';
 import { Datapath } from '../../bindings/index.js';
-import { checkPaths, intOption, summaryLine, transformCapture, SLOT_HEADROOM } from './summary.js';
+import { checkPaths, intOption, summaryLine, transformCapture, SLOT_HEADROOM, VXLAN_DSTPORT } from './summary.js';
 
 /** The largest outer frame a slot holds (IPv4 total length 65535 behind up to two VLAN tags fits). */
 const MAX_DECAP_FRAME = 65536 + 128 - SLOT_HEADROOM;
@@ -10,6 +10,7 @@ const MAX_DECAP_FRAME = 65536 + 128 - SLOT_HEADROOM;
 interface DecapOptions {
   output: string;
   vni?: string;
+  dstport?: string;
   json?: boolean;
 }
 
@@ -17,20 +18,22 @@ export function register(program: Command): void {
   program
     .command('decap')
     .description('strip the VXLAN outer headers of every VXLAN frame of a capture')
-    .argument('<in>', 'input capture (classic pcap or pcapng, Ethernet)')
-    .requiredOption('-o, --output <file>', 'output capture of the inner frames (classic pcap)')
-    .option('--vni <n>', 'accept only this VNI (others are dropped as vni_filtered)')
+    .argument('<FILE>', 'input capture (classic pcap or pcapng, Ethernet)')
+    .requiredOption('-o, --output <FILE>', 'output capture of the inner frames (classic pcap)')
+    .option('--vni <N>', 'accept only this VNI (others are dropped as vni_filtered)')
+    .option('--dstport <PORT>', 'VXLAN UDP destination port (frames to another port are dropped as not_vxlan_port)', String(VXLAN_DSTPORT))
     .option('--json', 'print one JSON summary on stdout')
     .action(async (input: string, o: DecapOptions) => {
       checkPaths(input, o.output);
       const vni = o.vni === undefined ? undefined : intOption('--vni', o.vni, 0, 0xffffff);
+      const dstport = intOption('--dstport', o.dstport ?? String(VXLAN_DSTPORT), 1, 65535);
       const vnis = new Map<number, number>();
       const run = await transformCapture({
         input,
         output: o.output,
         maxFrame: MAX_DECAP_FRAME,
         // The local address plays no part in decapsulation.
-        datapath: (slotSize) => Datapath.create({ localIp: '0.0.0.0', decapVni: vni, batchSize: 256, slotSize, headroom: SLOT_HEADROOM }),
+        datapath: (slotSize) => Datapath.create({ localIp: '0.0.0.0', decapVni: vni, vxlanPort: dstport, batchSize: 256, slotSize, headroom: SLOT_HEADROOM }),
         kernel: (dp, batch) => { dp.decap(batch); },
         onOk: (batch, i) => { const v = batch.vni(i); vnis.set(v, (vnis.get(v) ?? 0) + 1); },
       });
@@ -39,7 +42,7 @@ export function register(program: Command): void {
         const doc = {
           command: 'decap', input: run.input, output: run.output, format: run.format,
           frames: run.frames, decapsulated: run.ok, dropped: run.dropped,
-          vni: vni ?? null,
+          vni: vni ?? null, dstport,
           vnis: Object.fromEntries([...vnis].sort(([a], [b]) => a - b)),
         };
         process.stdout.write(JSON.stringify(doc) + '\n');

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { Datapath, parseIPv4, parseMac, parsePortRange, candidatePorts, DEFAULT_CANDIDATES, DEFAULT_PORT_RANGE, type PortRange } from '../../bindings/index.js';
 import { UsageError } from './errors.js';
-import { checkPaths, intOption, summaryLine, transformCapture, usage, SLOT_HEADROOM } from './summary.js';
+import { checkPaths, intOption, summaryLine, transformCapture, usage, SLOT_HEADROOM, VXLAN_DSTPORT } from './summary.js';
 
 /** Outer IPv4 total length = frame + 36 must fit 16 bits. */
 export const MAX_ENCAP_FRAME = 65535 - 36;
@@ -17,8 +17,9 @@ interface EncapOptions {
   dstMac?: string;
   sportRange?: string;
   candidates?: string;
+  dstport?: string;
   mtu?: string;
-  seed?: string;
+  hashSeed?: string;
   json?: boolean;
 }
 
@@ -26,17 +27,18 @@ export function register(program: Command): void {
   program
     .command('encap')
     .description('VXLAN-encapsulate every frame of a capture towards one remote VTEP')
-    .argument('<in>', 'input capture (classic pcap or pcapng, Ethernet)')
-    .requiredOption('-o, --output <file>', 'output capture (classic pcap)')
-    .requiredOption('--vni <n>', 'VXLAN network identifier, 0..16777215')
-    .requiredOption('--local <ip>', 'local VTEP IPv4 address (outer source)')
-    .requiredOption('--remote <ip>', 'remote VTEP IPv4 address (outer destination)')
-    .option('--src-mac <mac>', 'outer source MAC', '02:00:00:00:00:01')
-    .option('--dst-mac <mac>', 'outer destination MAC (underlay next hop)', '02:00:00:00:00:02')
-    .option('--sport-range <a-b>', 'outer UDP source-port range', `${DEFAULT_PORT_RANGE.lo}-${DEFAULT_PORT_RANGE.hi}`)
-    .option('--candidates <n>', 'candidate source ports for the peer, 1..64', String(DEFAULT_CANDIDATES))
-    .option('--mtu <n>', 'underlay MTU (outer IPv4 total length limit), 0 = none', '0')
-    .option('--seed <n>', 'flow-hash seed', '0')
+    .argument('<FILE>', 'input capture (classic pcap or pcapng, Ethernet)')
+    .requiredOption('-o, --output <FILE>', 'output capture (classic pcap)')
+    .requiredOption('--vni <N>', 'VXLAN network identifier, 0..16777215')
+    .requiredOption('--local <IP>', 'local VTEP IPv4 address (outer source)')
+    .requiredOption('--remote <IP>', 'remote VTEP IPv4 address (outer destination)')
+    .option('--src-mac <MAC>', 'outer source MAC', '02:00:00:00:00:01')
+    .option('--dst-mac <MAC>', 'outer destination MAC (underlay next hop)', '02:00:00:00:00:02')
+    .option('--sport-range <A-B>', 'outer UDP source-port range', `${DEFAULT_PORT_RANGE.lo}-${DEFAULT_PORT_RANGE.hi}`)
+    .option('--candidates <N>', 'candidate source ports for the peer, 1..64', String(DEFAULT_CANDIDATES))
+    .option('--dstport <PORT>', 'VXLAN UDP destination port', String(VXLAN_DSTPORT))
+    .option('--mtu <N>', 'underlay MTU (outer IPv4 total length limit), 0 = none', '0')
+    .option('--hash-seed <N>', 'flow-hash seed (picks among the candidates)', '0')
     .option('--json', 'print one JSON summary on stdout')
     .action(async (input: string, o: EncapOptions) => {
       checkPaths(input, o.output);
@@ -52,7 +54,8 @@ export function register(program: Command): void {
       if (n > range.hi - range.lo + 1) throw new UsageError(`--candidates: ${n} ports do not fit in the range ${range.lo}-${range.hi}`);
       const mtu = intOption('--mtu', o.mtu ?? '0', 0, 65535);
       if (mtu !== 0 && mtu < 68) throw new UsageError(`--mtu: expected 0 or 68..65535, got ${mtu}`);
-      const seed = intOption('--seed', o.seed ?? '0', 0, 0xffffffff);
+      const seed = intOption('--hash-seed', o.hashSeed ?? '0', 0, 0xffffffff);
+      const dstport = intOption('--dstport', o.dstport ?? String(VXLAN_DSTPORT), 1, 65535);
       const candidates = candidatePorts(range, n, parseIPv4(o.remote), seed);
 
       const ports = new Map<number, number>();
@@ -62,7 +65,7 @@ export function register(program: Command): void {
         maxFrame: MAX_ENCAP_FRAME,
         datapath: (slotSize) => {
           const dp = Datapath.create({
-            localIp: o.local, localMac: srcMac, mtu, hashSeed: seed, portRange: range, candidates: n,
+            localIp: o.local, localMac: srcMac, mtu, hashSeed: seed, vxlanPort: dstport, portRange: range, candidates: n,
             batchSize: 256, slotSize, headroom: SLOT_HEADROOM,
           });
           dp.setPeer(0, { remoteIp: o.remote, mac: dstMac, vni, candidates });
@@ -76,7 +79,7 @@ export function register(program: Command): void {
         const doc = {
           command: 'encap', input: run.input, output: run.output, format: run.format,
           frames: run.frames, encapsulated: run.ok, dropped: run.dropped,
-          vni, local: o.local, remote: o.remote, candidates,
+          vni, local: o.local, remote: o.remote, dstport, candidates,
           sourcePorts: Object.fromEntries([...ports].sort(([a], [b]) => a - b)),
         };
         process.stdout.write(JSON.stringify(doc) + '\n');

@@ -1,5 +1,7 @@
-// The zooroute command line: one file per command, each exporting register(program).
-import { Command, CommanderError } from 'commander';
+// The zooroute command line: one file per command, each exporting register(program). The grammar
+// every command keeps (docs/cli.md) is enforced here once: upper-case placeholders, defaults shown
+// bare, required options marked, commander's own errors in the same one-line form as ours.
+import { Command, CommanderError, Help, type Option } from 'commander';
 import { InputError, UsageError } from './errors.js';
 import { register as registerTofinoUpdates } from './tofino-updates.js';
 import { register as registerCapture } from './capture.js';
@@ -9,6 +11,15 @@ import { register as registerTables } from './tables.js';
 import { register as registerSimulate } from './simulate.js';
 import { register as registerAgent } from './agent.js';
 import { register as registerReplay } from './replay.js';
+import { userErrorLine } from './user-error.js';
+
+/** `(default: X)` shown the same way for every option: bare, never JSON-quoted. */
+function showDefaultsBare(c: Command): void {
+  for (const o of c.options as readonly Option[]) {
+    if (o.defaultValue !== undefined && o.defaultValueDescription === undefined) o.defaultValueDescription = String(o.defaultValue);
+  }
+  for (const sub of c.commands) showDefaultsBare(sub);
+}
 
 /** Build the program. Commands register themselves here, one line each. */
 export function program(): Command {
@@ -16,7 +27,20 @@ export function program(): Command {
     .description('cloud-network failure recovery by VXLAN source-port path switching')
     .version('0.1.0')
     .exitOverride()
-    .showHelpAfterError(false);
+    .showHelpAfterError(false)
+    // Inherited by every subcommand (set before they are added).
+    .configureHelp({
+      optionDescription(o: Option): string {
+        let d = Help.prototype.optionDescription.call(this, o);
+        // A default worked out at run time (Option.default(undefined, 'what it is')), shown like the rest.
+        if (o.defaultValue === undefined && o.defaultValueDescription !== undefined) d = `${d} (default: ${o.defaultValueDescription})`;
+        return o.mandatory ? `${d} (required)` : d;
+      },
+    })
+    .configureOutput({
+      // commander's "error: unknown option '--x'" becomes "zooroute: unknown option '--x'".
+      outputError: (s, write) => write(s.replace(/^error: /, 'zooroute: ')),
+    });
   registerTofinoUpdates(p);
   registerCapture(p);
   registerEncap(p);
@@ -25,6 +49,7 @@ export function program(): Command {
   registerSimulate(p);
   registerAgent(p);
   registerReplay(p);
+  showDefaultsBare(p);
   return p;
 }
 
@@ -36,18 +61,17 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+      // `zooroute help` exits 0; bare `zooroute` (help on stderr, no command given) is a usage error.
+      if (e.code === 'commander.help') return e.exitCode === 0 ? 0 : 2;
       return 2; // commander already printed its one-line message
     }
-    if (e instanceof InputError || e instanceof UsageError || e instanceof RangeError) {
-      process.stderr.write(`zooroute: ${e.message}\n`);
+    const line = userErrorLine(e);
+    if (line !== undefined) {
+      process.stderr.write(`zooroute: ${line}\n`);
       return 2;
     }
-    const err = e as NodeJS.ErrnoException;
-    if (err && typeof err.code === 'string' && typeof err.path === 'string') {
-      process.stderr.write(`zooroute: ${err.path}: ${err.message}\n`);
-      return 2;
-    }
+    const err = e as Error | undefined;
     process.stderr.write(`zooroute: internal error: ${err?.stack ?? String(e)}\n`);
     return 1;
   }

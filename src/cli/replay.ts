@@ -1,7 +1,7 @@
 // `zooroute replay`: a capture's tenant traffic through the Wasm datapath and the simulated underlay
 // with a scenario's failures, in zooroute, static and opportunistic modes side by side (docs/replay.md).
 import { writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { ScenarioError, buildWorld, type World } from '../sim/index.js';
 import { loadMapFile, MapFileError } from '../replay/vtep-map.js';
 import { replay } from '../replay/replay.js';
@@ -15,7 +15,7 @@ import { UsageError } from './errors.js';
 
 interface ReplayCliOptions {
   scenario: string;
-  out?: string;
+  output?: string;
   report?: string;
   json?: boolean;
   map?: string;
@@ -27,16 +27,16 @@ export function register(program: Command): void {
   program
     .command('replay')
     .description('replay a capture through the datapath and the simulated underlay under a scenario\'s failures')
-    .argument('<in>', 'tenant-traffic capture (classic pcap or pcapng, Ethernet)')
-    .requiredOption('--scenario <file>', 'scenario JSON (docs/scenario-format.md); its traffic is ignored, the capture is the traffic')
-    .option('-o, --out <file>', 'write the encapsulated frames, as zooroute sent them, to this capture')
-    .option('--report <file>', 'write the HTML report (per-100 ms delivered/lost for each mode)')
-    .option('--map <file>', 'inner address -> VTEP map (docs/replay.md); default: the VTEP serving it, else by hash')
-    .option('--seed <n>', 'seed (overrides the scenario\'s)')
-    .option('--vni <n>', 'VNI of the encapsulated frames', '1')
+    .argument('<FILE>', 'tenant-traffic capture (classic pcap or pcapng, Ethernet)')
+    .requiredOption('--scenario <FILE>', 'replay scenario JSON, "kind": "replay" (docs/scenario-format.md); the capture is the traffic')
+    .option('-o, --output <FILE>', 'write the encapsulated frames, as zooroute sent them, to this capture')
+    .option('--report <FILE>', 'write the HTML report (per-100 ms delivered/lost for each mode)')
+    .addOption(new Option('--map <FILE>', 'inner address -> VTEP map (docs/replay.md)').default(undefined, 'the VTEP serving the address, else by hash'))
+    .addOption(new Option('--seed <N>', 'scenario seed').default(undefined, 'the scenario\'s'))
+    .option('--vni <N>', 'VNI of the encapsulated frames', '1')
     .option('--json', 'print the report as JSON (no progress bar)')
     .action(async (input: string, o: ReplayCliOptions) => {
-      if (o.out !== undefined) checkPaths(input, o.out);
+      if (o.output !== undefined) checkPaths(input, o.output);
       const scenario = loadScenario(o.scenario);
       const seed = o.seed === undefined ? undefined : intOption('--seed', o.seed, 0, 0xffffffff);
       const vni = intOption('--vni', o.vni, 0, 0xffffff);
@@ -57,7 +57,7 @@ export function register(program: Command): void {
       const bar = !o.json && process.stdout.isTTY ? progressBar(input, process.stderr) : undefined;
       let run;
       try {
-        run = await replay({ input, scenario, world, map, out: o.out, seed, vni, progress: bar?.update });
+        run = await replay({ input, scenario, world, map, out: o.output, seed, vni, progress: bar?.update });
       } catch (e) {
         if (e instanceof ScenarioError) throw new UsageError(`${o.scenario}: ${e.message}`);
         throw e;

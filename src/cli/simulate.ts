@@ -1,7 +1,7 @@
 // `zooroute simulate`: run a scenario's traffic and failures over the simulated ECMP underlay in the
 // three modes (zooroute, static, opportunistic) and report outage, masking, switching and probe cost.
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { parseScenario, ScenarioError, type Scenario } from '../sim/scenario.js';
 import { simulate } from '../sim/simulate.js';
 import { formatReport } from '../sim/report.js';
@@ -34,8 +34,8 @@ export function register(program: Command): void {
   program
     .command('simulate')
     .description('run a scenario over the simulated ECMP underlay in zooroute, static and opportunistic modes')
-    .requiredOption('--scenario <file>', 'scenario JSON (docs/scenario-format.md)')
-    .option('--seed <n>', 'seed (overrides the scenario\'s; same seed, same report)')
+    .requiredOption('--scenario <FILE>', 'simulation scenario JSON, "kind": "simulation" (docs/scenario-format.md)')
+    .addOption(new Option('--seed <N>', 'scenario seed; same seed, same report').default(undefined, 'the scenario\'s'))
     .option('--json', 'print the report as JSON')
     .action((o: SimulateOptions) => {
       const scenario = loadScenario(o.scenario);

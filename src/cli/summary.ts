@@ -48,6 +48,9 @@ export function slotSizeFor(snaplen: number, maxFrame: number): number {
 
 export const SLOT_HEADROOM = HEADROOM;
 
+/** IANA's VXLAN UDP port (RFC 7348), the datapath's default: `--dstport` of encap, decap and capture. */
+export const VXLAN_DSTPORT = 4789;
+
 function bump(m: Record<string, number>, k: string): void {
   m[k] = (m[k] ?? 0) + 1;
 }

@@ -1,6 +1,6 @@
 // `zooroute tables`: build the flat baseline, PBM and HI at scale from one random slow-path state and
 // report their measured storage and compression ratios.
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { measureCompression } from '../tables/compression.js';
 import { placeTableArrays } from '../tofino/index.js';
 
@@ -30,18 +30,18 @@ export function register(program: Command): void {
   program
     .command('tables')
     .description('build flat, PBM and HI path tables from a random slow-path state; report bytes and compression')
-    .option('--vteps <n>', 'destination VTEPs', integer('--vteps', 1, 65535), 50_000)
-    .option('--ports <n>', 'candidate ports per VTEP', integer('--ports', 1, 64), 32)
-    .option('--failed-fraction <f>', 'fraction of VTEPs with a failed port', fraction, 0.01)
-    .option('--seed <n>', 'random seed', integer('--seed', 0, 0xffffffff), 1)
-    .option('--groups <n>', 'PBM priority groups G', integer('--groups', 1, 64), 4)
-    .option('--hi-group-size <m>', 'HI candidates per entry M (a power of two)', powerOfTwo, 8)
-    .option('--hi-blocks <n>', 'HI level-2 pool in blocks (default: twice the VTEPs with a failure)', integer('--hi-blocks', 0, 65535))
-    .option('--pbm-pref-slots <n>', 'PBM preference slots (default: twice the VTEPs with a failure)', integer('--pbm-pref-slots', 0, 65536))
+    .option('--vteps <N>', 'destination VTEPs', integer('--vteps', 1, 65535), 50_000)
+    .option('--candidates <N>', 'candidate ports per VTEP', integer('--candidates', 1, 64), 32)
+    .option('--failed-fraction <F>', 'fraction of VTEPs with a failed port', fraction, 0.01)
+    .option('--seed <N>', 'seed of the random slow-path state', integer('--seed', 0, 0xffffffff), 1)
+    .option('--groups <N>', 'PBM priority groups G', integer('--groups', 1, 64), 4)
+    .option('--hi-group-size <M>', 'HI candidates per entry M (a power of two)', powerOfTwo, 8)
+    .addOption(new Option('--hi-blocks <N>', 'HI level-2 pool in blocks').argParser(integer('--hi-blocks', 0, 65535)).default(undefined, 'twice the VTEPs with a failure'))
+    .addOption(new Option('--pbm-pref-slots <N>', 'PBM preference slots').argParser(integer('--pbm-pref-slots', 0, 65536)).default(undefined, 'twice the VTEPs with a failure'))
     .option('--json', 'print one JSON object')
-    .action((o: { vteps: number; ports: number; failedFraction: number; seed: number; groups: number; hiGroupSize: number; hiBlocks?: number; pbmPrefSlots?: number; json?: boolean }) => {
+    .action((o: { vteps: number; candidates: number; failedFraction: number; seed: number; groups: number; hiGroupSize: number; hiBlocks?: number; pbmPrefSlots?: number; json?: boolean }) => {
       const r = measureCompression({
-        vteps: o.vteps, ports: o.ports, failedFraction: o.failedFraction, seed: o.seed, groups: o.groups,
+        vteps: o.vteps, ports: o.candidates, failedFraction: o.failedFraction, seed: o.seed, groups: o.groups,
         hiGroupSize: o.hiGroupSize, hiBlocks: o.hiBlocks, pbmPrefSlots: o.pbmPrefSlots,
       });
       // The same arrays placed on an emulated Tofino 1 pipe: whole SRAM blocks, as the switch spends them.

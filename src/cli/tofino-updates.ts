@@ -167,17 +167,17 @@ export function register(program: Command): void {
   program
     .command('tofino-updates')
     .description('apply register updates on the Tofino emulator over PCIe and over negotiation packets; report modelled and measured times')
-    .option('--updates <n>', 'register updates to apply (one per flat-table cell)', integer('--updates', 1, 10_000_000), 1_600_000)
-    .option('--ports <n>', 'candidate ports per destination', integer('--ports', 1, 64), 32)
-    .option('--pcie-tps <n>', 'PCIe register transactions per second', positiveNumber('--pcie-tps'), DEFAULT_PCIE_TPS)
-    .option('--line-rate-gbps <n>', 'CPU-port line rate, Gbit/s', positiveNumber('--line-rate-gbps'), DEFAULT_IN_NETWORK.lineRateBps / 1e9)
-    .option('--recirculation-gbps <n>', 'loopback (recirculation) capacity, Gbit/s', positiveNumber('--recirculation-gbps'), DEFAULT_IN_NETWORK.recirculationBps / 1e9)
-    .option('--max-packet-bytes <n>', 'largest negotiation frame', integer('--max-packet-bytes', 64, 9216), DEFAULT_IN_NETWORK.maxPacketBytes)
-    .option('--records-per-pass <n>', 'records the parser extracts per pass', integer('--records-per-pass', 1, 4096), DEFAULT_IN_NETWORK.recordsPerPass)
+    .option('--updates <N>', 'register updates to apply (one per flat-table cell)', integer('--updates', 1, 10_000_000), 1_600_000)
+    .option('--candidates <N>', 'candidate ports per destination', integer('--candidates', 1, 64), 32)
+    .option('--pcie-tps <N>', 'PCIe register transactions per second', positiveNumber('--pcie-tps'), DEFAULT_PCIE_TPS)
+    .option('--line-rate-gbps <N>', 'CPU-port line rate, Gbit/s', positiveNumber('--line-rate-gbps'), DEFAULT_IN_NETWORK.lineRateBps / 1e9)
+    .option('--recirculation-gbps <N>', 'loopback (recirculation) capacity, Gbit/s', positiveNumber('--recirculation-gbps'), DEFAULT_IN_NETWORK.recirculationBps / 1e9)
+    .option('--max-packet-bytes <N>', 'largest negotiation frame', integer('--max-packet-bytes', 64, 9216), DEFAULT_IN_NETWORK.maxPacketBytes)
+    .option('--records-per-pass <N>', 'records the parser extracts per pass', integer('--records-per-pass', 1, 4096), DEFAULT_IN_NETWORK.recordsPerPass)
     .option('--json', 'print one JSON object')
-    .action((opts: { updates: number; ports: number; pcieTps: number; lineRateGbps: number; recirculationGbps: number; maxPacketBytes: number; recordsPerPass: number; json?: boolean }) => {
+    .action((opts: { updates: number; candidates: number; pcieTps: number; lineRateGbps: number; recirculationGbps: number; maxPacketBytes: number; recordsPerPass: number; json?: boolean }) => {
       const r = runTofinoUpdates({
-        updates: opts.updates, ports: opts.ports, pcieTps: opts.pcieTps, lineRateBps: opts.lineRateGbps * 1e9,
+        updates: opts.updates, ports: opts.candidates, pcieTps: opts.pcieTps, lineRateBps: opts.lineRateGbps * 1e9,
         recirculationBps: opts.recirculationGbps * 1e9, maxPacketBytes: opts.maxPacketBytes, recordsPerPass: opts.recordsPerPass,
       });
       if (opts.json) {
