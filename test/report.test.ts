@@ -256,15 +256,16 @@ t.test('summary rows from a real simulation run', async (t) => {
   });
   const r = simulate(scenarioSpec);
   const rows = simulationSummaryRows(r);
-  t.same(rows.map((x) => x.mode), ['zooroute', 'static', 'opportunistic']);
-  const z = r.modes.zooroute, st = r.modes.static, o = r.modes.opportunistic;
+  t.same(rows.map((x) => x.mode), ['zooroute', 'static', 'opportunistic', 'prr']);
+  const z = r.modes.zooroute, st = r.modes.static, o = r.modes.opportunistic, p = r.modes.prr;
   t.same([rows[0]['outage s'], rows[0]['lost packets'], rows[0]['masked failures'], rows[0]['outage cut vs static'], rows[0]['switch mean ms'], rows[0].switches],
     [z.outageSeconds, z.lostPackets, `${z.maskedFailures}/${z.failures}`, r.outageCutVsStatic.zooroute === null ? null : { share: r.outageCutVsStatic.zooroute }, z.switch.meanMs, z.switches]);
   t.same([rows[1]['outage s'], rows[1]['outage cut vs static']], [st.outageSeconds, st.outageSeconds > 0 ? { share: 0 } : null]);
   t.same([rows[2]['retries mean'], rows[2]['retries max'], rows[2]['session resets']], [o.retriesMean, o.retriesMax, o.sessionResets]);
-  const s = scenarioFromSimulation({ report: r, binMs: 100, failures: [{ label: 'spine0 black hole', startMs: 2000, endMs: 5000 }], series: { zooroute: series(60, 1), static: series(60, 1), opportunistic: series(60, 1) } });
+  t.same([rows[3]['outage s'], rows[3]['outage cut vs static'], rows[3]['retries mean'], rows[3]['retries max']], [p.outageSeconds, r.outageCutVsStatic.prr, p.retriesMean, p.retriesMax]);
+  const s = scenarioFromSimulation({ report: r, binMs: 100, failures: [{ label: 'spine0 black hole', startMs: 2000, endMs: 5000 }], series: { zooroute: series(60, 1), static: series(60, 1), opportunistic: series(60, 1), prr: series(60, 1) } });
   t.equal(s.name, 'border <routers>');
-  t.same(Object.keys(s.modes), ['zooroute', 'static', 'opportunistic']);
+  t.same(Object.keys(s.modes), ['zooroute', 'static', 'opportunistic', 'prr']);
   const html = renderReport({ title: 'sim', scenarios: [s] });
   t.match(html, '<h2>border &lt;routers&gt;</h2>');
   t.equal(Number(tableRows(html, 'summary')[1][1][1]), st.outageSeconds, 'the static row\'s outage in the table');

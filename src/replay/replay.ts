@@ -7,7 +7,7 @@ import { formatIPv4 } from '../../bindings/index.js';
 import {
   BIN_MS, buildWorld, defaultPort, simulate, type Flow, type Scenario, type SimulationReport, type Vtep, type World,
 } from '../sim/index.js';
-import type { SimMode } from '../sim/simulate.js';
+import { SIM_MODES, type SimMode } from '../sim/modes.js';
 import { segmentsOf } from '../sim/world.js';
 import { ADDR_IPV4, ADDR_IPV6 } from './inner-address.js';
 import { FlowIndex, scanCapture, type CaptureFlow, type FrameCounts, type ProgressFn } from './capture-scan.js';
@@ -16,7 +16,7 @@ import { ModeObserver } from './mode-observer.js';
 import { VtepMapper, type VtepMapFile } from './vtep-map.js';
 import { FlowKeyCache } from './flow-cache.js';
 
-export const REPLAY_MODES: readonly SimMode[] = ['zooroute', 'static', 'opportunistic'];
+export const REPLAY_MODES: readonly SimMode[] = SIM_MODES;
 
 export interface ReplayOptions {
   input: string;
@@ -82,7 +82,8 @@ function addrText(family: number, v: number): string {
 function toFlow(c: CaptureFlow, vteps: Vtep[], gateways: Map<string, Vtep[]>, durationMs: number): Flow {
   const src = vteps[c.src], dst = vteps[c.dst];
   return {
-    id: c.id, srcInner: c.srcAddr, dstInner: c.dstAddr, proto: c.proto, sport: c.sport, dport: c.dport, ratePps: 0,
+    // Protocol and family as captured (the prr mode re-paths only IPv6 TCP); the hash is the datapath's.
+    id: c.id, srcInner: c.srcAddr, dstInner: c.dstAddr, proto: c.proto, family: c.family === ADDR_IPV6 ? 'ipv6' : 'ipv4', sport: c.sport, dport: c.dport, ratePps: 0,
     // Wire size for the capacity model: the mean inner frame plus the 50-byte outer headers.
     packetBytes: Math.max(64, Math.round(c.bytes / Math.max(1, c.packets)) + 50),
     // Like simulate's default: a flow belongs to its inner source.

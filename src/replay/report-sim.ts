@@ -2,6 +2,7 @@
 // mode) and the failure windows. The per-bin series come from the run itself (per mode, per bin: the
 // sum over flows of delivered and lost packets) and are passed in as they are.
 import type { SimulationReport, ModeReport } from '../sim/report.js';
+import { SIM_MODES, type SimMode } from '../sim/modes.js';
 import type { FailureWindow, ModeSeries, ScenarioInput, SummaryValue } from './report-types.js';
 
 type Row = Record<string, SummaryValue>;
@@ -21,11 +22,12 @@ function baseRow(mode: string, m: ModeReport, cut: number | null): Row {
 
 /** One row per mode, zooroute first; mode-specific columns are empty for the other modes. */
 export function simulationSummaryRows(r: SimulationReport): Row[] {
-  const z = r.modes.zooroute, o = r.modes.opportunistic;
+  const z = r.modes.zooroute, o = r.modes.opportunistic, p = r.modes.prr;
   return [
     { ...baseRow('zooroute', z, r.outageCutVsStatic.zooroute), 'detect mean ms': z.detect.meanMs, 'switch mean ms': z.switch.meanMs, 'switch max ms': z.switch.maxMs, switches: z.switches },
     baseRow('static', r.modes.static, r.modes.static.outageSeconds > 0 ? 0 : null),
     { ...baseRow('opportunistic', o, r.outageCutVsStatic.opportunistic), 'retries mean': o.retriesMean, 'retries max': o.retriesMax },
+    { ...baseRow('prr', p, r.outageCutVsStatic.prr), 'retries mean': p.retriesMean, 'retries max': p.retriesMax },
   ];
 }
 
@@ -34,7 +36,7 @@ export interface SimulationScenarioParts {
   binMs: number;
   /** The scenario's failure events as windows (label, start, end). */
   failures: FailureWindow[];
-  series: { zooroute: ModeSeries; static: ModeSeries; opportunistic: ModeSeries };
+  series: Record<SimMode, ModeSeries>;
   description?: string;
 }
 
@@ -45,7 +47,7 @@ export function scenarioFromSimulation(p: SimulationScenarioParts): ScenarioInpu
     description: p.description ?? `seed ${r.seed}, ${r.durationMs / 1000} s, ${r.vteps} VTEPs, ${r.flows} flows`,
     binMs: p.binMs,
     failures: p.failures,
-    modes: { zooroute: p.series.zooroute, static: p.series.static, opportunistic: p.series.opportunistic },
+    modes: Object.fromEntries(SIM_MODES.map((m) => [m, p.series[m]])),
     summary: simulationSummaryRows(r),
   };
 }

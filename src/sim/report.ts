@@ -1,5 +1,6 @@
 // What `zooroute simulate` reports, per mode and overall (docs/simulator.md explains every figure).
 import type { FailureOutcome } from './outage.js';
+import { MODE_LABELS, SIM_MODES, type BaselineCutMode } from './modes.js';
 
 export interface LatencyStats { count: number; meanMs: number; maxMs: number }
 
@@ -28,6 +29,18 @@ export interface OpportunisticModeReport extends ModeReport {
   retriesMax: number;
 }
 
+export interface PrrModeReport extends ModeReport {
+  /** TCP flows (they have a retransmission timer), and those over IPv6 (a timeout can change their path). */
+  tcpFlows: number;
+  repathableFlows: number;
+  /** Stalls with at least one RTO, and RTOs per such stall (mean, worst); TCP flows of either family. */
+  retryEpisodes: number;
+  retriesMean: number;
+  retriesMax: number;
+  /** RTOs that drew a new flow label (and so new outer ports). */
+  rehashes: number;
+}
+
 export interface SessionMoves { moves: number; resets: number; keptShare: number | null }
 
 export interface ProbeCost { packets: number; bytes: number }
@@ -38,9 +51,10 @@ export interface SimulationReport {
   durationMs: number;
   vteps: number;
   flows: number;
-  modes: { zooroute: ZoorouteModeReport; static: ModeReport; opportunistic: OpportunisticModeReport };
+  /** One entry per mode of SIM_MODES. */
+  modes: { zooroute: ZoorouteModeReport; static: ModeReport; opportunistic: OpportunisticModeReport; prr: PrrModeReport };
   /** 1 - outage(mode) / outage(static); null when static had no outage. */
-  outageCutVsStatic: { zooroute: number | null; opportunistic: number | null };
+  outageCutVsStatic: Record<BaselineCutMode, number | null>;
   probes: {
     onDemand: ProbeCost;
     fullMesh: ProbeCost;
@@ -67,15 +81,21 @@ const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toF
 export function formatReport(r: SimulationReport): string {
   const lines: string[] = [];
   lines.push(`scenario ${r.scenario}: seed ${r.seed}, ${(r.durationMs / 1000).toFixed(1)} s, ${r.vteps} VTEPs, ${r.flows} flows`);
-  lines.push('mode           outage s   lost pkts   masked   resets  notes');
-  const row = (name: string, m: ModeReport, notes: string): void => {
-    lines.push(`${name.padEnd(14)} ${m.outageSeconds.toFixed(1).padStart(8)}  ${String(m.lostPackets).padStart(10)}   ${`${m.maskedFailures}/${m.failures}`.padStart(6)}  ${String(m.sessionResets).padStart(7)}  ${notes}`);
+  const width = Math.max(...SIM_MODES.map((m) => MODE_LABELS[m].length)) + 1;
+  lines.push(`${'mode'.padEnd(width)} outage s   lost pkts   masked   resets  notes`);
+  const z = r.modes.zooroute, o = r.modes.opportunistic, p = r.modes.prr;
+  const notes: Record<keyof SimulationReport['modes'], string> = {
+    zooroute: `detect mean ${z.detect.meanMs.toFixed(0)} ms (max ${z.detect.maxMs.toFixed(0)}), switch mean ${z.switch.meanMs.toFixed(0)} ms (max ${z.switch.maxMs.toFixed(0)}), ${z.switches} switches`,
+    static: '',
+    opportunistic: `upper bound: every flow, UDP and IPv4 too, re-rolls on an exact timeout; retries mean ${o.retriesMean.toFixed(2)}, worst ${o.retriesMax} over ${o.retryEpisodes} episodes`,
+    prr: `${p.repathableFlows} of ${p.tcpFlows} TCP flows IPv6 (only they can move), ${r.flows - p.tcpFlows} UDP never; RTOs mean ${p.retriesMean.toFixed(2)}, worst ${p.retriesMax} over ${p.retryEpisodes} stalls, ${p.rehashes} re-hashes`,
   };
-  const z = r.modes.zooroute, o = r.modes.opportunistic;
-  row('zooroute', z, `detect mean ${z.detect.meanMs.toFixed(0)} ms (max ${z.detect.maxMs.toFixed(0)}), switch mean ${z.switch.meanMs.toFixed(0)} ms (max ${z.switch.maxMs.toFixed(0)}), ${z.switches} switches`);
-  row('static', r.modes.static, '');
-  row('opportunistic', o, `retries mean ${o.retriesMean.toFixed(2)}, worst ${o.retriesMax} over ${o.retryEpisodes} episodes`);
-  lines.push(`outage cut vs static: zooroute ${pct(r.outageCutVsStatic.zooroute)}, opportunistic ${pct(r.outageCutVsStatic.opportunistic)}`);
+  for (const m of SIM_MODES) {
+    const x: ModeReport = r.modes[m];
+    lines.push(`${MODE_LABELS[m].padEnd(width)} ${x.outageSeconds.toFixed(1).padStart(8)}  ${String(x.lostPackets).padStart(10)}   ${`${x.maskedFailures}/${x.failures}`.padStart(6)}  ${String(x.sessionResets).padStart(7)}  ${notes[m]}`.trimEnd());
+  }
+  const cuts = SIM_MODES.filter((m): m is BaselineCutMode => m !== 'static').map((m) => `${m} ${pct(r.outageCutVsStatic[m])}`);
+  lines.push(`outage cut vs static: ${cuts.join(', ')}`);
   lines.push(`probes: on-demand ${r.probes.onDemand.packets} pkts / ${r.probes.onDemand.bytes} B; full-mesh ${r.probes.fullMesh.packets} pkts / ${r.probes.fullMesh.bytes} B; reduction ${pct(r.probes.reduction)} (${r.probes.activePairs} active pairs, ${pct(r.probes.activePairShare)} of all)`);
   if (r.underlay.samples > 0) {
     lines.push(`healthy candidate ports during failures: mean ${pct(r.underlay.healthyPortShareMean)}, worst ${pct(r.underlay.healthyPortShareWorst)}`);
@@ -87,8 +107,8 @@ export function formatReport(r: SimulationReport): string {
     lines.push(`middlebox sensing on: ${moved(m.sensing)}${m.noSensing ? `; off: ${moved(m.noSensing)}` : ''}`);
   }
   for (const [i, f] of z.perFailure.entries()) {
-    const s = r.modes.static.perFailure[i], op = o.perFailure[i];
-    lines.push(`failure ${f.name}: masked zooroute ${f.masked ? 'yes' : 'no'} / static ${s.masked ? 'yes' : 'no'} / opportunistic ${op.masked ? 'yes' : 'no'}; longest out ${f.longestOutMs} / ${s.longestOutMs} / ${op.longestOutMs} ms`);
+    const per = SIM_MODES.map((m) => r.modes[m].perFailure[i]);
+    lines.push(`failure ${f.name}: masked ${SIM_MODES.map((m, k) => `${m} ${per[k].masked ? 'yes' : 'no'}`).join(' / ')}; longest out ${per.map((x) => x.longestOutMs).join(' / ')} ms`);
   }
   return lines.join('\n') + '\n';
 }

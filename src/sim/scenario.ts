@@ -25,10 +25,18 @@ export interface VtepSpec {
   count?: number;
 }
 
+/** Inner IP family of a tenant flow. The scenario's inner addresses are IPv4 either way (they say which
+ * VTEP serves the flow); `ipv6` changes how the flow is hashed and whether PRR can re-path it. */
+export type Family = 'ipv4' | 'ipv6';
+export const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
+
 export interface FlowSpec {
   src: string;
   dst: string;
+  /** IP protocol number: 6 TCP (default), 17 UDP. */
   proto?: number;
+  /** Default ipv4. */
+  family?: Family;
   sport?: number;
   dport?: number;
   ratePps?: number;
@@ -48,7 +56,25 @@ export interface GeneratorSpec {
   packetBytes?: number;
   /** Two-region: probability that a chosen peer is in the other region (0 = pick uniformly). */
   crossRegionShare?: number;
+  /** Protocol mix of the generated flows (default DEFAULT_MIX). */
+  mix?: TrafficMix;
 }
+
+/**
+ * Shares of generated flows: `tcp` of them are TCP (the rest UDP), `ipv6` of them IPv6 (the rest
+ * IPv4), drawn independently per flow.
+ */
+export interface TrafficMix {
+  tcp?: number;
+  ipv6?: number;
+}
+
+/**
+ * The default mix: our assumption, not a measured figure (we found no published protocol mix of cloud
+ * tenant traffic): TCP carries most tenant traffic, UDP the rest (DNS, QUIC, media, tunnels); a minority
+ * of tenants run IPv6 inside their overlay.
+ */
+export const DEFAULT_MIX: Readonly<Required<TrafficMix>> = { tcp: 0.9, ipv6: 0.3 };
 
 export type FailureType = 'link-down' | 'loss' | 'burst' | 'card' | 'border-routers' | 'endpoint' | 'switch-down';
 export const FAILURE_TYPES: readonly FailureType[] = ['link-down', 'loss', 'burst', 'card', 'border-routers', 'endpoint', 'switch-down'];
@@ -88,6 +114,18 @@ export interface OpportunisticSpec {
   rtoLossShare?: number;
 }
 
+/** Protective ReRoute (docs/simulator.md, "prr"): the tenant TCP stack's retransmission timer. */
+export interface PrrSpec {
+  /** Linux's minimum RTO (TCP_RTO_MIN), ms. */
+  minRtoMs?: number;
+  /** RTO before the first RTT sample (RFC 6298 2.1; Linux TCP_TIMEOUT_INIT), ms. */
+  initialRtoMs?: number;
+  /** Backoff ceiling (Linux TCP_RTO_MAX), ms. */
+  maxRtoMs?: number;
+  /** Loss share within a bin that stalls the flow (no ACK comes back for what it sent). */
+  rtoLossShare?: number;
+}
+
 export interface Scenario {
   name?: string;
   description?: string;
@@ -101,6 +139,7 @@ export interface Scenario {
   traffic: { flows?: FlowSpec[]; generator?: GeneratorSpec };
   failures?: FailureSpec[];
   opportunistic?: OpportunisticSpec;
+  prr?: PrrSpec;
 }
 
 /** A scenario that cannot be run; the message names the field. */
@@ -237,9 +276,10 @@ function vtep(v: unknown, f: string): void {
 }
 
 function flow(v: unknown, f: string, durationMs: number): void {
-  const o = obj(v, f, ['src', 'dst', 'proto', 'sport', 'dport', 'ratePps', 'packetBytes', 'tenant', 'startMs', 'endMs']);
+  const o = obj(v, f, ['src', 'dst', 'proto', 'family', 'sport', 'dport', 'ratePps', 'packetBytes', 'tenant', 'startMs', 'endMs']);
   ip(o, 'src', f, true); ip(o, 'dst', f, true);
   num(o, 'proto', f, 0, 255, { int: true });
+  family(o, f);
   num(o, 'sport', f, 0, 65535, { int: true }); num(o, 'dport', f, 0, 65535, { int: true });
   num(o, 'ratePps', f, 0.001, 1e9); num(o, 'packetBytes', f, 64, 65535, { int: true });
   str(o, 'tenant', f);
@@ -248,8 +288,25 @@ function flow(v: unknown, f: string, durationMs: number): void {
   if (e !== undefined && e <= s) throw new ScenarioError(`${f}.endMs`, 'must be after startMs');
 }
 
+function family(o: Obj, f: string): void {
+  if (o.family !== undefined && !(FAMILIES as readonly unknown[]).includes(o.family)) {
+    throw new ScenarioError(`${f}.family`, `expected "ipv4" or "ipv6", got ${JSON.stringify(o.family)}`);
+  }
+}
+
+function mix(v: unknown, f: string): void {
+  const o = obj(v, f, ['tcp', 'ipv6']);
+  for (const k of ['tcp', 'ipv6']) {
+    const x = o[k];
+    if (x !== undefined && (typeof x !== 'number' || !Number.isFinite(x) || x < 0 || x > 1)) {
+      throw new ScenarioError(`${f}.${k}`, `expected a share of flows between 0 and 1, got ${JSON.stringify(x)}`);
+    }
+  }
+}
+
 function generator(v: unknown, f: string): void {
-  const o = obj(v, f, ['activeShare', 'maxPeerShare', 'flowsPerPeer', 'ratePps', 'packetBytes', 'crossRegionShare']);
+  const o = obj(v, f, ['activeShare', 'maxPeerShare', 'flowsPerPeer', 'ratePps', 'packetBytes', 'crossRegionShare', 'mix']);
+  if (o.mix !== undefined) mix(o.mix, `${f}.mix`);
   num(o, 'activeShare', f, 0, 1); num(o, 'maxPeerShare', f, 0, 1); num(o, 'crossRegionShare', f, 0, 1);
   num(o, 'flowsPerPeer', f, 1, 1000, { int: true });
   num(o, 'ratePps', f, 0.001, 1e9); num(o, 'packetBytes', f, 64, 65535, { int: true });
@@ -287,7 +344,7 @@ function failure(v: unknown, f: string, durationMs: number): void {
 
 /** Check a parsed JSON value against the scenario format; returns it typed, or throws ScenarioError. */
 export function parseScenario(v: unknown): Scenario {
-  const o = obj(v, 'scenario', ['name', 'description', 'seed', 'durationMs', 'topology', 'ports', 'control', 'vteps', 'traffic', 'failures', 'opportunistic', '$comment']);
+  const o = obj(v, 'scenario', ['name', 'description', 'seed', 'durationMs', 'topology', 'ports', 'control', 'vteps', 'traffic', 'failures', 'opportunistic', 'prr', '$comment']);
   str(o, 'name', 'scenario'); str(o, 'description', 'scenario');
   num(o, 'seed', 'scenario', 0, 0xffffffff, { int: true });
   const duration = num(o, 'durationMs', 'scenario', 100, 3_600_000, { required: true })!;
@@ -322,6 +379,14 @@ export function parseScenario(v: unknown): Scenario {
   if (o.opportunistic !== undefined) {
     const p = obj(o.opportunistic, 'opportunistic', ['rtoMs', 'maxRtoMs', 'rtoLossShare']);
     num(p, 'rtoMs', 'opportunistic', 1, 60_000); num(p, 'maxRtoMs', 'opportunistic', 1, 600_000); num(p, 'rtoLossShare', 'opportunistic', 0.001, 1);
+  }
+  if (o.prr !== undefined) {
+    const p = obj(o.prr, 'prr', ['minRtoMs', 'initialRtoMs', 'maxRtoMs', 'rtoLossShare']);
+    const lo = num(p, 'minRtoMs', 'prr', 1, 60_000) ?? 200;
+    num(p, 'initialRtoMs', 'prr', 1, 60_000);
+    const hi = num(p, 'maxRtoMs', 'prr', 1, 600_000);
+    if (hi !== undefined && hi < lo) throw new ScenarioError('prr.maxRtoMs', `must be at least minRtoMs (${lo})`);
+    num(p, 'rtoLossShare', 'prr', 0.001, 1);
   }
   return v as unknown as Scenario;
 }

@@ -1,4 +1,4 @@
-// Run a scenario in the three modes side by side — same underlay, traffic, failures and seed — and
+// Run a scenario in every mode (modes.ts) side by side — same underlay, traffic, failures and seed — and
 // gather the report `zooroute simulate` prints.
 import { VirtualClock } from '../control/clock.js';
 import { resolveControlConfig, type ControlConfig } from '../control/config.js';
@@ -8,11 +8,13 @@ import { buildWorld, type Flow, type World } from './world.js';
 import { staticPolicy } from './static-mode.js';
 import { opportunisticPolicy, type RetryStats } from './opportunistic-mode.js';
 import { zooroutePolicy, type ZooroutePolicy } from './zooroute-mode.js';
+import { prrPolicy, type PrrStats } from './prr-mode.js';
+import type { SimMode } from './modes.js';
 import type { ControlEvent } from '../control/vtep.js';
 import { ScenarioError, type Scenario } from './scenario.js';
 import type { LatencyStats, ModeReport, SimulationReport } from './report.js';
 
-export type SimMode = 'static' | 'opportunistic' | 'zooroute';
+export type { SimMode } from './modes.js';
 
 export interface SimulateOptions {
   seed?: number;
@@ -77,6 +79,11 @@ export function simulate(s: Scenario, opts: SimulateOptions = {}): SimulationRep
     const p = opportunisticPolicy(world);
     return see('opportunistic', { ...p, stop() { p.stop?.(); retries = p.retryStats(); } }, ctx.clock);
   }, { sentInBin });
+  let prr: PrrStats | undefined;
+  const pr = runMode(world, new VirtualClock(), (ctx) => {
+    const p = prrPolicy(world);
+    return see('prr', { ...p, stop() { p.stop?.(); prr = p.stats(); } }, ctx.clock);
+  }, { sentInBin });
   let zp: ZooroutePolicy | undefined;
   const zr = runMode(world, new VirtualClock(), (ctx) => see('zooroute', (zp = zooroutePolicy(ctx, config)), ctx.clock), { sentInBin });
   const z = zp!;
@@ -90,6 +97,11 @@ export function simulate(s: Scenario, opts: SimulateOptions = {}): SimulationRep
     switches: z.events.filter((e) => e.type === 'switch').length,
   };
   const opp = { ...modeReport(world, op), retryEpisodes: retries.episodes, retriesMean: round(retries.retriesMean, 3), retriesMax: retries.retriesMax };
+  const ps = prr!;
+  const prrR = {
+    ...modeReport(world, pr), tcpFlows: ps.tcpFlows, repathableFlows: ps.repathableFlows,
+    retryEpisodes: ps.episodes, retriesMean: round(ps.retriesMean, 3), retriesMax: ps.retriesMax, rehashes: ps.rehashes,
+  };
 
   // Full mesh: every probing VTEP probes every other on all N_p ports each interval; each request is
   // answered. Same probe size and interval as the on-demand run.
@@ -121,8 +133,8 @@ export function simulate(s: Scenario, opts: SimulateOptions = {}): SimulationRep
     durationMs: world.durationMs,
     vteps: world.vteps.length,
     flows: world.flows.length,
-    modes: { zooroute: zoo, static: staticR, opportunistic: opp },
-    outageCutVsStatic: { zooroute: cut(zoo), opportunistic: cut(opp) },
+    modes: { zooroute: zoo, static: staticR, opportunistic: opp, prr: prrR },
+    outageCutVsStatic: { zooroute: cut(zoo), opportunistic: cut(opp), prr: cut(prrR) },
     probes: {
       onDemand: od,
       fullMesh: { packets: fullPackets, bytes: fullPackets * PROBE_WIRE_BYTES },

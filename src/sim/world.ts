@@ -7,7 +7,7 @@ import { candidatePorts, DEFAULT_CANDIDATES, DEFAULT_PORT_RANGE, type PortRange 
 import { attachHost, buildFabric, type Graph } from './topology.js';
 import { Underlay } from './underlay.js';
 import { compileFailure, type CompiledFailure } from './failures.js';
-import { ScenarioError, type Role, type Scenario } from './scenario.js';
+import { DEFAULT_MIX, ScenarioError, type Family, type Role, type Scenario } from './scenario.js';
 import { Prng } from './prng.js';
 
 export const BIN_MS = 100; // SPEC: outage is counted in 100 ms bins
@@ -33,7 +33,10 @@ export interface Flow {
   id: number;
   srcInner: number;
   dstInner: number;
+  /** IP protocol number (6 TCP, 17 UDP). */
   proto: number;
+  /** Inner IP family: decides what the VTEP hashes and whether PRR can re-path the flow. */
+  family: Family;
   sport: number;
   dport: number;
   ratePps: number;
@@ -63,9 +66,13 @@ export interface World {
   scenario: Scenario;
 }
 
-/** The inner 5-tuple flow hash (jhash2 over addresses and ports, protocol in the initval). */
-export function innerFlowHash(src: number, dst: number, proto: number, sport: number, dport: number): number {
-  return jhash2([src >>> 0, dst >>> 0, ((sport << 16) | dport) >>> 0], proto);
+/**
+ * The inner 5-tuple flow hash (jhash2 over addresses and ports, protocol in the initval; an IPv6 flow
+ * also has its family there, as the datapath's key does: docs/flow-hash.md). The IPv6 flow label is not
+ * hashed, as in the datapath.
+ */
+export function innerFlowHash(src: number, dst: number, proto: number, sport: number, dport: number, family: Family = 'ipv4'): number {
+  return jhash2([src >>> 0, dst >>> 0, ((sport << 16) | dport) >>> 0], family === 'ipv6' ? ((6 << 24) + proto) >>> 0 : proto);
 }
 
 /** `opts.withoutTraffic`: skip the scenario's flows and generator (replay brings its own flows). */
@@ -131,7 +138,7 @@ export function buildWorld(s: Scenario, seedOverride?: number, opts: { withoutTr
   for (const v of vteps) if (v.role === 'gateway') gateways.set(v.region, [...(gateways.get(v.region) ?? []), v]);
   const flows: Flow[] = [];
   const addFlow = (src: Vtep, dst: Vtep, fl: Omit<Flow, 'id' | 'hash' | 'segments'>): void => {
-    const hash = innerFlowHash(fl.srcInner, fl.dstInner, fl.proto, fl.sport, fl.dport);
+    const hash = innerFlowHash(fl.srcInner, fl.dstInner, fl.proto, fl.sport, fl.dport, fl.family);
     flows.push({ ...fl, id: flows.length, hash, segments: segmentsOf(src, dst, hash, gateways) });
   };
   (opts.withoutTraffic ? [] : s.traffic.flows ?? []).forEach((spec, i) => {
@@ -142,7 +149,7 @@ export function buildWorld(s: Scenario, seedOverride?: number, opts: { withoutTr
     if (!dst) throw new ScenarioError(`${f}.dst`, `no VTEP serves ${spec.dst}`);
     if (src === dst) throw new ScenarioError(`${f}.dst`, `${spec.dst} is served by the source's own VTEP ${src.name}`);
     addFlow(src, dst, {
-      srcInner, dstInner, proto: spec.proto ?? 6, sport: spec.sport ?? 40000 + i, dport: spec.dport ?? 80,
+      srcInner, dstInner, proto: spec.proto ?? 6, family: spec.family ?? 'ipv4', sport: spec.sport ?? 40000 + i, dport: spec.dport ?? 80,
       ratePps: spec.ratePps ?? 100, packetBytes: spec.packetBytes ?? 1000, tenant: spec.tenant ?? spec.src,
       startMs: spec.startMs ?? 0, endMs: spec.endMs ?? s.durationMs,
     });
@@ -199,6 +206,9 @@ function generate(s: Scenario, vteps: Vtep[], seed: number, add: (a: Vtep, b: Vt
   if (hosts.length < 2) throw new ScenarioError('traffic.generator', 'needs at least two host VTEPs with inner addresses');
   const maxShare = gen.maxPeerShare ?? 0.25;
   const cross = gen.crossRegionShare;
+  // The protocol mix has its own stream, so the mix does not change who talks to whom.
+  const mixRng = new Prng(seed, 0x9e5);
+  const tcpShare = gen.mix?.tcp ?? DEFAULT_MIX.tcp, v6Share = gen.mix?.ipv6 ?? DEFAULT_MIX.ipv6;
   for (const v of hosts) {
     if (rng.next() >= (gen.activeShare ?? 1)) continue;
     const others = hosts.filter((h) => h !== v);
@@ -215,8 +225,12 @@ function generate(s: Scenario, vteps: Vtep[], seed: number, add: (a: Vtep, b: Vt
     }
     for (const peer of chosen) {
       for (let j = 0; j < (gen.flowsPerPeer ?? 1); j++) {
+        const tcp = mixRng.next() < tcpShare;
+        const family: Family = mixRng.next() < v6Share ? 'ipv6' : 'ipv4';
+        const sport = 32768 + rng.int(28000), web = rng.next() < 0.5;
         add(v, peer, {
-          srcInner: v.inner[0][0], dstInner: peer.inner[0][0], proto: 6, sport: 32768 + rng.int(28000), dport: rng.next() < 0.5 ? 80 : 443,
+          // UDP flows go to DNS (53) or QUIC (443) instead of HTTP (80) or HTTPS (443).
+          srcInner: v.inner[0][0], dstInner: peer.inner[0][0], proto: tcp ? 6 : 17, family, sport, dport: web ? (tcp ? 80 : 53) : 443,
           ratePps: gen.ratePps ?? 100, packetBytes: gen.packetBytes ?? 1000, tenant: v.name, startMs: 0, endMs: s.durationMs,
         });
       }

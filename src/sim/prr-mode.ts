@@ -1,0 +1,148 @@
+// PRR mode: Protective ReRoute as deployed (Wetherall et al., SIGCOMM 2023), on a kernel VTEP. The
+// tenant's own TCP stack is the only actor: when its retransmission timer expires, Linux picks a new
+// random txhash (sk_rethink_txhash in tcp_write_timeout, on by default: net.core.txrehash = 1), and for
+// IPv6 the flow label is derived from it (net.ipv6.auto_flowlabels = 1). A VTEP whose inner hash covers
+// the flow label (Linux's flow dissector does) then picks another outer source port, on every segment.
+// Nothing else changes a port: an IPv4 TCP flow backs off with the same hash, and UDP has no
+// retransmission timer at all. docs/simulator.md cites every rule.
+//
+// The timer is RFC 6298's: RTO = max(minRtoMs, SRTT + 4 x RTTVAR) from the flow's round-trip time over
+// its current paths (one sample per bin in which it was not stalled), initialRtoMs before the first
+// sample, doubled per expiry up to maxRtoMs, and back to the estimate once data flows again. A bin that
+// loses at least rtoLossShare of the flow's packets is a stall: the timer runs from the start of the
+// first stalled bin, as in the opportunistic mode.
+import { jhash2 } from '../../bindings/jhash.js';
+import type { PortPolicy } from './engine.js';
+import { BIN_MS, type Flow, type World } from './world.js';
+import { defaultPort } from './static-mode.js';
+import { Prng } from './prng.js';
+
+/** Linux TCP_RTO_MIN (200 ms), TCP_TIMEOUT_INIT (1 s, RFC 6298 2.1), TCP_RTO_MAX (120 s). */
+export const PRR_DEFAULTS = { minRtoMs: 200, initialRtoMs: 1000, maxRtoMs: 120_000, rtoLossShare: 0.5 } as const;
+
+const IPPROTO_TCP = 6;
+
+/** Whether PRR can move a flow at all: TCP (has an RTO) over IPv6 (has a flow label to change). */
+export function prrCanRepath(f: Flow): boolean {
+  return f.proto === IPPROTO_TCP && f.family === 'ipv6';
+}
+
+export interface PrrStats {
+  /** Flows with a retransmission timer (TCP), and those of them whose timeouts can change the path (IPv6). */
+  tcpFlows: number;
+  repathableFlows: number;
+  /** Stalls with at least one RTO; RTOs per such episode (mean, worst). */
+  episodes: number;
+  retriesMean: number;
+  retriesMax: number;
+  /** RTOs that gave the flow a new flow label (IPv6 TCP); the others left every port as it was. */
+  rehashes: number;
+}
+
+/** One expiry of a flow's retransmission timer. */
+export interface RtoEvent {
+  flow: number;
+  atMs: number;
+  /** The timeout that expired (before doubling). */
+  rtoMs: number;
+  /** A new flow label was drawn (IPv6 TCP). */
+  rehashed: boolean;
+}
+
+export interface PrrPolicy extends PortPolicy {
+  stats(): PrrStats;
+  /** Every RTO in order of time. */
+  readonly timeouts: RtoEvent[];
+}
+
+interface FlowTimer {
+  srtt: number; // -1 before the first sample
+  rttvar: number;
+  rto: number;
+  stalled: boolean;
+  retries: number;
+  nextAt: number;
+}
+
+export function prrPolicy(world: World): PrrPolicy {
+  const o = { ...PRR_DEFAULTS, ...world.scenario.prr };
+  const rng = new Prng(world.seed, 5);
+  const ports = world.flows.map((f) => Int32Array.from(f.segments, (s) => defaultPort(world, f, s)));
+  const timers: (FlowTimer | null)[] = world.flows.map((f) => (f.proto === IPPROTO_TCP
+    ? { srtt: -1, rttvar: 0, rto: o.initialRtoMs, stalled: false, retries: 0, nextAt: 0 }
+    : null));
+  const timeouts: RtoEvent[] = [];
+  const episodes: number[] = [];
+  let rehashes = 0;
+
+  // Round-trip time over the flow's current paths: each segment's one-way latency, twice (links have
+  // the same latency both ways; the ACKs' own ECMP paths cross as many hops).
+  const rttOf = (f: Flow): number => {
+    let ms = 0;
+    f.segments.forEach((s, k) => {
+      ms += 2 * world.underlay.latency(world.underlay.path(world.vteps[s.from].node, world.vteps[s.to].node, ports[f.id][k]));
+    });
+    return ms;
+  };
+  const estimate = (t: FlowTimer): number => Math.min(o.maxRtoMs, Math.max(o.minRtoMs, t.srtt + 4 * t.rttvar));
+
+  const sample = (t: FlowTimer, r: number): void => {
+    if (t.srtt < 0) { t.srtt = r; t.rttvar = r / 2; } // RFC 6298 2.2
+    else { t.rttvar = 0.75 * t.rttvar + 0.25 * Math.abs(t.srtt - r); t.srtt = 0.875 * t.srtt + 0.125 * r; } // 2.3
+  };
+
+  const endEpisode = (t: FlowTimer): void => {
+    if (t.stalled && t.retries > 0) episodes.push(t.retries);
+    t.stalled = false; t.retries = 0;
+  };
+
+  // A new random txhash -> a new flow label -> a new inner hash at every VTEP on the way, each picking
+  // candidates[hash mod N] towards its peer as the static datapath does.
+  const rehash = (f: Flow): void => {
+    const label = rng.int(1 << 20);
+    const h = jhash2([f.hash >>> 0, label], 0x6f1a);
+    f.segments.forEach((s, k) => {
+      const c = world.candidates(world.vteps[s.to].ip);
+      ports[f.id][k] = c[h % c.length];
+    });
+  };
+
+  return {
+    timeouts,
+    port: (f, k) => ports[f.id][k],
+    afterBin(f, sent, lost, endMs) {
+      const t = timers[f.id];
+      if (!t || sent === 0) return; // UDP: no timer; an idle bin changes nothing
+      if (lost / sent < o.rtoLossShare) {
+        endEpisode(t);
+        sample(t, rttOf(f));
+        t.rto = estimate(t); // RFC 6298 5.7 undone: the backoff ends with new acknowledgements
+        return;
+      }
+      if (!t.stalled) { t.stalled = true; t.retries = 0; t.nextAt = endMs - BIN_MS + t.rto; }
+      if (endMs >= t.nextAt) {
+        const can = prrCanRepath(f);
+        timeouts.push({ flow: f.id, atMs: endMs, rtoMs: t.rto, rehashed: can });
+        if (can) { rehash(f); rehashes++; }
+        t.retries++;
+        t.rto = Math.min(t.rto * 2, o.maxRtoMs); // RFC 6298 5.5
+        t.nextAt = endMs + t.rto;
+      }
+    },
+    stop() {
+      for (const t of timers) if (t) endEpisode(t);
+    },
+    stats() {
+      const n = episodes.length;
+      const tcp = world.flows.filter((f) => f.proto === IPPROTO_TCP);
+      return {
+        tcpFlows: tcp.length,
+        repathableFlows: tcp.filter(prrCanRepath).length,
+        episodes: n,
+        retriesMean: n ? episodes.reduce((a, b) => a + b, 0) / n : 0,
+        retriesMax: n ? Math.max(...episodes) : 0,
+        rehashes,
+      };
+    },
+  };
+}
