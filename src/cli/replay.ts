@@ -12,8 +12,9 @@ import { renderReport } from '../replay/report.js';
 import { loadScenario } from './simulate.js';
 import { checkPaths, intOption } from './summary.js';
 import { UsageError } from './errors.js';
+import { formatOption, nanoOption, noNanoOption, flavourOf, type FlavourCliOptions } from './output-flavour.js';
 
-interface ReplayCliOptions {
+interface ReplayCliOptions extends FlavourCliOptions {
   scenario: string;
   out?: string;
   report?: string;
@@ -35,6 +36,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed (overrides the scenario\'s)')
     .option('--vni <n>', 'VNI of the encapsulated frames', '1')
     .option('--json', 'print the report as JSON (no progress bar)')
+    .addOption(formatOption()).addOption(nanoOption()).addOption(noNanoOption())
     .action(async (input: string, o: ReplayCliOptions) => {
       if (o.out !== undefined) checkPaths(input, o.out);
       const scenario = loadScenario(o.scenario);
@@ -57,7 +59,7 @@ export function register(program: Command): void {
       const bar = !o.json && process.stdout.isTTY ? progressBar(input, process.stderr) : undefined;
       let run;
       try {
-        run = await replay({ input, scenario, world, map, out: o.out, seed, vni, progress: bar?.update });
+        run = await replay({ input, scenario, world, map, out: o.out, flavour: flavourOf(o), seed, vni, progress: bar?.update });
       } catch (e) {
         if (e instanceof ScenarioError) throw new UsageError(`${o.scenario}: ${e.message}`);
         throw e;
