@@ -76,7 +76,7 @@ t.test('drops are counted by reason, survivors keep their order', async (tt) => 
   tt.same(o.map((x) => [x.tsSec, hex(x.data.subarray(50))]), [[1, hex(frames[0].data)], [6, hex(frames[5].data)]]);
 });
 
-t.test('pcapng input with nanosecond timestamps: output keeps them (nanosecond pcap)', async (tt) => {
+t.test('pcapng input with nanosecond timestamps: output keeps them (nanosecond pcapng, as the input)', async (tt) => {
   const inp = join(dir, 'ns.pcapng');
   writeFileSync(inp, concat(shb(true), idb(true, 1, 0, 9), epb(true, 0, 1_700_000_000_123_456_789n, tenantFrame(7)), epb(true, 0, 1_700_000_001_000_000_001n, tenantFrame(8))));
   const out = join(dir, 'ns-out.pcap');
@@ -84,6 +84,7 @@ t.test('pcapng input with nanosecond timestamps: output keeps them (nanosecond p
   tt.equal(r.code, 0, r.stderr);
   const c = decodeCapture(readFileSync(out));
   tt.ok(c.nanos);
+  tt.equal(c.format, 'pcapng');
   tt.same(c.records.map((x) => [x.tsSec, x.tsNsec]), [[1_700_000_000, 123_456_789], [1_700_000_001, 1]]);
   for (const x of c.records) tt.ok(be16(x.data, 34) >= 40000 && be16(x.data, 34) <= 40003, 'port in the range');
   tt.equal((JSON.parse(r.stdout) as { format: string }).format, 'pcapng');

@@ -3,12 +3,13 @@
 import type { Command } from 'commander';
 import { Datapath, parseIPv4, parseMac, parsePortRange, candidatePorts, DEFAULT_CANDIDATES, DEFAULT_PORT_RANGE, type PortRange } from '../../bindings/index.js';
 import { UsageError } from './errors.js';
+import { formatOption, nanoOption, noNanoOption, checkStdoutFree, flavourOf, type FlavourCliOptions } from './output-flavour.js';
 import { checkPaths, intOption, summaryLine, transformCapture, usage, SLOT_HEADROOM, VXLAN_DSTPORT } from './summary.js';
 
 /** Outer IPv4 total length = frame + 36 must fit 16 bits. */
 export const MAX_ENCAP_FRAME = 65535 - 36;
 
-interface EncapOptions {
+interface EncapOptions extends FlavourCliOptions {
   output: string;
   vni: string;
   local: string;
@@ -27,8 +28,8 @@ export function register(program: Command): void {
   program
     .command('encap')
     .description('VXLAN-encapsulate every frame of a capture towards one remote VTEP')
-    .argument('<FILE>', 'input capture (classic pcap or pcapng, Ethernet)')
-    .requiredOption('-o, --output <FILE>', 'output capture (classic pcap)')
+    .argument('<FILE>', 'input capture (classic pcap or pcapng, Ethernet; - for standard input)')
+    .requiredOption('-o, --output <FILE>', 'output capture (- for standard output; the input\'s format unless --format)')
     .requiredOption('--vni <N>', 'VXLAN network identifier, 0..16777215')
     .requiredOption('--local <IP>', 'local VTEP IPv4 address (outer source)')
     .requiredOption('--remote <IP>', 'remote VTEP IPv4 address (outer destination)')
@@ -40,8 +41,10 @@ export function register(program: Command): void {
     .option('--mtu <N>', 'underlay MTU (outer IPv4 total length limit), 0 = none', '0')
     .option('--hash-seed <N>', 'flow-hash seed (picks among the candidates)', '0')
     .option('--json', 'print one JSON summary on stdout')
+    .addOption(formatOption()).addOption(nanoOption()).addOption(noNanoOption())
     .action(async (input: string, o: EncapOptions) => {
       checkPaths(input, o.output);
+      checkStdoutFree(o.output, o.json);
       const vni = intOption('--vni', o.vni, 0, 0xffffff);
       usage('--local', () => parseIPv4(o.local));
       usage('--remote', () => parseIPv4(o.remote));
@@ -62,6 +65,7 @@ export function register(program: Command): void {
       const run = await transformCapture({
         input,
         output: o.output,
+        flavour: flavourOf(o),
         maxFrame: MAX_ENCAP_FRAME,
         datapath: (slotSize) => {
           const dp = Datapath.create({

@@ -12,8 +12,9 @@ import { renderReport } from '../replay/report.js';
 import { loadScenario } from './simulate.js';
 import { checkPaths, intOption } from './summary.js';
 import { UsageError } from './errors.js';
+import { formatOption, nanoOption, noNanoOption, flavourOf, type FlavourCliOptions } from './output-flavour.js';
 
-interface ReplayCliOptions {
+interface ReplayCliOptions extends FlavourCliOptions {
   scenario: string;
   output?: string;
   report?: string;
@@ -35,6 +36,7 @@ export function register(program: Command): void {
     .addOption(new Option('--seed <N>', 'scenario seed').default(undefined, 'the scenario\'s'))
     .option('--vni <N>', 'VNI of the encapsulated frames', '1')
     .option('--json', 'print the report as JSON (no progress bar)')
+    .addOption(formatOption()).addOption(nanoOption()).addOption(noNanoOption())
     .action(async (input: string, o: ReplayCliOptions) => {
       if (o.output !== undefined) checkPaths(input, o.output);
       const scenario = loadScenario(o.scenario);

@@ -5,8 +5,10 @@ import { resolve } from 'node:path';
 import { Datapath, Status, statusName, type PacketBatch } from '../../bindings/index.js';
 import { InputError, UsageError } from './errors.js';
 import { PcapReader } from '../pcap/reader.js';
-import { PcapWriter } from '../pcap/writer.js';
+import { PcapWriter, type WriterOptions } from '../pcap/writer.js';
 import { LINKTYPE_ETHERNET } from '../pcap/record.js';
+import { keptFlavour, type FlavourOverrides } from '../pcap/flavour.js';
+import { STDIO_PATH } from '../pcap/stdio.js';
 
 /** Bytes reserved in front of each frame in a slot (room for the 50-byte outer header). */
 const HEADROOM = 64;
@@ -37,6 +39,8 @@ export interface TransformSpec {
   kernel(dp: Datapath, batch: PacketBatch): void;
   /** Called for every frame written (the batch index), e.g. to tally source ports. */
   onOk?(batch: PacketBatch, i: number): void;
+  /** Output format and timestamp resolution, where not the input's (--format, --nano). */
+  flavour?: FlavourOverrides;
 }
 
 /** Slot size for frames up to `snaplen` bytes (0 = unlimited), capped by what the kernel takes. */
@@ -68,6 +72,9 @@ export async function transformCapture(spec: TransformSpec): Promise<CaptureRun>
   let maxFrame = 0;
   let tsSec = new Float64Array(0);
   let tsNsec = new Float64Array(0);
+  // The input's format, resolution and snaplen, known once its header is decoded. Frames the kernel
+  // made longer than the snaplen (encap) are written whole, not cut.
+  const writerOptions = (): WriterOptions => ({ ...keptFlavour(reader, spec.flavour), cut: false });
 
   const flushBatch = (): void => {
     if (!dp || !batch || batch.length === 0 || !writer) return;
@@ -94,7 +101,7 @@ export async function transformCapture(spec: TransformSpec): Promise<CaptureRun>
         tsSec = new Float64Array(batch.capacity);
         tsNsec = new Float64Array(batch.capacity);
       }
-      writer ??= await PcapWriter.open(spec.output, { nanos: reader.nanos });
+      writer ??= await PcapWriter.open(spec.output, writerOptions());
       // A frame cut by the capture's snaplen is not the frame that was on the wire.
       if (rec.data.length < rec.origLen) { bump(run.dropped, 'truncated'); continue; }
       if (rec.data.length > maxFrame) { bump(run.dropped, 'oversize'); continue; }
@@ -107,14 +114,14 @@ export async function transformCapture(spec: TransformSpec): Promise<CaptureRun>
   } catch (e) {
     if (e instanceof InputError) {
       flushBatch();
-      writer ??= await PcapWriter.open(spec.output, { nanos: reader.nanos });
+      writer ??= await PcapWriter.open(spec.output, writerOptions());
       await writer.close();
     }
     throw e;
   } finally {
     await reader.close();
   }
-  writer ??= await PcapWriter.open(spec.output, { nanos: reader.nanos });
+  writer ??= await PcapWriter.open(spec.output, writerOptions());
   await writer.close();
   return run;
 }
@@ -144,7 +151,7 @@ export function usage<T>(name: string, f: () => T): T {
   }
 }
 
-/** Refuse to overwrite the input with the output. */
+/** Refuse to overwrite the input with the output (`-` is a stream, never a file to overwrite). */
 export function checkPaths(input: string, output: string): void {
-  if (resolve(input) === resolve(output)) throw new UsageError(`output ${output} would overwrite the input`);
+  if (input !== STDIO_PATH && output !== STDIO_PATH && resolve(input) === resolve(output)) throw new UsageError(`output ${output} would overwrite the input`);
 }

@@ -5,7 +5,9 @@
  */
 export { type PcapRecord, LINKTYPE_ETHERNET, MAX_NORMAL_CAPLEN, MAX_BLOCK, caplenLimit } from './record.js';
 export { PcapReader, readPackets, type ReaderOptions } from './reader.js';
-export { PcapWriter, type WriterOptions, type WritableRecord } from './writer.js';
+export { PcapWriter, type WriterOptions, type WritableRecord, type CaptureFormat } from './writer.js';
+export { keptFlavour, type CaptureFlavour, type FlavourOverrides } from './flavour.js';
+export { STDIO_PATH } from './stdio.js';
 export { encodePcap, decodeCapture, type DecodedCapture } from './memory.js';
 export { type DecoderOptions } from './detect.js';
 export { linkTypeName } from './linktype.js';

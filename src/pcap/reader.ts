@@ -1,7 +1,8 @@
 // Streaming capture reader: reads a file in chunks through one buffer, so memory stays bounded by the
 // chunk size and the largest record the limits allow, whatever the file size. Records are views into
-// that buffer (zero-copy), valid until the next iteration step.
-import { open, type FileHandle } from 'node:fs/promises';
+// that buffer (zero-copy), valid until the next iteration step. The path `-` is standard input.
+import { open } from 'node:fs/promises';
+import { fileSource, streamSource, STDIO_PATH, type ByteSource } from './stdio.js';
 import { InputError } from '../errors.js';
 import { decoderFor, type DecoderOptions } from './detect.js';
 import type { PcapRecord } from './record.js';
@@ -26,7 +27,7 @@ const STEP_FAILED = -2;
 export class PcapReader {
   /** The file read. */
   readonly path: string;
-  readonly #fh: FileHandle;
+  readonly #fh: ByteSource;
   readonly #dec: FormatDecoder;
   readonly #w: Window;
   readonly #out: StepOutput = newStepOutput();
@@ -34,7 +35,7 @@ export class PcapReader {
   #closed = false;
   #failure: unknown;
 
-  private constructor(path: string, fh: FileHandle, dec: FormatDecoder, w: Window) {
+  private constructor(path: string, fh: ByteSource, dec: FormatDecoder, w: Window) {
     this.path = path;
     this.#fh = fh;
     this.#dec = dec;
@@ -43,7 +44,7 @@ export class PcapReader {
 
   /** Open a capture and detect its format (classic or pcapng). Throws InputError on a bad start. */
   static async open(path: string, opts: ReaderOptions = {}): Promise<PcapReader> {
-    const fh = await open(path, 'r');
+    const fh = path === STDIO_PATH ? streamSource(process.stdin) : fileSource(await open(path, 'r'));
     try {
       const chunk = Math.max(4096, opts.chunkSize ?? DEFAULT_CHUNK);
       const buf = new Uint8Array(chunk);
@@ -182,7 +183,7 @@ export class PcapReader {
     w.base += w.end;
     w.pos = w.end = 0;
     while (rest > 0) {
-      const { bytesRead } = await this.#fh.read(w.buf, 0, Math.min(rest, w.buf.length), null);
+      const bytesRead = await this.#fh.read(w.buf, 0, Math.min(rest, w.buf.length));
       if (bytesRead === 0) throw new InputError(this.path, blockAt, `truncated block (${blockLen} bytes announced, ${blockLen - rest} present)`);
       rest -= bytesRead;
       w.base += bytesRead;
@@ -198,8 +199,8 @@ export class PcapReader {
 }
 
 /** Read into the free space after w.end; sets eof when the file has no more bytes. */
-async function fill(fh: FileHandle, w: Window): Promise<void> {
-  const { bytesRead } = await fh.read(w.buf, w.end, w.buf.length - w.end, null);
+async function fill(fh: ByteSource, w: Window): Promise<void> {
+  const bytesRead = await fh.read(w.buf, w.end, w.buf.length - w.end);
   if (bytesRead === 0) w.eof = true;
   w.end += bytesRead;
 }

@@ -1,18 +1,33 @@
-// Classic pcap writer (little-endian, microsecond or nanosecond magic). write() copies into a 1 MiB
-// buffer and flushes it synchronously when full, so memory stays bounded however fast frames come;
-// close() (or flush()) leaves a complete, valid file on disk.
+// Capture writer: classic pcap (little-endian, microsecond or nanosecond magic) or pcapng (one
+// interface). write() copies into a 1 MiB buffer and flushes it synchronously when full, so memory
+// stays bounded however fast frames come; close() (or flush()) leaves a complete, valid file on disk.
+// The path `-` is standard output.
 import { open, type FileHandle } from 'node:fs/promises';
-import { writeSync } from 'node:fs';
 import { FILE_HEADER_LEN, MAGIC_MICRO, MAGIC_NANO } from './classic.js';
-import { LINKTYPE_ETHERNET, MAX_NORMAL_CAPLEN } from './record.js';
+import { LINKTYPE_ETHERNET, MAX_BLOCK, MAX_NORMAL_CAPLEN } from './record.js';
+import { encodeEpb, epbSize, pcapngHeader } from './pcapng-encode.js';
+import { writeAll, STDIO_PATH } from './stdio.js';
 
-/** How a classic pcap file is written (PcapWriter.open(), encodePcap()). */
+export type CaptureFormat = 'pcap' | 'pcapng';
+
+/** How a capture file is written (PcapWriter.open(), encodePcap()). */
 export interface WriterOptions {
-  /** Nanosecond timestamps (magic a1b23c4d); default microseconds. */
+  /** Default classic pcap. */
+  format?: CaptureFormat;
+  /** Nanosecond timestamps (classic magic a1b23c4d, pcapng if_tsresol 9); default microseconds. */
   nanos?: boolean;
-  /** Frames longer than this many bytes are cut (origLen keeps the length on the wire), 1..2147483647. Default 262144. */
+  /**
+   * The snap length the header declares. Default 262144; 0 (unlimited) only in pcapng. Frames longer
+   * than it are cut (origLen keeps the length on the wire) unless `cut` is false.
+   */
   snaplen?: number;
-  /** The file's link type (LINKTYPE_*), default 1 (Ethernet). */
+  /**
+   * false: frames longer than the snaplen are written whole (libpcap and Wireshark read records above
+   * the declared snaplen). For a transform that lengthens frames (encap) while keeping the input's
+   * snaplen. Default true.
+   */
+  cut?: boolean;
+  /** Default 1 (Ethernet). */
   linkType?: number;
 }
 
@@ -43,10 +58,16 @@ export function fileHeader(opts: WriterOptions = {}): Uint8Array {
   return b;
 }
 
-function checkedSnaplen(s: number | undefined): number {
+function checkedSnaplen(s: number | undefined, format: CaptureFormat = 'pcap'): number {
   const v = s ?? MAX_NORMAL_CAPLEN;
-  if (!Number.isInteger(v) || v < 1 || v > 0x7fffffff) throw new RangeError(`snaplen must be an integer in 1..2147483647, got ${s}`);
+  const lo = format === 'pcapng' ? 0 : 1;
+  if (!Number.isInteger(v) || v < lo || v > 0x7fffffff) throw new RangeError(`snaplen must be an integer in ${lo}..2147483647, got ${s}`);
   return v;
+}
+
+function checkTimestamp(tsSec: number, tsNsec: number): void {
+  if (!Number.isInteger(tsSec) || tsSec < 0 || tsSec > 0xffffffff) throw new RangeError(`timestamp seconds ${tsSec} do not fit a classic pcap record`);
+  if (!Number.isInteger(tsNsec) || tsNsec < 0 || tsNsec > 999_999_999) throw new RangeError(`timestamp nanoseconds ${tsNsec} outside 0..999999999`);
 }
 
 /**
@@ -55,8 +76,7 @@ function checkedSnaplen(s: number | undefined): number {
  */
 export function encodeRecord(u8: Uint8Array, dv: DataView, at: number, rec: WritableRecord, nanos: boolean, snaplen: number): number {
   const { tsSec, tsNsec } = rec;
-  if (!Number.isInteger(tsSec) || tsSec < 0 || tsSec > 0xffffffff) throw new RangeError(`timestamp seconds ${tsSec} do not fit a classic pcap record`);
-  if (!Number.isInteger(tsNsec) || tsNsec < 0 || tsNsec > 999_999_999) throw new RangeError(`timestamp nanoseconds ${tsNsec} outside 0..999999999`);
+  checkTimestamp(tsSec, tsNsec);
   const caplen = Math.min(rec.data.length, snaplen);
   dv.setUint32(at, tsSec, true);
   dv.setUint32(at + 4, nanos ? tsNsec : Math.floor(tsNsec / 1000), true);
@@ -67,40 +87,49 @@ export function encodeRecord(u8: Uint8Array, dv: DataView, at: number, rec: Writ
 }
 
 /**
- * A classic pcap writer (little-endian). write() copies into a 1 MiB buffer flushed synchronously
+ * A capture writer (classic pcap little-endian, or pcapng). write() copies into a 1 MiB buffer flushed synchronously
  * when full, so memory stays bounded; flush() or close() leaves a complete, valid file on disk.
  * write() throws a RangeError for a timestamp a classic record cannot hold, an Error after close().
  */
 export class PcapWriter {
   /** The file written. */
   readonly path: string;
-  /** Whether timestamps are written in nanoseconds (magic a1b23c4d). */
+  readonly format: CaptureFormat;
   readonly nanos: boolean;
   /** Bytes of a frame kept at most. */
   readonly snaplen: number;
   /** Records written so far. */
   count = 0;
-  readonly #fh: FileHandle;
+  readonly #fh: FileHandle | undefined;
+  readonly #fd: number;
+  /** Frames are cut at this length (the snaplen, or the block limit when cut is off or snaplen 0). */
+  readonly #cutAt: number;
   #buf: Uint8Array;
   #dv: DataView;
   #used = 0;
   #closed = false;
 
-  private constructor(path: string, fh: FileHandle, opts: WriterOptions) {
+  private constructor(path: string, fh: FileHandle | undefined, opts: WriterOptions) {
     this.path = path;
     this.#fh = fh;
+    this.#fd = fh ? fh.fd : 1;
+    this.format = opts.format ?? 'pcap';
     this.nanos = opts.nanos ?? false;
-    this.snaplen = checkedSnaplen(opts.snaplen);
+    this.snaplen = checkedSnaplen(opts.snaplen, this.format);
+    this.#cutAt = opts.cut === false || this.snaplen === 0 ? MAX_BLOCK : this.snaplen;
     this.#buf = new Uint8Array(BUFFER);
     this.#dv = new DataView(this.#buf.buffer);
-    this.#buf.set(fileHeader(opts));
-    this.#used = FILE_HEADER_LEN;
+    const head = this.format === 'pcapng'
+      ? pcapngHeader(opts.linkType ?? LINKTYPE_ETHERNET, this.snaplen, this.nanos)
+      : fileHeader(opts);
+    this.#buf.set(head);
+    this.#used = head.length;
   }
 
-  /** Create (or truncate) `path` and write the file header. */
+  /** Create (or truncate) `path` (`-`: standard output) and write the file header. */
   static async open(path: string, opts: WriterOptions = {}): Promise<PcapWriter> {
-    checkedSnaplen(opts.snaplen);
-    const fh = await open(path, 'w');
+    checkedSnaplen(opts.snaplen, opts.format);
+    const fh = path === STDIO_PATH ? undefined : await open(path, 'w');
     const w = new PcapWriter(path, fh, opts);
     w.flush(); // the file is a valid (empty) capture from the start
     return w;
@@ -109,7 +138,9 @@ export class PcapWriter {
   /** Append a record (buffered). */
   write(rec: WritableRecord): void {
     if (this.#closed) throw new Error(`${this.path}: write after close`);
-    const size = REC_HDR + Math.min(rec.data.length, this.snaplen);
+    const caplen = Math.min(rec.data.length, this.#cutAt);
+    const ng = this.format === 'pcapng';
+    const size = ng ? epbSize(caplen) : REC_HDR + caplen;
     if (this.#used + size > this.#buf.length) {
       this.flush();
       if (size > this.#buf.length) {
@@ -117,14 +148,18 @@ export class PcapWriter {
         this.#dv = new DataView(this.#buf.buffer);
       }
     }
-    this.#used += encodeRecord(this.#buf, this.#dv, this.#used, rec, this.nanos, this.snaplen);
+    if (ng) {
+      checkTimestamp(rec.tsSec, rec.tsNsec);
+      this.#used += encodeEpb(this.#buf, this.#dv, this.#used, rec.data, caplen, rec.origLen ?? rec.data.length, rec.tsSec, rec.tsNsec, this.nanos);
+    } else {
+      this.#used += encodeRecord(this.#buf, this.#dv, this.#used, rec, this.nanos, this.#cutAt);
+    }
     this.count++;
   }
 
   /** Write the buffered records to the file now. */
   flush(): void {
-    let off = 0;
-    while (off < this.#used) off += writeSync(this.#fh.fd, this.#buf, off, this.#used - off);
+    writeAll(this.#fd, this.#buf, this.#used, this.path);
     this.#used = 0;
   }
 
@@ -133,6 +168,6 @@ export class PcapWriter {
     if (this.#closed) return;
     this.flush();
     this.#closed = true;
-    await this.#fh.close();
+    await this.#fh?.close();
   }
 }

@@ -3,7 +3,7 @@
 // frames with the same (source VTEP, destination VTEP, inner flow hash) become one flow with a packet
 // count per 100 ms bin. A 5-tuple memo (flow-cache.ts) spares repeated TCP/UDP frames the hash call.
 // Memory grows with flows x bins, never with the number of packets.
-import { DEFAULT_HEADROOM, Datapath } from '../../bindings/index.js';
+import { Datapath } from '../../bindings/index.js';
 import { PcapReader, LINKTYPE_ETHERNET } from '../pcap/index.js';
 import { BIN_MS } from '../sim/index.js';
 import { newInnerAddresses, readInnerAddresses } from './inner-address.js';
@@ -14,7 +14,7 @@ import type { FlowKeyCache } from './flow-cache.js';
 export const REPLAY_SLOT = 16384;
 export const REPLAY_BATCH = 256;
 /** The longest frame replayed: a slot less the datapath's default 64-byte headroom. */
-export const MAX_REPLAY_FRAME = REPLAY_SLOT - DEFAULT_HEADROOM;
+export const MAX_REPLAY_FRAME = REPLAY_SLOT - 64;
 
 export type ProgressFn = (phase: 'scan' | 'encap', bytesDone: number) => void;
 

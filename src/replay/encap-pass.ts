@@ -5,7 +5,7 @@
 // with the capture's timestamps, addressed to the flow's first hop (across regions: the gateway of
 // its region, as in the simulator). A batch is flushed when the source VTEP changes, to keep file order.
 import { Datapath, Status, formatIPv4, statusName } from '../../bindings/index.js';
-import { PcapReader, PcapWriter, LINKTYPE_ETHERNET, type WritableRecord } from '../pcap/index.js';
+import { PcapReader, PcapWriter, LINKTYPE_ETHERNET, keptFlavour, type FlavourOverrides, type WritableRecord } from '../pcap/index.js';
 import { BIN_MS, type World } from '../sim/index.js';
 import { newInnerAddresses, readInnerAddresses } from './inner-address.js';
 import { FlowIndex, MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT, msAfter, type ProgressFn } from './capture-scan.js';
@@ -33,6 +33,8 @@ export interface EncapOptions {
   t0Nsec: number;
   vni: number;
   out?: string;
+  /** OUT's format and timestamp resolution where not the input's. */
+  flavour?: FlavourOverrides;
   progress?: ProgressFn;
 }
 
@@ -81,7 +83,12 @@ export async function encapCapture(o: EncapOptions): Promise<EncapResult> {
     pHop[i] = hop;
     pForced[i] = forced;
   };
-  const writer = o.out === undefined ? undefined : await PcapWriter.open(o.out, { snaplen: 65535, nanos: true });
+  // Opened once the input's header is decoded, to keep its format, resolution and snaplen; frames
+  // the outer headers make longer than the snaplen are written whole.
+  let writer: PcapWriter | undefined;
+  const openWriter = async (r: PcapReader): Promise<void> => {
+    if (o.out !== undefined && !writer) writer = await PcapWriter.open(o.out, { ...keptFlavour(r, o.flavour), cut: false });
+  };
   const a = newInnerAddresses();
   const rec: WritableRecord = { tsSec: 0, tsNsec: 0, data: new Uint8Array(0) }; // reused: no object per frame
   // Per packet of the pending batch: destination VTEP, bin, and the peer row and forced port when the
@@ -127,6 +134,7 @@ export async function encapCapture(o: EncapOptions): Promise<EncapResult> {
   const r = await PcapReader.open(o.input);
   try {
     for await (const recs of r.batches()) {
+      await openWriter(r);
       for (const rec of recs) {
         const data = rec.data;
         if (rec.linkType !== LINKTYPE_ETHERNET || data.length > MAX_REPLAY_FRAME) continue;
@@ -150,6 +158,7 @@ export async function encapCapture(o: EncapOptions): Promise<EncapResult> {
       o.progress?.('encap', r.recordOffset);
     }
     flush();
+    await openWriter(r);
   } finally {
     await r.close();
     await writer?.close();

@@ -15,6 +15,7 @@ import { encapCapture, type EncapResult } from './encap-pass.js';
 import { ModeObserver } from './mode-observer.js';
 import { VtepMapper, type VtepMapFile } from './vtep-map.js';
 import { FlowKeyCache } from './flow-cache.js';
+import type { FlavourOverrides } from '../pcap/index.js';
 
 export const REPLAY_MODES: readonly SimMode[] = SIM_MODES;
 
@@ -25,6 +26,8 @@ export interface ReplayOptions {
   /** Build the world first (the map file names its VTEPs); default buildWorld without traffic. */
   world?: World;
   out?: string;
+  /** OUT's format and timestamp resolution where not the input's (default: the input's, and its snaplen). */
+  flavour?: FlavourOverrides;
   seed?: number;
   /** VNI of the encapsulated frames, default 1. */
   vni?: number;
@@ -119,7 +122,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayRun> {
     srcOf: Int32Array.from(scan.flows, (f) => f.src), dstOf: Int32Array.from(scan.flows, (f) => f.dst), hashOf: Uint32Array.from(scan.flows, (f) => f.hash),
     firstHop: Int32Array.from(flows, (f) => f.segments[0].to),
     defaultPortOf: Uint16Array.from(flows, (f) => defaultPort(world, f, f.segments[0])), ports: observers.get('zooroute')!.ports!, t0Sec: scan.t0Sec, t0Nsec: scan.t0Nsec,
-    vni: o.vni ?? 1, out: o.out, progress: o.progress,
+    vni: o.vni ?? 1, out: o.out, flavour: o.flavour, progress: o.progress,
   });
 
   const recovery = {} as Record<SimMode, RecoverySummary>;
