@@ -1316,7 +1316,10 @@ export declare class TickScheduler<T> {
     get size(): number;
     /** Run ev at time atMs: at the first tick at or after it (now if it is past). */
     at(atMs: number, ev: T): void;
-    /** Drop every queued event and the timer. */
+    /**
+     * Drop every queued event and the timer. New (empty, lazily filled) slot tables: a slot being run
+     * when a handler clears keeps its own arrays to finish with, as before the clear.
+     */
     clear(): void;
 }
 
@@ -1582,6 +1585,12 @@ export interface VtepControlOptions {
     config?: Partial<ControlConfig>;
     /** CPU utilisation 0..1 (modelled in sim, real in the agent). Without it there is no CPU backoff. */
     cpu?: () => number;
+    /**
+     * Rows of the path tables, 1..config.maxPeers (default maxPeers): the peers this VTEP can hold.
+     * A simulation that knows each VTEP's peers sizes a host's redirect table to them, so that 10k
+     * control planes do not each zero a maxPeers-row table; nothing else depends on maxPeers here.
+     */
+    tableRows?: number;
 }
 /** Something the control plane decided, as VtepControl.onEvent hears it. */
 export interface ControlEvent {
@@ -1759,6 +1768,23 @@ export interface DecoderOptions {
  */
 export declare function decoderFor(file: string, head: Uint8Array, eof: boolean, opts?: DecoderOptions): FormatDecoder;
 
+// ==== dist/src/pcap/flavour.d.ts
+import type { CaptureFormat, WriterOptions } from './writer.js';
+export interface FlavourOverrides {
+    format?: CaptureFormat;
+    /** true: nanosecond timestamps, false: microseconds; undefined: as the input. */
+    nanos?: boolean;
+}
+/** The input's flavour as a reader knows it once its header (or first interface) is decoded. */
+export interface CaptureFlavour {
+    readonly format: CaptureFormat;
+    readonly nanos: boolean;
+    /** 0 = unlimited. */
+    readonly snaplen: number;
+}
+/** Writer options for an output of `input`'s flavour with `o` applied. */
+export declare function keptFlavour(input: CaptureFlavour, o?: FlavourOverrides): WriterOptions;
+
 // ==== dist/src/pcap/index.d.ts
 /**
  * Capture files: classic pcap and pcapng, streamed in and written out.
@@ -1767,7 +1793,9 @@ export declare function decoderFor(file: string, head: Uint8Array, eof: boolean,
  */
 export { type PcapRecord, LINKTYPE_ETHERNET, MAX_NORMAL_CAPLEN, MAX_BLOCK, caplenLimit } from './record.js';
 export { PcapReader, readPackets, type ReaderOptions } from './reader.js';
-export { PcapWriter, type WriterOptions, type WritableRecord } from './writer.js';
+export { PcapWriter, type WriterOptions, type WritableRecord, type CaptureFormat } from './writer.js';
+export { keptFlavour, type CaptureFlavour, type FlavourOverrides } from './flavour.js';
+export { STDIO_PATH } from './stdio.js';
 export { encodePcap, decodeCapture, type DecodedCapture } from './memory.js';
 export { type DecoderOptions } from './detect.js';
 export { linkTypeName } from './linktype.js';
@@ -1874,6 +1902,21 @@ export declare const MAX_BLOCK: number;
 /** The largest capture length accepted for an interface with this snaplen (0 = unlimited). */
 export declare function caplenLimit(snaplen: number): number;
 
+// ==== dist/src/pcap/stdio.d.ts
+import type { FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+export declare const STDIO_PATH = "-";
+/** Sequential bytes: a file or a stream. read() returns 0 at the end. */
+export interface ByteSource {
+    read(buf: Uint8Array, offset: number, length: number): Promise<number>;
+    close(): Promise<void>;
+}
+export declare function fileSource(fh: FileHandle): ByteSource;
+/** A readable stream's chunks, copied out as asked; leftovers of a chunk wait for the next read. */
+export declare function streamSource(stream: Readable): ByteSource;
+/** Write all of buf[0, len) to fd; a full non-blocking pipe (EAGAIN) is waited out 1 ms at a time. */
+export declare function writeAll(fd: number, buf: Uint8Array, len: number, path: string): void;
+
 // ==== dist/src/pcap/step.d.ts
 /** Returned by step(): nothing left, the file ended cleanly. */
 export declare const STEP_END = 0;
@@ -1918,13 +1961,25 @@ export interface FormatDecoder {
 }
 
 // ==== dist/src/pcap/writer.d.ts
-/** How a classic pcap file is written (PcapWriter.open(), encodePcap()). */
+export type CaptureFormat = 'pcap' | 'pcapng';
+/** How a capture file is written (PcapWriter.open(), encodePcap()). */
 export interface WriterOptions {
-    /** Nanosecond timestamps (magic a1b23c4d); default microseconds. */
+    /** Default classic pcap. */
+    format?: CaptureFormat;
+    /** Nanosecond timestamps (classic magic a1b23c4d, pcapng if_tsresol 9); default microseconds. */
     nanos?: boolean;
-    /** Frames longer than this many bytes are cut (origLen keeps the length on the wire), 1..2147483647. Default 262144. */
+    /**
+     * The snap length the header declares. Default 262144; 0 (unlimited) only in pcapng. Frames longer
+     * than it are cut (origLen keeps the length on the wire) unless `cut` is false.
+     */
     snaplen?: number;
-    /** The file's link type (LINKTYPE_*), default 1 (Ethernet). */
+    /**
+     * false: frames longer than the snaplen are written whole (libpcap and Wireshark read records above
+     * the declared snaplen). For a transform that lengthens frames (encap) while keeping the input's
+     * snaplen. Default true.
+     */
+    cut?: boolean;
+    /** Default 1 (Ethernet). */
     linkType?: number;
 }
 /** One record to write. */
@@ -1946,7 +2001,7 @@ export declare function fileHeader(opts?: WriterOptions): Uint8Array;
  */
 export declare function encodeRecord(u8: Uint8Array, dv: DataView, at: number, rec: WritableRecord, nanos: boolean, snaplen: number): number;
 /**
- * A classic pcap writer (little-endian). write() copies into a 1 MiB buffer flushed synchronously
+ * A capture writer (classic pcap little-endian, or pcapng). write() copies into a 1 MiB buffer flushed synchronously
  * when full, so memory stays bounded; flush() or close() leaves a complete, valid file on disk.
  * write() throws a RangeError for a timestamp a classic record cannot hold, an Error after close().
  */
@@ -1954,14 +2009,14 @@ export declare class PcapWriter {
     #private;
     /** The file written. */
     readonly path: string;
-    /** Whether timestamps are written in nanoseconds (magic a1b23c4d). */
+    readonly format: CaptureFormat;
     readonly nanos: boolean;
     /** Bytes of a frame kept at most. */
     readonly snaplen: number;
     /** Records written so far. */
     count: number;
     private constructor();
-    /** Create (or truncate) `path` and write the file header. */
+    /** Create (or truncate) `path` (`-`: standard output) and write the file header. */
     static open(path: string, opts?: WriterOptions): Promise<PcapWriter>;
     /** Append a record (buffered). */
     write(rec: WritableRecord): void;
@@ -2059,7 +2114,8 @@ export { type ProgressFn, type FrameCounts } from './capture-scan.js';
 export { formatReplay } from './replay-text.js';
 export { loadMapFile, MapFileError, type VtepMapFile } from './vtep-map.js';
 export { replayReportInput } from './replay-report.js';
-export { renderReport, ReportInputError, checkReportInput, type ReportInput, type ScenarioInput, type FailureWindow, type ModeSeries, type SummaryValue, type RenderOptions } from './report.js';
+export { renderReport, ReportInputError, checkReportInput } from './report.js';
+export type { ReportInput, ScenarioInput, FailureWindow, ModeSeries, SummaryValue, ShareValue, RowTable, RenderOptions } from './report-types.js';
 
 // ==== dist/src/replay/inner-address.d.ts
 export declare const ADDR_IPV4 = 4;
@@ -2084,8 +2140,10 @@ export declare function newInnerAddresses(): InnerAddresses;
 export declare function readInnerAddresses(f: Uint8Array, out: InnerAddresses): InnerAddresses;
 
 // ==== dist/src/replay/replay-report.d.ts
-import type { ReportInput } from './report.js';
+import type { ReportInput } from './report-types.js';
 import { type ReplayRun } from './replay.js';
+/** Most flow rows in the HTML report; the CLI shows 20, a page can hold more. */
+export declare const MAX_REPORT_FLOW_ROWS = 200;
 export declare function replayReportInput(run: ReplayRun, generatedAt?: string): ReportInput;
 
 // ==== dist/src/replay/replay-text.d.ts
@@ -2094,9 +2152,10 @@ export declare function formatReplay(r: ReplayReport): string;
 
 // ==== dist/src/replay/replay.d.ts
 import { type Scenario, type SimulationReport, type World } from '../sim/index.js';
-import type { SimMode } from '../sim/simulate.js';
+import { type SimMode } from '../sim/modes.js';
 import { type FrameCounts, type ProgressFn } from './capture-scan.js';
 import { type VtepMapFile } from './vtep-map.js';
+import type { FlavourOverrides } from '../pcap/index.js';
 export declare const REPLAY_MODES: readonly SimMode[];
 export interface ReplayOptions {
     input: string;
@@ -2105,6 +2164,8 @@ export interface ReplayOptions {
     /** Build the world first (the map file names its VTEPs); default buildWorld without traffic. */
     world?: World;
     out?: string;
+    /** OUT's format and timestamp resolution where not the input's (default: the input's, and its snaplen). */
+    flavour?: FlavourOverrides;
     seed?: number;
     /** VNI of the encapsulated frames, default 1. */
     vni?: number;
@@ -2162,20 +2223,22 @@ export interface ReplayRun {
 }
 export declare function replay(o: ReplayOptions): Promise<ReplayRun>;
 
-// ==== dist/src/replay/report-validate.d.ts
-import type { ReportInput } from './report.js';
-export declare class ReportInputError extends Error {
-    readonly field: string;
-    readonly reason: string;
-    constructor(field: string, reason: string);
+// ==== dist/src/replay/report-types.d.ts
+/** A share in [0, 1] shown as a percentage with 2 decimals, as the CLI prints it (0.9316 -> "93.16%"). */
+export interface ShareValue {
+    share: number;
 }
-/** Throw ReportInputError naming the first bad field; on return `x` is a valid ReportInput. */
-export declare function checkReportInput(x: unknown): asserts x is ReportInput;
-
-// ==== dist/src/replay/report.d.ts
-export { ReportInputError, checkReportInput } from './report-validate.js';
-/** A summary cell: numbers render with their exact value in `data-value`; null renders as "n/a". */
-export type SummaryValue = string | number | null;
+/**
+ * A table cell: numbers (and shares) render with their exact value in `data-value`; null renders as
+ * "n/a".
+ */
+export type SummaryValue = string | number | null | ShareValue;
+/** A table of rows keyed by column (columns in order of first appearance), e.g. the per-flow figures. */
+export interface RowTable {
+    /** Shown above the table, e.g. which rows were kept. */
+    caption?: string;
+    rows: Array<Record<string, SummaryValue>>;
+}
 export interface FailureWindow {
     label: string;
     startMs: number;
@@ -2196,6 +2259,8 @@ export interface ScenarioInput {
     modes: Record<string, ModeSeries>;
     /** One row per mode: outage s, lost packets, masked failures, time to recover ... */
     summary: Array<Record<string, SummaryValue>>;
+    /** Optional per-flow table (replay: the flows with losses, as the CLI lists them). */
+    flows?: RowTable;
 }
 export interface ReportInput {
     title: string;
@@ -2207,6 +2272,21 @@ export interface RenderOptions {
     /** Most columns a timeline draws; longer series are merged (k bins per column). Default 600. */
     maxColumns?: number;
 }
+
+// ==== dist/src/replay/report-validate.d.ts
+import type { ReportInput } from './report-types.js';
+export declare class ReportInputError extends Error {
+    readonly field: string;
+    readonly reason: string;
+    constructor(field: string, reason: string);
+}
+/** Throw ReportInputError naming the first bad field; on return `x` is a valid ReportInput. */
+export declare function checkReportInput(x: unknown): asserts x is ReportInput;
+
+// ==== dist/src/replay/report.d.ts
+import type { ReportInput, RenderOptions } from './report-types.js';
+export { ReportInputError, checkReportInput } from './report-validate.js';
+export type { SummaryValue, ShareValue, RowTable, FailureWindow, ModeSeries, ScenarioInput, ReportInput, RenderOptions } from './report-types.js';
 /** One self-contained HTML document (inline CSS and SVG, nothing fetched). Throws ReportInputError. */
 export declare function renderReport(input: ReportInput, opts?: RenderOptions): string;
 
@@ -2390,6 +2470,14 @@ export declare class Middlebox {
     watchedPorts(): Map<number, Set<number>>;
 }
 
+// ==== dist/src/sim/modes.d.ts
+export type SimMode = 'zooroute' | 'static' | 'opportunistic' | 'prr';
+export declare const SIM_MODES: readonly SimMode[];
+/** The modes compared against static (outage cut). */
+export type BaselineCutMode = Exclude<SimMode, 'static'>;
+/** Names for people: the opportunistic mode is an idealised bound, not a deployable scheme. */
+export declare const MODE_LABELS: Readonly<Record<SimMode, string>>;
+
 // ==== dist/src/sim/opportunistic-mode.d.ts
 import type { PortPolicy } from './engine.js';
 import { type World } from './world.js';
@@ -2475,6 +2563,7 @@ export declare class Prng {
 
 // ==== dist/src/sim/report.d.ts
 import type { FailureOutcome } from './outage.js';
+import { type BaselineCutMode } from './modes.js';
 export interface LatencyStats {
     count: number;
     meanMs: number;
@@ -2502,6 +2591,17 @@ export interface OpportunisticModeReport extends ModeReport {
     retriesMean: number;
     retriesMax: number;
 }
+export interface PrrModeReport extends ModeReport {
+    /** TCP flows (they have a retransmission timer), and those over IPv6 (a timeout can change their path). */
+    tcpFlows: number;
+    repathableFlows: number;
+    /** Stalls with at least one RTO, and RTOs per such stall (mean, worst); TCP flows of either family. */
+    retryEpisodes: number;
+    retriesMean: number;
+    retriesMax: number;
+    /** RTOs that drew a new flow label (and so new outer ports). */
+    rehashes: number;
+}
 export interface SessionMoves {
     moves: number;
     resets: number;
@@ -2517,16 +2617,15 @@ export interface SimulationReport {
     durationMs: number;
     vteps: number;
     flows: number;
+    /** One entry per mode of SIM_MODES. */
     modes: {
         zooroute: ZoorouteModeReport;
         static: ModeReport;
         opportunistic: OpportunisticModeReport;
+        prr: PrrModeReport;
     };
     /** 1 - outage(mode) / outage(static); null when static had no outage. */
-    outageCutVsStatic: {
-        zooroute: number | null;
-        opportunistic: number | null;
-    };
+    outageCutVsStatic: Record<BaselineCutMode, number | null>;
     probes: {
         onDemand: ProbeCost;
         fullMesh: ProbeCost;
@@ -2578,10 +2677,17 @@ export interface VtepSpec {
     /** Expand into `count` VTEPs named name0, name1, ... */
     count?: number;
 }
+/** Inner IP family of a tenant flow. The scenario's inner addresses are IPv4 either way (they say which
+ * VTEP serves the flow); `ipv6` changes how the flow is hashed and whether PRR can re-path it. */
+export type Family = 'ipv4' | 'ipv6';
+export declare const FAMILIES: readonly Family[];
 export interface FlowSpec {
     src: string;
     dst: string;
+    /** IP protocol number: 6 TCP (default), 17 UDP. */
     proto?: number;
+    /** Default ipv4. */
+    family?: Family;
     sport?: number;
     dport?: number;
     ratePps?: number;
@@ -2600,7 +2706,23 @@ export interface GeneratorSpec {
     packetBytes?: number;
     /** Two-region: probability that a chosen peer is in the other region (0 = pick uniformly). */
     crossRegionShare?: number;
+    /** Protocol mix of the generated flows (default DEFAULT_MIX). */
+    mix?: TrafficMix;
 }
+/**
+ * Shares of generated flows: `tcp` of them are TCP (the rest UDP), `ipv6` of them IPv6 (the rest
+ * IPv4), drawn independently per flow.
+ */
+export interface TrafficMix {
+    tcp?: number;
+    ipv6?: number;
+}
+/**
+ * The default mix: our assumption, not a measured figure (we found no published protocol mix of cloud
+ * tenant traffic): TCP carries most tenant traffic, UDP the rest (DNS, QUIC, media, tunnels); a minority
+ * of tenants run IPv6 inside their overlay.
+ */
+export declare const DEFAULT_MIX: Readonly<Required<TrafficMix>>;
 export type FailureType = 'link-down' | 'loss' | 'burst' | 'card' | 'border-routers' | 'endpoint' | 'switch-down';
 export declare const FAILURE_TYPES: readonly FailureType[];
 export interface FailureSpec {
@@ -2636,6 +2758,17 @@ export interface OpportunisticSpec {
     /** Loss share within a bin that counts as a timeout. */
     rtoLossShare?: number;
 }
+/** Protective ReRoute (docs/simulator.md, "prr"): the tenant TCP stack's retransmission timer. */
+export interface PrrSpec {
+    /** Linux's minimum RTO (TCP_RTO_MIN), ms. */
+    minRtoMs?: number;
+    /** RTO before the first RTT sample (RFC 6298 2.1; Linux TCP_TIMEOUT_INIT), ms. */
+    initialRtoMs?: number;
+    /** Backoff ceiling (Linux TCP_RTO_MAX), ms. */
+    maxRtoMs?: number;
+    /** Loss share within a bin that stalls the flow (no ACK comes back for what it sent). */
+    rtoLossShare?: number;
+}
 export interface Scenario {
     name?: string;
     description?: string;
@@ -2656,6 +2789,7 @@ export interface Scenario {
     };
     failures?: FailureSpec[];
     opportunistic?: OpportunisticSpec;
+    prr?: PrrSpec;
 }
 /** A scenario that cannot be run; the message names the field. */
 export declare class ScenarioError extends Error {
@@ -2672,9 +2806,10 @@ export type { LinkSpec, TopologySpec };
 import { type ControlConfig } from '../control/config.js';
 import { type PortPolicy, type SimClock } from './engine.js';
 import { type Flow, type World } from './world.js';
+import type { SimMode } from './modes.js';
 import { type Scenario } from './scenario.js';
 import type { SimulationReport } from './report.js';
-export type SimMode = 'static' | 'opportunistic' | 'zooroute';
+export type { SimMode } from './modes.js';
 export interface SimulateOptions {
     seed?: number;
     /** A world built by the caller (pcap replay: flows from a capture); default buildWorld(s, seed). */
@@ -2781,6 +2916,7 @@ export declare class Underlay {
     /** Per-switch ECMP hash seed, derived from the scenario seed. */
     readonly switchSeed: number[];
     private readonly dist;
+    /** Paths by (a, b) pair, then by source port: small integer keys hash fast, a*n*65536+sport did not. */
     private readonly cache;
     private readonly hostCount;
     constructor(g: Graph, seed: number, ipOf: (host: number) => number);
@@ -2802,7 +2938,7 @@ import { type PortRange } from '../../bindings/ports.js';
 import { type Graph } from './topology.js';
 import { Underlay } from './underlay.js';
 import { type CompiledFailure } from './failures.js';
-import { type Role, type Scenario } from './scenario.js';
+import { type Family, type Role, type Scenario } from './scenario.js';
 export declare const BIN_MS = 100;
 export interface Vtep {
     index: number;
@@ -2826,7 +2962,10 @@ export interface Flow {
     id: number;
     srcInner: number;
     dstInner: number;
+    /** IP protocol number (6 TCP, 17 UDP). */
     proto: number;
+    /** Inner IP family: decides what the VTEP hashes and whether PRR can re-path the flow. */
+    family: Family;
     sport: number;
     dport: number;
     ratePps: number;
@@ -2854,8 +2993,12 @@ export interface World {
     candidates(peerIp: number): readonly number[];
     scenario: Scenario;
 }
-/** The inner 5-tuple flow hash (jhash2 over addresses and ports, protocol in the initval). */
-export declare function innerFlowHash(src: number, dst: number, proto: number, sport: number, dport: number): number;
+/**
+ * The inner 5-tuple flow hash (jhash2 over addresses and ports, protocol in the initval; an IPv6 flow
+ * also has its family there, as the datapath's key does: docs/flow-hash.md). The IPv6 flow label is not
+ * hashed, as in the datapath.
+ */
+export declare function innerFlowHash(src: number, dst: number, proto: number, sport: number, dport: number, family?: Family): number;
 /** `opts.withoutTraffic`: skip the scenario's flows and generator (replay brings its own flows). */
 export declare function buildWorld(s: Scenario, seedOverride?: number, opts?: {
     withoutTraffic?: boolean;
@@ -2865,7 +3008,7 @@ export declare function segmentsOf(src: Vtep, dst: Vtep, hash: number, gateways:
 
 // ==== dist/src/sim/zooroute-mode.d.ts
 import { VtepControl, type ControlEvent, type VtepControlOptions } from '../control/vtep.js';
-import type { ControlConfig } from '../control/config.js';
+import { type ControlConfig } from '../control/config.js';
 import type { PortPolicy, RunContext } from './engine.js';
 import type { Segment } from './world.js';
 export interface ZooroutePolicy extends PortPolicy {
