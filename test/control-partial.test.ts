@@ -83,3 +83,16 @@ t.test('partial probing: flows of failed ports move only to validated ports', as
     t.comment(`${table}: ${moves} moves, ${toDead} onto ports black-holed but not yet detected; on average ${(validated / 10).toFixed(1)} of ${N} ports validated (partial probing)`);
   }
 });
+
+t.test('partial probing, redirect table: when few validated ports survive, flows spread only over them', async (t) => {
+  // Two thirds of the candidates black-holed: fewer validated healthy ports than the spread S = 4,
+  // which the spread must not fill with ports no probe has validated (those are mostly dead too).
+  let moves = 0, toUnvalidated = 0, settledBad = 0;
+  for (let seed = 1; seed <= 10; seed++) {
+    const r = run('redirect', 6, (k) => (k * 7 + seed) % 3 !== 0, seed);
+    moves += r.moves; toUnvalidated += r.toUnvalidated; settledBad += r.settledBad;
+  }
+  t.ok(moves > 0, `flows moved off failed ports (${moves} moves over 10 runs)`);
+  t.equal(toUnvalidated, 0, 'no move went to a port that probes had not validated');
+  t.equal(settledBad, 0, '5 s after the failure no flow is on a black-holed port');
+});

@@ -16,6 +16,7 @@ import { TickScheduler } from './scheduler.js';
 import { PendingProbes } from './pending-probes.js';
 import { restorePeers, snapshotPeers, type HealthSnapshot, type RestoreResult } from './health-state.js';
 import { createFastTable, SlowPathTable, type FastTable, type TableKind } from '../tables/index.js';
+import { UNVALIDATED_SINCE } from '../tables/slow-path.js';
 import { jhash2 } from '../../bindings/jhash.js';
 import { SipHasher } from '../../bindings/auth.js';
 
@@ -116,8 +117,8 @@ export interface PortView {
   restoring: boolean;
 }
 
-/** failureFreeSince written for never-validated ports: finite, and ranked after every validated port. */
-export const UNVALIDATED_SINCE = Number.MAX_SAFE_INTEGER;
+/** failureFreeSince written for never-validated ports (defined with the tables that rank by it). */
+export { UNVALIDATED_SINCE };
 
 const EV_SEND = 0, EV_SWEEP = 1, EV_CPU = 2;
 interface Ev { kind: number; peer: PeerState | undefined; k: number; token: number; due: number }

@@ -1,7 +1,7 @@
 // The control plane's preference among a peer's healthy ports, written into the fast-path tables:
 // same BackendID group as the failed port first (the flow stays on its middlebox instance), then the
 // longest failure-free, then the nearest after the failed port on the candidate ring (spreads ties).
-import type { PortState } from './slow-path.js';
+import { UNVALIDATED_SINCE, type PortState } from './slow-path.js';
 
 /** True when candidate a (at ring distance da from the failed port) is preferred to b (at db). */
 function better(a: Readonly<PortState>, da: number, b: Readonly<PortState>, db: number, group: number): boolean {
@@ -44,9 +44,16 @@ export function preferredHealthy(states: readonly Readonly<PortState>[], failed:
  * Where a failed port's flows should go, best first, at most `limit`: rankHealthy's order; when the
  * failed port's BackendID group is known and has healthy ports, only those (a prefix of the ranking),
  * so that its flows keep their middlebox instance. PBM's starts and the redirect table's targets.
+ * Only pre-validated ports while there is one (SPEC: "switch to a pre-validated healthy port"):
+ * filling the spread with ports no probe has seen would send flows where, in a failure that takes
+ * most paths, they are most likely black-holed. Unvalidated ports only when nothing validated is healthy.
  */
 export function takeoverTargets(states: readonly Readonly<PortState>[], failed: number, limit: number): number[] {
-  const all = rankHealthy(states, failed, limit).filter((c) => c !== failed);
+  let all = rankHealthy(states, failed, limit).filter((c) => c !== failed);
+  // Validated ports rank first, so when the best is validated the unvalidated ones are a suffix.
+  if (all.length > 0 && states[all[0]!]!.failureFreeSince !== UNVALIDATED_SINCE) {
+    all = all.filter((c) => states[c]!.failureFreeSince !== UNVALIDATED_SINCE);
+  }
   const group = states[failed]?.group ?? 0;
   const same = group === 0 ? [] : all.filter((c) => states[c]!.group === group);
   return same.length > 0 ? same : all;

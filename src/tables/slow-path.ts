@@ -7,9 +7,15 @@ export interface PortState {
   healthy: boolean;
   /** BackendID group (the middlebox instance the port's probes came back through); 0 = unknown. */
   group: number;
-  /** Clock ms of the port's last loss (or when it was first seen): smaller = failure-free for longer. */
+  /**
+   * Clock ms of the port's last loss (or when it was first seen): smaller = failure-free for longer.
+   * UNVALIDATED_SINCE: probes never validated the port (it ranks after every validated one).
+   */
   failureFreeSince: number;
 }
+
+/** failureFreeSince of a port no probe has validated: finite, and ranked after every validated port. */
+export const UNVALIDATED_SINCE = Number.MAX_SAFE_INTEGER;
 
 /** Told of every change, after it is made. */
 export interface SlowPathListener {
