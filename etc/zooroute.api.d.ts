@@ -1564,6 +1564,7 @@ import type { Clock } from './clock.js';
 import { type ControlConfig, type ProbeMode } from './config.js';
 import { type HealthSnapshot, type RestoreResult } from './health-state.js';
 import { SlowPathTable, type FastTable, type TableKind } from '../tables/index.js';
+import { UNVALIDATED_SINCE } from '../tables/slow-path.js';
 /** How VtepControl sends its probes: the embedder puts them on the wire (or the simulator on its links). */
 export interface ProbeTransport {
     /** Send a probe payload from this VTEP to `peerIp` with outer UDP source port `sport` (the path). */
@@ -1656,8 +1657,8 @@ export interface PortView {
     /** Good, but waiting to restore: carries no flows yet (docs/health.md). */
     restoring: boolean;
 }
-/** failureFreeSince written for never-validated ports: finite, and ranked after every validated port. */
-export declare const UNVALIDATED_SINCE: number;
+/** failureFreeSince written for never-validated ports (defined with the tables that rank by it). */
+export { UNVALIDATED_SINCE };
 /**
  * One VTEP's control plane: prober, responder, port health, path switching, middlebox sensing and
  * rate control, driven by a Clock and a ProbeTransport (the simulator and the agent run the same
@@ -2424,18 +2425,20 @@ export declare function fillSurvival(g: Graph, failures: readonly CompiledFailur
  *
  * @module zooroute/sim
  */
-export { parseScenario, ScenarioError, FAILURE_TYPES, type Scenario, type OpportunisticSpec, type Role, type VtepSpec, type FlowSpec, type GeneratorSpec, type FailureSpec, type FailureType } from './scenario.js';
+export { parseScenario, ScenarioError, FAILURE_TYPES, type Scenario, type OpportunisticSpec, type PrrSpec, type TrafficMix, type Family, DEFAULT_MIX, type Role, type VtepSpec, type FlowSpec, type GeneratorSpec, type FailureSpec, type FailureType } from './scenario.js';
 export { buildWorld, innerFlowHash, BIN_MS, type World, type Vtep, type Flow, type Segment } from './world.js';
 export { buildFabric, attachHost, Graph, type TopologySpec, type LeafSpineSpec, type ClosSpec, type TwoRegionSpec, type RegionSpec, type LinkSpec } from './topology.js';
 export { Underlay, VXLAN_PORT } from './underlay.js';
 export { runMode, ProbeNetwork, type PortPolicy, type RunModeOptions, type RunOutput, type RunContext, type SimClock } from './engine.js';
 export { staticPolicy, defaultPort } from './static-mode.js';
 export { opportunisticPolicy, type OpportunisticPolicy, type RetryStats } from './opportunistic-mode.js';
+export { prrPolicy, prrCanRepath, PRR_DEFAULTS, type PrrPolicy, type PrrStats, type RtoEvent } from './prr-mode.js';
+export { SIM_MODES, MODE_LABELS, type BaselineCutMode } from './modes.js';
 export { zooroutePolicy, type ZooroutePolicy } from './zooroute-mode.js';
 export { Middlebox, type SessionKey } from './middlebox.js';
 export { OutageLedger, MASK_LIMIT_MS, outageRuns, type FailureOutcome, type LedgerFlow } from './outage.js';
 export { simulate, type SimMode, type SimulateOptions } from './simulate.js';
-export { formatReport, type SimulationReport, type ModeReport, type ZoorouteModeReport, type OpportunisticModeReport, type SessionMoves, type ProbeCost, type LatencyStats } from './report.js';
+export { formatReport, type SimulationReport, type ModeReport, type ZoorouteModeReport, type OpportunisticModeReport, type PrrModeReport, type SessionMoves, type ProbeCost, type LatencyStats } from './report.js';
 export { Prng } from './prng.js';
 export { type CompiledFailure } from './failures.js';
 
@@ -2560,6 +2563,45 @@ export declare class Prng {
     /** Number of successes in n trials of probability p (exact for small n, normal approximation above). */
     binomial(n: number, p: number): number;
 }
+
+// ==== dist/src/sim/prr-mode.d.ts
+import type { PortPolicy } from './engine.js';
+import { type Flow, type World } from './world.js';
+/** Linux TCP_RTO_MIN (200 ms), TCP_TIMEOUT_INIT (1 s, RFC 6298 2.1), TCP_RTO_MAX (120 s). */
+export declare const PRR_DEFAULTS: {
+    readonly minRtoMs: 200;
+    readonly initialRtoMs: 1000;
+    readonly maxRtoMs: 120000;
+    readonly rtoLossShare: 0.5;
+};
+/** Whether PRR can move a flow at all: TCP (has an RTO) over IPv6 (has a flow label to change). */
+export declare function prrCanRepath(f: Flow): boolean;
+export interface PrrStats {
+    /** Flows with a retransmission timer (TCP), and those of them whose timeouts can change the path (IPv6). */
+    tcpFlows: number;
+    repathableFlows: number;
+    /** Stalls with at least one RTO; RTOs per such episode (mean, worst). */
+    episodes: number;
+    retriesMean: number;
+    retriesMax: number;
+    /** RTOs that gave the flow a new flow label (IPv6 TCP); the others left every port as it was. */
+    rehashes: number;
+}
+/** One expiry of a flow's retransmission timer. */
+export interface RtoEvent {
+    flow: number;
+    atMs: number;
+    /** The timeout that expired (before doubling). */
+    rtoMs: number;
+    /** A new flow label was drawn (IPv6 TCP). */
+    rehashed: boolean;
+}
+export interface PrrPolicy extends PortPolicy {
+    stats(): PrrStats;
+    /** Every RTO in order of time. */
+    readonly timeouts: RtoEvent[];
+}
+export declare function prrPolicy(world: World): PrrPolicy;
 
 // ==== dist/src/sim/report.d.ts
 import type { FailureOutcome } from './outage.js';
@@ -3275,7 +3317,7 @@ export declare class PbmTable extends FastTable {
 }
 
 // ==== dist/src/tables/preference.d.ts
-import type { PortState } from './slow-path.js';
+import { type PortState } from './slow-path.js';
 /**
  * Up to `limit` healthy candidates, best first, to take over from candidate `failed`. A selection by
  * repeated scans: `limit` is small (G or 1), and an update allocates nothing but the result.
@@ -3287,6 +3329,9 @@ export declare function preferredHealthy(states: readonly Readonly<PortState>[],
  * Where a failed port's flows should go, best first, at most `limit`: rankHealthy's order; when the
  * failed port's BackendID group is known and has healthy ports, only those (a prefix of the ranking),
  * so that its flows keep their middlebox instance. PBM's starts and the redirect table's targets.
+ * Only pre-validated ports while there is one (SPEC: "switch to a pre-validated healthy port"):
+ * filling the spread with ports no probe has seen would send flows where, in a failure that takes
+ * most paths, they are most likely black-holed. Unvalidated ports only when nothing validated is healthy.
  */
 export declare function takeoverTargets(states: readonly Readonly<PortState>[], failed: number, limit: number): number[];
 
@@ -3336,9 +3381,14 @@ export interface PortState {
     healthy: boolean;
     /** BackendID group (the middlebox instance the port's probes came back through); 0 = unknown. */
     group: number;
-    /** Clock ms of the port's last loss (or when it was first seen): smaller = failure-free for longer. */
+    /**
+     * Clock ms of the port's last loss (or when it was first seen): smaller = failure-free for longer.
+     * UNVALIDATED_SINCE: probes never validated the port (it ranks after every validated one).
+     */
     failureFreeSince: number;
 }
+/** failureFreeSince of a port no probe has validated: finite, and ranked after every validated port. */
+export declare const UNVALIDATED_SINCE: number;
 /** Told of every change, after it is made. */
 export interface SlowPathListener {
     /** A peer was added (or re-added, after a peerRemoved) with these candidate ports, all healthy. */

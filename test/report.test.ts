@@ -262,7 +262,7 @@ t.test('summary rows from a real simulation run', async (t) => {
     [z.outageSeconds, z.lostPackets, `${z.maskedFailures}/${z.failures}`, r.outageCutVsStatic.zooroute === null ? null : { share: r.outageCutVsStatic.zooroute }, z.switch.meanMs, z.switches]);
   t.same([rows[1]['outage s'], rows[1]['outage cut vs static']], [st.outageSeconds, st.outageSeconds > 0 ? { share: 0 } : null]);
   t.same([rows[2]['retries mean'], rows[2]['retries max'], rows[2]['session resets']], [o.retriesMean, o.retriesMax, o.sessionResets]);
-  t.same([rows[3]['outage s'], rows[3]['outage cut vs static'], rows[3]['retries mean'], rows[3]['retries max']], [p.outageSeconds, r.outageCutVsStatic.prr, p.retriesMean, p.retriesMax]);
+  t.same([rows[3]['outage s'], rows[3]['outage cut vs static'], rows[3]['retries mean'], rows[3]['retries max']], [p.outageSeconds, r.outageCutVsStatic.prr === null ? null : { share: r.outageCutVsStatic.prr }, p.retriesMean, p.retriesMax]);
   const s = scenarioFromSimulation({ report: r, binMs: 100, failures: [{ label: 'spine0 black hole', startMs: 2000, endMs: 5000 }], series: { zooroute: series(60, 1), static: series(60, 1), opportunistic: series(60, 1), prr: series(60, 1) } });
   t.equal(s.name, 'border <routers>');
   t.same(Object.keys(s.modes), ['zooroute', 'static', 'opportunistic', 'prr']);
