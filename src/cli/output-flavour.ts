@@ -11,8 +11,8 @@ export interface FlavourCliOptions {
 }
 
 export const formatOption = (): Option =>
-  new Option('--format <FORMAT>', 'output capture format (default: the input\'s)').choices(['pcap', 'pcapng']);
-export const nanoOption = (): Option => new Option('--nano', 'nanosecond timestamps in the output (default: the input\'s resolution)');
+  new Option('--format <FORMAT>', 'output capture format').choices(['pcap', 'pcapng']).default(undefined, 'the input\'s');
+export const nanoOption = (): Option => new Option('--nano', 'nanosecond timestamps in the output').default(undefined, 'the input\'s resolution');
 export const noNanoOption = (): Option => new Option('--no-nano', 'microsecond timestamps in the output');
 
 export function flavourOf(o: FlavourCliOptions): FlavourOverrides {

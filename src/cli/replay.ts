@@ -59,7 +59,7 @@ export function register(program: Command): void {
       const bar = !o.json && process.stdout.isTTY ? progressBar(input, process.stderr) : undefined;
       let run;
       try {
-        run = await replay({ input, scenario, world, map, out: o.output, seed, vni, progress: bar?.update });
+        run = await replay({ input, scenario, world, map, out: o.output, flavour: flavourOf(o), seed, vni, progress: bar?.update });
       } catch (e) {
         if (e instanceof ScenarioError) throw new UsageError(`${o.scenario}: ${e.message}`);
         throw e;
