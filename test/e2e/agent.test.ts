@@ -9,25 +9,16 @@ import { join } from 'node:path';
 import { withNetns } from '../helpers/netns.js';
 import { missing, needCap, needRoot, which } from '../helpers/needs.js';
 import { parseIPv4 } from '../../bindings/index.js';
-import { IP, buildLab, events, scrape, startAgent, writeAgentConfigs, type LoggedEvent } from './lab.js';
+import { IP, buildLab, events, scrape, sleep, startAgent, until, writeAgentConfigs, type LoggedEvent } from './lab.js';
 import { echoClient, finish, forgeReplies, startEcho, startReceiver, startSender, type FlowReport } from './traffic.js';
 
 const skip = needRoot() ?? needCap() ?? missing('nft', which('nft') !== undefined, 'apt-get install nftables; .ci/run installs it')
   ?? missing('ethtool', which('ethtool') !== undefined, 'apt-get install ethtool; .ci/run installs it');
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const FLOWS = 8;
 const PPS = 100; // per flow: one packet every 10 ms
 const PERIOD_MS = 1000 / PPS;
 
-async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 const peerB = `{peer="${IP.vtepB}"`;
 const peerA = `{peer="${IP.vtepA}"`;

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { withNetns, type NetnsLab, type NsProcess } from '../helpers/netns.js';
 import { missing, needCap, needRoot, which } from '../helpers/needs.js';
 import { parseIPv4 } from '../../bindings/index.js';
-import { IP, buildLab, events, nodeIn, root, scrape, startAgent, writeAgentConfigs, type Lab, type LoggedEvent } from './lab.js';
+import { IP, buildLab, events, nodeIn, root, scrape, sleep, startAgent, until, writeAgentConfigs, type Lab, type LoggedEvent } from './lab.js';
+export { sleep, until };
 import { finish, startReceiver, startSender, type FlowReport } from './traffic.js';
 
 export const skip = needRoot() ?? needCap() ?? missing('nft', which('nft') !== undefined, 'apt-get install nftables; .ci/run installs it')
   ?? missing('ethtool', which('ethtool') !== undefined, 'apt-get install ethtool; .ci/run installs it');
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 export const now = (): number => performance.timeOrigin + performance.now();
 
 export const FLOWS = 8;
@@ -23,14 +23,6 @@ export const PORTS = 32;
 export const peerB = `{peer="${IP.vtepB}"`;
 export const peerA = `{peer="${IP.vtepA}"`;
 
-export async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 /** Tenant traffic A -> B for the length of `during`, then every flow's report. */
 export async function withTraffic(lab: NetnsLab, during: (startedEpochMs: number) => Promise<void>): Promise<{ flows: FlowReport[]; sentPerFlow: number }> {

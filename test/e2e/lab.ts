@@ -163,3 +163,16 @@ export interface LoggedEvent {
 export function events(p: NsProcess): LoggedEvent[] {
   return p.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LoggedEvent);
 }
+
+/** Resolve after ms milliseconds. */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Poll `check` every 250 ms until it holds; throws naming `what` after timeoutMs. */
+export async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(250);
+  }
+}
