@@ -5,7 +5,9 @@ import type { FileHandle } from 'node:fs/promises';
 import { writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 
+/** The capture path that means standard input (for a reader) or standard output (for a writer). */
 export const STDIO_PATH = '-';
+
 
 /** Sequential bytes: a file or a stream. read() returns 0 at the end. */
 export interface ByteSource {
