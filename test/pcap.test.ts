@@ -171,7 +171,6 @@ t.test('pcapng: an interface no packet uses may have any link type', async (tt) 
   }
 });
 
-
 t.test('streaming across chunk boundaries and records larger than the chunk', async (tt) => {
   const recs = Array.from({ length: 400 }, (_, i) => ({ tsSec: i, tsNsec: i * 1000, data: frame((i * 7919) % 9100, i) }));
   const bytes = encodePcap(recs);

@@ -11,7 +11,6 @@ import { writeAll, STDIO_PATH } from './stdio.js';
 /** A capture file's container: classic libpcap (`pcap`) or pcapng; both are written with one link type. */
 export type CaptureFormat = 'pcap' | 'pcapng';
 
-
 /** How a capture file is written (PcapWriter.open(), encodePcap()). */
 export interface WriterOptions {
   /** Default classic pcap. */

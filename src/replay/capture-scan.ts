@@ -42,7 +42,6 @@ export interface CaptureFlow {
 
 /** What became of the capture's records in replay's first pass; the four counts add up as total = skipped + local + replayed. */
 export interface FrameCounts {
-
   /** Records in the file. */
   total: number;
   /** Not Ethernet, or longer than a slot: not replayed. */

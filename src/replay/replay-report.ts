@@ -32,7 +32,6 @@ function flowTable(r: ReplayReport): RowTable {
  * shown as given (the renderer never reads the clock), so the output stays a function of the run.
  */
 export function replayReportInput(run: ReplayRun, generatedAt?: string): ReportInput {
-
   const r = run.report;
   const scenario = scenarioFromSimulation({
     report: r,

@@ -11,7 +11,6 @@ const MAX_FLOW_ROWS = 20;
  * and the (at most 20) flows that lost most, static losses first.
  */
 export function formatReplay(r: ReplayReport): string {
-
   const c = r.frameCounts;
   const lines: string[] = [];
   const dropped = Object.entries(c.dropped).map(([k, v]) => `${k} ${v}`).join(', ');

@@ -15,14 +15,18 @@ import { encapCapture, type EncapResult } from './encap-pass.js';
 import { ModeObserver } from './mode-observer.js';
 import { VtepMapper, type VtepMapFile } from './vtep-map.js';
 import { FlowKeyCache } from './flow-cache.js';
-import type { FlavourOverrides } from '../pcap/index.js';
+import { InputError, STDIO_PATH, type FlavourOverrides } from '../pcap/index.js';
+import { spoolToFile } from '../pcap/stdio.js';
 
 /** The modes a replay runs and reports, in report order: the simulator's (SIM_MODES). */
 export const REPLAY_MODES: readonly SimMode[] = SIM_MODES;
 
 /** What to replay and how (the options of `zooroute replay`, docs/replay.md). */
 export interface ReplayOptions {
-  /** The capture to replay: a classic pcap or pcapng file. */
+  /**
+   * The capture to replay: a classic pcap or pcapng file, or `-` for standard input (copied to a
+   * temporary file first, since replay reads its input twice; removed when the replay ends).
+   */
   input: string;
   /** The underlay, VTEPs and failures; its own traffic is ignored (the capture's replaces it). */
   scenario: Scenario;
@@ -125,15 +129,28 @@ function toFlow(c: CaptureFlow, vteps: Vtep[], gateways: Map<string, Vtep[]>, du
  * every mode with the capture's per-bin packet counts as the traffic, then encapsulate every frame with
  * the Wasm datapath on the port zooroute used at its time (pass 2), writing `o.out` if given
  * (docs/replay.md). Memory grows with flows x bins, not with packets.
-
  */
 export async function replay(o: ReplayOptions): Promise<ReplayRun> {
+  if (o.input !== STDIO_PATH) return replayFile(o, o.input);
+  const spool = await spoolToFile(process.stdin);
+  try {
+    return await replayFile(o, spool.path);
+  } catch (e) {
+    // Errors name the input as the user gave it, not the temporary copy.
+    if (e instanceof InputError && e.file === spool.path) throw new InputError(o.input, e.offset, e.reason);
+    throw e;
+  } finally {
+    await spool.remove();
+  }
+}
 
+/** replay() of the capture file at `path`: the input itself, or standard input's copy (reports say `o.input`). */
+async function replayFile(o: ReplayOptions, path: string): Promise<ReplayRun> {
   const base = o.world ?? buildWorld(o.scenario, o.seed, { withoutTraffic: true });
   const mapper = new VtepMapper(base, o.map);
   const index = new FlowIndex(base.vteps.length);
   const cache = new FlowKeyCache();
-  const scan = await scanCapture(o.input, { mapper, index, cache, hashSeed: base.portSeed, progress: o.progress });
+  const scan = await scanCapture(path, { mapper, index, cache, hashSeed: base.portSeed, progress: o.progress });
   const bins = scan.bins;
   const durationMs = bins * BIN_MS;
   const gateways = new Map<string, Vtep[]>();
@@ -151,7 +168,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayRun> {
   });
 
   const enc: EncapResult = await encapCapture({
-    input: o.input, world, mapper, index, cache,
+    input: path, world, mapper, index, cache,
     srcOf: Int32Array.from(scan.flows, (f) => f.src), dstOf: Int32Array.from(scan.flows, (f) => f.dst), hashOf: Uint32Array.from(scan.flows, (f) => f.hash),
     firstHop: Int32Array.from(flows, (f) => f.segments[0].to),
     defaultPortOf: Uint16Array.from(flows, (f) => defaultPort(world, f, f.segments[0])), ports: observers.get('zooroute')!.ports!, t0Sec: scan.t0Sec, t0Nsec: scan.t0Nsec,

@@ -64,7 +64,6 @@ export interface ReportInput {
 
 /** How renderReport draws the timelines. */
 export interface RenderOptions {
-
   /** Most columns a timeline draws; longer series are merged (k bins per column). Default 600. */
   maxColumns?: number;
 }

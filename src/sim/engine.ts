@@ -48,7 +48,6 @@ export class ProbeNetwork {
   bytes = 0;
   lost = 0;
 
-
   constructor(
     private readonly world: World,
     private readonly clock: SimClock,

@@ -43,7 +43,6 @@ export class Middlebox {
    * @param seed - the scenario seed (with `ip`, seeds the instance hash)
    */
   constructor(readonly ip: number, readonly instances: number, seed: number) {
-
     this.seed = mix32((seed ^ ip) >>> 0);
     this.macs = Array.from({ length: instances }, (_, i) => Uint8Array.of(0x02, 0x4d, 0x42, (ip >>> 8) & 255, ip & 255, i));
     this.tables = Array.from({ length: instances }, () => new Map());

@@ -11,7 +11,6 @@ export type SimMode = 'zooroute' | 'static' | 'opportunistic' | 'prr';
 /** Every mode, in report order: reports and tables iterate this rather than naming modes. */
 export const SIM_MODES: readonly SimMode[] = ['zooroute', 'static', 'opportunistic', 'prr'];
 
-
 /** The modes compared against static (outage cut). */
 export type BaselineCutMode = Exclude<SimMode, 'static'>;
 

@@ -30,7 +30,6 @@ export interface OpportunisticPolicy extends PortPolicy {
  * An idealised bound — every flow, UDP and IPv4 too, moves — not a deployable scheme.
  */
 export function opportunisticPolicy(world: World): OpportunisticPolicy {
-
   const o = world.scenario.opportunistic ?? {};
   const rtoMs = o.rtoMs ?? 200;
   const maxRtoMs = o.maxRtoMs ?? 3000;

@@ -73,7 +73,6 @@ interface FlowTimer {
  * label and so new outer ports on every segment, an IPv4 or UDP flow never moves.
  */
 export function prrPolicy(world: World): PrrPolicy {
-
   const o = { ...PRR_DEFAULTS, ...world.scenario.prr };
   const rng = new Prng(world.seed, 5);
   const ports = world.flows.map((f) => Int32Array.from(f.segments, (s) => defaultPort(world, f, s)));

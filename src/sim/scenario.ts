@@ -205,7 +205,6 @@ export interface Scenario {
   prr?: PrrSpec;
 }
 
-
 /** A scenario that cannot be run; the message names the field. */
 export class ScenarioError extends Error {
   constructor(readonly field: string, readonly reason: string) {

@@ -76,7 +76,6 @@ function round(x: number, d: number): number {
  * that does not resolve).
  */
 export function simulate(s: Scenario, opts: SimulateOptions = {}): SimulationReport {
-
   const config = scenarioControlConfig(s);
   const cfg = resolveControlConfig(config);
   const world = opts.world ?? buildWorld(s, opts.seed);

@@ -13,6 +13,5 @@ export function defaultPort(world: World, flow: Flow, seg: Segment): number {
 
 /** The static baseline: every flow keeps its {@link defaultPort} on every segment, whatever it loses. */
 export function staticPolicy(world: World): PortPolicy {
-
   return { port: (flow, _k, seg) => defaultPort(world, flow, seg) };
 }

@@ -28,7 +28,6 @@ export class Underlay {
    * @param ipOf - the underlay address of a host node, hashed as the outer source or destination
    */
   constructor(readonly g: Graph, seed: number, private readonly ipOf: (host: number) => number) {
-
     this.switchSeed = g.names.map((_, i) => mix32((seed >>> 0) ^ mix32(i + 0x51ed)));
     this.hostCount = g.names.length;
   }
@@ -92,7 +91,6 @@ export class Underlay {
 
   /** One-way latency of a path (directed link ids), ms: the sum of its links' latencies. */
   latency(path: Int32Array): number {
-
     let ms = 0;
     for (const l of path) ms += this.g.latencyMs[l];
     return ms;

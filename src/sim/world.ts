@@ -116,7 +116,6 @@ export function innerFlowHash(src: number, dst: number, proto: number, sport: nu
  * scenario's seed (the CLI's `--seed`). `opts.withoutTraffic`: skip the scenario's flows and generator
  * (replay brings its own flows). Names and addresses that do not resolve throw a ScenarioError.
  */
-
 export function buildWorld(s: Scenario, seedOverride?: number, opts: { withoutTraffic?: boolean } = {}): World {
   const seed = (seedOverride ?? s.seed ?? 1) >>> 0;
   const g = buildFabric(s.topology);

@@ -36,7 +36,6 @@ type TableKind = VtepControlOptions['table'];
  * overrides the control plane's defaults (the scenario's `control` section).
  */
 export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>): ZooroutePolicy {
-
   const { world, clock, net, middleboxByIp } = ctx;
   const rng = new Prng(world.seed, 4);
   const secret = Uint8Array.from({ length: 16 }, () => rng.int(256));
