@@ -121,7 +121,25 @@ t.test('broken input: one line, exit 2, the output holds what came before and is
   tt.equal(r2.code, 2);
   tt.equal(r2.stderr, `zooroute: ${sll}: link type 113 (LINUX_SLL (Linux cooked)) where 1 (ETHERNET) frames are required at byte offset 20\n`);
 
+  // A pcapng whose packets are all on its Ethernet interface is taken, whatever its other interface
+  // descriptions say (here an unused Linux cooked v2 one, as dumpcap -i any -i eth0 writes them).
+  const ng = join(dir, 'unused-sll2.pcapng');
+  writeFileSync(ng, concat(shb(true), idb(true, 276, 262144), idb(true, 1, 262144), ...[1, 2, 3].map((n) => epb(true, 1, BigInt(n), tenantFrame(n)))));
+  const ngOut = join(dir, 'unused-sll2-out.pcapng');
+  const r4 = zooroute('encap', ng, '-o', ngOut, '--vni', '1', '--local', '10.0.0.1', '--remote', '10.0.0.2');
+  tt.equal(r4.code, 0, r4.stderr);
+  tt.match(r4.stderr, /^zooroute encap: 3 frames, 3 encapsulated, 0 dropped/);
+  tt.same(decodeCapture(readFileSync(ngOut)).records.map((x) => hex(x.data.subarray(50))), [1, 2, 3].map((n) => hex(tenantFrame(n))));
+  // ...but a packet on the cooked interface is refused where it is.
+  const ngBad = join(dir, 'used-sll2.pcapng');
+  const badAt = shb(true).length + 2 * idb(true, 1, 262144).length + epb(true, 1, 1n, tenantFrame(1)).length;
+  writeFileSync(ngBad, concat(shb(true), idb(true, 276, 262144), idb(true, 1, 262144), epb(true, 1, 1n, tenantFrame(1)), epb(true, 0, 2n, tenantFrame(2))));
+  const r5 = zooroute('encap', ngBad, '-o', join(dir, 'used-sll2-out.pcapng'), '--vni', '1', '--local', '10.0.0.1', '--remote', '10.0.0.2');
+  tt.equal(r5.code, 2);
+  tt.equal(r5.stderr, `zooroute: ${ngBad}: packet on interface 0: link type 276 (LINUX_SLL2 (Linux cooked v2)) where 1 (ETHERNET) frames are required at byte offset ${badAt}\n`);
+
   const junk = join(dir, 'junk.pcap');
+
   writeFileSync(junk, 'hello world, not a capture');
   const r3 = zooroute('encap', junk, '-o', join(dir, 'junk-out.pcap'), '--vni', '1', '--local', '10.0.0.1', '--remote', '10.0.0.2');
   tt.equal(r3.code, 2);

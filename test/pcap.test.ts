@@ -149,8 +149,26 @@ t.test('pcapng: sections of both byte orders, interfaces of several resolutions,
 t.test('pcapng: per-interface link type, and the link-type requirement', async (tt) => {
   const bytes = concat(shb(true), idb(true, 1, 0), idb(true, 113, 0), epb(true, 0, 1n, frame(20, 1)), epb(true, 1, 2n, frame(30, 2)));
   tt.same(decodeCapture(bytes).records.map((r) => r.linkType), [1, 113]);
-  const idb2At = shb(true).length + idb(true, 1, 0).length;
-  await rejects(tt, bytes, idb2At + 8, /link type 113 \(LINUX_SLL \(Linux cooked\)\) where 1 \(ETHERNET\)/, 1);
+  // Refused at the first packet on the SLL interface, not at its description.
+  const secondEpbAt = shb(true).length + idb(true, 1, 0).length + idb(true, 113, 0).length + epb(true, 0, 1n, frame(20, 1)).length;
+  await rejects(tt, bytes, secondEpbAt, /packet on interface 1: link type 113 \(LINUX_SLL \(Linux cooked\)\) where 1 \(ETHERNET\)/, 1);
+  // A simple packet block is on interface 0.
+  const spbOnSll = concat(shb(true), idb(true, 113, 0), spb(true, frame(20, 1)));
+  await rejects(tt, spbOnSll, shb(true).length + idb(true, 113, 0).length, /packet on interface 0: link type 113/, 1);
+});
+
+t.test('pcapng: an interface no packet uses may have any link type', async (tt) => {
+  // dumpcap -i eth0 -i any: the SLL2 and the RAW interfaces are described, every packet is on Ethernet.
+  const frames = [frame(60, 1), frame(98, 2), frame(1514, 3)];
+  for (const le of [true, false]) {
+    const bytes = concat(shb(le), idb(le, 276, 262144), idb(le, 1, 262144, 9), idb(le, 101, 65535),
+      ...frames.map((f, i) => epb(le, 1, BigInt(i + 1), f)));
+    const want = frames.map((f) => ({ data: hex(f), linkType: 1 }));
+    const mem = decodeCapture(bytes, 'unused-idb.pcapng', { linkType: 1 }).records.map((r) => ({ data: hex(r.data), linkType: r.linkType }));
+    tt.same(mem, want, `in memory (${le ? 'little' : 'big'}-endian): every Ethernet frame, no complaint about interfaces 0 and 2`);
+    const streamed = (await streamAll(tmpFile(bytes), 4096, 1)).map((r) => ({ data: r.data, linkType: r.linkType }));
+    tt.same(streamed, want, 'streaming agrees');
+  }
 });
 
 t.test('streaming across chunk boundaries and records larger than the chunk', async (tt) => {

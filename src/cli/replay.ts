@@ -12,7 +12,8 @@ import { renderReport } from '../replay/report.js';
 import { loadScenario } from './simulate.js';
 import { checkPaths, intOption } from './summary.js';
 import { UsageError } from './errors.js';
-import { formatOption, nanoOption, noNanoOption, flavourOf, type FlavourCliOptions } from './output-flavour.js';
+import { formatOption, nanoOption, noNanoOption, flavourOf, checkStdoutFree, type FlavourCliOptions } from './output-flavour.js';
+import { STDIO_PATH } from '../pcap/stdio.js';
 
 interface ReplayCliOptions extends FlavourCliOptions {
   scenario: string;
@@ -28,9 +29,9 @@ export function register(program: Command): void {
   program
     .command('replay')
     .description('replay a capture through the datapath and the simulated underlay under a scenario\'s failures')
-    .argument('<FILE>', 'tenant-traffic capture (classic pcap or pcapng, Ethernet)')
+    .argument('<FILE>', 'tenant-traffic capture (classic pcap or pcapng, Ethernet; - for standard input)')
     .requiredOption('--scenario <FILE>', 'replay scenario JSON, "kind": "replay" (docs/scenario-format.md); the capture is the traffic')
-    .option('-o, --output <FILE>', 'write the encapsulated frames, as zooroute sent them, to this capture')
+    .option('-o, --output <FILE>', 'write the encapsulated frames, as zooroute sent them, to this capture (- for standard output; the report then goes to stderr)')
     .option('--report <FILE>', 'write the HTML report (per-100 ms delivered/lost for each mode)')
     .addOption(new Option('--map <FILE>', 'inner address -> VTEP map (docs/replay.md)').default(undefined, 'the VTEP serving the address, else by hash'))
     .addOption(new Option('--seed <N>', 'scenario seed').default(undefined, 'the scenario\'s'))
@@ -39,6 +40,7 @@ export function register(program: Command): void {
     .addOption(formatOption()).addOption(nanoOption()).addOption(noNanoOption())
     .action(async (input: string, o: ReplayCliOptions) => {
       if (o.output !== undefined) checkPaths(input, o.output);
+      checkStdoutFree(o.output, o.json);
       const scenario = loadScenario(o.scenario);
       const seed = o.seed === undefined ? undefined : intOption('--seed', o.seed, 0, 0xffffffff);
       const vni = intOption('--vni', o.vni, 0, 0xffffff);
@@ -67,6 +69,8 @@ export function register(program: Command): void {
         bar?.stop();
       }
       if (o.report !== undefined) writeFileSync(o.report, renderReport(replayReportInput(run)));
-      process.stdout.write(o.json ? JSON.stringify(run.report, null, 2) + '\n' : formatReplay(run.report));
+      // With the capture on standard output, the text report goes to stderr (--json is refused above).
+      const text = o.json ? JSON.stringify(run.report, null, 2) + '\n' : formatReplay(run.report);
+      (o.output === STDIO_PATH ? process.stderr : process.stdout).write(text);
     });
 }

@@ -4,8 +4,14 @@
 import { MAX_NORMAL_CAPLEN } from './record.js';
 import type { CaptureFormat, WriterOptions } from './writer.js';
 
+/**
+ * What the user asked to change about an output capture (`--format`, `--nano` / `--no-nano`); a field
+ * left undefined keeps the input's. The snap length is always the input's.
+ */
 export interface FlavourOverrides {
+  /** Container of the output; undefined: as the input. */
   format?: CaptureFormat;
+
   /** true: nanosecond timestamps, false: microseconds; undefined: as the input. */
   nanos?: boolean;
 }

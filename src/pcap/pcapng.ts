@@ -1,7 +1,9 @@
 // pcapng: a sequence of blocks (type, total length, body, total length again). Section header blocks
 // fix the byte order and reset the interfaces; interface description blocks give each interface its
 // link type, snaplen and timestamp resolution; enhanced, simple and (obsolete) packet blocks carry
-// frames. Other block types are skipped.
+// frames. Other block types are skipped. A required link type is checked on the interfaces packets
+// use, not on every interface described: writers (Wireshark, dumpcap -i a -i b) list interfaces that
+// never carry a packet, and such a block says nothing about the frames.
 import { InputError } from '../errors.js';
 import { MAX_BLOCK, caplenLimit } from './record.js';
 import { wrongLinkType } from './linktype.js';
@@ -105,6 +107,7 @@ export class PcapngDecoder implements FormatDecoder {
         const ifid = type === BT_EPB ? dv.getUint32(pos + 8, le) : dv.getUint16(pos + 8, le);
         const ifc = this.#ifaces[ifid];
         if (!ifc) throw this.#err(at, `packet block for undefined interface ${ifid} (${this.#ifaces.length} defined in this section)`);
+        this.#checkLink(ifc, ifid, at);
         const caplen = dv.getUint32(pos + 20, le);
         if (caplen > ifc.limit) throw this.#err(at, `absurd capture length ${caplen} (snaplen ${ifc.snaplen}, limit ${ifc.limit})`);
         if (28 + pad4(caplen) + 4 > len) throw this.#err(at, `bad pcapng block length ${len}: too short for capture length ${caplen}`);
@@ -120,6 +123,7 @@ export class PcapngDecoder implements FormatDecoder {
       case BT_SPB: {
         const ifc = this.#ifaces[0];
         if (!ifc) throw this.#err(at, 'simple packet block before any interface description block');
+        this.#checkLink(ifc, 0, at);
         const orig = dv.getUint32(pos + 8, le);
         // No capture length field: the frame is cut at the interface's snaplen, and the block
         // (padded to 4 bytes) must hold it.
@@ -140,12 +144,19 @@ export class PcapngDecoder implements FormatDecoder {
     }
   }
 
+  /** A packet on an interface of another link type than the required one is refused where it is. */
+  #checkLink(ifc: Iface, ifid: number, at: number): void {
+    if (this.#wantLink !== undefined && ifc.linkType !== this.#wantLink) {
+      throw this.#err(at, `packet on interface ${ifid}: ${wrongLinkType(ifc.linkType, this.#wantLink)}`);
+    }
+  }
+
   #interface(w: Window, pos: number, len: number, at: number): void {
     const { dv } = w;
     const le = this.#little;
     const linkType = dv.getUint16(pos + 8, le);
     const snaplen = dv.getUint32(pos + 12, le);
-    if (this.#wantLink !== undefined && linkType !== this.#wantLink) throw this.#err(at + 8, wrongLinkType(linkType, this.#wantLink));
+
     let res = MICROSECONDS;
     let offset = 0;
     let p = pos + 16;

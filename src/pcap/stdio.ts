@@ -1,10 +1,14 @@
 // `-` as a capture path: standard input for readers, standard output for writers. Readers see bytes
 // through ByteSource, so a file and a pipe are read the same way; stdin is read through Node's stream
 // (which copes with a non-blocking pipe), stdout written with writeSync, retried when the pipe is full.
-import type { FileHandle } from 'node:fs/promises';
-import { writeSync } from 'node:fs';
+import { mkdtemp, rm, type FileHandle } from 'node:fs/promises';
+import { createWriteStream, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
+/** The capture path that means standard input (for a reader) or standard output (for a writer). */
 export const STDIO_PATH = '-';
 
 /** Sequential bytes: a file or a stream. read() returns 0 at the end. */
@@ -64,4 +68,27 @@ export function writeAll(fd: number, buf: Uint8Array, len: number, path: string)
       throw e;
     }
   }
+}
+
+/** A temporary copy of a stream on disk; `remove()` deletes it. */
+export interface SpooledInput {
+  readonly path: string;
+  remove(): Promise<void>;
+}
+
+/**
+ * Copy a stream (standard input) into a file of a fresh temporary directory, for a reader that reads
+ * its input more than once (replay's two passes). Memory stays bounded: the copy streams to disk.
+ */
+export async function spoolToFile(stream: Readable, name = 'stdin.cap'): Promise<SpooledInput> {
+  const dir = await mkdtemp(join(tmpdir(), 'zooroute-spool-'));
+  const path = join(dir, name);
+  const remove = (): Promise<void> => rm(dir, { recursive: true, force: true });
+  try {
+    await pipeline(stream, createWriteStream(path));
+  } catch (e) {
+    await remove();
+    throw e;
+  }
+  return { path, remove };
 }

@@ -8,6 +8,7 @@ import { LINKTYPE_ETHERNET, MAX_BLOCK, MAX_NORMAL_CAPLEN } from './record.js';
 import { encodeEpb, epbSize, pcapngHeader } from './pcapng-encode.js';
 import { writeAll, STDIO_PATH } from './stdio.js';
 
+/** A capture file's container: classic libpcap (`pcap`) or pcapng; both are written with one link type. */
 export type CaptureFormat = 'pcap' | 'pcapng';
 
 /** How a capture file is written (PcapWriter.open(), encodePcap()). */

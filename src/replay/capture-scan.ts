@@ -16,6 +16,10 @@ export const REPLAY_BATCH = 256;
 /** The longest frame replayed: a slot less the datapath's default 64-byte headroom. */
 export const MAX_REPLAY_FRAME = REPLAY_SLOT - 64;
 
+/**
+ * Progress of a replay, called after each batch of records: which pass (`scan` maps and counts, `encap`
+ * writes) and how many bytes of the capture that pass has read. A progress bar divides by the file size.
+ */
 export type ProgressFn = (phase: 'scan' | 'encap', bytesDone: number) => void;
 
 /** One flow found in the capture, before the world's segments are attached. */
@@ -36,6 +40,7 @@ export interface CaptureFlow {
   counts: Uint32Array;
 }
 
+/** What became of the capture's records in replay's first pass; the four counts add up as total = skipped + local + replayed. */
 export interface FrameCounts {
   /** Records in the file. */
   total: number;

@@ -2,6 +2,7 @@
 // made when the caller decides output is interactive (a TTY, no --json) and the input is long.
 import { statSync } from 'node:fs';
 import cliProgress from 'cli-progress';
+import { STDIO_PATH } from '../pcap/stdio.js';
 import type { ProgressFn } from './capture-scan.js';
 
 /** Inputs smaller than this finish too fast for a bar to help. */
@@ -13,6 +14,8 @@ export interface ReplayProgress {
 }
 
 export function progressBar(input: string, stream: NodeJS.WriteStream): ReplayProgress | undefined {
+  // Standard input has no size to measure progress against.
+  if (input === STDIO_PATH) return undefined;
   const total = statSync(input).size;
   if (total < PROGRESS_MIN_BYTES) return undefined;
   const bar = new cliProgress.SingleBar({

@@ -26,6 +26,11 @@ function flowTable(r: ReplayReport): RowTable {
   return { caption: `${hit.length} of ${r.perFlow.length} flows lost packets in some mode${kept}; most static losses first. Outage and recover: runs of outage (docs/replay.md).`, rows };
 }
 
+/**
+ * The HTML report's input for a replay (`zooroute replay --report`): one scenario with the per-bin
+ * series, failure windows, summary rows with time to recover, and the lossy flows. `generatedAt` is
+ * shown as given (the renderer never reads the clock), so the output stays a function of the run.
+ */
 export function replayReportInput(run: ReplayRun, generatedAt?: string): ReportInput {
   const r = run.report;
   const scenario = scenarioFromSimulation({

@@ -6,6 +6,10 @@ import { flowName, lossyFlows } from './lossy-flows.js';
 
 const MAX_FLOW_ROWS = 20;
 
+/**
+ * The text `zooroute replay` prints: the capture's counts, simulate's summary, time to recover per mode,
+ * and the (at most 20) flows that lost most, static losses first.
+ */
 export function formatReplay(r: ReplayReport): string {
   const c = r.frameCounts;
   const lines: string[] = [];

@@ -15,48 +15,75 @@ import { encapCapture, type EncapResult } from './encap-pass.js';
 import { ModeObserver } from './mode-observer.js';
 import { VtepMapper, type VtepMapFile } from './vtep-map.js';
 import { FlowKeyCache } from './flow-cache.js';
-import type { FlavourOverrides } from '../pcap/index.js';
+import { InputError, STDIO_PATH, type FlavourOverrides } from '../pcap/index.js';
+import { spoolToFile } from '../pcap/stdio.js';
 
+/** The modes a replay runs and reports, in report order: the simulator's (SIM_MODES). */
 export const REPLAY_MODES: readonly SimMode[] = SIM_MODES;
 
+/** What to replay and how (the options of `zooroute replay`, docs/replay.md). */
 export interface ReplayOptions {
+  /**
+   * The capture to replay: a classic pcap or pcapng file, or `-` for standard input (copied to a
+   * temporary file first, since replay reads its input twice; removed when the replay ends).
+   */
   input: string;
+  /** The underlay, VTEPs and failures; its own traffic is ignored (the capture's replaces it). */
   scenario: Scenario;
+  /** Inner address -> VTEP entries tried before the scenario's `inner` prefixes (`--map`). */
   map?: VtepMapFile;
   /** Build the world first (the map file names its VTEPs); default buildWorld without traffic. */
   world?: World;
+  /** Where to write the encapsulated frames (`-o`); none: the encap pass runs but writes nothing. */
   out?: string;
   /** OUT's format and timestamp resolution where not the input's (default: the input's, and its snaplen). */
   flavour?: FlavourOverrides;
+  /** Replaces the scenario's seed (`--seed`). */
   seed?: number;
   /** VNI of the encapsulated frames, default 1. */
   vni?: number;
+  /** Called after each batch of records of either pass, with the bytes read so far. */
   progress?: ProgressFn;
 }
 
+/** One captured flow's fate in one mode. */
 export interface FlowModeFigures {
+  /** Packets it sent (those of the capture) and those the mode lost. */
   sent: number;
   lost: number;
+  /** Its runs of outage summed, seconds. */
   outageSeconds: number;
   /** Longest run of outage (ms, empty bins inside a run included): how long the flow took to recover at worst. */
   recoverMs: number;
 }
 
+/**
+ * A flow found in the capture: frames with the same source VTEP, destination VTEP and inner flow hash.
+ * Its inner 5-tuple is the first frame's.
+ */
 export interface ReplayFlow {
   id: number;
   /** Inner source and destination (IPv4 dotted quad, or "ipv6:<fold>" / "mac:<fold>", see docs). */
   src: string;
   dst: string;
+  /** IP protocol number (6 TCP, 17 UDP, 0 for frames without one). */
   proto: number;
   sport: number;
   dport: number;
+  /** The datapath's inner flow hash (what picks the default port). */
   hash: number;
+  /** Names of the scenario VTEPs its ends were mapped to. */
   srcVtep: string;
   dstVtep: string;
+  /** Frames of the capture in the flow. */
   packets: number;
   modes: Record<SimMode, FlowModeFigures>;
 }
 
+/**
+ * Time to recover in one mode, over the flows that were ever out: how many, and the mean and worst of
+ * their longest run of outage, ms.
+ */
 export interface RecoverySummary { flowsOut: number; meanMs: number; maxMs: number }
 
 /** simulate's report, plus the capture's frame and flow counts and the per-flow figures. */
@@ -70,10 +97,12 @@ export interface ReplayReport extends SimulationReport {
   perFlow: ReplayFlow[];
 }
 
+/** The result of {@link replay}: the report, the per-bin series for the HTML report, and the world it ran in. */
 export interface ReplayRun {
   report: ReplayReport;
   /** Per mode, per bin: delivered and lost packets (the HTML report's series). */
   series: Record<SimMode, { delivered: number[]; lost: number[] }>;
+  /** The scenario's world with the capture's flows, for the failure windows and further analysis. */
   world: World;
 }
 
@@ -95,12 +124,33 @@ function toFlow(c: CaptureFlow, vteps: Vtep[], gateways: Map<string, Vtep[]>, du
   };
 }
 
+/**
+ * Replay a capture under a scenario's failures: map its frames to VTEPs and flows (pass 1), simulate
+ * every mode with the capture's per-bin packet counts as the traffic, then encapsulate every frame with
+ * the Wasm datapath on the port zooroute used at its time (pass 2), writing `o.out` if given
+ * (docs/replay.md). Memory grows with flows x bins, not with packets.
+ */
 export async function replay(o: ReplayOptions): Promise<ReplayRun> {
+  if (o.input !== STDIO_PATH) return replayFile(o, o.input);
+  const spool = await spoolToFile(process.stdin);
+  try {
+    return await replayFile(o, spool.path);
+  } catch (e) {
+    // Errors name the input as the user gave it, not the temporary copy.
+    if (e instanceof InputError && e.file === spool.path) throw new InputError(o.input, e.offset, e.reason);
+    throw e;
+  } finally {
+    await spool.remove();
+  }
+}
+
+/** replay() of the capture file at `path`: the input itself, or standard input's copy (reports say `o.input`). */
+async function replayFile(o: ReplayOptions, path: string): Promise<ReplayRun> {
   const base = o.world ?? buildWorld(o.scenario, o.seed, { withoutTraffic: true });
   const mapper = new VtepMapper(base, o.map);
   const index = new FlowIndex(base.vteps.length);
   const cache = new FlowKeyCache();
-  const scan = await scanCapture(o.input, { mapper, index, cache, hashSeed: base.portSeed, progress: o.progress });
+  const scan = await scanCapture(path, { mapper, index, cache, hashSeed: base.portSeed, progress: o.progress });
   const bins = scan.bins;
   const durationMs = bins * BIN_MS;
   const gateways = new Map<string, Vtep[]>();
@@ -118,7 +168,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayRun> {
   });
 
   const enc: EncapResult = await encapCapture({
-    input: o.input, world, mapper, index, cache,
+    input: path, world, mapper, index, cache,
     srcOf: Int32Array.from(scan.flows, (f) => f.src), dstOf: Int32Array.from(scan.flows, (f) => f.dst), hashOf: Uint32Array.from(scan.flows, (f) => f.hash),
     firstHop: Int32Array.from(flows, (f) => f.segments[0].to),
     defaultPortOf: Uint16Array.from(flows, (f) => defaultPort(world, f, f.segments[0])), ports: observers.get('zooroute')!.ports!, t0Sec: scan.t0Sec, t0Nsec: scan.t0Nsec,

@@ -20,8 +20,10 @@ export interface RowTable {
   rows: Array<Record<string, SummaryValue>>;
 }
 
+/** A failure drawn as a shaded band over the timeline and listed in the failure table. */
 export interface FailureWindow {
   label: string;
+  /** [startMs, endMs), ms from the scenario's start (endMs not before startMs). */
   startMs: number;
   endMs: number;
 }
@@ -32,7 +34,9 @@ export interface ModeSeries {
   lost: number[];
 }
 
+/** One scenario's section of the report: a timeline, the summary table, and optional flow and failure tables. */
 export interface ScenarioInput {
+  /** Heading of the section. */
   name: string;
   description?: string;
   /** Bin width; the simulator and the SPEC's outage unit use 100 ms. */
@@ -46,13 +50,19 @@ export interface ScenarioInput {
   flows?: RowTable;
 }
 
+/**
+ * Everything the HTML report shows (docs/report.md): checked by checkReportInput and rendered by
+ * renderReport. The simulator's and replay's fillers build it; JSON of this shape can be rendered too.
+ */
 export interface ReportInput {
+  /** Page title and heading. */
   title: string;
   /** Shown as given; the renderer never reads the clock. */
   generatedAt?: string;
   scenarios: ScenarioInput[];
 }
 
+/** How renderReport draws the timelines. */
 export interface RenderOptions {
   /** Most columns a timeline draws; longer series are merged (k bins per column). Default 600. */
   maxColumns?: number;

@@ -2,6 +2,7 @@
 // with the field at fault instead of drawing a wrong plot.
 import type { ReportInput } from './report-types.js';
 
+/** A ReportInput that cannot be rendered; `field` is its path (e.g. `scenarios[0].modes.static.lost[3]`). */
 export class ReportInputError extends Error {
   constructor(readonly field: string, readonly reason: string) {
     super(`report input ${field}: ${reason}`);

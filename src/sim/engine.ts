@@ -12,9 +12,13 @@ import { Prng } from './prng.js';
 
 /** The clock the simulator needs: the control plane's Clock plus running the event queue. */
 export interface SimClock {
+  /** Simulated time, ms since the start of the run. */
   now(): number;
+  /** Run `fn` once, `delayMs` of simulated time from now; returns an id for clearTimer. */
   setTimer(delayMs: number, fn: () => void): number;
+  /** Cancel a timer that has not fired yet (unknown or fired ids are ignored). */
   clearTimer(id: number): void;
+  /** Fire every timer due up to `tMs` in time order, timers they set included, then stop the clock at `tMs`. */
   runUntil(tMs: number): void;
 }
 
@@ -33,11 +37,13 @@ export interface PortPolicy {
   noteTraffic?(seg: Segment): void;
   /** Called once before the first bin. */
   start?(): void;
+  /** Called once after the last bin, before the run's output is gathered (e.g. to close open episodes). */
   stop?(): void;
 }
 
 /** The underlay as the control plane's transport sees it. */
 export class ProbeNetwork {
+  /** Probe packets sent, their wire bytes (payload plus headers), and those lost on the way. */
   packets = 0;
   bytes = 0;
   lost = 0;
@@ -63,9 +69,13 @@ export class ProbeNetwork {
   }
 }
 
+/** What one mode's run leaves behind; `simulate` turns it into a {@link ModeReport}. */
 export interface RunOutput {
+  /** Per flow and bin: sent, lost, and the runs of outage. */
   ledger: OutageLedger;
+  /** Sessions the middleboxes reset because a flow landed on another instance (summed over them). */
   sessionResets: number;
+  /** The run's stateful middleboxes, for their move and reset counts and learnt ports. */
   middleboxes: Middlebox[];
   /** Probe packets and bytes (wire size) that entered the underlay, requests and replies. */
   probes: { packets: number; bytes: number };
@@ -73,15 +83,21 @@ export interface RunOutput {
   healthyPortShare: { mean: number; worst: number; samples: number };
 }
 
+/**
+ * What a mode's policy may use, handed to `makePolicy` by {@link runMode}: the world, the run's clock,
+ * the probe network (the zooroute mode's control planes send probes through it), and the middleboxes.
+ */
 export interface RunContext {
   world: World;
   clock: SimClock;
   net: ProbeNetwork;
+  /** The run's middleboxes by the underlay address of the VTEP fronting them. */
   middleboxByIp: Map<number, Middlebox>;
 }
 
 /** Options of runMode. `sentInBin`, when given, replaces the flows' constant rates (pcap replay). */
 export interface RunModeOptions {
+  /** Sample the share of healthy candidate ports every second during failures (RunOutput.healthyPortShare). */
   measureHealth?: boolean;
   /** Packets the flow sends in bin b (replaces ratePps, e.g. counted from a capture). */
   sentInBin?: (flow: Flow, bin: number) => number;

@@ -5,12 +5,20 @@ import type { FailureSpec, FailureType } from './scenario.js';
 import { ScenarioError } from './scenario.js';
 import { mix32 } from './prng.js';
 
+/**
+ * A failure event resolved against the graph: the directed links it hits and its loss rate over time.
+ * Losses of overlapping failures on a link combine as independent drops.
+ */
 export interface CompiledFailure {
+  /** The scenario's name for it, or `type#index`. */
   name: string;
   type: FailureType;
+  /** Active over [startMs, endMs), ms from the start of the run. */
   startMs: number;
   endMs: number;
+  /** Directed link ids it hits (both directions of each physical link). */
   links: Int32Array;
+
   /** Loss probability on each of `links` at time t (t inside [startMs, endMs)). */
   lossAt(t: number): number;
 }

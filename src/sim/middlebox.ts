@@ -6,9 +6,28 @@ import { jhash2 } from '../../bindings/jhash.js';
 import { mix32 } from './prng.js';
 import { VXLAN_PORT } from './underlay.js';
 
-export interface SessionKey { outerSrc: number; outerSport: number; innerDst: number; innerDport: number }
+/**
+ * What a middlebox instance keys a session by: the outer source (VTEP address, source port) and the
+ * inner destination. A new outer source port is a new key, so a moved flow loses its session unless
+ * the new port hashes to the same instance.
+ */
+export interface SessionKey {
+  /** Outer source address (the sending VTEP), unsigned 32-bit. */
+  outerSrc: number;
+  /** Outer UDP source port: the one the mode chose. */
+  outerSport: number;
+  /** Inner destination address and port. */
+  innerDst: number;
+  innerDport: number;
+}
 
+/**
+ * A stateful middlebox service (SLB or NAT cluster) behind one VTEP: instances chosen by a hash of the
+ * outer 5-tuple, each with its own session table. It counts the sessions a port change moves and those
+ * it resets, which is the cost middlebox sensing exists to avoid.
+ */
 export class Middlebox {
+  /** Each instance's MAC, written as BackendID into probe requests passing through it. */
   readonly macs: Uint8Array[];
   /** Per instance: session key -> flow id. */
   private readonly tables: Map<string, number>[];
@@ -18,6 +37,11 @@ export class Middlebox {
   moves = 0;
   resets = 0;
 
+  /**
+   * @param ip - underlay address of the VTEP fronting the service
+   * @param instances - how many instances share its traffic
+   * @param seed - the scenario seed (with `ip`, seeds the instance hash)
+   */
   constructor(readonly ip: number, readonly instances: number, seed: number) {
     this.seed = mix32((seed ^ ip) >>> 0);
     this.macs = Array.from({ length: instances }, (_, i) => Uint8Array.of(0x02, 0x4d, 0x42, (ip >>> 8) & 255, ip & 255, i));

@@ -9,16 +9,26 @@ import { BIN_MS, type Flow, type World } from './world.js';
 import { defaultPort } from './static-mode.js';
 import { Prng } from './prng.js';
 
+/** How hard the opportunistic mode had to try: what it takes a blind re-hash to find a working path. */
 export interface RetryStats {
+  /** Episodes (first timeout to the first bin without one) with at least one retry. */
   episodes: number;
+  /** Retries per episode: mean and worst. */
   retriesMean: number;
   retriesMax: number;
 }
 
+/** The opportunistic mode's port policy, with its retry figures once the run has stopped. */
 export interface OpportunisticPolicy extends PortPolicy {
+  /** Retry figures over the episodes closed so far (all of them after stop()). */
   retryStats(): RetryStats;
 }
 
+/**
+ * The opportunistic baseline for a world: on a timeout every segment of the flow re-rolls a random
+ * port of the range, backing off from `rtoMs` to `maxRtoMs` (the scenario's `opportunistic` section).
+ * An idealised bound — every flow, UDP and IPv4 too, moves — not a deployable scheme.
+ */
 export function opportunisticPolicy(world: World): OpportunisticPolicy {
   const o = world.scenario.opportunistic ?? {};
   const rtoMs = o.rtoMs ?? 200;

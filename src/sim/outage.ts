@@ -11,6 +11,10 @@
 // the fault still counts against it. The simulator, replay and its HTML report all use this ledger.
 import type { CompiledFailure } from './failures.js';
 
+/**
+ * Longest run of outage, ms, a failure may cause a tenant's flow and still count as masked from that
+ * tenant (the SPEC's 1 s); also how far past a failure's end its window reaches.
+ */
 export const MASK_LIMIT_MS = 1000;
 
 /** A bin's state: nothing sent, at most half lost, more than half lost. */
@@ -46,14 +50,25 @@ export function outageRuns(states: ArrayLike<number>): Array<[number, number]> {
 /** What the ledger needs of a flow: the tenant it belongs to (for masking). */
 export interface LedgerFlow { readonly tenant: string }
 
+/**
+ * Per flow and bin, what was sent and lost, and from that the runs of outage, outage time and which
+ * failures were masked (the rules at the top of this file). One ledger per mode's run; the simulator,
+ * replay and the HTML report count outage with it, so they agree.
+ */
 export class OutageLedger {
   /** state[flow][bin]: BIN_EMPTY, BIN_DELIVERING or BIN_LOSSY. */
   private readonly state: Uint8Array[];
   /** The runs of each flow, computed on first use after its last record. */
   private readonly runs: Array<Array<[number, number]> | undefined>;
+  /** Packets sent and lost per flow, over the whole run. */
   readonly sent: Float64Array;
   readonly lost: Float64Array;
 
+  /**
+   * @param flows - the flows, indexed as `record` is called; their tenants decide masking
+   * @param bins - bins of the run (flows x bins bytes of state)
+   * @param binMs - width of a bin, ms (BIN_MS in the simulator)
+   */
   constructor(readonly flows: readonly LedgerFlow[], readonly bins: number, readonly binMs: number) {
     this.state = flows.map(() => new Uint8Array(bins));
     this.runs = flows.map(() => undefined);
@@ -92,18 +107,21 @@ export class OutageLedger {
     return n;
   }
 
+  /** Outage summed over every flow, seconds: the headline figure modes are compared on. */
   outageSeconds(): number {
     let bins = 0;
     for (let i = 0; i < this.flows.length; i++) bins += this.outBins(i);
     return (bins * this.binMs) / 1000;
   }
 
+  /** Packets lost, over every flow and bin. */
   lostPackets(): number {
     let n = 0;
     for (const l of this.lost) n += l;
     return n;
   }
 
+  /** Packets sent, over every flow and bin. */
   sentPackets(): number {
     let n = 0;
     for (const l of this.sent) n += l;
@@ -137,9 +155,15 @@ export class OutageLedger {
   }
 }
 
+/** How one failure went for one mode (OutageLedger.failureOutcomes). */
 export interface FailureOutcome {
+  /** The failure's name from the scenario (or `type#index`). */
   name: string;
+  /** No tenant had a flow out for more than MASK_LIMIT_MS in a row during the failure's window. */
   masked: boolean;
+  /** Tenants with some flow out for more than MASK_LIMIT_MS in a row in the window. */
   tenantsHit: number;
+  /** Longest run of outage of any flow within the window, ms. */
   longestOutMs: number;
 }
+

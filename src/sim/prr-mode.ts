@@ -27,6 +27,7 @@ export function prrCanRepath(f: Flow): boolean {
   return f.proto === IPPROTO_TCP && f.family === 'ipv6';
 }
 
+/** What the PRR mode did over a run: which flows could move, and how many timeouts it took. */
 export interface PrrStats {
   /** Flows with a retransmission timer (TCP), and those of them whose timeouts can change the path (IPv6). */
   tcpFlows: number;
@@ -49,7 +50,9 @@ export interface RtoEvent {
   rehashed: boolean;
 }
 
+/** The PRR mode's port policy, with its figures and every retransmission timeout it saw. */
 export interface PrrPolicy extends PortPolicy {
+  /** Figures over the run so far (complete after stop()). */
   stats(): PrrStats;
   /** Every RTO in order of time. */
   readonly timeouts: RtoEvent[];
@@ -64,6 +67,11 @@ interface FlowTimer {
   nextAt: number;
 }
 
+/**
+ * The PRR baseline for a world: each TCP flow runs RFC 6298's retransmission timer (parameters from
+ * the scenario's `prr` section over {@link PRR_DEFAULTS}); an expiry on an IPv6 flow draws a new flow
+ * label and so new outer ports on every segment, an IPv4 or UDP flow never moves.
+ */
 export function prrPolicy(world: World): PrrPolicy {
   const o = { ...PRR_DEFAULTS, ...world.scenario.prr };
   const rng = new Prng(world.seed, 5);

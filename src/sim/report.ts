@@ -2,33 +2,43 @@
 import type { FailureOutcome } from './outage.js';
 import { MODE_LABELS, SIM_MODES, type BaselineCutMode } from './modes.js';
 
+/** A latency over the failures that had the event: how many had one, mean and worst, ms from the failure's start. */
 export interface LatencyStats { count: number; meanMs: number; maxMs: number }
 
+/** What every mode reports (docs/simulator.md, "Outage and masking"). */
 export interface ModeReport {
+  /** Outage summed over flows, seconds (runs of outage in 100 ms bins), to 3 decimals. */
   outageSeconds: number;
+  /** Tenant packets lost and sent over the run, all flows. */
   lostPackets: number;
   sentPackets: number;
   /** Failure events in the scenario, and those masked from every tenant. */
   failures: number;
   maskedFailures: number;
+  /** One outcome per failure, in scenario order. */
   perFailure: FailureOutcome[];
   /** Sessions reset by a stateful middlebox because a flow landed on another instance. */
   sessionResets: number;
 }
 
+/** The zooroute mode's report: the common figures plus how fast the control plane saw and left failures. */
 export interface ZoorouteModeReport extends ModeReport {
   /** Per failure: from its start to the first port marked bad, and to the first switch away from a port. */
   detect: LatencyStats;
   switch: LatencyStats;
+  /** Port switches over the whole run, every control plane. */
   switches: number;
 }
 
+/** The opportunistic mode's report: the common figures plus how many blind retries recovery took. */
 export interface OpportunisticModeReport extends ModeReport {
+  /** Timeout episodes with a retry, and retries per episode (mean to 3 decimals, worst). */
   retryEpisodes: number;
   retriesMean: number;
   retriesMax: number;
 }
 
+/** The PRR mode's report: the common figures plus which flows could move and the timeouts it took. */
 export interface PrrModeReport extends ModeReport {
   /** TCP flows (they have a retransmission timer), and those over IPv6 (a timeout can change their path). */
   tcpFlows: number;
@@ -41,14 +51,25 @@ export interface PrrModeReport extends ModeReport {
   rehashes: number;
 }
 
+/**
+ * Middlebox sessions over a run: sessions whose outer source port changed, those reset because the new
+ * port landed on another instance, and the share kept on their backend (null when none moved).
+ */
 export interface SessionMoves { moves: number; resets: number; keptShare: number | null }
 
+/** Probe traffic: packets and wire bytes (PROBE_WIRE_BYTES each), requests and replies together. */
 export interface ProbeCost { packets: number; bytes: number }
 
+/**
+ * Everything `zooroute simulate` reports for one scenario and seed, per mode and overall
+ * (docs/simulator.md explains every figure); `--json` prints it as is, {@link formatReport} as text.
+ */
 export interface SimulationReport {
+  /** The scenario's name ('unnamed' without one), the effective seed, and simulated time in ms. */
   scenario: string;
   seed: number;
   durationMs: number;
+  /** VTEPs and flows of the world. */
   vteps: number;
   flows: number;
   /** One entry per mode of SIM_MODES. */
@@ -64,11 +85,18 @@ export interface SimulationReport {
     activePairs: number;
     activePairShare: number;
   };
+  /**
+   * Share of (VTEP pair, candidate port) whose path delivers at least half, sampled every second while
+   * a failure is active (in the static run: it describes the failures, not a mode).
+   */
   underlay: { healthyPortShareMean: number; healthyPortShareWorst: number; samples: number };
   middlebox: {
+    /** Middlebox instances over all services. */
     instances: number;
+    /** Outer source ports source-port learning watches, beside those blind probing would (sources x N_p). */
     watchedPorts: number;
     blindPorts: number;
+
     /** Zooroute with and without middlebox sensing: sessions whose port changed, resets, share kept. */
     sensing: SessionMoves;
     noSensing: SessionMoves | null;

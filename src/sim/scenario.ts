@@ -2,9 +2,18 @@
 // `parseScenario` checks every field and throws a ScenarioError naming the first bad one.
 import type { LinkSpec, TopologySpec } from './topology.js';
 
+/**
+ * What a VTEP does in the underlay. A `host` serves tenant addresses; a `gateway` relays flows between
+ * regions (host -> gateway -> gateway -> host), and runs two control planes, one per kind of peer.
+ */
 export type Role = 'host' | 'gateway';
 
+/**
+ * One VTEP (or, with `count`, a group of them) as the scenario file states it (docs/scenario-format.md,
+ * "vteps"). `buildWorld` resolves it into {@link Vtep}s attached to switches of the topology.
+ */
 export interface VtepSpec {
+  /** Node name; must not clash with a switch name. With `count`, the prefix of the members' names. */
   name: string;
   /** Underlay (outer) IPv4 address; with `count`, the first of consecutive addresses. */
   ip: string;
@@ -14,6 +23,7 @@ export interface VtepSpec {
   attach?: string;
   /** Region (two-region) or pod (`pod0`, clos) to attach in. */
   region?: string;
+  /** Default `host`. */
   role?: Role;
   /** false: a peer that does not probe nor answer probes (a plain kernel VTEP). */
   probes?: boolean;
@@ -30,29 +40,49 @@ export interface VtepSpec {
 export type Family = 'ipv4' | 'ipv6';
 export const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
 
+/**
+ * One explicit one-way tenant flow of a scenario: its packets go from `src` to `dst` at a constant rate
+ * between `startMs` and `endMs`. Each end is mapped to the VTEP serving it (longest inner prefix).
+ */
 export interface FlowSpec {
+  /** Inner IPv4 source address; some VTEP must serve it. */
   src: string;
+  /** Inner IPv4 destination address, served by another VTEP than `src`. */
   dst: string;
   /** IP protocol number: 6 TCP (default), 17 UDP. */
   proto?: number;
   /** Default ipv4. */
   family?: Family;
+  /** Inner source port; default 40000 + the flow's index. */
   sport?: number;
+  /** Inner destination port; default 80. */
   dport?: number;
+  /** Packets per second; default 100. */
   ratePps?: number;
+  /** Bytes per packet on the wire (for the capacity model); default 1000. */
   packetBytes?: number;
+  /** Who the flow belongs to, for "failures masked from tenants"; default `src`. */
   tenant?: string;
+  /** When the flow starts and stops, ms from the start of the run; default the whole run. */
   startMs?: number;
   endMs?: number;
 }
 
+/**
+ * Synthetic traffic in the talk's pattern: each active host VTEP talks to a few peers, skewed so most
+ * VTEPs talk to very few and none to more than `maxPeerShare` of them (docs/scenario-format.md, "traffic").
+ * Large scenarios use it instead of listing thousands of flows.
+ */
 export interface GeneratorSpec {
   /** Share of host VTEPs that send at all. */
   activeShare?: number;
   /** Upper bound on the share of peers one VTEP talks to (skewed: most talk to far fewer). */
   maxPeerShare?: number;
+  /** Flows per (VTEP, peer) pair, each with random inner ports; default 1. */
   flowsPerPeer?: number;
+  /** Packets per second of each generated flow; default 100. */
   ratePps?: number;
+  /** Bytes per packet of each generated flow; default 1000. */
   packetBytes?: number;
   /** Two-region: probability that a chosen peer is in the other region (0 = pick uniformly). */
   crossRegionShare?: number;
@@ -65,7 +95,9 @@ export interface GeneratorSpec {
  * IPv4), drawn independently per flow.
  */
 export interface TrafficMix {
+  /** Share of flows that are TCP, 0..1 (the rest UDP). */
   tcp?: number;
+  /** Share of flows that are IPv6, 0..1 (the rest IPv4). */
   ipv6?: number;
 }
 
@@ -76,13 +108,26 @@ export interface TrafficMix {
  */
 export const DEFAULT_MIX: Readonly<Required<TrafficMix>> = { tcp: 0.9, ipv6: 0.3 };
 
+/**
+ * The kinds of failure a scenario can inject; each names what fails (docs/scenario-format.md,
+ * "failures"). All are gray: routing does not see them and keeps hashing flows onto the failed paths.
+ */
 export type FailureType = 'link-down' | 'loss' | 'burst' | 'card' | 'border-routers' | 'endpoint' | 'switch-down';
+/** Every {@link FailureType}, in the order error messages list them; the parser checks `type` against it. */
 export const FAILURE_TYPES: readonly FailureType[] = ['link-down', 'loss', 'burst', 'card', 'border-routers', 'endpoint', 'switch-down'];
 
+/**
+ * One failure event as the scenario file states it: a type, when it starts and how long it lasts, and
+ * the fields its type needs (which links, switch, region or VTEP). `compileFailure` resolves it against
+ * the graph into a {@link CompiledFailure}.
+ */
 export interface FailureSpec {
+  /** Shown in the report; default `type#index`. */
   name?: string;
   type: FailureType;
+  /** Start, ms from the start of the run. */
   atMs: number;
+  /** How long the failure lasts, ms. */
   durationMs: number;
   /** link-down, loss, burst: node-name pairs; every parallel link between them, both directions. */
   links?: [string, string][];
@@ -106,9 +151,14 @@ export interface FailureSpec {
   vtep?: string;
 }
 
+/**
+ * The opportunistic mode's timeout model (docs/simulator.md): when a flow counts as timed out and how
+ * its retries back off. The mode is an ideal bound, so these are the only knobs it has.
+ */
 export interface OpportunisticSpec {
   /** First retransmission timeout, ms (Linux TCP's minimum RTO is 200 ms). */
   rtoMs?: number;
+  /** Ceiling of the exponential backoff between retries, ms (default 3000). */
   maxRtoMs?: number;
   /** Loss share within a bin that counts as a timeout. */
   rtoLossShare?: number;
@@ -126,16 +176,29 @@ export interface PrrSpec {
   rtoLossShare?: number;
 }
 
+/**
+ * A whole scenario file, as `parseScenario` returns it once every field has been checked
+ * (docs/scenario-format.md): the underlay, the VTEPs, the traffic, the failures and the baselines'
+ * parameters. `zooroute simulate` runs it; `zooroute replay` uses it with a capture's traffic instead.
+ */
 export interface Scenario {
+  /** Shown in the report. */
   name?: string;
   description?: string;
+  /** Seeds every random choice (ECMP hashes, loss sampling, generator, jitter); default 1. */
   seed?: number;
+  /** Simulated time, ms (100 .. 3 600 000). */
   durationMs: number;
   topology: TopologySpec;
+  /**
+   * Candidate source ports per peer: `range` "A-B" (default 49152-65535), how many `candidates`
+   * (default 32) and the placement `seed` (default 0), as the datapath places them.
+   */
   ports?: { range?: string; candidates?: number; seed?: number };
   /** Passed to the control plane as its ControlConfig overrides (probe interval, timeout, ...). */
   control?: Record<string, number | boolean | string>;
   vteps: VtepSpec[];
+  /** Explicit flows, generated ones, or both; at least one flow in the end (except for replay). */
   traffic: { flows?: FlowSpec[]; generator?: GeneratorSpec };
   failures?: FailureSpec[];
   opportunistic?: OpportunisticSpec;

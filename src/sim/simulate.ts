@@ -16,7 +16,9 @@ import type { LatencyStats, ModeReport, SimulationReport } from './report.js';
 
 export type { SimMode } from './modes.js';
 
+/** How `simulate` runs a scenario; every field is optional and defaults to the plain `zooroute simulate` run. */
 export interface SimulateOptions {
+  /** Replaces the scenario's seed (the CLI's `--seed`); ignored when `world` is given. */
   seed?: number;
   /** A world built by the caller (pcap replay: flows from a capture); default buildWorld(s, seed). */
   world?: World;
@@ -66,6 +68,13 @@ function round(x: number, d: number): number {
   return Math.round(x * k) / k;
 }
 
+/**
+ * Run a scenario in every mode of SIM_MODES over the same world (underlay, traffic, failures, seed),
+ * each on its own virtual clock, and gather the comparison `zooroute simulate` prints: outage, losses,
+ * masked failures, detection and switch latency, probe cost against a full mesh, middlebox sessions.
+ * Deterministic for a given scenario and seed; throws ScenarioError (a bad `control` section, a name
+ * that does not resolve).
+ */
 export function simulate(s: Scenario, opts: SimulateOptions = {}): SimulationReport {
   const config = scenarioControlConfig(s);
   const cfg = resolveControlConfig(config);

@@ -2,11 +2,16 @@
 import type { PortPolicy } from './engine.js';
 import type { Flow, Segment, World } from './world.js';
 
+/**
+ * The port a kernel VTEP uses for a flow on a segment: candidates[hash mod N] towards the segment's
+ * peer. Static keeps it forever; the other modes start from it.
+ */
 export function defaultPort(world: World, flow: Flow, seg: Segment): number {
   const c = world.candidates(world.vteps[seg.to].ip);
   return c[flow.hash % c.length];
 }
 
+/** The static baseline: every flow keeps its {@link defaultPort} on every segment, whatever it loses. */
 export function staticPolicy(world: World): PortPolicy {
   return { port: (flow, _k, seg) => defaultPort(world, flow, seg) };
 }

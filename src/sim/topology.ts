@@ -2,6 +2,7 @@
 // border routers. Nodes are switches and VTEP hosts; every physical link is two directed links, each
 // with its own latency, capacity and base loss (so load and loss are per direction).
 
+/** A physical link's properties, applied to each of its two directions (defaults 0.01 ms, 100 Gbit/s, no loss). */
 export interface LinkSpec {
   /** One-way latency in milliseconds. */
   latencyMs?: number;
@@ -11,16 +12,26 @@ export interface LinkSpec {
   loss?: number;
 }
 
+/**
+ * A two-tier fabric: every leaf linked to every spine. Switches are named `leaf0..` and `spine0..`;
+ * VTEPs attach to leaves.
+ */
 export interface LeafSpineSpec {
   kind: 'leaf-spine';
   leaves: number;
   spines: number;
   /** Parallel links between each leaf and each spine (different line cards of a chassis). */
   parallelLinks?: number;
+  /** Leaf-spine links. */
   link?: LinkSpec;
+  /** Each VTEP's access link to its leaf. */
   hostLink?: LinkSpec;
 }
 
+/**
+ * A three-tier Clos: per pod, ToRs linked to aggregation switches, and every aggregation switch linked
+ * to every core. Switches are `tor{pod}-{i}`, `agg{pod}-{i}`, `core{i}`; pods are regions `pod0`, `pod1`...
+ */
 export interface ClosSpec {
   kind: 'clos';
   /** Pods (availability zones), each with its own ToRs and aggregation switches. */
@@ -30,40 +41,60 @@ export interface ClosSpec {
   cores: number;
   /** Parallel links between each aggregation switch and each core. */
   parallelLinks?: number;
+  /** ToR-aggregation links (and aggregation-core links unless `coreLink` is given). */
   link?: LinkSpec;
+  /** Aggregation-core links. */
   coreLink?: LinkSpec;
+  /** Each VTEP's access link to its ToR. */
   hostLink?: LinkSpec;
 }
 
+/** One region of a two-region topology: a leaf-spine fabric under a name used in switch names (`{name}-leaf0`). */
 export interface RegionSpec {
+  /** Letters, digits, - and _; the two regions' names differ. */
   name: string;
   leaves: number;
   spines: number;
 }
 
+/**
+ * Two leaf-spine regions joined by long-haul links through border routers (`{R}-br{i}`): every spine
+ * links to every border router of its region. The cross-region case of the talk, where gateways relay.
+ */
 export interface TwoRegionSpec {
   kind: 'two-region';
   regions: [RegionSpec, RegionSpec];
   /** Border routers per region; border router i of one region has a long-haul link to router i of the other. */
   borderRouters: number;
+  /** Links inside a region (leaf-spine, spine-border router). */
   link?: LinkSpec;
+  /** Border router to border router across regions; default 20 ms latency. */
   longHaul?: LinkSpec;
+  /** Each VTEP's access link to its leaf. */
   hostLink?: LinkSpec;
 }
 
+/** The underlay of a scenario, told apart by `kind`. */
 export type TopologySpec = LeafSpineSpec | ClosSpec | TwoRegionSpec;
 
 const DEFAULT_LINK: Required<LinkSpec> = { latencyMs: 0.01, capacityMbps: 100_000, loss: 0 };
 
 /** A directed-link graph. Link ids are dense; the two directions of a physical link are 2k and 2k+1. */
 export class Graph {
+  /** Node names by node id (switches and VTEP hosts). */
   readonly names: string[] = [];
+  /** Node ids by name. */
   readonly index = new Map<string, number>();
+  /** Region (or pod) of each node, '' in a one-region topology. */
   readonly region: string[] = [];
+  /** Whether each node is a VTEP host (hosts never transit traffic). */
   readonly isHost: boolean[] = [];
+  /** Outgoing directed link ids of each node. */
   readonly out: number[][] = [];
+  /** Tail and head node of each directed link. */
   readonly from: number[] = [];
   readonly to: number[] = [];
+  /** Per directed link: one-way latency (ms), capacity (Mbit/s) and background loss probability. */
   readonly latencyMs: number[] = [];
   readonly capacityMbps: number[] = [];
   readonly baseLoss: number[] = [];
@@ -72,6 +103,7 @@ export class Graph {
   /** Border routers by region (two-region topologies). */
   readonly borderRouters = new Map<string, number[]>();
 
+  /** Add a switch (or, with `host`, a VTEP host) and return its id; names are unique. */
   addNode(name: string, region: string, host = false): number {
     if (this.index.has(name)) throw new Error(`duplicate node name ${name}`);
     const i = this.names.length;
@@ -92,8 +124,10 @@ export class Graph {
     }
   }
 
+  /** Directed links (twice the physical links). */
   get linkCount(): number { return this.from.length; }
 
+  /** The id of a named node; throws when there is none (for names the code itself built). */
   node(name: string): number {
     const i = this.index.get(name);
     if (i === undefined) throw new Error(`no node named ${name}`);
@@ -112,7 +146,9 @@ export class Graph {
     return ids;
   }
 
+  /** A directed link for people: `tail->head`. */
   linkName(l: number): string { return `${this.names[this.from[l]]}->${this.names[this.to[l]]}`; }
+
 }
 
 /** Build the switch fabric of a topology; hosts are attached afterwards with `attachHost`. */

@@ -6,8 +6,14 @@ import { jhash2 } from '../../bindings/jhash.js';
 import type { Graph } from './topology.js';
 import { mix32 } from './prng.js';
 
+/** The VXLAN UDP destination port (IANA): part of the outer 5-tuple every switch hashes. */
 export const VXLAN_PORT = 4789;
 
+/**
+ * ECMP routing over a {@link Graph}: the directed links an outer packet crosses for a given source
+ * port, as seeded per-switch hashes choose them. Routes never react to failures (they are gray), so the
+ * only way to leave a failed path is another source port — what every mode is compared on.
+ */
 export class Underlay {
   /** Per-switch ECMP hash seed, derived from the scenario seed. */
   readonly switchSeed: number[];
@@ -16,6 +22,11 @@ export class Underlay {
   private readonly cache = new Map<number, Map<number, Int32Array>>();
   private readonly hostCount: number;
 
+  /**
+   * @param g - the graph to route over (VTEP hosts attached)
+   * @param seed - the scenario seed; each switch's ECMP hash seed is derived from it
+   * @param ipOf - the underlay address of a host node, hashed as the outer source or destination
+   */
   constructor(readonly g: Graph, seed: number, private readonly ipOf: (host: number) => number) {
     this.switchSeed = g.names.map((_, i) => mix32((seed >>> 0) ^ mix32(i + 0x51ed)));
     this.hostCount = g.names.length;
@@ -78,6 +89,7 @@ export class Underlay {
     return this.remember(byPort, sport, Int32Array.from(links));
   }
 
+  /** One-way latency of a path (directed link ids), ms: the sum of its links' latencies. */
   latency(path: Int32Array): number {
     let ms = 0;
     for (const l of path) ms += this.g.latencyMs[l];

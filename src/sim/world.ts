@@ -10,17 +10,29 @@ import { compileFailure, type CompiledFailure } from './failures.js';
 import { DEFAULT_MIX, ScenarioError, type Family, type Role, type Scenario } from './scenario.js';
 import { Prng } from './prng.js';
 
-export const BIN_MS = 100; // SPEC: outage is counted in 100 ms bins
+/**
+ * Width of a time bin, ms. Tenant data moves bin by bin and outage is counted in whole bins (the SPEC's
+ * unit: a flow is out in a bin that loses more than half of its packets).
+ */
+export const BIN_MS = 100;
 
+/** A VTEP of the world: a {@link VtepSpec} resolved to a node of the graph, with every default filled in. */
 export interface Vtep {
+  /** Position in `World.vteps`; flows' segments refer to VTEPs by it. */
   index: number;
   name: string;
+  /** Underlay IPv4 address as an unsigned 32-bit number. */
   ip: number;
+  /** The VTEP's host node in `World.graph`. */
   node: number;
+  /** Region or pod of the switch it is attached to ('' in a one-region topology). */
   region: string;
   role: Role;
+  /** Whether it runs the control plane (probes and answers probes). */
   probes: boolean;
+  /** Instances of the stateful middlebox service it fronts; 0 when it is none. */
   middleboxInstances: number;
+  /** Modelled CPU utilisation 0..1, fed to the control plane's rate control. */
   cpu: number;
   /** Inner prefixes served: [network, prefix length]. */
   inner: [number, number][];
@@ -29,8 +41,14 @@ export interface Vtep {
 /** One VXLAN hop of a flow: the VTEP that encapsulates and the VTEP that decapsulates. */
 export interface Segment { from: number; to: number }
 
+/**
+ * A resolved one-way tenant flow: its inner 5-tuple, rate and lifetime, its flow hash, and the VXLAN
+ * segments it crosses. Every mode runs the same flows; only the outer source ports differ.
+ */
 export interface Flow {
+  /** Position in `World.flows`; the ledger and the policies index by it. */
   id: number;
+  /** Inner source and destination addresses as unsigned 32-bit numbers (IPv4, or a fold of IPv6). */
   srcInner: number;
   dstInner: number;
   /** IP protocol number (6 TCP, 17 UDP). */
@@ -39,30 +57,47 @@ export interface Flow {
   family: Family;
   sport: number;
   dport: number;
+  /** Packets per second (0 when a replay's per-bin counts replace the rate). */
   ratePps: number;
+  /** Bytes per packet on the wire, for the capacity model. */
   packetBytes: number;
+  /** Who the flow belongs to, for masking. */
   tenant: string;
+  /** Lifetime, ms from the start of the run: [startMs, endMs). */
   startMs: number;
   endMs: number;
   /** Inner 5-tuple hash: what the datapath feeds its port choice. */
   hash: number;
+  /** The VXLAN hops in order: one within a region, up to three across regions through gateways. */
   segments: Segment[];
 }
 
+/**
+ * A scenario compiled into what the engine runs: the graph with the VTEP hosts attached, the ECMP
+ * underlay, the flows with their segments and the failures resolved to links. Built once by
+ * {@link buildWorld} and shared, read-only, by every mode's run so that they differ only in policy.
+ */
 export interface World {
+  /** The effective seed (the override, the scenario's, or 1). */
   seed: number;
+  /** Simulated time, ms. */
   durationMs: number;
   graph: Graph;
   underlay: Underlay;
   vteps: Vtep[];
+  /** VTEPs by underlay address (unsigned 32-bit). */
   vtepByIp: Map<number, Vtep>;
   flows: Flow[];
   failures: CompiledFailure[];
+  /** Source ports the candidates are drawn from. */
   portRange: PortRange;
+  /** Candidate ports per peer. */
   candidateCount: number;
+  /** Seed of the candidate-port placement (the datapath's hash seed). */
   portSeed: number;
   /** Candidate ports towards a peer (same rule as the datapath). */
   candidates(peerIp: number): readonly number[];
+  /** The scenario the world was built from (the policies read their parameters there). */
   scenario: Scenario;
 }
 
@@ -75,7 +110,12 @@ export function innerFlowHash(src: number, dst: number, proto: number, sport: nu
   return jhash2([src >>> 0, dst >>> 0, ((sport << 16) | dport) >>> 0], family === 'ipv6' ? ((6 << 24) + proto) >>> 0 : proto);
 }
 
-/** `opts.withoutTraffic`: skip the scenario's flows and generator (replay brings its own flows). */
+/**
+ * Compile a parsed scenario into a {@link World}: build the fabric, attach and name the VTEPs, place
+ * candidate ports, resolve flows (explicit and generated) and failures. `seedOverride` replaces the
+ * scenario's seed (the CLI's `--seed`). `opts.withoutTraffic`: skip the scenario's flows and generator
+ * (replay brings its own flows). Names and addresses that do not resolve throw a ScenarioError.
+ */
 export function buildWorld(s: Scenario, seedOverride?: number, opts: { withoutTraffic?: boolean } = {}): World {
   const seed = (seedOverride ?? s.seed ?? 1) >>> 0;
   const g = buildFabric(s.topology);

@@ -11,8 +11,14 @@ import type { Segment, Vtep } from './world.js';
 import { defaultPort } from './static-mode.js';
 import { Prng } from './prng.js';
 
+/**
+ * The zooroute mode's port policy: the control planes of every probing VTEP, created as flows need
+ * them, and what they reported.
+ */
 export interface ZooroutePolicy extends PortPolicy {
+  /** Every control-plane event (port down, port up, switch) of every VTEP, in time order. */
   events: ControlEvent[];
+  /** Every control plane created so far (a gateway may have two). */
   controls(): VtepControl[];
   /** The control plane that picks the port of a segment (created on first use). */
   controlFor(seg: Segment): VtepControl;
@@ -24,6 +30,11 @@ export interface ZooroutePolicy extends PortPolicy {
 
 type TableKind = VtepControlOptions['table'];
 
+/**
+ * The zooroute mode for a run: each probing VTEP runs the real control plane on the run's clock, its
+ * probes crossing the simulated underlay; data takes the port the control plane picks. `config`
+ * overrides the control plane's defaults (the scenario's `control` section).
+ */
 export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>): ZooroutePolicy {
   const { world, clock, net, middleboxByIp } = ctx;
   const rng = new Prng(world.seed, 4);
