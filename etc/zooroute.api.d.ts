@@ -2386,6 +2386,11 @@ export interface RunContext {
     clock: SimClock;
     net: ProbeNetwork;
     middleboxByIp: Map<number, Middlebox>;
+    /**
+     * One-way latency (ms) of the path segment `segIndex` of the flow took in its latest bin with packets
+     * (0 before it sent any): the engine caches it with the path when the port changes.
+     */
+    pathLatencyMs(flow: Flow, segIndex: number): number;
 }
 /** Options of runMode. `sentInBin`, when given, replaces the flows' constant rates (pcap replay). */
 export interface RunModeOptions {
@@ -2565,15 +2570,10 @@ export declare class Prng {
 }
 
 // ==== dist/src/sim/prr-mode.d.ts
-import type { PortPolicy } from './engine.js';
-import { type Flow, type World } from './world.js';
-/** Linux TCP_RTO_MIN (200 ms), TCP_TIMEOUT_INIT (1 s, RFC 6298 2.1), TCP_RTO_MAX (120 s). */
-export declare const PRR_DEFAULTS: {
-    readonly minRtoMs: 200;
-    readonly initialRtoMs: 1000;
-    readonly maxRtoMs: 120000;
-    readonly rtoLossShare: 0.5;
-};
+import type { PortPolicy, RunContext } from './engine.js';
+import { type Flow } from './world.js';
+import { PRR_DEFAULTS } from './scenario.js';
+export { PRR_DEFAULTS };
 /** Whether PRR can move a flow at all: TCP (has an RTO) over IPv6 (has a flow label to change). */
 export declare function prrCanRepath(f: Flow): boolean;
 export interface PrrStats {
@@ -2601,7 +2601,8 @@ export interface PrrPolicy extends PortPolicy {
     /** Every RTO in order of time. */
     readonly timeouts: RtoEvent[];
 }
-export declare function prrPolicy(world: World): PrrPolicy;
+/** The prr policy of one run; `ctx` gives the world and the engine's cached path latencies. */
+export declare function prrPolicy(ctx: RunContext): PrrPolicy;
 
 // ==== dist/src/sim/report.d.ts
 import type { FailureOutcome } from './outage.js';
@@ -2811,6 +2812,13 @@ export interface PrrSpec {
     /** Loss share within a bin that stalls the flow (no ACK comes back for what it sent). */
     rtoLossShare?: number;
 }
+/** Linux TCP_RTO_MIN (200 ms), TCP_TIMEOUT_INIT (1 s, RFC 6298 2.1), TCP_RTO_MAX (120 s); the prr mode's defaults. */
+export declare const PRR_DEFAULTS: {
+    readonly minRtoMs: 200;
+    readonly initialRtoMs: 1000;
+    readonly maxRtoMs: 120000;
+    readonly rtoLossShare: 0.5;
+};
 export interface Scenario {
     name?: string;
     description?: string;

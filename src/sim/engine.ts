@@ -78,6 +78,11 @@ export interface RunContext {
   clock: SimClock;
   net: ProbeNetwork;
   middleboxByIp: Map<number, Middlebox>;
+  /**
+   * One-way latency (ms) of the path segment `segIndex` of the flow took in its latest bin with packets
+   * (0 before it sent any): the engine caches it with the path when the port changes.
+   */
+  pathLatencyMs(flow: Flow, segIndex: number): number;
 }
 
 /** Options of runMode. `sentInBin`, when given, replaces the flows' constant rates (pcap replay). */
@@ -105,14 +110,16 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
       middleboxes.push(m); middleboxByIp.set(v.ip, m);
     }
   }
-  const policy = makePolicy({ world, clock, net, middleboxByIp });
-  const bins = Math.ceil(world.durationMs / BIN_MS);
-  const ledger = new OutageLedger(world.flows, bins, BIN_MS);
   const flows = world.flows;
-  const acc = new Float64Array(flows.length);
-  const sentNow = new Float64Array(flows.length);
   const segPort = flows.map((f) => new Int32Array(f.segments.length).fill(-1));
   const segPath: Int32Array[][] = flows.map((f) => f.segments.map(() => new Int32Array(0)));
+  const segLatency = flows.map((f) => new Float64Array(f.segments.length));
+  const pathLatencyMs = (f: Flow, k: number): number => segLatency[f.id][k];
+  const policy = makePolicy({ world, clock, net, middleboxByIp, pathLatencyMs });
+  const bins = Math.ceil(world.durationMs / BIN_MS);
+  const ledger = new OutageLedger(world.flows, bins, BIN_MS);
+  const acc = new Float64Array(flows.length);
+  const sentNow = new Float64Array(flows.length);
   // The middlebox (if any) at each flow's last VTEP, looked up once rather than per bin.
   const flowMb = flows.map((f) => middleboxByIp.get(world.vteps[f.segments[f.segments.length - 1].to].ip));
   const V = world.vteps.length;
@@ -136,13 +143,14 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
       }
       sentNow[i] = n;
       if (n === 0) continue; // no packet this bin: the datapath picks no port
-      const segs = f.segments, ports = segPort[i], paths = segPath[i];
+      const segs = f.segments, ports = segPort[i], paths = segPath[i], lat = segLatency[i];
       for (let k = 0; k < segs.length; k++) {
         const s = segs[k];
         const port = policy.port(f, k, s);
         if (port !== ports[k]) {
           ports[k] = port;
           paths[k] = world.underlay.path(world.vteps[s.from].node, world.vteps[s.to].node, port);
+          lat[k] = world.underlay.latency(paths[k]);
         }
         pairs.set(s.from * V + s.to, s);
       }

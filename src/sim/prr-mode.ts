@@ -12,13 +12,13 @@
 // loses at least rtoLossShare of the flow's packets is a stall: the timer runs from the start of the
 // first stalled bin, as in the opportunistic mode.
 import { jhash2 } from '../../bindings/jhash.js';
-import type { PortPolicy } from './engine.js';
-import { BIN_MS, type Flow, type World } from './world.js';
+import type { PortPolicy, RunContext } from './engine.js';
+import { BIN_MS, type Flow } from './world.js';
+import { PRR_DEFAULTS } from './scenario.js';
 import { defaultPort } from './static-mode.js';
 import { Prng } from './prng.js';
 
-/** Linux TCP_RTO_MIN (200 ms), TCP_TIMEOUT_INIT (1 s, RFC 6298 2.1), TCP_RTO_MAX (120 s). */
-export const PRR_DEFAULTS = { minRtoMs: 200, initialRtoMs: 1000, maxRtoMs: 120_000, rtoLossShare: 0.5 } as const;
+export { PRR_DEFAULTS };
 
 const IPPROTO_TCP = 6;
 
@@ -64,7 +64,9 @@ interface FlowTimer {
   nextAt: number;
 }
 
-export function prrPolicy(world: World): PrrPolicy {
+/** The prr policy of one run; `ctx` gives the world and the engine's cached path latencies. */
+export function prrPolicy(ctx: RunContext): PrrPolicy {
+  const { world } = ctx;
   const o = { ...PRR_DEFAULTS, ...world.scenario.prr };
   const rng = new Prng(world.seed, 5);
   const ports = world.flows.map((f) => Int32Array.from(f.segments, (s) => defaultPort(world, f, s)));
@@ -75,13 +77,12 @@ export function prrPolicy(world: World): PrrPolicy {
   const episodes: number[] = [];
   let rehashes = 0;
 
-  // Round-trip time over the flow's current paths: each segment's one-way latency, twice (links have
-  // the same latency both ways; the ACKs' own ECMP paths cross as many hops).
+  // Round-trip time over the paths the flow's bin just took: each segment's one-way latency (cached by
+  // the engine with the path), twice (links have the same latency both ways; the ACKs' own ECMP paths
+  // cross as many hops). A sample is only taken in a bin with packets, so the cache is this bin's.
   const rttOf = (f: Flow): number => {
     let ms = 0;
-    f.segments.forEach((s, k) => {
-      ms += 2 * world.underlay.latency(world.underlay.path(world.vteps[s.from].node, world.vteps[s.to].node, ports[f.id][k]));
-    });
+    for (let k = 0; k < f.segments.length; k++) ms += 2 * ctx.pathLatencyMs(f, k);
     return ms;
   };
   const estimate = (t: FlowTimer): number => Math.min(o.maxRtoMs, Math.max(o.minRtoMs, t.srtt + 4 * t.rttvar));
