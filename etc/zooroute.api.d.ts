@@ -2397,6 +2397,11 @@ export interface RunModeOptions {
     measureHealth?: boolean;
     /** Packets the flow sends in bin b (replaces ratePps, e.g. counted from a capture). */
     sentInBin?: (flow: Flow, bin: number) => number;
+    /**
+     * After each bin's deliveries: per directed link, the failures' survival and the share capacity
+     * kept, as that bin used them (read them during the call; the arrays are reused). For traces.
+     */
+    observeBin?: (bin: number, survive: Float64Array, keep: Float64Array) => void;
 }
 /** Run one mode. `makePolicy` receives the context (clock, probe network) it may need. */
 export declare function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunContext) => PortPolicy, opts?: RunModeOptions): RunOutput;
@@ -2426,7 +2431,7 @@ export declare function fillSurvival(g: Graph, failures: readonly CompiledFailur
 
 // ==== dist/src/sim/index.d.ts
 /**
- * The underlay simulator: scenarios, the ECMP underlay, the three modes, the report.
+ * The underlay simulator: scenarios, the ECMP underlay, the four modes, the report, seed studies and traces.
  *
  * @module zooroute/sim
  */
@@ -2444,6 +2449,8 @@ export { Middlebox, type SessionKey } from './middlebox.js';
 export { OutageLedger, MASK_LIMIT_MS, outageRuns, type FailureOutcome, type LedgerFlow } from './outage.js';
 export { simulate, type SimMode, type SimulateOptions } from './simulate.js';
 export { formatReport, type SimulationReport, type ModeReport, type ZoorouteModeReport, type OpportunisticModeReport, type PrrModeReport, type SessionMoves, type ProbeCost, type LatencyStats } from './report.js';
+export { summarizeSeeds, formatSeedSummary, formatDistribution, distribution, quantile, type SeedStudySummary, type ModeSeedSummary, type SeedDistribution } from './seed-study.js';
+export { traceFlow, formatTrace, modePolicy, TRACE_CAUSES, type FlowTrace, type TraceBin, type TraceEvent, type TraceCause, type TraceOptions } from './trace.js';
 export { Prng } from './prng.js';
 export { type CompiledFailure } from './failures.js';
 
@@ -2852,6 +2859,51 @@ export declare function isIPv4(s: string): boolean;
 export declare function parseScenario(v: unknown): Scenario;
 export type { LinkSpec, TopologySpec };
 
+// ==== dist/src/sim/seed-study.d.ts
+import { type SimMode } from './modes.js';
+import type { SimulationReport } from './report.js';
+/** A figure over seeds: median, 10th and 90th percentiles (linear interpolation), min and max. */
+export interface SeedDistribution {
+    median: number;
+    p10: number;
+    p90: number;
+    min: number;
+    max: number;
+}
+/** One mode over the seeds. Masking is summed over seeds (failures masked / failure events). */
+export interface ModeSeedSummary {
+    outageSeconds: SeedDistribution;
+    lostPackets: SeedDistribution;
+    maskedFailures: number;
+    failures: number;
+    /** maskedFailures / failures (1 when there are no failures). */
+    maskedShare: number;
+    /** 1 - outage / static's outage per seed; null for static, or when static never had an outage. */
+    cutVsStatic: SeedDistribution | null;
+    /** zooroute: per seed, the mean detection and switch time over failures (ms). */
+    detectMeanMs?: SeedDistribution;
+    switchMeanMs?: SeedDistribution;
+    /** opportunistic and prr: per seed, the mean and worst retries per episode. */
+    retriesMean?: SeedDistribution;
+    retriesMax?: SeedDistribution;
+}
+/** The summary of a seed study; `seeds` in the order run. */
+export interface SeedStudySummary {
+    scenario: string;
+    seeds: number[];
+    modes: Record<SimMode, ModeSeedSummary>;
+}
+/** The q-quantile of xs (0 <= q <= 1), interpolating linearly between order statistics; NaN if empty. */
+export declare function quantile(xs: readonly number[], q: number): number;
+/** Median, p10, p90, min and max of xs, rounded to `digits` decimals. */
+export declare function distribution(xs: readonly number[], digits?: number): SeedDistribution;
+/** Summarise one scenario's reports, one per seed (all of the same scenario). */
+export declare function summarizeSeeds(reports: readonly SimulationReport[]): SeedStudySummary;
+/** "median [p10-p90]" with `digits` decimals (a share as a percentage when `pct`). */
+export declare function formatDistribution(d: SeedDistribution, digits?: number, pct?: boolean): string;
+/** The human summary of a seed study. */
+export declare function formatSeedSummary(s: SeedStudySummary, first: SimulationReport): string;
+
 // ==== dist/src/sim/simulate.d.ts
 import { type ControlConfig } from '../control/config.js';
 import { type PortPolicy, type SimClock } from './engine.js';
@@ -2956,6 +3008,80 @@ export declare class Graph {
 export declare function buildFabric(t: TopologySpec): Graph;
 /** Attach a VTEP host to a switch by one access link (the endpoint-adjacent link). */
 export declare function attachHost(g: Graph, name: string, sw: number, link: LinkSpec | undefined): number;
+
+// ==== dist/src/sim/trace.d.ts
+import { type ControlConfig } from '../control/config.js';
+import type { ControlEvent } from '../control/vtep.js';
+import { type PortPolicy, type RunContext } from './engine.js';
+import { type World } from './world.js';
+import type { SimMode } from './modes.js';
+/** Why a bin of a traced flow was out (see the file comment). */
+export type TraceCause = 'detection' | 'switch' | 'moved-bad' | 'next-fail' | 'capacity' | 'chance';
+/** Every cause, in the order reports list them. */
+export declare const TRACE_CAUSES: readonly TraceCause[];
+/** One bin of the traced flow in which it sent packets. */
+export interface TraceBin {
+    atMs: number;
+    /** Per segment: its outer source port. */
+    ports: number[];
+    /** Per segment: the share its forward path's failures let through, and its reverse path's. */
+    forward: number[];
+    reverse: number[];
+    /** The whole flow's delivery probability this bin, capacity included. */
+    delivery: number;
+    sent: number;
+    lost: number;
+    /** Inside one of the flow's runs of outage (docs/simulator.md). */
+    out: boolean;
+    cause?: TraceCause;
+}
+/** Something the mode did to the traced flow's segments. */
+export interface TraceEvent {
+    atMs: number;
+    segment: number;
+    /** Control-plane events (zooroute), `rto` (prr: a retransmission timeout, `rehashed` or not). */
+    type: ControlEvent['type'] | 'rto';
+    /** The port the event is about (zooroute), or the flow's port on the segment at the time. */
+    port: number;
+    detail?: string;
+}
+/** One flow's timeline in one mode at one seed (`traceFlow`). */
+export interface FlowTrace {
+    mode: SimMode;
+    seed: number;
+    flow: {
+        id: number;
+        proto: number;
+        family: string;
+        ratePps: number;
+        tenant: string;
+        segments: string[];
+    };
+    /** The traced window: a failure's [start - 1 s, end + 1 s), or the whole run. */
+    fromMs: number;
+    toMs: number;
+    failure?: string;
+    outSeconds: number;
+    causes: Record<TraceCause, number>;
+    bins: TraceBin[];
+    events: TraceEvent[];
+}
+/** What `traceFlow` follows. */
+export interface TraceOptions {
+    mode: SimMode;
+    /** A flow id, or 'worst': the flow with the most out time in the window in this mode. */
+    flow: number | 'worst';
+    /** Index into world.failures: trace only around this failure. */
+    failure?: number;
+    /** The control plane's overrides (zooroute). */
+    config: Partial<ControlConfig>;
+}
+/** A fresh policy of a mode for one run (as simulate() makes them). */
+export declare function modePolicy(mode: SimMode, ctx: RunContext, config: Partial<ControlConfig>): PortPolicy;
+/** Run one mode and record one flow's timeline. */
+export declare function traceFlow(world: World, o: TraceOptions): FlowTrace;
+/** The human timeline: a line per bin where something changed, and the events between. */
+export declare function formatTrace(tr: FlowTrace): string;
 
 // ==== dist/src/sim/underlay.d.ts
 import type { Graph } from './topology.js';

@@ -90,6 +90,11 @@ export interface RunModeOptions {
   measureHealth?: boolean;
   /** Packets the flow sends in bin b (replaces ratePps, e.g. counted from a capture). */
   sentInBin?: (flow: Flow, bin: number) => number;
+  /**
+   * After each bin's deliveries: per directed link, the failures' survival and the share capacity
+   * kept, as that bin used them (read them during the call; the arrays are reused). For traces.
+   */
+  observeBin?: (bin: number, survive: Float64Array, keep: Float64Array) => void;
 }
 
 /** Run one mode. `makePolicy` receives the context (clock, probe network) it may need. */
@@ -199,6 +204,7 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
       }
       policy.afterBin?.(f, n, n - delivered, t + BIN_MS);
     }
+    opts.observeBin?.(b, survive, keep);
     for (const s of pairs.values()) policy.noteTraffic?.(s);
     if (opts.measureHealth && b % 10 === 0 && world.failures.some((x) => t >= x.startMs && t < x.endMs)) {
       const share = healthyShare(world, pairs.values(), survive, keep);
