@@ -117,7 +117,7 @@ export function prrPolicy(ctx: RunContext): PrrPolicy {
       if (lost / sent < o.rtoLossShare) {
         endEpisode(t);
         sample(t, rttOf(f));
-        t.rto = estimate(t); // RFC 6298 5.7 undone: the backoff ends with new acknowledgements
+        t.rto = estimate(t); // RFC 6298 2.3: a new sample recomputes RTO, which ends the backoff
         return;
       }
       if (!t.stalled) { t.stalled = true; t.retries = 0; t.nextAt = endMs - BIN_MS + t.rto; }
