@@ -1909,7 +1909,7 @@ export declare const MAX_BLOCK: number;
 export declare function caplenLimit(snaplen: number): number;
 
 // ==== dist/src/pcap/stdio.d.ts
-import type { FileHandle } from 'node:fs/promises';
+import { type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 /** The capture path that means standard input (for a reader) or standard output (for a writer). */
 export declare const STDIO_PATH = "-";
@@ -1923,6 +1923,16 @@ export declare function fileSource(fh: FileHandle): ByteSource;
 export declare function streamSource(stream: Readable): ByteSource;
 /** Write all of buf[0, len) to fd; a full non-blocking pipe (EAGAIN) is waited out 1 ms at a time. */
 export declare function writeAll(fd: number, buf: Uint8Array, len: number, path: string): void;
+/** A temporary copy of a stream on disk; `remove()` deletes it. */
+export interface SpooledInput {
+    readonly path: string;
+    remove(): Promise<void>;
+}
+/**
+ * Copy a stream (standard input) into a file of a fresh temporary directory, for a reader that reads
+ * its input more than once (replay's two passes). Memory stays bounded: the copy streams to disk.
+ */
+export declare function spoolToFile(stream: Readable, name?: string): Promise<SpooledInput>;
 
 // ==== dist/src/pcap/step.d.ts
 /** Returned by step(): nothing left, the file ended cleanly. */
@@ -2177,12 +2187,15 @@ import { type Scenario, type SimulationReport, type World } from '../sim/index.j
 import { type SimMode } from '../sim/modes.js';
 import { type FrameCounts, type ProgressFn } from './capture-scan.js';
 import { type VtepMapFile } from './vtep-map.js';
-import type { FlavourOverrides } from '../pcap/index.js';
+import { type FlavourOverrides } from '../pcap/index.js';
 /** The modes a replay runs and reports, in report order: the simulator's (SIM_MODES). */
 export declare const REPLAY_MODES: readonly SimMode[];
 /** What to replay and how (the options of `zooroute replay`, docs/replay.md). */
 export interface ReplayOptions {
-    /** The capture to replay: a classic pcap or pcapng file. */
+    /**
+     * The capture to replay: a classic pcap or pcapng file, or `-` for standard input (copied to a
+     * temporary file first, since replay reads its input twice; removed when the replay ends).
+     */
     input: string;
     /** The underlay, VTEPs and failures; its own traffic is ignored (the capture's replaces it). */
     scenario: Scenario;
@@ -2273,7 +2286,6 @@ export interface ReplayRun {
  * every mode with the capture's per-bin packet counts as the traffic, then encapsulate every frame with
  * the Wasm datapath on the port zooroute used at its time (pass 2), writing `o.out` if given
  * (docs/replay.md). Memory grows with flows x bins, not with packets.
-
  */
 export declare function replay(o: ReplayOptions): Promise<ReplayRun>;
 
@@ -2465,6 +2477,11 @@ export interface RunContext {
     net: ProbeNetwork;
     /** The run's middleboxes by the underlay address of the VTEP fronting them. */
     middleboxByIp: Map<number, Middlebox>;
+    /**
+     * One-way latency (ms) of the path segment `segIndex` of the flow took in its latest bin with packets
+     * (0 before it sent any): the engine caches it with the path when the port changes.
+     */
+    pathLatencyMs(flow: Flow, segIndex: number): number;
 }
 /** Options of runMode. `sentInBin`, when given, replaces the flows' constant rates (pcap replay). */
 export interface RunModeOptions {
@@ -2472,6 +2489,11 @@ export interface RunModeOptions {
     measureHealth?: boolean;
     /** Packets the flow sends in bin b (replaces ratePps, e.g. counted from a capture). */
     sentInBin?: (flow: Flow, bin: number) => number;
+    /**
+     * After each bin's deliveries: per directed link, the failures' survival and the share capacity
+     * kept, as that bin used them (read them during the call; the arrays are reused). For traces.
+     */
+    observeBin?: (bin: number, survive: Float64Array, keep: Float64Array) => void;
 }
 /** Run one mode. `makePolicy` receives the context (clock, probe network) it may need. */
 export declare function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunContext) => PortPolicy, opts?: RunModeOptions): RunOutput;
@@ -2508,7 +2530,7 @@ export declare function fillSurvival(g: Graph, failures: readonly CompiledFailur
 
 // ==== dist/src/sim/index.d.ts
 /**
- * The underlay simulator: scenarios, the ECMP underlay, the three modes, the report.
+ * The underlay simulator: scenarios, the ECMP underlay, the four modes, the report, seed studies and traces.
  *
  * @module zooroute/sim
  */
@@ -2526,6 +2548,8 @@ export { Middlebox, type SessionKey } from './middlebox.js';
 export { OutageLedger, MASK_LIMIT_MS, outageRuns, type FailureOutcome, type LedgerFlow } from './outage.js';
 export { simulate, type SimMode, type SimulateOptions } from './simulate.js';
 export { formatReport, type SimulationReport, type ModeReport, type ZoorouteModeReport, type OpportunisticModeReport, type PrrModeReport, type SessionMoves, type ProbeCost, type LatencyStats } from './report.js';
+export { summarizeSeeds, formatSeedSummary, formatDistribution, distribution, quantile, type SeedStudySummary, type ModeSeedSummary, type SeedDistribution } from './seed-study.js';
+export { traceFlow, formatTrace, modePolicy, TRACE_CAUSES, type FlowTrace, type TraceBin, type TraceEvent, type TraceCause, type TraceOptions } from './trace.js';
 export { Prng } from './prng.js';
 export { type CompiledFailure } from './failures.js';
 
@@ -2710,15 +2734,10 @@ export declare class Prng {
 }
 
 // ==== dist/src/sim/prr-mode.d.ts
-import type { PortPolicy } from './engine.js';
-import { type Flow, type World } from './world.js';
-/** Linux TCP_RTO_MIN (200 ms), TCP_TIMEOUT_INIT (1 s, RFC 6298 2.1), TCP_RTO_MAX (120 s). */
-export declare const PRR_DEFAULTS: {
-    readonly minRtoMs: 200;
-    readonly initialRtoMs: 1000;
-    readonly maxRtoMs: 120000;
-    readonly rtoLossShare: 0.5;
-};
+import type { PortPolicy, RunContext } from './engine.js';
+import { type Flow } from './world.js';
+import { PRR_DEFAULTS } from './scenario.js';
+export { PRR_DEFAULTS };
 /** Whether PRR can move a flow at all: TCP (has an RTO) over IPv6 (has a flow label to change). */
 export declare function prrCanRepath(f: Flow): boolean;
 /** What the PRR mode did over a run: which flows could move, and how many timeouts it took. */
@@ -2750,11 +2769,12 @@ export interface PrrPolicy extends PortPolicy {
     readonly timeouts: RtoEvent[];
 }
 /**
- * The PRR baseline for a world: each TCP flow runs RFC 6298's retransmission timer (parameters from
+ * The PRR baseline for one run: each TCP flow runs RFC 6298's retransmission timer (parameters from
  * the scenario's `prr` section over {@link PRR_DEFAULTS}); an expiry on an IPv6 flow draws a new flow
- * label and so new outer ports on every segment, an IPv4 or UDP flow never moves.
+ * label and so new outer ports on every segment, an IPv4 or UDP flow never moves. `ctx` gives the
+ * world and the engine's cached path latencies.
  */
-export declare function prrPolicy(world: World): PrrPolicy;
+export declare function prrPolicy(ctx: RunContext): PrrPolicy;
 
 // ==== dist/src/sim/report.d.ts
 import type { FailureOutcome } from './outage.js';
@@ -3041,6 +3061,13 @@ export interface PrrSpec {
     /** Loss share within a bin that stalls the flow (no ACK comes back for what it sent). */
     rtoLossShare?: number;
 }
+/** Linux TCP_RTO_MIN (200 ms), TCP_TIMEOUT_INIT (1 s, RFC 6298 2.1), TCP_RTO_MAX (120 s); the prr mode's defaults. */
+export declare const PRR_DEFAULTS: {
+    readonly minRtoMs: 200;
+    readonly initialRtoMs: 1000;
+    readonly maxRtoMs: 120000;
+    readonly rtoLossShare: 0.5;
+};
 /**
  * A whole scenario file, as `parseScenario` returns it once every field has been checked
  * (docs/scenario-format.md): the underlay, the VTEPs, the traffic, the failures and the baselines'
@@ -3086,6 +3113,51 @@ export declare function isIPv4(s: string): boolean;
 /** Check a parsed JSON value against the scenario format; returns it typed, or throws ScenarioError. */
 export declare function parseScenario(v: unknown): Scenario;
 export type { LinkSpec, TopologySpec };
+
+// ==== dist/src/sim/seed-study.d.ts
+import { type SimMode } from './modes.js';
+import type { SimulationReport } from './report.js';
+/** A figure over seeds: median, 10th and 90th percentiles (linear interpolation), min and max. */
+export interface SeedDistribution {
+    median: number;
+    p10: number;
+    p90: number;
+    min: number;
+    max: number;
+}
+/** One mode over the seeds. Masking is summed over seeds (failures masked / failure events). */
+export interface ModeSeedSummary {
+    outageSeconds: SeedDistribution;
+    lostPackets: SeedDistribution;
+    maskedFailures: number;
+    failures: number;
+    /** maskedFailures / failures (1 when there are no failures). */
+    maskedShare: number;
+    /** 1 - outage / static's outage per seed; null for static, or when static never had an outage. */
+    cutVsStatic: SeedDistribution | null;
+    /** zooroute: per seed, the mean detection and switch time over failures (ms). */
+    detectMeanMs?: SeedDistribution;
+    switchMeanMs?: SeedDistribution;
+    /** opportunistic and prr: per seed, the mean and worst retries per episode. */
+    retriesMean?: SeedDistribution;
+    retriesMax?: SeedDistribution;
+}
+/** The summary of a seed study; `seeds` in the order run. */
+export interface SeedStudySummary {
+    scenario: string;
+    seeds: number[];
+    modes: Record<SimMode, ModeSeedSummary>;
+}
+/** The q-quantile of xs (0 <= q <= 1), interpolating linearly between order statistics; NaN if empty. */
+export declare function quantile(xs: readonly number[], q: number): number;
+/** Median, p10, p90, min and max of xs, rounded to `digits` decimals. */
+export declare function distribution(xs: readonly number[], digits?: number): SeedDistribution;
+/** Summarise one scenario's reports, one per seed (all of the same scenario). */
+export declare function summarizeSeeds(reports: readonly SimulationReport[]): SeedStudySummary;
+/** "median [p10-p90]" with `digits` decimals (a share as a percentage when `pct`). */
+export declare function formatDistribution(d: SeedDistribution, digits?: number, pct?: boolean): string;
+/** The human summary of a seed study. */
+export declare function formatSeedSummary(s: SeedStudySummary, first: SimulationReport): string;
 
 // ==== dist/src/sim/simulate.d.ts
 import { type ControlConfig } from '../control/config.js';
@@ -3240,6 +3312,80 @@ export declare class Graph {
 export declare function buildFabric(t: TopologySpec): Graph;
 /** Attach a VTEP host to a switch by one access link (the endpoint-adjacent link). */
 export declare function attachHost(g: Graph, name: string, sw: number, link: LinkSpec | undefined): number;
+
+// ==== dist/src/sim/trace.d.ts
+import { type ControlConfig } from '../control/config.js';
+import type { ControlEvent } from '../control/vtep.js';
+import { type PortPolicy, type RunContext } from './engine.js';
+import { type World } from './world.js';
+import type { SimMode } from './modes.js';
+/** Why a bin of a traced flow was out (see the file comment). */
+export type TraceCause = 'detection' | 'switch' | 'moved-bad' | 'next-fail' | 'capacity' | 'chance';
+/** Every cause, in the order reports list them. */
+export declare const TRACE_CAUSES: readonly TraceCause[];
+/** One bin of the traced flow in which it sent packets. */
+export interface TraceBin {
+    atMs: number;
+    /** Per segment: its outer source port. */
+    ports: number[];
+    /** Per segment: the share its forward path's failures let through, and its reverse path's. */
+    forward: number[];
+    reverse: number[];
+    /** The whole flow's delivery probability this bin, capacity included. */
+    delivery: number;
+    sent: number;
+    lost: number;
+    /** Inside one of the flow's runs of outage (docs/simulator.md). */
+    out: boolean;
+    cause?: TraceCause;
+}
+/** Something the mode did to the traced flow's segments. */
+export interface TraceEvent {
+    atMs: number;
+    segment: number;
+    /** Control-plane events (zooroute), `rto` (prr: a retransmission timeout, `rehashed` or not). */
+    type: ControlEvent['type'] | 'rto';
+    /** The port the event is about (zooroute), or the flow's port on the segment at the time. */
+    port: number;
+    detail?: string;
+}
+/** One flow's timeline in one mode at one seed (`traceFlow`). */
+export interface FlowTrace {
+    mode: SimMode;
+    seed: number;
+    flow: {
+        id: number;
+        proto: number;
+        family: string;
+        ratePps: number;
+        tenant: string;
+        segments: string[];
+    };
+    /** The traced window: a failure's [start - 1 s, end + 1 s), or the whole run. */
+    fromMs: number;
+    toMs: number;
+    failure?: string;
+    outSeconds: number;
+    causes: Record<TraceCause, number>;
+    bins: TraceBin[];
+    events: TraceEvent[];
+}
+/** What `traceFlow` follows. */
+export interface TraceOptions {
+    mode: SimMode;
+    /** A flow id, or 'worst': the flow with the most out time in the window in this mode. */
+    flow: number | 'worst';
+    /** Index into world.failures: trace only around this failure. */
+    failure?: number;
+    /** The control plane's overrides (zooroute). */
+    config: Partial<ControlConfig>;
+}
+/** A fresh policy of a mode for one run (as simulate() makes them). */
+export declare function modePolicy(mode: SimMode, ctx: RunContext, config: Partial<ControlConfig>): PortPolicy;
+/** Run one mode and record one flow's timeline. */
+export declare function traceFlow(world: World, o: TraceOptions): FlowTrace;
+/** The human timeline: a line per bin where something changed, and the events between. */
+export declare function formatTrace(tr: FlowTrace): string;
 
 // ==== dist/src/sim/underlay.d.ts
 import type { Graph } from './topology.js';

@@ -9,7 +9,7 @@
 //   node --import tsx examples/make-region-scale.ts [--vteps N] [-o FILE]
 //   (default 10000 VTEPs to stdout; examples/region-scale.json is --vteps 10000)
 import { writeFileSync } from 'node:fs';
-import type { FailureSpec, Scenario, VtepSpec } from '../src/sim/scenario.js';
+import { DEFAULT_MIX, type FailureSpec, type Scenario, type VtepSpec } from '../src/sim/scenario.js';
 
 export const GATEWAYS_PER_REGION = 8;
 const HOSTS_PER_LEAF = 48;
@@ -65,6 +65,8 @@ export function regionScaleScenario(vteps: number): Scenario {
     traffic: {
       generator: {
         activeShare: 0.25, maxPeerShare: Math.min(0.25, 32 / hosts), flowsPerPeer: 1, ratePps: 50, packetBytes: 1000, crossRegionShare: 0.5,
+        // The default mix (our assumption: docs/simulator.md), written out so the scenario says it.
+        mix: { ...DEFAULT_MIX },
       },
     },
     failures,

@@ -1,5 +1,5 @@
 /**
- * The underlay simulator: scenarios, the ECMP underlay, the three modes, the report.
+ * The underlay simulator: scenarios, the ECMP underlay, the four modes, the report, seed studies and traces.
  *
  * @module zooroute/sim
  */
@@ -17,5 +17,7 @@ export { Middlebox, type SessionKey } from './middlebox.js';
 export { OutageLedger, MASK_LIMIT_MS, outageRuns, type FailureOutcome, type LedgerFlow } from './outage.js';
 export { simulate, type SimMode, type SimulateOptions } from './simulate.js';
 export { formatReport, type SimulationReport, type ModeReport, type ZoorouteModeReport, type OpportunisticModeReport, type PrrModeReport, type SessionMoves, type ProbeCost, type LatencyStats } from './report.js';
+export { summarizeSeeds, formatSeedSummary, formatDistribution, distribution, quantile, type SeedStudySummary, type ModeSeedSummary, type SeedDistribution } from './seed-study.js';
+export { traceFlow, formatTrace, modePolicy, TRACE_CAUSES, type FlowTrace, type TraceBin, type TraceEvent, type TraceCause, type TraceOptions } from './trace.js';
 export { Prng } from './prng.js';
 export { type CompiledFailure } from './failures.js';

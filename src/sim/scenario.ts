@@ -176,6 +176,9 @@ export interface PrrSpec {
   rtoLossShare?: number;
 }
 
+/** Linux TCP_RTO_MIN (200 ms), TCP_TIMEOUT_INIT (1 s, RFC 6298 2.1), TCP_RTO_MAX (120 s); the prr mode's defaults. */
+export const PRR_DEFAULTS = { minRtoMs: 200, initialRtoMs: 1000, maxRtoMs: 120_000, rtoLossShare: 0.5 } as const;
+
 /**
  * A whole scenario file, as `parseScenario` returns it once every field has been checked
  * (docs/scenario-format.md): the underlay, the VTEPs, the traffic, the failures and the baselines'
@@ -445,7 +448,7 @@ export function parseScenario(v: unknown): Scenario {
   }
   if (o.prr !== undefined) {
     const p = obj(o.prr, 'prr', ['minRtoMs', 'initialRtoMs', 'maxRtoMs', 'rtoLossShare']);
-    const lo = num(p, 'minRtoMs', 'prr', 1, 60_000) ?? 200;
+    const lo = num(p, 'minRtoMs', 'prr', 1, 60_000) ?? PRR_DEFAULTS.minRtoMs;
     num(p, 'initialRtoMs', 'prr', 1, 60_000);
     const hi = num(p, 'maxRtoMs', 'prr', 1, 600_000);
     if (hi !== undefined && hi < lo) throw new ScenarioError('prr.maxRtoMs', `must be at least minRtoMs (${lo})`);
