@@ -30,7 +30,8 @@ const MAX_V6_EXT: i32 = 8; // extension headers walked before giving up on the t
 }
 
 /** The general parser: VLAN tags, IPv4 options and fragments, IPv6 extension headers, ICMP, L2. */
-function parseHashSlow(p: usize, len: u32, seed: u32, d: usize): u32 {
+// @ts-ignore: decorator
+@inline function parseHashSlow(p: usize, len: u32, seed: u32, d: usize): u32 {
   let et = be16(p + 12);
   let l3: u32 = 14;
   if (isVlan(et) && len >= 18) {
