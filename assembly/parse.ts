@@ -109,9 +109,11 @@ const MAX_V6_EXT: i32 = 8; // extension headers walked before giving up on the t
 @inline export function parseHash(p: usize, len: u32, seed: u32, d: usize): u32 {
   // Fast path for the bulk of traffic: untagged IPv4 without options, not a fragment, TCP or UDP.
   // Same key as the general path below, with fewer loads and branches.
-  if (len >= 38 && (load<u32>(p, 12) & 0xffffff) == 0x450008 && (load<u16>(p, 20) & 0xff3f) == 0) {
+  // The three tests are combined without short-circuits (one branch, no flags carried through phis).
+  if (len >= 38) {
     const proto = <u32>load<u8>(p, 23);
-    if (proto == 6 || proto == 17) {
+    const fast = <i32>((load<u32>(p, 12) & 0xffffff) == 0x450008) & <i32>((load<u16>(p, 20) & 0xff3f) == 0) & <i32>((proto == 6) | (proto == 17));
+    if (fast != 0) {
       store<u32>(d, <u32>KEY_L4 | (14 << 16), D_KEY); store<u16>(d, 34, D_L4_OFF);
       return jhash3(load<u32>(p, 26), load<u32>(p, 30), load<u32>(p, 34), seed + (FAM_V4 << 24) + proto);
     }
