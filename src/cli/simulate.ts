@@ -1,6 +1,6 @@
 // `zooroute simulate`: run a scenario's traffic and failures over the simulated ECMP underlay in the
 // three modes (zooroute, static, opportunistic) and report outage, masking, switching and probe cost.
-import { readFileSync } from 'node:fs';
+import { readInputText } from '../read-input.js';
 import { type Command, Option } from 'commander';
 import { parseScenario, ScenarioError, type Scenario } from '../sim/scenario.js';
 import { simulate } from '../sim/simulate.js';
@@ -15,7 +15,7 @@ interface SimulateOptions {
 
 /** Read and validate a scenario file; every problem becomes a one-line UsageError naming the file. */
 export function loadScenario(file: string): Scenario {
-  const text = readFileSync(file, 'utf8');
+  const text = readInputText(file);
   let json: unknown;
   try {
     json = JSON.parse(text);
