@@ -1912,7 +1912,8 @@ export interface ByteSource {
     read(buf: Uint8Array, offset: number, length: number): Promise<number>;
     close(): Promise<void>;
 }
-export declare function fileSource(fh: FileHandle): ByteSource;
+/** A file's bytes; a failed read (EISDIR for a directory, EIO) is a FileError naming `path`. */
+export declare function fileSource(fh: FileHandle, path: string): ByteSource;
 /** A readable stream's chunks, copied out as asked; leftovers of a chunk wait for the next read. */
 export declare function streamSource(stream: Readable): ByteSource;
 /** Write all of buf[0, len) to fd; a full non-blocking pipe (EAGAIN) is waited out 1 ms at a time. */
@@ -2003,7 +2004,7 @@ export declare function fileHeader(opts?: WriterOptions): Uint8Array;
 export declare function encodeRecord(u8: Uint8Array, dv: DataView, at: number, rec: WritableRecord, nanos: boolean, snaplen: number): number;
 /**
  * A capture writer (classic pcap little-endian, or pcapng). write() copies into a 1 MiB buffer flushed synchronously
- * when full, so memory stays bounded; flush() or close() leaves a complete, valid file on disk.
+ * when full, so memory stays bounded; close() renames the complete, valid file over the path (abort() discards it).
  * write() throws a RangeError for a timestamp a classic record cannot hold, an Error after close().
  */
 export declare class PcapWriter {
@@ -2017,14 +2018,25 @@ export declare class PcapWriter {
     /** Records written so far. */
     count: number;
     private constructor();
-    /** Create (or truncate) `path` (`-`: standard output) and write the file header. */
+    /**
+     * Start writing `path` (`-`: standard output) and write the file header. A file is written into a
+     * temporary file beside it (AtomicOutput) until close(); an existing file at `path` is untouched until then.
+     */
     static open(path: string, opts?: WriterOptions): Promise<PcapWriter>;
     /** Append a record (buffered). */
     write(rec: WritableRecord): void;
     /** Write the buffered records to the file now. */
     flush(): void;
-    /** Flush and close the file; closing twice does nothing. */
+    /**
+     * Flush and close; a file is then renamed over `path` (complete). If that fails (a full disk), nothing
+     * is left at `path` that was not there before, and the error is thrown. Closing twice does nothing.
+     */
     close(): Promise<void>;
+    /**
+     * Give up the capture: a file's temporary copy is removed and `path` keeps what it held before
+     * (standard output keeps what was already written). After close() or a second time it does nothing.
+     */
+    abort(): void;
 }
 
 // ==== dist/src/replay/capture-scan.d.ts
