@@ -2437,7 +2437,7 @@ export declare function fillSurvival(g: Graph, failures: readonly CompiledFailur
  *
  * @module zooroute/sim
  */
-export { parseScenario, ScenarioError, FAILURE_TYPES, type Scenario, type OpportunisticSpec, type PrrSpec, type TrafficMix, type Family, DEFAULT_MIX, type Role, type VtepSpec, type FlowSpec, type GeneratorSpec, type FailureSpec, type FailureType } from './scenario.js';
+export { parseScenario, scenarioKind, SCENARIO_KINDS, ScenarioError, FAILURE_TYPES, type Scenario, type ScenarioKind, type OpportunisticSpec, type PrrSpec, type TrafficMix, type Family, DEFAULT_MIX, type Role, type VtepSpec, type FlowSpec, type GeneratorSpec, type FailureSpec, type FailureType } from './scenario.js';
 export { buildWorld, innerFlowHash, BIN_MS, type World, type Vtep, type Flow, type Segment } from './world.js';
 export { buildFabric, attachHost, Graph, type TopologySpec, type LeafSpineSpec, type ClosSpec, type TwoRegionSpec, type RegionSpec, type LinkSpec } from './topology.js';
 export { Underlay, VXLAN_PORT } from './underlay.js';
@@ -2823,7 +2823,16 @@ export interface PrrSpec {
     /** Loss share within a bin that stalls the flow (no ACK comes back for what it sent). */
     rtoLossShare?: number;
 }
+/**
+ * What a scenario file is for: `simulation` (its own traffic, `zooroute simulate`) or `replay` (the
+ * traffic comes from a capture, `zooroute replay`). docs/scenario-format.md#kind.
+ */
+export type ScenarioKind = 'simulation' | 'replay';
+/** The scenario kinds, as the `kind` field spells them. */
+export declare const SCENARIO_KINDS: readonly ScenarioKind[];
 export interface Scenario {
+    /** What the file is for; absent in older files, where scenarioKind() infers it from the traffic. */
+    kind?: ScenarioKind;
     name?: string;
     description?: string;
     seed?: number;
@@ -2854,6 +2863,11 @@ export declare class ScenarioError extends Error {
 export declare function isIPv4(s: string): boolean;
 /** Check a parsed JSON value against the scenario format; returns it typed, or throws ScenarioError. */
 export declare function parseScenario(v: unknown): Scenario;
+/**
+ * A scenario's kind: its `kind` field, else inferred from its traffic (files written before the field):
+ * flows or a generator make it a simulation, no traffic a replay scenario.
+ */
+export declare function scenarioKind(s: Scenario): ScenarioKind;
 export type { LinkSpec, TopologySpec };
 
 // ==== dist/src/sim/simulate.d.ts

@@ -46,7 +46,7 @@ export function register(program: Command): void {
       if (o.report === '-') throw new UsageError('--report: standard output carries the text report; name a file for the HTML report');
       // Before the run, not after it: a bad output path must not cost a whole replay.
       checkOutputs([input, o.scenario, o.map], [{ flag: '-o', path: o.output }, { flag: '--report', path: o.report }]);
-      const scenario = loadScenario(o.scenario);
+      const scenario = loadScenario(o.scenario, 'replay');
       let world: World;
       try {
         world = buildWorld(scenario, seed, { withoutTraffic: true });
