@@ -1771,12 +1771,7 @@ export declare function decoderFor(file: string, head: Uint8Array, eof: boolean,
 
 // ==== dist/src/pcap/flavour.d.ts
 import type { CaptureFormat, WriterOptions } from './writer.js';
-/**
- * What the user asked to change about an output capture (`--format`, `--nano` / `--no-nano`); a field
- * left undefined keeps the input's. The snap length is always the input's.
- */
 export interface FlavourOverrides {
-    /** Container of the output; undefined: as the input. */
     format?: CaptureFormat;
     /** true: nanosecond timestamps, false: microseconds; undefined: as the input. */
     nanos?: boolean;
@@ -1909,30 +1904,20 @@ export declare const MAX_BLOCK: number;
 export declare function caplenLimit(snaplen: number): number;
 
 // ==== dist/src/pcap/stdio.d.ts
-import { type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-/** The capture path that means standard input (for a reader) or standard output (for a writer). */
 export declare const STDIO_PATH = "-";
 /** Sequential bytes: a file or a stream. read() returns 0 at the end. */
 export interface ByteSource {
     read(buf: Uint8Array, offset: number, length: number): Promise<number>;
     close(): Promise<void>;
 }
-export declare function fileSource(fh: FileHandle): ByteSource;
+/** A file's bytes; a failed read (EISDIR for a directory, EIO) is a FileError naming `path`. */
+export declare function fileSource(fh: FileHandle, path: string): ByteSource;
 /** A readable stream's chunks, copied out as asked; leftovers of a chunk wait for the next read. */
 export declare function streamSource(stream: Readable): ByteSource;
 /** Write all of buf[0, len) to fd; a full non-blocking pipe (EAGAIN) is waited out 1 ms at a time. */
 export declare function writeAll(fd: number, buf: Uint8Array, len: number, path: string): void;
-/** A temporary copy of a stream on disk; `remove()` deletes it. */
-export interface SpooledInput {
-    readonly path: string;
-    remove(): Promise<void>;
-}
-/**
- * Copy a stream (standard input) into a file of a fresh temporary directory, for a reader that reads
- * its input more than once (replay's two passes). Memory stays bounded: the copy streams to disk.
- */
-export declare function spoolToFile(stream: Readable, name?: string): Promise<SpooledInput>;
 
 // ==== dist/src/pcap/step.d.ts
 /** Returned by step(): nothing left, the file ended cleanly. */
@@ -1978,7 +1963,6 @@ export interface FormatDecoder {
 }
 
 // ==== dist/src/pcap/writer.d.ts
-/** A capture file's container: classic libpcap (`pcap`) or pcapng; both are written with one link type. */
 export type CaptureFormat = 'pcap' | 'pcapng';
 /** How a capture file is written (PcapWriter.open(), encodePcap()). */
 export interface WriterOptions {
@@ -2020,7 +2004,7 @@ export declare function fileHeader(opts?: WriterOptions): Uint8Array;
 export declare function encodeRecord(u8: Uint8Array, dv: DataView, at: number, rec: WritableRecord, nanos: boolean, snaplen: number): number;
 /**
  * A capture writer (classic pcap little-endian, or pcapng). write() copies into a 1 MiB buffer flushed synchronously
- * when full, so memory stays bounded; flush() or close() leaves a complete, valid file on disk.
+ * when full, so memory stays bounded; close() renames the complete, valid file over the path (abort() discards it).
  * write() throws a RangeError for a timestamp a classic record cannot hold, an Error after close().
  */
 export declare class PcapWriter {
@@ -2034,14 +2018,25 @@ export declare class PcapWriter {
     /** Records written so far. */
     count: number;
     private constructor();
-    /** Create (or truncate) `path` (`-`: standard output) and write the file header. */
+    /**
+     * Start writing `path` (`-`: standard output) and write the file header. A file is written into a
+     * temporary file beside it (AtomicOutput) until close(); an existing file at `path` is untouched until then.
+     */
     static open(path: string, opts?: WriterOptions): Promise<PcapWriter>;
     /** Append a record (buffered). */
     write(rec: WritableRecord): void;
     /** Write the buffered records to the file now. */
     flush(): void;
-    /** Flush and close the file; closing twice does nothing. */
+    /**
+     * Flush and close; a file is then renamed over `path` (complete). If that fails (a full disk), nothing
+     * is left at `path` that was not there before, and the error is thrown. Closing twice does nothing.
+     */
     close(): Promise<void>;
+    /**
+     * Give up the capture: a file's temporary copy is removed and `path` keeps what it held before
+     * (standard output keeps what was already written). After close() or a second time it does nothing.
+     */
+    abort(): void;
 }
 
 // ==== dist/src/replay/capture-scan.d.ts
@@ -2052,10 +2047,6 @@ export declare const REPLAY_SLOT = 16384;
 export declare const REPLAY_BATCH = 256;
 /** The longest frame replayed: a slot less the datapath's default 64-byte headroom. */
 export declare const MAX_REPLAY_FRAME: number;
-/**
- * Progress of a replay, called after each batch of records: which pass (`scan` maps and counts, `encap`
- * writes) and how many bytes of the capture that pass has read. A progress bar divides by the file size.
- */
 export type ProgressFn = (phase: 'scan' | 'encap', bytesDone: number) => void;
 /** One flow found in the capture, before the world's segments are attached. */
 export interface CaptureFlow {
@@ -2074,7 +2065,6 @@ export interface CaptureFlow {
     /** counts[b] = packets in bin b (grown on demand; bins past its end hold 0). */
     counts: Uint32Array;
 }
-/** What became of the capture's records in replay's first pass; the four counts add up as total = skipped + local + replayed. */
 export interface FrameCounts {
     /** Records in the file. */
     total: number;
@@ -2167,19 +2157,10 @@ import type { ReportInput } from './report-types.js';
 import { type ReplayRun } from './replay.js';
 /** Most flow rows in the HTML report; the CLI shows 20, a page can hold more. */
 export declare const MAX_REPORT_FLOW_ROWS = 200;
-/**
- * The HTML report's input for a replay (`zooroute replay --report`): one scenario with the per-bin
- * series, failure windows, summary rows with time to recover, and the lossy flows. `generatedAt` is
- * shown as given (the renderer never reads the clock), so the output stays a function of the run.
- */
 export declare function replayReportInput(run: ReplayRun, generatedAt?: string): ReportInput;
 
 // ==== dist/src/replay/replay-text.d.ts
 import { type ReplayReport } from './replay.js';
-/**
- * The text `zooroute replay` prints: the capture's counts, simulate's summary, time to recover per mode,
- * and the (at most 20) flows that lost most, static losses first.
- */
 export declare function formatReplay(r: ReplayReport): string;
 
 // ==== dist/src/replay/replay.d.ts
@@ -2187,69 +2168,45 @@ import { type Scenario, type SimulationReport, type World } from '../sim/index.j
 import { type SimMode } from '../sim/modes.js';
 import { type FrameCounts, type ProgressFn } from './capture-scan.js';
 import { type VtepMapFile } from './vtep-map.js';
-import { type FlavourOverrides } from '../pcap/index.js';
-/** The modes a replay runs and reports, in report order: the simulator's (SIM_MODES). */
+import type { FlavourOverrides, PcapWriter } from '../pcap/index.js';
 export declare const REPLAY_MODES: readonly SimMode[];
-/** What to replay and how (the options of `zooroute replay`, docs/replay.md). */
 export interface ReplayOptions {
-    /**
-     * The capture to replay: a classic pcap or pcapng file, or `-` for standard input (copied to a
-     * temporary file first, since replay reads its input twice; removed when the replay ends).
-     */
     input: string;
-    /** The underlay, VTEPs and failures; its own traffic is ignored (the capture's replaces it). */
     scenario: Scenario;
-    /** Inner address -> VTEP entries tried before the scenario's `inner` prefixes (`--map`). */
     map?: VtepMapFile;
     /** Build the world first (the map file names its VTEPs); default buildWorld without traffic. */
     world?: World;
-    /** Where to write the encapsulated frames (`-o`); none: the encap pass runs but writes nothing. */
     out?: string;
+    /** Leave OUT written but not yet renamed into place: `ReplayRun.output`, to close() or abort(). */
+    holdOutput?: boolean;
     /** OUT's format and timestamp resolution where not the input's (default: the input's, and its snaplen). */
     flavour?: FlavourOverrides;
-    /** Replaces the scenario's seed (`--seed`). */
     seed?: number;
     /** VNI of the encapsulated frames, default 1. */
     vni?: number;
-    /** Called after each batch of records of either pass, with the bytes read so far. */
     progress?: ProgressFn;
 }
-/** One captured flow's fate in one mode. */
 export interface FlowModeFigures {
-    /** Packets it sent (those of the capture) and those the mode lost. */
     sent: number;
     lost: number;
-    /** Its runs of outage summed, seconds. */
     outageSeconds: number;
     /** Longest run of outage (ms, empty bins inside a run included): how long the flow took to recover at worst. */
     recoverMs: number;
 }
-/**
- * A flow found in the capture: frames with the same source VTEP, destination VTEP and inner flow hash.
- * Its inner 5-tuple is the first frame's.
- */
 export interface ReplayFlow {
     id: number;
     /** Inner source and destination (IPv4 dotted quad, or "ipv6:<fold>" / "mac:<fold>", see docs). */
     src: string;
     dst: string;
-    /** IP protocol number (6 TCP, 17 UDP, 0 for frames without one). */
     proto: number;
     sport: number;
     dport: number;
-    /** The datapath's inner flow hash (what picks the default port). */
     hash: number;
-    /** Names of the scenario VTEPs its ends were mapped to. */
     srcVtep: string;
     dstVtep: string;
-    /** Frames of the capture in the flow. */
     packets: number;
     modes: Record<SimMode, FlowModeFigures>;
 }
-/**
- * Time to recover in one mode, over the flows that were ever out: how many, and the mean and worst of
- * their longest run of outage, ms.
- */
 export interface RecoverySummary {
     flowsOut: number;
     meanMs: number;
@@ -2270,7 +2227,6 @@ export interface ReplayReport extends SimulationReport {
     recovery: Record<SimMode, RecoverySummary>;
     perFlow: ReplayFlow[];
 }
-/** The result of {@link replay}: the report, the per-bin series for the HTML report, and the world it ran in. */
 export interface ReplayRun {
     report: ReplayReport;
     /** Per mode, per bin: delivered and lost packets (the HTML report's series). */
@@ -2278,15 +2234,10 @@ export interface ReplayRun {
         delivered: number[];
         lost: number[];
     }>;
-    /** The scenario's world with the capture's flows, for the failure windows and further analysis. */
     world: World;
+    /** OUT, with holdOutput: complete; close() renames it into place, abort() drops it. */
+    output?: PcapWriter;
 }
-/**
- * Replay a capture under a scenario's failures: map its frames to VTEPs and flows (pass 1), simulate
- * every mode with the capture's per-bin packet counts as the traffic, then encapsulate every frame with
- * the Wasm datapath on the port zooroute used at its time (pass 2), writing `o.out` if given
- * (docs/replay.md). Memory grows with flows x bins, not with packets.
- */
 export declare function replay(o: ReplayOptions): Promise<ReplayRun>;
 
 // ==== dist/src/replay/report-types.d.ts
@@ -2305,10 +2256,8 @@ export interface RowTable {
     caption?: string;
     rows: Array<Record<string, SummaryValue>>;
 }
-/** A failure drawn as a shaded band over the timeline and listed in the failure table. */
 export interface FailureWindow {
     label: string;
-    /** [startMs, endMs), ms from the scenario's start (endMs not before startMs). */
     startMs: number;
     endMs: number;
 }
@@ -2317,9 +2266,7 @@ export interface ModeSeries {
     delivered: number[];
     lost: number[];
 }
-/** One scenario's section of the report: a timeline, the summary table, and optional flow and failure tables. */
 export interface ScenarioInput {
-    /** Heading of the section. */
     name: string;
     description?: string;
     /** Bin width; the simulator and the SPEC's outage unit use 100 ms. */
@@ -2332,18 +2279,12 @@ export interface ScenarioInput {
     /** Optional per-flow table (replay: the flows with losses, as the CLI lists them). */
     flows?: RowTable;
 }
-/**
- * Everything the HTML report shows (docs/report.md): checked by checkReportInput and rendered by
- * renderReport. The simulator's and replay's fillers build it; JSON of this shape can be rendered too.
- */
 export interface ReportInput {
-    /** Page title and heading. */
     title: string;
     /** Shown as given; the renderer never reads the clock. */
     generatedAt?: string;
     scenarios: ScenarioInput[];
 }
-/** How renderReport draws the timelines. */
 export interface RenderOptions {
     /** Most columns a timeline draws; longer series are merged (k bins per column). Default 600. */
     maxColumns?: number;
@@ -2351,7 +2292,6 @@ export interface RenderOptions {
 
 // ==== dist/src/replay/report-validate.d.ts
 import type { ReportInput } from './report-types.js';
-/** A ReportInput that cannot be rendered; `field` is its path (e.g. `scenarios[0].modes.static.lost[3]`). */
 export declare class ReportInputError extends Error {
     readonly field: string;
     readonly reason: string;
@@ -2408,13 +2348,9 @@ import { Middlebox } from './middlebox.js';
 import { Prng } from './prng.js';
 /** The clock the simulator needs: the control plane's Clock plus running the event queue. */
 export interface SimClock {
-    /** Simulated time, ms since the start of the run. */
     now(): number;
-    /** Run `fn` once, `delayMs` of simulated time from now; returns an id for clearTimer. */
     setTimer(delayMs: number, fn: () => void): number;
-    /** Cancel a timer that has not fired yet (unknown or fired ids are ignored). */
     clearTimer(id: number): void;
-    /** Fire every timer due up to `tMs` in time order, timers they set included, then stop the clock at `tMs`. */
     runUntil(tMs: number): void;
 }
 /** Outer headers of a VXLAN probe on the wire: Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14 + IPv4 20 + UDP 8. */
@@ -2429,7 +2365,6 @@ export interface PortPolicy {
     noteTraffic?(seg: Segment): void;
     /** Called once before the first bin. */
     start?(): void;
-    /** Called once after the last bin, before the run's output is gathered (e.g. to close open episodes). */
     stop?(): void;
 }
 /** The underlay as the control plane's transport sees it. */
@@ -2439,7 +2374,6 @@ export declare class ProbeNetwork {
     private readonly survive;
     private readonly keep;
     private readonly rng;
-    /** Probe packets sent, their wire bytes (payload plus headers), and those lost on the way. */
     packets: number;
     bytes: number;
     lost: number;
@@ -2447,13 +2381,9 @@ export declare class ProbeNetwork {
     /** Send one probe packet; `arrive` runs at the receiver after the path latency unless it is lost. */
     send(from: Vtep, to: Vtep, sport: number, payload: Uint8Array, arrive: (payload: Uint8Array) => void): void;
 }
-/** What one mode's run leaves behind; `simulate` turns it into a {@link ModeReport}. */
 export interface RunOutput {
-    /** Per flow and bin: sent, lost, and the runs of outage. */
     ledger: OutageLedger;
-    /** Sessions the middleboxes reset because a flow landed on another instance (summed over them). */
     sessionResets: number;
-    /** The run's stateful middleboxes, for their move and reset counts and learnt ports. */
     middleboxes: Middlebox[];
     /** Probe packets and bytes (wire size) that entered the underlay, requests and replies. */
     probes: {
@@ -2467,33 +2397,17 @@ export interface RunOutput {
         samples: number;
     };
 }
-/**
- * What a mode's policy may use, handed to `makePolicy` by {@link runMode}: the world, the run's clock,
- * the probe network (the zooroute mode's control planes send probes through it), and the middleboxes.
- */
 export interface RunContext {
     world: World;
     clock: SimClock;
     net: ProbeNetwork;
-    /** The run's middleboxes by the underlay address of the VTEP fronting them. */
     middleboxByIp: Map<number, Middlebox>;
-    /**
-     * One-way latency (ms) of the path segment `segIndex` of the flow took in its latest bin with packets
-     * (0 before it sent any): the engine caches it with the path when the port changes.
-     */
-    pathLatencyMs(flow: Flow, segIndex: number): number;
 }
 /** Options of runMode. `sentInBin`, when given, replaces the flows' constant rates (pcap replay). */
 export interface RunModeOptions {
-    /** Sample the share of healthy candidate ports every second during failures (RunOutput.healthyPortShare). */
     measureHealth?: boolean;
     /** Packets the flow sends in bin b (replaces ratePps, e.g. counted from a capture). */
     sentInBin?: (flow: Flow, bin: number) => number;
-    /**
-     * After each bin's deliveries: per directed link, the failures' survival and the share capacity
-     * kept, as that bin used them (read them during the call; the arrays are reused). For traces.
-     */
-    observeBin?: (bin: number, survive: Float64Array, keep: Float64Array) => void;
 }
 /** Run one mode. `makePolicy` receives the context (clock, probe network) it may need. */
 export declare function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunContext) => PortPolicy, opts?: RunModeOptions): RunOutput;
@@ -2501,18 +2415,11 @@ export declare function runMode(world: World, clock: SimClock, makePolicy: (ctx:
 // ==== dist/src/sim/failures.d.ts
 import type { Graph } from './topology.js';
 import type { FailureSpec, FailureType } from './scenario.js';
-/**
- * A failure event resolved against the graph: the directed links it hits and its loss rate over time.
- * Losses of overlapping failures on a link combine as independent drops.
- */
 export interface CompiledFailure {
-    /** The scenario's name for it, or `type#index`. */
     name: string;
     type: FailureType;
-    /** Active over [startMs, endMs), ms from the start of the run. */
     startMs: number;
     endMs: number;
-    /** Directed link ids it hits (both directions of each physical link). */
     links: Int32Array;
     /** Loss probability on each of `links` at time t (t inside [startMs, endMs)). */
     lossAt(t: number): number;
@@ -2530,11 +2437,11 @@ export declare function fillSurvival(g: Graph, failures: readonly CompiledFailur
 
 // ==== dist/src/sim/index.d.ts
 /**
- * The underlay simulator: scenarios, the ECMP underlay, the four modes, the report, seed studies and traces.
+ * The underlay simulator: scenarios, the ECMP underlay, the three modes, the report.
  *
  * @module zooroute/sim
  */
-export { parseScenario, ScenarioError, FAILURE_TYPES, type Scenario, type OpportunisticSpec, type PrrSpec, type TrafficMix, type Family, DEFAULT_MIX, type Role, type VtepSpec, type FlowSpec, type GeneratorSpec, type FailureSpec, type FailureType } from './scenario.js';
+export { parseScenario, scenarioKind, SCENARIO_KINDS, ScenarioError, FAILURE_TYPES, type Scenario, type ScenarioKind, type OpportunisticSpec, type PrrSpec, type TrafficMix, type Family, DEFAULT_MIX, type Role, type VtepSpec, type FlowSpec, type GeneratorSpec, type FailureSpec, type FailureType } from './scenario.js';
 export { buildWorld, innerFlowHash, BIN_MS, type World, type Vtep, type Flow, type Segment } from './world.js';
 export { buildFabric, attachHost, Graph, type TopologySpec, type LeafSpineSpec, type ClosSpec, type TwoRegionSpec, type RegionSpec, type LinkSpec } from './topology.js';
 export { Underlay, VXLAN_PORT } from './underlay.js';
@@ -2548,35 +2455,19 @@ export { Middlebox, type SessionKey } from './middlebox.js';
 export { OutageLedger, MASK_LIMIT_MS, outageRuns, type FailureOutcome, type LedgerFlow } from './outage.js';
 export { simulate, type SimMode, type SimulateOptions } from './simulate.js';
 export { formatReport, type SimulationReport, type ModeReport, type ZoorouteModeReport, type OpportunisticModeReport, type PrrModeReport, type SessionMoves, type ProbeCost, type LatencyStats } from './report.js';
-export { summarizeSeeds, formatSeedSummary, formatDistribution, distribution, quantile, type SeedStudySummary, type ModeSeedSummary, type SeedDistribution } from './seed-study.js';
-export { traceFlow, formatTrace, modePolicy, TRACE_CAUSES, type FlowTrace, type TraceBin, type TraceEvent, type TraceCause, type TraceOptions } from './trace.js';
 export { Prng } from './prng.js';
 export { type CompiledFailure } from './failures.js';
 
 // ==== dist/src/sim/middlebox.d.ts
-/**
- * What a middlebox instance keys a session by: the outer source (VTEP address, source port) and the
- * inner destination. A new outer source port is a new key, so a moved flow loses its session unless
- * the new port hashes to the same instance.
- */
 export interface SessionKey {
-    /** Outer source address (the sending VTEP), unsigned 32-bit. */
     outerSrc: number;
-    /** Outer UDP source port: the one the mode chose. */
     outerSport: number;
-    /** Inner destination address and port. */
     innerDst: number;
     innerDport: number;
 }
-/**
- * A stateful middlebox service (SLB or NAT cluster) behind one VTEP: instances chosen by a hash of the
- * outer 5-tuple, each with its own session table. It counts the sessions a port change moves and those
- * it resets, which is the cost middlebox sensing exists to avoid.
- */
 export declare class Middlebox {
     readonly ip: number;
     readonly instances: number;
-    /** Each instance's MAC, written as BackendID into probe requests passing through it. */
     readonly macs: Uint8Array[];
     /** Per instance: session key -> flow id. */
     private readonly tables;
@@ -2585,11 +2476,6 @@ export declare class Middlebox {
     /** Sessions whose outer source port changed (moved), and those of them that landed on another instance. */
     moves: number;
     resets: number;
-    /**
-     * @param ip - underlay address of the VTEP fronting the service
-     * @param instances - how many instances share its traffic
-     * @param seed - the scenario seed (with `ip`, seeds the instance hash)
-     */
     constructor(ip: number, instances: number, seed: number);
     private readonly seed;
     /** The instance the outer 5-tuple hashes to. */
@@ -2604,13 +2490,7 @@ export declare class Middlebox {
 }
 
 // ==== dist/src/sim/modes.d.ts
-/**
- * A way of choosing outer source ports that the simulator compares: zooroute (probing control plane),
- * static (kernel hash, never moves), opportunistic (ideal blind re-hash on timeout) and prr (the
- * tenant's TCP timer re-labels IPv6 flows).
- */
 export type SimMode = 'zooroute' | 'static' | 'opportunistic' | 'prr';
-/** Every mode, in report order: reports and tables iterate this rather than naming modes. */
 export declare const SIM_MODES: readonly SimMode[];
 /** The modes compared against static (outage cut). */
 export type BaselineCutMode = Exclude<SimMode, 'static'>;
@@ -2620,32 +2500,18 @@ export declare const MODE_LABELS: Readonly<Record<SimMode, string>>;
 // ==== dist/src/sim/opportunistic-mode.d.ts
 import type { PortPolicy } from './engine.js';
 import { type World } from './world.js';
-/** How hard the opportunistic mode had to try: what it takes a blind re-hash to find a working path. */
 export interface RetryStats {
-    /** Episodes (first timeout to the first bin without one) with at least one retry. */
     episodes: number;
-    /** Retries per episode: mean and worst. */
     retriesMean: number;
     retriesMax: number;
 }
-/** The opportunistic mode's port policy, with its retry figures once the run has stopped. */
 export interface OpportunisticPolicy extends PortPolicy {
-    /** Retry figures over the episodes closed so far (all of them after stop()). */
     retryStats(): RetryStats;
 }
-/**
- * The opportunistic baseline for a world: on a timeout every segment of the flow re-rolls a random
- * port of the range, backing off from `rtoMs` to `maxRtoMs` (the scenario's `opportunistic` section).
- * An idealised bound — every flow, UDP and IPv4 too, moves — not a deployable scheme.
- */
 export declare function opportunisticPolicy(world: World): OpportunisticPolicy;
 
 // ==== dist/src/sim/outage.d.ts
 import type { CompiledFailure } from './failures.js';
-/**
- * Longest run of outage, ms, a failure may cause a tenant's flow and still count as masked from that
- * tenant (the SPEC's 1 s); also how far past a failure's end its window reaches.
- */
 export declare const MASK_LIMIT_MS = 1000;
 /** A bin's state: nothing sent, at most half lost, more than half lost. */
 export declare const BIN_EMPTY = 0, BIN_DELIVERING = 1, BIN_LOSSY = 2;
@@ -2660,11 +2526,6 @@ export declare function outageRuns(states: ArrayLike<number>): Array<[number, nu
 export interface LedgerFlow {
     readonly tenant: string;
 }
-/**
- * Per flow and bin, what was sent and lost, and from that the runs of outage, outage time and which
- * failures were masked (the rules at the top of this file). One ledger per mode's run; the simulator,
- * replay and the HTML report count outage with it, so they agree.
- */
 export declare class OutageLedger {
     readonly flows: readonly LedgerFlow[];
     readonly bins: number;
@@ -2673,14 +2534,8 @@ export declare class OutageLedger {
     private readonly state;
     /** The runs of each flow, computed on first use after its last record. */
     private readonly runs;
-    /** Packets sent and lost per flow, over the whole run. */
     readonly sent: Float64Array;
     readonly lost: Float64Array;
-    /**
-     * @param flows - the flows, indexed as `record` is called; their tenants decide masking
-     * @param bins - bins of the run (flows x bins bytes of state)
-     * @param binMs - width of a bin, ms (BIN_MS in the simulator)
-     */
     constructor(flows: readonly LedgerFlow[], bins: number, binMs: number);
     /** Count one bin of a flow; true when the bin itself is lossy (its run may span empty bins). */
     record(flow: number, bin: number, sent: number, lost: number): boolean;
@@ -2690,26 +2545,18 @@ export declare class OutageLedger {
     isOut(flow: number, bin: number): boolean;
     /** Bins the flow was out (the sum of its runs). */
     outBins(flow: number): number;
-    /** Outage summed over every flow, seconds: the headline figure modes are compared on. */
     outageSeconds(): number;
-    /** Packets lost, over every flow and bin. */
     lostPackets(): number;
-    /** Packets sent, over every flow and bin. */
     sentPackets(): number;
     /** Longest run of outage of a flow, clipped to [fromBin, toBin), in ms. */
     longestRunMs(flow: number, fromBin?: number, toBin?: number): number;
     /** Per failure: masked, tenants hit (some flow out > 1 s in a row), and the worst run. */
     failureOutcomes(failures: readonly CompiledFailure[]): FailureOutcome[];
 }
-/** How one failure went for one mode (OutageLedger.failureOutcomes). */
 export interface FailureOutcome {
-    /** The failure's name from the scenario (or `type#index`). */
     name: string;
-    /** No tenant had a flow out for more than MASK_LIMIT_MS in a row during the failure's window. */
     masked: boolean;
-    /** Tenants with some flow out for more than MASK_LIMIT_MS in a row in the window. */
     tenantsHit: number;
-    /** Longest run of outage of any flow within the window, ms. */
     longestOutMs: number;
 }
 
@@ -2734,13 +2581,17 @@ export declare class Prng {
 }
 
 // ==== dist/src/sim/prr-mode.d.ts
-import type { PortPolicy, RunContext } from './engine.js';
-import { type Flow } from './world.js';
-import { PRR_DEFAULTS } from './scenario.js';
-export { PRR_DEFAULTS };
+import type { PortPolicy } from './engine.js';
+import { type Flow, type World } from './world.js';
+/** Linux TCP_RTO_MIN (200 ms), TCP_TIMEOUT_INIT (1 s, RFC 6298 2.1), TCP_RTO_MAX (120 s). */
+export declare const PRR_DEFAULTS: {
+    readonly minRtoMs: 200;
+    readonly initialRtoMs: 1000;
+    readonly maxRtoMs: 120000;
+    readonly rtoLossShare: 0.5;
+};
 /** Whether PRR can move a flow at all: TCP (has an RTO) over IPv6 (has a flow label to change). */
 export declare function prrCanRepath(f: Flow): boolean;
-/** What the PRR mode did over a run: which flows could move, and how many timeouts it took. */
 export interface PrrStats {
     /** Flows with a retransmission timer (TCP), and those of them whose timeouts can change the path (IPv6). */
     tcpFlows: number;
@@ -2761,61 +2612,43 @@ export interface RtoEvent {
     /** A new flow label was drawn (IPv6 TCP). */
     rehashed: boolean;
 }
-/** The PRR mode's port policy, with its figures and every retransmission timeout it saw. */
 export interface PrrPolicy extends PortPolicy {
-    /** Figures over the run so far (complete after stop()). */
     stats(): PrrStats;
     /** Every RTO in order of time. */
     readonly timeouts: RtoEvent[];
 }
-/**
- * The PRR baseline for one run: each TCP flow runs RFC 6298's retransmission timer (parameters from
- * the scenario's `prr` section over {@link PRR_DEFAULTS}); an expiry on an IPv6 flow draws a new flow
- * label and so new outer ports on every segment, an IPv4 or UDP flow never moves. `ctx` gives the
- * world and the engine's cached path latencies.
- */
-export declare function prrPolicy(ctx: RunContext): PrrPolicy;
+export declare function prrPolicy(world: World): PrrPolicy;
 
 // ==== dist/src/sim/report.d.ts
 import type { FailureOutcome } from './outage.js';
 import { type BaselineCutMode } from './modes.js';
-/** A latency over the failures that had the event: how many had one, mean and worst, ms from the failure's start. */
 export interface LatencyStats {
     count: number;
     meanMs: number;
     maxMs: number;
 }
-/** What every mode reports (docs/simulator.md, "Outage and masking"). */
 export interface ModeReport {
-    /** Outage summed over flows, seconds (runs of outage in 100 ms bins), to 3 decimals. */
     outageSeconds: number;
-    /** Tenant packets lost and sent over the run, all flows. */
     lostPackets: number;
     sentPackets: number;
     /** Failure events in the scenario, and those masked from every tenant. */
     failures: number;
     maskedFailures: number;
-    /** One outcome per failure, in scenario order. */
     perFailure: FailureOutcome[];
     /** Sessions reset by a stateful middlebox because a flow landed on another instance. */
     sessionResets: number;
 }
-/** The zooroute mode's report: the common figures plus how fast the control plane saw and left failures. */
 export interface ZoorouteModeReport extends ModeReport {
     /** Per failure: from its start to the first port marked bad, and to the first switch away from a port. */
     detect: LatencyStats;
     switch: LatencyStats;
-    /** Port switches over the whole run, every control plane. */
     switches: number;
 }
-/** The opportunistic mode's report: the common figures plus how many blind retries recovery took. */
 export interface OpportunisticModeReport extends ModeReport {
-    /** Timeout episodes with a retry, and retries per episode (mean to 3 decimals, worst). */
     retryEpisodes: number;
     retriesMean: number;
     retriesMax: number;
 }
-/** The PRR mode's report: the common figures plus which flows could move and the timeouts it took. */
 export interface PrrModeReport extends ModeReport {
     /** TCP flows (they have a retransmission timer), and those over IPv6 (a timeout can change their path). */
     tcpFlows: number;
@@ -2827,30 +2660,19 @@ export interface PrrModeReport extends ModeReport {
     /** RTOs that drew a new flow label (and so new outer ports). */
     rehashes: number;
 }
-/**
- * Middlebox sessions over a run: sessions whose outer source port changed, those reset because the new
- * port landed on another instance, and the share kept on their backend (null when none moved).
- */
 export interface SessionMoves {
     moves: number;
     resets: number;
     keptShare: number | null;
 }
-/** Probe traffic: packets and wire bytes (PROBE_WIRE_BYTES each), requests and replies together. */
 export interface ProbeCost {
     packets: number;
     bytes: number;
 }
-/**
- * Everything `zooroute simulate` reports for one scenario and seed, per mode and overall
- * (docs/simulator.md explains every figure); `--json` prints it as is, {@link formatReport} as text.
- */
 export interface SimulationReport {
-    /** The scenario's name ('unnamed' without one), the effective seed, and simulated time in ms. */
     scenario: string;
     seed: number;
     durationMs: number;
-    /** VTEPs and flows of the world. */
     vteps: number;
     flows: number;
     /** One entry per mode of SIM_MODES. */
@@ -2871,19 +2693,13 @@ export interface SimulationReport {
         activePairs: number;
         activePairShare: number;
     };
-    /**
-     * Share of (VTEP pair, candidate port) whose path delivers at least half, sampled every second while
-     * a failure is active (in the static run: it describes the failures, not a mode).
-     */
     underlay: {
         healthyPortShareMean: number;
         healthyPortShareWorst: number;
         samples: number;
     };
     middlebox: {
-        /** Middlebox instances over all services. */
         instances: number;
-        /** Outer source ports source-port learning watches, beside those blind probing would (sources x N_p). */
         watchedPorts: number;
         blindPorts: number;
         /** Zooroute with and without middlebox sensing: sessions whose port changed, resets, share kept. */
@@ -2896,17 +2712,8 @@ export declare function formatReport(r: SimulationReport): string;
 
 // ==== dist/src/sim/scenario.d.ts
 import type { LinkSpec, TopologySpec } from './topology.js';
-/**
- * What a VTEP does in the underlay. A `host` serves tenant addresses; a `gateway` relays flows between
- * regions (host -> gateway -> gateway -> host), and runs two control planes, one per kind of peer.
- */
 export type Role = 'host' | 'gateway';
-/**
- * One VTEP (or, with `count`, a group of them) as the scenario file states it (docs/scenario-format.md,
- * "vteps"). `buildWorld` resolves it into {@link Vtep}s attached to switches of the topology.
- */
 export interface VtepSpec {
-    /** Node name; must not clash with a switch name. With `count`, the prefix of the members' names. */
     name: string;
     /** Underlay (outer) IPv4 address; with `count`, the first of consecutive addresses. */
     ip: string;
@@ -2916,7 +2723,6 @@ export interface VtepSpec {
     attach?: string;
     /** Region (two-region) or pod (`pod0`, clos) to attach in. */
     region?: string;
-    /** Default `host`. */
     role?: Role;
     /** false: a peer that does not probe nor answer probes (a plain kernel VTEP). */
     probes?: boolean;
@@ -2933,48 +2739,28 @@ export interface VtepSpec {
  * VTEP serves the flow); `ipv6` changes how the flow is hashed and whether PRR can re-path it. */
 export type Family = 'ipv4' | 'ipv6';
 export declare const FAMILIES: readonly Family[];
-/**
- * One explicit one-way tenant flow of a scenario: its packets go from `src` to `dst` at a constant rate
- * between `startMs` and `endMs`. Each end is mapped to the VTEP serving it (longest inner prefix).
- */
 export interface FlowSpec {
-    /** Inner IPv4 source address; some VTEP must serve it. */
     src: string;
-    /** Inner IPv4 destination address, served by another VTEP than `src`. */
     dst: string;
     /** IP protocol number: 6 TCP (default), 17 UDP. */
     proto?: number;
     /** Default ipv4. */
     family?: Family;
-    /** Inner source port; default 40000 + the flow's index. */
     sport?: number;
-    /** Inner destination port; default 80. */
     dport?: number;
-    /** Packets per second; default 100. */
     ratePps?: number;
-    /** Bytes per packet on the wire (for the capacity model); default 1000. */
     packetBytes?: number;
-    /** Who the flow belongs to, for "failures masked from tenants"; default `src`. */
     tenant?: string;
-    /** When the flow starts and stops, ms from the start of the run; default the whole run. */
     startMs?: number;
     endMs?: number;
 }
-/**
- * Synthetic traffic in the talk's pattern: each active host VTEP talks to a few peers, skewed so most
- * VTEPs talk to very few and none to more than `maxPeerShare` of them (docs/scenario-format.md, "traffic").
- * Large scenarios use it instead of listing thousands of flows.
- */
 export interface GeneratorSpec {
     /** Share of host VTEPs that send at all. */
     activeShare?: number;
     /** Upper bound on the share of peers one VTEP talks to (skewed: most talk to far fewer). */
     maxPeerShare?: number;
-    /** Flows per (VTEP, peer) pair, each with random inner ports; default 1. */
     flowsPerPeer?: number;
-    /** Packets per second of each generated flow; default 100. */
     ratePps?: number;
-    /** Bytes per packet of each generated flow; default 1000. */
     packetBytes?: number;
     /** Two-region: probability that a chosen peer is in the other region (0 = pick uniformly). */
     crossRegionShare?: number;
@@ -2986,9 +2772,7 @@ export interface GeneratorSpec {
  * IPv4), drawn independently per flow.
  */
 export interface TrafficMix {
-    /** Share of flows that are TCP, 0..1 (the rest UDP). */
     tcp?: number;
-    /** Share of flows that are IPv6, 0..1 (the rest IPv4). */
     ipv6?: number;
 }
 /**
@@ -2997,25 +2781,12 @@ export interface TrafficMix {
  * of tenants run IPv6 inside their overlay.
  */
 export declare const DEFAULT_MIX: Readonly<Required<TrafficMix>>;
-/**
- * The kinds of failure a scenario can inject; each names what fails (docs/scenario-format.md,
- * "failures"). All are gray: routing does not see them and keeps hashing flows onto the failed paths.
- */
 export type FailureType = 'link-down' | 'loss' | 'burst' | 'card' | 'border-routers' | 'endpoint' | 'switch-down';
-/** Every {@link FailureType}, in the order error messages list them; the parser checks `type` against it. */
 export declare const FAILURE_TYPES: readonly FailureType[];
-/**
- * One failure event as the scenario file states it: a type, when it starts and how long it lasts, and
- * the fields its type needs (which links, switch, region or VTEP). `compileFailure` resolves it against
- * the graph into a {@link CompiledFailure}.
- */
 export interface FailureSpec {
-    /** Shown in the report; default `type#index`. */
     name?: string;
     type: FailureType;
-    /** Start, ms from the start of the run. */
     atMs: number;
-    /** How long the failure lasts, ms. */
     durationMs: number;
     /** link-down, loss, burst: node-name pairs; every parallel link between them, both directions. */
     links?: [string, string][];
@@ -3038,14 +2809,9 @@ export interface FailureSpec {
     /** endpoint: the VTEP whose access link fails (every path to or from it shares it). */
     vtep?: string;
 }
-/**
- * The opportunistic mode's timeout model (docs/simulator.md): when a flow counts as timed out and how
- * its retries back off. The mode is an ideal bound, so these are the only knobs it has.
- */
 export interface OpportunisticSpec {
     /** First retransmission timeout, ms (Linux TCP's minimum RTO is 200 ms). */
     rtoMs?: number;
-    /** Ceiling of the exponential backoff between retries, ms (default 3000). */
     maxRtoMs?: number;
     /** Loss share within a bin that counts as a timeout. */
     rtoLossShare?: number;
@@ -3061,31 +2827,21 @@ export interface PrrSpec {
     /** Loss share within a bin that stalls the flow (no ACK comes back for what it sent). */
     rtoLossShare?: number;
 }
-/** Linux TCP_RTO_MIN (200 ms), TCP_TIMEOUT_INIT (1 s, RFC 6298 2.1), TCP_RTO_MAX (120 s); the prr mode's defaults. */
-export declare const PRR_DEFAULTS: {
-    readonly minRtoMs: 200;
-    readonly initialRtoMs: 1000;
-    readonly maxRtoMs: 120000;
-    readonly rtoLossShare: 0.5;
-};
 /**
- * A whole scenario file, as `parseScenario` returns it once every field has been checked
- * (docs/scenario-format.md): the underlay, the VTEPs, the traffic, the failures and the baselines'
- * parameters. `zooroute simulate` runs it; `zooroute replay` uses it with a capture's traffic instead.
+ * What a scenario file is for: `simulation` (its own traffic, `zooroute simulate`) or `replay` (the
+ * traffic comes from a capture, `zooroute replay`). docs/scenario-format.md#kind.
  */
+export type ScenarioKind = 'simulation' | 'replay';
+/** The scenario kinds, as the `kind` field spells them. */
+export declare const SCENARIO_KINDS: readonly ScenarioKind[];
 export interface Scenario {
-    /** Shown in the report. */
+    /** What the file is for; absent in older files, where scenarioKind() infers it from the traffic. */
+    kind?: ScenarioKind;
     name?: string;
     description?: string;
-    /** Seeds every random choice (ECMP hashes, loss sampling, generator, jitter); default 1. */
     seed?: number;
-    /** Simulated time, ms (100 .. 3 600 000). */
     durationMs: number;
     topology: TopologySpec;
-    /**
-     * Candidate source ports per peer: `range` "A-B" (default 49152-65535), how many `candidates`
-     * (default 32) and the placement `seed` (default 0), as the datapath places them.
-     */
     ports?: {
         range?: string;
         candidates?: number;
@@ -3094,7 +2850,6 @@ export interface Scenario {
     /** Passed to the control plane as its ControlConfig overrides (probe interval, timeout, ...). */
     control?: Record<string, number | boolean | string>;
     vteps: VtepSpec[];
-    /** Explicit flows, generated ones, or both; at least one flow in the end (except for replay). */
     traffic: {
         flows?: FlowSpec[];
         generator?: GeneratorSpec;
@@ -3112,52 +2867,12 @@ export declare class ScenarioError extends Error {
 export declare function isIPv4(s: string): boolean;
 /** Check a parsed JSON value against the scenario format; returns it typed, or throws ScenarioError. */
 export declare function parseScenario(v: unknown): Scenario;
+/**
+ * A scenario's kind: its `kind` field, else inferred from its traffic (files written before the field):
+ * flows or a generator make it a simulation, no traffic a replay scenario.
+ */
+export declare function scenarioKind(s: Scenario): ScenarioKind;
 export type { LinkSpec, TopologySpec };
-
-// ==== dist/src/sim/seed-study.d.ts
-import { type SimMode } from './modes.js';
-import type { SimulationReport } from './report.js';
-/** A figure over seeds: median, 10th and 90th percentiles (linear interpolation), min and max. */
-export interface SeedDistribution {
-    median: number;
-    p10: number;
-    p90: number;
-    min: number;
-    max: number;
-}
-/** One mode over the seeds. Masking is summed over seeds (failures masked / failure events). */
-export interface ModeSeedSummary {
-    outageSeconds: SeedDistribution;
-    lostPackets: SeedDistribution;
-    maskedFailures: number;
-    failures: number;
-    /** maskedFailures / failures (1 when there are no failures). */
-    maskedShare: number;
-    /** 1 - outage / static's outage per seed; null for static, or when static never had an outage. */
-    cutVsStatic: SeedDistribution | null;
-    /** zooroute: per seed, the mean detection and switch time over failures (ms). */
-    detectMeanMs?: SeedDistribution;
-    switchMeanMs?: SeedDistribution;
-    /** opportunistic and prr: per seed, the mean and worst retries per episode. */
-    retriesMean?: SeedDistribution;
-    retriesMax?: SeedDistribution;
-}
-/** The summary of a seed study; `seeds` in the order run. */
-export interface SeedStudySummary {
-    scenario: string;
-    seeds: number[];
-    modes: Record<SimMode, ModeSeedSummary>;
-}
-/** The q-quantile of xs (0 <= q <= 1), interpolating linearly between order statistics; NaN if empty. */
-export declare function quantile(xs: readonly number[], q: number): number;
-/** Median, p10, p90, min and max of xs, rounded to `digits` decimals. */
-export declare function distribution(xs: readonly number[], digits?: number): SeedDistribution;
-/** Summarise one scenario's reports, one per seed (all of the same scenario). */
-export declare function summarizeSeeds(reports: readonly SimulationReport[]): SeedStudySummary;
-/** "median [p10-p90]" with `digits` decimals (a share as a percentage when `pct`). */
-export declare function formatDistribution(d: SeedDistribution, digits?: number, pct?: boolean): string;
-/** The human summary of a seed study. */
-export declare function formatSeedSummary(s: SeedStudySummary, first: SimulationReport): string;
 
 // ==== dist/src/sim/simulate.d.ts
 import { type ControlConfig } from '../control/config.js';
@@ -3167,9 +2882,7 @@ import type { SimMode } from './modes.js';
 import { type Scenario } from './scenario.js';
 import type { SimulationReport } from './report.js';
 export type { SimMode } from './modes.js';
-/** How `simulate` runs a scenario; every field is optional and defaults to the plain `zooroute simulate` run. */
 export interface SimulateOptions {
-    /** Replaces the scenario's seed (the CLI's `--seed`); ignored when `world` is given. */
     seed?: number;
     /** A world built by the caller (pcap replay: flows from a capture); default buildWorld(s, seed). */
     world?: World;
@@ -3180,28 +2893,15 @@ export interface SimulateOptions {
 }
 /** The scenario's control-plane overrides, checked by the control plane's own validation. */
 export declare function scenarioControlConfig(s: Scenario): Partial<ControlConfig>;
-/**
- * Run a scenario in every mode of SIM_MODES over the same world (underlay, traffic, failures, seed),
- * each on its own virtual clock, and gather the comparison `zooroute simulate` prints: outage, losses,
- * masked failures, detection and switch latency, probe cost against a full mesh, middlebox sessions.
- * Deterministic for a given scenario and seed; throws ScenarioError (a bad `control` section, a name
- * that does not resolve).
- */
 export declare function simulate(s: Scenario, opts?: SimulateOptions): SimulationReport;
 
 // ==== dist/src/sim/static-mode.d.ts
 import type { PortPolicy } from './engine.js';
 import type { Flow, Segment, World } from './world.js';
-/**
- * The port a kernel VTEP uses for a flow on a segment: candidates[hash mod N] towards the segment's
- * peer. Static keeps it forever; the other modes start from it.
- */
 export declare function defaultPort(world: World, flow: Flow, seg: Segment): number;
-/** The static baseline: every flow keeps its {@link defaultPort} on every segment, whatever it loses. */
 export declare function staticPolicy(world: World): PortPolicy;
 
 // ==== dist/src/sim/topology.d.ts
-/** A physical link's properties, applied to each of its two directions (defaults 0.01 ms, 100 Gbit/s, no loss). */
 export interface LinkSpec {
     /** One-way latency in milliseconds. */
     latencyMs?: number;
@@ -3210,25 +2910,15 @@ export interface LinkSpec {
     /** Background random loss probability, 0..1. */
     loss?: number;
 }
-/**
- * A two-tier fabric: every leaf linked to every spine. Switches are named `leaf0..` and `spine0..`;
- * VTEPs attach to leaves.
- */
 export interface LeafSpineSpec {
     kind: 'leaf-spine';
     leaves: number;
     spines: number;
     /** Parallel links between each leaf and each spine (different line cards of a chassis). */
     parallelLinks?: number;
-    /** Leaf-spine links. */
     link?: LinkSpec;
-    /** Each VTEP's access link to its leaf. */
     hostLink?: LinkSpec;
 }
-/**
- * A three-tier Clos: per pod, ToRs linked to aggregation switches, and every aggregation switch linked
- * to every core. Switches are `tor{pod}-{i}`, `agg{pod}-{i}`, `core{i}`; pods are regions `pod0`, `pod1`...
- */
 export interface ClosSpec {
     kind: 'clos';
     /** Pods (availability zones), each with its own ToRs and aggregation switches. */
@@ -3238,54 +2928,34 @@ export interface ClosSpec {
     cores: number;
     /** Parallel links between each aggregation switch and each core. */
     parallelLinks?: number;
-    /** ToR-aggregation links (and aggregation-core links unless `coreLink` is given). */
     link?: LinkSpec;
-    /** Aggregation-core links. */
     coreLink?: LinkSpec;
-    /** Each VTEP's access link to its ToR. */
     hostLink?: LinkSpec;
 }
-/** One region of a two-region topology: a leaf-spine fabric under a name used in switch names (`{name}-leaf0`). */
 export interface RegionSpec {
-    /** Letters, digits, - and _; the two regions' names differ. */
     name: string;
     leaves: number;
     spines: number;
 }
-/**
- * Two leaf-spine regions joined by long-haul links through border routers (`{R}-br{i}`): every spine
- * links to every border router of its region. The cross-region case of the talk, where gateways relay.
- */
 export interface TwoRegionSpec {
     kind: 'two-region';
     regions: [RegionSpec, RegionSpec];
     /** Border routers per region; border router i of one region has a long-haul link to router i of the other. */
     borderRouters: number;
-    /** Links inside a region (leaf-spine, spine-border router). */
     link?: LinkSpec;
-    /** Border router to border router across regions; default 20 ms latency. */
     longHaul?: LinkSpec;
-    /** Each VTEP's access link to its leaf. */
     hostLink?: LinkSpec;
 }
-/** The underlay of a scenario, told apart by `kind`. */
 export type TopologySpec = LeafSpineSpec | ClosSpec | TwoRegionSpec;
 /** A directed-link graph. Link ids are dense; the two directions of a physical link are 2k and 2k+1. */
 export declare class Graph {
-    /** Node names by node id (switches and VTEP hosts). */
     readonly names: string[];
-    /** Node ids by name. */
     readonly index: Map<string, number>;
-    /** Region (or pod) of each node, '' in a one-region topology. */
     readonly region: string[];
-    /** Whether each node is a VTEP host (hosts never transit traffic). */
     readonly isHost: boolean[];
-    /** Outgoing directed link ids of each node. */
     readonly out: number[][];
-    /** Tail and head node of each directed link. */
     readonly from: number[];
     readonly to: number[];
-    /** Per directed link: one-way latency (ms), capacity (Mbit/s) and background loss probability. */
     readonly latencyMs: number[];
     readonly capacityMbps: number[];
     readonly baseLoss: number[];
@@ -3293,19 +2963,15 @@ export declare class Graph {
     readonly attachPoints: Map<string, number[]>;
     /** Border routers by region (two-region topologies). */
     readonly borderRouters: Map<string, number[]>;
-    /** Add a switch (or, with `host`, a VTEP host) and return its id; names are unique. */
     addNode(name: string, region: string, host?: boolean): number;
     /** Add `count` parallel physical links between a and b (both directions). */
     addLink(a: number, b: number, spec: LinkSpec | undefined, count?: number): void;
-    /** Directed links (twice the physical links). */
     get linkCount(): number;
-    /** The id of a named node; throws when there is none (for names the code itself built). */
     node(name: string): number;
     /** Directed links from a to b (all parallel ones). */
     linksBetween(a: number, b: number): number[];
     /** Every directed link touching node n, both directions. */
     linksOf(n: number): number[];
-    /** A directed link for people: `tail->head`. */
     linkName(l: number): string;
 }
 /** Build the switch fabric of a topology; hosts are attached afterwards with `attachHost`. */
@@ -3313,89 +2979,9 @@ export declare function buildFabric(t: TopologySpec): Graph;
 /** Attach a VTEP host to a switch by one access link (the endpoint-adjacent link). */
 export declare function attachHost(g: Graph, name: string, sw: number, link: LinkSpec | undefined): number;
 
-// ==== dist/src/sim/trace.d.ts
-import { type ControlConfig } from '../control/config.js';
-import type { ControlEvent } from '../control/vtep.js';
-import { type PortPolicy, type RunContext } from './engine.js';
-import { type World } from './world.js';
-import type { SimMode } from './modes.js';
-/** Why a bin of a traced flow was out (see the file comment). */
-export type TraceCause = 'detection' | 'switch' | 'moved-bad' | 'next-fail' | 'capacity' | 'chance';
-/** Every cause, in the order reports list them. */
-export declare const TRACE_CAUSES: readonly TraceCause[];
-/** One bin of the traced flow in which it sent packets. */
-export interface TraceBin {
-    atMs: number;
-    /** Per segment: its outer source port. */
-    ports: number[];
-    /** Per segment: the share its forward path's failures let through, and its reverse path's. */
-    forward: number[];
-    reverse: number[];
-    /** The whole flow's delivery probability this bin, capacity included. */
-    delivery: number;
-    sent: number;
-    lost: number;
-    /** Inside one of the flow's runs of outage (docs/simulator.md). */
-    out: boolean;
-    cause?: TraceCause;
-}
-/** Something the mode did to the traced flow's segments. */
-export interface TraceEvent {
-    atMs: number;
-    segment: number;
-    /** Control-plane events (zooroute), `rto` (prr: a retransmission timeout, `rehashed` or not). */
-    type: ControlEvent['type'] | 'rto';
-    /** The port the event is about (zooroute), or the flow's port on the segment at the time. */
-    port: number;
-    detail?: string;
-}
-/** One flow's timeline in one mode at one seed (`traceFlow`). */
-export interface FlowTrace {
-    mode: SimMode;
-    seed: number;
-    flow: {
-        id: number;
-        proto: number;
-        family: string;
-        ratePps: number;
-        tenant: string;
-        segments: string[];
-    };
-    /** The traced window: a failure's [start - 1 s, end + 1 s), or the whole run. */
-    fromMs: number;
-    toMs: number;
-    failure?: string;
-    outSeconds: number;
-    causes: Record<TraceCause, number>;
-    bins: TraceBin[];
-    events: TraceEvent[];
-}
-/** What `traceFlow` follows. */
-export interface TraceOptions {
-    mode: SimMode;
-    /** A flow id, or 'worst': the flow with the most out time in the window in this mode. */
-    flow: number | 'worst';
-    /** Index into world.failures: trace only around this failure. */
-    failure?: number;
-    /** The control plane's overrides (zooroute). */
-    config: Partial<ControlConfig>;
-}
-/** A fresh policy of a mode for one run (as simulate() makes them). */
-export declare function modePolicy(mode: SimMode, ctx: RunContext, config: Partial<ControlConfig>): PortPolicy;
-/** Run one mode and record one flow's timeline. */
-export declare function traceFlow(world: World, o: TraceOptions): FlowTrace;
-/** The human timeline: a line per bin where something changed, and the events between. */
-export declare function formatTrace(tr: FlowTrace): string;
-
 // ==== dist/src/sim/underlay.d.ts
 import type { Graph } from './topology.js';
-/** The VXLAN UDP destination port (IANA): part of the outer 5-tuple every switch hashes. */
 export declare const VXLAN_PORT = 4789;
-/**
- * ECMP routing over a {@link Graph}: the directed links an outer packet crosses for a given source
- * port, as seeded per-switch hashes choose them. Routes never react to failures (they are gray), so the
- * only way to leave a failed path is another source port — what every mode is compared on.
- */
 export declare class Underlay {
     readonly g: Graph;
     private readonly ipOf;
@@ -3405,11 +2991,6 @@ export declare class Underlay {
     /** Paths by (a, b) pair, then by source port: small integer keys hash fast, a*n*65536+sport did not. */
     private readonly cache;
     private readonly hostCount;
-    /**
-     * @param g - the graph to route over (VTEP hosts attached)
-     * @param seed - the scenario seed; each switch's ECMP hash seed is derived from it
-     * @param ipOf - the underlay address of a host node, hashed as the outer source or destination
-     */
     constructor(g: Graph, seed: number, ipOf: (host: number) => number);
     /** Hop distances from every node to `target` over switches only (hosts never transit). */
     private distTo;
@@ -3420,7 +3001,6 @@ export declare class Underlay {
      * Empty when b is unreachable. Cached: routes are static.
      */
     path(a: number, b: number, sport: number): Int32Array;
-    /** One-way latency of a path (directed link ids), ms: the sum of its links' latencies. */
     latency(path: Int32Array): number;
     private remember;
 }
@@ -3431,28 +3011,16 @@ import { type Graph } from './topology.js';
 import { Underlay } from './underlay.js';
 import { type CompiledFailure } from './failures.js';
 import { type Family, type Role, type Scenario } from './scenario.js';
-/**
- * Width of a time bin, ms. Tenant data moves bin by bin and outage is counted in whole bins (the SPEC's
- * unit: a flow is out in a bin that loses more than half of its packets).
- */
 export declare const BIN_MS = 100;
-/** A VTEP of the world: a {@link VtepSpec} resolved to a node of the graph, with every default filled in. */
 export interface Vtep {
-    /** Position in `World.vteps`; flows' segments refer to VTEPs by it. */
     index: number;
     name: string;
-    /** Underlay IPv4 address as an unsigned 32-bit number. */
     ip: number;
-    /** The VTEP's host node in `World.graph`. */
     node: number;
-    /** Region or pod of the switch it is attached to ('' in a one-region topology). */
     region: string;
     role: Role;
-    /** Whether it runs the control plane (probes and answers probes). */
     probes: boolean;
-    /** Instances of the stateful middlebox service it fronts; 0 when it is none. */
     middleboxInstances: number;
-    /** Modelled CPU utilisation 0..1, fed to the control plane's rate control. */
     cpu: number;
     /** Inner prefixes served: [network, prefix length]. */
     inner: [number, number][];
@@ -3462,14 +3030,8 @@ export interface Segment {
     from: number;
     to: number;
 }
-/**
- * A resolved one-way tenant flow: its inner 5-tuple, rate and lifetime, its flow hash, and the VXLAN
- * segments it crosses. Every mode runs the same flows; only the outer source ports differ.
- */
 export interface Flow {
-    /** Position in `World.flows`; the ledger and the policies index by it. */
     id: number;
-    /** Inner source and destination addresses as unsigned 32-bit numbers (IPv4, or a fold of IPv6). */
     srcInner: number;
     dstInner: number;
     /** IP protocol number (6 TCP, 17 UDP). */
@@ -3478,46 +3040,29 @@ export interface Flow {
     family: Family;
     sport: number;
     dport: number;
-    /** Packets per second (0 when a replay's per-bin counts replace the rate). */
     ratePps: number;
-    /** Bytes per packet on the wire, for the capacity model. */
     packetBytes: number;
-    /** Who the flow belongs to, for masking. */
     tenant: string;
-    /** Lifetime, ms from the start of the run: [startMs, endMs). */
     startMs: number;
     endMs: number;
     /** Inner 5-tuple hash: what the datapath feeds its port choice. */
     hash: number;
-    /** The VXLAN hops in order: one within a region, up to three across regions through gateways. */
     segments: Segment[];
 }
-/**
- * A scenario compiled into what the engine runs: the graph with the VTEP hosts attached, the ECMP
- * underlay, the flows with their segments and the failures resolved to links. Built once by
- * {@link buildWorld} and shared, read-only, by every mode's run so that they differ only in policy.
- */
 export interface World {
-    /** The effective seed (the override, the scenario's, or 1). */
     seed: number;
-    /** Simulated time, ms. */
     durationMs: number;
     graph: Graph;
     underlay: Underlay;
     vteps: Vtep[];
-    /** VTEPs by underlay address (unsigned 32-bit). */
     vtepByIp: Map<number, Vtep>;
     flows: Flow[];
     failures: CompiledFailure[];
-    /** Source ports the candidates are drawn from. */
     portRange: PortRange;
-    /** Candidate ports per peer. */
     candidateCount: number;
-    /** Seed of the candidate-port placement (the datapath's hash seed). */
     portSeed: number;
     /** Candidate ports towards a peer (same rule as the datapath). */
     candidates(peerIp: number): readonly number[];
-    /** The scenario the world was built from (the policies read their parameters there). */
     scenario: Scenario;
 }
 /**
@@ -3526,12 +3071,7 @@ export interface World {
  * hashed, as in the datapath.
  */
 export declare function innerFlowHash(src: number, dst: number, proto: number, sport: number, dport: number, family?: Family): number;
-/**
- * Compile a parsed scenario into a {@link World}: build the fabric, attach and name the VTEPs, place
- * candidate ports, resolve flows (explicit and generated) and failures. `seedOverride` replaces the
- * scenario's seed (the CLI's `--seed`). `opts.withoutTraffic`: skip the scenario's flows and generator
- * (replay brings its own flows). Names and addresses that do not resolve throw a ScenarioError.
- */
+/** `opts.withoutTraffic`: skip the scenario's flows and generator (replay brings its own flows). */
 export declare function buildWorld(s: Scenario, seedOverride?: number, opts?: {
     withoutTraffic?: boolean;
 }): World;
@@ -3543,14 +3083,8 @@ import { VtepControl, type ControlEvent, type VtepControlOptions } from '../cont
 import { type ControlConfig } from '../control/config.js';
 import type { PortPolicy, RunContext } from './engine.js';
 import type { Segment } from './world.js';
-/**
- * The zooroute mode's port policy: the control planes of every probing VTEP, created as flows need
- * them, and what they reported.
- */
 export interface ZooroutePolicy extends PortPolicy {
-    /** Every control-plane event (port down, port up, switch) of every VTEP, in time order. */
     events: ControlEvent[];
-    /** Every control plane created so far (a gateway may have two). */
     controls(): VtepControl[];
     /** The control plane that picks the port of a segment (created on first use). */
     controlFor(seg: Segment): VtepControl;
@@ -3560,11 +3094,6 @@ export interface ZooroutePolicy extends PortPolicy {
     activePairs(): number;
 }
 type TableKind = VtepControlOptions['table'];
-/**
- * The zooroute mode for a run: each probing VTEP runs the real control plane on the run's clock, its
- * probes crossing the simulated underlay; data takes the port the control plane picks. `config`
- * overrides the control plane's defaults (the scenario's `control` section).
- */
 export declare function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>): ZooroutePolicy;
 export {};
 

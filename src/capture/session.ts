@@ -138,13 +138,13 @@ export async function runCapture(cfg: CaptureConfig): Promise<CaptureSummary> {
   try {
     input = LiveInterface.open(cfg.iface, { filter: cfg.filter, ringBytes: cfg.ringBytes });
   } catch (e) {
-    await out.close();
+    out.discard(); // no capture ran: no output file, an existing one untouched
     throw e;
   }
   if (input.linkType !== 'ETHERNET') {
     // VXLAN carries Ethernet frames: a cooked (any), raw-IP or loopback capture has no inner L2 header.
     input.close();
-    await out.close();
+    out.discard();
     throw new UsageError(`${cfg.iface} has link type ${input.linkType}; capture needs an Ethernet interface`);
   }
 
@@ -172,6 +172,8 @@ export async function runCapture(cfg: CaptureConfig): Promise<CaptureSummary> {
       now(ts);
       batcher.add(frame, ts, truncated);
       if (batcher.stats.frames >= limit) stop('count');
+      // The output file cannot be completed (a full disk): stop now; out.close() below throws the error.
+      else if (out instanceof PcapSink && out.failed) stop('count');
     });
     if (cfg.durationS !== undefined) durationTimer = setTimeout(() => stop('duration'), cfg.durationS * 1000);
     if (cfg.signal?.aborted) stop('signal');

@@ -1,14 +1,12 @@
 // What `encap` and `decap` share: streaming a capture through one Datapath kernel batch by batch (one
 // Wasm call per batch, input order and timestamps kept), counting drops by reason, and the summary
 // both report (one stderr line; with --json one JSON document on stdout).
-import { resolve } from 'node:path';
 import { Datapath, Status, statusName, type PacketBatch } from '../../bindings/index.js';
-import { InputError, UsageError } from './errors.js';
+import { UsageError } from './errors.js';
 import { PcapReader } from '../pcap/reader.js';
 import { PcapWriter, type WriterOptions } from '../pcap/writer.js';
 import { LINKTYPE_ETHERNET } from '../pcap/record.js';
 import { keptFlavour, type FlavourOverrides } from '../pcap/flavour.js';
-import { STDIO_PATH } from '../pcap/stdio.js';
 
 /** Bytes reserved in front of each frame in a slot (room for the 50-byte outer header). */
 const HEADROOM = 64;
@@ -60,8 +58,8 @@ function bump(m: Record<string, number>, k: string): void {
 }
 
 /**
- * Stream `input` through the kernel into `output`. On broken input the frames read so far are still
- * processed and written, the output is closed as a valid capture, and the InputError is rethrown.
+ * Stream `input` through the kernel into `output`. The output is written atomically: on broken input
+ * (an InputError) or any other failure it is discarded and an existing file at its path is untouched.
  */
 export async function transformCapture(spec: TransformSpec): Promise<CaptureRun> {
   const reader = await PcapReader.open(spec.input, { linkType: LINKTYPE_ETHERNET });
@@ -112,17 +110,14 @@ export async function transformCapture(spec: TransformSpec): Promise<CaptureRun>
     }
     flushBatch();
   } catch (e) {
-    if (e instanceof InputError) {
-      flushBatch();
-      writer ??= await PcapWriter.open(spec.output, writerOptions());
-      await writer.close();
-    }
+    // Broken input, a full disk, anything: no partial output; an existing file keeps its bytes.
+    writer?.abort();
     throw e;
   } finally {
     await reader.close();
   }
   writer ??= await PcapWriter.open(spec.output, writerOptions());
-  await writer.close();
+  await writer.close(); // renames the complete capture into place
   return run;
 }
 
@@ -149,9 +144,4 @@ export function usage<T>(name: string, f: () => T): T {
   } catch (e) {
     throw new UsageError(`${name}: ${(e as Error).message}`);
   }
-}
-
-/** Refuse to overwrite the input with the output (`-` is a stream, never a file to overwrite). */
-export function checkPaths(input: string, output: string): void {
-  if (input !== STDIO_PATH && output !== STDIO_PATH && resolve(input) === resolve(output)) throw new UsageError(`output ${output} would overwrite the input`);
 }
