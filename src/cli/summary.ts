@@ -2,7 +2,7 @@
 // Wasm call per batch, input order and timestamps kept), counting drops by reason, and the summary
 // both report (one stderr line; with --json one JSON document on stdout).
 import { resolve } from 'node:path';
-import { Datapath, Status, statusName, type PacketBatch } from '../../bindings/index.js';
+import { Datapath, DEFAULT_HEADROOM, Status, slotSizeForFrame, statusName, type PacketBatch } from '../../bindings/index.js';
 import { InputError, UsageError } from './errors.js';
 import { PcapReader } from '../pcap/reader.js';
 import { PcapWriter, type WriterOptions } from '../pcap/writer.js';
@@ -10,10 +10,6 @@ import { LINKTYPE_ETHERNET } from '../pcap/record.js';
 import { keptFlavour, type FlavourOverrides } from '../pcap/flavour.js';
 import { STDIO_PATH } from '../pcap/stdio.js';
 
-/** Bytes reserved in front of each frame in a slot (room for the 50-byte outer header). */
-const HEADROOM = 64;
-/** The largest slot the bindings accept. */
-const MAX_SLOT = 65536 + 128;
 
 export interface CaptureRun {
   input: string;
@@ -45,15 +41,8 @@ export interface TransformSpec {
 
 /** Slot size for frames up to `snaplen` bytes (0 = unlimited), capped by what the kernel takes. */
 export function slotSizeFor(snaplen: number, maxFrame: number): number {
-  const frame = snaplen === 0 ? maxFrame : Math.min(snaplen, maxFrame);
-  const slot = Math.ceil((frame + HEADROOM) / 64) * 64;
-  return Math.min(MAX_SLOT, Math.max(128, slot));
+  return slotSizeForFrame(snaplen === 0 ? maxFrame : Math.min(snaplen, maxFrame), DEFAULT_HEADROOM);
 }
-
-export const SLOT_HEADROOM = HEADROOM;
-
-/** IANA's VXLAN UDP port (RFC 7348), the datapath's default: `--dstport` of encap, decap and capture. */
-export const VXLAN_DSTPORT = 4789;
 
 function bump(m: Record<string, number>, k: string): void {
   m[k] = (m[k] ?? 0) + 1;

@@ -7,7 +7,7 @@
 // Frames are copied once, into Wasm memory; every kernel call covers a batch. Nothing here touches
 // a socket, a timer API or the wall clock: time is the embedder's Clock, so a Vtep runs as well on a
 // VirtualClock in a test as on the real one in a process.
-import { Datapath, Status, candidatePorts, formatIPv4, formatMac, parseIPv4, parseMac, statusName, type PacketBatch, type PortRange } from '../../bindings/index.js';
+import { Datapath, DEFAULT_HEADROOM, DEFAULT_SLOT_SIZE, Status, candidatePorts, formatIPv4, formatMac, parseIPv4, parseMac, statusName, type PacketBatch, type PortRange } from '../../bindings/index.js';
 import type { Clock, TimerId } from './clock.js';
 import { resolveControlConfig, type ControlConfig, type ProbeMode } from './config.js';
 import { buildProbeInnerFrame, probePayloadOfVxlan } from './probe-codec.js';
@@ -138,8 +138,6 @@ interface PeerEntry {
   probeFrame: Uint8Array | undefined;
 }
 
-const HEADROOM = 64;
-const SLOT = 2048;
 const BROADCAST_BIT = 0x01;
 /** Ethernet + IPv4 + UDP headers in front of a probe payload in its inner frame. */
 const PROBE_HEADERS = 14 + 20 + 8;
@@ -236,8 +234,8 @@ export class Vtep {
       batchSize: o.batchSize ?? 64,
       vxlanPort: o.vxlanPort,
       mtu: o.mtu,
-      slotSize: SLOT,
-      headroom: HEADROOM,
+      slotSize: DEFAULT_SLOT_SIZE,
+      headroom: DEFAULT_HEADROOM,
       // Row r carries peer r's tenant traffic on the tenant VNI, row maxPeers + r its probes on the probe VNI.
       maxPeers: 2 * maxPeers,
       batches: 3,

@@ -3,10 +3,9 @@
 // among its equal-cost next hops, as real switches do — so a VTEP's source port selects a path.
 // Failures are gray: routing does not see them (the case ZooRoute exists for), so paths never change.
 import { jhash2 } from '../../bindings/jhash.js';
+import { VXLAN_PORT } from '../../bindings/defaults.js';
 import type { Graph } from './topology.js';
 import { mix32 } from './prng.js';
-
-export const VXLAN_PORT = 4789;
 
 export class Underlay {
   /** Per-switch ECMP hash seed, derived from the scenario seed. */
