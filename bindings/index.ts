@@ -4,7 +4,7 @@
  * @module zooroute
  */
 export { Datapath, resolveConfig, type DatapathConfig, type PeerConfig, type Peer, type ResolvedConfig } from './datapath.js';
-export { PacketBatch } from './batch.js';
+export { PacketBatch, type ResultOk, type ResultDropped } from './batch.js';
 export {
   VXLAN_PORT, DEFAULT_LOCAL_MAC, DEFAULT_PEER_MAC, DEFAULT_HEADROOM, DEFAULT_SLOT_SIZE, MIN_SLOT_SIZE, MAX_SLOT_SIZE, SLOT_ALIGN,
   DEFAULT_BATCH_SIZE, slotSizeForFrame,

@@ -70,6 +70,11 @@ export declare class SipHasher {
 }
 
 // ==== dist/bindings/batch.d.ts
+import { type StatusCode } from './layout.js';
+/** Called by PacketBatch.forEachResult() for a packet the kernel passed (Status.OK): its index and the batch. */
+export type ResultOk = (i: number, batch: PacketBatch) => void;
+/** Called by PacketBatch.forEachResult() for a packet the kernel dropped, with its status (see statusName()). */
+export type ResultDropped = (i: number, status: StatusCode) => void;
 /** Where a batch lives in Wasm memory; created by Datapath, never by users. */
 export interface BatchRegion {
     readonly memory: WebAssembly.Memory;
@@ -122,6 +127,15 @@ export declare class PacketBatch {
     commit(len: number, peer?: number, force?: number): number;
     /** Change packet i's inputs (peer, forced port: 0 = choose) before running another kernel on it. */
     setPeer(i: number, peer: number, force?: number): void;
+    /**
+     * Drain the results of the kernel that just ran: for each packet in order, ok(i, this) when its
+     * status is Status.OK, else dropped(i, status). Returns how many were OK. This is the one loop
+     * every consumer of a batch needs (count drops by reason, hand on the rest); it reads the status
+     * straight from the descriptors and allocates nothing, so pass callbacks made once (fields, or
+     * closures built per run), not per batch. The batch is left as it is: read outputs in the
+     * callbacks or afterwards, then clear(). A callback must not push into or clear this batch.
+     */
+    forEachResult(ok: ResultOk, dropped: ResultDropped): number;
     /** Status code of packet i after a kernel ran: Status.OK (0), or why it was dropped (see statusName()). Throws a RangeError when i >= length. */
     status(i: number): number;
     /** Inner flow hash (after encap or hash). */
@@ -427,7 +441,7 @@ export declare function slotSizeForFrame(frameBytes: number, headroom?: number):
  * @module zooroute
  */
 export { Datapath, resolveConfig, type DatapathConfig, type PeerConfig, type Peer, type ResolvedConfig } from './datapath.js';
-export { PacketBatch } from './batch.js';
+export { PacketBatch, type ResultOk, type ResultDropped } from './batch.js';
 export { VXLAN_PORT, DEFAULT_LOCAL_MAC, DEFAULT_PEER_MAC, DEFAULT_HEADROOM, DEFAULT_SLOT_SIZE, MIN_SLOT_SIZE, MAX_SLOT_SIZE, SLOT_ALIGN, DEFAULT_BATCH_SIZE, slotSizeForFrame, } from './defaults.js';
 export { Status, statusName, type StatusCode, type StatusName, KEY_L2, KEY_L3, KEY_L4, KEY_FRAGMENT, OUTER_LEN } from './layout.js';
 export { candidatePorts, parsePortRange, DEFAULT_PORT_RANGE, DEFAULT_CANDIDATES, type PortRange } from './ports.js';

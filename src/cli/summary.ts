@@ -2,10 +2,10 @@
 // Wasm call per batch, input order and timestamps kept), counting drops by reason, and the summary
 // both report (one stderr line; with --json one JSON document on stdout).
 import { resolve } from 'node:path';
-import { Datapath, DEFAULT_HEADROOM, Status, slotSizeForFrame, statusName, type PacketBatch } from '../../bindings/index.js';
+import { Datapath, DEFAULT_HEADROOM, slotSizeForFrame, statusName, type PacketBatch, type ResultDropped, type ResultOk } from '../../bindings/index.js';
 import { InputError, UsageError } from './errors.js';
 import { PcapReader } from '../pcap/reader.js';
-import { PcapWriter, type WriterOptions } from '../pcap/writer.js';
+import { PcapWriter, type WritableRecord, type WriterOptions } from '../pcap/writer.js';
 import { LINKTYPE_ETHERNET } from '../pcap/record.js';
 import { keptFlavour, type FlavourOverrides } from '../pcap/flavour.js';
 import { STDIO_PATH } from '../pcap/stdio.js';
@@ -65,17 +65,21 @@ export async function transformCapture(spec: TransformSpec): Promise<CaptureRun>
   // made longer than the snaplen (encap) are written whole, not cut.
   const writerOptions = (): WriterOptions => ({ ...keptFlavour(reader, spec.flavour), cut: false });
 
+  // How a batch is drained (made once): frames that came out are written with their timestamps
+  // (one record object reused), the others counted by status.
+  const rec: WritableRecord = { tsSec: 0, tsNsec: 0, data: new Uint8Array(0) };
+  const onOk: ResultOk = (i, b) => {
+    rec.tsSec = tsSec[i]; rec.tsNsec = tsNsec[i]; rec.data = b.output(i);
+    writer!.write(rec);
+    spec.onOk?.(b, i);
+    run.ok++;
+  };
+  const onDropped: ResultDropped = (_i, st) => { bump(run.dropped, statusName(st)); };
+
   const flushBatch = (): void => {
     if (!dp || !batch || batch.length === 0 || !writer) return;
     spec.kernel(dp, batch);
-    for (let i = 0; i < batch.length; i++) {
-      const st = batch.status(i);
-      if (st !== Status.OK) { bump(run.dropped, statusName(st)); continue; }
-      const out = batch.output(i);
-      writer.write({ tsSec: tsSec[i], tsNsec: tsNsec[i], data: out });
-      spec.onOk?.(batch, i);
-      run.ok++;
-    }
+    batch.forEachResult(onOk, onDropped);
     batch.clear();
   };
 
