@@ -1956,7 +1956,8 @@ export interface ByteSource {
     read(buf: Uint8Array, offset: number, length: number): Promise<number>;
     close(): Promise<void>;
 }
-export declare function fileSource(fh: FileHandle): ByteSource;
+/** A file's bytes; a failed read (EISDIR for a directory, EIO) is a FileError naming `path`. */
+export declare function fileSource(fh: FileHandle, path: string): ByteSource;
 /** A readable stream's chunks, copied out as asked; leftovers of a chunk wait for the next read. */
 export declare function streamSource(stream: Readable): ByteSource;
 /** Write all of buf[0, len) to fd; a full non-blocking pipe (EAGAIN) is waited out 1 ms at a time. */
@@ -2047,7 +2048,7 @@ export declare function fileHeader(opts?: WriterOptions): Uint8Array;
 export declare function encodeRecord(u8: Uint8Array, dv: DataView, at: number, rec: WritableRecord, nanos: boolean, snaplen: number): number;
 /**
  * A capture writer (classic pcap little-endian, or pcapng). write() copies into a 1 MiB buffer flushed synchronously
- * when full, so memory stays bounded; flush() or close() leaves a complete, valid file on disk.
+ * when full, so memory stays bounded; close() renames the complete, valid file over the path (abort() discards it).
  * write() throws a RangeError for a timestamp a classic record cannot hold, an Error after close().
  */
 export declare class PcapWriter {
@@ -2061,14 +2062,25 @@ export declare class PcapWriter {
     /** Records written so far. */
     count: number;
     private constructor();
-    /** Create (or truncate) `path` (`-`: standard output) and write the file header. */
+    /**
+     * Start writing `path` (`-`: standard output) and write the file header. A file is written into a
+     * temporary file beside it (AtomicOutput) until close(); an existing file at `path` is untouched until then.
+     */
     static open(path: string, opts?: WriterOptions): Promise<PcapWriter>;
     /** Append a record (buffered). */
     write(rec: WritableRecord): void;
     /** Write the buffered records to the file now. */
     flush(): void;
-    /** Flush and close the file; closing twice does nothing. */
+    /**
+     * Flush and close; a file is then renamed over `path` (complete). If that fails (a full disk), nothing
+     * is left at `path` that was not there before, and the error is thrown. Closing twice does nothing.
+     */
     close(): Promise<void>;
+    /**
+     * Give up the capture: a file's temporary copy is removed and `path` keeps what it held before
+     * (standard output keeps what was already written). After close() or a second time it does nothing.
+     */
+    abort(): void;
 }
 
 // ==== dist/src/replay/capture-scan.d.ts
@@ -2470,7 +2482,7 @@ export declare function fillSurvival(g: Graph, failures: readonly CompiledFailur
  *
  * @module zooroute/sim
  */
-export { parseScenario, ScenarioError, FAILURE_TYPES, type Scenario, type OpportunisticSpec, type PrrSpec, type TrafficMix, type Family, DEFAULT_MIX, type Role, type VtepSpec, type FlowSpec, type GeneratorSpec, type FailureSpec, type FailureType } from './scenario.js';
+export { parseScenario, scenarioKind, SCENARIO_KINDS, ScenarioError, FAILURE_TYPES, type Scenario, type ScenarioKind, type OpportunisticSpec, type PrrSpec, type TrafficMix, type Family, DEFAULT_MIX, type Role, type VtepSpec, type FlowSpec, type GeneratorSpec, type FailureSpec, type FailureType } from './scenario.js';
 export { buildWorld, innerFlowHash, BIN_MS, type World, type Vtep, type Flow, type Segment } from './world.js';
 export { buildFabric, attachHost, Graph, type TopologySpec, type LeafSpineSpec, type ClosSpec, type TwoRegionSpec, type RegionSpec, type LinkSpec } from './topology.js';
 export { Underlay } from './underlay.js';
@@ -2857,7 +2869,16 @@ export interface PrrSpec {
     /** Loss share within a bin that stalls the flow (no ACK comes back for what it sent). */
     rtoLossShare?: number;
 }
+/**
+ * What a scenario file is for: `simulation` (its own traffic, `zooroute simulate`) or `replay` (the
+ * traffic comes from a capture, `zooroute replay`). docs/scenario-format.md#kind.
+ */
+export type ScenarioKind = 'simulation' | 'replay';
+/** The scenario kinds, as the `kind` field spells them. */
+export declare const SCENARIO_KINDS: readonly ScenarioKind[];
 export interface Scenario {
+    /** What the file is for; absent in older files, where scenarioKind() infers it from the traffic. */
+    kind?: ScenarioKind;
     name?: string;
     description?: string;
     seed?: number;
@@ -2888,6 +2909,11 @@ export declare class ScenarioError extends Error {
 export declare function isIPv4(s: string): boolean;
 /** Check a parsed JSON value against the scenario format; returns it typed, or throws ScenarioError. */
 export declare function parseScenario(v: unknown): Scenario;
+/**
+ * A scenario's kind: its `kind` field, else inferred from its traffic (files written before the field):
+ * flows or a generator make it a simulation, no traffic a replay scenario.
+ */
+export declare function scenarioKind(s: Scenario): ScenarioKind;
 export type { LinkSpec, TopologySpec };
 
 // ==== dist/src/sim/simulate.d.ts

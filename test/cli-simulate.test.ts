@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 const dir = mkdtempSync(join(tmpdir(), 'zr-sim-'));
 const small = {
-  name: 'small', seed: 9, durationMs: 6000,
+  kind: 'simulation', name: 'small', seed: 9, durationMs: 6000,
   topology: { kind: 'leaf-spine', leaves: 2, spines: 2 },
   vteps: [
     { name: 'a', ip: '10.0.0.1', inner: ['192.168.0.0/24'], attach: 'leaf0' },
@@ -48,6 +48,11 @@ t.test('--json has the documented keys', async (t) => {
   t.equal(again.out, out, 'the scenario seed given explicitly gives the same report');
 });
 
+t.test('a file without "kind" that has traffic is a simulation scenario', async (t) => {
+  const { code, err } = await capture(['simulate', '--scenario', file('old.json', { ...small, kind: undefined }), '--json']);
+  t.equal(code, 0, err);
+});
+
 t.test('human summary', async (t) => {
   const { code, out } = await capture(['simulate', '--scenario', file('small.json', small)]);
   t.equal(code, 0);
@@ -66,6 +71,13 @@ t.test('errors: one line, exit 2', async (t) => {
     [['simulate', '--scenario', join(dir, 'missing.json')], /missing\.json/],
     [['simulate', '--scenario', file('small.json', small), '--seed', 'x'], /--seed must be an integer/],
     [['simulate', '--scenario', file('ctl.json', { ...small, control: { probeIntervalMs: -5 } })], /control\.probeIntervalMs: must be/],
+    [['simulate', '--scenario', file('k.json', { ...small, kind: 'simulate' })], /k\.json: kind: expected "simulation" or "replay", got "simulate"/],
+    // The other kind, declared or (no `kind`, no traffic) inferred: refused naming the command that runs it.
+    [['simulate', '--scenario', 'examples/tenant-replay.scenario.json'],
+      /^zooroute: examples\/tenant-replay\.scenario\.json: a replay scenario \("kind": "replay"\), not a simulation one: run it with zooroute replay CAPTURE --scenario examples\/tenant-replay\.scenario\.json\n$/],
+    [['simulate', '--scenario', file('old-replay.json', { ...small, kind: undefined, traffic: {} })], /old-replay\.json: a replay scenario \(no "kind" and no traffic of its own\).*zooroute replay CAPTURE --scenario/],
+    [['simulate', '--scenario', 'examples/replay-tenant-map.json'], /replay-tenant-map\.json: a VTEP map, not a scenario: give it to zooroute replay as --map/],
+    [['simulate', '--scenario', 'examples/agent-a.json'], /agent-a\.json: an agent configuration, not a scenario: run it with zooroute agent -c/],
   ];
   for (const [argv, re] of cases) {
     const { code, err } = await capture(argv);

@@ -1,6 +1,6 @@
 // The agent's configuration file (docs/lab.md): parsed and checked field by field, every problem
 // reported as one line naming the field, so `zooroute agent` can exit 2 with a clear message.
-import { readFileSync } from 'node:fs';
+import { readInputText } from '../read-input.js';
 import { parseIPv4, parseMac, parsePortRange, DEFAULT_PORT_RANGE, type PortRange } from '../../bindings/index.js';
 import { DEFAULT_CONTROL_CONFIG, macKey, resolveControlConfig, type ControlConfig, type ProbeMode } from '../control/index.js';
 import { UsageError } from '../capture/index.js';
@@ -182,11 +182,7 @@ export function parseAgentConfig(text: string, file = 'config'): AgentConfig {
   };
 }
 
-/** Read and parse a config file; a missing file is a one-line UsageError too. */
+/** Read and parse a config file; a missing, unreadable or empty file is a one-line FileError naming it. */
 export function loadAgentConfig(path: string): AgentConfig {
-  let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch (e) {
-    throw new UsageError(`${path}: cannot read the config (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  return parseAgentConfig(text, path);
+  return parseAgentConfig(readInputText(path), path);
 }

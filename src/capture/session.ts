@@ -136,13 +136,13 @@ export async function runCapture(cfg: CaptureConfig): Promise<CaptureSummary> {
   try {
     input = LiveInterface.open(cfg.iface, { filter: cfg.filter, ringBytes: cfg.ringBytes });
   } catch (e) {
-    await out.close();
+    out.discard(); // no capture ran: no output file, an existing one untouched
     throw e;
   }
   if (input.linkType !== 'ETHERNET') {
     // VXLAN carries Ethernet frames: a cooked (any), raw-IP or loopback capture has no inner L2 header.
     input.close();
-    await out.close();
+    out.discard();
     throw new UsageError(`${cfg.iface} has link type ${input.linkType}; capture needs an Ethernet interface`);
   }
 

@@ -3,7 +3,6 @@ import { LINKTYPE_ETHERNET, PcapWriter } from '../pcap/index.js';
 import type { FrameSink, Timestamp } from './encap-batcher.js';
 import type { LiveInterface } from './cap.js';
 
-
 /** Writes each frame as one nanosecond pcap record. */
 export class PcapSink implements FrameSink {
   readonly failReason = 'write_failed';
@@ -21,7 +20,11 @@ export class PcapSink implements FrameSink {
     return true;
   }
 
+  /** Flush and rename the complete capture into place (the file is written atomically). */
   close(): Promise<void> { return this.#w.close(); }
+
+  /** The capture never ran (or failed): remove the temporary file, leave the path as it was. */
+  discard(): void { this.#w.abort(); }
 }
 
 /** Sends each frame out of an interface with pcap_sendpacket, straight from Wasm memory. */
@@ -44,4 +47,7 @@ export class InjectSink implements FrameSink {
   }
 
   close(): Promise<void> { this.#out.close(); return Promise.resolve(); }
+
+  /** The capture never ran (or failed): release the interface; nothing was sent. */
+  discard(): void { this.#out.close(); }
 }

@@ -5,6 +5,7 @@ import { parsePortRange, DEFAULT_CANDIDATES, DEFAULT_LOCAL_MAC, DEFAULT_PEER_MAC
 import { runCapture, type CaptureSummary } from '../capture/session.js';
 import { UsageError } from './errors.js';
 import { intOption } from './summary.js';
+import { checkOutputs } from './output-paths.js';
 
 interface CaptureCliOptions {
   iface: string;
@@ -76,6 +77,7 @@ export function register(program: Command): void {
       if (!(Number.isFinite(flushMs) && flushMs >= 0 && flushMs <= 1000)) throw new UsageError(`--flush-ms must be a number in 0..1000, got ${JSON.stringify(o.flushMs)}`);
       let portRange;
       try { portRange = o.sportRange === undefined ? undefined : parsePortRange(o.sportRange); } catch (e) { throw new UsageError((e as Error).message); }
+      checkOutputs([], [{ flag: '-o', path: o.output }]);
       const stop = new AbortController();
       const onSignal = (): void => stop.abort();
       process.once('SIGINT', onSignal);

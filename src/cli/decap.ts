@@ -2,8 +2,9 @@
 // frames that are not (valid) VXLAN are skipped and counted by reason.
 import type { Command } from 'commander';
 import { Datapath, DEFAULT_BATCH_SIZE, DEFAULT_HEADROOM, MAX_SLOT_SIZE, VXLAN_PORT } from '../../bindings/index.js';
+import { checkOutputs } from './output-paths.js';
 import { formatOption, nanoOption, noNanoOption, checkStdoutFree, flavourOf, type FlavourCliOptions } from './output-flavour.js';
-import { checkPaths, intOption, summaryLine, transformCapture } from './summary.js';
+import { intOption, summaryLine, transformCapture } from './summary.js';
 
 /** The largest outer frame a slot holds (IPv4 total length 65535 behind up to two VLAN tags fits). */
 const MAX_DECAP_FRAME = MAX_SLOT_SIZE - DEFAULT_HEADROOM;
@@ -26,10 +27,10 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON summary on stdout')
     .addOption(formatOption()).addOption(nanoOption()).addOption(noNanoOption())
     .action(async (input: string, o: DecapOptions) => {
-      checkPaths(input, o.output);
       checkStdoutFree(o.output, o.json);
       const vni = o.vni === undefined ? undefined : intOption('--vni', o.vni, 0, 0xffffff);
       const dstport = intOption('--dstport', o.dstport ?? String(VXLAN_PORT), 1, 65535);
+      checkOutputs([input], [{ flag: '-o', path: o.output }]);
       const vnis = new Map<number, number>();
       const run = await transformCapture({
         input,

@@ -6,8 +6,9 @@ import {
   DEFAULT_LOCAL_MAC, DEFAULT_PEER_MAC, DEFAULT_PORT_RANGE, VXLAN_PORT, type PortRange,
 } from '../../bindings/index.js';
 import { UsageError } from './errors.js';
+import { checkOutputs } from './output-paths.js';
 import { formatOption, nanoOption, noNanoOption, checkStdoutFree, flavourOf, type FlavourCliOptions } from './output-flavour.js';
-import { checkPaths, intOption, summaryLine, transformCapture, usage } from './summary.js';
+import { intOption, summaryLine, transformCapture, usage } from './summary.js';
 
 /** Outer IPv4 total length = frame + 36 must fit 16 bits. */
 export const MAX_ENCAP_FRAME = 65535 - 36;
@@ -46,7 +47,6 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON summary on stdout')
     .addOption(formatOption()).addOption(nanoOption()).addOption(noNanoOption())
     .action(async (input: string, o: EncapOptions) => {
-      checkPaths(input, o.output);
       checkStdoutFree(o.output, o.json);
       const vni = intOption('--vni', o.vni, 0, 0xffffff);
       usage('--local', () => parseIPv4(o.local));
@@ -63,6 +63,7 @@ export function register(program: Command): void {
       const seed = intOption('--hash-seed', o.hashSeed ?? '0', 0, 0xffffffff);
       const dstport = intOption('--dstport', o.dstport ?? String(VXLAN_PORT), 1, 65535);
       const candidates = candidatePorts(range, n, parseIPv4(o.remote), seed);
+      checkOutputs([input], [{ flag: '-o', path: o.output }]);
 
       const ports = new Map<number, number>();
       const run = await transformCapture({

@@ -1,6 +1,6 @@
 // `zooroute replay`: a capture's tenant traffic through the Wasm datapath and the simulated underlay
 // with a scenario's failures, in zooroute, static and opportunistic modes side by side (docs/replay.md).
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-output.js';
 import { type Command, Option } from 'commander';
 import { ScenarioError, buildWorld, type World } from '../sim/index.js';
 import { loadMapFile, MapFileError } from '../replay/vtep-map.js';
@@ -10,7 +10,8 @@ import { progressBar } from '../replay/progress.js';
 import { replayReportInput } from '../replay/replay-report.js';
 import { renderReport } from '../replay/report.js';
 import { loadScenario } from './simulate.js';
-import { checkPaths, intOption } from './summary.js';
+import { intOption } from './summary.js';
+import { checkOutputs } from './output-paths.js';
 import { UsageError } from './errors.js';
 import { formatOption, nanoOption, noNanoOption, flavourOf, type FlavourCliOptions } from './output-flavour.js';
 
@@ -38,10 +39,14 @@ export function register(program: Command): void {
     .option('--json', 'print the report as JSON (no progress bar)')
     .addOption(formatOption()).addOption(nanoOption()).addOption(noNanoOption())
     .action(async (input: string, o: ReplayCliOptions) => {
-      if (o.output !== undefined) checkPaths(input, o.output);
-      const scenario = loadScenario(o.scenario);
       const seed = o.seed === undefined ? undefined : intOption('--seed', o.seed, 0, 0xffffffff);
       const vni = intOption('--vni', o.vni, 0, 0xffffff);
+      // Standard output carries the report: the capture and the HTML report go to files.
+      if (o.output === '-') throw new UsageError('-o: standard output carries the report; name a file for the capture');
+      if (o.report === '-') throw new UsageError('--report: standard output carries the text report; name a file for the HTML report');
+      // Before the run, not after it: a bad output path must not cost a whole replay.
+      checkOutputs([input, o.scenario, o.map], [{ flag: '-o', path: o.output }, { flag: '--report', path: o.report }]);
+      const scenario = loadScenario(o.scenario, 'replay');
       let world: World;
       try {
         world = buildWorld(scenario, seed, { withoutTraffic: true });
@@ -66,7 +71,7 @@ export function register(program: Command): void {
       } finally {
         bar?.stop();
       }
-      if (o.report !== undefined) writeFileSync(o.report, renderReport(replayReportInput(run)));
+      if (o.report !== undefined) writeFileAtomic(o.report, renderReport(replayReportInput(run)));
       process.stdout.write(o.json ? JSON.stringify(run.report, null, 2) + '\n' : formatReplay(run.report));
     });
 }

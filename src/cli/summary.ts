@@ -1,14 +1,12 @@
 // What `encap` and `decap` share: streaming a capture through one Datapath kernel batch by batch (one
 // Wasm call per batch, input order and timestamps kept), counting drops by reason, and the summary
 // both report (one stderr line; with --json one JSON document on stdout).
-import { resolve } from 'node:path';
 import { Datapath, DEFAULT_HEADROOM, slotSizeForFrame, statusName, type PacketBatch, type ResultDropped, type ResultOk } from '../../bindings/index.js';
-import { InputError, UsageError } from './errors.js';
+import { UsageError } from './errors.js';
 import { PcapReader } from '../pcap/reader.js';
 import { PcapWriter, type WritableRecord, type WriterOptions } from '../pcap/writer.js';
 import { LINKTYPE_ETHERNET } from '../pcap/record.js';
 import { keptFlavour, type FlavourOverrides } from '../pcap/flavour.js';
-import { STDIO_PATH } from '../pcap/stdio.js';
 
 
 export interface CaptureRun {
@@ -49,8 +47,8 @@ function bump(m: Record<string, number>, k: string): void {
 }
 
 /**
- * Stream `input` through the kernel into `output`. On broken input the frames read so far are still
- * processed and written, the output is closed as a valid capture, and the InputError is rethrown.
+ * Stream `input` through the kernel into `output`. The output is written atomically: on broken input
+ * (an InputError) or any other failure it is discarded and an existing file at its path is untouched.
  */
 export async function transformCapture(spec: TransformSpec): Promise<CaptureRun> {
   const reader = await PcapReader.open(spec.input, { linkType: LINKTYPE_ETHERNET });
@@ -67,10 +65,10 @@ export async function transformCapture(spec: TransformSpec): Promise<CaptureRun>
 
   // How a batch is drained (made once): frames that came out are written with their timestamps
   // (one record object reused), the others counted by status.
-  const rec: WritableRecord = { tsSec: 0, tsNsec: 0, data: new Uint8Array(0) };
+  const written: WritableRecord = { tsSec: 0, tsNsec: 0, data: new Uint8Array(0) };
   const onOk: ResultOk = (i, b) => {
-    rec.tsSec = tsSec[i]; rec.tsNsec = tsNsec[i]; rec.data = b.output(i);
-    writer!.write(rec);
+    written.tsSec = tsSec[i]; written.tsNsec = tsNsec[i]; written.data = b.output(i);
+    writer!.write(written);
     spec.onOk?.(b, i);
     run.ok++;
   };
@@ -105,17 +103,14 @@ export async function transformCapture(spec: TransformSpec): Promise<CaptureRun>
     }
     flushBatch();
   } catch (e) {
-    if (e instanceof InputError) {
-      flushBatch();
-      writer ??= await PcapWriter.open(spec.output, writerOptions());
-      await writer.close();
-    }
+    // Broken input, a full disk, anything: no partial output; an existing file keeps its bytes.
+    writer?.abort();
     throw e;
   } finally {
     await reader.close();
   }
   writer ??= await PcapWriter.open(spec.output, writerOptions());
-  await writer.close();
+  await writer.close(); // renames the complete capture into place
   return run;
 }
 
@@ -142,9 +137,4 @@ export function usage<T>(name: string, f: () => T): T {
   } catch (e) {
     throw new UsageError(`${name}: ${(e as Error).message}`);
   }
-}
-
-/** Refuse to overwrite the input with the output (`-` is a stream, never a file to overwrite). */
-export function checkPaths(input: string, output: string): void {
-  if (input !== STDIO_PATH && output !== STDIO_PATH && resolve(input) === resolve(output)) throw new UsageError(`output ${output} would overwrite the input`);
 }

@@ -4,6 +4,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { asFileError } from '../errors.js';
 
 export const STDIO_PATH = '-';
 
@@ -13,9 +14,16 @@ export interface ByteSource {
   close(): Promise<void>;
 }
 
-export function fileSource(fh: FileHandle): ByteSource {
+/** A file's bytes; a failed read (EISDIR for a directory, EIO) is a FileError naming `path`. */
+export function fileSource(fh: FileHandle, path: string): ByteSource {
   return {
-    read: async (buf, offset, length) => (await fh.read(buf, offset, length, null)).bytesRead,
+    read: async (buf, offset, length) => {
+      try {
+        return (await fh.read(buf, offset, length, null)).bytesRead;
+      } catch (e) {
+        throw asFileError(e, path);
+      }
+    },
     close: () => fh.close(),
   };
 }

@@ -161,9 +161,12 @@ export async function encapCapture(o: EncapOptions): Promise<EncapResult> {
     }
     flush();
     await openWriter(r);
+  } catch (e) {
+    writer?.abort(); // a broken capture: no partial output, an existing file untouched
+    throw e;
   } finally {
     await r.close();
-    await writer?.close();
   }
+  await writer?.close();
   return res;
 }

@@ -3,7 +3,7 @@
  *
  * @module zooroute/sim
  */
-export { parseScenario, ScenarioError, FAILURE_TYPES, type Scenario, type OpportunisticSpec, type PrrSpec, type TrafficMix, type Family, DEFAULT_MIX, type Role, type VtepSpec, type FlowSpec, type GeneratorSpec, type FailureSpec, type FailureType } from './scenario.js';
+export { parseScenario, scenarioKind, SCENARIO_KINDS, ScenarioError, FAILURE_TYPES, type Scenario, type ScenarioKind, type OpportunisticSpec, type PrrSpec, type TrafficMix, type Family, DEFAULT_MIX, type Role, type VtepSpec, type FlowSpec, type GeneratorSpec, type FailureSpec, type FailureType } from './scenario.js';
 export { buildWorld, innerFlowHash, BIN_MS, type World, type Vtep, type Flow, type Segment } from './world.js';
 export { buildFabric, attachHost, Graph, type TopologySpec, type LeafSpineSpec, type ClosSpec, type TwoRegionSpec, type RegionSpec, type LinkSpec } from './topology.js';
 export { Underlay } from './underlay.js';
