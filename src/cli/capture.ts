@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { parsePortRange, DEFAULT_CANDIDATES, DEFAULT_LOCAL_MAC, DEFAULT_PEER_MAC, VXLAN_PORT } from '../../bindings/index.js';
 import { runCapture, type CaptureSummary } from '../capture/session.js';
 import { UsageError } from './errors.js';
-import { intOption } from './summary.js';
+import { intOption } from './options.js';
 import { checkOutputs } from './output-paths.js';
 
 interface CaptureCliOptions {

@@ -4,7 +4,9 @@ import type { Command } from 'commander';
 import { Datapath, DEFAULT_BATCH_SIZE, DEFAULT_HEADROOM, MAX_SLOT_SIZE, VXLAN_PORT } from '../../bindings/index.js';
 import { checkOutputs } from './output-paths.js';
 import { formatOption, nanoOption, noNanoOption, checkStdoutFree, flavourOf, type FlavourCliOptions } from './output-flavour.js';
-import { intOption, summaryLine, transformCapture } from './summary.js';
+import { intOption } from './options.js';
+import { summaryLine } from './summary.js';
+import { transformCapture } from '../pcap/transform.js';
 
 /** The largest outer frame a slot holds (IPv4 total length 65535 behind up to two VLAN tags fits). */
 const MAX_DECAP_FRAME = MAX_SLOT_SIZE - DEFAULT_HEADROOM;

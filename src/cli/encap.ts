@@ -8,7 +8,9 @@ import {
 import { UsageError } from './errors.js';
 import { checkOutputs } from './output-paths.js';
 import { formatOption, nanoOption, noNanoOption, checkStdoutFree, flavourOf, type FlavourCliOptions } from './output-flavour.js';
-import { intOption, summaryLine, transformCapture, usage } from './summary.js';
+import { intOption, usage } from './options.js';
+import { summaryLine } from './summary.js';
+import { transformCapture } from '../pcap/transform.js';
 
 /** Outer IPv4 total length = frame + 36 must fit 16 bits. */
 export const MAX_ENCAP_FRAME = 65535 - 36;
