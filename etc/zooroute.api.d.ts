@@ -70,6 +70,11 @@ export declare class SipHasher {
 }
 
 // ==== dist/bindings/batch.d.ts
+import { type StatusCode } from './layout.js';
+/** Called by PacketBatch.forEachResult() for a packet the kernel passed (Status.OK): its index and the batch. */
+export type ResultOk = (i: number, batch: PacketBatch) => void;
+/** Called by PacketBatch.forEachResult() for a packet the kernel dropped, with its status (see statusName()). */
+export type ResultDropped = (i: number, status: StatusCode) => void;
 /** Where a batch lives in Wasm memory; created by Datapath, never by users. */
 export interface BatchRegion {
     readonly memory: WebAssembly.Memory;
@@ -122,6 +127,15 @@ export declare class PacketBatch {
     commit(len: number, peer?: number, force?: number): number;
     /** Change packet i's inputs (peer, forced port: 0 = choose) before running another kernel on it. */
     setPeer(i: number, peer: number, force?: number): void;
+    /**
+     * Drain the results of the kernel that just ran: for each packet in order, ok(i, this) when its
+     * status is Status.OK, else dropped(i, status). Returns how many were OK. This is the one loop
+     * every consumer of a batch needs (count drops by reason, hand on the rest); it reads the status
+     * straight from the descriptors and allocates nothing, so pass callbacks made once (fields, or
+     * closures built per run), not per batch. The batch is left as it is: read outputs in the
+     * callbacks or afterwards, then clear(). A callback must not push into or clear this batch.
+     */
+    forEachResult(ok: ResultOk, dropped: ResultDropped): number;
     /** Status code of packet i after a kernel ran: Status.OK (0), or why it was dropped (see statusName()). Throws a RangeError when i >= length. */
     status(i: number): number;
     /** Inner flow hash (after encap or hash). */
@@ -391,6 +405,35 @@ export declare class Datapath {
     set ipId(v: number);
 }
 
+// ==== dist/bindings/defaults.d.ts
+/** IANA's VXLAN UDP destination port (RFC 7348): DatapathConfig.vxlanPort's default, and the port decap accepts. */
+export declare const VXLAN_PORT = 4789;
+/** DatapathConfig.localMac's default (outer source MAC): a locally administered placeholder. */
+export declare const DEFAULT_LOCAL_MAC = "02:00:00:00:00:01";
+/** PeerConfig.mac's default (outer destination MAC, the underlay next hop): a locally administered placeholder. */
+export declare const DEFAULT_PEER_MAC = "02:00:00:00:00:02";
+/**
+ * DatapathConfig.headroom's default: bytes reserved in each slot in front of the frame, where
+ * encapsulation prepends the OUTER_LEN (50) bytes of outer headers; a multiple of 8.
+ */
+export declare const DEFAULT_HEADROOM = 64;
+/** DatapathConfig.slotSize's default: bytes per slot, headroom included (a 1500-byte MTU frame fits). */
+export declare const DEFAULT_SLOT_SIZE = 2048;
+/** Smallest DatapathConfig.slotSize the datapath accepts. */
+export declare const MIN_SLOT_SIZE = 128;
+/** Largest DatapathConfig.slotSize the datapath accepts: a 64 KiB frame plus room for headers. */
+export declare const MAX_SLOT_SIZE: number;
+/** DatapathConfig.slotSize must be a multiple of this many bytes. */
+export declare const SLOT_ALIGN = 64;
+/** DatapathConfig.batchSize's default: packets per batch, so per JS->Wasm call. */
+export declare const DEFAULT_BATCH_SIZE = 256;
+/**
+ * The smallest valid slot size that holds a frame of `frameBytes` after `headroom` bytes: rounded
+ * up to SLOT_ALIGN, at least MIN_SLOT_SIZE, at most MAX_SLOT_SIZE (a longer frame does not fit any
+ * slot; PacketBatch.maxFrame says what does).
+ */
+export declare function slotSizeForFrame(frameBytes: number, headroom?: number): number;
+
 // ==== dist/bindings/index.d.ts
 /**
  * The datapath: the Wasm core behind typed bindings (Datapath, PacketBatch), status codes, ports and addresses.
@@ -398,7 +441,8 @@ export declare class Datapath {
  * @module zooroute
  */
 export { Datapath, resolveConfig, type DatapathConfig, type PeerConfig, type Peer, type ResolvedConfig } from './datapath.js';
-export { PacketBatch } from './batch.js';
+export { PacketBatch, type ResultOk, type ResultDropped } from './batch.js';
+export { VXLAN_PORT, DEFAULT_LOCAL_MAC, DEFAULT_PEER_MAC, DEFAULT_HEADROOM, DEFAULT_SLOT_SIZE, MIN_SLOT_SIZE, MAX_SLOT_SIZE, SLOT_ALIGN, DEFAULT_BATCH_SIZE, slotSizeForFrame, } from './defaults.js';
 export { Status, statusName, type StatusCode, type StatusName, KEY_L2, KEY_L3, KEY_L4, KEY_FRAGMENT, OUTER_LEN } from './layout.js';
 export { candidatePorts, parsePortRange, DEFAULT_PORT_RANGE, DEFAULT_CANDIDATES, type PortRange } from './ports.js';
 export { parseIPv4, formatIPv4, parseMac, formatMac } from './addr.js';
@@ -2044,6 +2088,7 @@ import type { VtepMapper } from './vtep-map.js';
 import type { FlowKeyCache } from './flow-cache.js';
 /** Bytes per Wasm slot in both passes; frames longer than the slot's frame area are skipped. */
 export declare const REPLAY_SLOT = 16384;
+/** Frames per Wasm batch in both passes: the datapath's default batch. */
 export declare const REPLAY_BATCH = 256;
 /** The longest frame replayed: a slot less the datapath's default 64-byte headroom. */
 export declare const MAX_REPLAY_FRAME: number;
@@ -2444,7 +2489,8 @@ export declare function fillSurvival(g: Graph, failures: readonly CompiledFailur
 export { parseScenario, scenarioKind, SCENARIO_KINDS, ScenarioError, FAILURE_TYPES, type Scenario, type ScenarioKind, type OpportunisticSpec, type PrrSpec, type TrafficMix, type Family, DEFAULT_MIX, type Role, type VtepSpec, type FlowSpec, type GeneratorSpec, type FailureSpec, type FailureType } from './scenario.js';
 export { buildWorld, innerFlowHash, BIN_MS, type World, type Vtep, type Flow, type Segment } from './world.js';
 export { buildFabric, attachHost, Graph, type TopologySpec, type LeafSpineSpec, type ClosSpec, type TwoRegionSpec, type RegionSpec, type LinkSpec } from './topology.js';
-export { Underlay, VXLAN_PORT } from './underlay.js';
+export { Underlay } from './underlay.js';
+export { VXLAN_PORT } from '../../bindings/defaults.js';
 export { runMode, ProbeNetwork, type PortPolicy, type RunModeOptions, type RunOutput, type RunContext, type SimClock } from './engine.js';
 export { staticPolicy, defaultPort } from './static-mode.js';
 export { opportunisticPolicy, type OpportunisticPolicy, type RetryStats } from './opportunistic-mode.js';
@@ -2981,7 +3027,6 @@ export declare function attachHost(g: Graph, name: string, sw: number, link: Lin
 
 // ==== dist/src/sim/underlay.d.ts
 import type { Graph } from './topology.js';
-export declare const VXLAN_PORT = 4789;
 export declare class Underlay {
     readonly g: Graph;
     private readonly ipOf;

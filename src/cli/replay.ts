@@ -10,7 +10,7 @@ import { progressBar } from '../replay/progress.js';
 import { replayReportInput } from '../replay/replay-report.js';
 import { renderReport } from '../replay/report.js';
 import { loadScenario } from './simulate.js';
-import { intOption } from './summary.js';
+import { intOption } from './options.js';
 import { checkOutputs } from './output-paths.js';
 import { UsageError } from './errors.js';
 import { formatOption, nanoOption, noNanoOption, flavourOf, checkStdoutFree, type FlavourCliOptions } from './output-flavour.js';
