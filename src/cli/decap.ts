@@ -4,11 +4,12 @@ import type { Command } from 'commander';
 import { Datapath } from '../../bindings/index.js';
 import { formatOption, nanoOption, noNanoOption, checkStdoutFree, flavourOf, type FlavourCliOptions } from './output-flavour.js';
 import { checkPaths, intOption, summaryLine, transformCapture, SLOT_HEADROOM, VXLAN_DSTPORT } from './summary.js';
+import { dltOption, enetDmacOption, enetSmacOption, enetFramerOf, type EnetCliOptions } from './enet-options.js';
 
 /** The largest outer frame a slot holds (IPv4 total length 65535 behind up to two VLAN tags fits). */
 const MAX_DECAP_FRAME = 65536 + 128 - SLOT_HEADROOM;
 
-interface DecapOptions extends FlavourCliOptions {
+interface DecapOptions extends FlavourCliOptions, EnetCliOptions {
   output: string;
   vni?: string;
   dstport?: string;
@@ -19,15 +20,17 @@ export function register(program: Command): void {
   program
     .command('decap')
     .description('strip the VXLAN outer headers of every VXLAN frame of a capture')
-    .argument('<FILE>', 'input capture (classic pcap or pcapng, Ethernet; - for standard input)')
+    .argument('<FILE>', 'input capture (classic pcap or pcapng, Ethernet unless --dlt enet; - for standard input)')
     .requiredOption('-o, --output <FILE>', 'output capture of the inner frames (- for standard output; the input\'s format unless --format)')
     .option('--vni <N>', 'accept only this VNI (others are dropped as vni_filtered)')
     .option('--dstport <PORT>', 'VXLAN UDP destination port (frames to another port are dropped as not_vxlan_port)', String(VXLAN_DSTPORT))
     .option('--json', 'print one JSON summary on stdout')
     .addOption(formatOption()).addOption(nanoOption()).addOption(noNanoOption())
+    .addOption(dltOption()).addOption(enetDmacOption()).addOption(enetSmacOption())
     .action(async (input: string, o: DecapOptions) => {
       checkPaths(input, o.output);
       checkStdoutFree(o.output, o.json);
+      const enet = enetFramerOf(o);
       const vni = o.vni === undefined ? undefined : intOption('--vni', o.vni, 0, 0xffffff);
       const dstport = intOption('--dstport', o.dstport ?? String(VXLAN_DSTPORT), 1, 65535);
       const vnis = new Map<number, number>();
@@ -35,6 +38,7 @@ export function register(program: Command): void {
         input,
         output: o.output,
         flavour: flavourOf(o),
+        enet,
         maxFrame: MAX_DECAP_FRAME,
         // The local address plays no part in decapsulation.
         datapath: (slotSize) => Datapath.create({ localIp: '0.0.0.0', decapVni: vni, vxlanPort: dstport, batchSize: 256, slotSize, headroom: SLOT_HEADROOM }),
