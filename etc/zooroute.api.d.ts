@@ -1909,7 +1909,7 @@ export declare const MAX_BLOCK: number;
 export declare function caplenLimit(snaplen: number): number;
 
 // ==== dist/src/pcap/stdio.d.ts
-import type { FileHandle } from 'node:fs/promises';
+import { type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 /** The capture path that means standard input (for a reader) or standard output (for a writer). */
 export declare const STDIO_PATH = "-";
@@ -1923,6 +1923,16 @@ export declare function fileSource(fh: FileHandle): ByteSource;
 export declare function streamSource(stream: Readable): ByteSource;
 /** Write all of buf[0, len) to fd; a full non-blocking pipe (EAGAIN) is waited out 1 ms at a time. */
 export declare function writeAll(fd: number, buf: Uint8Array, len: number, path: string): void;
+/** A temporary copy of a stream on disk; `remove()` deletes it. */
+export interface SpooledInput {
+    readonly path: string;
+    remove(): Promise<void>;
+}
+/**
+ * Copy a stream (standard input) into a file of a fresh temporary directory, for a reader that reads
+ * its input more than once (replay's two passes). Memory stays bounded: the copy streams to disk.
+ */
+export declare function spoolToFile(stream: Readable, name?: string): Promise<SpooledInput>;
 
 // ==== dist/src/pcap/step.d.ts
 /** Returned by step(): nothing left, the file ended cleanly. */
@@ -2177,12 +2187,15 @@ import { type Scenario, type SimulationReport, type World } from '../sim/index.j
 import { type SimMode } from '../sim/modes.js';
 import { type FrameCounts, type ProgressFn } from './capture-scan.js';
 import { type VtepMapFile } from './vtep-map.js';
-import type { FlavourOverrides } from '../pcap/index.js';
+import { type FlavourOverrides } from '../pcap/index.js';
 /** The modes a replay runs and reports, in report order: the simulator's (SIM_MODES). */
 export declare const REPLAY_MODES: readonly SimMode[];
 /** What to replay and how (the options of `zooroute replay`, docs/replay.md). */
 export interface ReplayOptions {
-    /** The capture to replay: a classic pcap or pcapng file. */
+    /**
+     * The capture to replay: a classic pcap or pcapng file, or `-` for standard input (copied to a
+     * temporary file first, since replay reads its input twice; removed when the replay ends).
+     */
     input: string;
     /** The underlay, VTEPs and failures; its own traffic is ignored (the capture's replaces it). */
     scenario: Scenario;
@@ -2273,7 +2286,6 @@ export interface ReplayRun {
  * every mode with the capture's per-bin packet counts as the traffic, then encapsulate every frame with
  * the Wasm datapath on the port zooroute used at its time (pass 2), writing `o.out` if given
  * (docs/replay.md). Memory grows with flows x bins, not with packets.
-
  */
 export declare function replay(o: ReplayOptions): Promise<ReplayRun>;
 
