@@ -1805,6 +1805,7 @@ export { STDIO_PATH } from './stdio.js';
 export { encodePcap, decodeCapture, type DecodedCapture } from './memory.js';
 export { type DecoderOptions } from './detect.js';
 export { linkTypeName } from './linktype.js';
+export { EthernetFramer, ENET_LINK_TYPES, DEFAULT_ENET_DMAC, DEFAULT_ENET_SMAC, type EnetMacs, type EnetRefusal, LINKTYPE_NULL, LINKTYPE_RAW, LINKTYPE_LOOP, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_IPV4, LINKTYPE_IPV6, } from './to-ethernet.js';
 export { InputError } from '../errors.js';
 
 // ==== dist/src/pcap/linktype.d.ts
@@ -1977,6 +1978,58 @@ export interface FormatDecoder {
     step(w: Window, out: StepOutput): number;
 }
 
+// ==== dist/src/pcap/to-ethernet.d.ts
+/** BSD loopback: a 4-byte address family in the capturing host's byte order. */
+export declare const LINKTYPE_NULL = 0;
+/** Raw IPv4 or IPv6, no link header (the version nibble says which). */
+export declare const LINKTYPE_RAW = 101;
+/** OpenBSD loopback: a 4-byte address family in network byte order. */
+export declare const LINKTYPE_LOOP = 108;
+/** Linux cooked capture v1 (16-byte header), `tcpdump -i any` before libpcap 1.10. */
+export declare const LINKTYPE_LINUX_SLL = 113;
+/** Raw IPv4 only. */
+export declare const LINKTYPE_IPV4 = 228;
+/** Raw IPv6 only. */
+export declare const LINKTYPE_IPV6 = 229;
+/** Linux cooked capture v2 (20-byte header), `tcpdump -i any` with libpcap 1.10 and later. */
+export declare const LINKTYPE_LINUX_SLL2 = 276;
+/** Every link type {@link EthernetFramer} converts (Ethernet itself passes through). */
+export declare const ENET_LINK_TYPES: readonly number[];
+/** The MACs written into the Ethernet header that replaces another link header. */
+export interface EnetMacs {
+    /** Destination MAC, 6 bytes. */
+    dst: Uint8Array;
+    /** Source MAC, 6 bytes. */
+    src: Uint8Array;
+    /**
+     * true: a cooked (SLL, SLL2) frame whose header carries a 6-byte Ethernet source address keeps it as
+     * its source MAC, and `src` is used only where there is none. false: `src` always.
+     */
+    cookedSource: boolean;
+}
+/** Default destination MAC of `--dlt enet` (`--enet-dmac`): locally administered, never a real NIC's. */
+export declare const DEFAULT_ENET_DMAC = "02:00:00:00:00:04";
+/** Default source MAC of `--dlt enet` (`--enet-smac`) where the capture states none. */
+export declare const DEFAULT_ENET_SMAC = "02:00:00:00:00:03";
+/** Why a frame could not be given an Ethernet header: the drop reason encap and decap count it under. */
+export type EnetRefusal = 'link_type_unsupported' | 'link_header_runt' | 'not_ethertype' | 'not_ip';
+/**
+ * Gives frames of the link types of {@link ENET_LINK_TYPES} an Ethernet header. `frame()` returns the
+ * Ethernet frame, a view valid until the next call (Ethernet frames are returned as they are), or
+ * undefined with the reason in `refused`.
+ */
+export declare class EthernetFramer {
+    #private;
+    /** Why the last `frame()` returned undefined. */
+    refused: EnetRefusal;
+    /** @param maxFrame - longest input frame expected; the scratch buffer grows past it if needed */
+    constructor(macs: EnetMacs, maxFrame?: number);
+    /** How many bytes the Ethernet frame of a `linkType` frame is longer than it (negative: shorter). */
+    static growth(linkType: number): number;
+    /** The frame `data` of link type `linkType` as an Ethernet frame, or undefined (see `refused`). */
+    frame(linkType: number, data: Uint8Array): Uint8Array | undefined;
+}
+
 // ==== dist/src/pcap/writer.d.ts
 /** A capture file's container: classic libpcap (`pcap`) or pcapng; both are written with one link type. */
 export type CaptureFormat = 'pcap' | 'pcapng';
@@ -2045,6 +2098,7 @@ export declare class PcapWriter {
 }
 
 // ==== dist/src/replay/capture-scan.d.ts
+import { type EthernetFramer } from '../pcap/index.js';
 import type { VtepMapper } from './vtep-map.js';
 import type { FlowKeyCache } from './flow-cache.js';
 /** Bytes per Wasm slot in both passes; frames longer than the slot's frame area are skipped. */
@@ -2111,6 +2165,8 @@ export interface ScanOptions {
     cache: FlowKeyCache;
     /** The datapath's flow-hash seed (the encap pass uses the same). */
     hashSeed: number;
+    /** `--dlt enet`: frames of other link types get an Ethernet header (else they are skipped). */
+    enet?: EthernetFramer;
     progress?: ProgressFn;
 }
 export declare function scanCapture(path: string, o: ScanOptions): Promise<ScanResult>;
@@ -2187,7 +2243,7 @@ import { type Scenario, type SimulationReport, type World } from '../sim/index.j
 import { type SimMode } from '../sim/modes.js';
 import { type FrameCounts, type ProgressFn } from './capture-scan.js';
 import { type VtepMapFile } from './vtep-map.js';
-import { type FlavourOverrides } from '../pcap/index.js';
+import { type EnetMacs, type FlavourOverrides } from '../pcap/index.js';
 /** The modes a replay runs and reports, in report order: the simulator's (SIM_MODES). */
 export declare const REPLAY_MODES: readonly SimMode[];
 /** What to replay and how (the options of `zooroute replay`, docs/replay.md). */
@@ -2213,6 +2269,11 @@ export interface ReplayOptions {
     vni?: number;
     /** Called after each batch of records of either pass, with the bytes read so far. */
     progress?: ProgressFn;
+    /**
+     * `--dlt enet`: frames of other link types (Linux cooked, raw IP, loopback) get an Ethernet header
+     * with these MACs before they are mapped and encapsulated; without it only Ethernet frames replay.
+     */
+    enet?: EnetMacs;
 }
 /** One captured flow's fate in one mode. */
 export interface FlowModeFigures {

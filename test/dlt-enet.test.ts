@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeCapture, PcapWriter, type PcapRecord } from '../src/pcap/index.js';
 import { DEFAULT_ENET_SMAC } from '../src/pcap/to-ethernet.js';
-import { zooroute } from './fixtures/cli.js';
+import { root, zooroute } from './fixtures/cli.js';
 import { missing, needRoot, needTshark, which } from './helpers/needs.js';
 import { NetnsLab, type NsProcess } from './helpers/netns.js';
 
@@ -204,6 +204,23 @@ t.test('--dlt enet on real captures of each link type', { skip: skip ?? false, t
   const overBack = f('sll-smac.back');
   t.equal(zooroute('decap', f('sll-smac.vxlan'), '-o', overBack).code, 0);
   t.same([...new Set(decodeCapture(readFileSync(overBack)).records.map((r) => mac(r.data, 6)))], ['02:ee:00:00:00:01'], '--enet-smac overrides the cooked source');
+
+  // replay --dlt enet: a cooked or raw capture replays exactly as its Ethernet version (the decap
+  // output above) does; without --dlt enet every record is skipped.
+  const scenario = join(root, 'examples/tenant-replay.scenario.json');
+  for (const name of ['sll2.pcap', 'raw.pcap', 'mixed.pcapng']) {
+    const n = decodeCapture(readFileSync(f(name))).records.length;
+    const run = (input: string, ...extra: string[]): Record<string, unknown> => {
+      const r = zooroute('replay', input, '--scenario', scenario, '--json', ...extra);
+      if (r.code !== 0) throw new Error(`replay ${input}: ${r.stderr}`);
+      return { ...(JSON.parse(r.stdout) as Record<string, unknown>), input: 'x' };
+    };
+    const skipped = run(f(name)) as { frameCounts: { skipped: number } };
+    t.equal(skipped.frameCounts.skipped, n, `${name}: replay without --dlt enet skips all ${n} records`);
+    const converted = run(f(name), '--dlt', 'enet', '--enet-dmac', DMAC) as { frameCounts: { skipped: number; total: number } };
+    t.same([converted.frameCounts.total, converted.frameCounts.skipped], [n, 0], `${name}: replay --dlt enet takes every record`);
+    t.same(converted, run(f(`${name}.back`)), `${name}: replay --dlt enet reports what replay of its Ethernet version reports`);
+  }
 
   // A pcapng whose packets are all on the Ethernet interface, the idle TUN described beside it.
   const unused = f('unused-idb.pcapng');

@@ -1,9 +1,9 @@
 // --dlt enet and its MACs, tcprewrite's names: the options of every command that reads a capture into
-// the datapath (encap, decap). Captures of other link types (Linux cooked, raw IP, loopback) then get an
-// Ethernet header before the datapath sees them (src/pcap/to-ethernet.ts).
+// the datapath (encap, decap, replay). Captures of other link types (Linux cooked, raw IP, loopback)
+// then get an Ethernet header before the datapath sees them (src/pcap/to-ethernet.ts).
 import { Option } from 'commander';
 import { parseMac } from '../../bindings/index.js';
-import { DEFAULT_ENET_DMAC, DEFAULT_ENET_SMAC, EthernetFramer } from '../pcap/to-ethernet.js';
+import { DEFAULT_ENET_DMAC, DEFAULT_ENET_SMAC, EthernetFramer, type EnetMacs } from '../pcap/to-ethernet.js';
 import { usage } from './summary.js';
 import { UsageError } from './errors.js';
 
@@ -24,6 +24,12 @@ export const enetSmacOption = (): Option =>
 
 /** The framer --dlt enet asks for (undefined without it); bad MACs are usage errors naming the flag. */
 export function enetFramerOf(o: EnetCliOptions): EthernetFramer | undefined {
+  const macs = enetMacsOf(o);
+  return macs && new EthernetFramer(macs);
+}
+
+/** The MACs --dlt enet writes (undefined without it); bad MACs are usage errors naming the flag. */
+export function enetMacsOf(o: EnetCliOptions): EnetMacs | undefined {
   const dst = usage('--enet-dmac', () => parseMac(o.enetDmac ?? DEFAULT_ENET_DMAC));
   const src = usage('--enet-smac', () => parseMac(o.enetSmac ?? DEFAULT_ENET_SMAC));
   if (o.dlt === undefined) {
@@ -32,5 +38,5 @@ export function enetFramerOf(o: EnetCliOptions): EthernetFramer | undefined {
     return undefined;
   }
   // A source MAC given on the command line overrides the one a cooked header carries.
-  return new EthernetFramer({ dst, src, cookedSource: o.enetSmac === undefined });
+  return { dst, src, cookedSource: o.enetSmac === undefined };
 }
