@@ -70,11 +70,6 @@ export declare class SipHasher {
 }
 
 // ==== dist/bindings/batch.d.ts
-import { type StatusCode } from './layout.js';
-/** Called by PacketBatch.forEachResult() for a packet the kernel passed (Status.OK): its index and the batch. */
-export type ResultOk = (i: number, batch: PacketBatch) => void;
-/** Called by PacketBatch.forEachResult() for a packet the kernel dropped, with its status (see statusName()). */
-export type ResultDropped = (i: number, status: StatusCode) => void;
 /** Where a batch lives in Wasm memory; created by Datapath, never by users. */
 export interface BatchRegion {
     readonly memory: WebAssembly.Memory;
@@ -127,15 +122,6 @@ export declare class PacketBatch {
     commit(len: number, peer?: number, force?: number): number;
     /** Change packet i's inputs (peer, forced port: 0 = choose) before running another kernel on it. */
     setPeer(i: number, peer: number, force?: number): void;
-    /**
-     * Drain the results of the kernel that just ran: for each packet in order, ok(i, this) when its
-     * status is Status.OK, else dropped(i, status). Returns how many were OK. This is the one loop
-     * every consumer of a batch needs (count drops by reason, hand on the rest); it reads the status
-     * straight from the descriptors and allocates nothing, so pass callbacks made once (fields, or
-     * closures built per run), not per batch. The batch is left as it is: read outputs in the
-     * callbacks or afterwards, then clear(). A callback must not push into or clear this batch.
-     */
-    forEachResult(ok: ResultOk, dropped: ResultDropped): number;
     /** Status code of packet i after a kernel ran: Status.OK (0), or why it was dropped (see statusName()). Throws a RangeError when i >= length. */
     status(i: number): number;
     /** Inner flow hash (after encap or hash). */
@@ -405,35 +391,6 @@ export declare class Datapath {
     set ipId(v: number);
 }
 
-// ==== dist/bindings/defaults.d.ts
-/** IANA's VXLAN UDP destination port (RFC 7348): DatapathConfig.vxlanPort's default, and the port decap accepts. */
-export declare const VXLAN_PORT = 4789;
-/** DatapathConfig.localMac's default (outer source MAC): a locally administered placeholder. */
-export declare const DEFAULT_LOCAL_MAC = "02:00:00:00:00:01";
-/** PeerConfig.mac's default (outer destination MAC, the underlay next hop): a locally administered placeholder. */
-export declare const DEFAULT_PEER_MAC = "02:00:00:00:00:02";
-/**
- * DatapathConfig.headroom's default: bytes reserved in each slot in front of the frame, where
- * encapsulation prepends the OUTER_LEN (50) bytes of outer headers; a multiple of 8.
- */
-export declare const DEFAULT_HEADROOM = 64;
-/** DatapathConfig.slotSize's default: bytes per slot, headroom included (a 1500-byte MTU frame fits). */
-export declare const DEFAULT_SLOT_SIZE = 2048;
-/** Smallest DatapathConfig.slotSize the datapath accepts. */
-export declare const MIN_SLOT_SIZE = 128;
-/** Largest DatapathConfig.slotSize the datapath accepts: a 64 KiB frame plus room for headers. */
-export declare const MAX_SLOT_SIZE: number;
-/** DatapathConfig.slotSize must be a multiple of this many bytes. */
-export declare const SLOT_ALIGN = 64;
-/** DatapathConfig.batchSize's default: packets per batch, so per JS->Wasm call. */
-export declare const DEFAULT_BATCH_SIZE = 256;
-/**
- * The smallest valid slot size that holds a frame of `frameBytes` after `headroom` bytes: rounded
- * up to SLOT_ALIGN, at least MIN_SLOT_SIZE, at most MAX_SLOT_SIZE (a longer frame does not fit any
- * slot; PacketBatch.maxFrame says what does).
- */
-export declare function slotSizeForFrame(frameBytes: number, headroom?: number): number;
-
 // ==== dist/bindings/index.d.ts
 /**
  * The datapath: the Wasm core behind typed bindings (Datapath, PacketBatch), status codes, ports and addresses.
@@ -441,8 +398,7 @@ export declare function slotSizeForFrame(frameBytes: number, headroom?: number):
  * @module zooroute
  */
 export { Datapath, resolveConfig, type DatapathConfig, type PeerConfig, type Peer, type ResolvedConfig } from './datapath.js';
-export { PacketBatch, type ResultOk, type ResultDropped } from './batch.js';
-export { VXLAN_PORT, DEFAULT_LOCAL_MAC, DEFAULT_PEER_MAC, DEFAULT_HEADROOM, DEFAULT_SLOT_SIZE, MIN_SLOT_SIZE, MAX_SLOT_SIZE, SLOT_ALIGN, DEFAULT_BATCH_SIZE, slotSizeForFrame, } from './defaults.js';
+export { PacketBatch } from './batch.js';
 export { Status, statusName, type StatusCode, type StatusName, KEY_L2, KEY_L3, KEY_L4, KEY_FRAGMENT, OUTER_LEN } from './layout.js';
 export { candidatePorts, parsePortRange, DEFAULT_PORT_RANGE, DEFAULT_CANDIDATES, type PortRange } from './ports.js';
 export { parseIPv4, formatIPv4, parseMac, formatMac } from './addr.js';
@@ -1815,7 +1771,12 @@ export declare function decoderFor(file: string, head: Uint8Array, eof: boolean,
 
 // ==== dist/src/pcap/flavour.d.ts
 import type { CaptureFormat, WriterOptions } from './writer.js';
+/**
+ * What the user asked to change about an output capture (`--format`, `--nano` / `--no-nano`); a field
+ * left undefined keeps the input's. The snap length is always the input's.
+ */
 export interface FlavourOverrides {
+    /** Container of the output; undefined: as the input. */
     format?: CaptureFormat;
     /** true: nanosecond timestamps, false: microseconds; undefined: as the input. */
     nanos?: boolean;
@@ -1844,6 +1805,7 @@ export { STDIO_PATH } from './stdio.js';
 export { encodePcap, decodeCapture, type DecodedCapture } from './memory.js';
 export { type DecoderOptions } from './detect.js';
 export { linkTypeName } from './linktype.js';
+export { EthernetFramer, ENET_LINK_TYPES, DEFAULT_ENET_DMAC, DEFAULT_ENET_SMAC, type EnetMacs, type EnetRefusal, LINKTYPE_NULL, LINKTYPE_RAW, LINKTYPE_LOOP, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_IPV4, LINKTYPE_IPV6, } from './to-ethernet.js';
 export { InputError } from '../errors.js';
 
 // ==== dist/src/pcap/linktype.d.ts
@@ -1948,20 +1910,30 @@ export declare const MAX_BLOCK: number;
 export declare function caplenLimit(snaplen: number): number;
 
 // ==== dist/src/pcap/stdio.d.ts
-import type { FileHandle } from 'node:fs/promises';
+import { type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+/** The capture path that means standard input (for a reader) or standard output (for a writer). */
 export declare const STDIO_PATH = "-";
 /** Sequential bytes: a file or a stream. read() returns 0 at the end. */
 export interface ByteSource {
     read(buf: Uint8Array, offset: number, length: number): Promise<number>;
     close(): Promise<void>;
 }
-/** A file's bytes; a failed read (EISDIR for a directory, EIO) is a FileError naming `path`. */
-export declare function fileSource(fh: FileHandle, path: string): ByteSource;
+export declare function fileSource(fh: FileHandle): ByteSource;
 /** A readable stream's chunks, copied out as asked; leftovers of a chunk wait for the next read. */
 export declare function streamSource(stream: Readable): ByteSource;
 /** Write all of buf[0, len) to fd; a full non-blocking pipe (EAGAIN) is waited out 1 ms at a time. */
 export declare function writeAll(fd: number, buf: Uint8Array, len: number, path: string): void;
+/** A temporary copy of a stream on disk; `remove()` deletes it. */
+export interface SpooledInput {
+    readonly path: string;
+    remove(): Promise<void>;
+}
+/**
+ * Copy a stream (standard input) into a file of a fresh temporary directory, for a reader that reads
+ * its input more than once (replay's two passes). Memory stays bounded: the copy streams to disk.
+ */
+export declare function spoolToFile(stream: Readable, name?: string): Promise<SpooledInput>;
 
 // ==== dist/src/pcap/step.d.ts
 /** Returned by step(): nothing left, the file ended cleanly. */
@@ -2006,7 +1978,60 @@ export interface FormatDecoder {
     step(w: Window, out: StepOutput): number;
 }
 
+// ==== dist/src/pcap/to-ethernet.d.ts
+/** BSD loopback: a 4-byte address family in the capturing host's byte order. */
+export declare const LINKTYPE_NULL = 0;
+/** Raw IPv4 or IPv6, no link header (the version nibble says which). */
+export declare const LINKTYPE_RAW = 101;
+/** OpenBSD loopback: a 4-byte address family in network byte order. */
+export declare const LINKTYPE_LOOP = 108;
+/** Linux cooked capture v1 (16-byte header), `tcpdump -i any` before libpcap 1.10. */
+export declare const LINKTYPE_LINUX_SLL = 113;
+/** Raw IPv4 only. */
+export declare const LINKTYPE_IPV4 = 228;
+/** Raw IPv6 only. */
+export declare const LINKTYPE_IPV6 = 229;
+/** Linux cooked capture v2 (20-byte header), `tcpdump -i any` with libpcap 1.10 and later. */
+export declare const LINKTYPE_LINUX_SLL2 = 276;
+/** Every link type {@link EthernetFramer} converts (Ethernet itself passes through). */
+export declare const ENET_LINK_TYPES: readonly number[];
+/** The MACs written into the Ethernet header that replaces another link header. */
+export interface EnetMacs {
+    /** Destination MAC, 6 bytes. */
+    dst: Uint8Array;
+    /** Source MAC, 6 bytes. */
+    src: Uint8Array;
+    /**
+     * true: a cooked (SLL, SLL2) frame whose header carries a 6-byte Ethernet source address keeps it as
+     * its source MAC, and `src` is used only where there is none. false: `src` always.
+     */
+    cookedSource: boolean;
+}
+/** Default destination MAC of `--dlt enet` (`--enet-dmac`): locally administered, never a real NIC's. */
+export declare const DEFAULT_ENET_DMAC = "02:00:00:00:00:04";
+/** Default source MAC of `--dlt enet` (`--enet-smac`) where the capture states none. */
+export declare const DEFAULT_ENET_SMAC = "02:00:00:00:00:03";
+/** Why a frame could not be given an Ethernet header: the drop reason encap and decap count it under. */
+export type EnetRefusal = 'link_type_unsupported' | 'link_header_runt' | 'not_ethertype' | 'not_ip';
+/**
+ * Gives frames of the link types of {@link ENET_LINK_TYPES} an Ethernet header. `frame()` returns the
+ * Ethernet frame, a view valid until the next call (Ethernet frames are returned as they are), or
+ * undefined with the reason in `refused`.
+ */
+export declare class EthernetFramer {
+    #private;
+    /** Why the last `frame()` returned undefined. */
+    refused: EnetRefusal;
+    /** @param maxFrame - longest input frame expected; the scratch buffer grows past it if needed */
+    constructor(macs: EnetMacs, maxFrame?: number);
+    /** How many bytes the Ethernet frame of a `linkType` frame is longer than it (negative: shorter). */
+    static growth(linkType: number): number;
+    /** The frame `data` of link type `linkType` as an Ethernet frame, or undefined (see `refused`). */
+    frame(linkType: number, data: Uint8Array): Uint8Array | undefined;
+}
+
 // ==== dist/src/pcap/writer.d.ts
+/** A capture file's container: classic libpcap (`pcap`) or pcapng; both are written with one link type. */
 export type CaptureFormat = 'pcap' | 'pcapng';
 /** How a capture file is written (PcapWriter.open(), encodePcap()). */
 export interface WriterOptions {
@@ -2048,7 +2073,7 @@ export declare function fileHeader(opts?: WriterOptions): Uint8Array;
 export declare function encodeRecord(u8: Uint8Array, dv: DataView, at: number, rec: WritableRecord, nanos: boolean, snaplen: number): number;
 /**
  * A capture writer (classic pcap little-endian, or pcapng). write() copies into a 1 MiB buffer flushed synchronously
- * when full, so memory stays bounded; close() renames the complete, valid file over the path (abort() discards it).
+ * when full, so memory stays bounded; flush() or close() leaves a complete, valid file on disk.
  * write() throws a RangeError for a timestamp a classic record cannot hold, an Error after close().
  */
 export declare class PcapWriter {
@@ -2062,36 +2087,29 @@ export declare class PcapWriter {
     /** Records written so far. */
     count: number;
     private constructor();
-    /**
-     * Start writing `path` (`-`: standard output) and write the file header. A file is written into a
-     * temporary file beside it (AtomicOutput) until close(); an existing file at `path` is untouched until then.
-     */
+    /** Create (or truncate) `path` (`-`: standard output) and write the file header. */
     static open(path: string, opts?: WriterOptions): Promise<PcapWriter>;
     /** Append a record (buffered). */
     write(rec: WritableRecord): void;
     /** Write the buffered records to the file now. */
     flush(): void;
-    /**
-     * Flush and close; a file is then renamed over `path` (complete). If that fails (a full disk), nothing
-     * is left at `path` that was not there before, and the error is thrown. Closing twice does nothing.
-     */
+    /** Flush and close the file; closing twice does nothing. */
     close(): Promise<void>;
-    /**
-     * Give up the capture: a file's temporary copy is removed and `path` keeps what it held before
-     * (standard output keeps what was already written). After close() or a second time it does nothing.
-     */
-    abort(): void;
 }
 
 // ==== dist/src/replay/capture-scan.d.ts
+import { type EthernetFramer } from '../pcap/index.js';
 import type { VtepMapper } from './vtep-map.js';
 import type { FlowKeyCache } from './flow-cache.js';
 /** Bytes per Wasm slot in both passes; frames longer than the slot's frame area are skipped. */
 export declare const REPLAY_SLOT = 16384;
-/** Frames per Wasm batch in both passes: the datapath's default batch. */
 export declare const REPLAY_BATCH = 256;
 /** The longest frame replayed: a slot less the datapath's default 64-byte headroom. */
 export declare const MAX_REPLAY_FRAME: number;
+/**
+ * Progress of a replay, called after each batch of records: which pass (`scan` maps and counts, `encap`
+ * writes) and how many bytes of the capture that pass has read. A progress bar divides by the file size.
+ */
 export type ProgressFn = (phase: 'scan' | 'encap', bytesDone: number) => void;
 /** One flow found in the capture, before the world's segments are attached. */
 export interface CaptureFlow {
@@ -2110,6 +2128,7 @@ export interface CaptureFlow {
     /** counts[b] = packets in bin b (grown on demand; bins past its end hold 0). */
     counts: Uint32Array;
 }
+/** What became of the capture's records in replay's first pass; the four counts add up as total = skipped + local + replayed. */
 export interface FrameCounts {
     /** Records in the file. */
     total: number;
@@ -2146,6 +2165,8 @@ export interface ScanOptions {
     cache: FlowKeyCache;
     /** The datapath's flow-hash seed (the encap pass uses the same). */
     hashSeed: number;
+    /** `--dlt enet`: frames of other link types get an Ethernet header (else they are skipped). */
+    enet?: EthernetFramer;
     progress?: ProgressFn;
 }
 export declare function scanCapture(path: string, o: ScanOptions): Promise<ScanResult>;
@@ -2202,10 +2223,19 @@ import type { ReportInput } from './report-types.js';
 import { type ReplayRun } from './replay.js';
 /** Most flow rows in the HTML report; the CLI shows 20, a page can hold more. */
 export declare const MAX_REPORT_FLOW_ROWS = 200;
+/**
+ * The HTML report's input for a replay (`zooroute replay --report`): one scenario with the per-bin
+ * series, failure windows, summary rows with time to recover, and the lossy flows. `generatedAt` is
+ * shown as given (the renderer never reads the clock), so the output stays a function of the run.
+ */
 export declare function replayReportInput(run: ReplayRun, generatedAt?: string): ReportInput;
 
 // ==== dist/src/replay/replay-text.d.ts
 import { type ReplayReport } from './replay.js';
+/**
+ * The text `zooroute replay` prints: the capture's counts, simulate's summary, time to recover per mode,
+ * and the (at most 20) flows that lost most, static losses first.
+ */
 export declare function formatReplay(r: ReplayReport): string;
 
 // ==== dist/src/replay/replay.d.ts
@@ -2213,45 +2243,74 @@ import { type Scenario, type SimulationReport, type World } from '../sim/index.j
 import { type SimMode } from '../sim/modes.js';
 import { type FrameCounts, type ProgressFn } from './capture-scan.js';
 import { type VtepMapFile } from './vtep-map.js';
-import type { FlavourOverrides, PcapWriter } from '../pcap/index.js';
+import { type EnetMacs, type FlavourOverrides } from '../pcap/index.js';
+/** The modes a replay runs and reports, in report order: the simulator's (SIM_MODES). */
 export declare const REPLAY_MODES: readonly SimMode[];
+/** What to replay and how (the options of `zooroute replay`, docs/replay.md). */
 export interface ReplayOptions {
+    /**
+     * The capture to replay: a classic pcap or pcapng file, or `-` for standard input (copied to a
+     * temporary file first, since replay reads its input twice; removed when the replay ends).
+     */
     input: string;
+    /** The underlay, VTEPs and failures; its own traffic is ignored (the capture's replaces it). */
     scenario: Scenario;
+    /** Inner address -> VTEP entries tried before the scenario's `inner` prefixes (`--map`). */
     map?: VtepMapFile;
     /** Build the world first (the map file names its VTEPs); default buildWorld without traffic. */
     world?: World;
+    /** Where to write the encapsulated frames (`-o`); none: the encap pass runs but writes nothing. */
     out?: string;
-    /** Leave OUT written but not yet renamed into place: `ReplayRun.output`, to close() or abort(). */
-    holdOutput?: boolean;
     /** OUT's format and timestamp resolution where not the input's (default: the input's, and its snaplen). */
     flavour?: FlavourOverrides;
+    /** Replaces the scenario's seed (`--seed`). */
     seed?: number;
     /** VNI of the encapsulated frames, default 1. */
     vni?: number;
+    /** Called after each batch of records of either pass, with the bytes read so far. */
     progress?: ProgressFn;
+    /**
+     * `--dlt enet`: frames of other link types (Linux cooked, raw IP, loopback) get an Ethernet header
+     * with these MACs before they are mapped and encapsulated; without it only Ethernet frames replay.
+     */
+    enet?: EnetMacs;
 }
+/** One captured flow's fate in one mode. */
 export interface FlowModeFigures {
+    /** Packets it sent (those of the capture) and those the mode lost. */
     sent: number;
     lost: number;
+    /** Its runs of outage summed, seconds. */
     outageSeconds: number;
     /** Longest run of outage (ms, empty bins inside a run included): how long the flow took to recover at worst. */
     recoverMs: number;
 }
+/**
+ * A flow found in the capture: frames with the same source VTEP, destination VTEP and inner flow hash.
+ * Its inner 5-tuple is the first frame's.
+ */
 export interface ReplayFlow {
     id: number;
     /** Inner source and destination (IPv4 dotted quad, or "ipv6:<fold>" / "mac:<fold>", see docs). */
     src: string;
     dst: string;
+    /** IP protocol number (6 TCP, 17 UDP, 0 for frames without one). */
     proto: number;
     sport: number;
     dport: number;
+    /** The datapath's inner flow hash (what picks the default port). */
     hash: number;
+    /** Names of the scenario VTEPs its ends were mapped to. */
     srcVtep: string;
     dstVtep: string;
+    /** Frames of the capture in the flow. */
     packets: number;
     modes: Record<SimMode, FlowModeFigures>;
 }
+/**
+ * Time to recover in one mode, over the flows that were ever out: how many, and the mean and worst of
+ * their longest run of outage, ms.
+ */
 export interface RecoverySummary {
     flowsOut: number;
     meanMs: number;
@@ -2272,6 +2331,7 @@ export interface ReplayReport extends SimulationReport {
     recovery: Record<SimMode, RecoverySummary>;
     perFlow: ReplayFlow[];
 }
+/** The result of {@link replay}: the report, the per-bin series for the HTML report, and the world it ran in. */
 export interface ReplayRun {
     report: ReplayReport;
     /** Per mode, per bin: delivered and lost packets (the HTML report's series). */
@@ -2279,10 +2339,15 @@ export interface ReplayRun {
         delivered: number[];
         lost: number[];
     }>;
+    /** The scenario's world with the capture's flows, for the failure windows and further analysis. */
     world: World;
-    /** OUT, with holdOutput: complete; close() renames it into place, abort() drops it. */
-    output?: PcapWriter;
 }
+/**
+ * Replay a capture under a scenario's failures: map its frames to VTEPs and flows (pass 1), simulate
+ * every mode with the capture's per-bin packet counts as the traffic, then encapsulate every frame with
+ * the Wasm datapath on the port zooroute used at its time (pass 2), writing `o.out` if given
+ * (docs/replay.md). Memory grows with flows x bins, not with packets.
+ */
 export declare function replay(o: ReplayOptions): Promise<ReplayRun>;
 
 // ==== dist/src/replay/report-types.d.ts
@@ -2301,8 +2366,10 @@ export interface RowTable {
     caption?: string;
     rows: Array<Record<string, SummaryValue>>;
 }
+/** A failure drawn as a shaded band over the timeline and listed in the failure table. */
 export interface FailureWindow {
     label: string;
+    /** [startMs, endMs), ms from the scenario's start (endMs not before startMs). */
     startMs: number;
     endMs: number;
 }
@@ -2311,7 +2378,9 @@ export interface ModeSeries {
     delivered: number[];
     lost: number[];
 }
+/** One scenario's section of the report: a timeline, the summary table, and optional flow and failure tables. */
 export interface ScenarioInput {
+    /** Heading of the section. */
     name: string;
     description?: string;
     /** Bin width; the simulator and the SPEC's outage unit use 100 ms. */
@@ -2324,12 +2393,18 @@ export interface ScenarioInput {
     /** Optional per-flow table (replay: the flows with losses, as the CLI lists them). */
     flows?: RowTable;
 }
+/**
+ * Everything the HTML report shows (docs/report.md): checked by checkReportInput and rendered by
+ * renderReport. The simulator's and replay's fillers build it; JSON of this shape can be rendered too.
+ */
 export interface ReportInput {
+    /** Page title and heading. */
     title: string;
     /** Shown as given; the renderer never reads the clock. */
     generatedAt?: string;
     scenarios: ScenarioInput[];
 }
+/** How renderReport draws the timelines. */
 export interface RenderOptions {
     /** Most columns a timeline draws; longer series are merged (k bins per column). Default 600. */
     maxColumns?: number;
@@ -2337,6 +2412,7 @@ export interface RenderOptions {
 
 // ==== dist/src/replay/report-validate.d.ts
 import type { ReportInput } from './report-types.js';
+/** A ReportInput that cannot be rendered; `field` is its path (e.g. `scenarios[0].modes.static.lost[3]`). */
 export declare class ReportInputError extends Error {
     readonly field: string;
     readonly reason: string;
@@ -2393,9 +2469,13 @@ import { Middlebox } from './middlebox.js';
 import { Prng } from './prng.js';
 /** The clock the simulator needs: the control plane's Clock plus running the event queue. */
 export interface SimClock {
+    /** Simulated time, ms since the start of the run. */
     now(): number;
+    /** Run `fn` once, `delayMs` of simulated time from now; returns an id for clearTimer. */
     setTimer(delayMs: number, fn: () => void): number;
+    /** Cancel a timer that has not fired yet (unknown or fired ids are ignored). */
     clearTimer(id: number): void;
+    /** Fire every timer due up to `tMs` in time order, timers they set included, then stop the clock at `tMs`. */
     runUntil(tMs: number): void;
 }
 /** Outer headers of a VXLAN probe on the wire: Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14 + IPv4 20 + UDP 8. */
@@ -2410,6 +2490,7 @@ export interface PortPolicy {
     noteTraffic?(seg: Segment): void;
     /** Called once before the first bin. */
     start?(): void;
+    /** Called once after the last bin, before the run's output is gathered (e.g. to close open episodes). */
     stop?(): void;
 }
 /** The underlay as the control plane's transport sees it. */
@@ -2419,6 +2500,7 @@ export declare class ProbeNetwork {
     private readonly survive;
     private readonly keep;
     private readonly rng;
+    /** Probe packets sent, their wire bytes (payload plus headers), and those lost on the way. */
     packets: number;
     bytes: number;
     lost: number;
@@ -2426,9 +2508,13 @@ export declare class ProbeNetwork {
     /** Send one probe packet; `arrive` runs at the receiver after the path latency unless it is lost. */
     send(from: Vtep, to: Vtep, sport: number, payload: Uint8Array, arrive: (payload: Uint8Array) => void): void;
 }
+/** What one mode's run leaves behind; `simulate` turns it into a {@link ModeReport}. */
 export interface RunOutput {
+    /** Per flow and bin: sent, lost, and the runs of outage. */
     ledger: OutageLedger;
+    /** Sessions the middleboxes reset because a flow landed on another instance (summed over them). */
     sessionResets: number;
+    /** The run's stateful middleboxes, for their move and reset counts and learnt ports. */
     middleboxes: Middlebox[];
     /** Probe packets and bytes (wire size) that entered the underlay, requests and replies. */
     probes: {
@@ -2442,14 +2528,20 @@ export interface RunOutput {
         samples: number;
     };
 }
+/**
+ * What a mode's policy may use, handed to `makePolicy` by {@link runMode}: the world, the run's clock,
+ * the probe network (the zooroute mode's control planes send probes through it), and the middleboxes.
+ */
 export interface RunContext {
     world: World;
     clock: SimClock;
     net: ProbeNetwork;
+    /** The run's middleboxes by the underlay address of the VTEP fronting them. */
     middleboxByIp: Map<number, Middlebox>;
 }
 /** Options of runMode. `sentInBin`, when given, replaces the flows' constant rates (pcap replay). */
 export interface RunModeOptions {
+    /** Sample the share of healthy candidate ports every second during failures (RunOutput.healthyPortShare). */
     measureHealth?: boolean;
     /** Packets the flow sends in bin b (replaces ratePps, e.g. counted from a capture). */
     sentInBin?: (flow: Flow, bin: number) => number;
@@ -2460,11 +2552,18 @@ export declare function runMode(world: World, clock: SimClock, makePolicy: (ctx:
 // ==== dist/src/sim/failures.d.ts
 import type { Graph } from './topology.js';
 import type { FailureSpec, FailureType } from './scenario.js';
+/**
+ * A failure event resolved against the graph: the directed links it hits and its loss rate over time.
+ * Losses of overlapping failures on a link combine as independent drops.
+ */
 export interface CompiledFailure {
+    /** The scenario's name for it, or `type#index`. */
     name: string;
     type: FailureType;
+    /** Active over [startMs, endMs), ms from the start of the run. */
     startMs: number;
     endMs: number;
+    /** Directed link ids it hits (both directions of each physical link). */
     links: Int32Array;
     /** Loss probability on each of `links` at time t (t inside [startMs, endMs)). */
     lossAt(t: number): number;
@@ -2486,11 +2585,10 @@ export declare function fillSurvival(g: Graph, failures: readonly CompiledFailur
  *
  * @module zooroute/sim
  */
-export { parseScenario, scenarioKind, SCENARIO_KINDS, ScenarioError, FAILURE_TYPES, type Scenario, type ScenarioKind, type OpportunisticSpec, type PrrSpec, type TrafficMix, type Family, DEFAULT_MIX, type Role, type VtepSpec, type FlowSpec, type GeneratorSpec, type FailureSpec, type FailureType } from './scenario.js';
+export { parseScenario, ScenarioError, FAILURE_TYPES, type Scenario, type OpportunisticSpec, type PrrSpec, type TrafficMix, type Family, DEFAULT_MIX, type Role, type VtepSpec, type FlowSpec, type GeneratorSpec, type FailureSpec, type FailureType } from './scenario.js';
 export { buildWorld, innerFlowHash, BIN_MS, type World, type Vtep, type Flow, type Segment } from './world.js';
 export { buildFabric, attachHost, Graph, type TopologySpec, type LeafSpineSpec, type ClosSpec, type TwoRegionSpec, type RegionSpec, type LinkSpec } from './topology.js';
-export { Underlay } from './underlay.js';
-export { VXLAN_PORT } from '../../bindings/defaults.js';
+export { Underlay, VXLAN_PORT } from './underlay.js';
 export { runMode, ProbeNetwork, type PortPolicy, type RunModeOptions, type RunOutput, type RunContext, type SimClock } from './engine.js';
 export { staticPolicy, defaultPort } from './static-mode.js';
 export { opportunisticPolicy, type OpportunisticPolicy, type RetryStats } from './opportunistic-mode.js';
@@ -2505,15 +2603,29 @@ export { Prng } from './prng.js';
 export { type CompiledFailure } from './failures.js';
 
 // ==== dist/src/sim/middlebox.d.ts
+/**
+ * What a middlebox instance keys a session by: the outer source (VTEP address, source port) and the
+ * inner destination. A new outer source port is a new key, so a moved flow loses its session unless
+ * the new port hashes to the same instance.
+ */
 export interface SessionKey {
+    /** Outer source address (the sending VTEP), unsigned 32-bit. */
     outerSrc: number;
+    /** Outer UDP source port: the one the mode chose. */
     outerSport: number;
+    /** Inner destination address and port. */
     innerDst: number;
     innerDport: number;
 }
+/**
+ * A stateful middlebox service (SLB or NAT cluster) behind one VTEP: instances chosen by a hash of the
+ * outer 5-tuple, each with its own session table. It counts the sessions a port change moves and those
+ * it resets, which is the cost middlebox sensing exists to avoid.
+ */
 export declare class Middlebox {
     readonly ip: number;
     readonly instances: number;
+    /** Each instance's MAC, written as BackendID into probe requests passing through it. */
     readonly macs: Uint8Array[];
     /** Per instance: session key -> flow id. */
     private readonly tables;
@@ -2522,6 +2634,11 @@ export declare class Middlebox {
     /** Sessions whose outer source port changed (moved), and those of them that landed on another instance. */
     moves: number;
     resets: number;
+    /**
+     * @param ip - underlay address of the VTEP fronting the service
+     * @param instances - how many instances share its traffic
+     * @param seed - the scenario seed (with `ip`, seeds the instance hash)
+     */
     constructor(ip: number, instances: number, seed: number);
     private readonly seed;
     /** The instance the outer 5-tuple hashes to. */
@@ -2536,7 +2653,13 @@ export declare class Middlebox {
 }
 
 // ==== dist/src/sim/modes.d.ts
+/**
+ * A way of choosing outer source ports that the simulator compares: zooroute (probing control plane),
+ * static (kernel hash, never moves), opportunistic (ideal blind re-hash on timeout) and prr (the
+ * tenant's TCP timer re-labels IPv6 flows).
+ */
 export type SimMode = 'zooroute' | 'static' | 'opportunistic' | 'prr';
+/** Every mode, in report order: reports and tables iterate this rather than naming modes. */
 export declare const SIM_MODES: readonly SimMode[];
 /** The modes compared against static (outage cut). */
 export type BaselineCutMode = Exclude<SimMode, 'static'>;
@@ -2546,18 +2669,32 @@ export declare const MODE_LABELS: Readonly<Record<SimMode, string>>;
 // ==== dist/src/sim/opportunistic-mode.d.ts
 import type { PortPolicy } from './engine.js';
 import { type World } from './world.js';
+/** How hard the opportunistic mode had to try: what it takes a blind re-hash to find a working path. */
 export interface RetryStats {
+    /** Episodes (first timeout to the first bin without one) with at least one retry. */
     episodes: number;
+    /** Retries per episode: mean and worst. */
     retriesMean: number;
     retriesMax: number;
 }
+/** The opportunistic mode's port policy, with its retry figures once the run has stopped. */
 export interface OpportunisticPolicy extends PortPolicy {
+    /** Retry figures over the episodes closed so far (all of them after stop()). */
     retryStats(): RetryStats;
 }
+/**
+ * The opportunistic baseline for a world: on a timeout every segment of the flow re-rolls a random
+ * port of the range, backing off from `rtoMs` to `maxRtoMs` (the scenario's `opportunistic` section).
+ * An idealised bound — every flow, UDP and IPv4 too, moves — not a deployable scheme.
+ */
 export declare function opportunisticPolicy(world: World): OpportunisticPolicy;
 
 // ==== dist/src/sim/outage.d.ts
 import type { CompiledFailure } from './failures.js';
+/**
+ * Longest run of outage, ms, a failure may cause a tenant's flow and still count as masked from that
+ * tenant (the SPEC's 1 s); also how far past a failure's end its window reaches.
+ */
 export declare const MASK_LIMIT_MS = 1000;
 /** A bin's state: nothing sent, at most half lost, more than half lost. */
 export declare const BIN_EMPTY = 0, BIN_DELIVERING = 1, BIN_LOSSY = 2;
@@ -2572,6 +2709,11 @@ export declare function outageRuns(states: ArrayLike<number>): Array<[number, nu
 export interface LedgerFlow {
     readonly tenant: string;
 }
+/**
+ * Per flow and bin, what was sent and lost, and from that the runs of outage, outage time and which
+ * failures were masked (the rules at the top of this file). One ledger per mode's run; the simulator,
+ * replay and the HTML report count outage with it, so they agree.
+ */
 export declare class OutageLedger {
     readonly flows: readonly LedgerFlow[];
     readonly bins: number;
@@ -2580,8 +2722,14 @@ export declare class OutageLedger {
     private readonly state;
     /** The runs of each flow, computed on first use after its last record. */
     private readonly runs;
+    /** Packets sent and lost per flow, over the whole run. */
     readonly sent: Float64Array;
     readonly lost: Float64Array;
+    /**
+     * @param flows - the flows, indexed as `record` is called; their tenants decide masking
+     * @param bins - bins of the run (flows x bins bytes of state)
+     * @param binMs - width of a bin, ms (BIN_MS in the simulator)
+     */
     constructor(flows: readonly LedgerFlow[], bins: number, binMs: number);
     /** Count one bin of a flow; true when the bin itself is lossy (its run may span empty bins). */
     record(flow: number, bin: number, sent: number, lost: number): boolean;
@@ -2591,18 +2739,26 @@ export declare class OutageLedger {
     isOut(flow: number, bin: number): boolean;
     /** Bins the flow was out (the sum of its runs). */
     outBins(flow: number): number;
+    /** Outage summed over every flow, seconds: the headline figure modes are compared on. */
     outageSeconds(): number;
+    /** Packets lost, over every flow and bin. */
     lostPackets(): number;
+    /** Packets sent, over every flow and bin. */
     sentPackets(): number;
     /** Longest run of outage of a flow, clipped to [fromBin, toBin), in ms. */
     longestRunMs(flow: number, fromBin?: number, toBin?: number): number;
     /** Per failure: masked, tenants hit (some flow out > 1 s in a row), and the worst run. */
     failureOutcomes(failures: readonly CompiledFailure[]): FailureOutcome[];
 }
+/** How one failure went for one mode (OutageLedger.failureOutcomes). */
 export interface FailureOutcome {
+    /** The failure's name from the scenario (or `type#index`). */
     name: string;
+    /** No tenant had a flow out for more than MASK_LIMIT_MS in a row during the failure's window. */
     masked: boolean;
+    /** Tenants with some flow out for more than MASK_LIMIT_MS in a row in the window. */
     tenantsHit: number;
+    /** Longest run of outage of any flow within the window, ms. */
     longestOutMs: number;
 }
 
@@ -2638,6 +2794,7 @@ export declare const PRR_DEFAULTS: {
 };
 /** Whether PRR can move a flow at all: TCP (has an RTO) over IPv6 (has a flow label to change). */
 export declare function prrCanRepath(f: Flow): boolean;
+/** What the PRR mode did over a run: which flows could move, and how many timeouts it took. */
 export interface PrrStats {
     /** Flows with a retransmission timer (TCP), and those of them whose timeouts can change the path (IPv6). */
     tcpFlows: number;
@@ -2658,43 +2815,60 @@ export interface RtoEvent {
     /** A new flow label was drawn (IPv6 TCP). */
     rehashed: boolean;
 }
+/** The PRR mode's port policy, with its figures and every retransmission timeout it saw. */
 export interface PrrPolicy extends PortPolicy {
+    /** Figures over the run so far (complete after stop()). */
     stats(): PrrStats;
     /** Every RTO in order of time. */
     readonly timeouts: RtoEvent[];
 }
+/**
+ * The PRR baseline for a world: each TCP flow runs RFC 6298's retransmission timer (parameters from
+ * the scenario's `prr` section over {@link PRR_DEFAULTS}); an expiry on an IPv6 flow draws a new flow
+ * label and so new outer ports on every segment, an IPv4 or UDP flow never moves.
+ */
 export declare function prrPolicy(world: World): PrrPolicy;
 
 // ==== dist/src/sim/report.d.ts
 import type { FailureOutcome } from './outage.js';
 import { type BaselineCutMode } from './modes.js';
+/** A latency over the failures that had the event: how many had one, mean and worst, ms from the failure's start. */
 export interface LatencyStats {
     count: number;
     meanMs: number;
     maxMs: number;
 }
+/** What every mode reports (docs/simulator.md, "Outage and masking"). */
 export interface ModeReport {
+    /** Outage summed over flows, seconds (runs of outage in 100 ms bins), to 3 decimals. */
     outageSeconds: number;
+    /** Tenant packets lost and sent over the run, all flows. */
     lostPackets: number;
     sentPackets: number;
     /** Failure events in the scenario, and those masked from every tenant. */
     failures: number;
     maskedFailures: number;
+    /** One outcome per failure, in scenario order. */
     perFailure: FailureOutcome[];
     /** Sessions reset by a stateful middlebox because a flow landed on another instance. */
     sessionResets: number;
 }
+/** The zooroute mode's report: the common figures plus how fast the control plane saw and left failures. */
 export interface ZoorouteModeReport extends ModeReport {
     /** Per failure: from its start to the first port marked bad, and to the first switch away from a port. */
     detect: LatencyStats;
     switch: LatencyStats;
+    /** Port switches over the whole run, every control plane. */
     switches: number;
 }
+/** The opportunistic mode's report: the common figures plus how many blind retries recovery took. */
 export interface OpportunisticModeReport extends ModeReport {
+    /** Timeout episodes with a retry, and retries per episode (mean to 3 decimals, worst). */
     retryEpisodes: number;
     retriesMean: number;
     retriesMax: number;
 }
+/** The PRR mode's report: the common figures plus which flows could move and the timeouts it took. */
 export interface PrrModeReport extends ModeReport {
     /** TCP flows (they have a retransmission timer), and those over IPv6 (a timeout can change their path). */
     tcpFlows: number;
@@ -2706,19 +2880,30 @@ export interface PrrModeReport extends ModeReport {
     /** RTOs that drew a new flow label (and so new outer ports). */
     rehashes: number;
 }
+/**
+ * Middlebox sessions over a run: sessions whose outer source port changed, those reset because the new
+ * port landed on another instance, and the share kept on their backend (null when none moved).
+ */
 export interface SessionMoves {
     moves: number;
     resets: number;
     keptShare: number | null;
 }
+/** Probe traffic: packets and wire bytes (PROBE_WIRE_BYTES each), requests and replies together. */
 export interface ProbeCost {
     packets: number;
     bytes: number;
 }
+/**
+ * Everything `zooroute simulate` reports for one scenario and seed, per mode and overall
+ * (docs/simulator.md explains every figure); `--json` prints it as is, {@link formatReport} as text.
+ */
 export interface SimulationReport {
+    /** The scenario's name ('unnamed' without one), the effective seed, and simulated time in ms. */
     scenario: string;
     seed: number;
     durationMs: number;
+    /** VTEPs and flows of the world. */
     vteps: number;
     flows: number;
     /** One entry per mode of SIM_MODES. */
@@ -2739,13 +2924,19 @@ export interface SimulationReport {
         activePairs: number;
         activePairShare: number;
     };
+    /**
+     * Share of (VTEP pair, candidate port) whose path delivers at least half, sampled every second while
+     * a failure is active (in the static run: it describes the failures, not a mode).
+     */
     underlay: {
         healthyPortShareMean: number;
         healthyPortShareWorst: number;
         samples: number;
     };
     middlebox: {
+        /** Middlebox instances over all services. */
         instances: number;
+        /** Outer source ports source-port learning watches, beside those blind probing would (sources x N_p). */
         watchedPorts: number;
         blindPorts: number;
         /** Zooroute with and without middlebox sensing: sessions whose port changed, resets, share kept. */
@@ -2758,8 +2949,17 @@ export declare function formatReport(r: SimulationReport): string;
 
 // ==== dist/src/sim/scenario.d.ts
 import type { LinkSpec, TopologySpec } from './topology.js';
+/**
+ * What a VTEP does in the underlay. A `host` serves tenant addresses; a `gateway` relays flows between
+ * regions (host -> gateway -> gateway -> host), and runs two control planes, one per kind of peer.
+ */
 export type Role = 'host' | 'gateway';
+/**
+ * One VTEP (or, with `count`, a group of them) as the scenario file states it (docs/scenario-format.md,
+ * "vteps"). `buildWorld` resolves it into {@link Vtep}s attached to switches of the topology.
+ */
 export interface VtepSpec {
+    /** Node name; must not clash with a switch name. With `count`, the prefix of the members' names. */
     name: string;
     /** Underlay (outer) IPv4 address; with `count`, the first of consecutive addresses. */
     ip: string;
@@ -2769,6 +2969,7 @@ export interface VtepSpec {
     attach?: string;
     /** Region (two-region) or pod (`pod0`, clos) to attach in. */
     region?: string;
+    /** Default `host`. */
     role?: Role;
     /** false: a peer that does not probe nor answer probes (a plain kernel VTEP). */
     probes?: boolean;
@@ -2785,28 +2986,48 @@ export interface VtepSpec {
  * VTEP serves the flow); `ipv6` changes how the flow is hashed and whether PRR can re-path it. */
 export type Family = 'ipv4' | 'ipv6';
 export declare const FAMILIES: readonly Family[];
+/**
+ * One explicit one-way tenant flow of a scenario: its packets go from `src` to `dst` at a constant rate
+ * between `startMs` and `endMs`. Each end is mapped to the VTEP serving it (longest inner prefix).
+ */
 export interface FlowSpec {
+    /** Inner IPv4 source address; some VTEP must serve it. */
     src: string;
+    /** Inner IPv4 destination address, served by another VTEP than `src`. */
     dst: string;
     /** IP protocol number: 6 TCP (default), 17 UDP. */
     proto?: number;
     /** Default ipv4. */
     family?: Family;
+    /** Inner source port; default 40000 + the flow's index. */
     sport?: number;
+    /** Inner destination port; default 80. */
     dport?: number;
+    /** Packets per second; default 100. */
     ratePps?: number;
+    /** Bytes per packet on the wire (for the capacity model); default 1000. */
     packetBytes?: number;
+    /** Who the flow belongs to, for "failures masked from tenants"; default `src`. */
     tenant?: string;
+    /** When the flow starts and stops, ms from the start of the run; default the whole run. */
     startMs?: number;
     endMs?: number;
 }
+/**
+ * Synthetic traffic in the talk's pattern: each active host VTEP talks to a few peers, skewed so most
+ * VTEPs talk to very few and none to more than `maxPeerShare` of them (docs/scenario-format.md, "traffic").
+ * Large scenarios use it instead of listing thousands of flows.
+ */
 export interface GeneratorSpec {
     /** Share of host VTEPs that send at all. */
     activeShare?: number;
     /** Upper bound on the share of peers one VTEP talks to (skewed: most talk to far fewer). */
     maxPeerShare?: number;
+    /** Flows per (VTEP, peer) pair, each with random inner ports; default 1. */
     flowsPerPeer?: number;
+    /** Packets per second of each generated flow; default 100. */
     ratePps?: number;
+    /** Bytes per packet of each generated flow; default 1000. */
     packetBytes?: number;
     /** Two-region: probability that a chosen peer is in the other region (0 = pick uniformly). */
     crossRegionShare?: number;
@@ -2818,7 +3039,9 @@ export interface GeneratorSpec {
  * IPv4), drawn independently per flow.
  */
 export interface TrafficMix {
+    /** Share of flows that are TCP, 0..1 (the rest UDP). */
     tcp?: number;
+    /** Share of flows that are IPv6, 0..1 (the rest IPv4). */
     ipv6?: number;
 }
 /**
@@ -2827,12 +3050,25 @@ export interface TrafficMix {
  * of tenants run IPv6 inside their overlay.
  */
 export declare const DEFAULT_MIX: Readonly<Required<TrafficMix>>;
+/**
+ * The kinds of failure a scenario can inject; each names what fails (docs/scenario-format.md,
+ * "failures"). All are gray: routing does not see them and keeps hashing flows onto the failed paths.
+ */
 export type FailureType = 'link-down' | 'loss' | 'burst' | 'card' | 'border-routers' | 'endpoint' | 'switch-down';
+/** Every {@link FailureType}, in the order error messages list them; the parser checks `type` against it. */
 export declare const FAILURE_TYPES: readonly FailureType[];
+/**
+ * One failure event as the scenario file states it: a type, when it starts and how long it lasts, and
+ * the fields its type needs (which links, switch, region or VTEP). `compileFailure` resolves it against
+ * the graph into a {@link CompiledFailure}.
+ */
 export interface FailureSpec {
+    /** Shown in the report; default `type#index`. */
     name?: string;
     type: FailureType;
+    /** Start, ms from the start of the run. */
     atMs: number;
+    /** How long the failure lasts, ms. */
     durationMs: number;
     /** link-down, loss, burst: node-name pairs; every parallel link between them, both directions. */
     links?: [string, string][];
@@ -2855,9 +3091,14 @@ export interface FailureSpec {
     /** endpoint: the VTEP whose access link fails (every path to or from it shares it). */
     vtep?: string;
 }
+/**
+ * The opportunistic mode's timeout model (docs/simulator.md): when a flow counts as timed out and how
+ * its retries back off. The mode is an ideal bound, so these are the only knobs it has.
+ */
 export interface OpportunisticSpec {
     /** First retransmission timeout, ms (Linux TCP's minimum RTO is 200 ms). */
     rtoMs?: number;
+    /** Ceiling of the exponential backoff between retries, ms (default 3000). */
     maxRtoMs?: number;
     /** Loss share within a bin that counts as a timeout. */
     rtoLossShare?: number;
@@ -2874,20 +3115,23 @@ export interface PrrSpec {
     rtoLossShare?: number;
 }
 /**
- * What a scenario file is for: `simulation` (its own traffic, `zooroute simulate`) or `replay` (the
- * traffic comes from a capture, `zooroute replay`). docs/scenario-format.md#kind.
+ * A whole scenario file, as `parseScenario` returns it once every field has been checked
+ * (docs/scenario-format.md): the underlay, the VTEPs, the traffic, the failures and the baselines'
+ * parameters. `zooroute simulate` runs it; `zooroute replay` uses it with a capture's traffic instead.
  */
-export type ScenarioKind = 'simulation' | 'replay';
-/** The scenario kinds, as the `kind` field spells them. */
-export declare const SCENARIO_KINDS: readonly ScenarioKind[];
 export interface Scenario {
-    /** What the file is for; absent in older files, where scenarioKind() infers it from the traffic. */
-    kind?: ScenarioKind;
+    /** Shown in the report. */
     name?: string;
     description?: string;
+    /** Seeds every random choice (ECMP hashes, loss sampling, generator, jitter); default 1. */
     seed?: number;
+    /** Simulated time, ms (100 .. 3 600 000). */
     durationMs: number;
     topology: TopologySpec;
+    /**
+     * Candidate source ports per peer: `range` "A-B" (default 49152-65535), how many `candidates`
+     * (default 32) and the placement `seed` (default 0), as the datapath places them.
+     */
     ports?: {
         range?: string;
         candidates?: number;
@@ -2896,6 +3140,7 @@ export interface Scenario {
     /** Passed to the control plane as its ControlConfig overrides (probe interval, timeout, ...). */
     control?: Record<string, number | boolean | string>;
     vteps: VtepSpec[];
+    /** Explicit flows, generated ones, or both; at least one flow in the end (except for replay). */
     traffic: {
         flows?: FlowSpec[];
         generator?: GeneratorSpec;
@@ -2913,11 +3158,6 @@ export declare class ScenarioError extends Error {
 export declare function isIPv4(s: string): boolean;
 /** Check a parsed JSON value against the scenario format; returns it typed, or throws ScenarioError. */
 export declare function parseScenario(v: unknown): Scenario;
-/**
- * A scenario's kind: its `kind` field, else inferred from its traffic (files written before the field):
- * flows or a generator make it a simulation, no traffic a replay scenario.
- */
-export declare function scenarioKind(s: Scenario): ScenarioKind;
 export type { LinkSpec, TopologySpec };
 
 // ==== dist/src/sim/simulate.d.ts
@@ -2928,7 +3168,9 @@ import type { SimMode } from './modes.js';
 import { type Scenario } from './scenario.js';
 import type { SimulationReport } from './report.js';
 export type { SimMode } from './modes.js';
+/** How `simulate` runs a scenario; every field is optional and defaults to the plain `zooroute simulate` run. */
 export interface SimulateOptions {
+    /** Replaces the scenario's seed (the CLI's `--seed`); ignored when `world` is given. */
     seed?: number;
     /** A world built by the caller (pcap replay: flows from a capture); default buildWorld(s, seed). */
     world?: World;
@@ -2939,15 +3181,28 @@ export interface SimulateOptions {
 }
 /** The scenario's control-plane overrides, checked by the control plane's own validation. */
 export declare function scenarioControlConfig(s: Scenario): Partial<ControlConfig>;
+/**
+ * Run a scenario in every mode of SIM_MODES over the same world (underlay, traffic, failures, seed),
+ * each on its own virtual clock, and gather the comparison `zooroute simulate` prints: outage, losses,
+ * masked failures, detection and switch latency, probe cost against a full mesh, middlebox sessions.
+ * Deterministic for a given scenario and seed; throws ScenarioError (a bad `control` section, a name
+ * that does not resolve).
+ */
 export declare function simulate(s: Scenario, opts?: SimulateOptions): SimulationReport;
 
 // ==== dist/src/sim/static-mode.d.ts
 import type { PortPolicy } from './engine.js';
 import type { Flow, Segment, World } from './world.js';
+/**
+ * The port a kernel VTEP uses for a flow on a segment: candidates[hash mod N] towards the segment's
+ * peer. Static keeps it forever; the other modes start from it.
+ */
 export declare function defaultPort(world: World, flow: Flow, seg: Segment): number;
+/** The static baseline: every flow keeps its {@link defaultPort} on every segment, whatever it loses. */
 export declare function staticPolicy(world: World): PortPolicy;
 
 // ==== dist/src/sim/topology.d.ts
+/** A physical link's properties, applied to each of its two directions (defaults 0.01 ms, 100 Gbit/s, no loss). */
 export interface LinkSpec {
     /** One-way latency in milliseconds. */
     latencyMs?: number;
@@ -2956,15 +3211,25 @@ export interface LinkSpec {
     /** Background random loss probability, 0..1. */
     loss?: number;
 }
+/**
+ * A two-tier fabric: every leaf linked to every spine. Switches are named `leaf0..` and `spine0..`;
+ * VTEPs attach to leaves.
+ */
 export interface LeafSpineSpec {
     kind: 'leaf-spine';
     leaves: number;
     spines: number;
     /** Parallel links between each leaf and each spine (different line cards of a chassis). */
     parallelLinks?: number;
+    /** Leaf-spine links. */
     link?: LinkSpec;
+    /** Each VTEP's access link to its leaf. */
     hostLink?: LinkSpec;
 }
+/**
+ * A three-tier Clos: per pod, ToRs linked to aggregation switches, and every aggregation switch linked
+ * to every core. Switches are `tor{pod}-{i}`, `agg{pod}-{i}`, `core{i}`; pods are regions `pod0`, `pod1`...
+ */
 export interface ClosSpec {
     kind: 'clos';
     /** Pods (availability zones), each with its own ToRs and aggregation switches. */
@@ -2974,34 +3239,54 @@ export interface ClosSpec {
     cores: number;
     /** Parallel links between each aggregation switch and each core. */
     parallelLinks?: number;
+    /** ToR-aggregation links (and aggregation-core links unless `coreLink` is given). */
     link?: LinkSpec;
+    /** Aggregation-core links. */
     coreLink?: LinkSpec;
+    /** Each VTEP's access link to its ToR. */
     hostLink?: LinkSpec;
 }
+/** One region of a two-region topology: a leaf-spine fabric under a name used in switch names (`{name}-leaf0`). */
 export interface RegionSpec {
+    /** Letters, digits, - and _; the two regions' names differ. */
     name: string;
     leaves: number;
     spines: number;
 }
+/**
+ * Two leaf-spine regions joined by long-haul links through border routers (`{R}-br{i}`): every spine
+ * links to every border router of its region. The cross-region case of the talk, where gateways relay.
+ */
 export interface TwoRegionSpec {
     kind: 'two-region';
     regions: [RegionSpec, RegionSpec];
     /** Border routers per region; border router i of one region has a long-haul link to router i of the other. */
     borderRouters: number;
+    /** Links inside a region (leaf-spine, spine-border router). */
     link?: LinkSpec;
+    /** Border router to border router across regions; default 20 ms latency. */
     longHaul?: LinkSpec;
+    /** Each VTEP's access link to its leaf. */
     hostLink?: LinkSpec;
 }
+/** The underlay of a scenario, told apart by `kind`. */
 export type TopologySpec = LeafSpineSpec | ClosSpec | TwoRegionSpec;
 /** A directed-link graph. Link ids are dense; the two directions of a physical link are 2k and 2k+1. */
 export declare class Graph {
+    /** Node names by node id (switches and VTEP hosts). */
     readonly names: string[];
+    /** Node ids by name. */
     readonly index: Map<string, number>;
+    /** Region (or pod) of each node, '' in a one-region topology. */
     readonly region: string[];
+    /** Whether each node is a VTEP host (hosts never transit traffic). */
     readonly isHost: boolean[];
+    /** Outgoing directed link ids of each node. */
     readonly out: number[][];
+    /** Tail and head node of each directed link. */
     readonly from: number[];
     readonly to: number[];
+    /** Per directed link: one-way latency (ms), capacity (Mbit/s) and background loss probability. */
     readonly latencyMs: number[];
     readonly capacityMbps: number[];
     readonly baseLoss: number[];
@@ -3009,15 +3294,19 @@ export declare class Graph {
     readonly attachPoints: Map<string, number[]>;
     /** Border routers by region (two-region topologies). */
     readonly borderRouters: Map<string, number[]>;
+    /** Add a switch (or, with `host`, a VTEP host) and return its id; names are unique. */
     addNode(name: string, region: string, host?: boolean): number;
     /** Add `count` parallel physical links between a and b (both directions). */
     addLink(a: number, b: number, spec: LinkSpec | undefined, count?: number): void;
+    /** Directed links (twice the physical links). */
     get linkCount(): number;
+    /** The id of a named node; throws when there is none (for names the code itself built). */
     node(name: string): number;
     /** Directed links from a to b (all parallel ones). */
     linksBetween(a: number, b: number): number[];
     /** Every directed link touching node n, both directions. */
     linksOf(n: number): number[];
+    /** A directed link for people: `tail->head`. */
     linkName(l: number): string;
 }
 /** Build the switch fabric of a topology; hosts are attached afterwards with `attachHost`. */
@@ -3027,6 +3316,13 @@ export declare function attachHost(g: Graph, name: string, sw: number, link: Lin
 
 // ==== dist/src/sim/underlay.d.ts
 import type { Graph } from './topology.js';
+/** The VXLAN UDP destination port (IANA): part of the outer 5-tuple every switch hashes. */
+export declare const VXLAN_PORT = 4789;
+/**
+ * ECMP routing over a {@link Graph}: the directed links an outer packet crosses for a given source
+ * port, as seeded per-switch hashes choose them. Routes never react to failures (they are gray), so the
+ * only way to leave a failed path is another source port — what every mode is compared on.
+ */
 export declare class Underlay {
     readonly g: Graph;
     private readonly ipOf;
@@ -3036,6 +3332,11 @@ export declare class Underlay {
     /** Paths by (a, b) pair, then by source port: small integer keys hash fast, a*n*65536+sport did not. */
     private readonly cache;
     private readonly hostCount;
+    /**
+     * @param g - the graph to route over (VTEP hosts attached)
+     * @param seed - the scenario seed; each switch's ECMP hash seed is derived from it
+     * @param ipOf - the underlay address of a host node, hashed as the outer source or destination
+     */
     constructor(g: Graph, seed: number, ipOf: (host: number) => number);
     /** Hop distances from every node to `target` over switches only (hosts never transit). */
     private distTo;
@@ -3046,6 +3347,7 @@ export declare class Underlay {
      * Empty when b is unreachable. Cached: routes are static.
      */
     path(a: number, b: number, sport: number): Int32Array;
+    /** One-way latency of a path (directed link ids), ms: the sum of its links' latencies. */
     latency(path: Int32Array): number;
     private remember;
 }
@@ -3056,16 +3358,28 @@ import { type Graph } from './topology.js';
 import { Underlay } from './underlay.js';
 import { type CompiledFailure } from './failures.js';
 import { type Family, type Role, type Scenario } from './scenario.js';
+/**
+ * Width of a time bin, ms. Tenant data moves bin by bin and outage is counted in whole bins (the SPEC's
+ * unit: a flow is out in a bin that loses more than half of its packets).
+ */
 export declare const BIN_MS = 100;
+/** A VTEP of the world: a {@link VtepSpec} resolved to a node of the graph, with every default filled in. */
 export interface Vtep {
+    /** Position in `World.vteps`; flows' segments refer to VTEPs by it. */
     index: number;
     name: string;
+    /** Underlay IPv4 address as an unsigned 32-bit number. */
     ip: number;
+    /** The VTEP's host node in `World.graph`. */
     node: number;
+    /** Region or pod of the switch it is attached to ('' in a one-region topology). */
     region: string;
     role: Role;
+    /** Whether it runs the control plane (probes and answers probes). */
     probes: boolean;
+    /** Instances of the stateful middlebox service it fronts; 0 when it is none. */
     middleboxInstances: number;
+    /** Modelled CPU utilisation 0..1, fed to the control plane's rate control. */
     cpu: number;
     /** Inner prefixes served: [network, prefix length]. */
     inner: [number, number][];
@@ -3075,8 +3389,14 @@ export interface Segment {
     from: number;
     to: number;
 }
+/**
+ * A resolved one-way tenant flow: its inner 5-tuple, rate and lifetime, its flow hash, and the VXLAN
+ * segments it crosses. Every mode runs the same flows; only the outer source ports differ.
+ */
 export interface Flow {
+    /** Position in `World.flows`; the ledger and the policies index by it. */
     id: number;
+    /** Inner source and destination addresses as unsigned 32-bit numbers (IPv4, or a fold of IPv6). */
     srcInner: number;
     dstInner: number;
     /** IP protocol number (6 TCP, 17 UDP). */
@@ -3085,29 +3405,46 @@ export interface Flow {
     family: Family;
     sport: number;
     dport: number;
+    /** Packets per second (0 when a replay's per-bin counts replace the rate). */
     ratePps: number;
+    /** Bytes per packet on the wire, for the capacity model. */
     packetBytes: number;
+    /** Who the flow belongs to, for masking. */
     tenant: string;
+    /** Lifetime, ms from the start of the run: [startMs, endMs). */
     startMs: number;
     endMs: number;
     /** Inner 5-tuple hash: what the datapath feeds its port choice. */
     hash: number;
+    /** The VXLAN hops in order: one within a region, up to three across regions through gateways. */
     segments: Segment[];
 }
+/**
+ * A scenario compiled into what the engine runs: the graph with the VTEP hosts attached, the ECMP
+ * underlay, the flows with their segments and the failures resolved to links. Built once by
+ * {@link buildWorld} and shared, read-only, by every mode's run so that they differ only in policy.
+ */
 export interface World {
+    /** The effective seed (the override, the scenario's, or 1). */
     seed: number;
+    /** Simulated time, ms. */
     durationMs: number;
     graph: Graph;
     underlay: Underlay;
     vteps: Vtep[];
+    /** VTEPs by underlay address (unsigned 32-bit). */
     vtepByIp: Map<number, Vtep>;
     flows: Flow[];
     failures: CompiledFailure[];
+    /** Source ports the candidates are drawn from. */
     portRange: PortRange;
+    /** Candidate ports per peer. */
     candidateCount: number;
+    /** Seed of the candidate-port placement (the datapath's hash seed). */
     portSeed: number;
     /** Candidate ports towards a peer (same rule as the datapath). */
     candidates(peerIp: number): readonly number[];
+    /** The scenario the world was built from (the policies read their parameters there). */
     scenario: Scenario;
 }
 /**
@@ -3116,7 +3453,12 @@ export interface World {
  * hashed, as in the datapath.
  */
 export declare function innerFlowHash(src: number, dst: number, proto: number, sport: number, dport: number, family?: Family): number;
-/** `opts.withoutTraffic`: skip the scenario's flows and generator (replay brings its own flows). */
+/**
+ * Compile a parsed scenario into a {@link World}: build the fabric, attach and name the VTEPs, place
+ * candidate ports, resolve flows (explicit and generated) and failures. `seedOverride` replaces the
+ * scenario's seed (the CLI's `--seed`). `opts.withoutTraffic`: skip the scenario's flows and generator
+ * (replay brings its own flows). Names and addresses that do not resolve throw a ScenarioError.
+ */
 export declare function buildWorld(s: Scenario, seedOverride?: number, opts?: {
     withoutTraffic?: boolean;
 }): World;
@@ -3128,8 +3470,14 @@ import { VtepControl, type ControlEvent, type VtepControlOptions } from '../cont
 import { type ControlConfig } from '../control/config.js';
 import type { PortPolicy, RunContext } from './engine.js';
 import type { Segment } from './world.js';
+/**
+ * The zooroute mode's port policy: the control planes of every probing VTEP, created as flows need
+ * them, and what they reported.
+ */
 export interface ZooroutePolicy extends PortPolicy {
+    /** Every control-plane event (port down, port up, switch) of every VTEP, in time order. */
     events: ControlEvent[];
+    /** Every control plane created so far (a gateway may have two). */
     controls(): VtepControl[];
     /** The control plane that picks the port of a segment (created on first use). */
     controlFor(seg: Segment): VtepControl;
@@ -3139,6 +3487,11 @@ export interface ZooroutePolicy extends PortPolicy {
     activePairs(): number;
 }
 type TableKind = VtepControlOptions['table'];
+/**
+ * The zooroute mode for a run: each probing VTEP runs the real control plane on the run's clock, its
+ * probes crossing the simulated underlay; data takes the port the control plane picks. `config`
+ * overrides the control plane's defaults (the scenario's `control` section).
+ */
 export declare function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>): ZooroutePolicy;
 export {};
 

@@ -39,3 +39,31 @@ t.test('the checker sees a deep import', async (t) => {
   t.notOk(allowed.has(target), 'src/capture/cap.ts is not public');
   t.ok(allowed.has(resolve(agentDir, '../capture/index.ts')), 'src/capture/index.ts is public');
 });
+
+// The example vSwitch is an embedder too: it reaches zooroute only through the package's own name
+// ('zooroute', 'zooroute/control', ...: the exports map), never by a relative path into src/ or bindings/.
+t.test('examples/vswitch imports zooroute only by its public subpaths', async (t) => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+  const subpaths = new Set(Object.keys(pkg.exports).map((k) => (k === '.' ? 'zooroute' : `zooroute${k.slice(1)}`)));
+  const exDir = join(root, 'examples', 'vswitch');
+  const files = readdirSync(exDir).filter((f) => f.endsWith('.ts'));
+  t.ok(files.length >= 2, `example sources: ${files.join(', ')}`);
+  const used = new Set<string>();
+  const offenders: string[] = [];
+  for (const f of files) {
+    const text = readFileSync(join(exDir, f), 'utf8');
+    for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?\bfrom\s+['"]([^'"]+)['"]/g)) {
+      const spec = m[1];
+      if (spec.startsWith('node:')) continue;
+      if (spec.startsWith('.')) {
+        if (dirname(resolve(exDir, spec)) !== exDir) offenders.push(`${f}: ${spec}`); // only its own files
+        continue;
+      }
+      if (spec === 'zooroute' || spec.startsWith('zooroute/')) {
+        if (subpaths.has(spec)) used.add(spec); else offenders.push(`${f}: ${spec}`);
+      }
+    }
+  }
+  t.same(offenders, [], 'no relative import out of examples/vswitch, no zooroute path outside the exports map');
+  t.ok(used.has('zooroute/control'), `it embeds through ${[...used].join(', ')}`);
+});

@@ -11,11 +11,12 @@ import { formatOption, nanoOption, noNanoOption, checkStdoutFree, flavourOf, typ
 import { intOption, usage } from './options.js';
 import { summaryLine } from './summary.js';
 import { transformCapture } from '../pcap/transform.js';
+import { dltOption, enetDmacOption, enetSmacOption, enetFramerOf, type EnetCliOptions } from './enet-options.js';
 
 /** Outer IPv4 total length = frame + 36 must fit 16 bits. */
 export const MAX_ENCAP_FRAME = 65535 - 36;
 
-interface EncapOptions extends FlavourCliOptions {
+interface EncapOptions extends FlavourCliOptions, EnetCliOptions {
   output: string;
   vni: string;
   local: string;
@@ -34,7 +35,7 @@ export function register(program: Command): void {
   program
     .command('encap')
     .description('VXLAN-encapsulate every frame of a capture towards one remote VTEP')
-    .argument('<FILE>', 'input capture (classic pcap or pcapng, Ethernet; - for standard input)')
+    .argument('<FILE>', 'input capture (classic pcap or pcapng, Ethernet unless --dlt enet; - for standard input)')
     .requiredOption('-o, --output <FILE>', 'output capture (- for standard output; the input\'s format unless --format)')
     .requiredOption('--vni <N>', 'VXLAN network identifier, 0..16777215')
     .requiredOption('--local <IP>', 'local VTEP IPv4 address (outer source)')
@@ -48,8 +49,10 @@ export function register(program: Command): void {
     .option('--hash-seed <N>', 'flow-hash seed (picks among the candidates)', '0')
     .option('--json', 'print one JSON summary on stdout')
     .addOption(formatOption()).addOption(nanoOption()).addOption(noNanoOption())
+    .addOption(dltOption()).addOption(enetDmacOption()).addOption(enetSmacOption())
     .action(async (input: string, o: EncapOptions) => {
       checkStdoutFree(o.output, o.json);
+      const enet = enetFramerOf(o);
       const vni = intOption('--vni', o.vni, 0, 0xffffff);
       usage('--local', () => parseIPv4(o.local));
       usage('--remote', () => parseIPv4(o.remote));
@@ -72,6 +75,7 @@ export function register(program: Command): void {
         input,
         output: o.output,
         flavour: flavourOf(o),
+        enet,
         maxFrame: MAX_ENCAP_FRAME,
         datapath: (slotSize) => {
           const dp = Datapath.create({

@@ -15,8 +15,9 @@ import { checkOutputs } from './output-paths.js';
 import { UsageError } from './errors.js';
 import { formatOption, nanoOption, noNanoOption, flavourOf, checkStdoutFree, type FlavourCliOptions } from './output-flavour.js';
 import { STDIO_PATH } from '../pcap/stdio.js';
+import { dltOption, enetDmacOption, enetSmacOption, enetMacsOf, type EnetCliOptions } from './enet-options.js';
 
-interface ReplayCliOptions extends FlavourCliOptions {
+interface ReplayCliOptions extends FlavourCliOptions, EnetCliOptions {
   scenario: string;
   output?: string;
   report?: string;
@@ -30,7 +31,7 @@ export function register(program: Command): void {
   program
     .command('replay')
     .description('replay a capture through the datapath and the simulated underlay under a scenario\'s failures')
-    .argument('<FILE>', 'tenant-traffic capture (classic pcap or pcapng, Ethernet; - for standard input)')
+    .argument('<FILE>', 'tenant-traffic capture (classic pcap or pcapng, Ethernet unless --dlt enet; - for standard input)')
     .requiredOption('--scenario <FILE>', 'replay scenario JSON, "kind": "replay" (docs/scenario-format.md); the capture is the traffic')
     .option('-o, --output <FILE>', 'write the encapsulated frames, as zooroute sent them, to this capture (- for standard output; the report then goes to stderr)')
     .option('--report <FILE>', 'write the HTML report (per-100 ms delivered/lost for each mode)')
@@ -39,8 +40,10 @@ export function register(program: Command): void {
     .option('--vni <N>', 'VNI of the encapsulated frames', '1')
     .option('--json', 'print the report as JSON (no progress bar)')
     .addOption(formatOption()).addOption(nanoOption()).addOption(noNanoOption())
+    .addOption(dltOption()).addOption(enetDmacOption()).addOption(enetSmacOption())
     .action(async (input: string, o: ReplayCliOptions) => {
       checkStdoutFree(o.output, o.json);
+      const enet = enetMacsOf(o);
       const seed = o.seed === undefined ? undefined : intOption('--seed', o.seed, 0, 0xffffffff);
       const vni = intOption('--vni', o.vni, 0, 0xffffff);
       // Standard output carries the text report (or, with -o -, the capture): the HTML report goes to a file.
@@ -65,7 +68,7 @@ export function register(program: Command): void {
       const bar = !o.json && process.stdout.isTTY ? progressBar(input, process.stderr) : undefined;
       let run;
       try {
-        run = await replay({ input, scenario, world, map, out: o.output, holdOutput: true, flavour: flavourOf(o), seed, vni, progress: bar?.update });
+        run = await replay({ input, scenario, world, map, out: o.output, holdOutput: true, flavour: flavourOf(o), seed, vni, progress: bar?.update, enet });
       } catch (e) {
         if (e instanceof ScenarioError) throw new UsageError(`${o.scenario}: ${e.message}`);
         throw e;

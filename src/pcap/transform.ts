@@ -6,6 +6,7 @@ import { PcapReader } from './reader.js';
 import { PcapWriter, type WritableRecord, type WriterOptions } from './writer.js';
 import { LINKTYPE_ETHERNET } from './record.js';
 import { keptFlavour, type FlavourOverrides } from './flavour.js';
+import type { EthernetFramer } from './to-ethernet.js';
 
 /** What transformCapture() did: the counts encap's and decap's summaries report. */
 export interface CaptureRun {
@@ -41,7 +42,15 @@ export interface TransformSpec {
   onOk?(batch: PacketBatch, i: number): void;
   /** Output format and timestamp resolution, where not the input's (the CLI's --format, --nano). */
   flavour?: FlavourOverrides;
+  /**
+   * `--dlt enet`: frames of other link types get an Ethernet header first (those it cannot convert are
+   * dropped under its reason). Without it a link type other than Ethernet is an input error.
+   */
+  enet?: EthernetFramer;
 }
+
+/** Bytes of the Ethernet header `--dlt enet` may add to a frame (raw IP). */
+const ENET_HEADER = 14;
 
 /** Slot size for frames up to `snaplen` bytes (0 = unlimited), capped by what the kernel takes. */
 function slotSizeFor(snaplen: number, maxFrame: number): number {
@@ -57,7 +66,8 @@ function bump(m: Record<string, number>, k: string): void {
  * (an InputError) or any other failure it is discarded and an existing file at its path is untouched.
  */
 export async function transformCapture(spec: TransformSpec): Promise<CaptureRun> {
-  const reader = await PcapReader.open(spec.input, { linkType: LINKTYPE_ETHERNET });
+  const enet = spec.enet;
+  const reader = await PcapReader.open(spec.input, enet ? {} : { linkType: LINKTYPE_ETHERNET });
   const run: CaptureRun = { input: spec.input, output: spec.output, format: reader.format, frames: 0, ok: 0, dropped: {}, slotSize: 0 };
   let writer: PcapWriter | undefined;
   let dp: Datapath | undefined;
@@ -91,7 +101,8 @@ export async function transformCapture(spec: TransformSpec): Promise<CaptureRun>
     for await (const recs of reader.batches()) for (const rec of recs) {
       run.frames++;
       if (!dp) {
-        run.slotSize = slotSizeFor(reader.snaplen, spec.maxFrame);
+        // A frame given an Ethernet header may be 14 bytes longer than the capture's snaplen.
+        run.slotSize = slotSizeFor(enet && reader.snaplen !== 0 ? reader.snaplen + ENET_HEADER : reader.snaplen, spec.maxFrame);
         dp = spec.datapath(run.slotSize);
         batch = dp.batch();
         maxFrame = Math.min(batch.maxFrame, spec.maxFrame);
@@ -101,8 +112,10 @@ export async function transformCapture(spec: TransformSpec): Promise<CaptureRun>
       writer ??= await PcapWriter.open(spec.output, writerOptions());
       // A frame cut by the capture's snaplen is not the frame that was on the wire.
       if (rec.data.length < rec.origLen) { bump(run.dropped, 'truncated'); continue; }
-      if (rec.data.length > maxFrame) { bump(run.dropped, 'oversize'); continue; }
-      const i = batch!.push(rec.data, 0);
+      const frame = enet ? enet.frame(rec.linkType, rec.data) : rec.data;
+      if (frame === undefined) { bump(run.dropped, enet!.refused); continue; }
+      if (frame.length > maxFrame) { bump(run.dropped, 'oversize'); continue; }
+      const i = batch!.push(frame, 0);
       tsSec[i] = rec.tsSec;
       tsNsec[i] = rec.tsNsec;
       if (batch!.full) flushBatch();

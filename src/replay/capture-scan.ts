@@ -4,7 +4,7 @@
 // count per 100 ms bin. A 5-tuple memo (flow-cache.ts) spares repeated TCP/UDP frames the hash call.
 // Memory grows with flows x bins, never with the number of packets.
 import { Datapath, DEFAULT_BATCH_SIZE, DEFAULT_HEADROOM } from '../../bindings/index.js';
-import { PcapReader, LINKTYPE_ETHERNET } from '../pcap/index.js';
+import { PcapReader, LINKTYPE_ETHERNET, type EthernetFramer } from '../pcap/index.js';
 import { BIN_MS } from '../sim/index.js';
 import { newInnerAddresses, readInnerAddresses } from './inner-address.js';
 import type { VtepMapper } from './vtep-map.js';
@@ -97,6 +97,8 @@ export interface ScanOptions {
   cache: FlowKeyCache;
   /** The datapath's flow-hash seed (the encap pass uses the same). */
   hashSeed: number;
+  /** `--dlt enet`: frames of other link types get an Ethernet header (else they are skipped). */
+  enet?: EthernetFramer;
   progress?: ProgressFn;
 }
 
@@ -154,8 +156,8 @@ export async function scanCapture(path: string, o: ScanOptions): Promise<ScanRes
       for (const rec of recs) {
         frames.total++;
         if (t0Sec < 0) { t0Sec = rec.tsSec; t0Nsec = rec.tsNsec; }
-        const data = rec.data;
-        if (rec.linkType !== LINKTYPE_ETHERNET || data.length > MAX_REPLAY_FRAME) { frames.skipped++; continue; }
+        const data = o.enet ? o.enet.frame(rec.linkType, rec.data) : rec.linkType === LINKTYPE_ETHERNET ? rec.data : undefined;
+        if (data === undefined || data.length > MAX_REPLAY_FRAME) { frames.skipped++; continue; }
         readInnerAddresses(data, a);
         const bin = Math.floor(msAfter(rec.tsSec, rec.tsNsec, t0Sec, t0Nsec) / BIN_MS);
         const hit = cache.get(a);

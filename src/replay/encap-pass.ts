@@ -5,7 +5,7 @@
 // with the capture's timestamps, addressed to the flow's first hop (across regions: the gateway of
 // its region, as in the simulator). A batch is flushed when the source VTEP changes, to keep file order.
 import { Datapath, formatIPv4, statusName, type ResultDropped, type ResultOk } from '../../bindings/index.js';
-import { PcapReader, PcapWriter, LINKTYPE_ETHERNET, keptFlavour, type FlavourOverrides, type WritableRecord } from '../pcap/index.js';
+import { PcapReader, PcapWriter, LINKTYPE_ETHERNET, keptFlavour, type EthernetFramer, type FlavourOverrides, type WritableRecord } from '../pcap/index.js';
 import { BIN_MS, type World } from '../sim/index.js';
 import { newInnerAddresses, readInnerAddresses } from './inner-address.js';
 import { FlowIndex, MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT, msAfter, type ProgressFn } from './capture-scan.js';
@@ -41,6 +41,8 @@ export interface EncapOptions {
   /** OUT's format and timestamp resolution where not the input's. */
   flavour?: FlavourOverrides;
   progress?: ProgressFn;
+  /** The scan's `--dlt enet` framer: the same frames must be found again. */
+  enet?: EthernetFramer;
 }
 
 export interface EncapResult {
@@ -145,8 +147,8 @@ export async function encapCapture(o: EncapOptions): Promise<EncapResult> {
     for await (const recs of r.batches()) {
       await openWriter(r);
       for (const rec of recs) {
-        const data = rec.data;
-        if (rec.linkType !== LINKTYPE_ETHERNET || data.length > MAX_REPLAY_FRAME) continue;
+        const data = o.enet ? o.enet.frame(rec.linkType, rec.data) : rec.linkType === LINKTYPE_ETHERNET ? rec.data : undefined;
+        if (data === undefined || data.length > MAX_REPLAY_FRAME) continue;
         readInnerAddresses(data, a);
         const id = o.cache.get(a);
         const s = id >= 0 ? o.srcOf[id] : mapper.vtepOf(a.family, a.src);

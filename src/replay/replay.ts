@@ -15,7 +15,7 @@ import { encapCapture, type EncapResult } from './encap-pass.js';
 import { ModeObserver } from './mode-observer.js';
 import { VtepMapper, type VtepMapFile } from './vtep-map.js';
 import { FlowKeyCache } from './flow-cache.js';
-import { InputError, STDIO_PATH, type FlavourOverrides, type PcapWriter } from '../pcap/index.js';
+import { InputError, STDIO_PATH, EthernetFramer, type EnetMacs, type FlavourOverrides, type PcapWriter } from '../pcap/index.js';
 import { spoolToFile } from '../pcap/stdio.js';
 
 /** The modes a replay runs and reports, in report order: the simulator's (SIM_MODES). */
@@ -46,6 +46,11 @@ export interface ReplayOptions {
   vni?: number;
   /** Called after each batch of records of either pass, with the bytes read so far. */
   progress?: ProgressFn;
+  /**
+   * `--dlt enet`: frames of other link types (Linux cooked, raw IP, loopback) get an Ethernet header
+   * with these MACs before they are mapped and encapsulated; without it only Ethernet frames replay.
+   */
+  enet?: EnetMacs;
 }
 
 /** One captured flow's fate in one mode. */
@@ -154,7 +159,8 @@ async function replayFile(o: ReplayOptions, path: string): Promise<ReplayRun> {
   const mapper = new VtepMapper(base, o.map);
   const index = new FlowIndex(base.vteps.length);
   const cache = new FlowKeyCache();
-  const scan = await scanCapture(path, { mapper, index, cache, hashSeed: base.portSeed, progress: o.progress });
+  const enet = o.enet ? new EthernetFramer(o.enet) : undefined;
+  const scan = await scanCapture(path, { mapper, index, cache, hashSeed: base.portSeed, progress: o.progress, enet });
   const bins = scan.bins;
   const durationMs = bins * BIN_MS;
   const gateways = new Map<string, Vtep[]>();
@@ -176,7 +182,7 @@ async function replayFile(o: ReplayOptions, path: string): Promise<ReplayRun> {
     srcOf: Int32Array.from(scan.flows, (f) => f.src), dstOf: Int32Array.from(scan.flows, (f) => f.dst), hashOf: Uint32Array.from(scan.flows, (f) => f.hash),
     firstHop: Int32Array.from(flows, (f) => f.segments[0].to),
     defaultPortOf: Uint16Array.from(flows, (f) => defaultPort(world, f, f.segments[0])), ports: observers.get('zooroute')!.ports!, t0Sec: scan.t0Sec, t0Nsec: scan.t0Nsec,
-    vni: o.vni ?? 1, out: o.out, holdOutput: o.holdOutput, flavour: o.flavour, progress: o.progress,
+    vni: o.vni ?? 1, out: o.out, holdOutput: o.holdOutput, flavour: o.flavour, progress: o.progress, enet,
   });
 
   const recovery = {} as Record<SimMode, RecoverySummary>;
