@@ -197,7 +197,8 @@ flag('decap --dstport 0', '--dstport', (c) => ['decap', PCAP, '-o', c.out, '--ds
 flag('decap -o - --json', '--json', () => ['decap', PCAP, '-o', '-', '--json']);
 flag('replay --seed -1', '--seed', (c) => ['replay', PCAP, '--scenario', REPLAY_SCENARIO, '-o', c.out, '--seed', '-1']);
 flag('replay --vni x', '--vni', (c) => ['replay', PCAP, '--scenario', REPLAY_SCENARIO, '--report', c.report, '--vni', 'x']);
-flag('replay -o -', '-o', () => ['replay', PCAP, '--scenario', REPLAY_SCENARIO, '-o', '-']);
+// replay -o - streams the capture (the report goes to stderr); with --json both would want stdout.
+flag('replay -o - --json', '--json', () => ['replay', PCAP, '--scenario', REPLAY_SCENARIO, '-o', '-', '--json']);
 flag('replay without --scenario', '--scenario', (c) => ['replay', PCAP, '-o', c.out]);
 flag('simulate --seed x', '--seed', () => ['simulate', '--scenario', SIM_SCENARIO, '--seed', 'x']);
 flag('capture with neither -o nor --out-iface', '--out-iface', () => ['capture', '-i', 'lo', ...VTEP]);
