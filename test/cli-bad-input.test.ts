@@ -1,9 +1,10 @@
 // The bad-input matrix (issue 15): every subcommand that reads a file, with every class of bad input a
 // user can give it — missing, empty, a directory, unreadable, truncated, the wrong kind of file — and
-// every output with a full disk (/dev/full), a directory, a missing directory or an input's path, and bad
-// flags. Each case must exit 2 with exactly one stderr line `zooroute: ...` naming the file or flag, no
-// "internal error", nothing on stdout, and leave its directory as it was: no new file (no partial output,
-// no temporary file) and a pre-existing output file with its bytes unchanged.
+// every output with a full disk (/dev/full), a directory, a missing directory or an input's path,
+// standard output on /dev/full, and bad flags. Each case must exit 2 with exactly one stderr line
+// `zooroute: ...` naming the file or flag, no "internal error", nothing on stdout, and leave its
+// directory as it was: no new file (no partial output, no temporary file) and a pre-existing output
+// file with its bytes unchanged.
 //
 // Runs the built CLI (`node bin/zooroute.js`, `npm run build` first), a few cases at a time, one temp dir
 // per case. The unreadable cases as root (who reads mode-000 files) run in a child that loads the CLI and
@@ -12,7 +13,7 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, mkdirSync, openSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { root } from './fixtures/cli.js';
@@ -76,8 +77,11 @@ function snapshot(dir: string): Map<string, string> {
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
-/** The built CLI as a child; `asNobody` drops to uid/gid 65534 after loading it (see the header). */
-function run(args: string[], asNobody: boolean): Promise<Run> {
+/**
+ * The built CLI as a child; `asNobody` drops to uid/gid 65534 after loading it (see the header);
+ * `stdoutFull` gives it /dev/full as standard output.
+ */
+function run(args: string[], asNobody: boolean, stdoutFull: boolean): Promise<Run> {
   const main = JSON.stringify(join(root, 'dist/src/cli/main.js'));
   const wasm = JSON.stringify(join(root, 'dist/bindings/module.js'));
   const drop = `import { main } from ${main}; import { instantiateCore } from ${wasm};
@@ -91,10 +95,12 @@ function run(args: string[], asNobody: boolean): Promise<Run> {
     ? ['env', ['-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, 'HOME=/tmp', process.execPath, '--input-type=module', '-e', drop, ...args]]
     : [process.execPath, ['bin/zooroute.js', ...args]];
   return new Promise((resolve, reject) => {
-    const c = spawn(cmd, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const full = stdoutFull ? openSync('/dev/full', 'w') : undefined;
+    const c = spawn(cmd, argv, { cwd: root, stdio: ['ignore', full ?? 'pipe', 'pipe'] });
+    if (full !== undefined) closeSync(full);
     let stdout = '', stderr = '';
-    c.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
-    c.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
+    c.stdout?.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
+    c.stderr?.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
     c.on('error', reject);
     c.on('close', (code) => resolve({ code, stdout, stderr }));
   });
@@ -106,6 +112,8 @@ interface Case {
   make(c: CaseDir): { args: string[]; names: string };
   /** Run the command as nobody (the unreadable cases when this test runs as root). */
   asNobody?: boolean;
+  /** Standard output is /dev/full. */
+  stdoutFull?: boolean;
   skip?: string;
 }
 
@@ -175,6 +183,16 @@ for (const s of outputs) {
   if (s.name !== 'capture -o') output('the input\'s path', () => PCAP);
 }
 
+// ---- Standard output on a full disk (`> /dev/full`): the documents and captures printed there.
+const toFull = (name: string, args: string[]): void => {
+  cases.push({ name: `standard output on /dev/full: ${name}`, stdoutFull: true, make: () => ({ args, names: 'standard output' }) });
+};
+toFull('encap -o -', ['encap', PCAP, '-o', '-', ...VTEP]);
+toFull('decap -o -', ['decap', PCAP, '-o', '-']);
+toFull('simulate --json', ['simulate', '--scenario', SIM_SCENARIO, '--json']);
+toFull('tables --json', ['tables', '--vteps', '100', '--json']);
+toFull('tofino-updates --json', ['tofino-updates', '--updates', '1000', '--json']);
+
 // ---- Live capture that cannot start: no file, an existing one untouched (docs/capture.md).
 cases.push({
   name: 'capture -i nosuch0 -o FILE', skip: capSkip,
@@ -220,7 +238,7 @@ async function runCase(c: Case): Promise<Outcome> {
     for (const f of [d.dir, d.out, d.report]) chownSync(f, NOBODY, NOBODY);
   }
   const before = snapshot(d.dir);
-  const r = await run(args, c.asNobody === true);
+  const r = await run(args, c.asNobody === true, c.stdoutFull === true);
   return { c, names, r, before, after: snapshot(d.dir) };
 }
 
