@@ -1,9 +1,10 @@
 // The bad-input matrix (issue 15): every subcommand that reads a file, with every class of bad input a
 // user can give it — missing, empty, a directory, unreadable, truncated, the wrong kind of file — and
-// every output with a full disk (/dev/full), a directory, a missing directory or an input's path, and bad
-// flags. Each case must exit 2 with exactly one stderr line `zooroute: ...` naming the file or flag, no
-// "internal error", nothing on stdout, and leave its directory as it was: no new file (no partial output,
-// no temporary file) and a pre-existing output file with its bytes unchanged.
+// every output with a full disk (/dev/full), a directory, a missing directory or an input's path,
+// standard output on /dev/full, and bad flags. Each case must exit 2 with exactly one stderr line
+// `zooroute: ...` naming the file or flag, no "internal error", nothing on stdout, and leave its
+// directory as it was: no new file (no partial output, no temporary file) and a pre-existing output
+// file with its bytes unchanged.
 //
 // Runs the built CLI (`node bin/zooroute.js`, `npm run build` first), a few cases at a time, one temp dir
 // per case. The unreadable cases as root (who reads mode-000 files) run in a child that loads the CLI and
@@ -12,11 +13,11 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, mkdirSync, openSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { root } from './fixtures/cli.js';
-import { isRoot, needCap, needRoot } from './helpers/needs.js';
+import { isRoot, missing, needCap, needRoot } from './helpers/needs.js';
 
 const ex = (f: string): string => join(root, 'examples', f);
 const PCAP = ex('tenant.pcap');
@@ -32,6 +33,17 @@ const NOBODY = 65534;
 const top = mkdtempSync(join(tmpdir(), 'zooroute-bad-input-'));
 chmodSync(top, 0o755); // nobody must reach the case directories of the unreadable cases
 t.teardown(() => rmSync(top, { recursive: true, force: true }));
+
+/** Whether nobody can reach `dir` (every directory above it searchable by others), for the unreadable cases. */
+function nobodyReaches(dir: string): boolean {
+  for (let d = dir; ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+    if (dirname(d) === d) return true;
+  }
+}
+const nobodySkip = isRoot
+  ? missing(`a temporary directory nobody can reach (${top} is not)`, nobodyReaches(top), 'set TMPDIR to a directory searchable by others, such as /tmp')
+  : undefined;
 
 /** One case's directory: the out.pcap and report.html an earlier run left there, and room for bad inputs. */
 interface CaseDir {
@@ -76,8 +88,11 @@ function snapshot(dir: string): Map<string, string> {
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
-/** The built CLI as a child; `asNobody` drops to uid/gid 65534 after loading it (see the header). */
-function run(args: string[], asNobody: boolean): Promise<Run> {
+/**
+ * The built CLI as a child; `asNobody` drops to uid/gid 65534 after loading it (see the header);
+ * `stdoutFull` gives it /dev/full as standard output.
+ */
+function run(args: string[], asNobody: boolean, stdoutFull: boolean): Promise<Run> {
   const main = JSON.stringify(join(root, 'dist/src/cli/main.js'));
   const wasm = JSON.stringify(join(root, 'dist/bindings/module.js'));
   const drop = `import { main } from ${main}; import { instantiateCore } from ${wasm};
@@ -91,10 +106,12 @@ function run(args: string[], asNobody: boolean): Promise<Run> {
     ? ['env', ['-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, 'HOME=/tmp', process.execPath, '--input-type=module', '-e', drop, ...args]]
     : [process.execPath, ['bin/zooroute.js', ...args]];
   return new Promise((resolve, reject) => {
-    const c = spawn(cmd, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const full = stdoutFull ? openSync('/dev/full', 'w') : undefined;
+    const c = spawn(cmd, argv, { cwd: root, stdio: ['ignore', full ?? 'pipe', 'pipe'] });
+    if (full !== undefined) closeSync(full);
     let stdout = '', stderr = '';
-    c.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
-    c.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
+    c.stdout?.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
+    c.stderr?.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
     c.on('error', reject);
     c.on('close', (code) => resolve({ code, stdout, stderr }));
   });
@@ -106,6 +123,8 @@ interface Case {
   make(c: CaseDir): { args: string[]; names: string };
   /** Run the command as nobody (the unreadable cases when this test runs as root). */
   asNobody?: boolean;
+  /** Standard output is /dev/full. */
+  stdoutFull?: boolean;
   skip?: string;
 }
 
@@ -148,7 +167,7 @@ for (const s of slots) {
   input('empty', (c) => c.file(`empty${ext}`, ''));
   input('a directory', (c) => { const d = join(c.dir, `dir${ext}`); mkdirSync(d); return d; });
   // Root reads a mode-000 file: as root the command runs as nobody (see runCase).
-  input('unreadable (mode 000)', (c) => c.file(`unreadable${ext}`, readFileSync(s.good), 0o000), { asNobody: isRoot });
+  input('unreadable (mode 000)', (c) => c.file(`unreadable${ext}`, readFileSync(s.good), 0o000), { asNobody: isRoot, skip: nobodySkip });
   input('truncated', (c) => c.file(`truncated${ext}`, truncated(s.good)));
   input('the wrong kind of file', (c) => c.file(`other${ext}`, readFileSync(s.other)));
 }
@@ -174,6 +193,16 @@ for (const s of outputs) {
   output('in a missing directory', (c) => join(c.dir, 'no-such-dir', 'out'));
   if (s.name !== 'capture -o') output('the input\'s path', () => PCAP);
 }
+
+// ---- Standard output on a full disk (`> /dev/full`): the documents and captures printed there.
+const toFull = (name: string, args: string[]): void => {
+  cases.push({ name: `standard output on /dev/full: ${name}`, stdoutFull: true, make: () => ({ args, names: 'standard output' }) });
+};
+toFull('encap -o -', ['encap', PCAP, '-o', '-', ...VTEP]);
+toFull('decap -o -', ['decap', PCAP, '-o', '-']);
+toFull('simulate --json', ['simulate', '--scenario', SIM_SCENARIO, '--json']);
+toFull('tables --json', ['tables', '--vteps', '100', '--json']);
+toFull('tofino-updates --json', ['tofino-updates', '--updates', '1000', '--json']);
 
 // ---- Live capture that cannot start: no file, an existing one untouched (docs/capture.md).
 cases.push({
@@ -221,7 +250,7 @@ async function runCase(c: Case): Promise<Outcome> {
     for (const f of [d.dir, d.out, d.report]) chownSync(f, NOBODY, NOBODY);
   }
   const before = snapshot(d.dir);
-  const r = await run(args, c.asNobody === true);
+  const r = await run(args, c.asNobody === true, c.stdoutFull === true);
   return { c, names, r, before, after: snapshot(d.dir) };
 }
 
