@@ -98,6 +98,9 @@ const dist = (xs: number[], d = 1, asPct = false): string => {
   return `${f(quantile(xs, 0.5))} [${f(quantile(xs, 0.1))}-${f(quantile(xs, 0.9))}]`;
 };
 
+/** One region-scale study's cost, kept across invocations in DIR/region-history.json. */
+interface RegionRun { vteps: number; seeds: number; jobs: number; seconds: number; load?: [number, number]; at: string; note?: string }
+
 interface Limitation { scenario: string; baseline: SimMode; zooroute: number; other: number; text: string }
 
 /** Trace one losing case: the seed closest to the median gap, its worst failure, the worst flow in it. */
@@ -179,7 +182,7 @@ async function main(): Promise<void> {
   const raw = resolve(String(o.raw ?? '/tmp/zooroute-fidelity'));
   const output = resolve(root, String(o.output ?? 'docs/fidelity.md'));
   const reuse = o.reuse === true;
-  mkdirSync(raw, { recursive: true });
+  mkdirSync(join(raw, 'scenarios'), { recursive: true });
   const started = new Date();
   const loadStart = loadavg()[0];
 
@@ -189,10 +192,18 @@ async function main(): Promise<void> {
   for (const n of names) entries.push(await study(n, join('examples', `${n}.json`), seeds, jobs, raw, reuse));
   const regions: Entry[] = [];
   for (const v of regionSizes) {
-    const regionFile = join(raw, `region-scale-${v}.json`);
+    const regionFile = join(raw, 'scenarios', `region-scale-${v}.json`); // not raw/NAME.json: that is the study's output
     writeFileSync(regionFile, JSON.stringify(regionScaleScenario(v), null, 2) + '\n');
     regions.push(await study(`region-scale-${v}`, regionFile, seeds, jobs, raw, reuse));
   }
+  // Every region study this raw directory has seen (sizes run before, by earlier invocations, too).
+  const histFile = join(raw, 'region-history.json');
+  const history: RegionRun[] = existsSync(histFile) ? (JSON.parse(readFileSync(histFile, 'utf8')) as RegionRun[]) : [];
+  for (const r of regions) {
+    if (r.reused) continue;
+    history.push({ vteps: r.study.runs[0].vteps, seeds: r.study.runs.length, jobs: Number(jobs), seconds: Math.round(r.wallSeconds), load: r.load, at: new Date().toISOString().slice(0, 16) + 'Z' });
+  }
+  writeFileSync(histFile, JSON.stringify(history, null, 2));
   const fits = regions.filter((r) => r.wallSeconds <= 600);
   const region = fits.length > 0 ? fits[fits.length - 1] : regions[0];
   const regionVteps = region.study.runs[0].vteps;
@@ -203,7 +214,7 @@ async function main(): Promise<void> {
   const scale: { vteps: number; seconds: number; flows: number }[] = [];
   if (o.scale) {
     for (const v of String(o.scale).split(',').map(Number)) {
-      const f = join(raw, `region-scale-${v}.json`);
+      const f = join(raw, 'scenarios', `region-scale-${v}.json`);
       writeFileSync(f, JSON.stringify(regionScaleScenario(v), null, 2) + '\n');
       const cache = join(raw, `scale-${v}.json`);
       let row: { vteps: number; seconds: number; flows: number };
@@ -225,13 +236,13 @@ async function main(): Promise<void> {
     if (m.zooroute.outageSeconds.median > m.prr.outageSeconds.median) lims.push(await limitation(e, 'prr', raw, o['no-breakdown'] !== true));
     if (VS_OPPORTUNISTIC.has(base) && m.zooroute.outageSeconds.median > m.opportunistic.outageSeconds.median) lims.push(await limitation(e, 'opportunistic', raw, o['no-breakdown'] !== true));
   }
-  writeFileSync(output, render(entries, region, otherRegions, scale, lims, { seeds, jobs, regionVteps, started, finished: new Date(), argv: process.argv.slice(2), load: [loadStart, loadavg()[0]] }));
+  writeFileSync(output, render(entries, region, otherRegions, history, scale, lims, { seeds, jobs, regionVteps, started, finished: new Date(), argv: process.argv.slice(2), load: [loadStart, loadavg()[0]] }));
   process.stderr.write(`fidelity: wrote ${output}\n`);
 }
 
 interface Meta { seeds: string; jobs: string; regionVteps: number; started: Date; finished: Date; argv: string[]; load: [number, number] }
 
-function render(entries: Entry[], region: Entry, otherRegions: Entry[], scale: { vteps: number; seconds: number; flows: number }[], lims: Limitation[], meta: Meta): string {
+function render(entries: Entry[], region: Entry, otherRegions: Entry[], history: RegionRun[], scale: { vteps: number; seconds: number; flows: number }[], lims: Limitation[], meta: Meta): string {
   const L: string[] = [];
   const cmd = `npm run fidelity${meta.argv.length ? ` -- ${meta.argv.join(' ')}` : ''}`;
   L.push('# Fidelity: the simulator beside the talk\'s figures', '');
@@ -310,6 +321,14 @@ function render(entries: Entry[], region: Entry, otherRegions: Entry[], scale: {
   L.push('## Region scale', '');
   L.push(`The family \`examples/make-region-scale.ts --vteps N\` maps to the talk as its file says: two regions joined by 4 long-haul links through border routers, a quarter of the hosts sending, each to a small skewed share of peers (the talk: 99% of VTEPs talk to < 25% of peers), half across regions through gateways (HI towards hosts, PBM between gateways), on-demand partial probing, and one failure of each of the talk's top types in turn (long-haul jitter, switch card, border routers down, link down, random loss). `
     + `The figures above use it at ${meta.regionVteps} VTEPs${otherRegions.length ? ` (also run: ${otherRegions.map((r) => `${r.study.runs[0].vteps} VTEPs in ${r.wallSeconds.toFixed(0)} s`).join(', ')}; their tables are under "Per scenario")` : ''}; the committed examples/region-scale.json is the same family at 10,000 VTEPs (the talk's gateways track 50,000+), which does not fit the 10-minute budget on this machine.`, '');
+  if (history.length) {
+    L.push('Region-scale studies run (all modes, every seed; wall time on this shared 2-core machine):', '');
+    L.push('| VTEPs | seeds | jobs | seconds | fits 10 min | 1-minute load average | when |', '|---|---|---|---|---|---|---|');
+    for (const h of history) {
+      L.push(`| ${h.vteps} | ${h.seeds} | ${h.jobs} | ${h.seconds} | ${h.seconds <= 600 ? 'yes' : 'no'} | ${h.load ? `${h.load[0].toFixed(1)}-${h.load[1].toFixed(1)}` : '-'} | ${h.at}${h.note ? ` (${h.note})` : ''} |`);
+    }
+    L.push('');
+  }
   if (scale.length) {
     L.push('One seed, one job, wall time (all modes, plus zooroute again without middlebox sensing when there are middleboxes):', '');
     L.push('| VTEPs | flows | seconds |', '|---|---|---|');
