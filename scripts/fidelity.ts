@@ -3,19 +3,20 @@
 // ours, whether #11's "done when" conditions hold, and a Limitations section with a trace for every
 // case where zooroute's median outage is above a baseline's it should beat.
 //
-//   npm run fidelity -- [--seeds 1-20] [--jobs 2] [--region-vteps N] [--scale 150,300,600]
+//   npm run fidelity -- [--seeds 1-20] [--jobs 2] [--region-vteps N[,M]] [--scale 150,300,600]
 //                       [--raw DIR] [--reuse] [--no-breakdown] [--examples a,b] [-o docs/fidelity.md]
 //
 // Each scenario runs as `node bin/zooroute.js simulate --scenario S --seeds ... --jobs J --json` (the
 // built CLI: `npm run build` first); its JSON goes to DIR (default /tmp/zooroute-fidelity) and, with
 // --reuse, a JSON already there for the same seeds is read instead of run again. The region-scale
-// family (examples/make-region-scale.ts) runs at --region-vteps (default 300: the largest size whose
-// 20 seeds fit 10 minutes on this 2-core machine, see the doc) and, with --scale, one seed at each
-// listed size to show how the cost grows.
+// family (examples/make-region-scale.ts) runs at each --region-vteps size (default 300); the figures
+// use the largest whose study fit 10 minutes and, with --scale, one seed at each listed size shows
+// how the cost grows.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
 import { regionScaleScenario } from '../examples/make-region-scale.js';
 import { parseScenario } from '../src/sim/scenario.js';
 import { buildWorld } from '../src/sim/world.js';
@@ -37,7 +38,7 @@ const NIC_GBPS = 25;
 const TALK = { outageCut: 0.9319, masked: 0.9821, retriesMean: 1.58, retriesMax: 17.05, healthyMean: 0.7952, healthyWorst: 0.2422, probingCut: 0.95, nicShare: 0.00085 };
 
 interface Study { summary: SeedStudySummary; runs: SimulationReport[] }
-interface Entry { name: string; file: string; study: Study; wallSeconds: number; reused: boolean }
+interface Entry { name: string; file: string; study: Study; wallSeconds: number; reused: boolean; load?: [number, number] }
 
 function args(): Record<string, string | boolean> {
   const a = process.argv.slice(2), o: Record<string, string | boolean> = {};
@@ -65,15 +66,20 @@ async function study(name: string, file: string, seeds: string, jobs: string, ra
   if (reuse && existsSync(out) && existsSync(timeFile)) {
     const s = JSON.parse(readFileSync(out, 'utf8')) as Study;
     if (s.summary.seeds.join(',') === expandSeeds(seeds).join(',')) {
-      return { name, file, study: s, wallSeconds: Number(readFileSync(timeFile, 'utf8')), reused: true };
+      const lf = join(raw, `${name}.load`);
+      const load = existsSync(lf) ? (JSON.parse(readFileSync(lf, 'utf8')) as [number, number]) : undefined;
+      return { name, file, study: s, wallSeconds: Number(readFileSync(timeFile, 'utf8')), reused: true, load };
     }
   }
   process.stderr.write(`fidelity: ${name} ...\n`);
+  const before = loadavg()[0];
   const r = await run(['simulate', '--scenario', file, '--seeds', seeds, '--jobs', jobs, '--json']);
+  const load: [number, number] = [before, loadavg()[0]];
   writeFileSync(out, r.out);
   writeFileSync(timeFile, r.seconds.toFixed(1));
+  writeFileSync(join(raw, `${name}.load`), JSON.stringify(load));
   process.stderr.write(`fidelity: ${name} ${r.seconds.toFixed(0)} s\n`);
-  return { name, file, study: JSON.parse(r.out) as Study, wallSeconds: r.seconds, reused: false };
+  return { name, file, study: JSON.parse(r.out) as Study, wallSeconds: r.seconds, reused: false, load };
 }
 
 function expandSeeds(s: string): number[] {
@@ -92,6 +98,9 @@ const dist = (xs: number[], d = 1, asPct = false): string => {
   return `${f(quantile(xs, 0.5))} [${f(quantile(xs, 0.1))}-${f(quantile(xs, 0.9))}]`;
 };
 
+/** One region-scale study's cost, kept across invocations in DIR/region-history.json. */
+interface RegionRun { vteps: number; seeds: number; jobs: number; seconds: number; load?: [number, number]; at: string; note?: string }
+
 interface Limitation { scenario: string; baseline: SimMode; zooroute: number; other: number; text: string }
 
 /** Trace one losing case: the seed closest to the median gap, its worst failure, the worst flow in it. */
@@ -99,9 +108,18 @@ async function limitation(e: Entry, baseline: SimMode, raw: string, withBreakdow
   const runs = e.study.runs;
   const gaps = runs.map((r) => r.modes.zooroute.outageSeconds - r.modes[baseline].outageSeconds);
   const medGap = quantile(gaps, 0.5);
-  let k = 0;
-  gaps.forEach((g, i) => { if (Math.abs(g - medGap) < Math.abs(gaps[k] - medGap)) k = i; });
-  const r = runs[k];
+  let k = 0, worst = 0;
+  gaps.forEach((g, i) => {
+    if (Math.abs(g - medGap) < Math.abs(gaps[k] - medGap)) k = i;
+    if (g > gaps[worst]) worst = i;
+  });
+  const parts = [`At the seed nearest the median gap: ${await traceCase(e, baseline, raw, withBreakdown, runs[k], `the gap nearest the median gap of ${medGap.toFixed(1)} s`)}`];
+  if (worst !== k) parts.push(`At the seed with the largest gap: ${await traceCase(e, baseline, raw, withBreakdown, runs[worst], 'the largest gap')}`);
+  return { scenario: e.name, baseline, zooroute: e.study.summary.modes.zooroute.outageSeconds.median, other: e.study.summary.modes[baseline].outageSeconds.median, text: parts.join(' ') };
+}
+
+/** One seed of a losing case: its worst failure, the worst zooroute flow in it, and that flow under the baseline. */
+async function traceCase(e: Entry, baseline: SimMode, raw: string, withBreakdown: boolean, r: SimulationReport, which: string): Promise<string> {
   // The failure where zooroute's longest outage exceeds the baseline's the most.
   const z = r.modes.zooroute.perFailure, b = r.modes[baseline].perFailure;
   let fi = 0;
@@ -121,7 +139,7 @@ async function limitation(e: Entry, baseline: SimMode, raw: string, withBreakdow
   const firstOwnDown = tz.events.find((ev) => ev.type === 'port-down' && ev.atMs >= startMs && ev.port === portAt(ev.segment, ev.atMs));
   const moves = tz.bins.filter((bin, i) => i > 0 && bin.ports.some((p, s) => p !== tz.bins[i - 1].ports[s])).length;
   const lines = [
-    `seed ${r.seed} (zooroute ${r.modes.zooroute.outageSeconds.toFixed(1)} s, ${baseline} ${r.modes[baseline].outageSeconds.toFixed(1)} s, the gap nearest the median gap of ${medGap.toFixed(1)} s); `
+    `seed ${r.seed} (zooroute ${r.modes.zooroute.outageSeconds.toFixed(1)} s, ${baseline} ${r.modes[baseline].outageSeconds.toFixed(1)} s, ${which}); `
     + `failure "${fail}": longest out ${z[fi].longestOutMs} ms (zooroute) vs ${b[fi].longestOutMs} ms (${baseline}).`,
     `Worst zooroute flow in it, \`zooroute simulate --scenario ${e.file} --seed ${r.seed} --trace worst --failure ${fi}\`: flow ${tz.flow.id} `
     + `(${tz.flow.proto === 6 ? 'TCP' : 'UDP'} ${tz.flow.family}, ${tz.flow.segments.join(', ')}), out ${tz.outSeconds.toFixed(1)} s: ${causes(tz)}; `
@@ -136,8 +154,8 @@ async function limitation(e: Entry, baseline: SimMode, raw: string, withBreakdow
       + `detection from a used port's path going bad to its port-down: median ${bd.detectMedianMs.toFixed(0)} ms, p90 ${bd.detectP90Ms.toFixed(0)} ms; `
       + `${bd.movesToBad} of ${bd.moves} moves during failures landed on a port already bad; ${bd.reverseOnlyDowns} of ${bd.portDowns} port-downs had a good forward path (the replies were lost).`);
   }
-  lines.push(`Main cause: ${reason(tz)}`);
-  return { scenario: e.name, baseline, zooroute: e.study.summary.modes.zooroute.outageSeconds.median, other: e.study.summary.modes[baseline].outageSeconds.median, text: lines.join(' ') };
+  lines.push(`Main cause for that flow: ${reason(tz)}`);
+  return lines.join(' ');
 }
 
 const REASONS: Record<TraceCause, string> = {
@@ -158,27 +176,45 @@ function reason(t: FlowTrace): string {
 async function main(): Promise<void> {
   const o = args();
   const seeds = String(o.seeds ?? '1-20'), jobs = String(o.jobs ?? '2');
-  const regionVteps = Number(o['region-vteps'] ?? 300);
+  // --region-vteps 150,300: the family at each size; the figures use the largest whose study fit
+  // 10 minutes (else the smallest), the others are shown in "Region scale".
+  const regionSizes = String(o['region-vteps'] ?? '300').split(',').map(Number);
   const raw = resolve(String(o.raw ?? '/tmp/zooroute-fidelity'));
   const output = resolve(root, String(o.output ?? 'docs/fidelity.md'));
   const reuse = o.reuse === true;
-  mkdirSync(raw, { recursive: true });
+  mkdirSync(join(raw, 'scenarios'), { recursive: true });
   const started = new Date();
+  const loadStart = loadavg()[0];
 
   const entries: Entry[] = [];
   // --examples a,b: a subset (for a quick look; the doc then covers only those).
   const names = o.examples ? String(o.examples).split(',') : EXAMPLES;
   for (const n of names) entries.push(await study(n, join('examples', `${n}.json`), seeds, jobs, raw, reuse));
-  const regionFile = join(raw, `region-scale-${regionVteps}.json`);
-  writeFileSync(regionFile, JSON.stringify(regionScaleScenario(regionVteps), null, 2) + '\n');
-  const region = await study(`region-scale-${regionVteps}`, regionFile, seeds, jobs, raw, reuse);
+  const regions: Entry[] = [];
+  for (const v of regionSizes) {
+    const regionFile = join(raw, 'scenarios', `region-scale-${v}.json`); // not raw/NAME.json: that is the study's output
+    writeFileSync(regionFile, JSON.stringify(regionScaleScenario(v), null, 2) + '\n');
+    regions.push(await study(`region-scale-${v}`, regionFile, seeds, jobs, raw, reuse));
+  }
+  // Every region study this raw directory has seen (sizes run before, by earlier invocations, too).
+  const histFile = join(raw, 'region-history.json');
+  const history: RegionRun[] = existsSync(histFile) ? (JSON.parse(readFileSync(histFile, 'utf8')) as RegionRun[]) : [];
+  for (const r of regions) {
+    if (r.reused) continue;
+    history.push({ vteps: r.study.runs[0].vteps, seeds: r.study.runs.length, jobs: Number(jobs), seconds: Math.round(r.wallSeconds), load: r.load, at: new Date().toISOString().slice(0, 16) + 'Z' });
+  }
+  writeFileSync(histFile, JSON.stringify(history, null, 2));
+  const fits = regions.filter((r) => r.wallSeconds <= 600);
+  const region = fits.length > 0 ? fits[fits.length - 1] : regions[0];
+  const regionVteps = region.study.runs[0].vteps;
   entries.push(region);
+  const otherRegions = regions.filter((r) => r !== region);
 
   // Cost against size: one seed per size, one job.
   const scale: { vteps: number; seconds: number; flows: number }[] = [];
   if (o.scale) {
     for (const v of String(o.scale).split(',').map(Number)) {
-      const f = join(raw, `region-scale-${v}.json`);
+      const f = join(raw, 'scenarios', `region-scale-${v}.json`);
       writeFileSync(f, JSON.stringify(regionScaleScenario(v), null, 2) + '\n');
       const cache = join(raw, `scale-${v}.json`);
       let row: { vteps: number; seconds: number; flows: number };
@@ -200,18 +236,18 @@ async function main(): Promise<void> {
     if (m.zooroute.outageSeconds.median > m.prr.outageSeconds.median) lims.push(await limitation(e, 'prr', raw, o['no-breakdown'] !== true));
     if (VS_OPPORTUNISTIC.has(base) && m.zooroute.outageSeconds.median > m.opportunistic.outageSeconds.median) lims.push(await limitation(e, 'opportunistic', raw, o['no-breakdown'] !== true));
   }
-  writeFileSync(output, render(entries, region, scale, lims, { seeds, jobs, regionVteps, started, finished: new Date(), argv: process.argv.slice(2) }));
+  writeFileSync(output, render(entries, region, otherRegions, history, scale, lims, { seeds, jobs, regionVteps, started, finished: new Date(), argv: process.argv.slice(2), load: [loadStart, loadavg()[0]] }));
   process.stderr.write(`fidelity: wrote ${output}\n`);
 }
 
-interface Meta { seeds: string; jobs: string; regionVteps: number; started: Date; finished: Date; argv: string[] }
+interface Meta { seeds: string; jobs: string; regionVteps: number; started: Date; finished: Date; argv: string[]; load: [number, number] }
 
-function render(entries: Entry[], region: Entry, scale: { vteps: number; seconds: number; flows: number }[], lims: Limitation[], meta: Meta): string {
+function render(entries: Entry[], region: Entry, otherRegions: Entry[], history: RegionRun[], scale: { vteps: number; seconds: number; flows: number }[], lims: Limitation[], meta: Meta): string {
   const L: string[] = [];
   const cmd = `npm run fidelity${meta.argv.length ? ` -- ${meta.argv.join(' ')}` : ''}`;
   L.push('# Fidelity: the simulator beside the talk\'s figures', '');
   L.push(`Generated by \`${cmd}\` (scripts/fidelity.ts) on ${meta.finished.toISOString().slice(0, 10)}, `
-    + `${meta.started.toISOString().slice(11, 16)}-${meta.finished.toISOString().slice(11, 16)} UTC, on this project's 2-core machine shared with other jobs. `
+    + `${meta.started.toISOString().slice(11, 16)}-${meta.finished.toISOString().slice(11, 16)} UTC, on this project's 2-core machine shared with other jobs (1-minute load average ${meta.load[0].toFixed(1)} at the start, ${meta.load[1].toFixed(1)} at the end). `
     + `Every example simulation scenario ran as \`node bin/zooroute.js simulate --scenario S --seeds ${meta.seeds} --jobs ${meta.jobs} --json\`; `
     + 'a figure is the median over seeds and, in brackets, p10-p90 (docs/simulator.md, "Seed studies"). Do not edit by hand: run the command again.', '');
   L.push('Modes (docs/simulator.md): **zooroute** (the talk\'s design: probes, two lost probes, 3-of-5 recovery, one-shot switch to a pre-validated port); '
@@ -263,15 +299,15 @@ function render(entries: Entry[], region: Entry, scale: { vteps: number; seconds
   const vo = entries.filter((e) => VS_OPPORTUNISTIC.has(e.name));
   L.push(`- and at most the ideal opportunistic's in the talk's three cases and unhealthy-ports: **${vo.every((e) => medOk(e, 'opportunistic')) ? 'holds' : `does not hold* (${vo.filter((e) => !medOk(e, 'opportunistic')).map((e) => e.name).join(', ')})`}**`);
   L.push(`- zooroute masks at least 95% of failures over all example scenarios and seeds: **${zm / zf >= 0.95 ? 'holds' : 'does not hold'}** (${pct(zm / zf)}, ${zm}/${zf}; without region-scale ${pct(sf ? sm / sf : 1)}, ${sm}/${sf})`);
-  L.push(`- the region-scale study runs in at most 10 minutes: **${region.wallSeconds <= 600 ? 'holds' : 'does not hold'} at ${meta.regionVteps} VTEPs** (${region.wallSeconds.toFixed(0)} s for ${region.study.runs.length} seeds on ${meta.jobs} jobs); the 10,000-VTEP example (examples/region-scale.json) does not fit, see "Region scale"`);
+  L.push(`- the region-scale study runs in at most 10 minutes: **${region.wallSeconds <= 600 ? 'holds' : 'does not hold'} at ${meta.regionVteps} VTEPs** (${region.wallSeconds.toFixed(0)} s for ${region.study.runs.length} seeds on ${meta.jobs} jobs${region.load ? `, the machine's 1-minute load average ${region.load[0].toFixed(1)}-${region.load[1].toFixed(1)} on 2 cores` : ''}); the 10,000-VTEP example (examples/region-scale.json) does not fit, see "Region scale"`);
   L.push('', '\\* each case is in "Limitations" with its trace.', '');
 
   // Per scenario.
   L.push('## Per scenario', '');
-  for (const e of entries) {
+  for (const e of [...entries, ...otherRegions]) {
     const s = e.study.summary, r0 = e.study.runs[0];
     L.push(`### ${e.name}`, '');
-    L.push(`\`${e.file}\`: ${r0.vteps} VTEPs, ${r0.flows} flows at seed ${r0.seed}, ${(r0.durationMs / 1000).toFixed(0)} s, ${r0.modes.zooroute.failures} failure(s); seeds ${s.seeds[0]}-${s.seeds[s.seeds.length - 1]}, ${e.wallSeconds.toFixed(0)} s wall on ${meta.jobs} jobs.`, '');
+    L.push(`\`${e.file}\`: ${r0.vteps} VTEPs, ${r0.flows} flows at seed ${r0.seed}, ${(r0.durationMs / 1000).toFixed(0)} s, ${r0.modes.zooroute.failures} failure(s); seeds ${s.seeds[0]}-${s.seeds[s.seeds.length - 1]}, ${e.wallSeconds.toFixed(0)} s wall on ${meta.jobs} jobs${e.load ? ` (1-minute load average ${e.load[0].toFixed(1)} before, ${e.load[1].toFixed(1)} after, on 2 cores)` : ''}${e.reused ? '; the study JSON of an earlier run of the same command, read with --reuse' : ''}.`, '');
     L.push('| mode | outage s | lost packets | masked | cut vs static | retries mean / worst |', '|---|---|---|---|---|---|');
     for (const m of SIM_MODES) {
       const x = s.modes[m];
@@ -284,14 +320,23 @@ function render(entries: Entry[], region: Entry, scale: { vteps: number; seconds
   // Region scale.
   L.push('## Region scale', '');
   L.push(`The family \`examples/make-region-scale.ts --vteps N\` maps to the talk as its file says: two regions joined by 4 long-haul links through border routers, a quarter of the hosts sending, each to a small skewed share of peers (the talk: 99% of VTEPs talk to < 25% of peers), half across regions through gateways (HI towards hosts, PBM between gateways), on-demand partial probing, and one failure of each of the talk's top types in turn (long-haul jitter, switch card, border routers down, link down, random loss). `
-    + `The study above runs it at ${meta.regionVteps} VTEPs; the committed examples/region-scale.json is the same family at 10,000 VTEPs (the talk's gateways track 50,000+), which does not fit the 10-minute budget on this machine.`, '');
+    + `The figures above use it at ${meta.regionVteps} VTEPs${otherRegions.length ? ` (also run: ${otherRegions.map((r) => `${r.study.runs[0].vteps} VTEPs in ${r.wallSeconds.toFixed(0)} s`).join(', ')}; their tables are under "Per scenario")` : ''}; the committed examples/region-scale.json is the same family at 10,000 VTEPs (the talk's gateways track 50,000+), which does not fit the 10-minute budget on this machine.`, '');
+  if (history.length) {
+    L.push('Region-scale studies run (all modes, every seed; wall time on this shared 2-core machine):', '');
+    L.push('| VTEPs | seeds | jobs | seconds | fits 10 min | 1-minute load average | when |', '|---|---|---|---|---|---|---|');
+    for (const h of history) {
+      L.push(`| ${h.vteps} | ${h.seeds} | ${h.jobs} | ${h.seconds} | ${h.seconds <= 600 ? 'yes' : 'no'} | ${h.load ? `${h.load[0].toFixed(1)}-${h.load[1].toFixed(1)}` : '-'} | ${h.at}${h.note ? ` (${h.note})` : ''} |`);
+    }
+    L.push('');
+  }
   if (scale.length) {
     L.push('One seed, one job, wall time (all modes, plus zooroute again without middlebox sensing when there are middleboxes):', '');
     L.push('| VTEPs | flows | seconds |', '|---|---|---|');
     for (const r of scale) L.push(`| ${r.vteps} | ${r.flows} | ${r.seconds.toFixed(1)} |`);
     if (scale.length >= 2) {
       const a = scale[0], b = scale[scale.length - 1];
-      L.push('', `From ${a.vteps} to ${b.vteps} VTEPs the cost grows ${(b.seconds / a.seconds).toFixed(1)}x for ${(b.vteps / a.vteps).toFixed(1)}x the VTEPs (${(b.flows / a.flows).toFixed(1)}x the flows): about linear in flows, as each 100 ms bin visits every flow in every mode. Times are on a shared machine and vary with its load.`);
+      const k = Math.log(b.seconds / a.seconds) / Math.log(b.flows / a.flows);
+      L.push('', `From ${a.vteps} to ${b.vteps} VTEPs the cost grows ${(b.seconds / a.seconds).toFixed(1)}x for ${(b.vteps / a.vteps).toFixed(1)}x the VTEPs (${(b.flows / a.flows).toFixed(1)}x the flows), as flows^${k.toFixed(2)}. Each 100 ms bin visits every flow in every mode, so flows set the floor (linear); each size is one run on a machine shared with other jobs whose load varied between runs, so the exponent is rough.`);
     }
     L.push('');
   }
