@@ -55,9 +55,10 @@ export class AfPacketIo implements PacketIo {
     return new AfPacketIo(r.addon, h, iface);
   }
 
-  receive(batch: PacketBatch, stamps?: Uint32Array): number {
+  receive(batch: PacketBatch, stamps?: Uint32Array, max = Infinity): number {
     const g = batch.region;
-    const n = check(this.#a.receive(this.#h, g.memory.buffer, g.desc, g.arena, batch.length, batch.capacity, g.slotSize, g.headroom, stamps), 'receive');
+    const end = Math.min(batch.capacity, batch.length + Math.max(0, Math.floor(max)));
+    const n = check(this.#a.receive(this.#h, g.memory.buffer, g.desc, g.arena, batch.length, end, g.slotSize, g.headroom, stamps), 'receive');
     batch.length += n;
     return n;
   }

@@ -85,9 +85,9 @@ export class CapIo implements PacketIo {
     });
   }
 
-  receive(batch: PacketBatch, stamps?: Uint32Array): number {
+  receive(batch: PacketBatch, stamps?: Uint32Array, max = Infinity): number {
     let n = 0;
-    while (this.#head < this.#tail && !batch.full) {
+    while (this.#head < this.#tail && !batch.full && n < max) {
       const k = this.#head % QUEUE_FRAMES, len = this.#len[k];
       const i = batch.length;
       if (len > batch.maxFrame) { this.#st.oversize++; this.#head++; continue; }

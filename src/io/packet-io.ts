@@ -97,9 +97,9 @@ export interface PacketIo {
    * Append received frames to `batch` (from batch.length up to its capacity), each at the slot's
    * headroom with a fresh input descriptor (peer 0, nothing forced); returns how many were added
    * and advances batch.length. 0 when nothing is waiting. `stamps`, when given, receives the
-   * receive time of slot i as seconds (2i) and nanoseconds (2i + 1).
+   * receive time of slot i as seconds (2i) and nanoseconds (2i + 1). `max` caps the frames taken.
    */
-  receive(batch: PacketBatch, stamps?: Uint32Array): number;
+  receive(batch: PacketBatch, stamps?: Uint32Array, max?: number): number;
   /** Call `listener` when frames may be waiting (it should receive() until 0); undefined stops. */
   onReadable(listener: (() => void) | undefined): void;
   /** Send frames of a batch with as few system calls as the implementation allows; returns how many were sent. */
