@@ -290,7 +290,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   /* A frame's slot in a block: its header, the sockaddr_ll, the frame (aligned); a block holds at least 8 full ones. */
   u32 frame = TPACKET_ALIGN(TPACKET3_HDRLEN) + TPACKET_ALIGN(s->snap);
   s->frame_size = TPACKET_ALIGN(frame); /* V3 packs frames by their real size; this only sizes tp_frame_nr */
-  s->block_size = block_bytes != 0 ? pow2_at_least(block_bytes) : pow2_at_least(frame * 8 > (256u << 10) ? frame * 8 : (256u << 10));
+  s->block_size = block_bytes != 0 ? pow2_at_least(block_bytes) : pow2_at_least(frame * 8 > (64u << 10) ? frame * 8 : (64u << 10));
   if (s->block_size < frame + 64) { e = EINVAL; step = "blockBytes below one frame"; goto fail; }
   s->block_nr = ring_bytes / s->block_size;
   if (s->block_nr < 2) s->block_nr = 2;

@@ -13,7 +13,7 @@ export type AddonHandle = { readonly __zrAfPacket: unique symbol };
 export interface AddonOpenOptions {
   /** Receive ring size in bytes (rounded down to whole blocks; at least 2 blocks). */
   ringBytes?: number;
-  /** Block size (a power of two, at least 8 frames at the snap length, default 256 KiB). */
+  /** Block size (a power of two, at least 8 frames at the snap length, default 64 KiB: more, smaller blocks keep a ring of few-frame blocks, retired by their timer, from filling early). */
   blockBytes?: number;
   /** Bytes kept of a frame, default the interface MTU + 22 (Ethernet header, two VLAN tags). */
   snapBytes?: number;
