@@ -179,6 +179,7 @@ t.test('malformed calls return error codes, never crash', { skip }, async (t) =>
     t.equal(a.sendBatch(h, buf, 0, 4096, 2048, 100, 0), ERANGE, 'send: more descriptors than the buffer holds');
     t.equal(a.sendBatch(h, buf, 0, 4096, 2048, 2, 0, new Uint32Array([0, 9999])), ERANGE, 'send: an index beyond the buffer');
     t.equal(a.sendBatch(h, buf, 0, 4096, 2048, 2, 0, new Uint32Array(1)), ERANGE, 'send: index list shorter than count');
+    t.equal(a.sendBatch(h, buf, 0, 4096, 2048, 2, 0, new Uint32Array([0, 0xffffffff])), ERANGE, 'send: an index that would wrap');
     t.equal(a.sendSpans(h, buf, new Uint32Array([0, 100]), 2), ERANGE, 'send: span list shorter than count');
     // Descriptors that point outside their slot: refused one by one, nothing read out of bounds.
     const dv = new DataView(buf);

@@ -58,8 +58,6 @@ typedef uint8_t u8; typedef uint16_t u16; typedef uint32_t u32; typedef uint64_t
 #define D_DATA_LEN 4
 #define D_OUT_OFF 8
 #define D_OUT_LEN 12
-#define D_CAND 44
-#define CAND_NONE 0xffffu
 
 /* Per-frame send statuses written into the caller's statuses array. */
 enum { TX_SENT = 0, TX_RING_FULL = 1, TX_OVERSIZE = 2, TX_BAD_DESC = 3, TX_ERROR = 4 };
@@ -366,7 +364,6 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 /* ---- receive ---------------------------------------------------------------------------------- */
 
 static inline void st32(u8 *p, u32 v) { memcpy(p, &v, 4); }
-static inline void st16(u8 *p, u16 v) { memcpy(p, &v, 2); }
 
 static void release_block(sock_t *s, struct tpacket_block_desc *bd) {
   __atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
@@ -428,11 +425,11 @@ static napi_value js_receive(napi_env env, napi_callback_info info) {
       } else {
         memcpy(dst, src, n);
       }
+      /* An input descriptor, as PacketBatch.commit writes it: zeroed, offset and length (the kernels write every output). */
       u8 *d = buf + desc + (size_t)i * DESC_SIZE;
       memset(d, 0, DESC_SIZE);
       st32(d + D_DATA_OFF, head);
       st32(d + D_DATA_LEN, out);
-      st16(d + D_CAND, 0); /* an input descriptor: every output is written by the kernel that runs on it */
       if (stamps) { stamps[2 * i] = h->tp_sec; stamps[2 * i + 1] = h->tp_nsec; }
       s->rx_frames++;
       s->rx_bytes += out;
@@ -502,9 +499,9 @@ static napi_value js_send_batch(napi_env env, napi_callback_info info) {
   if (slot == 0) return int_ret(env, -EINVAL);
   if ((idx && nidx < count) || (st && nst < count)) return int_ret(env, -ERANGE);
   /* Without an index list, descriptors 0..count-1 must fit; with one, each listed descriptor is checked. */
-  u32 hi = count;
-  if (idx) { hi = 0; for (u32 j = 0; j < count; j++) if (idx[j] + 1u > hi) hi = idx[j] + 1u; if (count > 0 && hi == 0) return int_ret(env, -ERANGE); }
-  if ((u64)desc + (u64)hi * DESC_SIZE > len || (u64)arena + (u64)hi * slot > len) return int_ret(env, -ERANGE);
+  u64 hi = count; /* descriptors 0..hi-1 are read: all must fit (64-bit: no index wraps) */
+  if (idx) { hi = 0; for (u32 j = 0; j < count; j++) if ((u64)idx[j] + 1 > hi) hi = (u64)idx[j] + 1; }
+  if ((u64)desc + hi * DESC_SIZE > len || (u64)arena + hi * slot > len) return int_ret(env, -ERANGE);
   u32 total = 0, map[MAX_MMSG];
   for (u32 base = 0; base < count; base += MAX_MMSG) {
     u32 end = count - base > MAX_MMSG ? base + MAX_MMSG : count, k = 0;
