@@ -155,7 +155,18 @@ t.test('forwarding rate: zooroute agent beside the kernel vxlan device', { skip,
     t.ok(zr.delivered >= 1000, `zooroute -> zooroute forwards at least 1 kpps (${kpps(zr.delivered)})`);
     t.ok(zr.sink.intact > 0 && zr.sink.bad === 0, `frames arrive intact (${zr.sink.intact} checked, ${zr.sink.bad} bad)`);
     t.equal(zr.sink.flows, FLOWS, 'every flow arrives');
-    const [ma, mb] = [await scrape(lab, 'va'), await scrape(lab, 'vb')];
+    // A starved agent may still be working through its ring after the generator stopped: scrape once
+    // what it has received stops moving (every 0.5 s, for at most 15 s).
+    const rxOf = (m: Map<string, number>): number => [...m].filter(([k]) => k.startsWith('zooroute_io_frames_total{iface="vm"') && k.includes('direction="rx"')).reduce((n, [, v]) => n + v, 0);
+    let ma = await scrape(lab, 'va');
+    for (let i = 0; i < 30; i++) {
+      await sleep(500);
+      const next = await scrape(lab, 'va');
+      const settled = rxOf(next) === rxOf(ma);
+      ma = next;
+      if (settled) break;
+    }
+    const mb = await scrape(lab, 'vb');
     const drops = (m: Map<string, number>): string => [...m].filter(([k, v]) => k.startsWith('zooroute_drops_total') && v > 0).map(([k, v]) => `${k.slice(27, -1)} ${v}`).join(', ') || 'none';
     t.comment(`agent drops: A ${drops(ma)}; B ${drops(mb)}`);
     // The packet I/O's own counters (zooroute_io_*): frames lost before the Vtep saw them, by reason.
