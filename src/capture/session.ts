@@ -108,11 +108,14 @@ export function slotSizeFor(mtu: number | undefined): number {
 
 const PERMISSION_HINT = 'needs root or CAP_NET_RAW (run as root, or: setcap cap_net_raw,cap_net_admin+eip "$(command -v node)")';
 
-/** libpcap's name of an interface's link type, from its ARPHRD type in sysfs (1 is Ethernet). */
+/**
+ * libpcap's name of an interface's link type, from its ARPHRD type in sysfs: Ethernet (1), and
+ * loopback (772), whose frames carry an all-zero Ethernet header (libpcap calls it Ethernet too).
+ */
 function linkTypeOf(iface: string): string {
   try {
     const t = readFileSync(`/sys/class/net/${iface}/type`, 'utf8').trim();
-    return t === '1' ? 'ETHERNET' : `ARPHRD_${t}`;
+    return t === '1' || t === '772' ? 'ETHERNET' : `ARPHRD_${t}`;
   } catch {
     return 'unknown';
   }
