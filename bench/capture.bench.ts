@@ -137,6 +137,9 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     await lab.addNs('s');
     await lab.addNs('r');
     const [s0, r0] = await lab.veth({ a: 's', b: 'r', aIf: 's0', bIf: 'r0' });
+    // encap-forward: the encapsulated frames leave on a second veth into a namespace that has no use for them.
+    await lab.addNs('x');
+    const [r1] = await lab.veth({ a: 'r', b: 'x', aIf: 'r1', bIf: 'x0' });
     const mmap = !('missing' in afPacketAddon());
     if (!mmap) process.stderr.write(`capture bench: no mmap rows (${(afPacketAddon() as { missing: string }).missing})\n`);
     const drain = async (receiver: NsProcess): Promise<Window & { sent: number }> => {
@@ -155,15 +158,20 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     const pipeline: (Window & { sent: number })[] = [];
     const mmapOnly: (Window & { sent: number })[] = [];
     const mmapPipeline: (Window & { sent: number })[] = [];
-    const cli = (io: string): string[] => ['capture', '-i', r0.ifname, ...(io === 'cap' ? ['--filter', filter] : []), '--io', io, '-o', '/dev/null',
+    /** `--out-iface` runs: [cap, mmap]. */
+    const forward: (Window & { sent: number })[][] = [[], []];
+    const cli = (io: string, out: string[] = ['-o', '/dev/null']): string[] => ['capture', '-i', r0.ifname, ...(io === 'cap' ? ['--filter', filter] : []), '--io', io, ...out,
       '--vni', '100', '--local', '10.0.0.1', '--remote', '10.0.0.2', '--ring-mb', '64', '--json'];
+    const toVeth = ['--out-iface', r1.ifname];
     // Alternate the receivers so that load from elsewhere on the machine hits them alike.
     for (let k = 0; k < rounds; k++) {
       capOnly.push(await drain(nodeIn(lab, 'r', CAP_ONLY, [r0.ifname, filter])));
       pipeline.push(await drain(nodeIn(lab, 'r', CLI, cli('cap'))));
+      forward[0].push(await drain(nodeIn(lab, 'r', CLI, cli('cap', toVeth))));
       if (!mmap) continue;
       mmapOnly.push(await drain(nodeIn(lab, 'r', MMAP_ONLY, [r0.ifname])));
       mmapPipeline.push(await drain(nodeIn(lab, 'r', CLI, cli('mmap'))));
+      forward[1].push(await drain(nodeIn(lab, 'r', CLI, cli('mmap', toVeth))));
     }
     const perCpu = (ws: Window[]): number => median(ws.map((w) => (w.cpuSeconds > 0 ? w.frames / w.cpuSeconds : 0)));
     const extra = (ws: (Window & { sent: number })[]): Record<string, number> => ({
@@ -177,12 +185,16 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
       { ...fromSamples('capture/per-cpu-s/cap-receive-only', rates(capOnly), rounds), pps: a, extra: extra(capOnly) },
       { ...fromSamples('capture/per-cpu-s/encap-to-pcap', rates(pipeline), rounds), pps: b, ratio: a > 0 ? b / a : 0, baseline: 'capture/per-cpu-s/cap-receive-only', extra: extra(pipeline) },
     ];
+    const f = perCpu(forward[0]);
+    rows.push({ ...fromSamples('capture/per-cpu-s/encap-forward', rates(forward[0]), rounds), pps: f, ratio: a > 0 ? f / a : 0, baseline: 'capture/per-cpu-s/cap-receive-only', extra: extra(forward[0]) });
     if (mmap) {
       const c = perCpu(mmapOnly), d = perCpu(mmapPipeline);
       rows.push(
         { ...fromSamples('capture/per-cpu-s/mmap-receive-only', rates(mmapOnly), rounds), pps: c, ratio: a > 0 ? c / a : 0, baseline: 'capture/per-cpu-s/cap-receive-only', extra: extra(mmapOnly) },
         { ...fromSamples('capture/per-cpu-s/encap-to-pcap-mmap', rates(mmapPipeline), rounds), pps: d, ratio: b > 0 ? d / b : 0, baseline: 'capture/per-cpu-s/encap-to-pcap', extra: extra(mmapPipeline) },
       );
+      const g = perCpu(forward[1]);
+      rows.push({ ...fromSamples('capture/per-cpu-s/encap-forward-mmap', rates(forward[1]), rounds), pps: g, ratio: f > 0 ? g / f : 0, baseline: 'capture/per-cpu-s/encap-forward', extra: extra(forward[1]) });
     }
     return rows;
   } finally {
