@@ -1,6 +1,7 @@
-// Live capture through cap on a veth: how many frames per CPU-second `zooroute capture` takes from
-// libpcap through the Wasm encapsulation into a pcap file, beside cap receive-only (no datapath)
-// measured the same way in the same run. cap delivers frames through a callback, one at a time, in
+// Live capture on a veth: how many frames per CPU-second `zooroute capture` takes from the kernel
+// through the Wasm encapsulation into a pcap file, with each packet I/O (cap: libpcap; mmap: the
+// AF_PACKET ring addon, docs/io.md), each beside its receive-only row (no datapath) measured the
+// same way in the same run. cap delivers frames through a callback, one at a time, in
 // the event loop, so this is not a tinybench task: each receiver reports its own CPU time. A sender
 // of the benchmark's own injects 64-byte UDP frames of 256 flows from another namespace in bursts
 // (512 frames, then a 5 ms pause): each burst lands in the kernel ring faster than a receiver takes
@@ -13,10 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { fromSamples, type BenchOptions, type BenchResult } from './harness.js';
 import { NetnsLab, type NsProcess } from '../test/helpers/netns.js';
 import { loadCap } from '../src/capture/cap.js';
+import { afPacketAddon } from '../src/io/addon.js';
 import { ethernet, ipv4, udp } from '../src/reference/frames.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const capModule = JSON.stringify(join(root, 'src/capture/cap.ts'));
+const ioModule = JSON.stringify(join(root, 'src/io/index.ts'));
+const bindingsModule = JSON.stringify(join(root, 'bindings/index.ts'));
 const mainModule = JSON.stringify(join(root, 'src/cli/main.ts'));
 
 interface Window { frames: number; seconds: number; cpuSeconds: number }
@@ -50,6 +54,42 @@ const SENDER = `
   }
   out.close();
   console.log(JSON.stringify({ sent: n - failed }));`;
+
+/** The same sender over the AF_PACKET addon: each burst is one sendmmsg from a batch. */
+const MMAP_SENDER = `
+  import { AfPacketIo } from ${ioModule};
+  import { Datapath } from ${bindingsModule};
+  let text = ''; for await (const c of process.stdin) text += c;
+  const frames = text.split('\\n').filter(Boolean).map((h) => Buffer.from(h, 'hex'));
+  const out = AfPacketIo.open(process.argv[1], { ringBytes: 1 << 19, filterUdpDst: 0xffff, filterIpDst: 0xffffffff });
+  const [n, burst, gap] = process.argv.slice(2, 5).map(Number);
+  const b = Datapath.create({ localIp: '10.0.0.1', batchSize: burst, maxPeers: 1 }).batch(0);
+  for (let i = 0; i < burst; i++) b.push(frames[i & 255]);
+  let sent = 0;
+  for (let i = 0; i < n; i += burst) {
+    sent += out.send(b, { which: 'input', count: Math.min(burst, n - i) });
+    await new Promise((r) => setTimeout(r, gap));
+  }
+  out.close();
+  console.log(JSON.stringify({ sent }));`;
+
+/** mmap receive-only until SIGINT: frames copied a block at a time into a batch, counted, nothing else. */
+const MMAP_ONLY = `
+  import { AfPacketIo } from ${ioModule};
+  import { Datapath } from ${bindingsModule};
+  const rx = AfPacketIo.open(process.argv[1], { ringBytes: 64 << 20 });
+  const b = Datapath.create({ localIp: '10.0.0.1', batchSize: 256, maxPeers: 1 }).batch(0);
+  let frames = 0;
+  const t0 = performance.now(), c0 = process.cpuUsage();
+  rx.onReadable(() => { for (let n = rx.receive(b); n > 0; n = rx.receive(b)) { frames += n; b.clear(); } });
+  process.once('SIGINT', () => {
+    rx.onReadable(undefined);
+    const s = rx.stats();
+    rx.close();
+    const c = process.cpuUsage(c0);
+    console.log(JSON.stringify({ frames, seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6, ringDrops: s.drops.ring }));
+  });
+  console.error('capturing on', process.argv[1]);`;
 
 /** cap receive-only until SIGINT: counts frames, touches nothing else. */
 const CAP_ONLY = `
@@ -97,9 +137,15 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     await lab.addNs('s');
     await lab.addNs('r');
     const [s0, r0] = await lab.veth({ a: 's', b: 'r', aIf: 's0', bIf: 'r0' });
+    // encap-forward: the encapsulated frames leave on a second veth into a namespace that has no use for them.
+    await lab.addNs('x');
+    const [r1] = await lab.veth({ a: 'r', b: 'x', aIf: 'r1', bIf: 'x0' });
+    const mmap = !('missing' in afPacketAddon());
+    if (!mmap) process.stderr.write(`capture bench: no mmap rows (${(afPacketAddon() as { missing: string }).missing})\n`);
     const drain = async (receiver: NsProcess): Promise<Window & { sent: number }> => {
       await receiver.waitFor(/capturing on/, 60_000);
-      const sender = nodeIn(lab, 's', SENDER, [s0.ifname, String(n), String(burst), String(gapMs)]);
+      // The faster sender where the addon is built, for every receiver alike.
+      const sender = nodeIn(lab, 's', mmap ? MMAP_SENDER : SENDER, [s0.ifname, String(n), String(burst), String(gapMs)]);
       sender.child.stdin?.end(frames);
       const sr = await sender.exited;
       if (sr.code !== 0) throw new Error(`sender failed: ${sr.stderr.trim()}`);
@@ -110,11 +156,22 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     };
     const capOnly: (Window & { sent: number })[] = [];
     const pipeline: (Window & { sent: number })[] = [];
-    // Alternate the two receivers so that load from elsewhere on the machine hits both alike.
+    const mmapOnly: (Window & { sent: number })[] = [];
+    const mmapPipeline: (Window & { sent: number })[] = [];
+    /** `--out-iface` runs: [cap, mmap]. */
+    const forward: (Window & { sent: number })[][] = [[], []];
+    const cli = (io: string, out: string[] = ['-o', '/dev/null']): string[] => ['capture', '-i', r0.ifname, ...(io === 'cap' ? ['--filter', filter] : []), '--io', io, ...out,
+      '--vni', '100', '--local', '10.0.0.1', '--remote', '10.0.0.2', '--ring-mb', '64', '--json'];
+    const toVeth = ['--out-iface', r1.ifname];
+    // Alternate the receivers so that load from elsewhere on the machine hits them alike.
     for (let k = 0; k < rounds; k++) {
       capOnly.push(await drain(nodeIn(lab, 'r', CAP_ONLY, [r0.ifname, filter])));
-      pipeline.push(await drain(nodeIn(lab, 'r', CLI, ['capture', '-i', r0.ifname, '--filter', filter, '-o', '/dev/null',
-        '--vni', '100', '--local', '10.0.0.1', '--remote', '10.0.0.2', '--ring-mb', '64', '--json'])));
+      pipeline.push(await drain(nodeIn(lab, 'r', CLI, cli('cap'))));
+      forward[0].push(await drain(nodeIn(lab, 'r', CLI, cli('cap', toVeth))));
+      if (!mmap) continue;
+      mmapOnly.push(await drain(nodeIn(lab, 'r', MMAP_ONLY, [r0.ifname])));
+      mmapPipeline.push(await drain(nodeIn(lab, 'r', CLI, cli('mmap'))));
+      forward[1].push(await drain(nodeIn(lab, 'r', CLI, cli('mmap', toVeth))));
     }
     const perCpu = (ws: Window[]): number => median(ws.map((w) => (w.cpuSeconds > 0 ? w.frames / w.cpuSeconds : 0)));
     const extra = (ws: (Window & { sent: number })[]): Record<string, number> => ({
@@ -124,10 +181,22 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     });
     const rates = (ws: Window[]): number[] => ws.map((w) => (w.cpuSeconds > 0 ? w.frames / w.cpuSeconds : 0));
     const a = perCpu(capOnly), b = perCpu(pipeline);
-    return [
+    const rows: BenchResult[] = [
       { ...fromSamples('capture/per-cpu-s/cap-receive-only', rates(capOnly), rounds), pps: a, extra: extra(capOnly) },
       { ...fromSamples('capture/per-cpu-s/encap-to-pcap', rates(pipeline), rounds), pps: b, ratio: a > 0 ? b / a : 0, baseline: 'capture/per-cpu-s/cap-receive-only', extra: extra(pipeline) },
     ];
+    const f = perCpu(forward[0]);
+    rows.push({ ...fromSamples('capture/per-cpu-s/encap-forward', rates(forward[0]), rounds), pps: f, ratio: a > 0 ? f / a : 0, baseline: 'capture/per-cpu-s/cap-receive-only', extra: extra(forward[0]) });
+    if (mmap) {
+      const c = perCpu(mmapOnly), d = perCpu(mmapPipeline);
+      rows.push(
+        { ...fromSamples('capture/per-cpu-s/mmap-receive-only', rates(mmapOnly), rounds), pps: c, ratio: a > 0 ? c / a : 0, baseline: 'capture/per-cpu-s/cap-receive-only', extra: extra(mmapOnly) },
+        { ...fromSamples('capture/per-cpu-s/encap-to-pcap-mmap', rates(mmapPipeline), rounds), pps: d, ratio: b > 0 ? d / b : 0, baseline: 'capture/per-cpu-s/encap-to-pcap', extra: extra(mmapPipeline) },
+      );
+      const g = perCpu(forward[1]);
+      rows.push({ ...fromSamples('capture/per-cpu-s/encap-forward-mmap', rates(forward[1]), rounds), pps: g, ratio: f > 0 ? g / f : 0, baseline: 'capture/per-cpu-s/encap-forward', extra: extra(forward[1]) });
+    }
+    return rows;
   } finally {
     await lab.destroy();
   }

@@ -15,6 +15,7 @@ t.test('bad settings are usage errors before anything is opened', async (t) => {
   await t.rejects(runCapture({ ...base, srcMac: 'zz' }), { name: 'UsageError', message: /not a MAC address/ });
   await t.rejects(runCapture({ ...base, vni: 1 << 24 }), { name: 'UsageError', message: /vni/ });
   await t.rejects(runCapture({ ...base, candidates: 65 }), { name: 'UsageError', message: /candidates/ });
+  await t.rejects(runCapture({ ...base, filter: 'tcp', io: 'mmap' }), new UsageError('--filter needs --io cap: the AF_PACKET ring takes no pcap-filter expression'));
 });
 
 t.test('the command line: exit 2 with one line for what cannot run', async (t) => {

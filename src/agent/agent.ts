@@ -3,9 +3,13 @@
 // the underlay go into the Vtep, which encapsulates, answers and consumes probes, and decapsulates;
 // the frames it hands back are injected on the other interface. Probes run on the real clock.
 //
-// Own frames are never captured again: each interface has ONE libpcap handle that both receives
-// and sends, and Linux does not loop a packet socket's own transmissions back to it; the underlay
-// filter also admits only VXLAN addressed to this VTEP.
+// I/O is a PacketIo per interface (docs/io.md): the AF_PACKET addon by default (a TPACKET_V3 ring
+// read a block at a time, one sendmmsg per batch the Vtep hands back: tenant frames, probes and
+// replies alike), or libpcap through cap (--io cap, or where the addon is not built).
+//
+// Own frames are never captured again: each interface has ONE packet socket that both receives
+// and sends, and Linux does not loop a packet socket's own transmissions back to it (the AF_PACKET
+// socket also ignores outgoing frames); the underlay filter admits only VXLAN addressed to this VTEP.
 //
 // Only the package's public entry modules are imported (zooroute, zooroute/control and, for the
 // agent's own I/O, zooroute/capture: the part an embedder brings itself); test/agent-imports.test.ts checks.
@@ -14,7 +18,8 @@ import { formatIPv4 } from '../../bindings/index.js';
 import {
   Vtep, RealClock, readHealthFile, writeHealthFile, type Clock, type FrameBatch, type VtepControl, type VtepEvent,
 } from '../control/index.js';
-import { LiveInterface, RING_SLOT_BYTES, UsageError } from '../capture/index.js';
+import { PacketBatch } from '../../bindings/index.js';
+import { RING_SLOT_BYTES, UsageError, chooseIo, openPacketIo, type IoKind, type IoStats, type PacketIo } from '../capture/index.js';
 import type { AgentConfig, AgentPeerConfig } from './config.js';
 import { CpuSampler } from './cpu.js';
 import { EventLog, type AgentEvent } from './event-log.js';
@@ -22,7 +27,7 @@ import { keyFileWarning } from './key-file-check.js';
 import { renderMetrics } from './metrics.js';
 import { WakeCoalescer } from './wake-coalescer.js';
 
-/** Where frames come from and go to: libpcap handles in a live agent. */
+/** Where frames come from and go to, one frame at a time (a test's wire; a live agent uses a PacketIo). */
 export interface AgentPort {
   onFrame(listener: (frame: Uint8Array) => void): void;
   send(frame: Uint8Array): void;
@@ -34,9 +39,11 @@ export interface AgentOptions {
   /** Event sink; by default the config's log target. */
   log?: (e: AgentEvent) => void;
   clock?: Clock;
-  /** Interfaces; by default libpcap handles on the config's interfaces. */
+  /** Interfaces; by default PacketIo handles on the config's interfaces. */
   vm?: AgentPort;
   underlay?: AgentPort;
+  /** Packet I/O for the config's interfaces: by default mmap where the AF_PACKET addon is built, else cap (said once, as a warning event). */
+  io?: IoKind;
   /** The config file this config came from: start() warns when others may read its key. */
   configPath?: string;
   /** Wall clock for the state file's age (ms since the epoch); by default Date.now. */
@@ -78,12 +85,27 @@ function readMac(iface: string): Uint8Array {
   }
 }
 
-/** Send a batch frame by frame on a libpcap handle; stops at the first failure (the Vtep counts the rest). */
+/** Send a batch frame by frame on an AgentPort; stops at the first failure (the Vtep counts the rest). */
 function sendEach(port: AgentPort, frames: FrameBatch): number {
   for (let i = 0; i < frames.length; i++) {
     try { port.send(frames.frame(i)); } catch { return i; }
   }
   return frames.length;
+}
+
+/** Frames a live interface's receive batch holds: what one receive call copies out of the ring. */
+const RX_BATCH = 256;
+/** Bytes per receive slot: a frame at the interface MTU (the agent's Vtep takes no larger ones). */
+const RX_SLOT = 2048;
+
+/** One side of the agent: a PacketIo (live) or an AgentPort (injected). */
+type Side = { kind: 'io'; io: PacketIo } | { kind: 'port'; port: AgentPort };
+
+/** A receive batch in memory of its own, with the Wasm core's layout: the ring's frames land here, then go into the Vtep. */
+function rxBatch(): PacketBatch {
+  const desc = 0, arena = RX_BATCH * 48;
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((arena + RX_BATCH * RX_SLOT) / 65536) });
+  return new PacketBatch({ memory, desc, arena, capacity: RX_BATCH, slotSize: RX_SLOT, headroom: 0 });
 }
 
 export class Agent {
@@ -93,8 +115,13 @@ export class Agent {
   readonly vtep: Vtep;
   /** The Vtep's control plane. */
   readonly control: VtepControl;
-  readonly #vm: AgentPort;
-  readonly #underlay: AgentPort;
+  readonly #vm: Side;
+  readonly #underlay: Side;
+  /** The packet I/O in use for live interfaces (undefined when both sides are injected ports). */
+  readonly io: IoKind | undefined;
+  /** The fallback notice of the I/O choice, logged once at start. */
+  readonly #ioNotice: string | undefined;
+  readonly #rx = rxBatch();
   readonly #emit: (e: AgentEvent) => void;
   readonly #eventLog: EventLog | undefined;
   readonly #cpu = new CpuSampler();
@@ -118,9 +145,14 @@ export class Agent {
     this.#eventLog = o.log === undefined ? new EventLog(c.log) : undefined;
     this.#emit = o.log ?? ((e) => this.#eventLog!.write(e));
     // Never sleep after a burst that filled a quarter of the kernel ring: it could overflow meanwhile.
+    const live = o.vm === undefined || o.underlay === undefined;
+    const choice = live ? chooseIo(o.io) : undefined;
+    this.io = choice?.kind;
+    this.#ioNotice = choice?.notice;
     this.#coalescer = new WakeCoalescer({
       windowMs: c.rxCoalesceUs / 1000,
-      maxBurst: Math.max(1, Math.floor(c.ringBytes / RING_SLOT_BYTES / 4)),
+      // cap's ring holds fixed 64 KiB slots; the AF_PACKET ring packs frames by size (counted here at an MTU-sized slot).
+      maxBurst: Math.max(1, Math.floor(c.ringBytes / (this.io === 'mmap' ? RX_SLOT : RING_SLOT_BYTES) / 4)),
       // The control plane's ticks due at the boundary run in the coalesced wakeup.
       onWake: clock instanceof RealClock ? () => clock.runDue() : undefined,
     });
@@ -137,22 +169,53 @@ export class Agent {
       batchSize: c.batchSize,
       control: c.control,
       cpu: () => this.#cpu.sample(),
-      sendUnderlay: (f) => this.#sent(sendEach(this.#underlay, f)),
-      deliverTenant: (f) => this.#sent(sendEach(this.#vm, f)),
+      sendUnderlay: (f) => this.#sent(this.#send(this.#underlay, f)),
+      deliverTenant: (f) => this.#sent(this.#send(this.#vm, f)),
       onEvent: (e) => this.#onVtepEvent(e),
     });
     this.control = this.vtep.control;
     for (const p of c.peers) this.#addPeer(p);
     // Open the underlay first: it only receives VXLAN for us, so nothing is forwarded before both are up.
-    this.#underlay = o.underlay ?? LiveInterface.open(c.underlayIface, {
-      filter: `udp dst port ${this.vtep.vxlanPort} and dst host ${formatIPv4(c.localIp)}`, ringBytes: c.ringBytes,
-    });
+    this.#underlay = o.underlay !== undefined ? { kind: 'port', port: o.underlay }
+      : { kind: 'io', io: openPacketIo(this.io!, c.underlayIface, { udpDst: this.vtep.vxlanPort, ipDst: c.localIp, ringBytes: c.ringBytes }) };
     try {
-      this.#vm = o.vm ?? LiveInterface.open(c.vmIface, { ringBytes: c.ringBytes });
+      this.#vm = o.vm !== undefined ? { kind: 'port', port: o.vm } : { kind: 'io', io: openPacketIo(this.io!, c.vmIface, { ringBytes: c.ringBytes }) };
     } catch (e) {
-      this.#underlay.close();
+      Agent.#close(this.#underlay);
       throw e;
     }
+  }
+
+  static #close(s: Side): void {
+    if (s.kind === 'io') { s.io.onReadable(undefined); s.io.close(); } else s.port.close();
+  }
+
+  /** Send what the Vtep hands back: one call per batch on a PacketIo (sendmmsg with the addon), frame by frame on a port. */
+  #send(s: Side, frames: FrameBatch): number {
+    return s.kind === 'io' ? s.io.sendFrames(frames) : sendEach(s.port, frames);
+  }
+
+  /** Everything waiting on a live interface, a receive batch at a time, into the Vtep. */
+  #drain(io: PacketIo, push: (f: Uint8Array) => void): void {
+    if (this.#stopped) return;
+    const rx = this.#rx;
+    let total = 0;
+    for (let n = io.receive(rx); n > 0; n = io.receive(rx)) {
+      for (let i = 0; i < n; i++) push(rx.input(i));
+      rx.clear();
+      total += n;
+    }
+    if (total === 0) return;
+    this.#coalescer.note(total);
+    this.#queueFlush();
+  }
+
+  /** Counters of the live interfaces' I/O (drops by reason), for the metrics and the stop event. */
+  ioStats(): { vm?: IoStats; underlay?: IoStats } {
+    const r: { vm?: IoStats; underlay?: IoStats } = {};
+    if (this.#vm.kind === 'io') r.vm = this.#vm.io.stats();
+    if (this.#underlay.kind === 'io') r.underlay = this.#underlay.io.stats();
+    return r;
   }
 
   #addPeer(p: AgentPeerConfig): void {
@@ -227,14 +290,19 @@ export class Agent {
       const w = keyFileWarning(this.#configPath);
       if (w !== undefined) this.#log('warning', { message: w });
     }
+    if (this.#ioNotice !== undefined) this.#log('warning', { message: this.#ioNotice });
     this.#restoreState();
-    this.#underlay.onFrame((f) => this.#onUnderlay(f));
-    this.#vm.onFrame((f) => this.#onVm(f));
+    const u = this.#underlay, v = this.#vm;
+    if (u.kind === 'io') u.io.onReadable(() => this.#drain(u.io, (f) => this.vtep.pushUnderlay(f)));
+    else u.port.onFrame((f) => this.#onUnderlay(f));
+    if (v.kind === 'io') v.io.onReadable(() => this.#drain(v.io, (f) => this.vtep.pushTenant(f)));
+    else v.port.onFrame((f) => this.#onVm(f));
     this.vtep.start();
     this.#tick = setInterval(() => this.vtep.tick(), 1000);
     this.#tick.unref();
     this.#log('ready', {
-      vmIface: this.config.vmIface, underlayIface: this.config.underlayIface, localIp: formatIPv4(this.config.localIp), peers: this.config.peers.length, ...extra,
+      vmIface: this.config.vmIface, underlayIface: this.config.underlayIface, localIp: formatIPv4(this.config.localIp), peers: this.config.peers.length,
+      ...(this.io !== undefined ? { io: this.io } : {}), ...extra,
     });
   }
 
@@ -245,10 +313,14 @@ export class Agent {
     this.saveState();
     // Frames still batched are dropped: the handles they would leave by close now.
     this.vtep.stop();
-    this.#vm.close();
-    this.#underlay.close();
+    const io = this.ioStats();
+    Agent.#close(this.#vm);
+    Agent.#close(this.#underlay);
     const s = this.control.stats();
-    this.#log('stopped', { encap: this.vtep.counters.encapPackets, decap: this.vtep.counters.decapPackets, probesSent: s.probesSent, repliesOk: s.repliesOk });
+    this.#log('stopped', {
+      encap: this.vtep.counters.encapPackets, decap: this.vtep.counters.decapPackets, probesSent: s.probesSent, repliesOk: s.repliesOk,
+      ...(io.vm !== undefined || io.underlay !== undefined ? { io: { vm: io.vm, underlay: io.underlay } } : {}),
+    });
     this.#eventLog?.close();
   }
 
@@ -256,7 +328,7 @@ export class Agent {
   warn(message: string): void { this.#log('warning', { message }); }
 
   metricsText(): string {
-    return renderMetrics({ ...this.vtep.metrics(), cpu: this.#cpu.last });
+    return renderMetrics({ ...this.vtep.metrics(), cpu: this.#cpu.last, io: this.ioStats() });
   }
 
   #log(event: AgentEvent['event'], fields: Record<string, unknown>): void {

@@ -2,10 +2,13 @@
 // (format 0.0.4), served on /metrics.
 import { formatIPv4 } from '../../bindings/index.js';
 import type { VtepMetrics } from '../control/index.js';
+import type { IoStats } from '../capture/index.js';
 
-/** What /metrics shows: the Vtep's snapshot and the agent process's CPU share of one core. */
+/** What /metrics shows: the Vtep's snapshot, the agent process's CPU share of one core and its interfaces' I/O. */
 export interface MetricsSnapshot extends VtepMetrics {
   cpu: number;
+  /** Packet I/O counters of the live interfaces (absent for injected ports). */
+  io?: { vm?: IoStats; underlay?: IoStats };
 }
 
 const esc = (s: string): string => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -60,6 +63,20 @@ export function renderMetrics(m: MetricsSnapshot): string {
   fam('zooroute_packets_per_second', 'gauge', 'Datapath packet rate over the last second.', [['{direction="encap"}', r[0]], ['{direction="decap"}', r[2]]]);
   fam('zooroute_bytes_per_second', 'gauge', 'Datapath byte rate over the last second.', [['{direction="encap"}', r[1]], ['{direction="decap"}', r[3]]]);
   fam('zooroute_drops_total', 'counter', 'Frames not forwarded, by reason.', [...d.drops].map(([k, v]) => [`{reason="${esc(k)}"}`, v]));
+  const ios = Object.entries(m.io ?? {}).filter((e): e is [string, IoStats] => e[1] !== undefined);
+  if (ios.length > 0) {
+    const lbl = (side: string, extra: string): string => `{iface="${side}",io="${ios.find((e) => e[0] === side)![1].kind}"${extra}}`;
+    fam('zooroute_io_frames_total', 'counter', 'Frames the packet I/O handed over (rx) or the kernel accepted for sending (tx), by interface.',
+      ios.flatMap(([side, s]): [string, number][] => [[lbl(side, ',direction="rx"'), s.received], [lbl(side, ',direction="tx"'), s.sent]]));
+    fam('zooroute_io_send_calls_total', 'counter', 'System calls made to send (one sendmmsg per batch with mmap, one per frame with cap).',
+      ios.map(([side, s]): [string, number] => [lbl(side, ''), s.sendCalls]));
+    // ring drops: frames the kernel could not put in the full receive ring (tp_drops; not known with cap, so not shown).
+    const reasons: [string, (d: IoStats['drops']) => number | undefined][] = [
+      ['ring', (d) => d.ring], ['oversize', (d) => d.oversize], ['backlog', (d) => d.backlog], ['tx_ring_full', (d) => d.txRingFull],
+      ['tx_oversize', (d) => d.txOversize], ['tx_bad_desc', (d) => d.txBadDesc], ['tx_error', (d) => d.txError]];
+    fam('zooroute_io_drops_total', 'counter', 'Frames lost in the packet I/O, by interface and reason (ring: the kernel receive ring was full).',
+      ios.flatMap(([side, s]) => reasons.flatMap(([r, f]): [string, number][] => { const v = f(s.drops); return v === undefined ? [] : [[lbl(side, `,reason="${r}"`), v]]; })));
+  }
   fam('zooroute_cpu_ratio', 'gauge', 'CPU used by the agent process, share of one core, over the last second.', [['', m.cpu]]);
   return out.join('\n') + '\n';
 }

@@ -1,14 +1,17 @@
 // Runs an agent as a live process: config file in, metrics server up, SIGTERM/SIGINT -> clean stop
 // (port health saved to the state file when one is configured), SIGHUP -> config reloaded (peers).
-import { UsageError } from '../capture/index.js';
+import { UsageError, type IoKind } from '../capture/index.js';
 import { Agent } from './agent.js';
 import { loadAgentConfig } from './config.js';
 import { MetricsServer } from './metrics-server.js';
 
-/** Start the agent from a config file and resolve once it has stopped on a signal (or `signal` aborted). */
-export async function runAgent(configPath: string, signal?: AbortSignal): Promise<void> {
+/**
+ * Start the agent from a config file and resolve once it has stopped on a signal (or `signal`
+ * aborted). `io` chooses the packet I/O (default: mmap where the AF_PACKET addon is built, else cap).
+ */
+export async function runAgent(configPath: string, signal?: AbortSignal, io?: IoKind): Promise<void> {
   const config = loadAgentConfig(configPath);
-  const agent = new Agent({ config, configPath });
+  const agent = new Agent({ config, configPath, io });
   let server: MetricsServer;
   try {
     server = await MetricsServer.listen(config.metricsHost, config.metricsPort, () => agent.metricsText());

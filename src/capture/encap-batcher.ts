@@ -3,6 +3,7 @@
 // so that light traffic is never held back longer than the timer. Knows nothing of cap or files:
 // a frame source calls add(), a sink receives the encapsulated frames.
 import { statusName, type Datapath, type PacketBatch, type ResultDropped, type ResultOk } from '../../bindings/index.js';
+import { TxStatus, type PacketIo } from '../io/index.js';
 
 /** A capture timestamp: seconds and nanoseconds since the Unix epoch. */
 export interface Timestamp { sec: number; nsec: number }
@@ -13,6 +14,17 @@ export interface FrameSink {
   put(frame: Uint8Array, ts: Timestamp): boolean;
   /** Reason name counted when put() returns false. */
   readonly failReason: string;
+  /**
+   * Deliver packets `indices[0..count-1]` of `batch` (their outputs) in one go, writing a TxStatus
+   * per frame into `statuses`; returns how many were delivered. A sink that sends has it (one
+   * system call per batch); without it, put() is called per frame.
+   */
+  putBatch?(batch: PacketBatch, indices: Uint32Array, count: number, statuses: Uint8Array): number;
+}
+
+/** The drop reason of a send status other than SENT. */
+function txReason(st: number, fail: string): string {
+  return st === TxStatus.RING_FULL ? 'tx_ring_full' : st === TxStatus.OVERSIZE ? 'tx_oversize' : st === TxStatus.BAD_DESC ? 'bad_desc' : fail;
 }
 
 /** The timer the batcher arms for a partly filled batch; injectable so tests can drive it. */
@@ -53,19 +65,25 @@ export class EncapBatcher {
   readonly #flushMs: number;
   readonly #timer: FlushTimer;
   #pending: unknown = undefined;
-  // Capture time of each slot's frame, kept beside the batch (the descriptor has no room for it).
-  readonly #tsSec: Float64Array;
-  readonly #tsNsec: Uint32Array;
+  // Capture time of each slot's frame, kept beside the batch (the descriptor has no room for it):
+  // seconds at 2i, nanoseconds at 2i + 1 (the layout PacketIo.receive fills in).
+  readonly #stamps: Uint32Array;
+  /** Packets of the batch that came out of encap OK, and their send statuses (putBatch). */
+  readonly #ok: Uint32Array;
+  readonly #tx: Uint8Array;
   readonly stats: BatcherStats = { frames: 0, encapsulated: 0, dropped: {}, batches: 0 };
   // What flush() hands the sink and how it drains a batch: made once, so a flush allocates nothing.
   readonly #ts: Timestamp = { sec: 0, nsec: 0 };
   readonly #onOk: ResultOk = (i, b) => {
-    this.#ts.sec = this.#tsSec[i];
-    this.#ts.nsec = this.#tsNsec[i];
+    this.#ts.sec = this.#stamps[2 * i];
+    this.#ts.nsec = this.#stamps[2 * i + 1];
     if (this.#sink.put(b.output(i), this.#ts)) this.stats.encapsulated++;
     else this.#drop(this.#sink.failReason);
   };
   readonly #onDropped: ResultDropped = (_i, status) => { this.#drop(statusName(status)); };
+  // For a sink that sends a whole batch (putBatch): the OK packets' indices, gathered in #ok.
+  #okCount = 0;
+  readonly #gatherOk: ResultOk = (i) => { this.#ok[this.#okCount++] = i; };
 
   constructor(dp: Datapath, sink: FrameSink, opts: BatcherOptions) {
     this.#dp = dp;
@@ -75,8 +93,9 @@ export class EncapBatcher {
     this.#peer = opts.peer;
     this.#flushMs = opts.flushMs ?? 1;
     this.#timer = opts.timer ?? realTimer;
-    this.#tsSec = new Float64Array(this.#batch.capacity);
-    this.#tsNsec = new Uint32Array(this.#batch.capacity);
+    this.#stamps = new Uint32Array(2 * this.#batch.capacity);
+    this.#ok = new Uint32Array(this.#batch.capacity);
+    this.#tx = new Uint8Array(this.#batch.capacity);
   }
 
   /** Largest frame a slot holds; longer frames are dropped as `oversize`. */
@@ -101,10 +120,35 @@ export class EncapBatcher {
     if (truncated || frame.length > this.#batch.maxFrame) { this.#drop(truncated ? 'truncated' : 'oversize'); return; }
     const b = this.#batch;
     const i = b.push(frame, this.#peer);
-    this.#tsSec[i] = ts.sec;
-    this.#tsNsec[i] = ts.nsec;
+    this.#stamps[2 * i] = ts.sec;
+    this.#stamps[2 * i + 1] = ts.nsec;
     if (b.full) this.flush();
-    else if (i === 0) this.#pending = this.#timer.set(this.#flushMs, () => { this.#pending = undefined; this.flush(); });
+    else if (i === 0) this.#arm();
+  }
+
+  #arm(): void {
+    this.#pending = this.#timer.set(this.#flushMs, () => { this.#pending = undefined; this.flush(); });
+  }
+
+  /**
+   * Take what `io` has waiting straight into the batch (one native call copies a block of frames
+   * into Wasm memory, with their kernel timestamps), encapsulating whenever the batch is full, until
+   * nothing is waiting or `limit` frames were taken. Returns the number of frames taken.
+   */
+  receiveFrom(io: PacketIo, limit = Infinity): number {
+    const b = this.#batch;
+    let total = 0;
+    while (total < limit) {
+      const start = b.length;
+      const n = io.receive(b, this.#stamps, limit - total);
+      if (n === 0) break;
+      if (this.#peer !== 0) for (let i = start; i < start + n; i++) b.setPeer(i, this.#peer);
+      this.stats.frames += n;
+      total += n;
+      if (b.full) this.flush();
+      else if (start === 0) this.#arm();
+    }
+    return total;
   }
 
   /** Encapsulate what the batch holds (one Wasm call) and hand every result to the sink. */
@@ -114,7 +158,16 @@ export class EncapBatcher {
     if (b.length === 0) return;
     this.#dp.encap(b);
     this.stats.batches++;
-    b.forEachResult(this.#onOk, this.#onDropped);
+    const sink = this.#sink;
+    if (sink.putBatch !== undefined) {
+      this.#okCount = 0;
+      b.forEachResult(this.#gatherOk, this.#onDropped);
+      const k = this.#okCount;
+      this.stats.encapsulated += k === 0 ? 0 : sink.putBatch(b, this.#ok, k, this.#tx);
+      for (let j = 0; j < k; j++) if (this.#tx[j] !== TxStatus.SENT) this.#drop(txReason(this.#tx[j], sink.failReason));
+    } else {
+      b.forEachResult(this.#onOk, this.#onDropped);
+    }
     b.clear();
   }
 }

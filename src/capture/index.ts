@@ -1,6 +1,8 @@
 /**
- * Live capture on a Linux interface through libpcap (the optional `cap` addon), for an embedder or agent
- * that owns no I/O of its own. Loaded lazily: importing this module never needs the addon.
+ * Live packet I/O on a Linux interface for an embedder or agent that owns no I/O of its own:
+ * PacketIo (batched receive into a PacketBatch, a send call per batch, drops by reason; docs/io.md)
+ * over the AF_PACKET addon or libpcap (the optional `cap` addon), and cap's frame-at-a-time
+ * LiveInterface. Loaded lazily: importing this module never needs either addon.
  *
  * @module zooroute/capture
  */
@@ -8,4 +10,9 @@ export {
   LiveInterface, canCapture, CAP_INSTALL_HINT, DEFAULT_RING_BYTES, RING_SLOT_BYTES,
   type LiveOptions, type FrameListener,
 } from './cap.js';
+export {
+  IO_KINDS, TxStatus, AfPacketIo, CapIo, afPacketAddon, chooseIo, openPacketIo, parseIoKind, AFPACKET_BUILD_HINT,
+  type IoKind, type IoDrops, type IoStats, type FrameViews, type SendWhich, type SendOptions, type PacketIo,
+  type IoChoice, type PacketIoOptions, type AddonOpenOptions, type AddonInfo, type AfPacketAddon, type AddonHandle, type AddonStats,
+} from '../io/index.js';
 export { InputError, UsageError } from '../errors.js';

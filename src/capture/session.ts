@@ -1,10 +1,11 @@
-// A live capture session: libpcap frames from one interface, encapsulated in Wasm batches towards
-// one peer, written to a pcap file or injected on a second interface, until a frame count, a
-// duration or a stop signal. Returns the summary the CLI prints.
+// A live capture session: frames from one interface (PacketIo: the AF_PACKET ring by default, or
+// libpcap), encapsulated in Wasm batches towards one peer, written to a pcap file or injected on a
+// second interface, until a frame count, a duration or a stop signal. Returns the summary the CLI prints.
 import { readFileSync } from 'node:fs';
 import { Datapath, DEFAULT_BATCH_SIZE, DEFAULT_HEADROOM, DEFAULT_SLOT_SIZE, slotSizeForFrame, type PortRange } from '../../bindings/index.js';
 import { UsageError } from '../errors.js';
-import { LiveInterface } from './cap.js';
+import { CapIo, chooseIo, openPacketIo, type IoKind, type PacketIo } from '../io/index.js';
+import { canCapture } from './cap.js';
 import { EncapBatcher, type FlushTimer, type Timestamp } from './encap-batcher.js';
 import { InjectSink, PcapSink } from './sinks.js';
 
@@ -13,8 +14,12 @@ export type CaptureOutput = { kind: 'pcap'; path: string } | { kind: 'iface'; if
 export interface CaptureConfig {
   /** Interface to capture on. */
   iface: string;
-  /** BPF filter (pcap-filter(7)); empty captures everything. */
+  /** BPF filter (pcap-filter(7)); empty captures everything. A filter needs cap: it is chosen by default then. */
   filter?: string;
+  /** Packet I/O: by default mmap (the AF_PACKET addon) where it is built, else cap. */
+  io?: IoKind;
+  /** Hears the one line saying the default I/O fell back to cap. */
+  onNotice?: (line: string) => void;
   output: CaptureOutput;
   vni: number;
   localIp: string;
@@ -39,20 +44,22 @@ export interface CaptureConfig {
   /** Stops the session when aborted (the CLI wires SIGINT/SIGTERM to it). */
   signal?: AbortSignal;
   /** Called once the interface is open and frames are being captured. */
-  onReady?: (info: { iface: string; linkType: string; maxFrame: number }) => void;
-  /** Capture clock filling in a timestamp, default the wall clock; injectable for tests. */
-  now?: (into: Timestamp) => void;
+  onReady?: (info: { iface: string; linkType: string; maxFrame: number; io: IoKind }) => void;
   timer?: FlushTimer;
 }
 
 export interface CaptureSummary {
   iface: string;
   output: string;
-  /** Frames captured. */
+  /** The packet I/O used. */
+  io: IoKind;
+  /** Frames captured (handed over, or refused by the I/O as oversize or for a full queue). */
   frames: number;
   /** Frames encapsulated and written or sent. frames = encapsulated + the sum of dropped. */
   encapsulated: number;
   dropped: Record<string, number>;
+  /** Frames the kernel dropped before capture because its ring was full (tp_drops); null where the I/O cannot tell (cap). */
+  ringDrops: number | null;
   /** Wasm batch calls. */
   batches: number;
   /** Wall-clock seconds from open to stop. */
@@ -67,8 +74,9 @@ export interface CaptureSummary {
 
 /**
  * The wall clock with sub-microsecond resolution (performance.now() against the time origin),
- * written into `into` so that the per-frame path allocates nothing. cap hands over no kernel
- * timestamp: this is the time the frame reached JavaScript.
+ * written into `into` so that the per-frame path allocates nothing. (cap hands over no kernel
+ * timestamp: its adapter stamps a frame with the time it reached JavaScript; the AF_PACKET ring
+ * carries the kernel's receive time.)
  */
 export function wallClock(into: Timestamp): void {
   const ms = performance.timeOrigin + performance.now();
@@ -96,6 +104,21 @@ export function slotSizeFor(mtu: number | undefined): number {
   return Math.max(DEFAULT_SLOT_SIZE, slotSizeForFrame((mtu ?? 1500) + L2_OVERHEAD, DEFAULT_HEADROOM));
 }
 
+const PERMISSION_HINT = 'needs root or CAP_NET_RAW (run as root, or: setcap cap_net_raw,cap_net_admin+eip "$(command -v node)")';
+
+/**
+ * libpcap's name of an interface's link type, from its ARPHRD type in sysfs: Ethernet (1), and
+ * loopback (772), whose frames carry an all-zero Ethernet header (libpcap calls it Ethernet too).
+ */
+function linkTypeOf(iface: string): string {
+  try {
+    const t = readFileSync(`/sys/class/net/${iface}/type`, 'utf8').trim();
+    return t === '1' || t === '772' ? 'ETHERNET' : `ARPHRD_${t}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** Run one capture session to its end and return the summary. */
 export async function runCapture(cfg: CaptureConfig): Promise<CaptureSummary> {
   if (cfg.count !== undefined && !(Number.isInteger(cfg.count) && cfg.count > 0)) throw new UsageError(`--count must be a positive integer, got ${cfg.count}`);
@@ -106,6 +129,12 @@ export async function runCapture(cfg: CaptureConfig): Promise<CaptureSummary> {
   if (cfg.output.kind === 'iface' && cfg.output.iface === cfg.iface) {
     throw new UsageError(`--out-iface must differ from -i ${cfg.iface}: injected frames would be captured again`);
   }
+  const hasFilter = cfg.filter !== undefined && cfg.filter !== '';
+  if (hasFilter && cfg.io === 'mmap') throw new UsageError('--filter needs --io cap: the AF_PACKET ring takes no pcap-filter expression');
+  // Both I/O kinds open packet sockets: say so before anything is opened or loaded.
+  if (!canCapture()) throw new UsageError(`capturing on ${cfg.iface} ${PERMISSION_HINT}`);
+  const choice = chooseIo(hasFilter ? 'cap' : cfg.io);
+  if (choice.notice !== undefined) cfg.onNotice?.(choice.notice);
   const outMtu = cfg.output.kind === 'iface' ? interfaceMtu(cfg.output.iface) : undefined;
   let dp: Datapath;
   try {
@@ -131,23 +160,23 @@ export async function runCapture(cfg: CaptureConfig): Promise<CaptureSummary> {
   const out = cfg.output.kind === 'pcap'
     ? await PcapSink.open(cfg.output.path)
     // A filter that matches nothing: this handle only sends, it must not spend CPU receiving.
-    : new InjectSink(LiveInterface.open(cfg.output.iface, { filter: 'less 1', ringBytes: 1 << 20 }));
-  let input: LiveInterface;
+    : new InjectSink(openPacketIo(choice.kind, cfg.output.iface, { sendOnly: true }));
+  let input: PacketIo;
   try {
-    input = LiveInterface.open(cfg.iface, { filter: cfg.filter, ringBytes: cfg.ringBytes });
+    input = openPacketIo(choice.kind, cfg.iface, { pcapFilter: cfg.filter, ringBytes: cfg.ringBytes });
   } catch (e) {
     out.discard(); // no capture ran: no output file, an existing one untouched
     throw e;
   }
-  if (input.linkType !== 'ETHERNET') {
+  const linkType = input instanceof CapIo ? input.live.linkType : linkTypeOf(cfg.iface);
+  if (linkType !== 'ETHERNET') {
     // VXLAN carries Ethernet frames: a cooked (any), raw-IP or loopback capture has no inner L2 header.
     input.close();
     out.discard();
-    throw new UsageError(`${cfg.iface} has link type ${input.linkType}; capture needs an Ethernet interface`);
+    throw new UsageError(`${cfg.iface} has link type ${linkType}; capture needs an Ethernet interface`);
   }
 
   const batcher = new EncapBatcher(dp, out, { peer: 0, flushMs: cfg.flushMs, timer: cfg.timer });
-  const now = cfg.now ?? wallClock;
   const limit = cfg.count ?? Infinity;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -158,17 +187,16 @@ export async function runCapture(cfg: CaptureConfig): Promise<CaptureSummary> {
     const stop = (why: CaptureSummary['stoppedBy']): void => {
       if (done) return;
       done = true;
-      input.close(); // inside a packet callback cap finishes the current frame, then stops
+      input.onReadable(undefined);
       if (durationTimer !== undefined) clearTimeout(durationTimer);
       cfg.signal?.removeEventListener('abort', onAbort);
       resolve(why);
     };
     const onAbort = (): void => stop('signal');
-    const ts: Timestamp = { sec: 0, nsec: 0 };
-    input.onFrame((frame, truncated) => {
+    // One wakeup per ready block (mmap) or per event-loop turn (cap): everything waiting goes into the batch at once.
+    input.onReadable(() => {
       if (done) return;
-      now(ts);
-      batcher.add(frame, ts, truncated);
+      batcher.receiveFrom(input, limit - batcher.stats.frames);
       if (batcher.stats.frames >= limit) stop('count');
       // The output file cannot be completed (a full disk): stop now; out.close() below throws the error.
       else if (out instanceof PcapSink && out.failed) stop('count');
@@ -176,20 +204,28 @@ export async function runCapture(cfg: CaptureConfig): Promise<CaptureSummary> {
     if (cfg.durationS !== undefined) durationTimer = setTimeout(() => stop('duration'), cfg.durationS * 1000);
     if (cfg.signal?.aborted) stop('signal');
     else cfg.signal?.addEventListener('abort', onAbort, { once: true });
-    cfg.onReady?.({ iface: cfg.iface, linkType: input.linkType, maxFrame: batcher.maxFrame });
+    cfg.onReady?.({ iface: cfg.iface, linkType, maxFrame: batcher.maxFrame, io: choice.kind });
   });
 
   batcher.flush();
+  const io = input.stats();
+  input.close();
   const cpu = process.cpuUsage(cpu0);
   const seconds = (performance.now() - t0) / 1000;
   await out.close();
   const s = batcher.stats;
+  // Frames the I/O refused on the way in count as captured and dropped, by reason.
+  const dropped = { ...s.dropped };
+  if (io.drops.oversize > 0) dropped.oversize = (dropped.oversize ?? 0) + io.drops.oversize;
+  if (io.drops.backlog > 0) dropped.backlog = (dropped.backlog ?? 0) + io.drops.backlog;
   const summary: CaptureSummary = {
     iface: cfg.iface,
     output: cfg.output.kind === 'pcap' ? cfg.output.path : cfg.output.iface,
-    frames: s.frames,
+    io: choice.kind,
+    frames: s.frames + io.drops.oversize + io.drops.backlog,
     encapsulated: s.encapsulated,
-    dropped: s.dropped,
+    dropped,
+    ringDrops: io.drops.ring ?? null,
     batches: s.batches,
     seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,

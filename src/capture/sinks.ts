@@ -1,7 +1,8 @@
 // The two places captured-and-encapsulated frames go: a pcap file, or another interface (injected).
 import { LINKTYPE_ETHERNET, PcapWriter } from '../pcap/index.js';
+import type { PacketBatch } from '../../bindings/index.js';
+import { TxStatus, type PacketIo } from '../io/index.js';
 import type { FrameSink, Timestamp } from './encap-batcher.js';
-import type { LiveInterface } from './cap.js';
 
 /** Writes each frame as one nanosecond pcap record. */
 export class PcapSink implements FrameSink {
@@ -46,23 +47,35 @@ export class PcapSink implements FrameSink {
   discard(): void { this.#w.abort(); }
 }
 
-/** Sends each frame out of an interface with pcap_sendpacket, straight from Wasm memory. */
+/**
+ * Sends frames out of an interface straight from Wasm memory, a batch per call (PacketIo: one
+ * sendmmsg with the AF_PACKET addon, one pcap_sendpacket per frame with cap).
+ */
 export class InjectSink implements FrameSink {
   readonly failReason = 'send_failed';
-  /** Last send error, kept for the summary (a full queue or a frame over the link MTU). */
+  /** The last send failure, kept for the summary (a full queue, or a frame over the link MTU). */
   lastError: string | undefined;
-  readonly #out: LiveInterface;
+  readonly #out: PacketIo;
+  readonly #one = new Uint8Array(1);
+  readonly #single: { length: number; f: Uint8Array; frame(): Uint8Array } = { length: 1, f: new Uint8Array(0), frame() { return this.f; } };
 
-  constructor(out: LiveInterface) { this.#out = out; }
+  constructor(out: PacketIo) { this.#out = out; }
 
   put(frame: Uint8Array): boolean {
-    try {
-      this.#out.send(frame);
-      return true;
-    } catch (e) {
-      this.lastError = e instanceof Error ? e.message : String(e);
-      return false;
-    }
+    this.#single.f = frame;
+    const ok = this.#out.sendFrames(this.#single, this.#one) === 1;
+    if (!ok) this.#noteFailure(this.#one[0]);
+    return ok;
+  }
+
+  putBatch(batch: PacketBatch, indices: Uint32Array, count: number, statuses: Uint8Array): number {
+    const sent = this.#out.send(batch, { which: 'output', indices, count, statuses });
+    if (sent < count) for (let j = 0; j < count; j++) if (statuses[j] !== TxStatus.SENT) { this.#noteFailure(statuses[j]); break; }
+    return sent;
+  }
+
+  #noteFailure(st: number): void {
+    this.lastError = st === TxStatus.RING_FULL ? 'the device queue was full' : st === TxStatus.OVERSIZE ? 'a frame exceeded the link MTU' : 'the interface refused a frame';
   }
 
   close(): Promise<void> { this.#out.close(); return Promise.resolve(); }

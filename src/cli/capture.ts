@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { parsePortRange, DEFAULT_CANDIDATES, DEFAULT_LOCAL_MAC, DEFAULT_PEER_MAC, VXLAN_PORT } from '../../bindings/index.js';
 import { runCapture, type CaptureSummary } from '../capture/session.js';
+import { IO_KINDS, parseIoKind } from '../io/index.js';
 import { UsageError } from './errors.js';
 import { intOption } from './options.js';
 import { checkOutputs } from './output-paths.js';
@@ -25,6 +26,7 @@ interface CaptureCliOptions {
   batch?: string;
   flushMs?: string;
   ringMb?: string;
+  io?: string;
   json?: boolean;
 }
 
@@ -45,6 +47,7 @@ function describe(s: CaptureSummary): string {
   const rate = s.seconds > 0 ? Math.round(s.frames / s.seconds) : 0;
   return `zooroute: ${s.frames} frames captured on ${s.iface}, ${s.encapsulated} encapsulated to ${s.output}` +
     `, ${s.frames - s.encapsulated} dropped${drops ? ` (${drops})` : ''}` +
+    (s.ringDrops === null ? ', kernel ring drops not known (cap)' : `, ${s.ringDrops} lost in the kernel ring`) +
     ` in ${s.seconds.toFixed(3)} s (${rate} frames/s, ${s.batches} batches; stopped by ${s.stoppedBy})` +
     (s.lastSendError ? `; last send error: ${s.lastSendError}` : '') + '\n';
 }
@@ -52,7 +55,7 @@ function describe(s: CaptureSummary): string {
 export function register(program: Command): void {
   program
     .command('capture')
-    .description('capture live frames (libpcap), encapsulate them in VXLAN through the Wasm datapath, write a pcap or inject them on another interface')
+    .description('capture live frames (AF_PACKET ring or libpcap), encapsulate them in VXLAN through the Wasm datapath, write a pcap or inject them on another interface')
     .requiredOption('-i, --iface <IFACE>', 'interface to capture on (needs root or CAP_NET_RAW)')
     .option('--filter <BPF>', 'capture filter, pcap-filter(7) syntax')
     .addOption(new Option('-o, --output <FILE>', 'write the encapsulated frames to this pcap file').conflicts('outIface'))
@@ -68,7 +71,8 @@ export function register(program: Command): void {
     .option('-c, --count <N>', 'stop after N captured frames')
     .option('--duration <SECONDS>', 'stop after this many seconds')
     .option('--batch <N>', 'frames per Wasm batch', '256')
-    .option('--ring-mb <MB>', 'kernel capture ring; holds about 16 frames per MiB (cap captures with 64 KiB slots)', '64')
+    .option('--ring-mb <MB>', 'kernel capture ring (mmap: frames take their own size plus about 80 bytes; cap: 64 KiB slots, about 16 frames per MiB)', '64')
+    .addOption(new Option('--io <KIND>', 'packet I/O: mmap (AF_PACKET ring) or cap (libpcap; the default with --filter)').choices(IO_KINDS).default(undefined, 'mmap where its addon is built, else cap'))
     .option('--flush-ms <MS>', 'encapsulate a partly filled batch this long after its first frame', '1')
     .option('--json', 'print the summary as one JSON document on stdout')
     .action(async (o: CaptureCliOptions) => {
@@ -78,6 +82,7 @@ export function register(program: Command): void {
       let portRange;
       try { portRange = o.sportRange === undefined ? undefined : parsePortRange(o.sportRange); } catch (e) { throw new UsageError((e as Error).message); }
       checkOutputs([], [{ flag: '-o', path: o.output }]);
+      const io = o.io === undefined ? undefined : parseIoKind(o.io);
       const stop = new AbortController();
       const onSignal = (): void => stop.abort();
       process.once('SIGINT', onSignal);
@@ -86,6 +91,8 @@ export function register(program: Command): void {
         const summary = await runCapture({
           iface: o.iface,
           filter: o.filter,
+          io,
+          onNotice: (line) => process.stderr.write(`zooroute: ${line}\n`),
           output: o.output !== undefined ? { kind: 'pcap', path: o.output } : { kind: 'iface', iface: o.outIface as string },
           vni: int('--vni', o.vni, 0, 0xffffff) as number,
           localIp: o.local,
@@ -101,7 +108,7 @@ export function register(program: Command): void {
           flushMs,
           ringBytes: (int('--ring-mb', o.ringMb, 1, 1024) ?? 64) * (1 << 20),
           signal: stop.signal,
-          onReady: (r) => process.stderr.write(`zooroute: capturing on ${r.iface} (link-type ${r.linkType}, frames up to ${r.maxFrame} bytes)\n`),
+          onReady: (r) => process.stderr.write(`zooroute: capturing on ${r.iface} (link-type ${r.linkType}, frames up to ${r.maxFrame} bytes, io ${r.io})\n`),
         });
         if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
         else process.stderr.write(describe(summary));

@@ -125,14 +125,16 @@ export function plainNodeIn(lab: NetnsLab, ns: string, code: string, args: strin
 }
 
 /**
- * `zooroute agent --config path` from the TypeScript sources, inside a namespace. `measured`: an
+ * `zooroute agent --config path [--io KIND]` from the TypeScript sources, inside a namespace. `measured`: an
  * agent whose speed the test measures runs without tap's coverage (measured-env.ts); `nodeFlags`
  * go to its node (a profiler, say).
  */
-export function startAgent(lab: NetnsLab, ns: string, config: string, o: { measured?: boolean; nodeFlags?: readonly string[] } = {}): NsProcess {
+export function startAgent(lab: NetnsLab, ns: string, config: string, o: { measured?: boolean; nodeFlags?: readonly string[]; io?: string } = {}): NsProcess {
   const main = JSON.stringify(join(root, 'src/cli/main.ts'));
-  const code = `import { main } from ${main}; process.exitCode = await main(['node', 'zooroute', 'agent', '--config', process.argv[1]]);`;
-  return lab.spawn(ns, process.execPath, [...(o.nodeFlags ?? []), '--import', 'tsx', '--input-type=module', '-e', code, config],
+  const code = `import { main } from ${main}; process.exitCode = await main(['node', 'zooroute', 'agent', '--config', ...process.argv.slice(1)]);`;
+  // ZR_IO=cap|mmap: the agents' packet I/O (default: the agent's own, mmap where the addon is built).
+  const io = o.io ?? process.env.ZR_IO;
+  return lab.spawn(ns, process.execPath, [...(o.nodeFlags ?? []), '--import', 'tsx', '--input-type=module', '-e', code, config, ...(io ? ['--io', io] : [])],
     { cwd: root, ...(o.measured ? { env: measuredEnv() } : {}) });
 }
 

@@ -45,3 +45,14 @@ export function capLoads(): boolean {
 }
 export const needCap = (): string | undefined =>
   missing("the optional 'cap' addon", capLoads(), 'apt-get install libpcap-dev, then npm rebuild cap; .ci/run installs libpcap-dev');
+
+/** Whether the optional AF_PACKET addon (native/afpacket) is built and loads. */
+export async function afPacketLoads(): Promise<string | undefined> {
+  const { afPacketAddon } = await import('../../src/io/addon.js');
+  const r = afPacketAddon();
+  return 'missing' in r ? r.missing : undefined;
+}
+export const needAfPacket = async (): Promise<string | undefined> => {
+  const why = await afPacketLoads();
+  return missing('the AF_PACKET addon', why === undefined, `${why ?? ''}; .ci/run builds it`);
+};
