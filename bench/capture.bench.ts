@@ -76,9 +76,9 @@ const MMAP_SENDER = `
 /** mmap receive-only until SIGINT: frames copied a block at a time into a batch, counted, nothing else. */
 const MMAP_ONLY = `
   import { AfPacketIo } from ${ioModule};
-  import { Datapath } from ${bindingsModule};
+  import { Datapath, DEFAULT_BATCH_SIZE } from ${bindingsModule};
   const rx = AfPacketIo.open(process.argv[1], { ringBytes: 64 << 20 });
-  const b = Datapath.create({ localIp: '10.0.0.1', batchSize: 256, maxPeers: 1 }).batch(0);
+  const b = Datapath.create({ localIp: '10.0.0.1', batchSize: DEFAULT_BATCH_SIZE, maxPeers: 1 }).batch(0);
   let frames = 0;
   const t0 = performance.now(), c0 = process.cpuUsage();
   rx.onReadable(() => { for (let n = rx.receive(b); n > 0; n = rx.receive(b)) { frames += n; b.clear(); } });

@@ -15,4 +15,5 @@ export {
   type IoKind, type IoDrops, type IoStats, type FrameViews, type SendWhich, type SendOptions, type PacketIo,
   type IoChoice, type PacketIoOptions, type AddonOpenOptions, type AddonInfo, type AfPacketAddon, type AddonHandle, type AddonStats,
 } from '../io/index.js';
-export { InputError, UsageError } from '../errors.js';
+export { InputError, UsageError, FileError } from '../errors.js';
+export { readInputText } from '../read-input.js';
