@@ -10,7 +10,7 @@
 import { Datapath, Status, candidatePorts, formatIPv4, formatMac, parseIPv4, parseMac, statusName, type PacketBatch, type PortRange } from '../../bindings/index.js';
 import type { Clock, TimerId } from './clock.js';
 import { resolveControlConfig, type ControlConfig, type ProbeMode } from './config.js';
-import { buildProbeInnerFrame, probePayloadOfVxlan } from './probe-codec.js';
+import { buildProbeInnerFrame, probePayloadOffset, PROBE_PAYLOAD_BYTES } from './probe-codec.js';
 import { VtepControl, type ControlEvent, type ControlStats, type PortView } from './vtep.js';
 import { SelectedFrames, type FrameBatch, type SentCount } from './frame-batch.js';
 import { VtepCounters } from './vtep-counters.js';
@@ -495,8 +495,8 @@ export class Vtep {
     this.counters.underlayFrames++;
     const o = outerUdp(frame, this.vxlanPort, this.#outer);
     if (o !== undefined) {
-      const probe = probePayloadOfVxlan(frame.subarray(o.payloadOff), this.#probeVni);
-      if (probe !== undefined) { this.#onProbe(o.srcIp, o.sport, probe); return; }
+      const at = probePayloadOffset(frame, o.payloadOff, this.#probeVni); // no view unless it is a probe
+      if (at >= 0) { this.#onProbe(o.srcIp, o.sport, frame.subarray(at, at + PROBE_PAYLOAD_BYTES)); return; }
     }
     if (frame.length > this.#decap.maxFrame) { this.counters.drop('oversize'); return; }
     this.#decap.push(frame, 0);
