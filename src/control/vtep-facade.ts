@@ -18,6 +18,7 @@ import { PeerProbeStats } from './peer-probe-stats.js';
 import { RateGauge } from './rate-gauge.js';
 import { MacTable, macKey } from './mac-table.js';
 import { FlowPorts } from './flow-ports.js';
+import { IpMap } from './ip-map.js';
 import { outerUdp, probeSendTsUs, type OuterUdp } from './underlay-frame.js';
 
 /** An IPv4 address: dotted quad, or the address as a 32-bit unsigned number. */
@@ -199,7 +200,7 @@ export class Vtep {
   readonly #probeVni: number;
   /** Peers by datapath row, and by address. */
   readonly #rows: (PeerEntry | undefined)[] = [];
-  readonly #byIp = new Map<number, PeerEntry>();
+  readonly #byIp = new IpMap<PeerEntry>();
   readonly #macs = new MacTable();
   readonly #flows = new FlowPorts();
   readonly #rates: RateGauge;
@@ -512,9 +513,7 @@ export class Vtep {
   #onProbe(srcIp: number, sport: number, payload: Uint8Array): void {
     this.counters.probeFrames++;
     if (payload[5] === PROBE_TYPE_REQUEST) { this.control.onProbe(srcIp, sport, payload); return; }
-    const before = this.control.stats().repliesOk;
-    this.control.onProbe(srcIp, sport, payload);
-    if (this.control.stats().repliesOk === before) return;
+    if (!this.control.onProbe(srcIp, sport, payload)) return; // not a reply that matched (no stats() copy per probe)
     const p = this.#byIp.get(srcIp);
     if (p === undefined) return;
     // Our own send time came back in the reply: RTT on this VTEP's clock.
