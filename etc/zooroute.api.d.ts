@@ -956,7 +956,9 @@ export declare function snapshotPeers(peers: Iterable<PeerState>, o: {
  * restored port into the path tables. Active peers come back active and their in-use ports in use,
  * so that probing re-validates them at once.
  */
-export declare function restorePeers(s: HealthSnapshot, peers: ReadonlyMap<number, PeerState>, o: {
+export declare function restorePeers(s: HealthSnapshot, peers: {
+    get(ip: number): PeerState | undefined;
+}, o: {
     localIp: number;
     now: number;
     epochMs: number;
@@ -1327,6 +1329,11 @@ export interface ProbeFrameAddrs {
 export declare function buildProbeInnerFrame(payload: Uint8Array, a: ProbeFrameAddrs): Uint8Array;
 /** The payload of an inner probe frame, as a view, or undefined when the frame is not a probe. */
 export declare function probePayloadOfInnerFrame(f: Uint8Array): Uint8Array | undefined;
+/**
+ * Offset in `frame` of the probe payload carried by the VXLAN header at `vxlanAt` (on the probe
+ * VNI), or -1 for tenant traffic or junk: probePayloadOfVxlan without building views.
+ */
+export declare function probePayloadOffset(frame: Uint8Array, vxlanAt: number, probeVni?: number): number;
 /** Whether an inner (decapsulated) frame carries a probe payload (format only, not authenticated). */
 export declare function isProbeFrame(innerFrame: Uint8Array): boolean;
 /** The outer UDP payload to port 4789: VXLAN header (I flag, vni) + the inner frame. */
@@ -1767,8 +1774,11 @@ export declare class VtepControl {
     ports(peerIp: number): PortView[];
     /** Peers currently active (tenant traffic within the active window). */
     activePeers(): number;
-    /** A probe payload arrived from fromIp: requests are answered, replies feed health. */
-    onProbe(fromIp: number, _sport: number, payload: Uint8Array): void;
+    /**
+     * A probe payload arrived from fromIp: requests are answered, replies feed health. Returns true
+     * when it was an authentic reply that matched an outstanding probe (counted in stats().repliesOk).
+     */
+    onProbe(fromIp: number, _sport: number, payload: Uint8Array): boolean;
 }
 
 // ==== dist/src/errors.d.ts

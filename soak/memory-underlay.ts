@@ -32,6 +32,14 @@ export class Wire implements AgentPort {
   close(): void { this.listener = undefined; }
 }
 
+/**
+ * Whether outer source port `sport` hashes onto the second of two ECMP next hops (the path the soak
+ * fails). A multiplicative hash, as a router's: a peer's candidates are evenly spaced (a multiple of
+ * one stride apart, the stride even with the default range), so every candidate of a peer has the
+ * same parity and a split by parity would fail all of one peer's ports and none of the other's.
+ */
+export const onSecondPath = (sport: number): boolean => Math.imul(sport, 0x9e3779b1) >>> 31 === 1;
+
 /** Outer UDP source port of a VXLAN frame (Ethernet + IPv4 without options). */
 export const outerSport = (f: Uint8Array): number => (f[34]! << 8) | f[35]!;
 /** Outer destination IPv4 of a VXLAN frame. */

@@ -4,9 +4,27 @@
 // hashing onto it lose every A->B frame). Every 10 s it samples RSS, heap, process CPU and both
 // agents' /metrics (served on loopback and fetched over HTTP), prints a table, and exits 1 when RSS
 // after the warm-up grew by more than 10%, or tenant traffic stopped.
+//
+// Memory is sampled after a full GC (the soak runs with --expose-gc), so heap growth is live objects,
+// not garbage waiting for a collection. The young generation is pinned (min = max semi-space): left to
+// itself, V8 grows and shrinks it with the allocation rate (2 <-> 16 MB semi-spaces here), and
+// each resize moved RSS by 10-15 MB at any time in a run, e.g. a +25% step at minute 28 of one
+// 30-minute soak, with live heap, Wasm memory (reserved once, never grown) and external memory flat.
+// The soak re-runs itself under those flags when started without them.
+import { spawnSync } from 'node:child_process';
+import v8 from 'node:v8';
 import { Command, InvalidArgumentError } from 'commander';
 import { Agent, MetricsServer, parseAgentConfig, type AgentConfig } from '../src/agent/index.js';
-import { MemoryUnderlay, Wire, outerDst, outerSport } from './memory-underlay.js';
+import { MemoryUnderlay, Wire, onSecondPath, outerDst, outerSport } from './memory-underlay.js';
+
+/** Semi-space size the soak pins, MB: what V8 grew to on its own under the soak's load. */
+const SEMI_SPACE_MB = 16;
+const V8_FLAGS = ['--expose-gc', `--min-semi-space-size=${SEMI_SPACE_MB}`, `--max-semi-space-size=${SEMI_SPACE_MB}`];
+if (!V8_FLAGS.every((f) => process.execArgv.includes(f))) {
+  const r = spawnSync(process.execPath, [...V8_FLAGS, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+const gc = (globalThis as { gc?: () => void }).gc!;
 
 function num(name: string, lo: number, hi: number) {
   return (v: string): number => {
@@ -40,14 +58,15 @@ const net = new MemoryUnderlay();
 const cfgA = cfg(IP_A, '02:00:00:00:00:0a', IP_B, '02:00:00:00:00:bb', 0);
 const cfgB = cfg(IP_B, '02:00:00:00:00:0b', IP_A, '02:00:00:00:00:aa', 0);
 const vmA = new Wire(), vmB = new Wire();
-const events = { portDown: 0, portUp: 0, flowSwitched: 0 };
-const log = (e: { event: string }): void => {
-  if (e.event === 'port-down') events.portDown++;
+// Event counts, both agents together and each apart (A's must match its own /metrics counter).
+const events = { portDown: 0, portUp: 0, flowSwitched: 0, portDownA: 0, portDownB: 0 };
+const log = (agent: 'A' | 'B') => (e: { event: string }): void => {
+  if (e.event === 'port-down') { events.portDown++; if (agent === 'A') events.portDownA++; else events.portDownB++; }
   else if (e.event === 'port-up') events.portUp++;
   else if (e.event === 'flow-switched') events.flowSwitched++;
 };
-const a = new Agent({ config: cfgA, vm: vmA, underlay: net.attach(cfgA.localIp), log });
-const b = new Agent({ config: cfgB, vm: vmB, underlay: net.attach(cfgB.localIp), log });
+const a = new Agent({ config: cfgA, vm: vmA, underlay: net.attach(cfgA.localIp), log: log('A') });
+const b = new Agent({ config: cfgB, vm: vmB, underlay: net.attach(cfgB.localIp), log: log('B') });
 const [srvA, srvB] = await Promise.all([a, b].map((g) => MetricsServer.listen('127.0.0.1', 0, () => g.metricsText())));
 a.start(); b.start();
 
@@ -73,11 +92,12 @@ const gen = setInterval(() => {
   sentTenant += 2 * perTick;
 }, TICK_MS);
 
-// A failure every minute, 10 s long, starting 30 s into it: the path of the odd outer source ports
-// (like one of two ECMP next hops) loses every frame from A to B.
+// A failure every minute, 10 s long, starting 30 s into it: one of two ECMP next hops (the outer
+// source ports that hash onto it, about half of each agent's candidates) loses every frame from A
+// to B: A's probes and tenant frames on those ports, and A's replies to B's probes on B's.
 const ipB = cfgB.localIp >>> 0;
 let failing = false, failures = 0;
-net.drop = (f) => failing && outerDst(f) === ipB && (outerSport(f) & 1) === 1;
+net.drop = (f) => failing && outerDst(f) === ipB && onSecondPath(outerSport(f));
 const started = performance.now();
 const failTimer = setInterval(() => {
   const t = (performance.now() - started) % 60_000;
@@ -87,12 +107,15 @@ const failTimer = setInterval(() => {
 }, 100);
 
 interface Sample {
-  tMin: number; rssMb: number; heapMb: number; cpuPct: number; tenantPps: number; deliveredPps: number;
+  /** rssMb, heapMb (heapUsed), externalMb and arrayBuffersMb: right after a full GC. */
+  tMin: number; rssMb: number; heapMb: number; externalMb: number; arrayBuffersMb: number; newSpaceMb: number;
+  cpuPct: number; tenantPps: number; deliveredPps: number;
   encapA: number; probesSentA: number; portDownA: number; agentCpuA: number; failing: boolean;
 }
 const samples: Sample[] = [];
 async function scrape(port: number): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  performance.clearResourceTimings(); // fetch() files an entry per request in the timeline buffer
   const m = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
@@ -104,16 +127,20 @@ async function scrape(port: number): Promise<Map<string, number>> {
 const sum = (m: Map<string, number>, prefix: string): number => [...m].filter(([k]) => k.startsWith(prefix)).reduce((s, [, v]) => s + v, 0);
 
 let lastCpu = process.cpuUsage(), lastAt = performance.now(), lastSent = 0, lastDelivered = 0;
-const header = 't(min)  RSS(MB)  heap(MB)  CPU(%)  tenant pps  delivered pps  encapA      probesA  portDownA  fail';
+const header = 't(min)  RSS(MB)  heap(MB)  ext(MB)  CPU(%)  tenant pps  delivered pps  encapA      probesA  portDownA  fail';
 if (!o.json) console.log(header);
 async function sample(): Promise<void> {
-  const now = performance.now(), cpu = process.cpuUsage(lastCpu), mem = process.memoryUsage();
+  const now = performance.now(), cpu = process.cpuUsage(lastCpu);
   const dt = (now - lastAt) / 1000;
   const delivered = vmA.sent + vmB.sent;
   const m = await scrape(srvA.port);
   await scrape(srvB.port);
+  gc();
+  const mem = process.memoryUsage();
+  const newSpace = v8.getHeapSpaceStatistics().find((x) => x.space_name === 'new_space');
   const s: Sample = {
     tMin: (now - started) / 60_000, rssMb: mem.rss / 2 ** 20, heapMb: mem.heapUsed / 2 ** 20,
+    externalMb: mem.external / 2 ** 20, arrayBuffersMb: mem.arrayBuffers / 2 ** 20, newSpaceMb: (newSpace?.space_size ?? 0) / 2 ** 20,
     cpuPct: (100 * (cpu.user + cpu.system) / 1e6) / dt,
     tenantPps: (sentTenant - lastSent) / dt, deliveredPps: (delivered - lastDelivered) / dt,
     encapA: m.get('zooroute_packets_total{direction="encap"}') ?? 0, probesSentA: sum(m, 'zooroute_probes_sent_total'),
@@ -122,7 +149,7 @@ async function sample(): Promise<void> {
   samples.push(s);
   lastCpu = process.cpuUsage(); lastAt = now; lastSent = sentTenant; lastDelivered = delivered;
   if (!o.json) {
-    console.log([s.tMin.toFixed(2).padStart(6), s.rssMb.toFixed(1).padStart(8), s.heapMb.toFixed(1).padStart(9), s.cpuPct.toFixed(1).padStart(7),
+    console.log([s.tMin.toFixed(2).padStart(6), s.rssMb.toFixed(1).padStart(8), s.heapMb.toFixed(1).padStart(9), s.externalMb.toFixed(1).padStart(8), s.cpuPct.toFixed(1).padStart(7),
       s.tenantPps.toFixed(0).padStart(11), s.deliveredPps.toFixed(0).padStart(14), String(s.encapA).padStart(11), String(s.probesSentA).padStart(8),
       String(s.portDownA).padStart(10), s.failing ? '  yes' : '   no'].join(' '));
   }
@@ -137,12 +164,15 @@ a.stop(); b.stop();
 await Promise.all([srvA.close(), srvB.close()]);
 
 // Verdict: RSS at the end against RSS at the end of the warm-up, each the median of three samples
-// around it (one sample can catch the heap just before a collection).
+// around it; the live heap (heapUsed after a full GC) the same way, reported beside it.
 const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 const after = samples.filter((s) => s.tMin * 60_000 >= warmupMs);
 const warmRss = median(after.slice(0, 3).map((s) => s.rssMb));
 const endRss = median(after.slice(-3).map((s) => s.rssMb));
 const rssGrowthPct = after.length === 0 ? 0 : 100 * (endRss - warmRss) / warmRss;
+const warmHeap = median(after.slice(0, 3).map((s) => s.heapMb));
+const endHeap = median(after.slice(-3).map((s) => s.heapMb));
+const heapGrowthPct = after.length === 0 ? 0 : 100 * (endHeap - warmHeap) / warmHeap;
 const half = Math.floor(after.length / 2);
 const mean = (xs: number[]): number => xs.reduce((x, y) => x + y, 0) / Math.max(1, xs.length);
 const cpuFirstHalf = mean(after.slice(0, half).map((s) => s.cpuPct)), cpuSecondHalf = mean(after.slice(half).map((s) => s.cpuPct));
@@ -151,17 +181,19 @@ const problems: string[] = [];
 if (after.length < 2) problems.push('too few samples after the warm-up (run longer)');
 if (rssGrowthPct > 10) problems.push(`RSS grew ${rssGrowthPct.toFixed(1)}% after the warm-up (limit 10%)`);
 if (deliveredShare < 0.9) problems.push(`only ${(100 * deliveredShare).toFixed(1)}% of tenant packets delivered`);
-if (events.portDown === 0 && failures > 0) problems.push('no port went down in a failure');
+if (failures > 0 && events.portDownA === 0) problems.push('no port of agent A went down in a failure');
+if (failures > 0 && events.portDownB === 0) problems.push('no port of agent B went down in a failure');
 const verdict = {
   minutes: o.minutes, pps: o.pps, warmupMinutes: warmupMs / 60_000, samples: samples.length, failures,
-  warmRssMb: warmRss, endRssMb: endRss, rssGrowthPct, cpuFirstHalfPct: cpuFirstHalf, cpuSecondHalfPct: cpuSecondHalf,
+  warmRssMb: warmRss, endRssMb: endRss, rssGrowthPct, warmHeapMb: warmHeap, endHeapMb: endHeap, heapGrowthPct, cpuFirstHalfPct: cpuFirstHalf, cpuSecondHalfPct: cpuSecondHalf,
   deliveredShare, lostInFailures: net.lost, ...events, ok: problems.length === 0, problems,
 };
 if (o.json) process.stdout.write(JSON.stringify({ ...verdict, table: samples }, null, 2) + '\n');
 else {
   console.log(`\nafter ${o.minutes} min at ${o.pps} pps with ${failures} failures: RSS ${warmRss.toFixed(1)} -> ${endRss.toFixed(1)} MB (${rssGrowthPct >= 0 ? '+' : ''}${rssGrowthPct.toFixed(1)}% after warm-up), ` +
+    `live heap ${warmHeap.toFixed(1)} -> ${endHeap.toFixed(1)} MB (${heapGrowthPct >= 0 ? '+' : ''}${heapGrowthPct.toFixed(1)}%), ` +
     `CPU ${cpuFirstHalf.toFixed(1)}% then ${cpuSecondHalf.toFixed(1)}% of a core, ${(100 * deliveredShare).toFixed(2)}% delivered, ` +
-    `${events.portDown} ports down, ${events.portUp} up, ${events.flowSwitched} flow switches`);
+    `${events.portDown} ports down (A ${events.portDownA}, B ${events.portDownB}), ${events.portUp} up, ${events.flowSwitched} flow switches`);
   for (const p of problems) console.log(`FAIL: ${p}`);
 }
 process.exitCode = problems.length === 0 ? 0 : 1;

@@ -12,12 +12,16 @@ import { Worker } from 'node:worker_threads';
 import { execFileSync } from 'node:child_process';
 import { encodeReplyTo, encodeRequest, probePayloadOfVxlan, verifyProbe } from '../src/control/index.js';
 import { outerUdp, type OuterUdp } from '../src/control/underlay-frame.js';
+import { SipHasher } from '../bindings/auth.js';
 import { tenantFrame } from './helpers/tenant-frame.js';
+import { FramePacker, forEachPacked, packFrames } from './helpers/frame-pack.js';
 import type { FromAgent, ToAgent } from './helpers/scale-agent-worker.js';
 
 const PEERS = 1000;
 const SECRET_HEX = '00112233445566778899aabbccddeeff';
-const SECRET = Uint8Array.from(SECRET_HEX.match(/../g)!, (h) => parseInt(h, 16));
+// The stub peers tag with the Wasm kernel too: on a loaded machine a slow stub thread answers late
+// and the agent's probes time out, which is not what is measured.
+const SECRET = new SipHasher(Uint8Array.from(SECRET_HEX.match(/../g)!, (h) => parseInt(h, 16)));
 const LOCAL_IP = '192.168.1.2';
 const LOCAL = 0xc0a80102;
 const peerIp = (i: number): number => (0xac140000 + i + 1) >>> 0; // 172.20.0.1 ...
@@ -55,15 +59,15 @@ t.test('one agent with 1000 active peers: all probed, all answered, CPU per 1000
       if (m.kind === 'ready') resolve();
       else if (m.kind === 'cpu') cpuWaiter?.(m);
       else if (m.kind === 'underlay') {
-        const back: Uint8Array[] = [];
+        const back = new FramePacker();
         const nowUs = Math.round((performance.timeOrigin + performance.now()) * 1000);
-        for (const f of m.frames) {
+        forEachPacked(m.packed, (f) => {
           const u = outerUdp(f, 4789, o);
           const p = u && probePayloadOfVxlan(f.subarray(u.payloadOff));
-          if (!u || !p) { tenantToPeers++; continue; }
+          if (!u || !p) { tenantToPeers++; return; }
           const kind = verifyProbe(p, SECRET);
-          if (kind === 'reply') { repliesFromAgent++; continue; }
-          if (kind !== 'request') { other++; continue; }
+          if (kind === 'reply') { repliesFromAgent++; return; }
+          if (kind !== 'request') { other++; return; }
           requestsFromAgent++;
           const dst = ((f[30]! << 24) | (f[31]! << 16) | (f[32]! << 8) | f[33]!) >>> 0;
           peersProbed.add(dst);
@@ -79,9 +83,9 @@ t.test('one agent with 1000 active peers: all probed, all answered, CPU per 1000
           const request = Uint8Array.from(reply);
           reply.set(encodeReplyTo(p, 0, nowUs, SECRET), payloadOff);
           request.set(encodeRequest(dst, LOCAL, ++seq >>> 0, (f[34]! << 8) | f[35]!, nowUs, SECRET), payloadOff);
-          back.push(reply, request);
-        }
-        if (back.length > 0) send({ kind: 'underlay', frames: back }, back.map((x) => x.buffer as ArrayBuffer));
+          back.push(reply); back.push(request);
+        });
+        if (back.count > 0) { const packed = back.take(); send({ kind: 'underlay', packed }, [packed.buffer as ArrayBuffer]); }
       }
     });
   });
@@ -92,9 +96,9 @@ t.test('one agent with 1000 active peers: all probed, all answered, CPU per 1000
   const tenant = Array.from({ length: PEERS }, (_, i) => tenantFrame(peerMac(i), LOCAL_MAC, 1000 + i));
   let tenantSent = 0;
   const pump = (): void => {
-    const frames = tenant.map((f) => Uint8Array.from(f));
-    tenantSent += frames.length;
-    send({ kind: 'vm', frames }, frames.map((x) => x.buffer as ArrayBuffer));
+    const packed = packFrames(tenant);
+    tenantSent += tenant.length;
+    send({ kind: 'vm', packed }, [packed.buffer as ArrayBuffer]);
   };
   pump();
   const pumpTimer = setInterval(pump, 1000);

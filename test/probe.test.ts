@@ -99,6 +99,15 @@ t.test('VXLAN framing: probe VNI and inner Ethernet/IPv4/UDP, tenant frames igno
   t.equal(probePayloadOfInnerFrame(inner.subarray(0, 60)), undefined);
   t.equal(PROBE_VNI, 0xffffff);
   fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (junk) => { probePayloadOfVxlan(junk); return true; }));
+  // Each header check rejects on its own (the receive path reads bytes, no DataView).
+  for (const [off, what] of [[12, 'EtherType'], [14, 'IPv4 version/IHL'], [23, 'IP protocol'], [36, 'inner UDP destination port'], [38, 'UDP length'], [42, 'magic']] as const) {
+    const bad = Uint8Array.from(inner); bad[off] ^= 0x01;
+    t.equal(probePayloadOfInnerFrame(bad), undefined, `a wrong ${what} is not a probe`);
+  }
+  // Inside a larger frame (the outer headers in front): the payload view starts where the probe does.
+  const outer = new Uint8Array(50 + vx.length); outer.set(vx, 42);
+  const within = probePayloadOfVxlan(outer.subarray(42));
+  t.ok(within && within.byteOffset === 42 + 8 + 42 && Buffer.from(within).equals(Buffer.from(payload)), 'a view of the payload in place');
 });
 
 t.test('the prober and responder fast paths produce exactly what encodeProbe does', async () => {

@@ -126,7 +126,7 @@ export function snapshotPeers(
  * so that probing re-validates them at once.
  */
 export function restorePeers(
-  s: HealthSnapshot, peers: ReadonlyMap<number, PeerState>,
+  s: HealthSnapshot, peers: { get(ip: number): PeerState | undefined },
   o: { localIp: number; now: number; epochMs: number; maxAgeMs: number; publish: (p: PeerState, k: number) => void },
 ): RestoreResult {
   const ageMs = o.epochMs - s.savedAtEpochMs;

@@ -280,14 +280,32 @@ export function buildProbeInnerFrame(payload: Uint8Array, a: ProbeFrameAddrs): U
 
 /** The payload of an inner probe frame, as a view, or undefined when the frame is not a probe. */
 export function probePayloadOfInnerFrame(f: Uint8Array): Uint8Array | undefined {
-  if (f.length < ETH + IP + UDP + PROBE_PAYLOAD_BYTES) return undefined;
-  const v = new DataView(f.buffer, f.byteOffset, f.byteLength);
-  if (v.getUint16(12) !== 0x0800 || f[ETH] !== 0x45 || f[ETH + 9] !== 17) return undefined;
-  if (v.getUint16(ETH + IP + 2) !== PROBE_INNER_UDP_PORT) return undefined;
-  const start = ETH + IP + UDP;
-  if (v.getUint16(ETH + IP + 4) !== UDP + PROBE_PAYLOAD_BYTES) return undefined;
-  const p = f.subarray(start, start + PROBE_PAYLOAD_BYTES);
-  return isProbePayload(p) ? p : undefined;
+  const at = innerProbeAt(f, 0);
+  return at < 0 ? undefined : f.subarray(at, at + PROBE_PAYLOAD_BYTES);
+}
+
+/**
+ * Offset in `b` of the probe payload of the inner frame that starts at `o`, or -1 when it is not a
+ * probe. Byte reads only: no DataView (which takes `.buffer`, moving a small on-heap array off the
+ * heap) and no view built, for the receive path, which sees every underlay frame.
+ */
+function innerProbeAt(b: Uint8Array, o: number): number {
+  if (b.length - o < ETH + IP + UDP + PROBE_PAYLOAD_BYTES) return -1;
+  if (b[o + 12] !== 0x08 || b[o + 13] !== 0x00 || b[o + ETH] !== 0x45 || b[o + ETH + 9] !== 17) return -1;
+  const u = o + ETH + IP;
+  if (((b[u + 2] << 8) | b[u + 3]) !== PROBE_INNER_UDP_PORT || ((b[u + 4] << 8) | b[u + 5]) !== UDP + PROBE_PAYLOAD_BYTES) return -1;
+  const p = u + UDP;
+  return b[p] === 0x5a && b[p + 1] === 0x52 && b[p + 2] === 0x50 && b[p + 3] === 0x4b ? p : -1;
+}
+
+/**
+ * Offset in `frame` of the probe payload carried by the VXLAN header at `vxlanAt` (on the probe
+ * VNI), or -1 for tenant traffic or junk: probePayloadOfVxlan without building views.
+ */
+export function probePayloadOffset(frame: Uint8Array, vxlanAt: number, probeVni = PROBE_VNI): number {
+  if (frame.length - vxlanAt < VXLAN || (frame[vxlanAt] & 0x08) === 0) return -1;
+  const vni = (frame[vxlanAt + 4] << 16) | (frame[vxlanAt + 5] << 8) | frame[vxlanAt + 6];
+  return vni === probeVni ? innerProbeAt(frame, vxlanAt + VXLAN) : -1;
 }
 
 /** Whether an inner (decapsulated) frame carries a probe payload (format only, not authenticated). */
@@ -306,8 +324,6 @@ export function wrapVxlan(innerFrame: Uint8Array, vni = PROBE_VNI): Uint8Array {
 
 /** The probe payload inside a VXLAN UDP payload on the probe VNI, or undefined (tenant traffic or junk). */
 export function probePayloadOfVxlan(udpPayload: Uint8Array, probeVni = PROBE_VNI): Uint8Array | undefined {
-  if (udpPayload.length < VXLAN || (udpPayload[0] & 0x08) === 0) return undefined;
-  const vni = (udpPayload[4] << 16) | (udpPayload[5] << 8) | udpPayload[6];
-  if (vni !== probeVni) return undefined;
-  return probePayloadOfInnerFrame(udpPayload.subarray(VXLAN));
+  const at = probePayloadOffset(udpPayload, 0, probeVni);
+  return at < 0 ? undefined : udpPayload.subarray(at, at + PROBE_PAYLOAD_BYTES);
 }

@@ -4,13 +4,14 @@
 // dropped sender starts again with a full bucket, so the bound costs fairness, never availability).
 import type { Clock } from './clock.js';
 import { TokenBucket } from './token-bucket.js';
+import { IpMap } from './ip-map.js';
 
 export class SourceBuckets {
   readonly #clock: Clock;
   readonly #rate: number;
   readonly #burst: number;
   readonly #max: number;
-  readonly #buckets = new Map<number, TokenBucket>();
+  readonly #buckets = new IpMap<TokenBucket>();
 
   constructor(clock: Clock, ratePerSec: number, burst: number, maxSources: number) {
     this.#clock = clock;
@@ -23,7 +24,7 @@ export class SourceBuckets {
   of(ip: number): TokenBucket {
     let b = this.#buckets.get(ip);
     if (b === undefined) {
-      if (this.#buckets.size >= this.#max) this.#buckets.delete(this.#buckets.keys().next().value!);
+      if (this.#buckets.size >= this.#max) this.#buckets.deleteOldest();
       b = new TokenBucket(this.#clock, this.#rate, this.#burst);
       this.#buckets.set(ip, b);
     }

@@ -10,7 +10,7 @@
 import { Datapath, DEFAULT_HEADROOM, DEFAULT_SLOT_SIZE, candidatePorts, formatIPv4, formatMac, parseIPv4, parseMac, statusName, type PacketBatch, type PortRange, type ResultDropped, type ResultOk } from '../../bindings/index.js';
 import type { Clock, TimerId } from './clock.js';
 import { resolveControlConfig, type ControlConfig, type ProbeMode } from './config.js';
-import { buildProbeInnerFrame, probePayloadOfVxlan } from './probe-codec.js';
+import { buildProbeInnerFrame, probePayloadOffset, PROBE_PAYLOAD_BYTES } from './probe-codec.js';
 import { VtepControl, type ControlEvent, type ControlStats, type PortView } from './vtep.js';
 import { SelectedFrames, type FrameBatch, type SentCount } from './frame-batch.js';
 import { VtepCounters } from './vtep-counters.js';
@@ -18,6 +18,7 @@ import { PeerProbeStats } from './peer-probe-stats.js';
 import { RateGauge } from './rate-gauge.js';
 import { MacTable, macKey } from './mac-table.js';
 import { FlowPorts } from './flow-ports.js';
+import { IpMap } from './ip-map.js';
 import { outerUdp, probeSendTsUs, type OuterUdp } from './underlay-frame.js';
 
 /** An IPv4 address: dotted quad, or the address as a 32-bit unsigned number. */
@@ -209,7 +210,7 @@ export class Vtep {
   readonly #probeVni: number;
   /** Peers by datapath row, and by address. */
   readonly #rows: (PeerEntry | undefined)[] = [];
-  readonly #byIp = new Map<number, PeerEntry>();
+  readonly #byIp = new IpMap<PeerEntry>();
   readonly #macs = new MacTable();
   readonly #flows = new FlowPorts();
   readonly #rates: RateGauge;
@@ -502,8 +503,8 @@ export class Vtep {
     this.counters.underlayFrames++;
     const o = outerUdp(frame, this.vxlanPort, this.#outer);
     if (o !== undefined) {
-      const probe = probePayloadOfVxlan(frame.subarray(o.payloadOff), this.#probeVni);
-      if (probe !== undefined) { this.#onProbe(o.srcIp, o.sport, probe); return; }
+      const at = probePayloadOffset(frame, o.payloadOff, this.#probeVni); // no view unless it is a probe
+      if (at >= 0) { this.#onProbe(o.srcIp, o.sport, frame.subarray(at, at + PROBE_PAYLOAD_BYTES)); return; }
     }
     if (frame.length > this.#decap.maxFrame) { this.counters.drop('oversize'); return; }
     this.#decap.push(frame, 0);
@@ -519,9 +520,7 @@ export class Vtep {
   #onProbe(srcIp: number, sport: number, payload: Uint8Array): void {
     this.counters.probeFrames++;
     if (payload[5] === PROBE_TYPE_REQUEST) { this.control.onProbe(srcIp, sport, payload); return; }
-    const before = this.control.stats().repliesOk;
-    this.control.onProbe(srcIp, sport, payload);
-    if (this.control.stats().repliesOk === before) return;
+    if (!this.control.onProbe(srcIp, sport, payload)) return; // not a reply that matched (no stats() copy per probe)
     const p = this.#byIp.get(srcIp);
     if (p === undefined) return;
     // Our own send time came back in the reply: RTT on this VTEP's clock.

@@ -14,6 +14,7 @@ import { SourceBuckets } from './source-buckets.js';
 import { CpuBackoff } from './cpu-backoff.js';
 import { TickScheduler } from './scheduler.js';
 import { PendingProbes } from './pending-probes.js';
+import { IpMap } from './ip-map.js';
 import { restorePeers, snapshotPeers, type HealthSnapshot, type RestoreResult } from './health-state.js';
 import { createFastTable, SlowPathTable, type FastTable, type TableKind } from '../tables/index.js';
 import { UNVALIDATED_SINCE } from '../tables/slow-path.js';
@@ -145,7 +146,7 @@ export class VtepControl {
   readonly #key: SipHasher;
   readonly #transport: ProbeTransport;
   readonly #cpu: (() => number) | undefined;
-  readonly #peers = new Map<number, PeerState>();
+  readonly #peers = new IpMap<PeerState>();
   /** Path-table row of each peer (tables index peers 0..maxPeers-1), and the rows free for reuse. */
   readonly #freeRows: number[] = [];
   /** Rows below this have been handed out; the rest are free (so no list of maxPeers rows up front). */
@@ -353,13 +354,17 @@ export class VtepControl {
 
   // ---- probes in ------------------------------------------------------------------------------
 
-  /** A probe payload arrived from fromIp: requests are answered, replies feed health. */
-  onProbe(fromIp: number, _sport: number, payload: Uint8Array): void {
+  /**
+   * A probe payload arrived from fromIp: requests are answered, replies feed health. Returns true
+   * when it was an authentic reply that matched an outstanding probe (counted in stats().repliesOk).
+   */
+  onProbe(fromIp: number, _sport: number, payload: Uint8Array): boolean {
     const v = verifyProbe(payload, this.#key);
     if (v === 'request') this.#answer(fromIp >>> 0, payload);
-    else if (v === 'reply') this.#onReply(fromIp >>> 0, payload);
+    else if (v === 'reply') return this.#onReply(fromIp >>> 0, payload);
     else if (v === 'tag') this.#stats.badTags++;
     else this.#stats.malformed++;
+    return false;
   }
 
   #answer(fromIp: number, request: Uint8Array): void {
@@ -375,13 +380,13 @@ export class VtepControl {
     this.#transport.send(fromIp, probeSport(request), reply);
   }
 
-  #onReply(fromIp: number, reply: Uint8Array): void {
+  #onReply(fromIp: number, reply: Uint8Array): boolean {
     const p = this.#peers.get(fromIp);
     const k = p === undefined ? -1 : p.indexOf(probeSport(reply));
     if (p === undefined || k < 0 || probeOrigin(reply) !== this.#localIp || probeTarget(reply) !== fromIp
       || p.hasOutstanding[k] === 0 || p.outstandingSeq[k] !== probeSeq(reply)) {
       this.#stats.stale++;
-      return;
+      return false;
     }
     const now = this.#clock.now();
     p.hasOutstanding[k] = 0;
@@ -410,6 +415,7 @@ export class VtepControl {
     // A port in use or a backup (a scout) told its group: the backups may need to cover it now.
     else if (regrouped && p.mode === 'partial' && this.#started && this.#active(p)
       && (p.backup[k] === 1 || now - p.lastUsed[k] <= this.config.inUseWindowMs)) this.#refreshBackups(p);
+    return true;
   }
 
   // ---- probes out -----------------------------------------------------------------------------
