@@ -423,13 +423,13 @@ static inline u16 decapOne(u32 d, u32 p, u32 off, u32 len) {
 
 static u32 decapBatch(u32 desc, u32 arena, u32 count, u32 slotSize) {
   u32 ok = 0;
-  u32 end = desc + count * DESC_SIZE, slot = arena;
-  for (u32 d = desc; d < end; d += DESC_SIZE, slot += slotSize) {
+  for (u32 i = 0; i < count; i++) {
+    u32 d = desc + i * DESC_SIZE;
     u32 off = ld32(d + D_DATA_OFF), len = ld32(d + D_DATA_LEN);
     if (!frameOk(off, len, slotSize, 0)) { clearOut(d, ST_BAD_DESC); continue; }
     if (len < 14) { clearOut(d, ST_RUNT); continue; }
     clearOut(d, ST_OK);
-    u16 st = decapOne(d, slot + off, off, len);
+    u16 st = decapOne(d, arena + i * slotSize + off, off, len);
     if (st != ST_OK) { clearOut(d, st); continue; }
     ok++;
   }
