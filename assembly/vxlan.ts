@@ -79,7 +79,7 @@ export function encapBatch(desc: usize, arena: usize, count: u32, slotSize: u32)
     const h = parseHash(p, len, s, d);
     let sport: u32;
     if (forced != 0) { sport = forced; store<u16>(d, 0xffff, D_CAND); }
-    else sport = selectPort(r, h, d);
+    else sport = selectPort(r, peer, h, d);
     // Outer header from the peer's template: 3 x v128 + u16 = 50 bytes (SIMD: a few % over 6 x u64).
     const o = p - OUTER_LEN;
     const t = r + P_TEMPLATE;
