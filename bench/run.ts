@@ -1,7 +1,8 @@
 // npm run bench [-- --json] [-- --quick] [-- --only NAME] [-- --rounds N] [-- --compare OLD.json]
-// [-- --fail-on-regression PCT] [-- --report FILE] [-- --input RUN.json]: runs every bench/*.bench.ts
-// suite (or, with --input, takes a saved --json document instead of measuring), compares with an old
-// run and writes the HTML report (--html FILE is the same as --report FILE).
+// [-- --fail-on-regression PCT] [-- --report FILE] [-- --input RUN.json] [-- -o/--output RUN.json]: runs
+// every bench/*.bench.ts suite (or, with --input, takes a saved --json document instead of measuring),
+// compares with an old run and writes the HTML report (--html FILE is the same as --report FILE);
+// -o/--output writes the --json document to a file (npm's own banner goes to stdout, not there).
 // Each suite exports `run(opts: BenchOptions): Promise<BenchResult[]>`.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -37,6 +38,8 @@ const failPct = numberOf('--fail-on-regression');
 const reportFlag = args.includes('--report') ? '--report' : '--html';
 const reportPath = valueOf(reportFlag);
 const inputPath = valueOf('--input');
+const outputFlag = args.includes('-o') ? '-o' : '--output';
+const outputPath = valueOf(outputFlag);
 if (rounds < 1 || !Number.isInteger(rounds)) { process.stderr.write(`zooroute bench: --rounds must be a positive integer (--rounds)\n`); process.exit(2); }
 if (failPct !== undefined && comparePath === undefined) {
   process.stderr.write('zooroute bench: --fail-on-regression needs --compare OLD.json (--fail-on-regression)\n'); process.exit(2);
@@ -83,6 +86,11 @@ const doc: BenchDocument = input ?? {
   options: { quick, rounds, only: only ?? null }, results,
 };
 if (json) process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+if (outputPath !== undefined) {
+  try { writeFileSync(outputPath, JSON.stringify(doc, null, 2) + '\n'); } catch (e) {
+    process.stderr.write(`zooroute bench: ${outputPath}: ${(e as Error).message} (${outputFlag})\n`); process.exit(2);
+  }
+}
 let status = 0;
 let rows: Comparison[] | undefined;
 if (old !== undefined) {

@@ -1,6 +1,6 @@
 // bench --compare and --fail-on-regression on two small synthetic documents (no timing): which
-// changes are marked, which count as regressions at a threshold, and what the CLI prints and exits
-// with when it takes a saved run (--input) instead of measuring.
+// changes are marked, which count as regressions at a threshold, and what the CLI prints, writes
+// (-o/--output) and exits with when it takes a saved run (--input) instead of measuring.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
@@ -84,6 +84,21 @@ t.test('CLI: --input NEW --compare OLD [--fail-on-regression PCT]', async (t) =>
   t.equal(json.status, 0, 'off by default');
   t.same((JSON.parse(json.stdout) as BenchDocument).results.map((r) => r.name), newDoc.results.map((r) => r.name), '--json prints the document given');
   t.match(json.stderr, /-- SLOWER/, 'the comparison goes to stderr beside --json');
+});
+
+t.test('CLI: -o/--output writes the document to a file', async (t) => {
+  const newFile = join(dir, 'new3.json'), out = join(dir, 'out.json'), out2 = join(dir, 'out2.json');
+  writeFileSync(newFile, JSON.stringify(newDoc));
+  const r = bench(['--input', newFile, '-o', out]);
+  t.equal(r.status, 0);
+  t.same(JSON.parse(readFileSync(out, 'utf8')), newDoc, 'the document, as --json would print it');
+  t.notMatch(r.stdout, /"results"/, 'not on stdout as well');
+  const long = bench(['--input', newFile, '--output', out2, '--json']);
+  t.equal(long.status, 0);
+  t.same(JSON.parse(readFileSync(out2, 'utf8')), JSON.parse(long.stdout), '--output beside --json: the same document in both');
+  const bad = bench(['--input', newFile, '-o', join(dir, 'no-such-dir', 'x.json')]);
+  t.equal(bad.status, 2);
+  t.match(bad.stderr, /no-such-dir.*\(-o\)/, 'an unwritable file names the flag');
 });
 
 t.test('CLI: usage errors exit 2 naming the flag', async (t) => {

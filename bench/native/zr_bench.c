@@ -298,12 +298,12 @@ static inline int frameOk(u32 off, u32 len, u32 slotSize, u32 head) {
 
 static u32 hashBatch(u32 desc, u32 arena, u32 count, u32 slotSize) {
   u32 ok = 0, s = W[W_SEED];
-  for (u32 i = 0; i < count; i++) {
-    u32 d = desc + i * DESC_SIZE;
+  u32 end = desc + count * DESC_SIZE, slot = arena;
+  for (u32 d = desc; d < end; d += DESC_SIZE, slot += slotSize) {
     u32 off = ld32(d + D_DATA_OFF), len = ld32(d + D_DATA_LEN);
     if (!frameOk(off, len, slotSize, 0)) { clearOut(d, ST_BAD_DESC); continue; }
     if (len < 14) { clearOut(d, ST_RUNT); continue; }
-    u32 p = arena + i * slotSize + off;
+    u32 p = slot + off;
     clearOut(d, ST_OK);
     st32(d + D_HASH, parseHash(p, len, s, d));
     st32(d + D_OUT_OFF, off); st32(d + D_OUT_LEN, len);
@@ -313,11 +313,11 @@ static u32 hashBatch(u32 desc, u32 arena, u32 count, u32 slotSize) {
 }
 
 static u32 encapBatch(u32 desc, u32 arena, u32 count, u32 slotSize) {
-  u32 ok = 0, s = W[W_SEED], mtu = W[W_MTU], np = W[W_PEER_COUNT];
+  u32 s = W[W_SEED], mtu = W[W_MTU], np = W[W_PEER_COUNT];
   u32 m = mtu != 0 && mtu < 0xffff ? mtu : 0xffff;
-  u32 id = ipId;
-  for (u32 i = 0; i < count; i++) {
-    u32 d = desc + i * DESC_SIZE;
+  u32 id0 = ipId, id = id0;
+  u32 end = desc + count * DESC_SIZE, slot = arena;
+  for (u32 d = desc; d < end; d += DESC_SIZE, slot += slotSize) {
     u32 off = ld32(d + D_DATA_OFF), len = ld32(d + D_DATA_LEN);
     u32 forced = ld16(d + D_FORCE), peer = ld16(d + D_PEER);
     if (!frameOk(off, len, slotSize, OUTER_LEN)) { clearOut(d, ST_BAD_DESC); continue; }
@@ -325,7 +325,7 @@ static u32 encapBatch(u32 desc, u32 arena, u32 count, u32 slotSize) {
     if (peer >= np || ld16(W[W_PEER_BASE] + peer * PEER_SIZE + P_FLAGS) == 0) { clearOut(d, ST_NO_PEER); continue; }
     if (len + 36 > m) { clearOut(d, ST_MTU); continue; }
     u32 r = W[W_PEER_BASE] + peer * PEER_SIZE;
-    u32 p = arena + i * slotSize + off;
+    u32 p = slot + off;
     st64(d + D_VNI, 0); st32(d + D_OUTER_DST, 0);
     u32 h = parseHash(p, len, s, d);
     u32 sport;
@@ -348,10 +348,9 @@ static u32 encapBatch(u32 desc, u32 arena, u32 count, u32 slotSize) {
     st32(d + D_HASH, h);
     st16(d + D_SPORT, (u16)sport);
     st16(d + D_STATUS, ST_OK);
-    ok++;
   }
   ipId = id & 0xffff;
-  return ok;
+  return id - id0;
 }
 
 static inline u16 decapOne(u32 d, u32 p, u32 off, u32 len) {
