@@ -53,10 +53,11 @@ function readDocument(path: string, flag: string): BenchDocument {
   if (d === null || typeof d !== 'object' || !Array.isArray(d.results)) { process.stderr.write(`zooroute bench: ${path} is not a bench --json document (${flag})\n`); process.exit(2); }
   return d;
 }
-// The report's path is checked before the benchmarks run (minutes), not after; written atomically.
-if (reportPath !== undefined) {
-  try { checkOutputPath(reportPath); } catch (e) {
-    process.stderr.write(`zooroute bench: ${(e as Error).message} (${reportFlag})\n`); process.exit(2);
+// Output paths are checked before the benchmarks run (minutes), not after; written atomically.
+for (const [path, flag] of [[reportPath, reportFlag], [outputPath, outputFlag]] as const) {
+  if (path === undefined) continue;
+  try { checkOutputPath(path); } catch (e) {
+    process.stderr.write(`zooroute bench: ${(e as Error).message} (${flag})\n`); process.exit(2);
   }
 }
 const old = comparePath !== undefined ? readDocument(comparePath, '--compare') : undefined;
@@ -87,7 +88,7 @@ const doc: BenchDocument = input ?? {
 };
 if (json) process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
 if (outputPath !== undefined) {
-  try { writeFileSync(outputPath, JSON.stringify(doc, null, 2) + '\n'); } catch (e) {
+  try { writeFileAtomic(outputPath, JSON.stringify(doc, null, 2) + '\n'); } catch (e) {
     process.stderr.write(`zooroute bench: ${outputPath}: ${(e as Error).message} (${outputFlag})\n`); process.exit(2);
   }
 }
