@@ -1804,15 +1804,32 @@ export { keptFlavour, type CaptureFlavour, type FlavourOverrides } from './flavo
 export { STDIO_PATH } from './stdio.js';
 export { encodePcap, decodeCapture, type DecodedCapture } from './memory.js';
 export { type DecoderOptions } from './detect.js';
-export { linkTypeName } from './linktype.js';
+export { linkTypeName, LinkTypeError } from './linktype.js';
 export { EthernetFramer, ENET_LINK_TYPES, DEFAULT_ENET_DMAC, DEFAULT_ENET_SMAC, type EnetMacs, type EnetRefusal, LINKTYPE_NULL, LINKTYPE_RAW, LINKTYPE_LOOP, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_IPV4, LINKTYPE_IPV6, } from './to-ethernet.js';
 export { InputError } from '../errors.js';
 
 // ==== dist/src/pcap/linktype.d.ts
+import { InputError } from '../errors.js';
 /** `101 (RAW (IP without link header))`, or just the number when unknown. */
 export declare function linkTypeName(t: number): string;
 /** The reason text used when a capture's link type is not the one required. */
 export declare function wrongLinkType(found: number, wanted: number): string;
+/**
+ * A capture (or one of its packets' interfaces) of another link type than the reader was told to
+ * require: an InputError that also carries both link types, so a caller can say what would help.
+ */
+export declare class LinkTypeError extends InputError {
+    readonly found: number;
+    readonly wanted: number;
+    /**
+     * @param file - the capture
+     * @param offset - byte offset of the link-type field (classic) or of the packet block (pcapng)
+     * @param found - the capture's link type there
+     * @param wanted - the link type required
+     * @param where - what the link type belongs to, put before the reason (e.g. `packet on interface 1: `)
+     */
+    constructor(file: string, offset: number, found: number, wanted: number, where?: string);
+}
 
 // ==== dist/src/pcap/memory.d.ts
 import { type DecoderOptions } from './detect.js';

@@ -9,7 +9,8 @@ import { PcapWriter, type WriterOptions } from '../pcap/writer.js';
 import { LINKTYPE_ETHERNET } from '../pcap/record.js';
 import { keptFlavour, type FlavourOverrides } from '../pcap/flavour.js';
 import { STDIO_PATH } from '../pcap/stdio.js';
-import type { EthernetFramer } from '../pcap/to-ethernet.js';
+import { ENET_LINK_TYPES, type EthernetFramer } from '../pcap/to-ethernet.js';
+import { LinkTypeError } from '../pcap/linktype.js';
 
 /** Bytes reserved in front of each frame in a slot (room for the 50-byte outer header). */
 const HEADROOM = 64;
@@ -70,9 +71,21 @@ function bump(m: Record<string, number>, k: string): void {
 
 /**
  * Stream `input` through the kernel into `output`. On broken input the frames read so far are still
- * processed and written, the output is closed as a valid capture, and the InputError is rethrown.
+ * processed and written, the output is closed as a valid capture, and the InputError is rethrown; a
+ * link type `--dlt enet` would convert says so.
  */
 export async function transformCapture(spec: TransformSpec): Promise<CaptureRun> {
+  try {
+    return await transform(spec);
+  } catch (e) {
+    if (e instanceof LinkTypeError && ENET_LINK_TYPES.includes(e.found)) {
+      throw new InputError(e.file, e.offset, `${e.reason} (--dlt enet gives its frames an Ethernet header)`);
+    }
+    throw e;
+  }
+}
+
+async function transform(spec: TransformSpec): Promise<CaptureRun> {
   const enet = spec.enet;
   const reader = await PcapReader.open(spec.input, enet ? {} : { linkType: LINKTYPE_ETHERNET });
   const run: CaptureRun = { input: spec.input, output: spec.output, format: reader.format, frames: 0, ok: 0, dropped: {}, slotSize: 0 };
