@@ -23,7 +23,8 @@ export const JHASH_INITVAL: u32 = 0xdeadbeef;
 }
 
 /** jhash2 of the nine words at `p` (IPv6 source, destination, ports). */
-export function jhash9(p: usize, ports: u32, initval: u32): u32 {
+// @ts-ignore: decorator
+@inline export function jhash9(p: usize, ports: u32, initval: u32): u32 {
   let a: u32 = JHASH_INITVAL + (9 << 2) + initval;
   let b = a, c = a;
   a += load<u32>(p, 0); b += load<u32>(p, 4); c += load<u32>(p, 8);

@@ -30,7 +30,8 @@ const MAX_V6_EXT: i32 = 8; // extension headers walked before giving up on the t
 }
 
 /** The general parser: VLAN tags, IPv4 options and fragments, IPv6 extension headers, ICMP, L2. */
-function parseHashSlow(p: usize, len: u32, seed: u32, d: usize): u32 {
+// @ts-ignore: decorator
+@inline function parseHashSlow(p: usize, len: u32, seed: u32, d: usize): u32 {
   let et = be16(p + 12);
   let l3: u32 = 14;
   if (isVlan(et) && len >= 18) {
@@ -108,9 +109,11 @@ function parseHashSlow(p: usize, len: u32, seed: u32, d: usize): u32 {
 @inline export function parseHash(p: usize, len: u32, seed: u32, d: usize): u32 {
   // Fast path for the bulk of traffic: untagged IPv4 without options, not a fragment, TCP or UDP.
   // Same key as the general path below, with fewer loads and branches.
-  if (len >= 38 && (load<u32>(p, 12) & 0xffffff) == 0x450008 && (load<u16>(p, 20) & 0xff3f) == 0) {
+  // The three tests are combined without short-circuits (one branch, no flags carried through phis).
+  if (len >= 38) {
     const proto = <u32>load<u8>(p, 23);
-    if (proto == 6 || proto == 17) {
+    const fast = <i32>((load<u32>(p, 12) & 0xffffff) == 0x450008) & <i32>((load<u16>(p, 20) & 0xff3f) == 0) & <i32>((proto == 6) | (proto == 17));
+    if (fast != 0) {
       store<u32>(d, <u32>KEY_L4 | (14 << 16), D_KEY); store<u16>(d, 34, D_L4_OFF);
       return jhash3(load<u32>(p, 26), load<u32>(p, 30), load<u32>(p, 34), seed + (FAM_V4 << 24) + proto);
     }

@@ -71,7 +71,6 @@ export function encapBatch(desc: usize, arena: usize, count: u32, slotSize: u32)
     if (len + 36 > m) { clearOut(d, ST_MTU); continue; }
     const r = peerAt(peer);
     const p = arena + <usize>i * slotSize + off;
-    store<u64>(d, 0, D_VNI); store<u32>(d, 0, D_OUTER_DST);
     const h = parseHash(p, len, s, d);
     let sport: u32;
     if (forced != 0) { sport = forced; store<u16>(d, 0xffff, D_CAND); }
@@ -94,11 +93,12 @@ export function encapBatch(desc: usize, arena: usize, count: u32, slotSize: u32)
     store<u16>(o, bswap<u16>(<u16>~sum), 24);
     store<u16>(o, bswap<u16>(<u16>sport), 34);
     store<u16>(o, bswap<u16>(<u16>(len + 16)), 38);
-    store<u32>(d, off - OUTER_LEN, D_OUT_OFF);
-    store<u32>(d, len + OUTER_LEN, D_OUT_LEN);
-    store<u32>(d, h, D_HASH);
-    store<u16>(d, <u16>sport, D_SPORT);
-    store<u16>(d, ST_OK, D_STATUS);
+    // Descriptor outputs in four stores (V8 merges none): out off + len, hash + VNI 0, outer
+    // src + dst 0, port + status OK. The parser has written key and offsets, selectPort the candidate.
+    store<u64>(d, <u64>(off - OUTER_LEN) | (<u64>(len + OUTER_LEN) << 32), D_OUT_OFF);
+    store<u64>(d, <u64>h, D_HASH);
+    store<u64>(d, 0, D_OUTER_SRC);
+    store<u32>(d, sport | (<u32>ST_OK << 16), D_SPORT);
     ok++;
   }
   ipId = id & 0xffff;

@@ -19,23 +19,24 @@ import { decodeProbe, encodeProbe } from '../src/control/probe-codec.js';
 import { candidatePorts, DEFAULT_PORT_RANGE } from '../bindings/ports.js';
 
 const MSG = 48;
-const BATCH = 256;
+/** Messages per SipHash call (a Wasm SipHashBatch of its own, not a datapath batch). */
+const TAG_BATCH = 256;
 
 async function tags(opts: BenchOptions): Promise<BenchResult[]> {
   const key = Uint8Array.from({ length: 16 }, (_, i) => i * 7);
-  const msgs = Array.from({ length: BATCH }, (_, i) => Uint8Array.from({ length: MSG }, (_, j) => (i * 31 + j) & 0xff));
-  const out = new Uint8Array(8 * BATCH);
-  const wasm = new SipHashBatch({ capacity: BATCH, slotBytes: 64 });
+  const msgs = Array.from({ length: TAG_BATCH }, (_, i) => Uint8Array.from({ length: MSG }, (_, j) => (i * 31 + j) & 0xff));
+  const out = new Uint8Array(8 * TAG_BATCH);
+  const wasm = new SipHashBatch({ capacity: TAG_BATCH, slotBytes: 64 });
   wasm.setKey(key);
   msgs.forEach((m, i) => { wasm.slot(i).set(m); wasm.setLength(i, MSG); });
   const one = new SipHasher(key);
   let sink = 0;
   const rs = await measure([
-    { name: 'tag/hmac-sha256/node:crypto', perCall: BATCH, fn: () => { for (const m of msgs) sink ^= createHmac('sha256', key).update(m).digest()[0]; } },
-    { name: 'tag/siphash24/ts', perCall: BATCH, baseline: 'tag/hmac-sha256/node:crypto', fn: () => { for (let i = 0; i < BATCH; i++) sipHash24Into(key, msgs[i], 0, MSG, out, 8 * i); } },
-    { name: 'tag/siphash24/wasm-batch256', perCall: BATCH, baseline: 'tag/hmac-sha256/node:crypto', fn: () => { sink ^= wasm.run(BATCH)[0]; } },
-    { name: 'tag/siphash24/wasm-one-call', perCall: BATCH, baseline: 'tag/hmac-sha256/node:crypto', fn: () => { for (let i = 0; i < BATCH; i++) one.tagInto(msgs[i], 0, MSG, out, 8 * i); } },
-    { name: 'tag/siphash24/wasm-batch256+copy', perCall: BATCH, baseline: 'tag/hmac-sha256/node:crypto', fn: () => { wasm.tagAll(msgs, out); } },
+    { name: 'tag/hmac-sha256/node:crypto', perCall: TAG_BATCH, fn: () => { for (const m of msgs) sink ^= createHmac('sha256', key).update(m).digest()[0]; } },
+    { name: 'tag/siphash24/ts', perCall: TAG_BATCH, baseline: 'tag/hmac-sha256/node:crypto', fn: () => { for (let i = 0; i < TAG_BATCH; i++) sipHash24Into(key, msgs[i], 0, MSG, out, 8 * i); } },
+    { name: 'tag/siphash24/wasm-batch256', perCall: TAG_BATCH, baseline: 'tag/hmac-sha256/node:crypto', fn: () => { sink ^= wasm.run(TAG_BATCH)[0]; } },
+    { name: 'tag/siphash24/wasm-one-call', perCall: TAG_BATCH, baseline: 'tag/hmac-sha256/node:crypto', fn: () => { for (let i = 0; i < TAG_BATCH; i++) one.tagInto(msgs[i], 0, MSG, out, 8 * i); } },
+    { name: 'tag/siphash24/wasm-batch256+copy', perCall: TAG_BATCH, baseline: 'tag/hmac-sha256/node:crypto', fn: () => { wasm.tagAll(msgs, out); } },
   ], opts);
   if (sink === 0x1234567) process.stdout.write(''); // keep the results alive
   for (const r of rs) r.extra = { nsPerTag: Number((1e9 / r.pps).toFixed(1)) };

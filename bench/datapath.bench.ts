@@ -7,13 +7,14 @@
 // timed, each native kernel must leave exactly the bytes its Wasm kernel leaves.
 import { measure, type BenchOptions, type BenchResult, type TaskSpec } from './harness.js';
 import type { PacketBatch } from '../bindings/batch.js';
+import { DEFAULT_BATCH_SIZE } from '../bindings/defaults.js';
 import { loadNative } from './native.js';
 import { FAMILIES, TABLE_KINDS, nativeCall, sameBytes, setupFastpath } from './fastpath.js';
 import {
   Mirror, Prng, decapBatchRef, encapBatchRef, ethernet, hashBatchRef, ipv4, tcp, type RefBatch,
 } from '../src/reference/index.js';
 
-const BATCH = 256;
+const BATCH = DEFAULT_BATCH_SIZE;
 /** Batches per timed call: one batch takes about a microsecond, too close to the timer's grain. */
 const REPS = 16;
 

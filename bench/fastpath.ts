@@ -2,7 +2,7 @@
 // in Wasm and in its native twin on the same memory: one datapath per table kind, 1024 peers of 32
 // candidate ports, a fifth of them with failed ports (so table fallbacks run), IPv4 and IPv6 batches
 // of 256 frames to random peers. Also the byte-identity check the suite runs before timing.
-import { Datapath, type DatapathTable } from '../bindings/index.js';
+import { Datapath, DEFAULT_BATCH_SIZE, DEFAULT_HEADROOM, MIN_SLOT_SIZE, type DatapathTable } from '../bindings/index.js';
 import { coreImage } from '../bindings/datapath.js';
 import type { PacketBatch } from '../bindings/batch.js';
 import { SlowPathTable, fastTableFor } from '../src/tables/index.js';
@@ -17,7 +17,7 @@ export const FAMILIES = { '64B': 4, '64B-v6': 6 } as const;
 
 const PEERS = 1024;
 const PORTS = 32;
-const BATCH = 256;
+const BATCH = DEFAULT_BATCH_SIZE;
 
 export interface FastpathSetup {
   kind: TableRow;
@@ -38,7 +38,7 @@ export function frame64(rng: Prng, family: 4 | 6): Uint8Array {
 export function setupFastpath(kind: TableRow, seed = 42): FastpathSetup {
   const table: DatapathTable = kind === 'none' ? 'default' : kind;
   const dp = Datapath.create({
-    localIp: '10.0.0.1', table, maxPeers: PEERS, candidates: PORTS, batchSize: BATCH, batches: 2, slotSize: 128, headroom: 64,
+    localIp: '10.0.0.1', table, maxPeers: PEERS, candidates: PORTS, batchSize: BATCH, batches: 2, slotSize: MIN_SLOT_SIZE, headroom: DEFAULT_HEADROOM,
   });
   const slow = new SlowPathTable();
   for (let v = 0; v < PEERS; v++) {

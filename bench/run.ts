@@ -3,13 +3,14 @@
 // suite (or, with --input, takes a saved --json document instead of measuring), compares with an old
 // run and writes the HTML report (--html FILE is the same as --report FILE).
 // Each suite exports `run(opts: BenchOptions): Promise<BenchResult[]>`.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchOptions, BenchResult } from './harness.js';
 import { machine } from './machine.js';
 import { compareRuns, formatComparison, regressions, type BenchDocument, type Comparison } from './compare.js';
 import { renderBenchReport } from './report.js';
+import { checkOutputPath, writeFileAtomic } from '../src/atomic-output.js';
 
 const args = process.argv.slice(2);
 /** The value after flag `name`, or undefined; a flag given without its value is a usage error. */
@@ -48,6 +49,12 @@ function readDocument(path: string, flag: string): BenchDocument {
   }
   if (d === null || typeof d !== 'object' || !Array.isArray(d.results)) { process.stderr.write(`zooroute bench: ${path} is not a bench --json document (${flag})\n`); process.exit(2); }
   return d;
+}
+// The report's path is checked before the benchmarks run (minutes), not after; written atomically.
+if (reportPath !== undefined) {
+  try { checkOutputPath(reportPath); } catch (e) {
+    process.stderr.write(`zooroute bench: ${(e as Error).message} (${reportFlag})\n`); process.exit(2);
+  }
 }
 const old = comparePath !== undefined ? readDocument(comparePath, '--compare') : undefined;
 const input = inputPath !== undefined ? readDocument(inputPath, '--input') : undefined;
@@ -90,8 +97,8 @@ if (old !== undefined) {
   }
 }
 if (reportPath !== undefined) {
-  try { writeFileSync(reportPath, renderBenchReport(doc, rows)); } catch (e) {
-    process.stderr.write(`zooroute bench: ${reportPath}: ${(e as Error).message} (${reportFlag})\n`); process.exit(2);
+  try { writeFileAtomic(reportPath, renderBenchReport(doc, rows)); } catch (e) {
+    process.stderr.write(`zooroute bench: ${(e as Error).message} (${reportFlag})\n`); process.exit(2);
   }
   (json ? process.stderr : process.stdout).write(`report written to ${reportPath}\n`);
 }

@@ -7,7 +7,7 @@
 // 64-byte frames to random VTEPs through each table against the same without a table (the default
 // candidates[hash mod N]), to show what the lookup adds to the datapath.
 import { measure, type BenchOptions, type BenchResult, type TaskSpec } from './harness.js';
-import { Datapath } from '../bindings/index.js';
+import { Datapath, DEFAULT_HEADROOM, MIN_SLOT_SIZE } from '../bindings/index.js';
 import { SlowPathTable, fastTableFor, createFastTable, type FastTable, type TableKind } from '../src/tables/index.js';
 import { Prng } from '../src/reference/prng.js';
 import { ethernet, ipv4, udp } from '../src/reference/frames.js';
@@ -34,7 +34,7 @@ function setup(kind: TableKind | 'default', vteps: number): Setup {
   // Pools sized for twice the expected failing VTEPs, as a deployment would size them.
   const pool = Math.ceil(vteps * FAILED * 2);
   const dp = Datapath.create({
-    localIp: '10.0.0.1', table: kind, maxPeers: vteps, candidates: PORTS, batchSize: LOOKUPS, slotSize: 128, headroom: 64,
+    localIp: '10.0.0.1', table: kind, maxPeers: vteps, candidates: PORTS, batchSize: LOOKUPS, slotSize: MIN_SLOT_SIZE, headroom: DEFAULT_HEADROOM,
     pbmPrefSlots: pool, hiBlocks: pool,
   });
   const slow = new SlowPathTable();

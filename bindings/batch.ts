@@ -2,8 +2,13 @@
 // frames into slots (copying once, or straight into `slotView`) and reads results as views.
 import {
   DESC_SIZE, D_CAND, D_DATA_LEN, D_DATA_OFF, D_HASH, D_KEY, D_L3_OFF, D_L4_OFF, D_OUTER_DST, D_OUTER_SRC,
-  D_FORCE, D_OUT_LEN, D_OUT_OFF, D_PEER, D_SPORT, D_STATUS, D_VNI,
+  D_FORCE, D_OUT_LEN, D_OUT_OFF, D_PEER, D_SPORT, D_STATUS, D_VNI, Status, type StatusCode,
 } from './layout.js';
+
+/** Called by PacketBatch.forEachResult() for a packet the kernel passed (Status.OK): its index and the batch. */
+export type ResultOk = (i: number, batch: PacketBatch) => void;
+/** Called by PacketBatch.forEachResult() for a packet the kernel dropped, with its status (see statusName()). */
+export type ResultDropped = (i: number, status: StatusCode) => void;
 
 /** Where a batch lives in Wasm memory; created by Datapath, never by users. */
 export interface BatchRegion {
@@ -126,6 +131,25 @@ export class PacketBatch {
 
   #u32(i: number, f: number): number { const d = this.#d(i); this.#views(); return this.#dv.getUint32(d + f, true); }
   #u16(i: number, f: number): number { const d = this.#d(i); this.#views(); return this.#dv.getUint16(d + f, true); }
+
+  /**
+   * Drain the results of the kernel that just ran: for each packet in order, ok(i, this) when its
+   * status is Status.OK, else dropped(i, status). Returns how many were OK. This is the one loop
+   * every consumer of a batch needs (count drops by reason, hand on the rest); it reads the status
+   * straight from the descriptors and allocates nothing, so pass callbacks made once (fields, or
+   * closures built per run), not per batch. The batch is left as it is: read outputs in the
+   * callbacks or afterwards, then clear(). A callback must not push into or clear this batch.
+   */
+  forEachResult(ok: ResultOk, dropped: ResultDropped): number {
+    this.#views();
+    const dv = this.#dv, desc = this.region.desc, n = this.length;
+    let passed = 0;
+    for (let i = 0; i < n; i++) {
+      const st = dv.getUint16(desc + i * DESC_SIZE + D_STATUS, true) as StatusCode;
+      if (st === Status.OK) { passed++; ok(i, this); } else dropped(i, st);
+    }
+    return passed;
+  }
 
   /** Status code of packet i after a kernel ran: Status.OK (0), or why it was dropped (see statusName()). Throws a RangeError when i >= length. */
   status(i: number): number { return this.#u16(i, D_STATUS); }

@@ -9,6 +9,10 @@ import {
   TA_PBM_BITMAP, TA_PBM_PREF_SHIFT, TA_PBM_PREF_TAG, TA_PBM_SHIFT, TA_REDIRECT,
 } from './layout.js';
 import { TableLookupBatch } from './table-lookup.js';
+import {
+  DEFAULT_BATCH_SIZE, DEFAULT_HEADROOM, DEFAULT_LOCAL_MAC, DEFAULT_PEER_MAC, DEFAULT_SLOT_SIZE, MAX_SLOT_SIZE, MIN_SLOT_SIZE,
+  SLOT_ALIGN, VXLAN_PORT,
+} from './defaults.js';
 
 /** Which fast-path table chooses ports (docs/tables.md); 'default' = candidates[hash mod N], no table. */
 export type DatapathTable = 'default' | 'flat' | 'pbm' | 'hi' | 'redirect';
@@ -161,9 +165,9 @@ function intIn(name: string, v: number | undefined, def: number, lo: number, hi:
 
 /** Validate a configuration and fill in defaults; throws a RangeError naming the bad field. */
 export function resolveConfig(c: DatapathConfig): ResolvedConfig {
-  const slotSize = intIn('slotSize', c.slotSize, 2048, 128, 65536 + 128);
-  if (slotSize % 64 !== 0) throw new RangeError(`slotSize must be a multiple of 64, got ${slotSize}`);
-  const headroom = intIn('headroom', c.headroom, 64, OUTER_LEN, slotSize - 64);
+  const slotSize = intIn('slotSize', c.slotSize, DEFAULT_SLOT_SIZE, MIN_SLOT_SIZE, MAX_SLOT_SIZE);
+  if (slotSize % SLOT_ALIGN !== 0) throw new RangeError(`slotSize must be a multiple of ${SLOT_ALIGN}, got ${slotSize}`);
+  const headroom = intIn('headroom', c.headroom, DEFAULT_HEADROOM, OUTER_LEN, slotSize - SLOT_ALIGN);
   if (headroom % 8 !== 0) throw new RangeError(`headroom must be a multiple of 8, got ${headroom}`);
   const r = c.portRange ?? DEFAULT_PORT_RANGE;
   const table = c.table ?? 'default';
@@ -173,16 +177,16 @@ export function resolveConfig(c: DatapathConfig): ResolvedConfig {
   const maxPeers = intIn('maxPeers', c.maxPeers, 1024, 1, 65535);
   return {
     localIp: parseIPv4(c.localIp),
-    localMac: parseMac(c.localMac ?? '02:00:00:00:00:01'),
+    localMac: parseMac(c.localMac ?? DEFAULT_LOCAL_MAC),
     ttl: intIn('ttl', c.ttl, 64, 1, 255),
     dscp: intIn('dscp', c.dscp, 0, 0, 63),
-    vxlanPort: intIn('vxlanPort', c.vxlanPort, 4789, 1, 65535),
+    vxlanPort: intIn('vxlanPort', c.vxlanPort, VXLAN_PORT, 1, 65535),
     mtu: intIn('mtu', c.mtu, 0, 0, 65535),
     hashSeed: intIn('hashSeed', c.hashSeed, 0, 0, 0xffffffff),
     decapVni: c.decapVni === undefined ? undefined : intIn('decapVni', c.decapVni, 0, 0, 0xffffff),
     portRange: { lo: intIn('portRange.lo', r.lo, 49152, 1, 65535), hi: intIn('portRange.hi', r.hi, 65535, 1, 65535) },
     candidates: intIn('candidates', c.candidates, DEFAULT_CANDIDATES, 1, MAX_CANDIDATES),
-    batchSize: intIn('batchSize', c.batchSize, 256, 1, 65536),
+    batchSize: intIn('batchSize', c.batchSize, DEFAULT_BATCH_SIZE, 1, 65536),
     slotSize,
     headroom,
     maxPeers,
@@ -331,7 +335,7 @@ export class Datapath {
     const cands = p.candidates ?? candidatePorts(this.config.portRange, this.config.candidates, ip, this.config.hashSeed);
     if (cands.length < 1 || cands.length > MAX_CANDIDATES) throw new RangeError(`a peer needs 1..${MAX_CANDIDATES} candidates, got ${cands.length}`);
     for (const port of cands) intIn('candidate port', port, 0, 1, 65535);
-    const [hi, lo] = macWords(parseMac(p.mac ?? '02:00:00:00:00:02'));
+    const [hi, lo] = macWords(parseMac(p.mac ?? DEFAULT_PEER_MAC));
     if (!this.#core.setPeer(index, ip, hi, lo, vni, cands.length)) throw new Error(`peer ${index} rejected by the core`);
     cands.forEach((port, k) => this.#core.setCandidate(index, k, port));
     // A peer goes through the table when one is reserved; the table's rows have exactly N candidates.

@@ -8,8 +8,8 @@
 //
 //   node --import tsx examples/make-region-scale.ts [--vteps N] [-o FILE]
 //   (default 10000 VTEPs to stdout; examples/region-scale.json is --vteps 10000)
-import { writeFileSync } from 'node:fs';
-import type { FailureSpec, Scenario, VtepSpec } from '../src/sim/scenario.js';
+import { writeFileAtomic } from '../src/atomic-output.js';
+import { DEFAULT_MIX, type FailureSpec, type Scenario, type VtepSpec } from '../src/sim/scenario.js';
 
 export const GATEWAYS_PER_REGION = 8;
 const HOSTS_PER_LEAF = 48;
@@ -42,6 +42,7 @@ export function regionScaleScenario(vteps: number): Scenario {
     { name: 'random loss', type: 'loss', atMs: 33_000, durationMs: 4000, links: [['B-spine1', 'B-br2']], loss: 0.55 },
   ];
   return {
+    kind: 'simulation',
     name: `region-scale-${vteps}`,
     description: `Region scale: ${vteps} VTEPs (${hosts} hosts, ${2 * gw} gateways) in two regions of ${leaves} leaves and ${SPINES} spines each, `
       + `${BORDER_ROUTERS} long-haul links. A quarter of the hosts send, each to 1 + floor(u^3 x 32) peers (u uniform; the talk: 99% of VTEPs talk to < 25% of peers), `
@@ -65,6 +66,8 @@ export function regionScaleScenario(vteps: number): Scenario {
     traffic: {
       generator: {
         activeShare: 0.25, maxPeerShare: Math.min(0.25, 32 / hosts), flowsPerPeer: 1, ratePps: 50, packetBytes: 1000, crossRegionShare: 0.5,
+        // The default mix (our assumption: docs/simulator.md), written out so the scenario says it.
+        mix: { ...DEFAULT_MIX },
       },
     },
     failures,
@@ -86,7 +89,7 @@ function main(argv: string[]): void {
   }
   const text = JSON.stringify(s, null, 2) + '\n';
   if (out === undefined) process.stdout.write(text);
-  else writeFileSync(out, text);
+  else writeFileAtomic(out, text);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) main(process.argv.slice(2));

@@ -5,6 +5,7 @@
 // truncation, extension, splicing), or replaced by random bytes.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { VXLAN_PORT } from '../bindings/defaults.js';
 import { decodeCapture, LINKTYPE_ETHERNET } from '../src/pcap/index.js';
 import {
   Prng, ethernet, icmp, ipv4, ipv4Checksum, ipv6, tcp, udp, writeOuterHeader, type Ipv6Ext, type VlanTag,
@@ -23,13 +24,13 @@ export interface Corpus {
   captured: number;
 }
 
-/** Offset of a VXLAN payload (after outer Ethernet, IPv4 and UDP to 4789) in f, or -1. */
+/** Offset of a VXLAN payload (after outer Ethernet, IPv4 and UDP to VXLAN_PORT) in f, or -1. */
 function vxlanInnerOffset(f: Uint8Array): number {
   if (f.length < 50 || f[12] !== 0x08 || f[13] !== 0x00) return -1;
   const ihl = (f[14] & 15) * 4;
   if (f[14] >> 4 !== 4 || ihl < 20 || f[23] !== 17) return -1;
   const udp = 14 + ihl;
-  if (udp + 16 + 14 > f.length || ((f[udp + 2] << 8) | f[udp + 3]) !== 4789) return -1;
+  if (udp + 16 + 14 > f.length || ((f[udp + 2] << 8) | f[udp + 3]) !== VXLAN_PORT) return -1;
   return udp + 16;
 }
 
@@ -114,8 +115,8 @@ export function buildCorpus(root: string, seed: number, generated = 4096): Corpu
   return { frames, vxlan: caps.vxlan, files: caps.files, captured: caps.frames.length };
 }
 
-/** 16-bit values that sit on the parser's edges (lengths, EtherTypes, fragment fields). */
-const EDGE16 = [0, 1, 7, 8, 13, 14, 19, 20, 0x7fff, 0x8000, 0xffff, 0xfffe, 0x0800, 0x86dd, 0x8100, 0x88a8, 0x2000, 0x1fff, 0x3fff, 4789];
+/** 16-bit values that sit on the parser's edges (lengths, EtherTypes, fragment fields, the VXLAN port). */
+const EDGE16 = [0, 1, 7, 8, 13, 14, 19, 20, 0x7fff, 0x8000, 0xffff, 0xfffe, 0x0800, 0x86dd, 0x8100, 0x88a8, 0x2000, 0x1fff, 0x3fff, VXLAN_PORT];
 
 /**
  * Mutate the frame in buf[at, at+len) in place (room up to `cap` bytes from at); returns the new

@@ -1,14 +1,15 @@
 // A lane: one Datapath (global settings and, for four of them, a fast-path table) and its TS twin's
 // state kept in the same configuration, peers and table contents changing between batches.
-import { Datapath, formatIPv4, formatMac, type DatapathConfig } from '../bindings/index.js';
+import { Datapath, DEFAULT_BATCH_SIZE, DEFAULT_SLOT_SIZE, formatIPv4, formatMac, type DatapathConfig } from '../bindings/index.js';
 import { parseMac } from '../bindings/addr.js';
 import { SlowPathTable, fastTableFor, type FastTable } from '../src/tables/index.js';
 import { Prng, refState, withTable, type RefState } from '../src/reference/index.js';
 import { GuardedBatch } from './guard.js';
 
 export const PEERS = 8;
-export const BATCH = 256;
-export const SLOT = 2048;
+// The lanes leave batchSize and slotSize at the datapath's defaults.
+export const BATCH = DEFAULT_BATCH_SIZE;
+export const SLOT = DEFAULT_SLOT_SIZE;
 
 /** The lanes' settings: edges of every global (MTU, TTL, DSCP, VNI filter, port, seed, range) and every table. */
 export const LANE_CONFIGS: readonly (DatapathConfig & { name: string })[] = [

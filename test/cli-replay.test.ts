@@ -83,6 +83,10 @@ t.test('errors: one line, exit 2', async (t) => {
     [['replay', PCAP, '--scenario', SCENARIO, '--map', f('map.json', '{"inner": {"192.168.10.11": "nobody"}}')], /map\.json: inner\.192\.168\.10\.11: "nobody" is not a VTEP/],
     [['replay', PCAP, '--scenario', SCENARIO, '-o', PCAP], /would overwrite the input/],
     [['replay', PCAP, '--scenario', SCENARIO, '--vni', 'x'], /--vni: expected an integer/],
+    [['replay', PCAP, '--scenario', 'examples/switch-card-failure.json'],
+      /^zooroute: examples\/switch-card-failure\.json: a simulation scenario \("kind": "simulation"\), not a replay one: run it with zooroute simulate --scenario examples\/switch-card-failure\.json\n$/],
+    [['replay', PCAP, '--scenario', f('old-sim.json', JSON.stringify({ ...scenario, kind: undefined, traffic: { generator: {} } }))], /old-sim\.json: a simulation scenario \(no "kind", and traffic of its own\)/],
+    [['replay', PCAP, '--scenario', f('flows.json', JSON.stringify({ ...scenario, traffic: { flows: [] } }))], /flows\.json: traffic: a replay scenario takes its traffic from the capture/],
   ];
   for (const [argv, re] of cases) {
     const { code, err } = await capture(argv);

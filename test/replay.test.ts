@@ -39,13 +39,12 @@ async function writeCapture(path: string, frames: Array<{ ms: number; data: Uint
 }
 
 const base = {
-  name: 'one-flow', seed: 5, durationMs: 12000,
+  kind: 'replay', name: 'one-flow', seed: 5, durationMs: 12000,
   topology: { kind: 'leaf-spine', leaves: 2, spines: 4 },
   vteps: [
     { name: 'a', ip: '10.0.0.1', inner: ['192.168.0.0/24'], attach: 'leaf0' },
     { name: 'b', ip: '10.0.0.2', inner: ['192.168.1.0/24'], attach: 'leaf1' },
   ],
-  traffic: {},
 };
 
 t.test('static loses every packet through a black-holed spine; zooroute recovers; OUT has the ports used', async (t) => {

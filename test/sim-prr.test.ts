@@ -38,8 +38,8 @@ function scenario(opts: { failure?: Record<string, unknown>; linkLatencyMs?: num
 function runPrr(w: World): { p: PrrPolicy; ports: number[][]; outage: number } {
   const ports: number[][] = w.flows.map(() => []);
   let p!: PrrPolicy;
-  const out = runMode(w, new VirtualClock(), () => {
-    p = prrPolicy(w);
+  const out = runMode(w, new VirtualClock(), (ctx) => {
+    p = prrPolicy(ctx);
     const wrapped: PortPolicy = { ...p, port: (f, k, s) => { const x = p.port(f, k, s); if (k === 0) ports[f.id].push(x); return x; } };
     return wrapped;
   });

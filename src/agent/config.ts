@@ -1,6 +1,6 @@
 // The agent's configuration file (docs/lab.md): parsed and checked field by field, every problem
 // reported as one line naming the field, so `zooroute agent` can exit 2 with a clear message.
-import { readFileSync } from 'node:fs';
+import { readInputText } from '../read-input.js';
 import { parseIPv4, parseMac, parsePortRange, DEFAULT_PORT_RANGE, type PortRange } from '../../bindings/index.js';
 import { DEFAULT_CONTROL_CONFIG, macKey, resolveControlConfig, type ControlConfig, type ProbeMode } from '../control/index.js';
 import { UsageError } from '../capture/index.js';
@@ -86,6 +86,7 @@ export function parseAgentConfig(text: string, file = 'config'): AgentConfig {
   let raw: unknown;
   try { raw = JSON.parse(text); } catch (e) { fail(file, `not valid JSON (${e instanceof Error ? e.message : String(e)})`); }
   if (!isObj(raw)) fail(file, 'must hold a JSON object');
+  if ('topology' in raw && !('vmIface' in raw)) fail(file, 'a scenario, not an agent configuration: run it with zooroute simulate or zooroute replay --scenario');
   for (const k of Object.keys(raw)) if (!KNOWN.has(k)) fail(file, `unknown field "${k}"`);
 
   const str = (o: Json, k: string, where: string, def?: string): string => {
@@ -182,11 +183,7 @@ export function parseAgentConfig(text: string, file = 'config'): AgentConfig {
   };
 }
 
-/** Read and parse a config file; a missing file is a one-line UsageError too. */
+/** Read and parse a config file; a missing, unreadable or empty file is a one-line FileError naming it. */
 export function loadAgentConfig(path: string): AgentConfig {
-  let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch (e) {
-    throw new UsageError(`${path}: cannot read the config (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  return parseAgentConfig(text, path);
+  return parseAgentConfig(readInputText(path), path);
 }

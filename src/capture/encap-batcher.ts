@@ -2,7 +2,7 @@
 // encapsulates a whole batch with one call, when the batch is full or when the flush timer fires,
 // so that light traffic is never held back longer than the timer. Knows nothing of cap or files:
 // a frame source calls add(), a sink receives the encapsulated frames.
-import { Status, statusName, type Datapath, type PacketBatch } from '../../bindings/index.js';
+import { statusName, type Datapath, type PacketBatch, type ResultDropped, type ResultOk } from '../../bindings/index.js';
 
 /** A capture timestamp: seconds and nanoseconds since the Unix epoch. */
 export interface Timestamp { sec: number; nsec: number }
@@ -57,6 +57,15 @@ export class EncapBatcher {
   readonly #tsSec: Float64Array;
   readonly #tsNsec: Uint32Array;
   readonly stats: BatcherStats = { frames: 0, encapsulated: 0, dropped: {}, batches: 0 };
+  // What flush() hands the sink and how it drains a batch: made once, so a flush allocates nothing.
+  readonly #ts: Timestamp = { sec: 0, nsec: 0 };
+  readonly #onOk: ResultOk = (i, b) => {
+    this.#ts.sec = this.#tsSec[i];
+    this.#ts.nsec = this.#tsNsec[i];
+    if (this.#sink.put(b.output(i), this.#ts)) this.stats.encapsulated++;
+    else this.#drop(this.#sink.failReason);
+  };
+  readonly #onDropped: ResultDropped = (_i, status) => { this.#drop(statusName(status)); };
 
   constructor(dp: Datapath, sink: FrameSink, opts: BatcherOptions) {
     this.#dp = dp;
@@ -102,19 +111,10 @@ export class EncapBatcher {
   flush(): void {
     if (this.#pending !== undefined) { this.#timer.clear(this.#pending); this.#pending = undefined; }
     const b = this.#batch;
-    const n = b.length;
-    if (n === 0) return;
+    if (b.length === 0) return;
     this.#dp.encap(b);
     this.stats.batches++;
-    const ts: Timestamp = { sec: 0, nsec: 0 };
-    for (let i = 0; i < n; i++) {
-      const st = b.status(i);
-      if (st !== Status.OK) { this.#drop(statusName(st)); continue; }
-      ts.sec = this.#tsSec[i];
-      ts.nsec = this.#tsNsec[i];
-      if (this.#sink.put(b.output(i), ts)) this.stats.encapsulated++;
-      else this.#drop(this.#sink.failReason);
-    }
+    b.forEachResult(this.#onOk, this.#onDropped);
     b.clear();
   }
 }

@@ -2,7 +2,7 @@
 // one peer, written to a pcap file or injected on a second interface, until a frame count, a
 // duration or a stop signal. Returns the summary the CLI prints.
 import { readFileSync } from 'node:fs';
-import { Datapath, type PortRange } from '../../bindings/index.js';
+import { Datapath, DEFAULT_BATCH_SIZE, DEFAULT_HEADROOM, DEFAULT_SLOT_SIZE, slotSizeForFrame, type PortRange } from '../../bindings/index.js';
 import { UsageError } from '../errors.js';
 import { LiveInterface } from './cap.js';
 import { EncapBatcher, type FlushTimer, type Timestamp } from './encap-batcher.js';
@@ -88,14 +88,12 @@ export function interfaceMtu(iface: string): number | undefined {
   }
 }
 
-const HEADROOM = 64;
 /** Ethernet header plus two VLAN tags on top of the IP MTU. */
 const L2_OVERHEAD = 14 + 8;
 
-/** Slot size for frames of an interface: its MTU plus L2 headers and headroom, at least 2048. */
+/** Slot size for frames of an interface: its MTU plus L2 headers and headroom, at least the datapath's default slot. */
 export function slotSizeFor(mtu: number | undefined): number {
-  const need = HEADROOM + (mtu ?? 1500) + L2_OVERHEAD;
-  return Math.min(65536 + 128, Math.max(2048, Math.ceil(need / 64) * 64));
+  return Math.max(DEFAULT_SLOT_SIZE, slotSizeForFrame((mtu ?? 1500) + L2_OVERHEAD, DEFAULT_HEADROOM));
 }
 
 /** Run one capture session to its end and return the summary. */
@@ -117,9 +115,9 @@ export async function runCapture(cfg: CaptureConfig): Promise<CaptureSummary> {
       portRange: cfg.portRange,
       candidates: cfg.candidates,
       vxlanPort: cfg.vxlanPort,
-      batchSize: cfg.batchSize ?? 256,
+      batchSize: cfg.batchSize ?? DEFAULT_BATCH_SIZE,
       slotSize: slotSizeFor(interfaceMtu(cfg.iface)),
-      headroom: HEADROOM,
+      headroom: DEFAULT_HEADROOM,
       // Injected frames must fit the output link: larger ones are dropped as `mtu`, not failed sends.
       mtu: Math.min(outMtu ?? 0, 65535), // an IPv4 packet is at most 65535 bytes whatever the link (lo: 65536)
       maxPeers: 1,
@@ -138,13 +136,13 @@ export async function runCapture(cfg: CaptureConfig): Promise<CaptureSummary> {
   try {
     input = LiveInterface.open(cfg.iface, { filter: cfg.filter, ringBytes: cfg.ringBytes });
   } catch (e) {
-    await out.close();
+    out.discard(); // no capture ran: no output file, an existing one untouched
     throw e;
   }
   if (input.linkType !== 'ETHERNET') {
     // VXLAN carries Ethernet frames: a cooked (any), raw-IP or loopback capture has no inner L2 header.
     input.close();
-    await out.close();
+    out.discard();
     throw new UsageError(`${cfg.iface} has link type ${input.linkType}; capture needs an Ethernet interface`);
   }
 
@@ -172,6 +170,8 @@ export async function runCapture(cfg: CaptureConfig): Promise<CaptureSummary> {
       now(ts);
       batcher.add(frame, ts, truncated);
       if (batcher.stats.frames >= limit) stop('count');
+      // The output file cannot be completed (a full disk): stop now; out.close() below throws the error.
+      else if (out instanceof PcapSink && out.failed) stop('count');
     });
     if (cfg.durationS !== undefined) durationTimer = setTimeout(() => stop('duration'), cfg.durationS * 1000);
     if (cfg.signal?.aborted) stop('signal');

@@ -1,10 +1,11 @@
 // `zooroute capture`: live frames from an interface through the Wasm datapath, encapsulated in
 // VXLAN towards one peer, into a pcap file or out of another interface.
 import { Command, Option } from 'commander';
-import { parsePortRange, DEFAULT_CANDIDATES } from '../../bindings/index.js';
+import { parsePortRange, DEFAULT_CANDIDATES, DEFAULT_LOCAL_MAC, DEFAULT_PEER_MAC, VXLAN_PORT } from '../../bindings/index.js';
 import { runCapture, type CaptureSummary } from '../capture/session.js';
 import { UsageError } from './errors.js';
-import { intOption, VXLAN_DSTPORT } from './summary.js';
+import { intOption } from './options.js';
+import { checkOutputs } from './output-paths.js';
 
 interface CaptureCliOptions {
   iface: string;
@@ -59,11 +60,11 @@ export function register(program: Command): void {
     .requiredOption('--vni <N>', 'VXLAN network identifier, 0..16777215')
     .requiredOption('--local <IP>', 'local VTEP IPv4 address (outer source)')
     .requiredOption('--remote <IP>', 'remote VTEP IPv4 address (outer destination)')
-    .option('--src-mac <MAC>', 'outer source MAC', '02:00:00:00:00:01')
-    .option('--dst-mac <MAC>', 'outer destination MAC (the underlay next hop)', '02:00:00:00:00:02')
+    .option('--src-mac <MAC>', 'outer source MAC', DEFAULT_LOCAL_MAC)
+    .option('--dst-mac <MAC>', 'outer destination MAC (the underlay next hop)', DEFAULT_PEER_MAC)
     .option('--sport-range <A-B>', 'outer UDP source-port range', '49152-65535')
     .option('--candidates <N>', 'candidate source ports per peer', String(DEFAULT_CANDIDATES))
-    .option('--dstport <PORT>', 'VXLAN UDP destination port', String(VXLAN_DSTPORT))
+    .option('--dstport <PORT>', 'VXLAN UDP destination port', String(VXLAN_PORT))
     .option('-c, --count <N>', 'stop after N captured frames')
     .option('--duration <SECONDS>', 'stop after this many seconds')
     .option('--batch <N>', 'frames per Wasm batch', '256')
@@ -76,6 +77,7 @@ export function register(program: Command): void {
       if (!(Number.isFinite(flushMs) && flushMs >= 0 && flushMs <= 1000)) throw new UsageError(`--flush-ms must be a number in 0..1000, got ${JSON.stringify(o.flushMs)}`);
       let portRange;
       try { portRange = o.sportRange === undefined ? undefined : parsePortRange(o.sportRange); } catch (e) { throw new UsageError((e as Error).message); }
+      checkOutputs([], [{ flag: '-o', path: o.output }]);
       const stop = new AbortController();
       const onSignal = (): void => stop.abort();
       process.once('SIGINT', onSignal);

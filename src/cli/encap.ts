@@ -1,11 +1,17 @@
 // `zooroute encap`: every frame of a capture, VXLAN-encapsulated towards one remote VTEP by the Wasm
 // datapath, written to a new capture with the same timestamps.
 import type { Command } from 'commander';
-import { Datapath, parseIPv4, parseMac, parsePortRange, candidatePorts, DEFAULT_CANDIDATES, DEFAULT_PORT_RANGE, type PortRange } from '../../bindings/index.js';
+import {
+  Datapath, parseIPv4, parseMac, parsePortRange, candidatePorts, DEFAULT_BATCH_SIZE, DEFAULT_CANDIDATES, DEFAULT_HEADROOM,
+  DEFAULT_LOCAL_MAC, DEFAULT_PEER_MAC, DEFAULT_PORT_RANGE, VXLAN_PORT, type PortRange,
+} from '../../bindings/index.js';
 import { UsageError } from './errors.js';
+import { checkOutputs } from './output-paths.js';
 import { formatOption, nanoOption, noNanoOption, checkStdoutFree, flavourOf, type FlavourCliOptions } from './output-flavour.js';
-import { checkPaths, intOption, summaryLine, transformCapture, usage, SLOT_HEADROOM, VXLAN_DSTPORT } from './summary.js';
-import { dltOption, enetDmacOption, enetSmacOption, enetFramerOf, type EnetCliOptions } from './enet-options.js';
+import { intOption, usage } from './options.js';
+import { summaryLine } from './summary.js';
+import { transformCapture } from '../pcap/transform.js';
+import { dltOption, enetDmacOption, enetSmacOption, enetFramerOf, withDltHint, type EnetCliOptions } from './enet-options.js';
 
 /** Outer IPv4 total length = frame + 36 must fit 16 bits. */
 export const MAX_ENCAP_FRAME = 65535 - 36;
@@ -34,25 +40,24 @@ export function register(program: Command): void {
     .requiredOption('--vni <N>', 'VXLAN network identifier, 0..16777215')
     .requiredOption('--local <IP>', 'local VTEP IPv4 address (outer source)')
     .requiredOption('--remote <IP>', 'remote VTEP IPv4 address (outer destination)')
-    .option('--src-mac <MAC>', 'outer source MAC', '02:00:00:00:00:01')
-    .option('--dst-mac <MAC>', 'outer destination MAC (underlay next hop)', '02:00:00:00:00:02')
+    .option('--src-mac <MAC>', 'outer source MAC', DEFAULT_LOCAL_MAC)
+    .option('--dst-mac <MAC>', 'outer destination MAC (underlay next hop)', DEFAULT_PEER_MAC)
     .option('--sport-range <A-B>', 'outer UDP source-port range', `${DEFAULT_PORT_RANGE.lo}-${DEFAULT_PORT_RANGE.hi}`)
     .option('--candidates <N>', 'candidate source ports for the peer, 1..64', String(DEFAULT_CANDIDATES))
-    .option('--dstport <PORT>', 'VXLAN UDP destination port', String(VXLAN_DSTPORT))
+    .option('--dstport <PORT>', 'VXLAN UDP destination port', String(VXLAN_PORT))
     .option('--mtu <N>', 'underlay MTU (outer IPv4 total length limit), 0 = none', '0')
     .option('--hash-seed <N>', 'flow-hash seed (picks among the candidates)', '0')
     .option('--json', 'print one JSON summary on stdout')
     .addOption(formatOption()).addOption(nanoOption()).addOption(noNanoOption())
     .addOption(dltOption()).addOption(enetDmacOption()).addOption(enetSmacOption())
     .action(async (input: string, o: EncapOptions) => {
-      checkPaths(input, o.output);
       checkStdoutFree(o.output, o.json);
       const enet = enetFramerOf(o);
       const vni = intOption('--vni', o.vni, 0, 0xffffff);
       usage('--local', () => parseIPv4(o.local));
       usage('--remote', () => parseIPv4(o.remote));
-      const srcMac = o.srcMac ?? '02:00:00:00:00:01';
-      const dstMac = o.dstMac ?? '02:00:00:00:00:02';
+      const srcMac = o.srcMac ?? DEFAULT_LOCAL_MAC;
+      const dstMac = o.dstMac ?? DEFAULT_PEER_MAC;
       usage('--src-mac', () => parseMac(srcMac));
       usage('--dst-mac', () => parseMac(dstMac));
       const range: PortRange = o.sportRange ? usage('--sport-range', () => parsePortRange(o.sportRange!)) : DEFAULT_PORT_RANGE;
@@ -61,8 +66,9 @@ export function register(program: Command): void {
       const mtu = intOption('--mtu', o.mtu ?? '0', 0, 65535);
       if (mtu !== 0 && mtu < 68) throw new UsageError(`--mtu: expected 0 or 68..65535, got ${mtu}`);
       const seed = intOption('--hash-seed', o.hashSeed ?? '0', 0, 0xffffffff);
-      const dstport = intOption('--dstport', o.dstport ?? String(VXLAN_DSTPORT), 1, 65535);
+      const dstport = intOption('--dstport', o.dstport ?? String(VXLAN_PORT), 1, 65535);
       const candidates = candidatePorts(range, n, parseIPv4(o.remote), seed);
+      checkOutputs([input], [{ flag: '-o', path: o.output }]);
 
       const ports = new Map<number, number>();
       const run = await transformCapture({
@@ -74,14 +80,14 @@ export function register(program: Command): void {
         datapath: (slotSize) => {
           const dp = Datapath.create({
             localIp: o.local, localMac: srcMac, mtu, hashSeed: seed, vxlanPort: dstport, portRange: range, candidates: n,
-            batchSize: 256, slotSize, headroom: SLOT_HEADROOM,
+            batchSize: DEFAULT_BATCH_SIZE, slotSize, headroom: DEFAULT_HEADROOM,
           });
           dp.setPeer(0, { remoteIp: o.remote, mac: dstMac, vni, candidates });
           return dp;
         },
         kernel: (dp, batch) => { dp.encap(batch); },
         onOk: (batch, i) => { const p = batch.sport(i); ports.set(p, (ports.get(p) ?? 0) + 1); },
-      });
+      }).catch(withDltHint);
       process.stderr.write(summaryLine('encap', 'encapsulated', run));
       if (o.json) {
         const doc = {

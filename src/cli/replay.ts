@@ -1,6 +1,6 @@
 // `zooroute replay`: a capture's tenant traffic through the Wasm datapath and the simulated underlay
 // with a scenario's failures, in zooroute, static and opportunistic modes side by side (docs/replay.md).
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-output.js';
 import { type Command, Option } from 'commander';
 import { ScenarioError, buildWorld, type World } from '../sim/index.js';
 import { loadMapFile, MapFileError } from '../replay/vtep-map.js';
@@ -10,7 +10,8 @@ import { progressBar } from '../replay/progress.js';
 import { replayReportInput } from '../replay/replay-report.js';
 import { renderReport } from '../replay/report.js';
 import { loadScenario } from './simulate.js';
-import { checkPaths, intOption } from './summary.js';
+import { intOption } from './options.js';
+import { checkOutputs } from './output-paths.js';
 import { UsageError } from './errors.js';
 import { formatOption, nanoOption, noNanoOption, flavourOf, checkStdoutFree, type FlavourCliOptions } from './output-flavour.js';
 import { STDIO_PATH } from '../pcap/stdio.js';
@@ -41,12 +42,15 @@ export function register(program: Command): void {
     .addOption(formatOption()).addOption(nanoOption()).addOption(noNanoOption())
     .addOption(dltOption()).addOption(enetDmacOption()).addOption(enetSmacOption())
     .action(async (input: string, o: ReplayCliOptions) => {
-      if (o.output !== undefined) checkPaths(input, o.output);
       checkStdoutFree(o.output, o.json);
       const enet = enetMacsOf(o);
-      const scenario = loadScenario(o.scenario);
       const seed = o.seed === undefined ? undefined : intOption('--seed', o.seed, 0, 0xffffffff);
       const vni = intOption('--vni', o.vni, 0, 0xffffff);
+      // Standard output carries the text report (or, with -o -, the capture): the HTML report goes to a file.
+      if (o.report === '-') throw new UsageError('--report: standard output carries the text report; name a file for the HTML report');
+      // Before the run, not after it: a bad output path must not cost a whole replay.
+      checkOutputs([input, o.scenario, o.map], [{ flag: '-o', path: o.output }, { flag: '--report', path: o.report }]);
+      const scenario = loadScenario(o.scenario, 'replay');
       let world: World;
       try {
         world = buildWorld(scenario, seed, { withoutTraffic: true });
@@ -64,14 +68,21 @@ export function register(program: Command): void {
       const bar = !o.json && process.stdout.isTTY ? progressBar(input, process.stderr) : undefined;
       let run;
       try {
-        run = await replay({ input, scenario, world, map, out: o.output, flavour: flavourOf(o), seed, vni, progress: bar?.update, enet });
+        run = await replay({ input, scenario, world, map, out: o.output, holdOutput: true, flavour: flavourOf(o), seed, vni, progress: bar?.update, enet });
       } catch (e) {
         if (e instanceof ScenarioError) throw new UsageError(`${o.scenario}: ${e.message}`);
         throw e;
       } finally {
         bar?.stop();
       }
-      if (o.report !== undefined) writeFileSync(o.report, renderReport(replayReportInput(run)));
+      // -o goes into place only once the report is written too: a failed run leaves neither.
+      try {
+        if (o.report !== undefined) writeFileAtomic(o.report, renderReport(replayReportInput(run)));
+      } catch (e) {
+        run.output?.abort();
+        throw e;
+      }
+      await run.output?.close();
       // With the capture on standard output, the text report goes to stderr (--json is refused above).
       const text = o.json ? JSON.stringify(run.report, null, 2) + '\n' : formatReplay(run.report);
       (o.output === STDIO_PATH ? process.stderr : process.stdout).write(text);

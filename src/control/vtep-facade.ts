@@ -7,7 +7,7 @@
 // Frames are copied once, into Wasm memory; every kernel call covers a batch. Nothing here touches
 // a socket, a timer API or the wall clock: time is the embedder's Clock, so a Vtep runs as well on a
 // VirtualClock in a test as on the real one in a process.
-import { Datapath, Status, candidatePorts, formatIPv4, formatMac, parseIPv4, parseMac, statusName, type PacketBatch, type PortRange } from '../../bindings/index.js';
+import { Datapath, DEFAULT_HEADROOM, DEFAULT_SLOT_SIZE, candidatePorts, formatIPv4, formatMac, parseIPv4, parseMac, statusName, type PacketBatch, type PortRange, type ResultDropped, type ResultOk } from '../../bindings/index.js';
 import type { Clock, TimerId } from './clock.js';
 import { resolveControlConfig, type ControlConfig, type ProbeMode } from './config.js';
 import { buildProbeInnerFrame, probePayloadOfVxlan } from './probe-codec.js';
@@ -138,8 +138,6 @@ interface PeerEntry {
   probeFrame: Uint8Array | undefined;
 }
 
-const HEADROOM = 64;
-const SLOT = 2048;
 const BROADCAST_BIT = 0x01;
 /** Ethernet + IPv4 + UDP headers in front of a probe payload in its inner frame. */
 const PROBE_HEADERS = 14 + 20 + 8;
@@ -190,6 +188,18 @@ export class Vtep {
   readonly #outEncap: SelectedFrames;
   readonly #outDecap: SelectedFrames;
   readonly #outProbes: SelectedFrames;
+  // How batches are drained (PacketBatch.forEachResult), made once: list what came out, count the rest.
+  readonly #listEncap: ResultOk = (i) => { this.#outEncap.add(i); };
+  readonly #listProbes: ResultOk = (i) => { this.#outProbes.add(i); };
+  readonly #acceptDecap: ResultOk = (i, b) => {
+    const peer = this.#byIp.get(b.outerSrc(i));
+    if (peer === undefined) { this.counters.drop('unknown_peer'); return; }
+    const inner = b.output(i);
+    this.control.noteTenantTraffic(peer.ip);
+    if (inner.length >= 12 && (inner[6] & BROADCAST_BIT) === 0) this.#macs.set(macKey(inner, 6), peer.row);
+    this.#outDecap.add(i);
+  };
+  readonly #dropByStatus: ResultDropped = (_i, st) => { this.counters.drop(statusName(st)); };
   readonly #send: (frames: FrameBatch) => SentCount;
   readonly #deliver: (frames: FrameBatch) => SentCount;
   readonly #onEvent: ((e: VtepEvent) => void) | undefined;
@@ -236,8 +246,8 @@ export class Vtep {
       batchSize: o.batchSize ?? 64,
       vxlanPort: o.vxlanPort,
       mtu: o.mtu,
-      slotSize: SLOT,
-      headroom: HEADROOM,
+      slotSize: DEFAULT_SLOT_SIZE,
+      headroom: DEFAULT_HEADROOM,
       // Row r carries peer r's tenant traffic on the tenant VNI, row maxPeers + r its probes on the probe VNI.
       maxPeers: 2 * maxPeers,
       batches: 3,
@@ -399,7 +409,7 @@ export class Vtep {
       if (seen[r] === 0) { seen[r] = 1; this.control.noteTenantTraffic(this.#rows[r]!.ip); }
     }
     this.#dp.encap(b);
-    const out = this.#select(b, this.#outEncap);
+    const out = this.#select(b, this.#outEncap, this.#listEncap);
     for (let j = 0; j < out.length; j++) {
       const i = out.packet(j), row = this.#encapRow[i];
       this.control.notePortUsed(row, b.candidate(i));
@@ -415,13 +425,10 @@ export class Vtep {
     b.clear();
   }
 
-  /** List a batch's packets that came out OK; count the others as drops by status. */
-  #select(b: PacketBatch, out: SelectedFrames): SelectedFrames {
+  /** List a batch's packets that came out OK in `out` (`list` adds to it); count the others as drops by status. */
+  #select(b: PacketBatch, out: SelectedFrames, list: ResultOk): SelectedFrames {
     out.reset(b);
-    for (let i = 0; i < b.length; i++) {
-      const st = b.status(i);
-      if (st === Status.OK) out.add(i); else this.counters.drop(statusName(st));
-    }
+    b.forEachResult(list, this.#dropByStatus);
     return out;
   }
 
@@ -478,7 +485,7 @@ export class Vtep {
     const b = this.#probes;
     if (b.length === 0 || this.#stopped) return;
     this.#dp.encap(b);
-    this.#emit(this.#send, this.#select(b, this.#outProbes), b);
+    this.#emit(this.#send, this.#select(b, this.#outProbes, this.#listProbes), b);
     b.clear();
   }
 
@@ -528,18 +535,8 @@ export class Vtep {
     const b = this.#decap, n = b.length;
     if (n === 0 || this.#stopped) return;
     this.#dp.decap(b);
-    const out = this.#outDecap;
-    out.reset(b);
-    for (let i = 0; i < n; i++) {
-      const st = b.status(i);
-      if (st !== Status.OK) { this.counters.drop(statusName(st)); continue; }
-      const peer = this.#byIp.get(b.outerSrc(i));
-      if (peer === undefined) { this.counters.drop('unknown_peer'); continue; }
-      const inner = b.output(i);
-      this.control.noteTenantTraffic(peer.ip);
-      if (inner.length >= 12 && (inner[6] & BROADCAST_BIT) === 0) this.#macs.set(macKey(inner, 6), peer.row);
-      out.add(i);
-    }
+    // Known peers' frames are listed (their MACs learnt), the rest counted as drops.
+    const out = this.#select(b, this.#outDecap, this.#acceptDecap);
     const sent = this.#emit(this.#deliver, out, b);
     for (let j = 0; j < sent; j++) { this.counters.decapPackets++; this.counters.decapBytes += b.output(out.packet(j)).length; }
     b.clear();

@@ -1,9 +1,9 @@
 // Streaming capture reader: reads a file in chunks through one buffer, so memory stays bounded by the
 // chunk size and the largest record the limits allow, whatever the file size. Records are views into
 // that buffer (zero-copy), valid until the next iteration step. The path `-` is standard input.
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { fileSource, streamSource, STDIO_PATH, type ByteSource } from './stdio.js';
-import { InputError } from '../errors.js';
+import { InputError, asFileError } from '../errors.js';
 import { decoderFor, type DecoderOptions } from './detect.js';
 import type { PcapRecord } from './record.js';
 import { newStepOutput, STEP_END, STEP_NEED, type FormatDecoder, type StepOutput, type Window } from './step.js';
@@ -17,6 +17,15 @@ export interface ReaderOptions extends DecoderOptions {
 const DEFAULT_CHUNK = 1 << 20;
 /** #drain stopped at broken input after decoding records: hand those out, then throw. */
 const STEP_FAILED = -2;
+
+/** Open a capture file for reading; a failure (missing, no permission) is a FileError naming it. */
+async function openFile(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'r');
+  } catch (e) {
+    throw asFileError(e, path);
+  }
+}
 
 /**
  * A streaming reader of one classic pcap or pcapng file: memory stays bounded by the chunk size and
@@ -44,7 +53,7 @@ export class PcapReader {
 
   /** Open a capture and detect its format (classic or pcapng). Throws InputError on a bad start. */
   static async open(path: string, opts: ReaderOptions = {}): Promise<PcapReader> {
-    const fh = path === STDIO_PATH ? streamSource(process.stdin) : fileSource(await open(path, 'r'));
+    const fh = path === STDIO_PATH ? streamSource(process.stdin) : fileSource(await openFile(path), path);
     try {
       const chunk = Math.max(4096, opts.chunkSize ?? DEFAULT_CHUNK);
       const buf = new Uint8Array(chunk);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { asFileError } from '../errors.js';
 
 /** The capture path that means standard input (for a reader) or standard output (for a writer). */
 export const STDIO_PATH = '-';
@@ -17,9 +18,16 @@ export interface ByteSource {
   close(): Promise<void>;
 }
 
-export function fileSource(fh: FileHandle): ByteSource {
+/** A file's bytes; a failed read (EISDIR for a directory, EIO) is a FileError naming `path`. */
+export function fileSource(fh: FileHandle, path: string): ByteSource {
   return {
-    read: async (buf, offset, length) => (await fh.read(buf, offset, length, null)).bytesRead,
+    read: async (buf, offset, length) => {
+      try {
+        return (await fh.read(buf, offset, length, null)).bytesRead;
+      } catch (e) {
+        throw asFileError(e, path);
+      }
+    },
     close: () => fh.close(),
   };
 }

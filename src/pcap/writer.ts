@@ -1,8 +1,9 @@
 // Capture writer: classic pcap (little-endian, microsecond or nanosecond magic) or pcapng (one
 // interface). write() copies into a 1 MiB buffer and flushes it synchronously when full, so memory
-// stays bounded however fast frames come; close() (or flush()) leaves a complete, valid file on disk.
-// The path `-` is standard output.
-import { open, type FileHandle } from 'node:fs/promises';
+// stays bounded however fast frames come. A file is written atomically (src/atomic-output.ts): close()
+// renames the complete capture over the path, abort() (or a failed close) leaves the path as it was.
+// The path `-` is standard output, streamed.
+import { AtomicOutput } from '../atomic-output.js';
 import { FILE_HEADER_LEN, MAGIC_MICRO, MAGIC_NANO } from './classic.js';
 import { LINKTYPE_ETHERNET, MAX_BLOCK, MAX_NORMAL_CAPLEN } from './record.js';
 import { encodeEpb, epbSize, pcapngHeader } from './pcapng-encode.js';
@@ -89,7 +90,7 @@ export function encodeRecord(u8: Uint8Array, dv: DataView, at: number, rec: Writ
 
 /**
  * A capture writer (classic pcap little-endian, or pcapng). write() copies into a 1 MiB buffer flushed synchronously
- * when full, so memory stays bounded; flush() or close() leaves a complete, valid file on disk.
+ * when full, so memory stays bounded; close() renames the complete, valid file over the path (abort() discards it).
  * write() throws a RangeError for a timestamp a classic record cannot hold, an Error after close().
  */
 export class PcapWriter {
@@ -101,7 +102,7 @@ export class PcapWriter {
   readonly snaplen: number;
   /** Records written so far. */
   count = 0;
-  readonly #fh: FileHandle | undefined;
+  readonly #out: AtomicOutput | undefined;
   readonly #fd: number;
   /** Frames are cut at this length (the snaplen, or the block limit when cut is off or snaplen 0). */
   readonly #cutAt: number;
@@ -110,10 +111,10 @@ export class PcapWriter {
   #used = 0;
   #closed = false;
 
-  private constructor(path: string, fh: FileHandle | undefined, opts: WriterOptions) {
+  private constructor(path: string, out: AtomicOutput | undefined, opts: WriterOptions) {
     this.path = path;
-    this.#fh = fh;
-    this.#fd = fh ? fh.fd : 1;
+    this.#out = out;
+    this.#fd = out ? out.fd : 1;
     this.format = opts.format ?? 'pcap';
     this.nanos = opts.nanos ?? false;
     this.snaplen = checkedSnaplen(opts.snaplen, this.format);
@@ -127,12 +128,20 @@ export class PcapWriter {
     this.#used = head.length;
   }
 
-  /** Create (or truncate) `path` (`-`: standard output) and write the file header. */
+  /**
+   * Start writing `path` (`-`: standard output) and write the file header. A file is written into a
+   * temporary file beside it (AtomicOutput) until close(); an existing file at `path` is untouched until then.
+   */
   static async open(path: string, opts: WriterOptions = {}): Promise<PcapWriter> {
     checkedSnaplen(opts.snaplen, opts.format);
-    const fh = path === STDIO_PATH ? undefined : await open(path, 'w');
-    const w = new PcapWriter(path, fh, opts);
-    w.flush(); // the file is a valid (empty) capture from the start
+    const out = path === STDIO_PATH ? undefined : AtomicOutput.open(path);
+    const w = new PcapWriter(path, out, opts);
+    try {
+      w.flush(); // a valid (empty) capture from the start
+    } catch (e) {
+      w.abort();
+      throw e;
+    }
     return w;
   }
 
@@ -164,11 +173,29 @@ export class PcapWriter {
     this.#used = 0;
   }
 
-  /** Flush and close the file; closing twice does nothing. */
+  /**
+   * Flush and close; a file is then renamed over `path` (complete). If that fails (a full disk), nothing
+   * is left at `path` that was not there before, and the error is thrown. Closing twice does nothing.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.flush();
+    try {
+      this.flush();
+    } catch (e) {
+      this.abort();
+      throw e;
+    }
     this.#closed = true;
-    await this.#fh?.close();
+    this.#out?.commit();
+  }
+
+  /**
+   * Give up the capture: a file's temporary copy is removed and `path` keeps what it held before
+   * (standard output keeps what was already written). After close() or a second time it does nothing.
+   */
+  abort(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#out?.abort();
   }
 }

@@ -3,6 +3,7 @@
 import { Datapath, type DatapathConfig, type PeerConfig } from '../../bindings/datapath.js';
 import type { PacketBatch } from '../../bindings/batch.js';
 import { parseMac } from '../../bindings/addr.js';
+import { DEFAULT_PEER_MAC } from '../../bindings/defaults.js';
 import { type RefBatch, refBatch } from './batch.js';
 import { decodeDescriptor, encodeDescriptor, type RefDescriptor } from './descriptor.js';
 import { decapBatchRef } from './decap.js';
@@ -29,7 +30,7 @@ export class Mirror {
   setPeer(index: number, p: PeerConfig): void {
     const peer = this.dp.setPeer(index, p);
     this.state.peers[index] = {
-      remoteIp: peer.remoteIp, mac: parseMac(p.mac ?? '02:00:00:00:00:02'), vni: peer.vni, candidates: peer.candidates,
+      remoteIp: peer.remoteIp, mac: parseMac(p.mac ?? DEFAULT_PEER_MAC), vni: peer.vni, candidates: peer.candidates,
     };
   }
 

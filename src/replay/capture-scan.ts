@@ -3,7 +3,7 @@
 // frames with the same (source VTEP, destination VTEP, inner flow hash) become one flow with a packet
 // count per 100 ms bin. A 5-tuple memo (flow-cache.ts) spares repeated TCP/UDP frames the hash call.
 // Memory grows with flows x bins, never with the number of packets.
-import { Datapath } from '../../bindings/index.js';
+import { Datapath, DEFAULT_BATCH_SIZE, DEFAULT_HEADROOM } from '../../bindings/index.js';
 import { PcapReader, LINKTYPE_ETHERNET, type EthernetFramer } from '../pcap/index.js';
 import { BIN_MS } from '../sim/index.js';
 import { newInnerAddresses, readInnerAddresses } from './inner-address.js';
@@ -12,9 +12,10 @@ import type { FlowKeyCache } from './flow-cache.js';
 
 /** Bytes per Wasm slot in both passes; frames longer than the slot's frame area are skipped. */
 export const REPLAY_SLOT = 16384;
-export const REPLAY_BATCH = 256;
+/** Frames per Wasm batch in both passes: the datapath's default batch. */
+export const REPLAY_BATCH = DEFAULT_BATCH_SIZE;
 /** The longest frame replayed: a slot less the datapath's default 64-byte headroom. */
-export const MAX_REPLAY_FRAME = REPLAY_SLOT - 64;
+export const MAX_REPLAY_FRAME = REPLAY_SLOT - DEFAULT_HEADROOM;
 
 /**
  * Progress of a replay, called after each batch of records: which pass (`scan` maps and counts, `encap`

@@ -4,7 +4,7 @@
 // moved port forced in its descriptor for the bins it was moved. OUT receives the encapsulated frames
 // with the capture's timestamps, addressed to the flow's first hop (across regions: the gateway of
 // its region, as in the simulator). A batch is flushed when the source VTEP changes, to keep file order.
-import { Datapath, Status, formatIPv4, statusName } from '../../bindings/index.js';
+import { Datapath, formatIPv4, statusName, type ResultDropped, type ResultOk } from '../../bindings/index.js';
 import { PcapReader, PcapWriter, LINKTYPE_ETHERNET, keptFlavour, type EthernetFramer, type FlavourOverrides, type WritableRecord } from '../pcap/index.js';
 import { BIN_MS, type World } from '../sim/index.js';
 import { newInnerAddresses, readInnerAddresses } from './inner-address.js';
@@ -33,6 +33,11 @@ export interface EncapOptions {
   t0Nsec: number;
   vni: number;
   out?: string;
+  /**
+   * Leave OUT complete but not yet renamed into place: returned as `output`, for the caller to close()
+   * (rename) once its other outputs are written too, or abort(). Default: closed here.
+   */
+  holdOutput?: boolean;
   /** OUT's format and timestamp resolution where not the input's. */
   flavour?: FlavourOverrides;
   progress?: ProgressFn;
@@ -48,6 +53,8 @@ export interface EncapResult {
   dropped: Record<string, number>;
   /** Encap calls made (one per batch). */
   batches: number;
+  /** OUT, with holdOutput: written in full, not yet in place. */
+  output?: PcapWriter;
 }
 
 interface Source { dp: Datapath; peers: Uint8Array }
@@ -100,6 +107,13 @@ export async function encapCapture(o: EncapOptions): Promise<EncapResult> {
   let misses = 0;
   const pSec = new Float64Array(REPLAY_BATCH), pNsec = new Float64Array(REPLAY_BATCH);
   let cur = -1;
+  // How a batch is drained (made once for the run): frames that came out go to the writer with their
+  // capture timestamps, the others are counted by status.
+  const onOk: ResultOk = (i, b) => {
+    res.encapsulated++;
+    if (writer) { rec.tsSec = pSec[i]; rec.tsNsec = pNsec[i]; rec.data = b.output(i); writer.write(rec); }
+  };
+  const onDropped: ResultDropped = (_i, st) => { const k = statusName(st); res.dropped[k] = (res.dropped[k] ?? 0) + 1; };
 
   const flush = (): void => {
     if (cur < 0) return;
@@ -107,10 +121,10 @@ export async function encapCapture(o: EncapOptions): Promise<EncapResult> {
     const b = dp.batch();
     const n = b.length;
     if (n === 0) return;
-    dp.hash(b);
     const src = source(cur);
     if (misses > 0) {
-      // One hash call for the batch; it rewrites the descriptors, so every packet's peer is set again.
+      // One hash call for the batch, only when the memo missed; then every packet's peer row and
+      // forced port are written into its descriptor (encap hashes again, in the same call).
       dp.hash(b);
       for (let i = 0; i < n; i++) {
         if (pHop[i] < 0) {
@@ -124,12 +138,7 @@ export async function encapCapture(o: EncapOptions): Promise<EncapResult> {
     }
     dp.encap(b);
     res.batches++;
-    for (let i = 0; i < n; i++) {
-      const st = b.status(i);
-      if (st !== Status.OK) { const k = statusName(st); res.dropped[k] = (res.dropped[k] ?? 0) + 1; continue; }
-      res.encapsulated++;
-      if (writer) { rec.tsSec = pSec[i]; rec.tsNsec = pNsec[i]; rec.data = b.output(i); writer.write(rec); }
-    }
+    b.forEachResult(onOk, onDropped);
     b.clear();
   };
 
@@ -161,9 +170,13 @@ export async function encapCapture(o: EncapOptions): Promise<EncapResult> {
     }
     flush();
     await openWriter(r);
+  } catch (e) {
+    writer?.abort(); // a broken capture: no partial output, an existing file untouched
+    throw e;
   } finally {
     await r.close();
-    await writer?.close();
   }
+  if (o.holdOutput) res.output = writer;
+  else await writer?.close();
   return res;
 }

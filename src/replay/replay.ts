@@ -15,7 +15,7 @@ import { encapCapture, type EncapResult } from './encap-pass.js';
 import { ModeObserver } from './mode-observer.js';
 import { VtepMapper, type VtepMapFile } from './vtep-map.js';
 import { FlowKeyCache } from './flow-cache.js';
-import { InputError, STDIO_PATH, EthernetFramer, type EnetMacs, type FlavourOverrides } from '../pcap/index.js';
+import { InputError, STDIO_PATH, EthernetFramer, type EnetMacs, type FlavourOverrides, type PcapWriter } from '../pcap/index.js';
 import { spoolToFile } from '../pcap/stdio.js';
 
 /** The modes a replay runs and reports, in report order: the simulator's (SIM_MODES). */
@@ -36,6 +36,8 @@ export interface ReplayOptions {
   world?: World;
   /** Where to write the encapsulated frames (`-o`); none: the encap pass runs but writes nothing. */
   out?: string;
+  /** Leave OUT written but not yet renamed into place: `ReplayRun.output`, to close() or abort(). */
+  holdOutput?: boolean;
   /** OUT's format and timestamp resolution where not the input's (default: the input's, and its snaplen). */
   flavour?: FlavourOverrides;
   /** Replaces the scenario's seed (`--seed`). */
@@ -109,6 +111,8 @@ export interface ReplayRun {
   series: Record<SimMode, { delivered: number[]; lost: number[] }>;
   /** The scenario's world with the capture's flows, for the failure windows and further analysis. */
   world: World;
+  /** OUT, with holdOutput: complete; close() renames it into place, abort() drops it. */
+  output?: PcapWriter;
 }
 
 function addrText(family: number, v: number): string {
@@ -178,7 +182,7 @@ async function replayFile(o: ReplayOptions, path: string): Promise<ReplayRun> {
     srcOf: Int32Array.from(scan.flows, (f) => f.src), dstOf: Int32Array.from(scan.flows, (f) => f.dst), hashOf: Uint32Array.from(scan.flows, (f) => f.hash),
     firstHop: Int32Array.from(flows, (f) => f.segments[0].to),
     defaultPortOf: Uint16Array.from(flows, (f) => defaultPort(world, f, f.segments[0])), ports: observers.get('zooroute')!.ports!, t0Sec: scan.t0Sec, t0Nsec: scan.t0Nsec,
-    vni: o.vni ?? 1, out: o.out, flavour: o.flavour, progress: o.progress, enet,
+    vni: o.vni ?? 1, out: o.out, holdOutput: o.holdOutput, flavour: o.flavour, progress: o.progress, enet,
   });
 
   const recovery = {} as Record<SimMode, RecoverySummary>;
@@ -219,5 +223,5 @@ async function replayFile(o: ReplayOptions, path: string): Promise<ReplayRun> {
     recovery,
     perFlow,
   };
-  return { report, series, world };
+  return { report, series, world, output: enc.output };
 }

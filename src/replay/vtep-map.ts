@@ -2,7 +2,7 @@
 // IPv4 prefix, or an exact IPv6 address), then the scenario VTEP whose `inner` prefixes serve it
 // (longest prefix), else a hash of the address over the scenario's host VTEPs. Answers are cached, so
 // the per-packet cost is one Map lookup.
-import { readFileSync } from 'node:fs';
+import { readInputText } from '../read-input.js';
 import { jhash2 } from '../../bindings/jhash.js';
 import { parseIPv4 } from '../../bindings/addr.js';
 import type { World } from '../sim/index.js';
@@ -52,13 +52,16 @@ export function foldIPv6(b: Uint8Array): number {
  */
 export function loadMapFile(file: string, world: World): VtepMapFile {
   let json: unknown;
+  const text = readInputText(file);
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(text);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== undefined) throw e;
     throw new MapFileError(file, `not JSON: ${(e as Error).message.split('\n')[0]}`);
   }
   const inner = (json as { inner?: unknown } | null)?.inner;
+  if (inner === undefined && typeof json === 'object' && json !== null && 'topology' in json) {
+    throw new MapFileError(file, 'a scenario, not a VTEP map: give it as --scenario');
+  }
   if (typeof json !== 'object' || json === null || Array.isArray(json) || typeof inner !== 'object' || inner === null || Array.isArray(inner)) {
     throw new MapFileError(file, 'expected {"inner": {"<address or prefix>": "<vtep name>", ...}}');
   }

@@ -93,6 +93,11 @@ export interface RunContext {
   net: ProbeNetwork;
   /** The run's middleboxes by the underlay address of the VTEP fronting them. */
   middleboxByIp: Map<number, Middlebox>;
+  /**
+   * One-way latency (ms) of the path segment `segIndex` of the flow took in its latest bin with packets
+   * (0 before it sent any): the engine caches it with the path when the port changes.
+   */
+  pathLatencyMs(flow: Flow, segIndex: number): number;
 }
 
 /** Options of runMode. `sentInBin`, when given, replaces the flows' constant rates (pcap replay). */
@@ -101,6 +106,11 @@ export interface RunModeOptions {
   measureHealth?: boolean;
   /** Packets the flow sends in bin b (replaces ratePps, e.g. counted from a capture). */
   sentInBin?: (flow: Flow, bin: number) => number;
+  /**
+   * After each bin's deliveries: per directed link, the failures' survival and the share capacity
+   * kept, as that bin used them (read them during the call; the arrays are reused). For traces.
+   */
+  observeBin?: (bin: number, survive: Float64Array, keep: Float64Array) => void;
 }
 
 /** Run one mode. `makePolicy` receives the context (clock, probe network) it may need. */
@@ -121,14 +131,16 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
       middleboxes.push(m); middleboxByIp.set(v.ip, m);
     }
   }
-  const policy = makePolicy({ world, clock, net, middleboxByIp });
-  const bins = Math.ceil(world.durationMs / BIN_MS);
-  const ledger = new OutageLedger(world.flows, bins, BIN_MS);
   const flows = world.flows;
-  const acc = new Float64Array(flows.length);
-  const sentNow = new Float64Array(flows.length);
   const segPort = flows.map((f) => new Int32Array(f.segments.length).fill(-1));
   const segPath: Int32Array[][] = flows.map((f) => f.segments.map(() => new Int32Array(0)));
+  const segLatency = flows.map((f) => new Float64Array(f.segments.length));
+  const pathLatencyMs = (f: Flow, k: number): number => segLatency[f.id][k];
+  const policy = makePolicy({ world, clock, net, middleboxByIp, pathLatencyMs });
+  const bins = Math.ceil(world.durationMs / BIN_MS);
+  const ledger = new OutageLedger(world.flows, bins, BIN_MS);
+  const acc = new Float64Array(flows.length);
+  const sentNow = new Float64Array(flows.length);
   // The middlebox (if any) at each flow's last VTEP, looked up once rather than per bin.
   const flowMb = flows.map((f) => middleboxByIp.get(world.vteps[f.segments[f.segments.length - 1].to].ip));
   const V = world.vteps.length;
@@ -152,13 +164,14 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
       }
       sentNow[i] = n;
       if (n === 0) continue; // no packet this bin: the datapath picks no port
-      const segs = f.segments, ports = segPort[i], paths = segPath[i];
+      const segs = f.segments, ports = segPort[i], paths = segPath[i], lat = segLatency[i];
       for (let k = 0; k < segs.length; k++) {
         const s = segs[k];
         const port = policy.port(f, k, s);
         if (port !== ports[k]) {
           ports[k] = port;
           paths[k] = world.underlay.path(world.vteps[s.from].node, world.vteps[s.to].node, port);
+          lat[k] = world.underlay.latency(paths[k]);
         }
         pairs.set(s.from * V + s.to, s);
       }
@@ -207,6 +220,7 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
       }
       policy.afterBin?.(f, n, n - delivered, t + BIN_MS);
     }
+    opts.observeBin?.(b, survive, keep);
     for (const s of pairs.values()) policy.noteTraffic?.(s);
     if (opts.measureHealth && b % 10 === 0 && world.failures.some((x) => t >= x.startMs && t < x.endMs)) {
       const share = healthyShare(world, pairs.values(), survive, keep);

@@ -4,7 +4,7 @@
 // packets land on another instance than the one holding its session is reset there.
 import { jhash2 } from '../../bindings/jhash.js';
 import { mix32 } from './prng.js';
-import { VXLAN_PORT } from './underlay.js';
+import { VXLAN_PORT } from '../../bindings/defaults.js';
 
 /**
  * What a middlebox instance keys a session by: the outer source (VTEP address, source port) and the

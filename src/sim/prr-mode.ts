@@ -12,13 +12,13 @@
 // loses at least rtoLossShare of the flow's packets is a stall: the timer runs from the start of the
 // first stalled bin, as in the opportunistic mode.
 import { jhash2 } from '../../bindings/jhash.js';
-import type { PortPolicy } from './engine.js';
-import { BIN_MS, type Flow, type World } from './world.js';
+import type { PortPolicy, RunContext } from './engine.js';
+import { BIN_MS, type Flow } from './world.js';
+import { PRR_DEFAULTS } from './scenario.js';
 import { defaultPort } from './static-mode.js';
 import { Prng } from './prng.js';
 
-/** Linux TCP_RTO_MIN (200 ms), TCP_TIMEOUT_INIT (1 s, RFC 6298 2.1), TCP_RTO_MAX (120 s). */
-export const PRR_DEFAULTS = { minRtoMs: 200, initialRtoMs: 1000, maxRtoMs: 120_000, rtoLossShare: 0.5 } as const;
+export { PRR_DEFAULTS };
 
 const IPPROTO_TCP = 6;
 
@@ -68,11 +68,13 @@ interface FlowTimer {
 }
 
 /**
- * The PRR baseline for a world: each TCP flow runs RFC 6298's retransmission timer (parameters from
+ * The PRR baseline for one run: each TCP flow runs RFC 6298's retransmission timer (parameters from
  * the scenario's `prr` section over {@link PRR_DEFAULTS}); an expiry on an IPv6 flow draws a new flow
- * label and so new outer ports on every segment, an IPv4 or UDP flow never moves.
+ * label and so new outer ports on every segment, an IPv4 or UDP flow never moves. `ctx` gives the
+ * world and the engine's cached path latencies.
  */
-export function prrPolicy(world: World): PrrPolicy {
+export function prrPolicy(ctx: RunContext): PrrPolicy {
+  const { world } = ctx;
   const o = { ...PRR_DEFAULTS, ...world.scenario.prr };
   const rng = new Prng(world.seed, 5);
   const ports = world.flows.map((f) => Int32Array.from(f.segments, (s) => defaultPort(world, f, s)));
@@ -83,13 +85,12 @@ export function prrPolicy(world: World): PrrPolicy {
   const episodes: number[] = [];
   let rehashes = 0;
 
-  // Round-trip time over the flow's current paths: each segment's one-way latency, twice (links have
-  // the same latency both ways; the ACKs' own ECMP paths cross as many hops).
+  // Round-trip time over the paths the flow's bin just took: each segment's one-way latency (cached by
+  // the engine with the path), twice (links have the same latency both ways; the ACKs' own ECMP paths
+  // cross as many hops). A sample is only taken in a bin with packets, so the cache is this bin's.
   const rttOf = (f: Flow): number => {
     let ms = 0;
-    f.segments.forEach((s, k) => {
-      ms += 2 * world.underlay.latency(world.underlay.path(world.vteps[s.from].node, world.vteps[s.to].node, ports[f.id][k]));
-    });
+    for (let k = 0; k < f.segments.length; k++) ms += 2 * ctx.pathLatencyMs(f, k);
     return ms;
   };
   const estimate = (t: FlowTimer): number => Math.min(o.maxRtoMs, Math.max(o.minRtoMs, t.srtt + 4 * t.rttvar));
@@ -124,7 +125,7 @@ export function prrPolicy(world: World): PrrPolicy {
       if (lost / sent < o.rtoLossShare) {
         endEpisode(t);
         sample(t, rttOf(f));
-        t.rto = estimate(t); // RFC 6298 5.7 undone: the backoff ends with new acknowledgements
+        t.rto = estimate(t); // RFC 6298 2.3: a new sample recomputes RTO, which ends the backoff
         return;
       }
       if (!t.stalled) { t.stalled = true; t.retries = 0; t.nextAt = endMs - BIN_MS + t.rto; }

@@ -176,12 +176,26 @@ export interface PrrSpec {
   rtoLossShare?: number;
 }
 
+/** Linux TCP_RTO_MIN (200 ms), TCP_TIMEOUT_INIT (1 s, RFC 6298 2.1), TCP_RTO_MAX (120 s); the prr mode's defaults. */
+export const PRR_DEFAULTS = { minRtoMs: 200, initialRtoMs: 1000, maxRtoMs: 120_000, rtoLossShare: 0.5 } as const;
+
+/**
+ * What a scenario file is for: `simulation` (its own traffic, `zooroute simulate`) or `replay` (the
+ * traffic comes from a capture, `zooroute replay`). docs/scenario-format.md#kind.
+ */
+export type ScenarioKind = 'simulation' | 'replay';
+
+/** The scenario kinds, as the `kind` field spells them. */
+export const SCENARIO_KINDS: readonly ScenarioKind[] = ['simulation', 'replay'];
+
 /**
  * A whole scenario file, as `parseScenario` returns it once every field has been checked
  * (docs/scenario-format.md): the underlay, the VTEPs, the traffic, the failures and the baselines'
  * parameters. `zooroute simulate` runs it; `zooroute replay` uses it with a capture's traffic instead.
  */
 export interface Scenario {
+  /** What the file is for; absent in older files, where scenarioKind() infers it from the traffic. */
+  kind?: ScenarioKind;
   /** Shown in the report. */
   name?: string;
   description?: string;
@@ -407,7 +421,11 @@ function failure(v: unknown, f: string, durationMs: number): void {
 
 /** Check a parsed JSON value against the scenario format; returns it typed, or throws ScenarioError. */
 export function parseScenario(v: unknown): Scenario {
-  const o = obj(v, 'scenario', ['name', 'description', 'seed', 'durationMs', 'topology', 'ports', 'control', 'vteps', 'traffic', 'failures', 'opportunistic', 'prr', '$comment']);
+  const o = obj(v, 'scenario', ['kind', 'name', 'description', 'seed', 'durationMs', 'topology', 'ports', 'control', 'vteps', 'traffic', 'failures', 'opportunistic', 'prr', '$comment']);
+  const kind = str(o, 'kind', 'scenario');
+  if (kind !== undefined && !(SCENARIO_KINDS as readonly string[]).includes(kind)) {
+    throw new ScenarioError('kind', `expected ${SCENARIO_KINDS.map((k) => JSON.stringify(k)).join(' or ')}, got ${JSON.stringify(kind)}`);
+  }
   str(o, 'name', 'scenario'); str(o, 'description', 'scenario');
   num(o, 'seed', 'scenario', 0, 0xffffffff, { int: true });
   const duration = num(o, 'durationMs', 'scenario', 100, 3_600_000, { required: true })!;
@@ -434,8 +452,12 @@ export function parseScenario(v: unknown): Scenario {
   const vs = arr(o, 'vteps', 'scenario', true)!;
   if (vs.length === 0) throw new ScenarioError('vteps', 'at least one VTEP is needed');
   vs.forEach((x, i) => vtep(x, `vteps[${i}]`));
-  if (o.traffic === undefined) throw new ScenarioError('traffic', 'required');
-  const t = obj(o.traffic, 'traffic', ['flows', 'generator']);
+  // A replay scenario's traffic is the capture: its `traffic` may be left out, and must hold none.
+  if (o.traffic === undefined && kind !== 'replay') throw new ScenarioError('traffic', 'required');
+  const t = obj(o.traffic ?? {}, 'traffic', ['flows', 'generator']);
+  if (kind === 'replay' && (t.flows !== undefined || t.generator !== undefined)) {
+    throw new ScenarioError('traffic', 'a replay scenario takes its traffic from the capture: no flows or generator (or "kind": "simulation")');
+  }
   (arr(t, 'flows', 'traffic') ?? []).forEach((x, i) => flow(x, `traffic.flows[${i}]`, duration));
   if (t.generator !== undefined) generator(t.generator, 'traffic.generator');
   (arr(o, 'failures', 'scenario') ?? []).forEach((x, i) => failure(x, `failures[${i}]`, duration));
@@ -445,13 +467,23 @@ export function parseScenario(v: unknown): Scenario {
   }
   if (o.prr !== undefined) {
     const p = obj(o.prr, 'prr', ['minRtoMs', 'initialRtoMs', 'maxRtoMs', 'rtoLossShare']);
-    const lo = num(p, 'minRtoMs', 'prr', 1, 60_000) ?? 200;
+    const lo = num(p, 'minRtoMs', 'prr', 1, 60_000) ?? PRR_DEFAULTS.minRtoMs;
     num(p, 'initialRtoMs', 'prr', 1, 60_000);
     const hi = num(p, 'maxRtoMs', 'prr', 1, 600_000);
     if (hi !== undefined && hi < lo) throw new ScenarioError('prr.maxRtoMs', `must be at least minRtoMs (${lo})`);
     num(p, 'rtoLossShare', 'prr', 0.001, 1);
   }
-  return v as unknown as Scenario;
+  return (o.traffic === undefined ? { ...o, traffic: {} } : o) as unknown as Scenario;
+}
+
+/**
+ * A scenario's kind: its `kind` field, else inferred from its traffic (files written before the field):
+ * flows or a generator make it a simulation, no traffic a replay scenario.
+ */
+export function scenarioKind(s: Scenario): ScenarioKind {
+  if (s.kind !== undefined) return s.kind;
+  const t = s.traffic;
+  return (t.flows !== undefined && t.flows.length > 0) || t.generator !== undefined ? 'simulation' : 'replay';
 }
 
 export type { LinkSpec, TopologySpec };

@@ -90,7 +90,7 @@ export function simulate(s: Scenario, opts: SimulateOptions = {}): SimulationRep
   }, { sentInBin });
   let prr: PrrStats | undefined;
   const pr = runMode(world, new VirtualClock(), (ctx) => {
-    const p = prrPolicy(world);
+    const p = prrPolicy(ctx);
     return see('prr', { ...p, stop() { p.stop?.(); prr = p.stats(); } }, ctx.clock);
   }, { sentInBin });
   let zp: ZooroutePolicy | undefined;

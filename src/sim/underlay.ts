@@ -3,11 +3,9 @@
 // among its equal-cost next hops, as real switches do — so a VTEP's source port selects a path.
 // Failures are gray: routing does not see them (the case ZooRoute exists for), so paths never change.
 import { jhash2 } from '../../bindings/jhash.js';
+import { VXLAN_PORT } from '../../bindings/defaults.js';
 import type { Graph } from './topology.js';
 import { mix32 } from './prng.js';
-
-/** The VXLAN UDP destination port (IANA): part of the outer 5-tuple every switch hashes. */
-export const VXLAN_PORT = 4789;
 
 /**
  * ECMP routing over a {@link Graph}: the directed links an outer packet crosses for a given source

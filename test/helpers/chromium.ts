@@ -2,12 +2,13 @@
 // process group (killed at the end, or after a timeout), and a PNG decoder to count colours in its
 // screenshots. Callers skip with needChromium() first.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { which } from './needs.js';
 
-const chromium = existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : which('chromium') ?? 'chromium';
+// Found on PATH, like tshark: a PATH without it (scripts/bare-machine-test.sh) is a machine without it.
+const chromium = which('chromium') ?? 'chromium';
 
 /** Run Chromium headless on `url` with extra flags (profile under `dir`); stdout, killed (whole group) after `ms`. */
 export function runChromium(dir: string, extra: string[], url: string, ms = 25_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
