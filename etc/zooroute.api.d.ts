@@ -662,12 +662,14 @@ export {};
 // ==== dist/src/capture/index.d.ts
 /**
  * Live capture on a Linux interface through libpcap (the optional `cap` addon), for an embedder or agent
- * that owns no I/O of its own. Loaded lazily: importing this module never needs the addon.
+ * that owns no I/O of its own, and the reading of a small input file (a configuration) with errors
+ * that name it. Loaded lazily: importing this module never needs the addon.
  *
  * @module zooroute/capture
  */
 export { LiveInterface, canCapture, CAP_INSTALL_HINT, DEFAULT_RING_BYTES, RING_SLOT_BYTES, type LiveOptions, type FrameListener, } from './cap.js';
-export { InputError, UsageError } from '../errors.js';
+export { InputError, UsageError, FileError } from '../errors.js';
+export { readInputText } from '../read-input.js';
 
 // ==== dist/src/control/clock.d.ts
 /** Identifies a timer set with Clock.setTimer(), to clear it. */
@@ -2169,6 +2171,13 @@ export declare class PcapWriter {
      */
     abort(): void;
 }
+
+// ==== dist/src/read-input.d.ts
+/**
+ * The whole of `path` as UTF-8. Throws a FileError naming `path` when it cannot be read (no such file,
+ * is a directory, permission denied) or holds nothing but white space ("empty file").
+ */
+export declare function readInputText(path: string): string;
 
 // ==== dist/src/replay/capture-scan.d.ts
 import { type EthernetFramer } from '../pcap/index.js';

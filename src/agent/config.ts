@@ -1,6 +1,6 @@
 // The agent's configuration file (docs/lab.md): parsed and checked field by field, every problem
 // reported as one line naming the field, so `zooroute agent` can exit 2 with a clear message.
-import { readInputText } from '../read-input.js';
+import { readInputText } from '../capture/index.js';
 import { parseIPv4, parseMac, parsePortRange, DEFAULT_PORT_RANGE, type PortRange } from '../../bindings/index.js';
 import { DEFAULT_CONTROL_CONFIG, macKey, resolveControlConfig, type ControlConfig, type ProbeMode } from '../control/index.js';
 import { UsageError } from '../capture/index.js';
