@@ -122,7 +122,12 @@ t.test('broken input: one line, exit 2, no partial output and an existing output
   writeFileSync(sll, classicPcap([{ sec: 1, frac: 0, data: tenantFrame(1) }], { linkType: 113 }));
   const r2 = zooroute('encap', sll, '-o', join(dir, 'sll-out.pcap'), '--vni', '1', '--local', '10.0.0.1', '--remote', '10.0.0.2');
   tt.equal(r2.code, 2);
-  tt.equal(r2.stderr, `zooroute: ${sll}: link type 113 (LINUX_SLL (Linux cooked)) where 1 (ETHERNET) frames are required at byte offset 20\n`);
+  tt.equal(r2.stderr, `zooroute: ${sll}: link type 113 (LINUX_SLL (Linux cooked)) where 1 (ETHERNET) frames are required (--dlt enet gives its frames an Ethernet header) at byte offset 20\n`);
+  // A link type --dlt enet does not convert gets no such hint.
+  const wifi = join(dir, 'wifi.pcap');
+  writeFileSync(wifi, classicPcap([{ sec: 1, frac: 0, data: tenantFrame(1) }], { linkType: 105 }));
+  const rw = zooroute('encap', wifi, '-o', join(dir, 'wifi-out.pcap'), '--vni', '1', '--local', '10.0.0.1', '--remote', '10.0.0.2');
+  tt.equal(rw.stderr, `zooroute: ${wifi}: link type 105 (IEEE802_11) where 1 (ETHERNET) frames are required at byte offset 20\n`);
 
   // A pcapng whose packets are all on its Ethernet interface is taken, whatever its other interface
   // descriptions say (here an unused Linux cooked v2 one, as dumpcap -i any -i eth0 writes them).
@@ -139,7 +144,7 @@ t.test('broken input: one line, exit 2, no partial output and an existing output
   writeFileSync(ngBad, concat(shb(true), idb(true, 276, 262144), idb(true, 1, 262144), epb(true, 1, 1n, tenantFrame(1)), epb(true, 0, 2n, tenantFrame(2))));
   const r5 = zooroute('encap', ngBad, '-o', join(dir, 'used-sll2-out.pcapng'), '--vni', '1', '--local', '10.0.0.1', '--remote', '10.0.0.2');
   tt.equal(r5.code, 2);
-  tt.equal(r5.stderr, `zooroute: ${ngBad}: packet on interface 0: link type 276 (LINUX_SLL2 (Linux cooked v2)) where 1 (ETHERNET) frames are required at byte offset ${badAt}\n`);
+  tt.equal(r5.stderr, `zooroute: ${ngBad}: packet on interface 0: link type 276 (LINUX_SLL2 (Linux cooked v2)) where 1 (ETHERNET) frames are required (--dlt enet gives its frames an Ethernet header) at byte offset ${badAt}\n`);
 
   const junk = join(dir, 'junk.pcap');
 

@@ -175,7 +175,7 @@ t.test('--dlt enet on real captures of each link type', { skip: skip ?? false, t
     // Without --dlt enet the capture is refused, naming its link type.
     const plain = zooroute('encap', input, '-o', f(`${name}.refused`), ...ENCAP.slice(0, 6));
     t.equal(plain.code, 2, `${name}: refused without --dlt enet`);
-    t.match(plain.stderr, /link type \d+ \(.*\) where 1 \(ETHERNET\) frames are required/);
+    t.match(plain.stderr, /link type \d+ \(.*\) where 1 \(ETHERNET\) frames are required \(--dlt enet gives its frames an Ethernet header\)/);
     const e = zooroute('encap', input, '-o', vx, ...ENCAP, '--json');
     t.equal(e.code, 0, e.stderr);
     const doc = JSON.parse(e.stdout) as { frames: number; encapsulated: number; dropped: Record<string, number> };

@@ -2,7 +2,8 @@
  * Live packet I/O on a Linux interface for an embedder or agent that owns no I/O of its own:
  * PacketIo (batched receive into a PacketBatch, a send call per batch, drops by reason; docs/io.md)
  * over the AF_PACKET addon or libpcap (the optional `cap` addon), and cap's frame-at-a-time
- * LiveInterface. Loaded lazily: importing this module never needs either addon.
+ * LiveInterface; and the reading of a small input file (a configuration) with errors that name it.
+ * Loaded lazily: importing this module never needs either addon.
  *
  * @module zooroute/capture
  */

@@ -7,7 +7,7 @@ import { formatOption, nanoOption, noNanoOption, checkStdoutFree, flavourOf, typ
 import { intOption } from './options.js';
 import { summaryLine } from './summary.js';
 import { transformCapture } from '../pcap/transform.js';
-import { dltOption, enetDmacOption, enetSmacOption, enetFramerOf, type EnetCliOptions } from './enet-options.js';
+import { dltOption, enetDmacOption, enetSmacOption, enetFramerOf, withDltHint, type EnetCliOptions } from './enet-options.js';
 
 /** The largest outer frame a slot holds (IPv4 total length 65535 behind up to two VLAN tags fits). */
 const MAX_DECAP_FRAME = MAX_SLOT_SIZE - DEFAULT_HEADROOM;
@@ -47,7 +47,7 @@ export function register(program: Command): void {
         datapath: (slotSize) => Datapath.create({ localIp: '0.0.0.0', decapVni: vni, vxlanPort: dstport, batchSize: DEFAULT_BATCH_SIZE, slotSize, headroom: DEFAULT_HEADROOM }),
         kernel: (dp, batch) => { dp.decap(batch); },
         onOk: (batch, i) => { const v = batch.vni(i); vnis.set(v, (vnis.get(v) ?? 0) + 1); },
-      });
+      }).catch(withDltHint);
       process.stderr.write(summaryLine('decap', 'decapsulated', run));
       if (o.json) {
         const doc = {

@@ -11,7 +11,7 @@ import { formatOption, nanoOption, noNanoOption, checkStdoutFree, flavourOf, typ
 import { intOption, usage } from './options.js';
 import { summaryLine } from './summary.js';
 import { transformCapture } from '../pcap/transform.js';
-import { dltOption, enetDmacOption, enetSmacOption, enetFramerOf, type EnetCliOptions } from './enet-options.js';
+import { dltOption, enetDmacOption, enetSmacOption, enetFramerOf, withDltHint, type EnetCliOptions } from './enet-options.js';
 
 /** Outer IPv4 total length = frame + 36 must fit 16 bits. */
 export const MAX_ENCAP_FRAME = 65535 - 36;
@@ -87,7 +87,7 @@ export function register(program: Command): void {
         },
         kernel: (dp, batch) => { dp.encap(batch); },
         onOk: (batch, i) => { const p = batch.sport(i); ports.set(p, (ports.get(p) ?? 0) + 1); },
-      });
+      }).catch(withDltHint);
       process.stderr.write(summaryLine('encap', 'encapsulated', run));
       if (o.json) {
         const doc = {

@@ -3,9 +3,10 @@
 // then get an Ethernet header before the datapath sees them (src/pcap/to-ethernet.ts).
 import { Option } from 'commander';
 import { parseMac } from '../../bindings/index.js';
-import { DEFAULT_ENET_DMAC, DEFAULT_ENET_SMAC, EthernetFramer, type EnetMacs } from '../pcap/to-ethernet.js';
+import { DEFAULT_ENET_DMAC, DEFAULT_ENET_SMAC, ENET_LINK_TYPES, EthernetFramer, type EnetMacs } from '../pcap/to-ethernet.js';
 import { usage } from './options.js';
-import { UsageError } from './errors.js';
+import { InputError, UsageError } from './errors.js';
+import { LinkTypeError } from '../pcap/linktype.js';
 
 export interface EnetCliOptions {
   dlt?: 'enet';
@@ -39,4 +40,15 @@ export function enetMacsOf(o: EnetCliOptions): EnetMacs | undefined {
   }
   // A source MAC given on the command line overrides the one a cooked header carries.
   return { dst, src, cookedSource: o.enetSmac === undefined };
+}
+
+/**
+ * For `.catch()` on a transform: a capture refused for a link type --dlt enet converts gets an error
+ * that says so; any other error passes unchanged.
+ */
+export function withDltHint(e: unknown): never {
+  if (e instanceof LinkTypeError && ENET_LINK_TYPES.includes(e.found)) {
+    throw new InputError(e.file, e.offset, `${e.reason} (--dlt enet gives its frames an Ethernet header)`);
+  }
+  throw e;
 }

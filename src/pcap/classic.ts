@@ -3,7 +3,7 @@
 // 24-byte record header) magics.
 import { InputError } from '../errors.js';
 import { caplenLimit } from './record.js';
-import { wrongLinkType } from './linktype.js';
+import { LinkTypeError } from './linktype.js';
 import { STEP_END, STEP_NEED, type FormatDecoder, type StepOutput, type Window } from './step.js';
 
 export const MAGIC_MICRO = 0xa1b2c3d4;
@@ -60,7 +60,7 @@ export class ClassicDecoder implements FormatDecoder {
       // The low 16 bits are the link type; the high bits carry FCS information.
       this.linkType = dv.getUint32(pos + 20, le) & 0xffff;
       if (this.#wantLink !== undefined && this.linkType !== this.#wantLink) {
-        throw new InputError(this.#file, at + 20, wrongLinkType(this.linkType, this.#wantLink));
+        throw new LinkTypeError(this.#file, at + 20, this.linkType, this.#wantLink);
       }
       this.#limit = caplenLimit(this.snaplen);
       this.#headerDone = true;

@@ -10,7 +10,7 @@ export { keptFlavour, type CaptureFlavour, type FlavourOverrides } from './flavo
 export { STDIO_PATH } from './stdio.js';
 export { encodePcap, decodeCapture, type DecodedCapture } from './memory.js';
 export { type DecoderOptions } from './detect.js';
-export { linkTypeName } from './linktype.js';
+export { linkTypeName, LinkTypeError } from './linktype.js';
 export {
   EthernetFramer, ENET_LINK_TYPES, DEFAULT_ENET_DMAC, DEFAULT_ENET_SMAC, type EnetMacs, type EnetRefusal,
   LINKTYPE_NULL, LINKTYPE_RAW, LINKTYPE_LOOP, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_IPV4, LINKTYPE_IPV6,

@@ -1,4 +1,5 @@
 // Names of common link types, so that an error can say what a capture holds instead of a number.
+import { InputError } from '../errors.js';
 
 const names: Record<number, string> = {
   0: 'NULL (BSD loopback)',
@@ -30,4 +31,22 @@ export function linkTypeName(t: number): string {
 /** The reason text used when a capture's link type is not the one required. */
 export function wrongLinkType(found: number, wanted: number): string {
   return `link type ${linkTypeName(found)} where ${linkTypeName(wanted)} frames are required`;
+}
+
+/**
+ * A capture (or one of its packets' interfaces) of another link type than the reader was told to
+ * require: an InputError that also carries both link types, so a caller can say what would help.
+ */
+export class LinkTypeError extends InputError {
+  /**
+   * @param file - the capture
+   * @param offset - byte offset of the link-type field (classic) or of the packet block (pcapng)
+   * @param found - the capture's link type there
+   * @param wanted - the link type required
+   * @param where - what the link type belongs to, put before the reason (e.g. `packet on interface 1: `)
+   */
+  constructor(file: string, offset: number, readonly found: number, readonly wanted: number, where = '') {
+    super(file, offset, `${where}${wrongLinkType(found, wanted)}`);
+    this.name = 'LinkTypeError';
+  }
 }

@@ -6,7 +6,7 @@
 // never carry a packet, and such a block says nothing about the frames.
 import { InputError } from '../errors.js';
 import { MAX_BLOCK, caplenLimit } from './record.js';
-import { wrongLinkType } from './linktype.js';
+import { LinkTypeError } from './linktype.js';
 import { MICROSECONDS, finerThanMicro, parseTsResol, splitTimestamp, type TsResolution } from './timestamp.js';
 import { STEP_END, STEP_NEED, type FormatDecoder, type StepOutput, type Window } from './step.js';
 
@@ -147,7 +147,7 @@ export class PcapngDecoder implements FormatDecoder {
   /** A packet on an interface of another link type than the required one is refused where it is. */
   #checkLink(ifc: Iface, ifid: number, at: number): void {
     if (this.#wantLink !== undefined && ifc.linkType !== this.#wantLink) {
-      throw this.#err(at, `packet on interface ${ifid}: ${wrongLinkType(ifc.linkType, this.#wantLink)}`);
+      throw new LinkTypeError(this.#file, at, ifc.linkType, this.#wantLink, `packet on interface ${ifid}: `);
     }
   }
 
