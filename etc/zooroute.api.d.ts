@@ -2213,7 +2213,7 @@ import { type Scenario, type SimulationReport, type World } from '../sim/index.j
 import { type SimMode } from '../sim/modes.js';
 import { type FrameCounts, type ProgressFn } from './capture-scan.js';
 import { type VtepMapFile } from './vtep-map.js';
-import type { FlavourOverrides } from '../pcap/index.js';
+import type { FlavourOverrides, PcapWriter } from '../pcap/index.js';
 export declare const REPLAY_MODES: readonly SimMode[];
 export interface ReplayOptions {
     input: string;
@@ -2222,6 +2222,8 @@ export interface ReplayOptions {
     /** Build the world first (the map file names its VTEPs); default buildWorld without traffic. */
     world?: World;
     out?: string;
+    /** Leave OUT written but not yet renamed into place: `ReplayRun.output`, to close() or abort(). */
+    holdOutput?: boolean;
     /** OUT's format and timestamp resolution where not the input's (default: the input's, and its snaplen). */
     flavour?: FlavourOverrides;
     seed?: number;
@@ -2278,6 +2280,8 @@ export interface ReplayRun {
         lost: number[];
     }>;
     world: World;
+    /** OUT, with holdOutput: complete; close() renames it into place, abort() drops it. */
+    output?: PcapWriter;
 }
 export declare function replay(o: ReplayOptions): Promise<ReplayRun>;
 

@@ -54,8 +54,8 @@ export function checkOutputPath(path: string): void {
     if (st !== undefined && !st.isFile()) return; // a device or FIFO: written in place
     const dir = dirname(resolve(target));
     const d = statOrUndefined(dir);
+    // (A parent that is a file already failed the stat above: ENOTDIR.)
     if (d === undefined) throw new FileError(path, `no such directory ${dir}`);
-    if (!d.isDirectory()) throw new FileError(path, `${dir} is not a directory`);
     accessSync(dir, constants.W_OK | constants.X_OK);
   } catch (e) {
     throw asFileError(e, path);

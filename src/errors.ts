@@ -50,6 +50,7 @@ const ERRNO_WORDS: Record<string, string> = {
   EIO: 'input/output error',
   EFBIG: 'file too large',
   EXDEV: 'not on the same file system',
+  EPIPE: 'broken pipe',
 };
 
 /**

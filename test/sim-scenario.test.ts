@@ -1,6 +1,6 @@
 // Scenario validation: every bad field is reported in one line that names it.
 import t from 'tap';
-import { parseScenario, ScenarioError } from '../src/sim/scenario.js';
+import { parseScenario, scenarioKind, ScenarioError } from '../src/sim/scenario.js';
 import { buildWorld } from '../src/sim/world.js';
 
 const base = (): Record<string, unknown> => ({
@@ -67,3 +67,17 @@ for (const [what, edit, re] of cases) {
     t.notMatch(m, /\n/, 'one line');
   });
 }
+
+t.test('kind: declared, or inferred from the traffic; a replay scenario holds no traffic', async (t) => {
+  t.equal(scenarioKind(parseScenario({ ...base(), kind: 'simulation' })), 'simulation');
+  t.equal(scenarioKind(parseScenario(base())), 'simulation', 'no kind, flows: a simulation');
+  t.equal(scenarioKind(parseScenario({ ...base(), traffic: { generator: {} } })), 'simulation', 'no kind, a generator: a simulation');
+  t.equal(scenarioKind(parseScenario({ ...base(), traffic: {} })), 'replay', 'no kind, no traffic: a replay scenario');
+  const { traffic: _, ...noTraffic } = base();
+  const r = parseScenario({ ...noTraffic, kind: 'replay' });
+  t.equal(scenarioKind(r), 'replay');
+  t.same(r.traffic, {}, 'a replay scenario without traffic reads as empty traffic');
+  t.equal(errorOf((s) => { delete s.traffic; }), 'traffic: required', 'traffic stays required without kind');
+  t.equal(errorOf((s) => { s.kind = 'replay'; }), 'traffic: a replay scenario takes its traffic from the capture: no flows or generator (or "kind": "simulation")');
+  t.equal(errorOf((s) => { s.kind = 'sim'; }), 'kind: expected "simulation" or "replay", got "sim"');
+});

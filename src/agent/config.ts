@@ -86,6 +86,7 @@ export function parseAgentConfig(text: string, file = 'config'): AgentConfig {
   let raw: unknown;
   try { raw = JSON.parse(text); } catch (e) { fail(file, `not valid JSON (${e instanceof Error ? e.message : String(e)})`); }
   if (!isObj(raw)) fail(file, 'must hold a JSON object');
+  if ('topology' in raw && !('vmIface' in raw)) fail(file, 'a scenario, not an agent configuration: run it with zooroute simulate or zooroute replay --scenario');
   for (const k of Object.keys(raw)) if (!KNOWN.has(k)) fail(file, `unknown field "${k}"`);
 
   const str = (o: Json, k: string, where: string, def?: string): string => {

@@ -170,6 +170,8 @@ export async function runCapture(cfg: CaptureConfig): Promise<CaptureSummary> {
       now(ts);
       batcher.add(frame, ts, truncated);
       if (batcher.stats.frames >= limit) stop('count');
+      // The output file cannot be completed (a full disk): stop now; out.close() below throws the error.
+      else if (out instanceof PcapSink && out.failed) stop('count');
     });
     if (cfg.durationS !== undefined) durationTimer = setTimeout(() => stop('duration'), cfg.durationS * 1000);
     if (cfg.signal?.aborted) stop('signal');

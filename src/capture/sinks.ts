@@ -7,6 +7,8 @@ import type { LiveInterface } from './cap.js';
 export class PcapSink implements FrameSink {
   readonly failReason = 'write_failed';
   readonly #w: PcapWriter;
+  /** The write error that ended the file (a full disk): later frames are dropped, close() throws it. */
+  #error: unknown;
 
   private constructor(w: PcapWriter) { this.#w = w; }
 
@@ -15,13 +17,30 @@ export class PcapSink implements FrameSink {
   }
 
   put(frame: Uint8Array, ts: Timestamp): boolean {
-    // write() copies the bytes into its buffer before returning, so the Wasm view needs no copy here.
-    this.#w.write({ tsSec: ts.sec, tsNsec: ts.nsec, data: frame });
-    return true;
+    if (this.#error !== undefined) return false;
+    try {
+      // write() copies the bytes into its buffer before returning, so the Wasm view needs no copy here.
+      this.#w.write({ tsSec: ts.sec, tsNsec: ts.nsec, data: frame });
+      return true;
+    } catch (e) {
+      // Thrown here it would escape libpcap's callback; kept, the session stops and close() reports it.
+      this.#error = e;
+      return false;
+    }
   }
 
-  /** Flush and rename the complete capture into place (the file is written atomically). */
-  close(): Promise<void> { return this.#w.close(); }
+  /** Whether a write failed (the session then stops: the file cannot be completed). */
+  get failed(): boolean { return this.#error !== undefined; }
+
+  /**
+   * Flush and rename the complete capture into place (the file is written atomically). After a failed
+   * write the temporary file is removed instead, the path left as it was, and that error thrown.
+   */
+  close(): Promise<void> {
+    if (this.#error === undefined) return this.#w.close();
+    this.#w.abort();
+    return Promise.reject(this.#error);
+  }
 
   /** The capture never ran (or failed): remove the temporary file, leave the path as it was. */
   discard(): void { this.#w.abort(); }

@@ -11,7 +11,8 @@ import { register as registerTables } from './tables.js';
 import { register as registerSimulate } from './simulate.js';
 import { register as registerAgent } from './agent.js';
 import { register as registerReplay } from './replay.js';
-import { userErrorLine } from './user-error.js';
+import { userErrorLine, STDOUT_NAME } from './user-error.js';
+import { FileError, asFileError } from '../errors.js';
 
 /** `(default: X)` shown the same way for every option: bare, never JSON-quoted. */
 function showDefaultsBare(c: Command): void {
@@ -53,8 +54,25 @@ export function program(): Command {
   return p;
 }
 
+let stdoutGuarded = false;
+
+/**
+ * A write to standard output that fails (`> /dev/full`: ENOSPC, a closed pipe: EPIPE) is emitted as an
+ * 'error' event, which unhandled would crash with a stack trace: one line and exit 2 instead.
+ */
+function guardStdout(): void {
+  if (stdoutGuarded) return;
+  stdoutGuarded = true;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    const f = asFileError(e, STDOUT_NAME);
+    process.stderr.write(`zooroute: ${f instanceof FileError ? f.message : `${STDOUT_NAME}: ${e.message}`}\n`);
+    process.exit(2);
+  });
+}
+
 /** Run the CLI; returns the exit code (0 ok, 2 bad input or usage, 1 internal error). */
 export async function main(argv: string[]): Promise<number> {
+  guardStdout();
   const p = program();
   try {
     await p.parseAsync(argv);

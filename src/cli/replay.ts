@@ -64,14 +64,21 @@ export function register(program: Command): void {
       const bar = !o.json && process.stdout.isTTY ? progressBar(input, process.stderr) : undefined;
       let run;
       try {
-        run = await replay({ input, scenario, world, map, out: o.output, flavour: flavourOf(o), seed, vni, progress: bar?.update });
+        run = await replay({ input, scenario, world, map, out: o.output, holdOutput: true, flavour: flavourOf(o), seed, vni, progress: bar?.update });
       } catch (e) {
         if (e instanceof ScenarioError) throw new UsageError(`${o.scenario}: ${e.message}`);
         throw e;
       } finally {
         bar?.stop();
       }
-      if (o.report !== undefined) writeFileAtomic(o.report, renderReport(replayReportInput(run)));
+      // -o goes into place only once the report is written too: a failed run leaves neither.
+      try {
+        if (o.report !== undefined) writeFileAtomic(o.report, renderReport(replayReportInput(run)));
+      } catch (e) {
+        run.output?.abort();
+        throw e;
+      }
+      await run.output?.close();
       process.stdout.write(o.json ? JSON.stringify(run.report, null, 2) + '\n' : formatReplay(run.report));
     });
 }

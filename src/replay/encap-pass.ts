@@ -33,6 +33,11 @@ export interface EncapOptions {
   t0Nsec: number;
   vni: number;
   out?: string;
+  /**
+   * Leave OUT complete but not yet renamed into place: returned as `output`, for the caller to close()
+   * (rename) once its other outputs are written too, or abort(). Default: closed here.
+   */
+  holdOutput?: boolean;
   /** OUT's format and timestamp resolution where not the input's. */
   flavour?: FlavourOverrides;
   progress?: ProgressFn;
@@ -46,6 +51,8 @@ export interface EncapResult {
   dropped: Record<string, number>;
   /** Encap calls made (one per batch). */
   batches: number;
+  /** OUT, with holdOutput: written in full, not yet in place. */
+  output?: PcapWriter;
 }
 
 interface Source { dp: Datapath; peers: Uint8Array }
@@ -167,6 +174,7 @@ export async function encapCapture(o: EncapOptions): Promise<EncapResult> {
   } finally {
     await r.close();
   }
-  await writer?.close();
+  if (o.holdOutput) res.output = writer;
+  else await writer?.close();
   return res;
 }

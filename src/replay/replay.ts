@@ -15,7 +15,7 @@ import { encapCapture, type EncapResult } from './encap-pass.js';
 import { ModeObserver } from './mode-observer.js';
 import { VtepMapper, type VtepMapFile } from './vtep-map.js';
 import { FlowKeyCache } from './flow-cache.js';
-import type { FlavourOverrides } from '../pcap/index.js';
+import type { FlavourOverrides, PcapWriter } from '../pcap/index.js';
 
 export const REPLAY_MODES: readonly SimMode[] = SIM_MODES;
 
@@ -26,6 +26,8 @@ export interface ReplayOptions {
   /** Build the world first (the map file names its VTEPs); default buildWorld without traffic. */
   world?: World;
   out?: string;
+  /** Leave OUT written but not yet renamed into place: `ReplayRun.output`, to close() or abort(). */
+  holdOutput?: boolean;
   /** OUT's format and timestamp resolution where not the input's (default: the input's, and its snaplen). */
   flavour?: FlavourOverrides;
   seed?: number;
@@ -75,6 +77,8 @@ export interface ReplayRun {
   /** Per mode, per bin: delivered and lost packets (the HTML report's series). */
   series: Record<SimMode, { delivered: number[]; lost: number[] }>;
   world: World;
+  /** OUT, with holdOutput: complete; close() renames it into place, abort() drops it. */
+  output?: PcapWriter;
 }
 
 function addrText(family: number, v: number): string {
@@ -122,7 +126,7 @@ export async function replay(o: ReplayOptions): Promise<ReplayRun> {
     srcOf: Int32Array.from(scan.flows, (f) => f.src), dstOf: Int32Array.from(scan.flows, (f) => f.dst), hashOf: Uint32Array.from(scan.flows, (f) => f.hash),
     firstHop: Int32Array.from(flows, (f) => f.segments[0].to),
     defaultPortOf: Uint16Array.from(flows, (f) => defaultPort(world, f, f.segments[0])), ports: observers.get('zooroute')!.ports!, t0Sec: scan.t0Sec, t0Nsec: scan.t0Nsec,
-    vni: o.vni ?? 1, out: o.out, flavour: o.flavour, progress: o.progress,
+    vni: o.vni ?? 1, out: o.out, holdOutput: o.holdOutput, flavour: o.flavour, progress: o.progress,
   });
 
   const recovery = {} as Record<SimMode, RecoverySummary>;
@@ -163,5 +167,5 @@ export async function replay(o: ReplayOptions): Promise<ReplayRun> {
     recovery,
     perFlow,
   };
-  return { report, series, world };
+  return { report, series, world, output: enc.output };
 }

@@ -59,6 +59,9 @@ export function loadMapFile(file: string, world: World): VtepMapFile {
     throw new MapFileError(file, `not JSON: ${(e as Error).message.split('\n')[0]}`);
   }
   const inner = (json as { inner?: unknown } | null)?.inner;
+  if (inner === undefined && typeof json === 'object' && json !== null && 'topology' in json) {
+    throw new MapFileError(file, 'a scenario, not a VTEP map: give it as --scenario');
+  }
   if (typeof json !== 'object' || json === null || Array.isArray(json) || typeof inner !== 'object' || inner === null || Array.isArray(inner)) {
     throw new MapFileError(file, 'expected {"inner": {"<address or prefix>": "<vtep name>", ...}}');
   }
