@@ -73,13 +73,24 @@ function caseDir(): CaseDir {
   };
 }
 
+/** A file's SHA-256; for a file this process may not read (the mode-000 input, run as a user other than root), its size and mtime. */
+function digest(p: string, size: number, mtimeMs: number): string {
+  try {
+    return createHash('sha256').update(readFileSync(p)).digest('hex');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EACCES') throw e;
+    return `<unreadable: ${size} bytes, mtime ${mtimeMs}>`;
+  }
+}
+
 /** Every entry of a directory (recursively) with a digest of its bytes, to compare before and after a run. */
 function snapshot(dir: string): Map<string, string> {
   const m = new Map<string, string>();
   const walk = (d: string, rel: string): void => {
     for (const name of readdirSync(d).sort()) {
       const p = join(d, name), r = rel ? `${rel}/${name}` : name;
-      if (statSync(p).isDirectory()) { m.set(r, '<dir>'); walk(p, r); } else m.set(r, createHash('sha256').update(readFileSync(p)).digest('hex'));
+      const st = statSync(p);
+      if (st.isDirectory()) { m.set(r, '<dir>'); walk(p, r); } else m.set(r, digest(p, st.size, st.mtimeMs));
     }
   };
   walk(dir, '');

@@ -7,17 +7,19 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 t.test('runDue runs the due timers, earliest first, once', async (t) => {
   const c = new RealClock();
   const ran: string[] = [];
-  c.setTimer(2, () => ran.push('x'));
-  c.setTimer(1, () => ran.push('y'));
+  // Dues far apart: set in the order x, y, z, they fall due z, y, x unless this process is held up
+  // for over 100 ms between two lines (a loaded machine does hold it up for a few).
+  c.setTimer(200, () => ran.push('x'));
+  c.setTimer(100, () => ran.push('y'));
   c.setTimer(-5, () => ran.push('z')); // negative: due at once
   const late = c.setTimer(60_000, () => ran.push('late'));
   const cleared = c.setTimer(0, () => ran.push('cleared'));
   c.clearTimer(cleared);
-  const until = performance.now() + 3;
+  const until = performance.now() + 210;
   while (performance.now() < until) { /* due, without the event loop turning */ }
   c.runDue();
   t.same(ran, ['z', 'y', 'x']);
-  await sleep(10);
+  await sleep(250);
   c.runDue();
   t.same(ran, ['z', 'y', 'x'], 'neither runDue nor the Node timers run them again; the late one waits');
   c.clearTimer(late);
