@@ -79,11 +79,12 @@ export async function transformCapture(spec: TransformSpec): Promise<CaptureRun>
   const flushBatch = (): void => {
     if (!dp || !batch || batch.length === 0 || !writer) return;
     spec.kernel(dp, batch);
+    // Results straight from Wasm memory into the writer's buffer: no view or record per frame.
+    const mem = batch.bytes();
     for (let i = 0; i < batch.length; i++) {
       const st = batch.status(i);
       if (st !== Status.OK) { bump(run.dropped, statusName(st)); continue; }
-      const out = batch.output(i);
-      writer.write({ tsSec: tsSec[i], tsNsec: tsNsec[i], data: out });
+      writer.writeFrom(mem, batch.outputStart(i), batch.outputLength(i), tsSec[i], tsNsec[i]);
       spec.onOk?.(batch, i);
       run.ok++;
     }
@@ -91,7 +92,8 @@ export async function transformCapture(spec: TransformSpec): Promise<CaptureRun>
   };
 
   try {
-    for await (const recs of reader.batches()) for (const rec of recs) {
+    // Records as columns, copied once from the read buffer into the batch's slots.
+    for await (const c of reader.columns()) for (let r = 0; r < c.length; r++) {
       run.frames++;
       if (!dp) {
         run.slotSize = slotSizeFor(reader.snaplen, spec.maxFrame);
@@ -102,12 +104,13 @@ export async function transformCapture(spec: TransformSpec): Promise<CaptureRun>
         tsNsec = new Float64Array(batch.capacity);
       }
       writer ??= await PcapWriter.open(spec.output, writerOptions());
+      const len = c.dataLen[r];
       // A frame cut by the capture's snaplen is not the frame that was on the wire.
-      if (rec.data.length < rec.origLen) { bump(run.dropped, 'truncated'); continue; }
-      if (rec.data.length > maxFrame) { bump(run.dropped, 'oversize'); continue; }
-      const i = batch!.push(rec.data, 0);
-      tsSec[i] = rec.tsSec;
-      tsNsec[i] = rec.tsNsec;
+      if (len < c.origLen[r]) { bump(run.dropped, 'truncated'); continue; }
+      if (len > maxFrame) { bump(run.dropped, 'oversize'); continue; }
+      const i = batch!.pushFrom(c.buf, c.dataStart[r], len, 0);
+      tsSec[i] = c.tsSec[r];
+      tsNsec[i] = c.tsNsec[r];
       if (batch!.full) flushBatch();
     }
     flushBatch();

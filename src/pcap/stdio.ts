@@ -11,12 +11,15 @@ export const STDIO_PATH = '-';
 export interface ByteSource {
   read(buf: Uint8Array, offset: number, length: number): Promise<number>;
   close(): Promise<void>;
+  /** Reading the next chunk while the last is parsed pays (a file on libuv's pool); a stream buffers itself. */
+  readonly readAhead?: boolean;
 }
 
 export function fileSource(fh: FileHandle): ByteSource {
   return {
     read: async (buf, offset, length) => (await fh.read(buf, offset, length, null)).bytesRead,
     close: () => fh.close(),
+    readAhead: true,
   };
 }
 

@@ -1,11 +1,13 @@
 // Capture writer: classic pcap (little-endian, microsecond or nanosecond magic) or pcapng (one
-// interface). write() copies into a 1 MiB buffer and flushes it synchronously when full, so memory
-// stays bounded however fast frames come; close() (or flush()) leaves a complete, valid file on disk.
-// The path `-` is standard output.
+// interface). write() copies into a 1 MiB buffer; a full buffer is written behind (a file: up to three
+// buffers in flight on libuv's pool while the next fills) or synchronously (standard output, or no
+// spare buffer), so memory stays bounded however fast frames come; close() leaves a complete, valid
+// file on disk. The path `-` is standard output.
 import { open, type FileHandle } from 'node:fs/promises';
 import { FILE_HEADER_LEN, MAGIC_MICRO, MAGIC_NANO } from './classic.js';
 import { LINKTYPE_ETHERNET, MAX_BLOCK, MAX_NORMAL_CAPLEN } from './record.js';
 import { encodeEpb, epbSize, pcapngHeader } from './pcapng-encode.js';
+import { writeSync } from 'node:fs';
 import { writeAll, STDIO_PATH } from './stdio.js';
 
 export type CaptureFormat = 'pcap' | 'pcapng';
@@ -87,8 +89,9 @@ export function encodeRecord(u8: Uint8Array, dv: DataView, at: number, rec: Writ
 }
 
 /**
- * A capture writer (classic pcap little-endian, or pcapng). write() copies into a 1 MiB buffer flushed synchronously
- * when full, so memory stays bounded; flush() or close() leaves a complete, valid file on disk.
+ * A capture writer (classic pcap little-endian, or pcapng). write() copies into a 1 MiB buffer; a
+ * full one is written behind (files) or synchronously (standard output), so memory stays bounded
+ * (4 MiB); close() waits for every write and leaves a complete, valid file on disk.
  * write() throws a RangeError for a timestamp a classic record cannot hold, an Error after close().
  */
 export class PcapWriter {
@@ -108,6 +111,14 @@ export class PcapWriter {
   #dv: DataView;
   #used = 0;
   #closed = false;
+  /** File offset the buffer's first byte goes to (files only: every file write is positional). */
+  #pos = 0;
+  /** Buffers free for reuse while others are written behind (files only). */
+  readonly #spare: Uint8Array[] = [];
+  /** Write-behind writes in flight. */
+  readonly #inFlight = new Set<Promise<void>>();
+  /** The first write-behind failure, thrown by the next write, flush or close. */
+  #failure: unknown;
 
   private constructor(path: string, fh: FileHandle | undefined, opts: WriterOptions) {
     this.path = path;
@@ -119,6 +130,7 @@ export class PcapWriter {
     this.#cutAt = opts.cut === false || this.snaplen === 0 ? MAX_BLOCK : this.snaplen;
     this.#buf = new Uint8Array(BUFFER);
     this.#dv = new DataView(this.#buf.buffer);
+    if (fh) for (let k = 1; k < WRITE_BEHIND_BUFFERS; k++) this.#spare.push(new Uint8Array(BUFFER));
     const head = this.format === 'pcapng'
       ? pcapngHeader(opts.linkType ?? LINKTYPE_ETHERNET, this.snaplen, this.nanos)
       : fileHeader(opts);
@@ -137,37 +149,114 @@ export class PcapWriter {
 
   /** Append a record (buffered). */
   write(rec: WritableRecord): void {
+    this.writeFrom(rec.data, 0, rec.data.length, rec.tsSec, rec.tsNsec, rec.origLen ?? rec.data.length);
+  }
+
+  /**
+   * Append a record whose frame is `src[start, start + len)` (buffered), without a record object or a
+   * view: for loops that write thousands of frames straight out of a larger buffer (a Wasm batch).
+   * `origLen` is the length on the wire (never written below the captured length).
+   */
+  writeFrom(src: Uint8Array, start: number, len: number, tsSec: number, tsNsec: number, origLen: number = len): void {
     if (this.#closed) throw new Error(`${this.path}: write after close`);
-    const caplen = Math.min(rec.data.length, this.#cutAt);
+    const caplen = Math.min(len, this.#cutAt);
     const ng = this.format === 'pcapng';
     const size = ng ? epbSize(caplen) : REC_HDR + caplen;
     if (this.#used + size > this.#buf.length) {
-      this.flush();
+      this.#spill();
       if (size > this.#buf.length) {
+        if (this.#fh && this.#buf.length === BUFFER) this.#spare.push(this.#buf);
         this.#buf = new Uint8Array(size);
         this.#dv = new DataView(this.#buf.buffer);
       }
     }
+    checkTimestamp(tsSec, tsNsec);
+    const at = this.#used;
     if (ng) {
-      checkTimestamp(rec.tsSec, rec.tsNsec);
-      this.#used += encodeEpb(this.#buf, this.#dv, this.#used, rec.data, caplen, rec.origLen ?? rec.data.length, rec.tsSec, rec.tsNsec, this.nanos);
+      this.#used += encodeEpb(this.#buf, this.#dv, at, src.subarray(start, start + caplen), caplen, origLen, tsSec, tsNsec, this.nanos);
     } else {
-      this.#used += encodeRecord(this.#buf, this.#dv, this.#used, rec, this.nanos, this.#cutAt);
+      const dv = this.#dv;
+      dv.setUint32(at, tsSec, true);
+      dv.setUint32(at + 4, this.nanos ? tsNsec : Math.floor(tsNsec / 1000), true);
+      dv.setUint32(at + 8, caplen, true);
+      dv.setUint32(at + 12, Math.max(origLen, caplen), true);
+      this.#buf.set(src.subarray(start, start + caplen), at + REC_HDR);
+      this.#used += REC_HDR + caplen;
     }
     this.count++;
   }
 
-  /** Write the buffered records to the file now. */
-  flush(): void {
-    writeAll(this.#fd, this.#buf, this.#used, this.path);
+  /**
+   * A full buffer goes out. To a file, it is written behind (libuv's thread pool, positional) while
+   * the caller fills a spare buffer, so encoding and the write system call overlap; with no spare
+   * free it is written synchronously. Standard output is always written synchronously, in order.
+   */
+  #spill(): void {
+    this.#rethrow();
+    const fh = this.#fh;
+    const spare = this.#spare.pop();
+    if (!fh || !spare || this.#used === 0) { this.flush(); return; }
+    const buf = this.#buf, len = this.#used, pos = this.#pos;
+    this.#pos += len;
+    const p: Promise<void> = writeFully(fh, buf, len, pos).then(
+      () => { if (buf.length === BUFFER) this.#spare.push(buf); },
+      (e: unknown) => { this.#failure ??= Object.assign(e as object, { path: this.path }); },
+    ).finally(() => { this.#inFlight.delete(p); });
+    this.#inFlight.add(p);
+    this.#buf = spare;
+    this.#dv = new DataView(spare.buffer);
     this.#used = 0;
   }
 
-  /** Flush and close the file; closing twice does nothing. */
+  #rethrow(): void {
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  /**
+   * Write the buffered records to the file now (synchronously). Buffers written behind may still be
+   * in flight; close() waits for them.
+   */
+  flush(): void {
+    this.#rethrow();
+    if (this.#fh) {
+      writePositional(this.#fd, this.#buf, this.#used, this.#pos, this.path);
+      this.#pos += this.#used;
+    } else {
+      writeAll(this.#fd, this.#buf, this.#used, this.path);
+    }
+    this.#used = 0;
+  }
+
+  /** Flush, wait for every write in flight, and close the file; closing twice does nothing. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.flush();
     this.#closed = true;
-    await this.#fh?.close();
+    try {
+      this.flush();
+    } finally {
+      while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+      await this.#fh?.close();
+    }
+    this.#rethrow();
+  }
+}
+
+/** Buffers per file writer: one being filled, the others written behind. */
+const WRITE_BEHIND_BUFFERS = 4;
+
+/** Write all of buf[0, len) at file offset pos, asynchronously. */
+async function writeFully(fh: FileHandle, buf: Uint8Array, len: number, pos: number): Promise<void> {
+  let off = 0;
+  while (off < len) off += (await fh.write(buf, off, len - off, pos + off)).bytesWritten;
+}
+
+/** Write all of buf[0, len) at file offset pos, synchronously; errors name the file. */
+function writePositional(fd: number, buf: Uint8Array, len: number, pos: number, path: string): void {
+  let off = 0;
+  try {
+    while (off < len) off += writeSync(fd, buf, off, len - off, pos + off);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== undefined) Object.assign(e as object, { path });
+    throw e;
   }
 }
