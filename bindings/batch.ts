@@ -87,8 +87,7 @@ export class PacketBatch {
 
   /**
    * Copy the frame `src[start, start + len)` into the next slot, like push(frame) without the caller
-   * making a view per frame (for loops copying thousands of frames out of one read buffer); when
-   * `src` is a view of the batch's own Wasm memory (Datapath.scratch()) no view is made at all. Returns
+   * making a view per frame (for loops copying thousands of frames out of one read buffer). Returns
    * the packet's index, or -1 when the batch is full; throws when the frame does not fit a slot.
    */
   pushFrom(src: Uint8Array, start: number, len: number, peer = 0, force = 0): number {
@@ -97,10 +96,7 @@ export class PacketBatch {
     if (!(start >= 0 && len >= 0 && start + len <= src.length)) throw new RangeError(`frame [${start}, ${start + len}) outside a source of ${src.length} bytes`);
     this.#views();
     const i = this.length++;
-    const to = this.region.arena + i * this.slotSize + this.headroom;
-    // A source in this batch's own memory (Datapath.scratch()) is copied natively without a view.
-    if (src.buffer === this.#u8.buffer) this.#u8.copyWithin(to, src.byteOffset + start, src.byteOffset + start + len);
-    else this.#u8.set(src.subarray(start, start + len), to);
+    this.#u8.set(src.subarray(start, start + len), this.region.arena + i * this.slotSize + this.headroom);
     this.#setDesc(i, this.headroom, len, peer, force);
     return i;
   }

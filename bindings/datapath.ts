@@ -90,12 +90,6 @@ export interface DatapathConfig {
   hiBlocks?: number;
   /** Redirect spread S, 1..16, default 4: a failed port's flows spread over up to S healthy ports. */
   redirectSpread?: number;
-  /**
-   * Bytes of scratch space reserved in the same Wasm memory as the batches, 0..268435456, default 0
-   * (see Datapath.scratch()): a staging area for reads and writes that copies frames in and out of
-   * slots within one memory (copyWithin) instead of through a view per frame.
-   */
-  scratchBytes?: number;
 }
 
 /** One remote VTEP as Datapath.setPeer() takes it. */
@@ -157,8 +151,6 @@ export interface ResolvedConfig {
   hiBlocks: number;
   /** Redirect spread S. */
   redirectSpread: number;
-  /** Bytes of scratch space reserved. */
-  scratchBytes: number;
 }
 
 function intIn(name: string, v: number | undefined, def: number, lo: number, hi: number): number {
@@ -201,7 +193,6 @@ export function resolveConfig(c: DatapathConfig): ResolvedConfig {
     hiGroupSize,
     hiBlocks: intIn('hiBlocks', c.hiBlocks, maxPeers, 0, 65535),
     redirectSpread: intIn('redirectSpread', c.redirectSpread, 4, 1, 16),
-    scratchBytes: intIn('scratchBytes', c.scratchBytes, 0, 0, 1 << 28),
   };
 }
 
@@ -271,7 +262,6 @@ export class Datapath {
   readonly #peers = new Map<number, Peer>();
   readonly #tableGeometry: TableGeometry | undefined;
   readonly #lookup: TableLookupBatch | undefined;
-  #scratchAt = 0;
 
   private constructor(config: ResolvedConfig) {
     this.config = config;
@@ -308,10 +298,6 @@ export class Datapath {
         hiGroupSize: config.hiGroupSize, hiBlocks: config.hiBlocks, redirectSpread: config.redirectSpread, reservedBytes: c.tableReservedBytes(),
       });
     }
-    if (config.scratchBytes > 0) {
-      this.#scratchAt = c.reserve(config.scratchBytes);
-      if (this.#scratchAt === 0) throw new Error(`cannot reserve ${config.scratchBytes} bytes of Wasm scratch space`);
-    }
     // Last, 192 bytes for the core image a native twin reads (coreImage below).
     const image = c.reserve(IMAGE_WORDS.length * 4);
     if (image === 0) throw new Error('cannot reserve Wasm memory for the core image');
@@ -324,16 +310,6 @@ export class Datapath {
    */
   static create(config: DatapathConfig): Datapath {
     return new Datapath(resolveConfig(config));
-  }
-
-  /**
-   * The scratch space (config.scratchBytes, empty when 0) as a view of the Wasm memory the batches
-   * are in: a frame in it goes into a slot with PacketBatch.pushFrom() as one copy within that
-   * memory, and PacketBatch.bytes() results can be copied into it the same way. The caller owns its
-   * contents; the view stays valid as long as the Datapath (memory never grows).
-   */
-  scratch(): Uint8Array {
-    return new Uint8Array(this.#core.memory.buffer, this.#scratchAt, this.config.scratchBytes);
   }
 
   /** Batch number i (0 by default) of those reserved at creation. */

@@ -114,8 +114,7 @@ export declare class PacketBatch {
     push(frame: Uint8Array, peer?: number, force?: number): number;
     /**
      * Copy the frame `src[start, start + len)` into the next slot, like push(frame) without the caller
-     * making a view per frame (for loops copying thousands of frames out of one read buffer); when
-     * `src` is a view of the batch's own Wasm memory (Datapath.scratch()) no view is made at all. Returns
+     * making a view per frame (for loops copying thousands of frames out of one read buffer). Returns
      * the packet's index, or -1 when the batch is full; throws when the frame does not fit a slot.
      */
     pushFrom(src: Uint8Array, start: number, len: number, peer?: number, force?: number): number;
@@ -251,12 +250,6 @@ export interface DatapathConfig {
     hiBlocks?: number;
     /** Redirect spread S, 1..16, default 4: a failed port's flows spread over up to S healthy ports. */
     redirectSpread?: number;
-    /**
-     * Bytes of scratch space reserved in the same Wasm memory as the batches, 0..268435456, default 0
-     * (see Datapath.scratch()): a staging area for reads and writes that copies frames in and out of
-     * slots within one memory (copyWithin) instead of through a view per frame.
-     */
-    scratchBytes?: number;
 }
 /** One remote VTEP as Datapath.setPeer() takes it. */
 export interface PeerConfig {
@@ -316,8 +309,6 @@ export interface ResolvedConfig {
     hiBlocks: number;
     /** Redirect spread S. */
     redirectSpread: number;
-    /** Bytes of scratch space reserved. */
-    scratchBytes: number;
 }
 /** Validate a configuration and fill in defaults; throws a RangeError naming the bad field. */
 export declare function resolveConfig(c: DatapathConfig): ResolvedConfig;
@@ -371,13 +362,6 @@ export declare class Datapath {
      * `config`, or an Error when the Wasm memory cannot be reserved.
      */
     static create(config: DatapathConfig): Datapath;
-    /**
-     * The scratch space (config.scratchBytes, empty when 0) as a view of the Wasm memory the batches
-     * are in: a frame in it goes into a slot with PacketBatch.pushFrom() as one copy within that
-     * memory, and PacketBatch.bytes() results can be copied into it the same way. The caller owns its
-     * contents; the view stays valid as long as the Datapath (memory never grows).
-     */
-    scratch(): Uint8Array;
     /** Batch number i (0 by default) of those reserved at creation. */
     batch(i?: number): PacketBatch;
     /**
@@ -1825,7 +1809,7 @@ export declare function keptFlavour(input: CaptureFlavour, o?: FlavourOverrides)
  * @module zooroute/pcap
  */
 export { type PcapRecord, LINKTYPE_ETHERNET, MAX_NORMAL_CAPLEN, MAX_BLOCK, caplenLimit } from './record.js';
-export { PcapReader, readPackets, DEFAULT_READ_BUFFER, type ReaderOptions } from './reader.js';
+export { PcapReader, readPackets, type ReaderOptions } from './reader.js';
 export { RecordColumns } from './record-columns.js';
 export { PcapWriter, type WriterOptions, type WritableRecord, type CaptureFormat } from './writer.js';
 export { keptFlavour, type CaptureFlavour, type FlavourOverrides } from './flavour.js';
@@ -1873,8 +1857,6 @@ export interface ReaderOptions extends DecoderOptions {
     /** Bytes read per system call, default 1 MiB (at least 4096 are used). */
     chunkSize?: number;
 }
-/** The read buffer with the default chunk size: the most bytes one columns() step's records span. */
-export declare const DEFAULT_READ_BUFFER: number;
 /**
  * A streaming reader of one classic pcap or pcapng file: memory stays bounded by the chunk size and
  * the largest record, whatever the file's size. Records are views into its read buffer, valid until
@@ -1948,13 +1930,6 @@ export declare class RecordColumns {
     constructor(capacity?: number);
     /** Records the arrays hold at most before they must grow. */
     get capacity(): number;
-    /**
-     * Copy the records' bytes (one span, from the first record's frame to the end of the last) to the
-     * start of `into` and point `buf` and `dataStart` there; false, changing nothing, when they do not
-     * fit. With `into` a Datapath's scratch space, frames then go into slots by a copy within one
-     * memory (one bulk copy per step instead of a view per frame).
-     */
-    moveTo(into: Uint8Array): boolean;
     /** Double the arrays, keeping the entries below `length`. */
     grow(): void;
 }
@@ -2066,12 +2041,6 @@ export interface WriterOptions {
     cut?: boolean;
     /** Default 1 (Ethernet). */
     linkType?: number;
-    /**
-     * The write buffers (each at least 64 KiB; the first is filled first, the others are written
-     * behind), instead of four of 1 MiB. Views of the memory the frames come from (a Datapath's
-     * scratch space) let writeFrom() copy each frame within one memory, without a view per frame.
-     */
-    buffers?: readonly Uint8Array[];
 }
 /** One record to write. */
 export interface WritableRecord {

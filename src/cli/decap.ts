@@ -37,7 +37,7 @@ export function register(program: Command): void {
         flavour: flavourOf(o),
         maxFrame: MAX_DECAP_FRAME,
         // The local address plays no part in decapsulation.
-        datapath: (slotSize, scratchBytes) => Datapath.create({ localIp: '0.0.0.0', decapVni: vni, vxlanPort: dstport, batchSize: 256, slotSize, headroom: SLOT_HEADROOM, scratchBytes }),
+        datapath: (slotSize) => Datapath.create({ localIp: '0.0.0.0', decapVni: vni, vxlanPort: dstport, batchSize: 256, slotSize, headroom: SLOT_HEADROOM }),
         kernel: (dp, batch) => { dp.decap(batch); },
         onOk: (batch, i) => { const v = batch.vni(i); vnis.set(v, (vnis.get(v) ?? 0) + 1); },
       });

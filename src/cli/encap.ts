@@ -68,10 +68,10 @@ export function register(program: Command): void {
         output: o.output,
         flavour: flavourOf(o),
         maxFrame: MAX_ENCAP_FRAME,
-        datapath: (slotSize, scratchBytes) => {
+        datapath: (slotSize) => {
           const dp = Datapath.create({
             localIp: o.local, localMac: srcMac, mtu, hashSeed: seed, vxlanPort: dstport, portRange: range, candidates: n,
-            batchSize: 256, slotSize, headroom: SLOT_HEADROOM, scratchBytes,
+            batchSize: 256, slotSize, headroom: SLOT_HEADROOM,
           });
           dp.setPeer(0, { remoteIp: o.remote, mac: dstMac, vni, candidates });
           return dp;

@@ -4,17 +4,11 @@
 import { resolve } from 'node:path';
 import { Datapath, Status, statusName, type PacketBatch } from '../../bindings/index.js';
 import { InputError, UsageError } from './errors.js';
-import { PcapReader, DEFAULT_READ_BUFFER } from '../pcap/reader.js';
+import { PcapReader } from '../pcap/reader.js';
 import { PcapWriter, type WriterOptions } from '../pcap/writer.js';
 import { LINKTYPE_ETHERNET } from '../pcap/record.js';
 import { keptFlavour, type FlavourOverrides } from '../pcap/flavour.js';
 import { STDIO_PATH } from '../pcap/stdio.js';
-
-/** Write buffers in the datapath's scratch space: one filled while the others are written behind. */
-const WRITE_BUFFERS = 4;
-const WRITE_BUFFER = 1 << 20;
-/** Scratch space transformCapture asks of its datapath: read staging, then the write buffers. */
-const SCRATCH_BYTES = DEFAULT_READ_BUFFER + WRITE_BUFFERS * WRITE_BUFFER;
 
 /** Bytes reserved in front of each frame in a slot (room for the 50-byte outer header). */
 const HEADROOM = 64;
@@ -39,11 +33,8 @@ export interface TransformSpec {
   output: string;
   /** Largest input frame the kernel can take; longer ones are dropped as `oversize`. */
   maxFrame: number;
-  /**
-   * Build the datapath once the capture's snaplen is known, with `scratchBytes` of scratch space
-   * (DatapathConfig.scratchBytes) for the read staging and write buffers.
-   */
-  datapath(slotSize: number, scratchBytes: number): Datapath;
+  /** Build the datapath once the capture's snaplen is known. */
+  datapath(slotSize: number): Datapath;
   /** Run the kernel over the whole batch (one Wasm call). */
   kernel(dp: Datapath, batch: PacketBatch): void;
   /** Called for every frame written (the batch index), e.g. to tally source ports. */
@@ -81,13 +72,9 @@ export async function transformCapture(spec: TransformSpec): Promise<CaptureRun>
   let maxFrame = 0;
   let tsSec = new Float64Array(0);
   let tsNsec = new Float64Array(0);
-  // In the datapath's scratch space: each read step's frames (staged with one copy), and the writer's
-  // buffers, so that frames move in and out of slots by copies within the Wasm memory.
-  let stage: Uint8Array | undefined;
-  let writeBuffers: Uint8Array[] | undefined;
   // The input's format, resolution and snaplen, known once its header is decoded. Frames the kernel
   // made longer than the snaplen (encap) are written whole, not cut.
-  const writerOptions = (): WriterOptions => ({ ...keptFlavour(reader, spec.flavour), cut: false, buffers: writeBuffers });
+  const writerOptions = (): WriterOptions => ({ ...keptFlavour(reader, spec.flavour), cut: false });
 
   const flushBatch = (): void => {
     if (!dp || !batch || batch.length === 0 || !writer) return;
@@ -107,17 +94,10 @@ export async function transformCapture(spec: TransformSpec): Promise<CaptureRun>
   try {
     // Records as columns, copied once from the read buffer into the batch's slots.
     for await (const c of reader.columns()) for (let r = 0; r < c.length; r++) {
-      if (r === 0 && stage) c.moveTo(stage);
       run.frames++;
       if (!dp) {
         run.slotSize = slotSizeFor(reader.snaplen, spec.maxFrame);
-        dp = spec.datapath(run.slotSize, SCRATCH_BYTES);
-        const scratch = dp.scratch();
-        if (scratch.length >= SCRATCH_BYTES) {
-          stage = scratch.subarray(0, DEFAULT_READ_BUFFER);
-          writeBuffers = Array.from({ length: WRITE_BUFFERS }, (_, k) => scratch.subarray(DEFAULT_READ_BUFFER + k * WRITE_BUFFER, DEFAULT_READ_BUFFER + (k + 1) * WRITE_BUFFER));
-          c.moveTo(stage);
-        }
+        dp = spec.datapath(run.slotSize);
         batch = dp.batch();
         maxFrame = Math.min(batch.maxFrame, spec.maxFrame);
         tsSec = new Float64Array(batch.capacity);

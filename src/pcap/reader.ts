@@ -21,8 +21,6 @@ const DEFAULT_CHUNK = 1 << 20;
  * buffer is copied there, so the read-ahead buffer becomes the window without moving the chunk.
  */
 const KEEP = 64 * 1024;
-/** The read buffer with the default chunk size: the most bytes one columns() step's records span. */
-export const DEFAULT_READ_BUFFER = DEFAULT_CHUNK + KEEP;
 /** #drain stopped at broken input after decoding records: hand those out, then throw. */
 const STEP_FAILED = -2;
 

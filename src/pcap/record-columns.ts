@@ -41,23 +41,6 @@ export class RecordColumns {
   /** Records the arrays hold at most before they must grow. */
   get capacity(): number { return this.tsSec.length; }
 
-  /**
-   * Copy the records' bytes (one span, from the first record's frame to the end of the last) to the
-   * start of `into` and point `buf` and `dataStart` there; false, changing nothing, when they do not
-   * fit. With `into` a Datapath's scratch space, frames then go into slots by a copy within one
-   * memory (one bulk copy per step instead of a view per frame).
-   */
-  moveTo(into: Uint8Array): boolean {
-    const n = this.length;
-    if (n === 0) return true;
-    const lo = this.dataStart[0], hi = this.dataStart[n - 1] + this.dataLen[n - 1];
-    if (hi - lo > into.length || hi < lo) return false;
-    into.set(this.buf.subarray(lo, hi), 0);
-    for (let i = 0; i < n; i++) this.dataStart[i] -= lo;
-    this.buf = into;
-    return true;
-  }
-
   /** Double the arrays, keeping the entries below `length`. */
   grow(): void {
     const n = this.capacity * 2;

@@ -31,12 +31,6 @@ export interface WriterOptions {
   cut?: boolean;
   /** Default 1 (Ethernet). */
   linkType?: number;
-  /**
-   * The write buffers (each at least 64 KiB; the first is filled first, the others are written
-   * behind), instead of four of 1 MiB. Views of the memory the frames come from (a Datapath's
-   * scratch space) let writeFrom() copy each frame within one memory, without a view per frame.
-   */
-  buffers?: readonly Uint8Array[];
 }
 
 /** One record to write. */
@@ -121,10 +115,6 @@ export class PcapWriter {
   #pos = 0;
   /** Buffers free for reuse while others are written behind (files only). */
   readonly #spare: Uint8Array[] = [];
-  /** The buffers written behind and reused (an oversize buffer for one large record is not). */
-  readonly #pool = new Set<Uint8Array>();
-  /** The whole memory #buf lies in, for copies within it (absolute indices). */
-  #mem: Uint8Array;
   /** Write-behind writes in flight. */
   readonly #inFlight = new Set<Promise<void>>();
   /** The first write-behind failure, thrown by the next write, flush or close. */
@@ -138,13 +128,9 @@ export class PcapWriter {
     this.nanos = opts.nanos ?? false;
     this.snaplen = checkedSnaplen(opts.snaplen, this.format);
     this.#cutAt = opts.cut === false || this.snaplen === 0 ? MAX_BLOCK : this.snaplen;
-    const bufs = opts.buffers ?? Array.from({ length: fh ? WRITE_BEHIND_BUFFERS : 1 }, () => new Uint8Array(BUFFER));
-    if (bufs.length === 0 || bufs.some((b) => b.length < 1 << 16)) throw new RangeError('buffers: at least one, each of 64 KiB or more');
-    for (const b of bufs) this.#pool.add(b);
-    this.#buf = bufs[0];
-    this.#dv = viewOf(this.#buf);
-    this.#mem = new Uint8Array(this.#buf.buffer);
-    if (fh) this.#spare.push(...bufs.slice(1).reverse());
+    this.#buf = new Uint8Array(BUFFER);
+    this.#dv = new DataView(this.#buf.buffer);
+    if (fh) for (let k = 1; k < WRITE_BEHIND_BUFFERS; k++) this.#spare.push(new Uint8Array(BUFFER));
     const head = this.format === 'pcapng'
       ? pcapngHeader(opts.linkType ?? LINKTYPE_ETHERNET, this.snaplen, this.nanos)
       : fileHeader(opts);
@@ -179,10 +165,9 @@ export class PcapWriter {
     if (this.#used + size > this.#buf.length) {
       this.#spill();
       if (size > this.#buf.length) {
-        if (this.#fh && this.#pool.has(this.#buf)) this.#spare.push(this.#buf);
+        if (this.#fh && this.#buf.length === BUFFER) this.#spare.push(this.#buf);
         this.#buf = new Uint8Array(size);
-        this.#dv = viewOf(this.#buf);
-        this.#mem = this.#buf;
+        this.#dv = new DataView(this.#buf.buffer);
       }
     }
     checkTimestamp(tsSec, tsNsec);
@@ -195,10 +180,7 @@ export class PcapWriter {
       dv.setUint32(at + 4, this.nanos ? tsNsec : Math.floor(tsNsec / 1000), true);
       dv.setUint32(at + 8, caplen, true);
       dv.setUint32(at + 12, Math.max(origLen, caplen), true);
-      const buf = this.#buf;
-      // Frames from the memory the buffer lies in (WriterOptions.buffers) are copied without a view.
-      if (src.buffer === buf.buffer) this.#mem.copyWithin(buf.byteOffset + at + REC_HDR, src.byteOffset + start, src.byteOffset + start + caplen);
-      else buf.set(src.subarray(start, start + caplen), at + REC_HDR);
+      this.#buf.set(src.subarray(start, start + caplen), at + REC_HDR);
       this.#used += REC_HDR + caplen;
     }
     this.count++;
@@ -217,13 +199,12 @@ export class PcapWriter {
     const buf = this.#buf, len = this.#used, pos = this.#pos;
     this.#pos += len;
     const p: Promise<void> = writeFully(fh, buf, len, pos).then(
-      () => { if (this.#pool.has(buf)) this.#spare.push(buf); },
+      () => { if (buf.length === BUFFER) this.#spare.push(buf); },
       (e: unknown) => { this.#failure ??= Object.assign(e as object, { path: this.path }); },
     ).finally(() => { this.#inFlight.delete(p); });
     this.#inFlight.add(p);
     this.#buf = spare;
-    this.#dv = viewOf(spare);
-    this.#mem = new Uint8Array(spare.buffer);
+    this.#dv = new DataView(spare.buffer);
     this.#used = 0;
   }
 
@@ -258,11 +239,6 @@ export class PcapWriter {
     }
     this.#rethrow();
   }
-}
-
-/** A DataView of exactly the bytes of `b` (which may be a view into a larger memory). */
-function viewOf(b: Uint8Array): DataView {
-  return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** Buffers per file writer: one being filled, the others written behind. */

@@ -4,7 +4,7 @@
 // count per 100 ms bin. A 5-tuple memo (flow-cache.ts) spares repeated TCP/UDP frames the hash call.
 // Memory grows with flows x bins, never with the number of packets.
 import { Datapath } from '../../bindings/index.js';
-import { PcapReader, LINKTYPE_ETHERNET, DEFAULT_READ_BUFFER } from '../pcap/index.js';
+import { PcapReader, LINKTYPE_ETHERNET } from '../pcap/index.js';
 import { BIN_MS } from '../sim/index.js';
 import { newInnerAddresses, readInnerAddressesAt } from './inner-address.js';
 import type { VtepMapper } from './vtep-map.js';
@@ -96,11 +96,8 @@ export interface ScanOptions {
 
 export async function scanCapture(path: string, o: ScanOptions): Promise<ScanResult> {
   const { mapper, index, cache } = o;
-  // Scratch space: each read step's frames are staged there with one copy, then go into slots by
-  // copies within the Wasm memory (no view per frame).
-  const dp = Datapath.create({ localIp: '0.0.0.1', hashSeed: o.hashSeed, batchSize: REPLAY_BATCH, slotSize: REPLAY_SLOT, maxPeers: 1, scratchBytes: DEFAULT_READ_BUFFER });
+  const dp = Datapath.create({ localIp: '0.0.0.1', hashSeed: o.hashSeed, batchSize: REPLAY_BATCH, slotSize: REPLAY_SLOT, maxPeers: 1 });
   const batch = dp.batch();
-  const stage = dp.scratch();
   const frames: FrameCounts = { total: 0, skipped: 0, local: 0, replayed: 0 };
   const flows: CaptureFlow[] = [];
   const a = newInnerAddresses();
@@ -149,7 +146,6 @@ export async function scanCapture(path: string, o: ScanOptions): Promise<ScanRes
   try {
     // Records as columns: fields by index, frames read and copied in place, no object per record.
     for await (const c of r.columns()) {
-      c.moveTo(stage);
       const buf = c.buf;
       for (let k = 0; k < c.length; k++) {
         frames.total++;

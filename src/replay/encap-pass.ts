@@ -5,7 +5,7 @@
 // with the capture's timestamps, addressed to the flow's first hop (across regions: the gateway of
 // its region, as in the simulator). A batch is flushed when the source VTEP changes, to keep file order.
 import { Datapath, Status, formatIPv4, statusName } from '../../bindings/index.js';
-import { PcapReader, PcapWriter, LINKTYPE_ETHERNET, DEFAULT_READ_BUFFER, keptFlavour, type FlavourOverrides, type RecordColumns } from '../pcap/index.js';
+import { PcapReader, PcapWriter, LINKTYPE_ETHERNET, keptFlavour, type FlavourOverrides } from '../pcap/index.js';
 import { BIN_MS, type World } from '../sim/index.js';
 import { newInnerAddresses, readInnerAddressesAt } from './inner-address.js';
 import { FlowIndex, MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT, msAfter, type ProgressFn } from './capture-scan.js';
@@ -50,33 +50,17 @@ export interface EncapResult {
 
 interface Source { dp: Datapath; peers: Uint8Array }
 
-/** Write buffers in the first source's scratch space: one filled while the others are written behind. */
-const WRITE_BUFFERS = 4;
-const WRITE_BUFFER = 1 << 20;
-const HOME_SCRATCH = DEFAULT_READ_BUFFER + WRITE_BUFFERS * WRITE_BUFFER;
-
 export async function encapCapture(o: EncapOptions): Promise<EncapResult> {
   const { world, mapper, index, ports } = o;
   const res: EncapResult = { encapsulated: 0, forced: 0, dropped: {}, batches: 0 };
   const sources = new Map<number, Source>();
-  // The first source VTEP's datapath also holds, in its scratch space, each read step's frames
-  // (staged with one copy) and the writer's buffers: its frames then move in and out of slots by
-  // copies within one Wasm memory. Other sources' frames are copied through views.
-  let stage: Uint8Array | undefined;
-  let writeBuffers: Uint8Array[] | undefined;
   const source = (v: number): Source => {
     let s = sources.get(v);
     if (!s) {
-      const home = sources.size === 0;
       const dp = Datapath.create({
         localIp: formatIPv4(world.vteps[v].ip), hashSeed: world.portSeed, portRange: world.portRange, candidates: world.candidateCount,
-        batchSize: REPLAY_BATCH, slotSize: REPLAY_SLOT, maxPeers: world.vteps.length, scratchBytes: home ? HOME_SCRATCH : 0,
+        batchSize: REPLAY_BATCH, slotSize: REPLAY_SLOT, maxPeers: world.vteps.length,
       });
-      if (home) {
-        const scratch = dp.scratch();
-        stage = scratch.subarray(0, DEFAULT_READ_BUFFER);
-        writeBuffers = Array.from({ length: WRITE_BUFFERS }, (_, k) => scratch.subarray(DEFAULT_READ_BUFFER + k * WRITE_BUFFER, DEFAULT_READ_BUFFER + (k + 1) * WRITE_BUFFER));
-      }
       sources.set(v, (s = { dp, peers: new Uint8Array(world.vteps.length) }));
     }
     return s;
@@ -103,19 +87,7 @@ export async function encapCapture(o: EncapOptions): Promise<EncapResult> {
   // the outer headers make longer than the snaplen are written whole.
   let writer: PcapWriter | undefined;
   const openWriter = async (r: PcapReader): Promise<void> => {
-    if (o.out !== undefined && !writer) writer = await PcapWriter.open(o.out, { ...keptFlavour(r, o.flavour), cut: false, buffers: writeBuffers });
-  };
-  /** The source VTEP of the step's first frame that is encapsulated (-1: none), to create it first. */
-  const firstSource = (c: RecordColumns): number => {
-    for (let k = 0; k < c.length; k++) {
-      if (c.linkType[k] !== LINKTYPE_ETHERNET || c.dataLen[k] > MAX_REPLAY_FRAME) continue;
-      readInnerAddressesAt(c.buf, c.dataStart[k], c.dataLen[k], a);
-      const id = o.cache.get(a);
-      const s = id >= 0 ? o.srcOf[id] : mapper.vtepOf(a.family, a.src);
-      const d = id >= 0 ? o.dstOf[id] : mapper.vtepOf(a.family, a.dst);
-      if (s !== d) return s;
-    }
-    return -1;
+    if (o.out !== undefined && !writer) writer = await PcapWriter.open(o.out, { ...keptFlavour(r, o.flavour), cut: false });
   };
   const a = newInnerAddresses();
   // Per packet of the pending batch: destination VTEP, bin, and the peer row and forced port when the
@@ -163,9 +135,7 @@ export async function encapCapture(o: EncapOptions): Promise<EncapResult> {
   try {
     // Records as columns: fields by index, frames read and copied in place, no object per record.
     for await (const c of r.columns()) {
-      if (sources.size === 0) { const s = firstSource(c); if (s >= 0) source(s); }
       await openWriter(r);
-      if (stage) c.moveTo(stage);
       const buf = c.buf;
       for (let k = 0; k < c.length; k++) {
         const start = c.dataStart[k], len = c.dataLen[k];
