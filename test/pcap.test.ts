@@ -195,6 +195,38 @@ t.test('batches() hands out the same records as records(), whole buffers at a ti
   }
 });
 
+t.test('columns() hands out the same records as decodeCapture, across read-ahead, large and oversized records', async (tt) => {
+  // 64 B, 5000 B, 70000 B (above the 64 KiB kept in front of a chunk read ahead) and 200000 B (above a
+  // 4 KiB reader's whole buffer, which then grows) frames, in classic and pcapng.
+  const sizes = [64, 64, 5000, 64, 70000, 64, 200000, 64, 64, 5000];
+  const recs = Array.from({ length: 400 }, (_, i) => ({ tsSec: 1000 + i, tsNsec: (i * 7919) % 1e9, data: frame(sizes[i % sizes.length], i) }));
+  const classic = encodePcap(recs, { nanos: true });
+  const ng = concat(shb(true), idb(true, 1, 0, 9), ...recs.map((r) => epb(true, 0, BigInt(r.tsSec) * 1_000_000_000n + BigInt(r.tsNsec), r.data)));
+  for (const [name, bytes] of [['pcap', classic], ['pcapng', ng]] as const) {
+    const ref = decodeCapture(bytes).records;
+    const path = tmpFile(bytes);
+    for (const chunkSize of [4096, 10000, 1 << 20]) {
+      const r = await PcapReader.open(path, { chunkSize });
+      const got: Plain[] = [];
+      const offsets: number[] = [];
+      let steps = 0;
+      for await (const c of r.columns()) {
+        steps++;
+        for (let i = 0; i < c.length; i++) {
+          const at = c.dataStart[i];
+          got.push({ tsSec: c.tsSec[i], tsNsec: c.tsNsec[i], data: hex(c.buf.subarray(at, at + c.dataLen[i])), origLen: c.origLen[i], linkType: c.linkType[i] });
+          offsets.push(c.offset[i]);
+        }
+        tt.equal(r.recordOffset, c.offset[c.length - 1], 'recordOffset is the step\'s last record');
+      }
+      await r.close();
+      tt.same(got, ref.map(plain), `${name}, chunk ${chunkSize}: same records`);
+      tt.same(offsets, ref.map((x) => x.offset), `${name}, chunk ${chunkSize}: same offsets`);
+      tt.ok(steps > 1, `${name}, chunk ${chunkSize}: ${steps} steps`);
+    }
+  }
+});
+
 t.test('records before broken input are handed out before the error', async (tt) => {
   const recs = Array.from({ length: 5 }, (_, i) => ({ tsSec: i, tsNsec: 0, data: frame(60, i) }));
   const bytes = encodePcap(recs);
