@@ -1,7 +1,8 @@
 // Read throughput of the streaming capture reader (records/s) on a temporary file of 64-byte frames,
 // against a plain fs read of the same file in the same chunk size: the ratio is what parsing and
 // handing out records costs on top of getting the bytes. `read` is readPackets (one async step per
-// record), `batches` is PcapReader.batches() (one async step per 1 MiB buffer).
+// record), `batches` is PcapReader.batches() (one async step per 1 MiB buffer), `columns` is
+// PcapReader.columns() (the same steps, fields in typed arrays: no object per record).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -46,6 +47,12 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     try { for await (const b of r.batches()) for (const x of b) bytes += x.data.length; } finally { await r.close(); }
     if (bytes !== n * 64) throw new Error(`read ${bytes} bytes, expected ${n * 64}`);
   };
+  const readColumns = (path: string) => async (): Promise<void> => {
+    let bytes = 0;
+    const r = await PcapReader.open(path);
+    try { for await (const c of r.columns()) for (let i = 0; i < c.length; i++) bytes += c.dataLen[i]; } finally { await r.close(); }
+    if (bytes !== n * 64) throw new Error(`read ${bytes} bytes, expected ${n * 64}`);
+  };
   const fsRead = async (): Promise<void> => {
     const fh = await open(classic, 'r');
     const buf = new Uint8Array(CHUNK);
@@ -58,6 +65,8 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
       { name: 'pcap/read/pcapng/64B', fn: read(ng), perCall: n, baseline: 'pcap/fs-read/64B' },
       { name: 'pcap/batches/classic/64B', fn: readBatches(classic), perCall: n, baseline: 'pcap/fs-read/64B' },
       { name: 'pcap/batches/pcapng/64B', fn: readBatches(ng), perCall: n, baseline: 'pcap/fs-read/64B' },
+      { name: 'pcap/columns/classic/64B', fn: readColumns(classic), perCall: n, baseline: 'pcap/fs-read/64B' },
+      { name: 'pcap/columns/pcapng/64B', fn: readColumns(ng), perCall: n, baseline: 'pcap/fs-read/64B' },
     ], opts);
     for (const r of results) r.extra = { records: n };
     return results;

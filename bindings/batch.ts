@@ -90,6 +90,22 @@ export class PacketBatch {
     return i;
   }
 
+  /**
+   * Copy the frame `src[start, start + len)` into the next slot, like push(frame) without the caller
+   * making a view per frame (for loops copying thousands of frames out of one read buffer). Returns
+   * the packet's index, or -1 when the batch is full; throws when the frame does not fit a slot.
+   */
+  pushFrom(src: Uint8Array, start: number, len: number, peer = 0, force = 0): number {
+    if (this.length >= this.capacity) return -1;
+    if (len > this.maxFrame) throw new RangeError(`frame of ${len} bytes exceeds slot capacity ${this.maxFrame}`);
+    if (!(start >= 0 && len >= 0 && start + len <= src.length)) throw new RangeError(`frame [${start}, ${start + len}) outside a source of ${src.length} bytes`);
+    this.#views();
+    const i = this.length++;
+    this.#u8.set(src.subarray(start, start + len), this.region.arena + i * this.slotSize + this.headroom);
+    this.#setDesc(i, this.headroom, len, peer, force);
+    return i;
+  }
+
   /** A writable view of slot i's frame area (after the headroom) for zero-copy fills; see commit(). */
   slotView(i: number): Uint8Array {
     if (!(i >= 0 && i < this.capacity)) throw new RangeError(`slot ${i} outside capacity ${this.capacity}`);
@@ -191,6 +207,17 @@ export class PacketBatch {
     const base = this.region.arena + i * this.slotSize + this.#dv.getUint32(d + D_OUT_OFF, true);
     return this.#u8.subarray(base, base + this.#dv.getUint32(d + D_OUT_LEN, true));
   }
+
+  /**
+   * The Wasm memory the slots lie in, as bytes: packet i's result frame is
+   * `bytes()[outputStart(i), outputStart(i) + outputLength(i))`. With those, a loop writes results out
+   * without a view per packet. Valid while the Datapath lives (its memory never grows).
+   */
+  bytes(): Uint8Array { this.#views(); return this.#u8; }
+  /** Index in bytes() of packet i's result frame (see output()). */
+  outputStart(i: number): number { return this.region.arena + i * this.slotSize + this.#u32(i, D_OUT_OFF); }
+  /** Length of packet i's result frame; 0 when dropped. */
+  outputLength(i: number): number { return this.#u32(i, D_OUT_LEN); }
 
   /** Raw descriptor bytes of packet i (a copy), for tests comparing kernels. */
   descriptor(i: number): Uint8Array {

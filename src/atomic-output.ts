@@ -133,12 +133,18 @@ export class AtomicOutput {
     syncDirectory(dirname(this.#target));
   }
 
-  /** Throw away what was written: close and remove the temporary file; the target is untouched. */
-  abort(): void {
+  /**
+   * Throw away what was written: remove the temporary file and close `fd`; the target is untouched.
+   * With `settled` (asynchronous writes to `fd` still in flight), the file is removed now and `fd` is
+   * closed only once they have settled, so a write never lands on a descriptor number reused meanwhile.
+   */
+  abort(settled?: Promise<unknown>): void {
     if (this.#done) return;
     this.#done = true;
-    try { closeSync(this.fd); } catch { /* already closed */ }
     if (this.#temp !== undefined) { removeQuietly(this.#temp); pending.delete(this.#temp); }
+    const close = (): void => { try { closeSync(this.fd); } catch { /* already closed */ } };
+    if (settled === undefined) close();
+    else void settled.then(close, close);
   }
 }
 

@@ -16,6 +16,8 @@ export const STDIO_PATH = '-';
 export interface ByteSource {
   read(buf: Uint8Array, offset: number, length: number): Promise<number>;
   close(): Promise<void>;
+  /** Reading the next chunk while the last is parsed pays (a file on libuv's pool); a stream buffers itself. */
+  readonly readAhead?: boolean;
 }
 
 /** A file's bytes; a failed read (EISDIR for a directory, EIO) is a FileError naming `path`. */
@@ -29,6 +31,7 @@ export function fileSource(fh: FileHandle, path: string): ByteSource {
       }
     },
     close: () => fh.close(),
+    readAhead: true,
   };
 }
 

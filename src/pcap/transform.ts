@@ -3,7 +3,7 @@
 // `zooroute decap`, which add only their flags and their summary line (src/cli/).
 import { Datapath, DEFAULT_HEADROOM, slotSizeForFrame, statusName, type PacketBatch, type ResultDropped, type ResultOk } from '../../bindings/index.js';
 import { PcapReader } from './reader.js';
-import { PcapWriter, type WritableRecord, type WriterOptions } from './writer.js';
+import { PcapWriter, type WriterOptions } from './writer.js';
 import { LINKTYPE_ETHERNET } from './record.js';
 import { keptFlavour, type FlavourOverrides } from './flavour.js';
 import type { EthernetFramer } from './to-ethernet.js';
@@ -79,12 +79,11 @@ export async function transformCapture(spec: TransformSpec): Promise<CaptureRun>
   // made longer than the snaplen (encap) are written whole, not cut.
   const writerOptions = (): WriterOptions => ({ ...keptFlavour(reader, spec.flavour), cut: false });
 
-  // How a batch is drained (made once): frames that came out are written with their timestamps
-  // (one record object reused), the others counted by status.
-  const written: WritableRecord = { tsSec: 0, tsNsec: 0, data: new Uint8Array(0) };
+  // How a batch is drained (made once): frames that came out go straight from Wasm memory into the
+  // writer's buffer with their timestamps (no view or record per frame), the others are counted by status.
+  let mem: Uint8Array = new Uint8Array(0);
   const onOk: ResultOk = (i, b) => {
-    written.tsSec = tsSec[i]; written.tsNsec = tsNsec[i]; written.data = b.output(i);
-    writer!.write(written);
+    writer!.writeFrom(mem, b.outputStart(i), b.outputLength(i), tsSec[i], tsNsec[i]);
     spec.onOk?.(b, i);
     run.ok++;
   };
@@ -93,12 +92,15 @@ export async function transformCapture(spec: TransformSpec): Promise<CaptureRun>
   const flushBatch = (): void => {
     if (!dp || !batch || batch.length === 0 || !writer) return;
     spec.kernel(dp, batch);
+    mem = batch.bytes();
     batch.forEachResult(onOk, onDropped);
     batch.clear();
   };
 
   try {
-    for await (const recs of reader.batches()) for (const rec of recs) {
+    // Records as columns: an Ethernet frame is copied once, from the read buffer into a batch slot;
+    // only a frame `--dlt enet` gives an Ethernet header is viewed (and rebuilt) on the way.
+    for await (const c of reader.columns()) for (let r = 0; r < c.length; r++) {
       run.frames++;
       if (!dp) {
         // A frame given an Ethernet header may be 14 bytes longer than the capture's snaplen.
@@ -110,14 +112,21 @@ export async function transformCapture(spec: TransformSpec): Promise<CaptureRun>
         tsNsec = new Float64Array(batch.capacity);
       }
       writer ??= await PcapWriter.open(spec.output, writerOptions());
+      const start = c.dataStart[r], len = c.dataLen[r], linkType = c.linkType[r];
       // A frame cut by the capture's snaplen is not the frame that was on the wire.
-      if (rec.data.length < rec.origLen) { bump(run.dropped, 'truncated'); continue; }
-      const frame = enet ? enet.frame(rec.linkType, rec.data) : rec.data;
-      if (frame === undefined) { bump(run.dropped, enet!.refused); continue; }
-      if (frame.length > maxFrame) { bump(run.dropped, 'oversize'); continue; }
-      const i = batch!.push(frame, 0);
-      tsSec[i] = rec.tsSec;
-      tsNsec[i] = rec.tsNsec;
+      if (len < c.origLen[r]) { bump(run.dropped, 'truncated'); continue; }
+      let i: number;
+      if (enet === undefined || linkType === LINKTYPE_ETHERNET) {
+        if (len > maxFrame) { bump(run.dropped, 'oversize'); continue; }
+        i = batch!.pushFrom(c.buf, start, len, 0);
+      } else {
+        const frame = enet.frame(linkType, c.buf.subarray(start, start + len));
+        if (frame === undefined) { bump(run.dropped, enet.refused); continue; }
+        if (frame.length > maxFrame) { bump(run.dropped, 'oversize'); continue; }
+        i = batch!.push(frame, 0);
+      }
+      tsSec[i] = c.tsSec[r];
+      tsNsec[i] = c.tsNsec[r];
       if (batch!.full) flushBatch();
     }
     flushBatch();

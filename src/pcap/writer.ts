@@ -1,8 +1,11 @@
 // Capture writer: classic pcap (little-endian, microsecond or nanosecond magic) or pcapng (one
-// interface). write() copies into a 1 MiB buffer and flushes it synchronously when full, so memory
-// stays bounded however fast frames come. A file is written atomically (src/atomic-output.ts): close()
-// renames the complete capture over the path, abort() (or a failed close) leaves the path as it was.
-// The path `-` is standard output, streamed.
+// interface). write() copies into a 1 MiB buffer; a full buffer of a file is written behind (up to
+// three buffers in flight on libuv's pool, positional writes, while the next fills), of standard output
+// or a device synchronously, so memory stays bounded however fast frames come. A file is written
+// atomically (src/atomic-output.ts): close() waits for every write, then renames the complete capture
+// over the path; abort() (or a failed close) leaves the path as it was. The path `-` is standard
+// output, streamed.
+import { write as writeCb, writeSync } from 'node:fs';
 import { AtomicOutput } from '../atomic-output.js';
 import { FILE_HEADER_LEN, MAGIC_MICRO, MAGIC_NANO } from './classic.js';
 import { LINKTYPE_ETHERNET, MAX_BLOCK, MAX_NORMAL_CAPLEN } from './record.js';
@@ -89,8 +92,10 @@ export function encodeRecord(u8: Uint8Array, dv: DataView, at: number, rec: Writ
 }
 
 /**
- * A capture writer (classic pcap little-endian, or pcapng). write() copies into a 1 MiB buffer flushed synchronously
- * when full, so memory stays bounded; close() renames the complete, valid file over the path (abort() discards it).
+ * A capture writer (classic pcap little-endian, or pcapng). write() copies into a 1 MiB buffer; a
+ * full one is written behind (files) or synchronously (standard output, devices), so memory stays
+ * bounded (4 MiB); close() waits for every write, then renames the complete, valid file over the path
+ * (abort() discards it).
  * write() throws a RangeError for a timestamp a classic record cannot hold, an Error after close().
  */
 export class PcapWriter {
@@ -110,17 +115,29 @@ export class PcapWriter {
   #dv: DataView;
   #used = 0;
   #closed = false;
+  /** Full buffers are written behind, positionally: a regular file's temporary copy only. */
+  readonly #behind: boolean;
+  /** File offset the buffer's first byte goes to (write-behind only: every such write is positional). */
+  #pos = 0;
+  /** Buffers free for reuse while others are written behind. */
+  readonly #spare: Uint8Array[] = [];
+  /** Write-behind writes in flight. */
+  readonly #inFlight = new Set<Promise<void>>();
+  /** The first write-behind failure, thrown by the next write, flush or close. */
+  #failure: unknown;
 
   private constructor(path: string, out: AtomicOutput | undefined, opts: WriterOptions) {
     this.path = path;
     this.#out = out;
     this.#fd = out ? out.fd : 1;
+    this.#behind = out !== undefined && !out.inPlace;
     this.format = opts.format ?? 'pcap';
     this.nanos = opts.nanos ?? false;
     this.snaplen = checkedSnaplen(opts.snaplen, this.format);
     this.#cutAt = opts.cut === false || this.snaplen === 0 ? MAX_BLOCK : this.snaplen;
     this.#buf = new Uint8Array(BUFFER);
     this.#dv = new DataView(this.#buf.buffer);
+    if (this.#behind) for (let k = 1; k < WRITE_BEHIND_BUFFERS; k++) this.#spare.push(new Uint8Array(BUFFER));
     const head = this.format === 'pcapng'
       ? pcapngHeader(opts.linkType ?? LINKTYPE_ETHERNET, this.snaplen, this.nanos)
       : fileHeader(opts);
@@ -147,55 +164,142 @@ export class PcapWriter {
 
   /** Append a record (buffered). */
   write(rec: WritableRecord): void {
+    this.writeFrom(rec.data, 0, rec.data.length, rec.tsSec, rec.tsNsec, rec.origLen ?? rec.data.length);
+  }
+
+  /**
+   * Append a record whose frame is `src[start, start + len)` (buffered), without a record object or a
+   * view: for loops that write thousands of frames straight out of a larger buffer (a Wasm batch).
+   * `origLen` is the length on the wire (never written below the captured length).
+   */
+  writeFrom(src: Uint8Array, start: number, len: number, tsSec: number, tsNsec: number, origLen: number = len): void {
     if (this.#closed) throw new Error(`${this.path}: write after close`);
-    const caplen = Math.min(rec.data.length, this.#cutAt);
+    const caplen = Math.min(len, this.#cutAt);
     const ng = this.format === 'pcapng';
     const size = ng ? epbSize(caplen) : REC_HDR + caplen;
     if (this.#used + size > this.#buf.length) {
-      this.flush();
+      this.#spill();
       if (size > this.#buf.length) {
+        if (this.#behind && this.#buf.length === BUFFER) this.#spare.push(this.#buf);
         this.#buf = new Uint8Array(size);
         this.#dv = new DataView(this.#buf.buffer);
       }
     }
+    checkTimestamp(tsSec, tsNsec);
+    const at = this.#used;
     if (ng) {
-      checkTimestamp(rec.tsSec, rec.tsNsec);
-      this.#used += encodeEpb(this.#buf, this.#dv, this.#used, rec.data, caplen, rec.origLen ?? rec.data.length, rec.tsSec, rec.tsNsec, this.nanos);
+      this.#used += encodeEpb(this.#buf, this.#dv, at, src.subarray(start, start + caplen), caplen, origLen, tsSec, tsNsec, this.nanos);
     } else {
-      this.#used += encodeRecord(this.#buf, this.#dv, this.#used, rec, this.nanos, this.#cutAt);
+      const dv = this.#dv;
+      dv.setUint32(at, tsSec, true);
+      dv.setUint32(at + 4, this.nanos ? tsNsec : Math.floor(tsNsec / 1000), true);
+      dv.setUint32(at + 8, caplen, true);
+      dv.setUint32(at + 12, Math.max(origLen, caplen), true);
+      this.#buf.set(src.subarray(start, start + caplen), at + REC_HDR);
+      this.#used += REC_HDR + caplen;
     }
     this.count++;
   }
 
-  /** Write the buffered records to the file now. */
+  /**
+   * A full buffer goes out. To a file, it is written behind (libuv's thread pool, positional) while
+   * the caller fills a spare buffer, so encoding and the write system call overlap; with no spare
+   * free it is written synchronously. Standard output is always written synchronously, in order.
+   */
+  #spill(): void {
+    this.#rethrow();
+    const spare = this.#behind ? this.#spare.pop() : undefined;
+    if (!spare || this.#used === 0) { if (spare) this.#spare.push(spare); this.flush(); return; }
+    const buf = this.#buf, len = this.#used, pos = this.#pos;
+    this.#pos += len;
+    const p: Promise<void> = writeFully(this.#fd, buf, len, pos).then(
+      () => { if (buf.length === BUFFER) this.#spare.push(buf); },
+      (e: unknown) => { this.#failure ??= Object.assign(e as object, { path: this.path }); },
+    ).finally(() => { this.#inFlight.delete(p); });
+    this.#inFlight.add(p);
+    this.#buf = spare;
+    this.#dv = new DataView(spare.buffer);
+    this.#used = 0;
+  }
+
+  #rethrow(): void {
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  /**
+   * Write the buffered records to the file now (synchronously). Buffers written behind may still be
+   * in flight; close() waits for them.
+   */
   flush(): void {
-    writeAll(this.#fd, this.#buf, this.#used, this.path);
+    this.#rethrow();
+    if (this.#behind) {
+      writePositional(this.#fd, this.#buf, this.#used, this.#pos, this.path);
+      this.#pos += this.#used;
+    } else {
+      writeAll(this.#fd, this.#buf, this.#used, this.path);
+    }
     this.#used = 0;
   }
 
   /**
-   * Flush and close; a file is then renamed over `path` (complete). If that fails (a full disk), nothing
-   * is left at `path` that was not there before, and the error is thrown. Closing twice does nothing.
+   * Flush, wait for every write in flight, and close; a file is then renamed over `path` (complete).
+   * If any write failed (a full disk), nothing is left at `path` that was not there before, and the
+   * error is thrown. Closing twice does nothing.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#closed = true;
+    let failure: unknown;
     try {
       this.flush();
     } catch (e) {
-      this.abort();
-      throw e;
+      failure = e;
     }
-    this.#closed = true;
+    // Nothing is committed (or closed) under a write still in flight; a failed one fails the close.
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+    failure ??= this.#failure;
+    if (failure !== undefined) {
+      this.#out?.abort();
+      throw failure;
+    }
     this.#out?.commit();
   }
 
   /**
    * Give up the capture: a file's temporary copy is removed and `path` keeps what it held before
-   * (standard output keeps what was already written). After close() or a second time it does nothing.
+   * (standard output keeps what was already written); writes still in flight are left to finish into
+   * the removed file, whose descriptor is closed after them. After close() or a second time it does nothing.
    */
   abort(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#out?.abort();
+    this.#out?.abort(this.#inFlight.size > 0 ? Promise.allSettled([...this.#inFlight]) : undefined);
+  }
+}
+
+/** Buffers per file writer: one being filled, the others written behind. */
+const WRITE_BEHIND_BUFFERS = 4;
+
+/** Write buf[off, off + len) at file offset pos on libuv's pool; resolves with the bytes written. */
+function writeAt(fd: number, buf: Uint8Array, off: number, len: number, pos: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    writeCb(fd, buf, off, len, pos, (err, n) => { if (err) reject(err); else resolve(n); });
+  });
+}
+
+/** Write all of buf[0, len) at file offset pos, asynchronously. */
+async function writeFully(fd: number, buf: Uint8Array, len: number, pos: number): Promise<void> {
+  let off = 0;
+  while (off < len) off += await writeAt(fd, buf, off, len - off, pos + off);
+}
+
+/** Write all of buf[0, len) at file offset pos, synchronously; errors name the file. */
+function writePositional(fd: number, buf: Uint8Array, len: number, pos: number, path: string): void {
+  let off = 0;
+  try {
+    while (off < len) off += writeSync(fd, buf, off, len - off, pos + off);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== undefined) Object.assign(e as object, { path });
+    throw e;
   }
 }

@@ -6,7 +6,7 @@
 import { Datapath, DEFAULT_BATCH_SIZE, DEFAULT_HEADROOM } from '../../bindings/index.js';
 import { PcapReader, LINKTYPE_ETHERNET, type EthernetFramer } from '../pcap/index.js';
 import { BIN_MS } from '../sim/index.js';
-import { newInnerAddresses, readInnerAddresses } from './inner-address.js';
+import { newInnerAddresses, readInnerAddressesAt } from './inner-address.js';
 import type { VtepMapper } from './vtep-map.js';
 import type { FlowKeyCache } from './flow-cache.js';
 
@@ -152,23 +152,34 @@ export async function scanCapture(path: string, o: ScanOptions): Promise<ScanRes
 
   const r = await PcapReader.open(path);
   try {
-    for await (const recs of r.batches()) {
-      for (const rec of recs) {
+    // Records as columns: fields by index, frames read and copied in place, no object per record.
+    for await (const c of r.columns()) {
+      const buf = c.buf;
+      for (let k = 0; k < c.length; k++) {
         frames.total++;
-        if (t0Sec < 0) { t0Sec = rec.tsSec; t0Nsec = rec.tsNsec; }
-        const data = o.enet ? o.enet.frame(rec.linkType, rec.data) : rec.linkType === LINKTYPE_ETHERNET ? rec.data : undefined;
-        if (data === undefined || data.length > MAX_REPLAY_FRAME) { frames.skipped++; continue; }
-        readInnerAddresses(data, a);
-        const bin = Math.floor(msAfter(rec.tsSec, rec.tsNsec, t0Sec, t0Nsec) / BIN_MS);
+        const tsSec = c.tsSec[k], tsNsec = c.tsNsec[k];
+        if (t0Sec < 0) { t0Sec = tsSec; t0Nsec = tsNsec; }
+        // The frame is buf[start, start + len): in the read buffer, or (`--dlt enet` on another link
+        // type) the framer's rebuilt Ethernet frame.
+        let f = buf, start = c.dataStart[k], len = c.dataLen[k];
+        const linkType = c.linkType[k];
+        if (linkType !== LINKTYPE_ETHERNET) {
+          const e = o.enet?.frame(linkType, buf.subarray(start, start + len));
+          if (e === undefined) { frames.skipped++; continue; }
+          f = e; start = 0; len = e.length;
+        }
+        if (len > MAX_REPLAY_FRAME) { frames.skipped++; continue; }
+        readInnerAddressesAt(f, start, len, a);
+        const bin = Math.floor(msAfter(tsSec, tsNsec, t0Sec, t0Nsec) / BIN_MS);
         const hit = cache.get(a);
-        if (hit >= 0) { frames.replayed++; if (bin > maxBin) maxBin = bin; count(flows[hit], bin, data.length); continue; }
+        if (hit >= 0) { frames.replayed++; if (bin > maxBin) maxBin = bin; count(flows[hit], bin, len); continue; }
         const s = mapper.vtepOf(a.family, a.src), d = mapper.vtepOf(a.family, a.dst);
         if (s === d) { frames.local++; continue; }
         frames.replayed++;
         if (bin > maxBin) maxBin = bin;
-        const i = batch.push(data, 0);
+        const i = batch.pushFrom(f, start, len, 0);
         pL4[i] = a.l4 ? 1 : 0;
-        pS[i] = s; pD[i] = d; pBin[i] = bin; pFam[i] = a.family; pProto[i] = a.proto; pLen[i] = data.length;
+        pS[i] = s; pD[i] = d; pBin[i] = bin; pFam[i] = a.family; pProto[i] = a.proto; pLen[i] = len;
         pSrc[i] = a.src; pDst[i] = a.dst; pSp[i] = a.sport; pDp[i] = a.dport;
         if (batch.full) flush();
       }

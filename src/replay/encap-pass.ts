@@ -5,9 +5,9 @@
 // with the capture's timestamps, addressed to the flow's first hop (across regions: the gateway of
 // its region, as in the simulator). A batch is flushed when the source VTEP changes, to keep file order.
 import { Datapath, formatIPv4, statusName, type ResultDropped, type ResultOk } from '../../bindings/index.js';
-import { PcapReader, PcapWriter, LINKTYPE_ETHERNET, keptFlavour, type EthernetFramer, type FlavourOverrides, type WritableRecord } from '../pcap/index.js';
+import { PcapReader, PcapWriter, LINKTYPE_ETHERNET, keptFlavour, type EthernetFramer, type FlavourOverrides } from '../pcap/index.js';
 import { BIN_MS, type World } from '../sim/index.js';
-import { newInnerAddresses, readInnerAddresses } from './inner-address.js';
+import { newInnerAddresses, readInnerAddressesAt } from './inner-address.js';
 import { FlowIndex, MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT, msAfter, type ProgressFn } from './capture-scan.js';
 import type { VtepMapper } from './vtep-map.js';
 import type { FlowKeyCache } from './flow-cache.js';
@@ -99,7 +99,6 @@ export async function encapCapture(o: EncapOptions): Promise<EncapResult> {
     if (o.out !== undefined && !writer) writer = await PcapWriter.open(o.out, { ...keptFlavour(r, o.flavour), cut: false });
   };
   const a = newInnerAddresses();
-  const rec: WritableRecord = { tsSec: 0, tsNsec: 0, data: new Uint8Array(0) }; // reused: no object per frame
   // Per packet of the pending batch: destination VTEP, bin, and the peer row and forced port when the
   // memo already knew its flow (pHop = -1: resolve after the batch's hash call).
   const pD = new Int32Array(REPLAY_BATCH), pBin = new Int32Array(REPLAY_BATCH);
@@ -107,21 +106,23 @@ export async function encapCapture(o: EncapOptions): Promise<EncapResult> {
   let misses = 0;
   const pSec = new Float64Array(REPLAY_BATCH), pNsec = new Float64Array(REPLAY_BATCH);
   let cur = -1;
-  // How a batch is drained (made once for the run): frames that came out go to the writer with their
-  // capture timestamps, the others are counted by status.
+  // How a batch is drained (made once for the run): frames that came out go straight from Wasm
+  // memory into the writer's buffer with their capture timestamps (no view or record per frame), the
+  // others are counted by status.
+  let mem: Uint8Array = new Uint8Array(0);
   const onOk: ResultOk = (i, b) => {
     res.encapsulated++;
-    if (writer) { rec.tsSec = pSec[i]; rec.tsNsec = pNsec[i]; rec.data = b.output(i); writer.write(rec); }
+    if (writer) writer.writeFrom(mem, b.outputStart(i), b.outputLength(i), pSec[i], pNsec[i]);
   };
   const onDropped: ResultDropped = (_i, st) => { const k = statusName(st); res.dropped[k] = (res.dropped[k] ?? 0) + 1; };
 
   const flush = (): void => {
     if (cur < 0) return;
-    const { dp } = source(cur);
+    const src = source(cur);
+    const { dp } = src;
     const b = dp.batch();
     const n = b.length;
     if (n === 0) return;
-    const src = source(cur);
     if (misses > 0) {
       // One hash call for the batch, only when the memo missed; then every packet's peer row and
       // forced port are written into its descriptor (encap hashes again, in the same call).
@@ -138,18 +139,29 @@ export async function encapCapture(o: EncapOptions): Promise<EncapResult> {
     }
     dp.encap(b);
     res.batches++;
+    mem = b.bytes();
     b.forEachResult(onOk, onDropped);
     b.clear();
   };
 
   const r = await PcapReader.open(o.input);
   try {
-    for await (const recs of r.batches()) {
+    // Records as columns: fields by index, frames read and copied in place, no object per record.
+    for await (const c of r.columns()) {
       await openWriter(r);
-      for (const rec of recs) {
-        const data = o.enet ? o.enet.frame(rec.linkType, rec.data) : rec.linkType === LINKTYPE_ETHERNET ? rec.data : undefined;
-        if (data === undefined || data.length > MAX_REPLAY_FRAME) continue;
-        readInnerAddresses(data, a);
+      const buf = c.buf;
+      for (let k = 0; k < c.length; k++) {
+        // The frame is f[start, start + len): in the read buffer, or (`--dlt enet` on another link
+        // type) the framer's rebuilt Ethernet frame.
+        let f = buf, start = c.dataStart[k], len = c.dataLen[k];
+        const linkType = c.linkType[k];
+        if (linkType !== LINKTYPE_ETHERNET) {
+          const e = o.enet?.frame(linkType, buf.subarray(start, start + len));
+          if (e === undefined) continue;
+          f = e; start = 0; len = e.length;
+        }
+        if (len > MAX_REPLAY_FRAME) continue;
+        readInnerAddressesAt(f, start, len, a);
         const id = o.cache.get(a);
         const s = id >= 0 ? o.srcOf[id] : mapper.vtepOf(a.family, a.src);
         const d = id >= 0 ? o.dstOf[id] : mapper.vtepOf(a.family, a.dst);
@@ -158,12 +170,13 @@ export async function encapCapture(o: EncapOptions): Promise<EncapResult> {
         const src = source(s);
         const b = src.dp.batch();
         const i = b.length;
+        const tsSec = c.tsSec[k], tsNsec = c.tsNsec[k];
         pD[i] = d;
-        pBin[i] = Math.floor(msAfter(rec.tsSec, rec.tsNsec, o.t0Sec, o.t0Nsec) / BIN_MS);
+        pBin[i] = Math.floor(msAfter(tsSec, tsNsec, o.t0Sec, o.t0Nsec) / BIN_MS);
         if (id >= 0) resolve(i, id, o.hashOf[id], src);
         else { pHop[i] = -1; pForced[i] = 0; misses++; }
-        b.push(data, id >= 0 ? pHop[i] : d, pForced[i]);
-        pSec[i] = rec.tsSec; pNsec[i] = rec.tsNsec;
+        b.pushFrom(f, start, len, id >= 0 ? pHop[i] : d, pForced[i]);
+        pSec[i] = tsSec; pNsec[i] = tsNsec;
         if (b.full) flush();
       }
       o.progress?.('encap', r.recordOffset);

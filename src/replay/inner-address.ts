@@ -39,37 +39,45 @@ function fold6(f: Uint8Array, o: number): number {
 
 /** Read frame `f`'s inner addresses into `out`. Never reads past the frame; short frames key by MAC. */
 export function readInnerAddresses(f: Uint8Array, out: InnerAddresses): InnerAddresses {
+  return readInnerAddressesAt(f, 0, f.length, out);
+}
+
+/**
+ * readInnerAddresses() of the frame `buf[start, start + len)`, read in place (no view per frame: the
+ * hot loops read records straight out of the capture reader's buffer). Never reads past the frame.
+ */
+export function readInnerAddressesAt(f: Uint8Array, start: number, len: number, out: InnerAddresses): InnerAddresses {
   out.proto = 0; out.sport = 0; out.dport = 0; out.l4 = false;
-  const n = f.length;
-  if (n < 14) {
-    out.family = ADDR_MAC; out.src = n >= 12 ? fold6(f, 6) : 0; out.dst = n >= 6 ? fold6(f, 0) : 0;
+  const s = start, e = start + len;
+  if (len < 14) {
+    out.family = ADDR_MAC; out.src = len >= 12 ? fold6(f, s + 6) : 0; out.dst = len >= 6 ? fold6(f, s) : 0;
     return out;
   }
-  let off = 12;
+  let off = s + 12;
   let type = (f[off] << 8) | f[off + 1];
-  for (let tags = 0; tags < 2 && (type === 0x8100 || type === 0x88a8) && off + 6 <= n; tags++) {
+  for (let tags = 0; tags < 2 && (type === 0x8100 || type === 0x88a8) && off + 6 <= e; tags++) {
     off += 4;
     type = (f[off] << 8) | f[off + 1];
   }
   const l3 = off + 2;
-  if (type === 0x0800 && l3 + 20 <= n && f[l3] >> 4 === 4) {
+  if (type === 0x0800 && l3 + 20 <= e && f[l3] >> 4 === 4) {
     out.family = ADDR_IPV4; out.src = be32(f, l3 + 12); out.dst = be32(f, l3 + 16); out.proto = f[l3 + 9];
     const ihl = (f[l3] & 15) * 4;
     const frag = ((f[l3 + 6] << 8) | f[l3 + 7]) & 0x3fff;
     const l4 = l3 + ihl;
-    if (frag === 0 && (out.proto === 6 || out.proto === 17) && ihl >= 20 && l4 + 4 <= n) {
+    if (frag === 0 && (out.proto === 6 || out.proto === 17) && ihl >= 20 && l4 + 4 <= e) {
       out.sport = (f[l4] << 8) | f[l4 + 1]; out.dport = (f[l4 + 2] << 8) | f[l4 + 3]; out.l4 = true;
     }
     return out;
   }
-  if (type === 0x86dd && l3 + 40 <= n && f[l3] >> 4 === 6) {
+  if (type === 0x86dd && l3 + 40 <= e && f[l3] >> 4 === 6) {
     out.family = ADDR_IPV6; out.src = fold16(f, l3 + 8); out.dst = fold16(f, l3 + 24); out.proto = f[l3 + 6];
     return out;
   }
-  if (type === 0x0806 && l3 + 28 <= n && f[l3 + 4] === 6 && f[l3 + 5] === 4) {
+  if (type === 0x0806 && l3 + 28 <= e && f[l3 + 4] === 6 && f[l3 + 5] === 4) {
     out.family = ADDR_IPV4; out.src = be32(f, l3 + 14); out.dst = be32(f, l3 + 24);
     return out;
   }
-  out.family = ADDR_MAC; out.src = fold6(f, 6); out.dst = fold6(f, 0);
+  out.family = ADDR_MAC; out.src = fold6(f, s + 6); out.dst = fold6(f, s);
   return out;
 }
