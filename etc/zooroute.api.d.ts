@@ -70,6 +70,11 @@ export declare class SipHasher {
 }
 
 // ==== dist/bindings/batch.d.ts
+import { type StatusCode } from './layout.js';
+/** Called by PacketBatch.forEachResult() for a packet the kernel passed (Status.OK): its index and the batch. */
+export type ResultOk = (i: number, batch: PacketBatch) => void;
+/** Called by PacketBatch.forEachResult() for a packet the kernel dropped, with its status (see statusName()). */
+export type ResultDropped = (i: number, status: StatusCode) => void;
 /** Where a batch lives in Wasm memory; created by Datapath, never by users. */
 export interface BatchRegion {
     readonly memory: WebAssembly.Memory;
@@ -122,6 +127,15 @@ export declare class PacketBatch {
     commit(len: number, peer?: number, force?: number): number;
     /** Change packet i's inputs (peer, forced port: 0 = choose) before running another kernel on it. */
     setPeer(i: number, peer: number, force?: number): void;
+    /**
+     * Drain the results of the kernel that just ran: for each packet in order, ok(i, this) when its
+     * status is Status.OK, else dropped(i, status). Returns how many were OK. This is the one loop
+     * every consumer of a batch needs (count drops by reason, hand on the rest); it reads the status
+     * straight from the descriptors and allocates nothing, so pass callbacks made once (fields, or
+     * closures built per run), not per batch. The batch is left as it is: read outputs in the
+     * callbacks or afterwards, then clear(). A callback must not push into or clear this batch.
+     */
+    forEachResult(ok: ResultOk, dropped: ResultDropped): number;
     /** Status code of packet i after a kernel ran: Status.OK (0), or why it was dropped (see statusName()). Throws a RangeError when i >= length. */
     status(i: number): number;
     /** Inner flow hash (after encap or hash). */
@@ -391,6 +405,35 @@ export declare class Datapath {
     set ipId(v: number);
 }
 
+// ==== dist/bindings/defaults.d.ts
+/** IANA's VXLAN UDP destination port (RFC 7348): DatapathConfig.vxlanPort's default, and the port decap accepts. */
+export declare const VXLAN_PORT = 4789;
+/** DatapathConfig.localMac's default (outer source MAC): a locally administered placeholder. */
+export declare const DEFAULT_LOCAL_MAC = "02:00:00:00:00:01";
+/** PeerConfig.mac's default (outer destination MAC, the underlay next hop): a locally administered placeholder. */
+export declare const DEFAULT_PEER_MAC = "02:00:00:00:00:02";
+/**
+ * DatapathConfig.headroom's default: bytes reserved in each slot in front of the frame, where
+ * encapsulation prepends the OUTER_LEN (50) bytes of outer headers; a multiple of 8.
+ */
+export declare const DEFAULT_HEADROOM = 64;
+/** DatapathConfig.slotSize's default: bytes per slot, headroom included (a 1500-byte MTU frame fits). */
+export declare const DEFAULT_SLOT_SIZE = 2048;
+/** Smallest DatapathConfig.slotSize the datapath accepts. */
+export declare const MIN_SLOT_SIZE = 128;
+/** Largest DatapathConfig.slotSize the datapath accepts: a 64 KiB frame plus room for headers. */
+export declare const MAX_SLOT_SIZE: number;
+/** DatapathConfig.slotSize must be a multiple of this many bytes. */
+export declare const SLOT_ALIGN = 64;
+/** DatapathConfig.batchSize's default: packets per batch, so per JS->Wasm call. */
+export declare const DEFAULT_BATCH_SIZE = 256;
+/**
+ * The smallest valid slot size that holds a frame of `frameBytes` after `headroom` bytes: rounded
+ * up to SLOT_ALIGN, at least MIN_SLOT_SIZE, at most MAX_SLOT_SIZE (a longer frame does not fit any
+ * slot; PacketBatch.maxFrame says what does).
+ */
+export declare function slotSizeForFrame(frameBytes: number, headroom?: number): number;
+
 // ==== dist/bindings/index.d.ts
 /**
  * The datapath: the Wasm core behind typed bindings (Datapath, PacketBatch), status codes, ports and addresses.
@@ -398,7 +441,8 @@ export declare class Datapath {
  * @module zooroute
  */
 export { Datapath, resolveConfig, type DatapathConfig, type PeerConfig, type Peer, type ResolvedConfig } from './datapath.js';
-export { PacketBatch } from './batch.js';
+export { PacketBatch, type ResultOk, type ResultDropped } from './batch.js';
+export { VXLAN_PORT, DEFAULT_LOCAL_MAC, DEFAULT_PEER_MAC, DEFAULT_HEADROOM, DEFAULT_SLOT_SIZE, MIN_SLOT_SIZE, MAX_SLOT_SIZE, SLOT_ALIGN, DEFAULT_BATCH_SIZE, slotSizeForFrame, } from './defaults.js';
 export { Status, statusName, type StatusCode, type StatusName, KEY_L2, KEY_L3, KEY_L4, KEY_FRAGMENT, OUTER_LEN } from './layout.js';
 export { candidatePorts, parsePortRange, DEFAULT_PORT_RANGE, DEFAULT_CANDIDATES, type PortRange } from './ports.js';
 export { parseIPv4, formatIPv4, parseMac, formatMac } from './addr.js';
@@ -679,6 +723,14 @@ export declare class RealClock implements Clock {
 // ==== dist/src/control/config.d.ts
 /** How a peer's ports are probed: 'full' probes all N_p candidates, 'partial' the ports in use plus backupPorts healthy ones. */
 export type ProbeMode = 'full' | 'partial';
+/**
+ * Which outer source port a responder answers a probe on (docs/probe-format.md "Reply port"):
+ * 'probed' the probed port only; 'healthy' the responder's own best healthy port towards the prober
+ * (the probed port when it knows none); 'both' the probed port and, when it differs, that healthy
+ * port too, so that the prober's health of a port measures its forward path and a broken reverse
+ * path on the same port number no longer takes it out, while no single reverse port is relied on.
+ */
+export type ReplyPort = 'probed' | 'healthy' | 'both';
 /** Every control-plane setting (times in ms); resolveControlConfig() fills defaults and checks ranges. */
 export interface ControlConfig {
     /** Candidate ports per peer, N_p (every peer has exactly this many). Default 32. */
@@ -735,6 +787,11 @@ export interface ControlConfig {
     middleboxSensing: boolean;
     /** VNI that marks probes. Default 0xFFFFFF. */
     probeVni: number;
+    /**
+     * Outer source port of a probe reply: the probed port, the responder's best healthy port towards
+     * the prober, or both (see ReplyPort). Default 'both' (docs/probe-format.md, measured there).
+     */
+    replyPort: ReplyPort;
     /** Probe rate backs off exponentially while CPU utilisation is above this. Default 0.8. */
     cpuHighWatermark: number;
     /** How often the CPU function is sampled. Default 1000 ms. */
@@ -1067,7 +1124,7 @@ export declare class PortHealth {
  * @module zooroute/control
  */
 export { VirtualClock, RealClock, type Clock, type TimerId } from './clock.js';
-export { DEFAULT_CONTROL_CONFIG, resolveControlConfig, type ControlConfig, type ProbeMode } from './config.js';
+export { DEFAULT_CONTROL_CONFIG, resolveControlConfig, type ControlConfig, type ProbeMode, type ReplyPort } from './config.js';
 export { encodeProbe, decodeProbe, verifyProbe, encodeRequest, encodeReplyTo, writeBackendId, readBackendId, isProbePayload, isProbeFrame, buildProbeInnerFrame, probePayloadOfInnerFrame, probePayloadOfVxlan, wrapVxlan, PROBE_MAGIC, PROBE_VERSION, PROBE_PAYLOAD_BYTES, PROBE_VNI, PROBE_WIRE_BYTES, PROBE_INNER_UDP_PORT, CTL_MAX, type ProbeFields, type ProbeError, type DecodeResult, type ProbeFrameAddrs, type ProbeKey, type ProbeTagger, } from './probe-codec.js';
 export { PortHealth, PORT_UNKNOWN, PORT_GOOD, PORT_BAD, type PortState, type Transition, type HealthRules, type SavedPortHealth } from './health.js';
 export { TokenBucket } from './token-bucket.js';
@@ -1619,7 +1676,7 @@ export interface ControlStats {
     probesSent: number;
     /** Probe replies sent (requests answered). */
     repliesSent: number;
-    /** Wire bytes of the requests and replies sent (PROBE_WIRE_BYTES each). */
+    /** Wire bytes of the requests and replies sent (PROBE_WIRE_BYTES each; a request answered on two ports counts two replies, ControlConfig.replyPort). */
     probeBytes: number;
     /** Replies that matched an outstanding probe. */
     repliesOk: number;
@@ -1919,7 +1976,8 @@ export interface ByteSource {
     read(buf: Uint8Array, offset: number, length: number): Promise<number>;
     close(): Promise<void>;
 }
-export declare function fileSource(fh: FileHandle): ByteSource;
+/** A file's bytes; a failed read (EISDIR for a directory, EIO) is a FileError naming `path`. */
+export declare function fileSource(fh: FileHandle, path: string): ByteSource;
 /** A readable stream's chunks, copied out as asked; leftovers of a chunk wait for the next read. */
 export declare function streamSource(stream: Readable): ByteSource;
 /** Write all of buf[0, len) to fd; a full non-blocking pipe (EAGAIN) is waited out 1 ms at a time. */
@@ -2073,7 +2131,7 @@ export declare function fileHeader(opts?: WriterOptions): Uint8Array;
 export declare function encodeRecord(u8: Uint8Array, dv: DataView, at: number, rec: WritableRecord, nanos: boolean, snaplen: number): number;
 /**
  * A capture writer (classic pcap little-endian, or pcapng). write() copies into a 1 MiB buffer flushed synchronously
- * when full, so memory stays bounded; flush() or close() leaves a complete, valid file on disk.
+ * when full, so memory stays bounded; close() renames the complete, valid file over the path (abort() discards it).
  * write() throws a RangeError for a timestamp a classic record cannot hold, an Error after close().
  */
 export declare class PcapWriter {
@@ -2087,14 +2145,25 @@ export declare class PcapWriter {
     /** Records written so far. */
     count: number;
     private constructor();
-    /** Create (or truncate) `path` (`-`: standard output) and write the file header. */
+    /**
+     * Start writing `path` (`-`: standard output) and write the file header. A file is written into a
+     * temporary file beside it (AtomicOutput) until close(); an existing file at `path` is untouched until then.
+     */
     static open(path: string, opts?: WriterOptions): Promise<PcapWriter>;
     /** Append a record (buffered). */
     write(rec: WritableRecord): void;
     /** Write the buffered records to the file now. */
     flush(): void;
-    /** Flush and close the file; closing twice does nothing. */
+    /**
+     * Flush and close; a file is then renamed over `path` (complete). If that fails (a full disk), nothing
+     * is left at `path` that was not there before, and the error is thrown. Closing twice does nothing.
+     */
     close(): Promise<void>;
+    /**
+     * Give up the capture: a file's temporary copy is removed and `path` keeps what it held before
+     * (standard output keeps what was already written). After close() or a second time it does nothing.
+     */
+    abort(): void;
 }
 
 // ==== dist/src/replay/capture-scan.d.ts
@@ -2103,6 +2172,7 @@ import type { VtepMapper } from './vtep-map.js';
 import type { FlowKeyCache } from './flow-cache.js';
 /** Bytes per Wasm slot in both passes; frames longer than the slot's frame area are skipped. */
 export declare const REPLAY_SLOT = 16384;
+/** Frames per Wasm batch in both passes: the datapath's default batch. */
 export declare const REPLAY_BATCH = 256;
 /** The longest frame replayed: a slot less the datapath's default 64-byte headroom. */
 export declare const MAX_REPLAY_FRAME: number;
@@ -2243,7 +2313,7 @@ import { type Scenario, type SimulationReport, type World } from '../sim/index.j
 import { type SimMode } from '../sim/modes.js';
 import { type FrameCounts, type ProgressFn } from './capture-scan.js';
 import { type VtepMapFile } from './vtep-map.js';
-import { type EnetMacs, type FlavourOverrides } from '../pcap/index.js';
+import { type EnetMacs, type FlavourOverrides, type PcapWriter } from '../pcap/index.js';
 /** The modes a replay runs and reports, in report order: the simulator's (SIM_MODES). */
 export declare const REPLAY_MODES: readonly SimMode[];
 /** What to replay and how (the options of `zooroute replay`, docs/replay.md). */
@@ -2261,6 +2331,8 @@ export interface ReplayOptions {
     world?: World;
     /** Where to write the encapsulated frames (`-o`); none: the encap pass runs but writes nothing. */
     out?: string;
+    /** Leave OUT written but not yet renamed into place: `ReplayRun.output`, to close() or abort(). */
+    holdOutput?: boolean;
     /** OUT's format and timestamp resolution where not the input's (default: the input's, and its snaplen). */
     flavour?: FlavourOverrides;
     /** Replaces the scenario's seed (`--seed`). */
@@ -2341,6 +2413,8 @@ export interface ReplayRun {
     }>;
     /** The scenario's world with the capture's flows, for the failure windows and further analysis. */
     world: World;
+    /** OUT, with holdOutput: complete; close() renames it into place, abort() drops it. */
+    output?: PcapWriter;
 }
 /**
  * Replay a capture under a scenario's failures: map its frames to VTEPs and flows (pass 1), simulate
@@ -2538,6 +2612,11 @@ export interface RunContext {
     net: ProbeNetwork;
     /** The run's middleboxes by the underlay address of the VTEP fronting them. */
     middleboxByIp: Map<number, Middlebox>;
+    /**
+     * One-way latency (ms) of the path segment `segIndex` of the flow took in its latest bin with packets
+     * (0 before it sent any): the engine caches it with the path when the port changes.
+     */
+    pathLatencyMs(flow: Flow, segIndex: number): number;
 }
 /** Options of runMode. `sentInBin`, when given, replaces the flows' constant rates (pcap replay). */
 export interface RunModeOptions {
@@ -2545,6 +2624,11 @@ export interface RunModeOptions {
     measureHealth?: boolean;
     /** Packets the flow sends in bin b (replaces ratePps, e.g. counted from a capture). */
     sentInBin?: (flow: Flow, bin: number) => number;
+    /**
+     * After each bin's deliveries: per directed link, the failures' survival and the share capacity
+     * kept, as that bin used them (read them during the call; the arrays are reused). For traces.
+     */
+    observeBin?: (bin: number, survive: Float64Array, keep: Float64Array) => void;
 }
 /** Run one mode. `makePolicy` receives the context (clock, probe network) it may need. */
 export declare function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunContext) => PortPolicy, opts?: RunModeOptions): RunOutput;
@@ -2581,14 +2665,15 @@ export declare function fillSurvival(g: Graph, failures: readonly CompiledFailur
 
 // ==== dist/src/sim/index.d.ts
 /**
- * The underlay simulator: scenarios, the ECMP underlay, the three modes, the report.
+ * The underlay simulator: scenarios, the ECMP underlay, the four modes, the report, seed studies and traces.
  *
  * @module zooroute/sim
  */
-export { parseScenario, ScenarioError, FAILURE_TYPES, type Scenario, type OpportunisticSpec, type PrrSpec, type TrafficMix, type Family, DEFAULT_MIX, type Role, type VtepSpec, type FlowSpec, type GeneratorSpec, type FailureSpec, type FailureType } from './scenario.js';
+export { parseScenario, scenarioKind, SCENARIO_KINDS, ScenarioError, FAILURE_TYPES, type Scenario, type ScenarioKind, type OpportunisticSpec, type PrrSpec, type TrafficMix, type Family, DEFAULT_MIX, type Role, type VtepSpec, type FlowSpec, type GeneratorSpec, type FailureSpec, type FailureType } from './scenario.js';
 export { buildWorld, innerFlowHash, BIN_MS, type World, type Vtep, type Flow, type Segment } from './world.js';
 export { buildFabric, attachHost, Graph, type TopologySpec, type LeafSpineSpec, type ClosSpec, type TwoRegionSpec, type RegionSpec, type LinkSpec } from './topology.js';
-export { Underlay, VXLAN_PORT } from './underlay.js';
+export { Underlay } from './underlay.js';
+export { VXLAN_PORT } from '../../bindings/defaults.js';
 export { runMode, ProbeNetwork, type PortPolicy, type RunModeOptions, type RunOutput, type RunContext, type SimClock } from './engine.js';
 export { staticPolicy, defaultPort } from './static-mode.js';
 export { opportunisticPolicy, type OpportunisticPolicy, type RetryStats } from './opportunistic-mode.js';
@@ -2599,6 +2684,8 @@ export { Middlebox, type SessionKey } from './middlebox.js';
 export { OutageLedger, MASK_LIMIT_MS, outageRuns, type FailureOutcome, type LedgerFlow } from './outage.js';
 export { simulate, type SimMode, type SimulateOptions } from './simulate.js';
 export { formatReport, type SimulationReport, type ModeReport, type ZoorouteModeReport, type OpportunisticModeReport, type PrrModeReport, type SessionMoves, type ProbeCost, type LatencyStats } from './report.js';
+export { summarizeSeeds, formatSeedSummary, formatDistribution, distribution, quantile, type SeedStudySummary, type ModeSeedSummary, type SeedDistribution } from './seed-study.js';
+export { traceFlow, formatTrace, modePolicy, TRACE_CAUSES, type FlowTrace, type TraceBin, type TraceEvent, type TraceCause, type TraceOptions } from './trace.js';
 export { Prng } from './prng.js';
 export { type CompiledFailure } from './failures.js';
 
@@ -2783,15 +2870,10 @@ export declare class Prng {
 }
 
 // ==== dist/src/sim/prr-mode.d.ts
-import type { PortPolicy } from './engine.js';
-import { type Flow, type World } from './world.js';
-/** Linux TCP_RTO_MIN (200 ms), TCP_TIMEOUT_INIT (1 s, RFC 6298 2.1), TCP_RTO_MAX (120 s). */
-export declare const PRR_DEFAULTS: {
-    readonly minRtoMs: 200;
-    readonly initialRtoMs: 1000;
-    readonly maxRtoMs: 120000;
-    readonly rtoLossShare: 0.5;
-};
+import type { PortPolicy, RunContext } from './engine.js';
+import { type Flow } from './world.js';
+import { PRR_DEFAULTS } from './scenario.js';
+export { PRR_DEFAULTS };
 /** Whether PRR can move a flow at all: TCP (has an RTO) over IPv6 (has a flow label to change). */
 export declare function prrCanRepath(f: Flow): boolean;
 /** What the PRR mode did over a run: which flows could move, and how many timeouts it took. */
@@ -2823,11 +2905,12 @@ export interface PrrPolicy extends PortPolicy {
     readonly timeouts: RtoEvent[];
 }
 /**
- * The PRR baseline for a world: each TCP flow runs RFC 6298's retransmission timer (parameters from
+ * The PRR baseline for one run: each TCP flow runs RFC 6298's retransmission timer (parameters from
  * the scenario's `prr` section over {@link PRR_DEFAULTS}); an expiry on an IPv6 flow draws a new flow
- * label and so new outer ports on every segment, an IPv4 or UDP flow never moves.
+ * label and so new outer ports on every segment, an IPv4 or UDP flow never moves. `ctx` gives the
+ * world and the engine's cached path latencies.
  */
-export declare function prrPolicy(world: World): PrrPolicy;
+export declare function prrPolicy(ctx: RunContext): PrrPolicy;
 
 // ==== dist/src/sim/report.d.ts
 import type { FailureOutcome } from './outage.js';
@@ -3114,12 +3197,28 @@ export interface PrrSpec {
     /** Loss share within a bin that stalls the flow (no ACK comes back for what it sent). */
     rtoLossShare?: number;
 }
+/** Linux TCP_RTO_MIN (200 ms), TCP_TIMEOUT_INIT (1 s, RFC 6298 2.1), TCP_RTO_MAX (120 s); the prr mode's defaults. */
+export declare const PRR_DEFAULTS: {
+    readonly minRtoMs: 200;
+    readonly initialRtoMs: 1000;
+    readonly maxRtoMs: 120000;
+    readonly rtoLossShare: 0.5;
+};
+/**
+ * What a scenario file is for: `simulation` (its own traffic, `zooroute simulate`) or `replay` (the
+ * traffic comes from a capture, `zooroute replay`). docs/scenario-format.md#kind.
+ */
+export type ScenarioKind = 'simulation' | 'replay';
+/** The scenario kinds, as the `kind` field spells them. */
+export declare const SCENARIO_KINDS: readonly ScenarioKind[];
 /**
  * A whole scenario file, as `parseScenario` returns it once every field has been checked
  * (docs/scenario-format.md): the underlay, the VTEPs, the traffic, the failures and the baselines'
  * parameters. `zooroute simulate` runs it; `zooroute replay` uses it with a capture's traffic instead.
  */
 export interface Scenario {
+    /** What the file is for; absent in older files, where scenarioKind() infers it from the traffic. */
+    kind?: ScenarioKind;
     /** Shown in the report. */
     name?: string;
     description?: string;
@@ -3158,7 +3257,57 @@ export declare class ScenarioError extends Error {
 export declare function isIPv4(s: string): boolean;
 /** Check a parsed JSON value against the scenario format; returns it typed, or throws ScenarioError. */
 export declare function parseScenario(v: unknown): Scenario;
+/**
+ * A scenario's kind: its `kind` field, else inferred from its traffic (files written before the field):
+ * flows or a generator make it a simulation, no traffic a replay scenario.
+ */
+export declare function scenarioKind(s: Scenario): ScenarioKind;
 export type { LinkSpec, TopologySpec };
+
+// ==== dist/src/sim/seed-study.d.ts
+import { type SimMode } from './modes.js';
+import type { SimulationReport } from './report.js';
+/** A figure over seeds: median, 10th and 90th percentiles (linear interpolation), min and max. */
+export interface SeedDistribution {
+    median: number;
+    p10: number;
+    p90: number;
+    min: number;
+    max: number;
+}
+/** One mode over the seeds. Masking is summed over seeds (failures masked / failure events). */
+export interface ModeSeedSummary {
+    outageSeconds: SeedDistribution;
+    lostPackets: SeedDistribution;
+    maskedFailures: number;
+    failures: number;
+    /** maskedFailures / failures (1 when there are no failures). */
+    maskedShare: number;
+    /** 1 - outage / static's outage per seed; null for static, or when static never had an outage. */
+    cutVsStatic: SeedDistribution | null;
+    /** zooroute: per seed, the mean detection and switch time over failures (ms). */
+    detectMeanMs?: SeedDistribution;
+    switchMeanMs?: SeedDistribution;
+    /** opportunistic and prr: per seed, the mean and worst retries per episode. */
+    retriesMean?: SeedDistribution;
+    retriesMax?: SeedDistribution;
+}
+/** The summary of a seed study; `seeds` in the order run. */
+export interface SeedStudySummary {
+    scenario: string;
+    seeds: number[];
+    modes: Record<SimMode, ModeSeedSummary>;
+}
+/** The q-quantile of xs (0 <= q <= 1), interpolating linearly between order statistics; NaN if empty. */
+export declare function quantile(xs: readonly number[], q: number): number;
+/** Median, p10, p90, min and max of xs, rounded to `digits` decimals. */
+export declare function distribution(xs: readonly number[], digits?: number): SeedDistribution;
+/** Summarise one scenario's reports, one per seed (all of the same scenario). */
+export declare function summarizeSeeds(reports: readonly SimulationReport[]): SeedStudySummary;
+/** "median [p10-p90]" with `digits` decimals (a share as a percentage when `pct`). */
+export declare function formatDistribution(d: SeedDistribution, digits?: number, pct?: boolean): string;
+/** The human summary of a seed study. */
+export declare function formatSeedSummary(s: SeedStudySummary, first: SimulationReport): string;
 
 // ==== dist/src/sim/simulate.d.ts
 import { type ControlConfig } from '../control/config.js';
@@ -3314,10 +3463,82 @@ export declare function buildFabric(t: TopologySpec): Graph;
 /** Attach a VTEP host to a switch by one access link (the endpoint-adjacent link). */
 export declare function attachHost(g: Graph, name: string, sw: number, link: LinkSpec | undefined): number;
 
+// ==== dist/src/sim/trace.d.ts
+import { type ControlConfig } from '../control/config.js';
+import type { ControlEvent } from '../control/vtep.js';
+import { type PortPolicy, type RunContext } from './engine.js';
+import { type World } from './world.js';
+import type { SimMode } from './modes.js';
+/** Why a bin of a traced flow was out (see the file comment). */
+export type TraceCause = 'detection' | 'switch' | 'moved-bad' | 'next-fail' | 'capacity' | 'chance';
+/** Every cause, in the order reports list them. */
+export declare const TRACE_CAUSES: readonly TraceCause[];
+/** One bin of the traced flow in which it sent packets. */
+export interface TraceBin {
+    atMs: number;
+    /** Per segment: its outer source port. */
+    ports: number[];
+    /** Per segment: the share its forward path's failures let through, and its reverse path's. */
+    forward: number[];
+    reverse: number[];
+    /** The whole flow's delivery probability this bin, capacity included. */
+    delivery: number;
+    sent: number;
+    lost: number;
+    /** Inside one of the flow's runs of outage (docs/simulator.md). */
+    out: boolean;
+    cause?: TraceCause;
+}
+/** Something the mode did to the traced flow's segments. */
+export interface TraceEvent {
+    atMs: number;
+    segment: number;
+    /** Control-plane events (zooroute), `rto` (prr: a retransmission timeout, `rehashed` or not). */
+    type: ControlEvent['type'] | 'rto';
+    /** The port the event is about (zooroute), or the flow's port on the segment at the time. */
+    port: number;
+    detail?: string;
+}
+/** One flow's timeline in one mode at one seed (`traceFlow`). */
+export interface FlowTrace {
+    mode: SimMode;
+    seed: number;
+    flow: {
+        id: number;
+        proto: number;
+        family: string;
+        ratePps: number;
+        tenant: string;
+        segments: string[];
+    };
+    /** The traced window: a failure's [start - 1 s, end + 1 s), or the whole run. */
+    fromMs: number;
+    toMs: number;
+    failure?: string;
+    outSeconds: number;
+    causes: Record<TraceCause, number>;
+    bins: TraceBin[];
+    events: TraceEvent[];
+}
+/** What `traceFlow` follows. */
+export interface TraceOptions {
+    mode: SimMode;
+    /** A flow id, or 'worst': the flow with the most out time in the window in this mode. */
+    flow: number | 'worst';
+    /** Index into world.failures: trace only around this failure. */
+    failure?: number;
+    /** The control plane's overrides (zooroute). */
+    config: Partial<ControlConfig>;
+}
+/** A fresh policy of a mode for one run (as simulate() makes them). */
+export declare function modePolicy(mode: SimMode, ctx: RunContext, config: Partial<ControlConfig>): PortPolicy;
+/** Run one mode and record one flow's timeline. */
+export declare function traceFlow(world: World, o: TraceOptions): FlowTrace;
+/** The human timeline: a line per bin where something changed, and the events between. */
+export declare function formatTrace(tr: FlowTrace): string;
+
 // ==== dist/src/sim/underlay.d.ts
 import type { Graph } from './topology.js';
-/** The VXLAN UDP destination port (IANA): part of the outer 5-tuple every switch hashes. */
-export declare const VXLAN_PORT = 4789;
 /**
  * ECMP routing over a {@link Graph}: the directed links an outer packet crosses for a given source
  * port, as seeded per-switch hashes choose them. Routes never react to failures (they are gray), so the
