@@ -4,7 +4,7 @@
 import t from 'tap';
 import { VirtualClock } from '../src/control/clock.js';
 import { VtepControl, type ControlEvent, type VtepControlOptions } from '../src/control/vtep.js';
-import { decodeProbe, encodeProbe, probeSport, verifyProbe } from '../src/control/probe-codec.js';
+import { decodeProbe, encodeProbe, probeSeq, probeSport, verifyProbe } from '../src/control/probe-codec.js';
 import type { ControlConfig } from '../src/control/config.js';
 
 const SECRET = Uint8Array.from({ length: 16 }, (_, i) => 0x30 + i);
@@ -429,7 +429,9 @@ t.test('reply port: a failure of only the reverse path on a port no longer takes
       downs: events.filter((e) => e.type === 'port-down').length,
     };
   };
-  const both = state('both'), probed = state('probed');
+  const both = state('both'), probed = state('probed'), alternate = state('alternate');
+  t.equal(alternate.a, 'good', 'alternate: every other reply comes back on B\'s healthy port: never two losses in a row');
+  t.equal(alternate.downs, 0, 'alternate: A marks nothing down');
   t.equal(both.a, 'good', "both: A's forward path on the port is good and A keeps it");
   t.equal(both.downs, 0, 'both: A marks nothing down');
   t.equal(both.b, 'bad', "both: B's own probes on the port cross the failure: B takes it out");
@@ -438,7 +440,7 @@ t.test('reply port: a failure of only the reverse path on a port no longer takes
 });
 
 t.test('reply port both: answered on the probed port and on the responder\'s healthy port, both counted', async (t) => {
-  const { net, a, b } = pair();
+  const { net, a, b } = pair({ replyPort: 'both' });
   const from = net.log.length;
   const bytesBefore = b.stats().probeBytes;
   net.clock.advance(1000);
@@ -485,10 +487,27 @@ t.test("reply port: when the responder's reply port breaks, the prober's other p
     net.clock.advance(3000);
     return { otherDowns: events.slice(before).filter((e) => e.type === 'port-down' && e.sport !== q).length, lost: a.stats().probesLost - lostBefore, q };
   };
-  const both = run('both'), healthy = run('healthy');
+  const both = run('both'), healthy = run('healthy'), alternate = run('alternate');
+  t.equal(alternate.otherDowns, 0, 'alternate: the replies on the probed port carry every other port');
   t.ok(both.q >= 0 && healthy.q >= 0, 'the responder answered on a port of its own');
   t.equal(both.otherDowns, 0, 'both: the copy on the probed port carries every other port');
   t.ok(healthy.lost > both.lost, `healthy: A lost replies on ports whose paths are fine (${healthy.lost} lost vs ${both.lost} with both)`);
   // B stops answering on a port after its own first lost probe there, so here A loses one reply per port.
   t.equal(healthy.otherDowns, 0, 'healthy: B leaves the broken reply port before A sees two losses in a row');
+});
+
+t.test('reply port alternate: one reply per request, on the probed port and the healthy port in turn', async (t) => {
+  const { net, a, b } = pair({ replyPort: 'alternate' });
+  const from = net.log.length;
+  const before = b.stats();
+  net.clock.advance(1000);
+  const replies = net.log.slice(from).filter((s) => s.from === B && verifyProbe(s.payload, SECRET) === 'reply');
+  t.equal(replies.length, b.stats().repliesSent - before.repliesSent, 'one reply per request answered');
+  const onProbed = replies.filter((s) => s.sport === probeSport(s.payload)).length;
+  t.ok(onProbed > 0 && onProbed < replies.length, `some on the probed port (${onProbed} of ${replies.length}), the rest on B's port`);
+  for (const r of replies) {
+    const odd = (probeSeq(r.payload) & 1) === 1;
+    if (!odd) t.equal(r.sport, probeSport(r.payload), 'even sequence: the probed port');
+  }
+  t.ok(a.ports(B).every((p) => p.state === 'good'));
 });

@@ -6,11 +6,12 @@ export type ProbeMode = 'full' | 'partial';
 /**
  * Which outer source port a responder answers a probe on (docs/probe-format.md "Reply port"):
  * 'probed' the probed port only; 'healthy' the responder's own best healthy port towards the prober
- * (the probed port when it knows none); 'both' the probed port and, when it differs, that healthy
- * port too, so that the prober's health of a port measures its forward path and a broken reverse
- * path on the same port number no longer takes it out, while no single reverse port is relied on.
+ * (the probed port when it knows none); 'alternate' one reply per request, on the probed port and on
+ * that healthy port in turn (by the request's sequence), so that two replies lost in a row need both
+ * reverse paths to fail; 'both' the probed port and, when it differs, the healthy port too (two
+ * replies per request: beyond docs/security.md's no-amplification rule, opt-in only).
  */
-export type ReplyPort = 'probed' | 'healthy' | 'both';
+export type ReplyPort = 'probed' | 'healthy' | 'both' | 'alternate';
 
 /** Every control-plane setting (times in ms); resolveControlConfig() fills defaults and checks ranges. */
 export interface ControlConfig {
@@ -70,7 +71,7 @@ export interface ControlConfig {
   probeVni: number;
   /**
    * Outer source port of a probe reply: the probed port, the responder's best healthy port towards
-   * the prober, or both (see ReplyPort). Default 'both' (docs/probe-format.md, measured there).
+   * the prober, the two in turn, or both (see ReplyPort). Default 'alternate' (docs/probe-format.md, measured there).
    */
   replyPort: ReplyPort;
   /** Probe rate backs off exponentially while CPU utilisation is above this. Default 0.8. */
@@ -120,7 +121,7 @@ export const DEFAULT_CONTROL_CONFIG: Readonly<ControlConfig> = Object.freeze({
   backupPorts: 4,
   middleboxSensing: true,
   probeVni: 0xffffff,
-  replyPort: 'both',
+  replyPort: 'alternate',
   cpuHighWatermark: 0.8,
   cpuSampleMs: 1000,
   maxCpuBackoff: 5,
@@ -163,8 +164,8 @@ export function resolveControlConfig(c: Partial<ControlConfig> = {}): ControlCon
   num('backupPorts', r.backupPorts, 0, 64, true);
   if (typeof r.middleboxSensing !== 'boolean') throw new RangeError('control config middleboxSensing must be a boolean');
   num('probeVni', r.probeVni, 0, 0xffffff, true);
-  if (r.replyPort !== 'probed' && r.replyPort !== 'healthy' && r.replyPort !== 'both') {
-    throw new RangeError(`control config replyPort must be 'probed', 'healthy' or 'both', got ${String(r.replyPort)}`);
+  if (r.replyPort !== 'probed' && r.replyPort !== 'healthy' && r.replyPort !== 'both' && r.replyPort !== 'alternate') {
+    throw new RangeError(`control config replyPort must be 'probed', 'healthy', 'both' or 'alternate', got ${String(r.replyPort)}`);
   }
   num('cpuHighWatermark', r.cpuHighWatermark, 0, 1);
   num('cpuSampleMs', r.cpuSampleMs, 1, 3_600_000);

@@ -377,6 +377,13 @@ export class VtepControl {
     // the reply may come back on any port: on our own healthy port towards the prober, the prober's
     // health of the probed port measures that port's forward path (docs/probe-format.md "Reply port").
     const healthy = mode === 'probed' ? -1 : this.#replyPortTo(fromIp);
+    if (mode === 'alternate') {
+      // One reply per request (no amplification): consecutive probes of a port come back on the
+      // probed port and on our healthy port in turn, so two losses in a row need both to fail.
+      this.#stats.probeBytes += PROBE_WIRE_BYTES;
+      this.#transport.send(fromIp, (probeSeq(request) & 1) === 1 && healthy >= 0 ? healthy : probed, reply);
+      return;
+    }
     if (mode !== 'healthy' || healthy < 0) {
       this.#stats.probeBytes += PROBE_WIRE_BYTES;
       this.#transport.send(fromIp, probed, reply);
