@@ -117,12 +117,6 @@ export declare class PacketBatch {
      * the packet's index, or -1 when the batch is full; throws when the frame does not fit a slot.
      */
     push(frame: Uint8Array, peer?: number, force?: number): number;
-    /**
-     * Copy the frame `src[start, start + len)` into the next slot, like push(frame) without the caller
-     * making a view per frame (for loops copying thousands of frames out of one read buffer). Returns
-     * the packet's index, or -1 when the batch is full; throws when the frame does not fit a slot.
-     */
-    pushFrom(src: Uint8Array, start: number, len: number, peer?: number, force?: number): number;
     /** A writable view of slot i's frame area (after the headroom) for zero-copy fills; see commit(). */
     slotView(i: number): Uint8Array;
     /**
@@ -170,16 +164,6 @@ export declare class PacketBatch {
     input(i: number): Uint8Array;
     /** The result frame of packet i (encapsulated, or the inner frame after decap) as a view; empty when dropped. */
     output(i: number): Uint8Array;
-    /**
-     * The Wasm memory the slots lie in, as bytes: packet i's result frame is
-     * `bytes()[outputStart(i), outputStart(i) + outputLength(i))`. With those, a loop writes results out
-     * without a view per packet. Valid while the Datapath lives (its memory never grows).
-     */
-    bytes(): Uint8Array;
-    /** Index in bytes() of packet i's result frame (see output()). */
-    outputStart(i: number): number;
-    /** Length of packet i's result frame; 0 when dropped. */
-    outputLength(i: number): number;
     /** Raw descriptor bytes of packet i (a copy), for tests comparing kernels. */
     descriptor(i: number): Uint8Array;
     /** @internal Set a raw descriptor input (offset relative to slot), used to test hostile descriptors. */
@@ -739,6 +723,15 @@ export declare class RealClock implements Clock {
 // ==== dist/src/control/config.d.ts
 /** How a peer's ports are probed: 'full' probes all N_p candidates, 'partial' the ports in use plus backupPorts healthy ones. */
 export type ProbeMode = 'full' | 'partial';
+/**
+ * Which outer source port a responder answers a probe on (docs/probe-format.md "Reply port"):
+ * 'probed' the probed port only; 'healthy' the responder's own best healthy port towards the prober
+ * (the probed port when it knows none); 'alternate' one reply per request, on the probed port and on
+ * that healthy port in turn (by the request's sequence), so that two replies lost in a row need both
+ * reverse paths to fail; 'both' the probed port and, when it differs, the healthy port too (two
+ * replies per request: beyond docs/security.md's no-amplification rule, opt-in only).
+ */
+export type ReplyPort = 'probed' | 'healthy' | 'both' | 'alternate';
 /** Every control-plane setting (times in ms); resolveControlConfig() fills defaults and checks ranges. */
 export interface ControlConfig {
     /** Candidate ports per peer, N_p (every peer has exactly this many). Default 32. */
@@ -795,6 +788,11 @@ export interface ControlConfig {
     middleboxSensing: boolean;
     /** VNI that marks probes. Default 0xFFFFFF. */
     probeVni: number;
+    /**
+     * Outer source port of a probe reply: the probed port, the responder's best healthy port towards
+     * the prober, the two in turn, or both (see ReplyPort). Default 'alternate' (docs/probe-format.md, measured there).
+     */
+    replyPort: ReplyPort;
     /** Probe rate backs off exponentially while CPU utilisation is above this. Default 0.8. */
     cpuHighWatermark: number;
     /** How often the CPU function is sampled. Default 1000 ms. */
@@ -1127,7 +1125,7 @@ export declare class PortHealth {
  * @module zooroute/control
  */
 export { VirtualClock, RealClock, type Clock, type TimerId } from './clock.js';
-export { DEFAULT_CONTROL_CONFIG, resolveControlConfig, type ControlConfig, type ProbeMode } from './config.js';
+export { DEFAULT_CONTROL_CONFIG, resolveControlConfig, type ControlConfig, type ProbeMode, type ReplyPort } from './config.js';
 export { encodeProbe, decodeProbe, verifyProbe, encodeRequest, encodeReplyTo, writeBackendId, readBackendId, isProbePayload, isProbeFrame, buildProbeInnerFrame, probePayloadOfInnerFrame, probePayloadOfVxlan, wrapVxlan, PROBE_MAGIC, PROBE_VERSION, PROBE_PAYLOAD_BYTES, PROBE_VNI, PROBE_WIRE_BYTES, PROBE_INNER_UDP_PORT, CTL_MAX, type ProbeFields, type ProbeError, type DecodeResult, type ProbeFrameAddrs, type ProbeKey, type ProbeTagger, } from './probe-codec.js';
 export { PortHealth, PORT_UNKNOWN, PORT_GOOD, PORT_BAD, type PortState, type Transition, type HealthRules, type SavedPortHealth } from './health.js';
 export { TokenBucket } from './token-bucket.js';
@@ -1679,7 +1677,7 @@ export interface ControlStats {
     probesSent: number;
     /** Probe replies sent (requests answered). */
     repliesSent: number;
-    /** Wire bytes of the requests and replies sent (PROBE_WIRE_BYTES each). */
+    /** Wire bytes of the requests and replies sent (PROBE_WIRE_BYTES each; a request answered on two ports counts two replies, ControlConfig.replyPort). */
     probeBytes: number;
     /** Replies that matched an outstanding probe. */
     repliesOk: number;
@@ -1859,7 +1857,6 @@ export declare function keptFlavour(input: CaptureFlavour, o?: FlavourOverrides)
  */
 export { type PcapRecord, LINKTYPE_ETHERNET, MAX_NORMAL_CAPLEN, MAX_BLOCK, caplenLimit } from './record.js';
 export { PcapReader, readPackets, type ReaderOptions } from './reader.js';
-export { RecordColumns } from './record-columns.js';
 export { PcapWriter, type WriterOptions, type WritableRecord, type CaptureFormat } from './writer.js';
 export { keptFlavour, type CaptureFlavour, type FlavourOverrides } from './flavour.js';
 export { STDIO_PATH } from './stdio.js';
@@ -1901,7 +1898,6 @@ export declare function decodeCapture(bytes: Uint8Array, file?: string, opts?: D
 // ==== dist/src/pcap/reader.d.ts
 import { type DecoderOptions } from './detect.js';
 import type { PcapRecord } from './record.js';
-import { RecordColumns } from './record-columns.js';
 /** Options of PcapReader.open() and readPackets(). */
 export interface ReaderOptions extends DecoderOptions {
     /** Bytes read per system call, default 1 MiB (at least 4096 are used). */
@@ -1939,50 +1935,11 @@ export declare class PcapReader {
      * it are valid until the next step; `recordOffset` is that of the batch's last record.
      */
     batches(): AsyncGenerator<PcapRecord[]>;
-    /**
-     * The records of each read step as columns (no object per record): every whole record the read
-     * buffer holds at once. The columns object is reused, valid until the next step; `recordOffset` is
-     * that of the step's last record. The fastest way through a capture.
-     */
-    columns(): AsyncGenerator<RecordColumns>;
     /** Close the file; closing twice does nothing. */
     close(): Promise<void>;
 }
 /** Every record of a classic pcap or pcapng file, streamed; `data` is valid until the next step. */
 export declare function readPackets(path: string, opts?: ReaderOptions): AsyncGenerator<PcapRecord>;
-
-// ==== dist/src/pcap/record-columns.d.ts
-/**
- * The records of one read step (PcapReader.columns()), field by field. Record i's bytes are
- * `buf[dataStart[i], dataStart[i] + dataLen[i])`. Reused from step to step: the arrays and `buf` are
- * valid until the next step, and only entries below `length` are meaningful.
- */
-export declare class RecordColumns {
-    /** Records in this step. */
-    length: number;
-    /** The reader's buffer the records' bytes lie in. */
-    buf: Uint8Array;
-    /** Timestamp, whole seconds since the epoch. */
-    tsSec: Float64Array;
-    /** Timestamp, nanoseconds within the second. */
-    tsNsec: Float64Array;
-    /** Index in `buf` of the frame's first byte. */
-    dataStart: Int32Array;
-    /** Captured bytes. */
-    dataLen: Int32Array;
-    /** Length on the wire; never below dataLen. */
-    origLen: Float64Array;
-    /** Link type of the record's interface (LINKTYPE_*). */
-    linkType: Uint16Array;
-    /** File offset of the record's header (classic) or block (pcapng). */
-    offset: Float64Array;
-    /** Room for `capacity` records; grown by the reader when a step holds more. */
-    constructor(capacity?: number);
-    /** Records the arrays hold at most before they must grow. */
-    get capacity(): number;
-    /** Double the arrays, keeping the entries below `length`. */
-    grow(): void;
-}
 
 // ==== dist/src/pcap/record.d.ts
 /** One captured frame. `data` is a view valid only until the next iteration step (zero-copy). */
@@ -2019,8 +1976,6 @@ export declare const STDIO_PATH = "-";
 export interface ByteSource {
     read(buf: Uint8Array, offset: number, length: number): Promise<number>;
     close(): Promise<void>;
-    /** Reading the next chunk while the last is parsed pays (a file on libuv's pool); a stream buffers itself. */
-    readonly readAhead?: boolean;
 }
 /** A file's bytes; a failed read (EISDIR for a directory, EIO) is a FileError naming `path`. */
 export declare function fileSource(fh: FileHandle, path: string): ByteSource;
@@ -2176,10 +2131,8 @@ export declare function fileHeader(opts?: WriterOptions): Uint8Array;
  */
 export declare function encodeRecord(u8: Uint8Array, dv: DataView, at: number, rec: WritableRecord, nanos: boolean, snaplen: number): number;
 /**
- * A capture writer (classic pcap little-endian, or pcapng). write() copies into a 1 MiB buffer; a
- * full one is written behind (files) or synchronously (standard output, devices), so memory stays
- * bounded (4 MiB); close() waits for every write, then renames the complete, valid file over the path
- * (abort() discards it).
+ * A capture writer (classic pcap little-endian, or pcapng). write() copies into a 1 MiB buffer flushed synchronously
+ * when full, so memory stays bounded; close() renames the complete, valid file over the path (abort() discards it).
  * write() throws a RangeError for a timestamp a classic record cannot hold, an Error after close().
  */
 export declare class PcapWriter {
@@ -2200,27 +2153,16 @@ export declare class PcapWriter {
     static open(path: string, opts?: WriterOptions): Promise<PcapWriter>;
     /** Append a record (buffered). */
     write(rec: WritableRecord): void;
-    /**
-     * Append a record whose frame is `src[start, start + len)` (buffered), without a record object or a
-     * view: for loops that write thousands of frames straight out of a larger buffer (a Wasm batch).
-     * `origLen` is the length on the wire (never written below the captured length).
-     */
-    writeFrom(src: Uint8Array, start: number, len: number, tsSec: number, tsNsec: number, origLen?: number): void;
-    /**
-     * Write the buffered records to the file now (synchronously). Buffers written behind may still be
-     * in flight; close() waits for them.
-     */
+    /** Write the buffered records to the file now. */
     flush(): void;
     /**
-     * Flush, wait for every write in flight, and close; a file is then renamed over `path` (complete).
-     * If any write failed (a full disk), nothing is left at `path` that was not there before, and the
-     * error is thrown. Closing twice does nothing.
+     * Flush and close; a file is then renamed over `path` (complete). If that fails (a full disk), nothing
+     * is left at `path` that was not there before, and the error is thrown. Closing twice does nothing.
      */
     close(): Promise<void>;
     /**
      * Give up the capture: a file's temporary copy is removed and `path` keeps what it held before
-     * (standard output keeps what was already written); writes still in flight are left to finish into
-     * the removed file, whose descriptor is closed after them. After close() or a second time it does nothing.
+     * (standard output keeps what was already written). After close() or a second time it does nothing.
      */
     abort(): void;
 }
@@ -2346,11 +2288,6 @@ export interface InnerAddresses {
 export declare function newInnerAddresses(): InnerAddresses;
 /** Read frame `f`'s inner addresses into `out`. Never reads past the frame; short frames key by MAC. */
 export declare function readInnerAddresses(f: Uint8Array, out: InnerAddresses): InnerAddresses;
-/**
- * readInnerAddresses() of the frame `buf[start, start + len)`, read in place (no view per frame: the
- * hot loops read records straight out of the capture reader's buffer). Never reads past the frame.
- */
-export declare function readInnerAddressesAt(f: Uint8Array, start: number, len: number, out: InnerAddresses): InnerAddresses;
 
 // ==== dist/src/replay/replay-report.d.ts
 import type { ReportInput } from './report-types.js';

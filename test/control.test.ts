@@ -4,7 +4,7 @@
 import t from 'tap';
 import { VirtualClock } from '../src/control/clock.js';
 import { VtepControl, type ControlEvent, type VtepControlOptions } from '../src/control/vtep.js';
-import { decodeProbe, encodeProbe, verifyProbe } from '../src/control/probe-codec.js';
+import { decodeProbe, encodeProbe, probeSeq, probeSport, verifyProbe } from '../src/control/probe-codec.js';
 import type { ControlConfig } from '../src/control/config.js';
 
 const SECRET = Uint8Array.from({ length: 16 }, (_, i) => 0x30 + i);
@@ -413,4 +413,101 @@ t.test('partial probing: a port waiting to restore stays probed until its flows 
   net.clock.advance(6000);
   t.ok(restoredAt > 0, 'restored');
   t.equal(a.sourcePort(B, 2), port, 'its flows came back');
+});
+
+t.test('reply port: a failure of only the reverse path on a port no longer takes it out (replyPort both)', async (t) => {
+  const port = CANDS[2];
+  // B -> A on `port` is broken (B's requests and replies on it); A -> B on it is fine.
+  const reverseOnly = (f: number, to: number, sp: number): boolean => f === B && to === A && sp === port;
+  const state = (mode: ControlConfig['replyPort']): { a: string; b: string; downs: number } => {
+    const { net, a, b, events } = pair({ replyPort: mode });
+    net.drop = reverseOnly;
+    net.clock.advance(3000);
+    return {
+      a: a.ports(B).find((p) => p.sport === port)!.state,
+      b: b.ports(A).find((p) => p.sport === port)!.state,
+      downs: events.filter((e) => e.type === 'port-down').length,
+    };
+  };
+  const both = state('both'), probed = state('probed'), alternate = state('alternate');
+  t.equal(alternate.a, 'good', 'alternate: every other reply comes back on B\'s healthy port: never two losses in a row');
+  t.equal(alternate.downs, 0, 'alternate: A marks nothing down');
+  t.equal(both.a, 'good', "both: A's forward path on the port is good and A keeps it");
+  t.equal(both.downs, 0, 'both: A marks nothing down');
+  t.equal(both.b, 'bad', "both: B's own probes on the port cross the failure: B takes it out");
+  t.equal(probed.a, 'bad', "probed: the replies on the probed port cross the failure: A takes it out needlessly");
+  t.equal(probed.b, 'bad');
+});
+
+t.test('reply port both: answered on the probed port and on the responder\'s healthy port, both counted', async (t) => {
+  const { net, a, b } = pair({ replyPort: 'both' });
+  const from = net.log.length;
+  const bytesBefore = b.stats().probeBytes;
+  net.clock.advance(1000);
+  const replies = net.log.slice(from).filter((s) => s.from === B && verifyProbe(s.payload, SECRET) === 'reply');
+  const onProbed = replies.filter((s) => s.sport === probeSport(s.payload));
+  const other = replies.filter((s) => s.sport !== probeSport(s.payload));
+  t.ok(onProbed.length > 0 && other.length > 0, `replies on the probed port (${onProbed.length}) and on another (${other.length})`);
+  const healthy = new Set(other.map((s) => s.sport));
+  t.equal(healthy.size, 1, 'the other is the responder\'s one best port');
+  t.equal(b.ports(A).find((p) => p.sport === [...healthy][0])!.state, 'good', 'a port the responder holds good');
+  const sentByB = net.log.slice(from).filter((s) => s.from === B).length;
+  t.equal(b.stats().probeBytes - bytesBefore, sentByB * 148, 'probeBytes counts every request and reply sent');
+  t.ok(a.ports(B).every((p) => p.state === 'good'));
+  t.ok(a.stats().stale > 0, 'the second copy of a reply is stale at the prober (counted, ignored)');
+});
+
+t.test('reply port: the probed port when the responder knows no healthy port towards the prober', async (t) => {
+  for (const mode of ['both', 'healthy'] as const) {
+    const net = new TinyNet();
+    const a = net.add(A, {}, { probeMode: 'full', replyPort: mode });
+    net.add(B, {}, { probeMode: 'full', replyPort: mode }); // B has no peer state for A
+    a.addPeer(B, CANDS);
+    const traffic = (): void => { a.noteTenantTraffic(B); for (let h = 0; h < N; h++) a.sourcePort(B, h); net.clock.setTimer(100, traffic); };
+    traffic();
+    a.start();
+    net.clock.advance(2000);
+    const replies = net.log.filter((s) => s.from === B);
+    t.ok(replies.length > 0);
+    t.ok(replies.every((s) => s.sport === probeSport(s.payload)), `${mode}: every reply on the probed port`);
+    t.ok(a.ports(B).every((p) => p.state === 'good'), `${mode}: every port validated`);
+  }
+});
+
+t.test("reply port: when the responder's reply port breaks, the prober's other ports stay good", async (t) => {
+  const run = (mode: ControlConfig['replyPort']): { otherDowns: number; lost: number; q: number } => {
+    const { net, a, events } = pair({ replyPort: mode });
+    const from = net.log.length;
+    net.clock.advance(600);
+    const q = net.log.slice(from).find((s) => s.from === B && verifyProbe(s.payload, SECRET) === 'reply'
+      && s.sport !== probeSport(s.payload))?.sport ?? -1;
+    // B -> A on B's reply port breaks.
+    net.drop = (f, to, sp) => f === B && to === A && sp === q;
+    const before = events.length, lostBefore = a.stats().probesLost;
+    net.clock.advance(3000);
+    return { otherDowns: events.slice(before).filter((e) => e.type === 'port-down' && e.sport !== q).length, lost: a.stats().probesLost - lostBefore, q };
+  };
+  const both = run('both'), healthy = run('healthy'), alternate = run('alternate');
+  t.equal(alternate.otherDowns, 0, 'alternate: the replies on the probed port carry every other port');
+  t.ok(both.q >= 0 && healthy.q >= 0, 'the responder answered on a port of its own');
+  t.equal(both.otherDowns, 0, 'both: the copy on the probed port carries every other port');
+  t.ok(healthy.lost > both.lost, `healthy: A lost replies on ports whose paths are fine (${healthy.lost} lost vs ${both.lost} with both)`);
+  // B stops answering on a port after its own first lost probe there, so here A loses one reply per port.
+  t.equal(healthy.otherDowns, 0, 'healthy: B leaves the broken reply port before A sees two losses in a row');
+});
+
+t.test('reply port alternate: one reply per request, on the probed port and the healthy port in turn', async (t) => {
+  const { net, a, b } = pair({ replyPort: 'alternate' });
+  const from = net.log.length;
+  const before = b.stats();
+  net.clock.advance(1000);
+  const replies = net.log.slice(from).filter((s) => s.from === B && verifyProbe(s.payload, SECRET) === 'reply');
+  t.equal(replies.length, b.stats().repliesSent - before.repliesSent, 'one reply per request answered');
+  const onProbed = replies.filter((s) => s.sport === probeSport(s.payload)).length;
+  t.ok(onProbed > 0 && onProbed < replies.length, `some on the probed port (${onProbed} of ${replies.length}), the rest on B's port`);
+  for (const r of replies) {
+    const odd = (probeSeq(r.payload) & 1) === 1;
+    if (!odd) t.equal(r.sport, probeSport(r.payload), 'even sequence: the probed port');
+  }
+  t.ok(a.ports(B).every((p) => p.state === 'good'));
 });

@@ -3,6 +3,16 @@
 /** How a peer's ports are probed: 'full' probes all N_p candidates, 'partial' the ports in use plus backupPorts healthy ones. */
 export type ProbeMode = 'full' | 'partial';
 
+/**
+ * Which outer source port a responder answers a probe on (docs/probe-format.md "Reply port"):
+ * 'probed' the probed port only; 'healthy' the responder's own best healthy port towards the prober
+ * (the probed port when it knows none); 'alternate' one reply per request, on the probed port and on
+ * that healthy port in turn (by the request's sequence), so that two replies lost in a row need both
+ * reverse paths to fail; 'both' the probed port and, when it differs, the healthy port too (two
+ * replies per request: beyond docs/security.md's no-amplification rule, opt-in only).
+ */
+export type ReplyPort = 'probed' | 'healthy' | 'both' | 'alternate';
+
 /** Every control-plane setting (times in ms); resolveControlConfig() fills defaults and checks ranges. */
 export interface ControlConfig {
   /** Candidate ports per peer, N_p (every peer has exactly this many). Default 32. */
@@ -59,6 +69,11 @@ export interface ControlConfig {
   middleboxSensing: boolean;
   /** VNI that marks probes. Default 0xFFFFFF. */
   probeVni: number;
+  /**
+   * Outer source port of a probe reply: the probed port, the responder's best healthy port towards
+   * the prober, the two in turn, or both (see ReplyPort). Default 'alternate' (docs/probe-format.md, measured there).
+   */
+  replyPort: ReplyPort;
   /** Probe rate backs off exponentially while CPU utilisation is above this. Default 0.8. */
   cpuHighWatermark: number;
   /** How often the CPU function is sampled. Default 1000 ms. */
@@ -106,6 +121,7 @@ export const DEFAULT_CONTROL_CONFIG: Readonly<ControlConfig> = Object.freeze({
   backupPorts: 4,
   middleboxSensing: true,
   probeVni: 0xffffff,
+  replyPort: 'alternate',
   cpuHighWatermark: 0.8,
   cpuSampleMs: 1000,
   maxCpuBackoff: 5,
@@ -148,6 +164,9 @@ export function resolveControlConfig(c: Partial<ControlConfig> = {}): ControlCon
   num('backupPorts', r.backupPorts, 0, 64, true);
   if (typeof r.middleboxSensing !== 'boolean') throw new RangeError('control config middleboxSensing must be a boolean');
   num('probeVni', r.probeVni, 0, 0xffffff, true);
+  if (r.replyPort !== 'probed' && r.replyPort !== 'healthy' && r.replyPort !== 'both' && r.replyPort !== 'alternate') {
+    throw new RangeError(`control config replyPort must be 'probed', 'healthy', 'both' or 'alternate', got ${String(r.replyPort)}`);
+  }
   num('cpuHighWatermark', r.cpuHighWatermark, 0, 1);
   num('cpuSampleMs', r.cpuSampleMs, 1, 3_600_000);
   num('maxCpuBackoff', r.maxCpuBackoff, 0, 16, true);

@@ -4,7 +4,7 @@
  * @module zooroute/control
  */
 export { VirtualClock, RealClock, type Clock, type TimerId } from './clock.js';
-export { DEFAULT_CONTROL_CONFIG, resolveControlConfig, type ControlConfig, type ProbeMode } from './config.js';
+export { DEFAULT_CONTROL_CONFIG, resolveControlConfig, type ControlConfig, type ProbeMode, type ReplyPort } from './config.js';
 export {
   encodeProbe, decodeProbe, verifyProbe, encodeRequest, encodeReplyTo, writeBackendId, readBackendId, isProbePayload, isProbeFrame, buildProbeInnerFrame,
   probePayloadOfInnerFrame, probePayloadOfVxlan, wrapVxlan, PROBE_MAGIC, PROBE_VERSION, PROBE_PAYLOAD_BYTES,

@@ -7,7 +7,7 @@ import {
   verifyProbe, encodeRequest, encodeReplyTo, probeOrigin, probeTarget, probeSeq, probeSport, probeCtl, probeBackendKey,
   PROBE_WIRE_BYTES,
 } from './probe-codec.js';
-import { PORT_UNKNOWN, type Transition } from './health.js';
+import { PORT_GOOD, PORT_UNKNOWN, type Transition } from './health.js';
 import { PeerState } from './peer.js';
 import { TokenBucket } from './token-bucket.js';
 import { SourceBuckets } from './source-buckets.js';
@@ -78,7 +78,7 @@ export interface ControlStats {
   probesSent: number;
   /** Probe replies sent (requests answered). */
   repliesSent: number;
-  /** Wire bytes of the requests and replies sent (PROBE_WIRE_BYTES each). */
+  /** Wire bytes of the requests and replies sent (PROBE_WIRE_BYTES each; a request answered on two ports counts two replies, ControlConfig.replyPort). */
   probeBytes: number;
   /** Replies that matched an outstanding probe. */
   repliesOk: number;
@@ -376,8 +376,45 @@ export class VtepControl {
     const ctl = Math.max(this.#bucket.ctlLevel(this.config.maxCtlBackoff), mine.ctlLevel(this.config.maxCtlBackoff));
     const reply = encodeReplyTo(request, ctl, this.#clock.now() * 1000, this.#key);
     this.#stats.repliesSent++;
-    this.#stats.probeBytes += PROBE_WIRE_BYTES;
-    this.#transport.send(fromIp, probeSport(request), reply);
+    const probed = probeSport(request);
+    const mode = this.config.replyPort;
+    // The prober matches a reply by its payload (probed port, sequence), never by its outer port, so
+    // the reply may come back on any port: on our own healthy port towards the prober, the prober's
+    // health of the probed port measures that port's forward path (docs/probe-format.md "Reply port").
+    const healthy = mode === 'probed' ? -1 : this.#replyPortTo(fromIp);
+    if (mode === 'alternate') {
+      // One reply per request (no amplification): consecutive probes of a port come back on the
+      // probed port and on our healthy port in turn, so two losses in a row need both to fail.
+      this.#stats.probeBytes += PROBE_WIRE_BYTES;
+      this.#transport.send(fromIp, (probeSeq(request) & 1) === 1 && healthy >= 0 ? healthy : probed, reply);
+      return;
+    }
+    if (mode !== 'healthy' || healthy < 0) {
+      this.#stats.probeBytes += PROBE_WIRE_BYTES;
+      this.#transport.send(fromIp, probed, reply);
+    }
+    if (healthy >= 0 && (mode === 'healthy' || healthy !== probed)) {
+      this.#stats.probeBytes += PROBE_WIRE_BYTES;
+      this.#transport.send(fromIp, healthy, reply);
+    }
+  }
+
+  /**
+   * Our best port towards peerIp for a reply, or -1: a good port, probed now (so its state is fresh),
+   * not restoring, whose latest probe was answered, failure-free the longest. -1 when we do not
+   * probe that peer or know no such port.
+   */
+  #replyPortTo(peerIp: number): number {
+    const p = this.#peers.get(peerIp);
+    if (p === undefined || !p.live) return -1;
+    const h = p.health;
+    let best = -1, since = Infinity;
+    for (let k = 0; k < p.n; k++) {
+      if (h.state[k] !== PORT_GOOD || p.scheduled[k] === 0 || h.restoring[k] === 1 || h.consecutiveLosses[k] !== 0) continue;
+      const s = h.failureFreeSince(k);
+      if (s < since) { since = s; best = k; }
+    }
+    return best < 0 ? -1 : p.candidates[best];
   }
 
   #onReply(fromIp: number, reply: Uint8Array): boolean {

@@ -113,10 +113,12 @@ export function simulate(s: Scenario, opts: SimulateOptions = {}): SimulationRep
   };
 
   // Full mesh: every probing VTEP probes every other on all N_p ports each interval; each request is
-  // answered. Same probe size and interval as the on-demand run.
+  // answered. Same probe size and interval as the on-demand run. With replyPort 'both' a full-mesh
+  // responder probes the prober too, so it knows a healthy port besides the probed one: two replies.
   const v = world.vteps.filter((x) => x.probes).length;
   const rounds = Math.floor(world.durationMs / cfg.probeIntervalMs);
-  const fullPackets = v * (v - 1) * world.candidateCount * rounds * 2;
+  const perProbe = cfg.replyPort === 'both' ? 3 : 2;
+  const fullPackets = v * (v - 1) * world.candidateCount * rounds * perProbe;
   const od = { packets: zr.probes.packets, bytes: zr.probes.bytes };
   const pairs = z.activePairs();
 
