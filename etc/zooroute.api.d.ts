@@ -117,6 +117,12 @@ export declare class PacketBatch {
      * the packet's index, or -1 when the batch is full; throws when the frame does not fit a slot.
      */
     push(frame: Uint8Array, peer?: number, force?: number): number;
+    /**
+     * Copy the frame `src[start, start + len)` into the next slot, like push(frame) without the caller
+     * making a view per frame (for loops copying thousands of frames out of one read buffer). Returns
+     * the packet's index, or -1 when the batch is full; throws when the frame does not fit a slot.
+     */
+    pushFrom(src: Uint8Array, start: number, len: number, peer?: number, force?: number): number;
     /** A writable view of slot i's frame area (after the headroom) for zero-copy fills; see commit(). */
     slotView(i: number): Uint8Array;
     /**
@@ -164,6 +170,16 @@ export declare class PacketBatch {
     input(i: number): Uint8Array;
     /** The result frame of packet i (encapsulated, or the inner frame after decap) as a view; empty when dropped. */
     output(i: number): Uint8Array;
+    /**
+     * The Wasm memory the slots lie in, as bytes: packet i's result frame is
+     * `bytes()[outputStart(i), outputStart(i) + outputLength(i))`. With those, a loop writes results out
+     * without a view per packet. Valid while the Datapath lives (its memory never grows).
+     */
+    bytes(): Uint8Array;
+    /** Index in bytes() of packet i's result frame (see output()). */
+    outputStart(i: number): number;
+    /** Length of packet i's result frame; 0 when dropped. */
+    outputLength(i: number): number;
     /** Raw descriptor bytes of packet i (a copy), for tests comparing kernels. */
     descriptor(i: number): Uint8Array;
     /** @internal Set a raw descriptor input (offset relative to slot), used to test hostile descriptors. */
@@ -661,13 +677,18 @@ export {};
 
 // ==== dist/src/capture/index.d.ts
 /**
- * Live capture on a Linux interface through libpcap (the optional `cap` addon), for an embedder or agent
- * that owns no I/O of its own. Loaded lazily: importing this module never needs the addon.
+ * Live packet I/O on a Linux interface for an embedder or agent that owns no I/O of its own:
+ * PacketIo (batched receive into a PacketBatch, a send call per batch, drops by reason; docs/io.md)
+ * over the AF_PACKET addon or libpcap (the optional `cap` addon), and cap's frame-at-a-time
+ * LiveInterface; and the reading of a small input file (a configuration) with errors that name it.
+ * Loaded lazily: importing this module never needs either addon.
  *
  * @module zooroute/capture
  */
 export { LiveInterface, canCapture, CAP_INSTALL_HINT, DEFAULT_RING_BYTES, RING_SLOT_BYTES, type LiveOptions, type FrameListener, } from './cap.js';
-export { InputError, UsageError } from '../errors.js';
+export { IO_KINDS, TxStatus, AfPacketIo, CapIo, afPacketAddon, chooseIo, openPacketIo, parseIoKind, AFPACKET_BUILD_HINT, type IoKind, type IoDrops, type IoStats, type FrameViews, type SendWhich, type SendOptions, type PacketIo, type IoChoice, type PacketIoOptions, type AddonOpenOptions, type AddonInfo, type AfPacketAddon, type AddonHandle, type AddonStats, } from '../io/index.js';
+export { InputError, UsageError, FileError } from '../errors.js';
+export { readInputText } from '../read-input.js';
 
 // ==== dist/src/control/clock.d.ts
 /** Identifies a timer set with Clock.setTimer(), to clear it. */
@@ -967,7 +988,9 @@ export declare function snapshotPeers(peers: Iterable<PeerState>, o: {
  * restored port into the path tables. Active peers come back active and their in-use ports in use,
  * so that probing re-validates them at once.
  */
-export declare function restorePeers(s: HealthSnapshot, peers: ReadonlyMap<number, PeerState>, o: {
+export declare function restorePeers(s: HealthSnapshot, peers: {
+    get(ip: number): PeerState | undefined;
+}, o: {
     localIp: number;
     now: number;
     epochMs: number;
@@ -1338,6 +1361,11 @@ export interface ProbeFrameAddrs {
 export declare function buildProbeInnerFrame(payload: Uint8Array, a: ProbeFrameAddrs): Uint8Array;
 /** The payload of an inner probe frame, as a view, or undefined when the frame is not a probe. */
 export declare function probePayloadOfInnerFrame(f: Uint8Array): Uint8Array | undefined;
+/**
+ * Offset in `frame` of the probe payload carried by the VXLAN header at `vxlanAt` (on the probe
+ * VNI), or -1 for tenant traffic or junk: probePayloadOfVxlan without building views.
+ */
+export declare function probePayloadOffset(frame: Uint8Array, vxlanAt: number, probeVni?: number): number;
 /** Whether an inner (decapsulated) frame carries a probe payload (format only, not authenticated). */
 export declare function isProbeFrame(innerFrame: Uint8Array): boolean;
 /** The outer UDP payload to port 4789: VXLAN header (I flag, vni) + the inner frame. */
@@ -1778,8 +1806,11 @@ export declare class VtepControl {
     ports(peerIp: number): PortView[];
     /** Peers currently active (tenant traffic within the active window). */
     activePeers(): number;
-    /** A probe payload arrived from fromIp: requests are answered, replies feed health. */
-    onProbe(fromIp: number, _sport: number, payload: Uint8Array): void;
+    /**
+     * A probe payload arrived from fromIp: requests are answered, replies feed health. Returns true
+     * when it was an authentic reply that matched an outstanding probe (counted in stats().repliesOk).
+     */
+    onProbe(fromIp: number, _sport: number, payload: Uint8Array): boolean;
 }
 
 // ==== dist/src/errors.d.ts
@@ -1813,6 +1844,287 @@ export declare class FileError extends Error {
  * calls on a descriptor carry no path, so the caller names the file.
  */
 export declare function asFileError(e: unknown, file: string): unknown;
+
+// ==== dist/src/io/addon.d.ts
+/** A socket handle of the addon (an opaque external). */
+export type AddonHandle = {
+    readonly __zrAfPacket: unique symbol;
+};
+/** Options of the addon's open(): numbers (booleans as 0/1), netns a path such as /run/netns/NAME. */
+export interface AddonOpenOptions {
+    /** Receive ring size in bytes (rounded down to whole blocks; at least 2 blocks). */
+    ringBytes?: number;
+    /** Block size (a power of two, at least 8 frames at the snap length, default 64 KiB: more, smaller blocks keep a ring of few-frame blocks, retired by their timer, from filling early). */
+    blockBytes?: number;
+    /** Bytes kept of a frame, default the interface MTU + 22 (Ethernet header, two VLAN tags). */
+    snapBytes?: number;
+    /** A block is handed over at the latest this many ms after its first frame, default 1. */
+    retireMs?: number;
+    /** PACKET_QDISC_BYPASS: sends go to the driver directly, not through the qdisc. */
+    qdiscBypass?: boolean;
+    /** Kernel filter: only IPv4 UDP to this port (non-fragments); 0 or absent takes every frame. */
+    filterUdpDst?: number;
+    /** With filterUdpDst: only to this IPv4 address (32-bit, host order). */
+    filterIpDst?: number;
+    /** PACKET_FANOUT group id (non-zero) and mode (PACKET_FANOUT_HASH = 0, ...). */
+    fanoutGroup?: number;
+    fanoutMode?: number;
+    /** PACKET_IGNORE_OUTGOING, default on: frames this host sends are not received. */
+    ignoreOutgoing?: boolean;
+    /** Network namespace to open the socket in (a path, e.g. /run/netns/NAME). */
+    netns?: string;
+}
+/** The counters of a socket, as the addon reports them. */
+export interface AddonStats {
+    rxFrames: number;
+    rxBytes: number;
+    rxBlocks: number;
+    ringFrames: number;
+    ringDrops: number;
+    ringFreezes: number;
+    rxOversize: number;
+    txFrames: number;
+    txBytes: number;
+    txCalls: number;
+    txRingFull: number;
+    txOversize: number;
+    txBadDesc: number;
+    txError: number;
+    lastTxErrno: number;
+}
+/** A socket's geometry. */
+export interface AddonInfo {
+    ifindex: number;
+    mtu: number;
+    snapBytes: number;
+    blockBytes: number;
+    blocks: number;
+    frameBytes: number;
+    qdiscBypass: number;
+    open: number;
+}
+/**
+ * The addon's functions. Every call but open() returns a negative errno on misuse (-22 EINVAL: a
+ * bad argument; -34 ERANGE: offsets or counts outside the buffer; -9 EBADF: closed) and never
+ * touches memory outside the buffer it was given.
+ */
+export interface AfPacketAddon {
+    open(iface: string, o?: AddonOpenOptions): AddonHandle;
+    close(h: AddonHandle): number;
+    receive(h: AddonHandle, buffer: ArrayBuffer, descBase: number, arenaBase: number, start: number, capacity: number, slotSize: number, headroom: number, stamps?: Uint32Array): number;
+    sendBatch(h: AddonHandle, buffer: ArrayBuffer, descBase: number, arenaBase: number, slotSize: number, count: number, useOutput: number, indices?: Uint32Array | null, statuses?: Uint8Array | null): number;
+    sendSpans(h: AddonHandle, buffer: ArrayBuffer, spans: Uint32Array, count: number, statuses?: Uint8Array | null): number;
+    stats(h: AddonHandle): AddonStats;
+    info(h: AddonHandle): AddonInfo;
+    poll(h: AddonHandle, fn: (() => void) | null): number;
+    ref(h: AddonHandle, yes: boolean): number;
+}
+/** The errno values the addon returns (negated). */
+export declare const ADDON_ERRNO: Readonly<Record<number, string>>;
+/** How to get the addon where it is missing. */
+export declare const AFPACKET_BUILD_HINT = "build it with a C compiler and make present: npm run build:native (npm install tries it)";
+/** Path of the built addon: native/afpacket/build/Release at the package root, from source or from dist/. */
+export declare function afPacketAddonPath(): string | undefined;
+/** Load the addon once: the addon, or why it is not there (one line). */
+export declare function afPacketAddon(): {
+    addon: AfPacketAddon;
+} | {
+    missing: string;
+};
+
+// ==== dist/src/io/afpacket-io.d.ts
+import type { PacketBatch } from '../../bindings/index.js';
+import { type AddonInfo, type AddonOpenOptions } from './addon.js';
+import { type FrameViews, type IoStats, type PacketIo, type SendOptions } from './packet-io.js';
+/** Batched I/O on one interface through an AF_PACKET socket with a TPACKET_V3 receive ring. */
+export declare class AfPacketIo implements PacketIo {
+    #private;
+    readonly kind: "mmap";
+    readonly iface: string;
+    /** The socket's geometry (ring blocks, snap length, MTU). */
+    readonly info: AddonInfo;
+    private constructor();
+    /** Open `iface`; throws a UsageError (one line) when the addon is missing, or for permission or a missing interface. */
+    static open(iface: string, o?: AddonOpenOptions): AfPacketIo;
+    receive(batch: PacketBatch, stamps?: Uint32Array, max?: number): number;
+    onReadable(listener: (() => void) | undefined): void;
+    /** Whether a started onReadable keeps the process alive (default yes, like a socket). */
+    ref(yes: boolean): void;
+    send(batch: PacketBatch, o?: SendOptions): number;
+    sendFrames(frames: FrameViews, statuses?: Uint8Array): number;
+    stats(): IoStats;
+    /** False once close() was called. */
+    get isOpen(): boolean;
+    close(): void;
+}
+
+// ==== dist/src/io/cap-io.d.ts
+import type { PacketBatch } from '../../bindings/index.js';
+import { LiveInterface, type LiveOptions } from '../capture/cap.js';
+import { type FrameViews, type IoStats, type PacketIo, type SendOptions } from './packet-io.js';
+/** Batched I/O on one interface through a libpcap handle. */
+export declare class CapIo implements PacketIo {
+    #private;
+    readonly kind: "cap";
+    readonly iface: string;
+    /** The libpcap handle underneath (its link type, for a caller that needs Ethernet). */
+    readonly live: LiveInterface;
+    /** Largest frame a slot of the batches this adapter fills may take; longer ones are counted as oversize on arrival. */
+    maxFrame: number;
+    private constructor();
+    /** Open `iface` with libpcap (see LiveInterface.open for the errors). */
+    static open(iface: string, o?: LiveOptions & {
+        queueBytes?: number;
+    }): CapIo;
+    receive(batch: PacketBatch, stamps?: Uint32Array, max?: number): number;
+    onReadable(listener: (() => void) | undefined): void;
+    send(batch: PacketBatch, o?: SendOptions): number;
+    sendFrames(frames: FrameViews, statuses?: Uint8Array): number;
+    stats(): IoStats;
+    close(): void;
+}
+
+// ==== dist/src/io/index.d.ts
+export { IO_KINDS, TxStatus, type IoKind, type IoDrops, type IoStats, type FrameViews, type SendWhich, type SendOptions, type PacketIo } from './packet-io.js';
+export { AfPacketIo } from './afpacket-io.js';
+export { CapIo } from './cap-io.js';
+export { afPacketAddon, afPacketAddonPath, AFPACKET_BUILD_HINT, ADDON_ERRNO, type AfPacketAddon, type AddonHandle, type AddonInfo, type AddonOpenOptions, type AddonStats } from './addon.js';
+export { chooseIo, openPacketIo, parseIoKind, type IoChoice, type PacketIoOptions } from './open.js';
+
+// ==== dist/src/io/open.d.ts
+import { type IoKind, type PacketIo } from './packet-io.js';
+/** Which I/O to use and, when the default fell back, the one line to tell the operator. */
+export interface IoChoice {
+    /** The implementation to open. */
+    kind: IoKind;
+    /** Set when mmap was the default but is not available (cap is used instead). */
+    notice?: string;
+}
+/** Parse an `--io` value; a UsageError names the flag. */
+export declare function parseIoKind(v: string, flag?: string): IoKind;
+/**
+ * The I/O to use: the requested one, or by default mmap where the addon loads and cap otherwise
+ * (with a notice). An explicit mmap without the addon is a UsageError saying how to build it.
+ */
+export declare function chooseIo(requested?: IoKind): IoChoice;
+/** What to receive on an interface opened with openPacketIo. */
+export interface PacketIoOptions {
+    /** Kernel receive ring in bytes. */
+    ringBytes?: number;
+    /** Only IPv4 UDP to this port (and to `ipDst` when given): the underlay's VXLAN. */
+    udpDst?: number;
+    /** With udpDst: only to this address (32-bit IPv4). */
+    ipDst?: number;
+    /** A libpcap filter expression: cap only (the addon compiles no pcap-filter text). */
+    pcapFilter?: string;
+    /** Receive nothing (a send-only handle): a minimal ring, and a filter that matches no frame. */
+    sendOnly?: boolean;
+    /** PACKET_QDISC_BYPASS for sends (mmap). */
+    qdiscBypass?: boolean;
+}
+/** Open `iface` with the chosen I/O. */
+export declare function openPacketIo(kind: IoKind, iface: string, o?: PacketIoOptions): PacketIo;
+
+// ==== dist/src/io/packet-io.d.ts
+import type { PacketBatch } from '../../bindings/index.js';
+/** Which implementation moves the frames: libpcap through `cap`, or the AF_PACKET ring addon. */
+export type IoKind = 'cap' | 'mmap';
+/** Every I/O kind, as `--io` accepts them. */
+export declare const IO_KINDS: readonly IoKind[];
+/** Per-frame result of a send, written into the caller's statuses array. */
+export declare const TxStatus: {
+    /** Handed to the kernel. */
+    readonly SENT: 0;
+    /** Refused because the device's queue (or the socket's send buffer) was full. */
+    readonly RING_FULL: 1;
+    /** Larger than the link MTU allows. */
+    readonly OVERSIZE: 2;
+    /** Empty, or outside its slot: nothing to send. */
+    readonly BAD_DESC: 3;
+    /** Any other send error. */
+    readonly ERROR: 4;
+};
+/** Frames lost on the way in or out, by reason; all counters since open. */
+export interface IoDrops {
+    /**
+     * Frames the kernel dropped because the receive ring was full (PACKET_STATISTICS tp_drops);
+     * undefined where the implementation cannot read it (cap: libpcap's counters are not exposed).
+     */
+    ring: number | undefined;
+    /** Received frames larger than a slot, or cut short by the snap length: not handed over. */
+    oversize: number;
+    /** Received frames dropped because the adapter's own queue was full (cap only; 0 for mmap). */
+    backlog: number;
+    /** Sends refused because the device queue was full. */
+    txRingFull: number;
+    /** Sends larger than the link MTU. */
+    txOversize: number;
+    /** Sends of an empty or out-of-slot frame. */
+    txBadDesc: number;
+    /** Sends that failed otherwise. */
+    txError: number;
+}
+/** What an interface moved, since open. */
+export interface IoStats {
+    /** The implementation. */
+    kind: IoKind;
+    /** Frames handed over by receive(). */
+    received: number;
+    /** Their bytes. */
+    receivedBytes: number;
+    /** Frames the kernel accepted for sending. */
+    sent: number;
+    /** Their bytes. */
+    sentBytes: number;
+    /** System calls made to send (cap: one per frame; mmap: one sendmmsg per batch, more on errors). */
+    sendCalls: number;
+    /** Frames lost, by reason. */
+    drops: IoDrops;
+}
+/** Frames to send as views (FrameBatch of zooroute/control has this shape): views of one memory go out together. */
+export interface FrameViews {
+    /** Number of frames. */
+    readonly length: number;
+    /** Frame i as a view. */
+    frame(i: number): Uint8Array;
+}
+/** Which frame of each packet send() takes: the input (data_off/data_len) or a kernel's output (out_off/out_len). */
+export type SendWhich = 'input' | 'output';
+/** What a send covers: a prefix of the batch, or the packets an index list names. */
+export interface SendOptions {
+    /** The input as written, or the result of the last kernel (encap, decap). Default 'output'. */
+    which?: SendWhich;
+    /** Number of frames, default batch.length (or indices' length). */
+    count?: number;
+    /** Packet indices to send, in order; default 0..count-1. */
+    indices?: Uint32Array;
+    /** Receives a TxStatus per listed frame. */
+    statuses?: Uint8Array;
+}
+/** Batched packet I/O on one interface. Single-threaded: one per worker, like a Datapath. */
+export interface PacketIo {
+    /** The implementation. */
+    readonly kind: IoKind;
+    /** The interface's name. */
+    readonly iface: string;
+    /**
+     * Append received frames to `batch` (from batch.length up to its capacity), each at the slot's
+     * headroom with a fresh input descriptor (peer 0, nothing forced); returns how many were added
+     * and advances batch.length. 0 when nothing is waiting. `stamps`, when given, receives the
+     * receive time of slot i as seconds (2i) and nanoseconds (2i + 1). `max` caps the frames taken.
+     */
+    receive(batch: PacketBatch, stamps?: Uint32Array, max?: number): number;
+    /** Call `listener` when frames may be waiting (it should receive() until 0); undefined stops. */
+    onReadable(listener: (() => void) | undefined): void;
+    /** Send frames of a batch with as few system calls as the implementation allows; returns how many were sent. */
+    send(batch: PacketBatch, o?: SendOptions): number;
+    /** Send frames given as views, stopping once the device queue is full; returns how many were sent (statuses: a TxStatus per frame). */
+    sendFrames(frames: FrameViews, statuses?: Uint8Array): number;
+    /** Counters since open. */
+    stats(): IoStats;
+    /** Release the interface; closing twice does nothing. */
+    close(): void;
+}
 
 // ==== dist/src/pcap/detect.d.ts
 import type { FormatDecoder } from './step.js';
@@ -1857,20 +2169,38 @@ export declare function keptFlavour(input: CaptureFlavour, o?: FlavourOverrides)
  */
 export { type PcapRecord, LINKTYPE_ETHERNET, MAX_NORMAL_CAPLEN, MAX_BLOCK, caplenLimit } from './record.js';
 export { PcapReader, readPackets, type ReaderOptions } from './reader.js';
+export { RecordColumns } from './record-columns.js';
 export { PcapWriter, type WriterOptions, type WritableRecord, type CaptureFormat } from './writer.js';
 export { keptFlavour, type CaptureFlavour, type FlavourOverrides } from './flavour.js';
 export { STDIO_PATH } from './stdio.js';
 export { encodePcap, decodeCapture, type DecodedCapture } from './memory.js';
 export { type DecoderOptions } from './detect.js';
-export { linkTypeName } from './linktype.js';
+export { linkTypeName, LinkTypeError } from './linktype.js';
 export { EthernetFramer, ENET_LINK_TYPES, DEFAULT_ENET_DMAC, DEFAULT_ENET_SMAC, type EnetMacs, type EnetRefusal, LINKTYPE_NULL, LINKTYPE_RAW, LINKTYPE_LOOP, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_IPV4, LINKTYPE_IPV6, } from './to-ethernet.js';
 export { InputError } from '../errors.js';
 
 // ==== dist/src/pcap/linktype.d.ts
+import { InputError } from '../errors.js';
 /** `101 (RAW (IP without link header))`, or just the number when unknown. */
 export declare function linkTypeName(t: number): string;
 /** The reason text used when a capture's link type is not the one required. */
 export declare function wrongLinkType(found: number, wanted: number): string;
+/**
+ * A capture (or one of its packets' interfaces) of another link type than the reader was told to
+ * require: an InputError that also carries both link types, so a caller can say what would help.
+ */
+export declare class LinkTypeError extends InputError {
+    readonly found: number;
+    readonly wanted: number;
+    /**
+     * @param file - the capture
+     * @param offset - byte offset of the link-type field (classic) or of the packet block (pcapng)
+     * @param found - the capture's link type there
+     * @param wanted - the link type required
+     * @param where - what the link type belongs to, put before the reason (e.g. `packet on interface 1: `)
+     */
+    constructor(file: string, offset: number, found: number, wanted: number, where?: string);
+}
 
 // ==== dist/src/pcap/memory.d.ts
 import { type DecoderOptions } from './detect.js';
@@ -1898,6 +2228,7 @@ export declare function decodeCapture(bytes: Uint8Array, file?: string, opts?: D
 // ==== dist/src/pcap/reader.d.ts
 import { type DecoderOptions } from './detect.js';
 import type { PcapRecord } from './record.js';
+import { RecordColumns } from './record-columns.js';
 /** Options of PcapReader.open() and readPackets(). */
 export interface ReaderOptions extends DecoderOptions {
     /** Bytes read per system call, default 1 MiB (at least 4096 are used). */
@@ -1935,11 +2266,50 @@ export declare class PcapReader {
      * it are valid until the next step; `recordOffset` is that of the batch's last record.
      */
     batches(): AsyncGenerator<PcapRecord[]>;
+    /**
+     * The records of each read step as columns (no object per record): every whole record the read
+     * buffer holds at once. The columns object is reused, valid until the next step; `recordOffset` is
+     * that of the step's last record. The fastest way through a capture.
+     */
+    columns(): AsyncGenerator<RecordColumns>;
     /** Close the file; closing twice does nothing. */
     close(): Promise<void>;
 }
 /** Every record of a classic pcap or pcapng file, streamed; `data` is valid until the next step. */
 export declare function readPackets(path: string, opts?: ReaderOptions): AsyncGenerator<PcapRecord>;
+
+// ==== dist/src/pcap/record-columns.d.ts
+/**
+ * The records of one read step (PcapReader.columns()), field by field. Record i's bytes are
+ * `buf[dataStart[i], dataStart[i] + dataLen[i])`. Reused from step to step: the arrays and `buf` are
+ * valid until the next step, and only entries below `length` are meaningful.
+ */
+export declare class RecordColumns {
+    /** Records in this step. */
+    length: number;
+    /** The reader's buffer the records' bytes lie in. */
+    buf: Uint8Array;
+    /** Timestamp, whole seconds since the epoch. */
+    tsSec: Float64Array;
+    /** Timestamp, nanoseconds within the second. */
+    tsNsec: Float64Array;
+    /** Index in `buf` of the frame's first byte. */
+    dataStart: Int32Array;
+    /** Captured bytes. */
+    dataLen: Int32Array;
+    /** Length on the wire; never below dataLen. */
+    origLen: Float64Array;
+    /** Link type of the record's interface (LINKTYPE_*). */
+    linkType: Uint16Array;
+    /** File offset of the record's header (classic) or block (pcapng). */
+    offset: Float64Array;
+    /** Room for `capacity` records; grown by the reader when a step holds more. */
+    constructor(capacity?: number);
+    /** Records the arrays hold at most before they must grow. */
+    get capacity(): number;
+    /** Double the arrays, keeping the entries below `length`. */
+    grow(): void;
+}
 
 // ==== dist/src/pcap/record.d.ts
 /** One captured frame. `data` is a view valid only until the next iteration step (zero-copy). */
@@ -1976,6 +2346,8 @@ export declare const STDIO_PATH = "-";
 export interface ByteSource {
     read(buf: Uint8Array, offset: number, length: number): Promise<number>;
     close(): Promise<void>;
+    /** Reading the next chunk while the last is parsed pays (a file on libuv's pool); a stream buffers itself. */
+    readonly readAhead?: boolean;
 }
 /** A file's bytes; a failed read (EISDIR for a directory, EIO) is a FileError naming `path`. */
 export declare function fileSource(fh: FileHandle, path: string): ByteSource;
@@ -2131,8 +2503,10 @@ export declare function fileHeader(opts?: WriterOptions): Uint8Array;
  */
 export declare function encodeRecord(u8: Uint8Array, dv: DataView, at: number, rec: WritableRecord, nanos: boolean, snaplen: number): number;
 /**
- * A capture writer (classic pcap little-endian, or pcapng). write() copies into a 1 MiB buffer flushed synchronously
- * when full, so memory stays bounded; close() renames the complete, valid file over the path (abort() discards it).
+ * A capture writer (classic pcap little-endian, or pcapng). write() copies into a 1 MiB buffer; a
+ * full one is written behind (files) or synchronously (standard output, devices), so memory stays
+ * bounded (4 MiB); close() waits for every write, then renames the complete, valid file over the path
+ * (abort() discards it).
  * write() throws a RangeError for a timestamp a classic record cannot hold, an Error after close().
  */
 export declare class PcapWriter {
@@ -2153,19 +2527,37 @@ export declare class PcapWriter {
     static open(path: string, opts?: WriterOptions): Promise<PcapWriter>;
     /** Append a record (buffered). */
     write(rec: WritableRecord): void;
-    /** Write the buffered records to the file now. */
+    /**
+     * Append a record whose frame is `src[start, start + len)` (buffered), without a record object or a
+     * view: for loops that write thousands of frames straight out of a larger buffer (a Wasm batch).
+     * `origLen` is the length on the wire (never written below the captured length).
+     */
+    writeFrom(src: Uint8Array, start: number, len: number, tsSec: number, tsNsec: number, origLen?: number): void;
+    /**
+     * Write the buffered records to the file now (synchronously). Buffers written behind may still be
+     * in flight; close() waits for them.
+     */
     flush(): void;
     /**
-     * Flush and close; a file is then renamed over `path` (complete). If that fails (a full disk), nothing
-     * is left at `path` that was not there before, and the error is thrown. Closing twice does nothing.
+     * Flush, wait for every write in flight, and close; a file is then renamed over `path` (complete).
+     * If any write failed (a full disk), nothing is left at `path` that was not there before, and the
+     * error is thrown. Closing twice does nothing.
      */
     close(): Promise<void>;
     /**
      * Give up the capture: a file's temporary copy is removed and `path` keeps what it held before
-     * (standard output keeps what was already written). After close() or a second time it does nothing.
+     * (standard output keeps what was already written); writes still in flight are left to finish into
+     * the removed file, whose descriptor is closed after them. After close() or a second time it does nothing.
      */
     abort(): void;
 }
+
+// ==== dist/src/read-input.d.ts
+/**
+ * The whole of `path` as UTF-8. Throws a FileError naming `path` when it cannot be read (no such file,
+ * is a directory, permission denied) or holds nothing but white space ("empty file").
+ */
+export declare function readInputText(path: string): string;
 
 // ==== dist/src/replay/capture-scan.d.ts
 import { type EthernetFramer } from '../pcap/index.js';
@@ -2288,6 +2680,11 @@ export interface InnerAddresses {
 export declare function newInnerAddresses(): InnerAddresses;
 /** Read frame `f`'s inner addresses into `out`. Never reads past the frame; short frames key by MAC. */
 export declare function readInnerAddresses(f: Uint8Array, out: InnerAddresses): InnerAddresses;
+/**
+ * readInnerAddresses() of the frame `buf[start, start + len)`, read in place (no view per frame: the
+ * hot loops read records straight out of the capture reader's buffer). Never reads past the frame.
+ */
+export declare function readInnerAddressesAt(f: Uint8Array, start: number, len: number, out: InnerAddresses): InnerAddresses;
 
 // ==== dist/src/replay/replay-report.d.ts
 import type { ReportInput } from './report-types.js';
