@@ -1909,14 +1909,35 @@ export interface AddonInfo {
  * touches memory outside the buffer it was given.
  */
 export interface AfPacketAddon {
+    /** Open an AF_PACKET socket with a TPACKET_V3 receive ring on `iface` (options: src/io/afpacket.ts); throws naming the errno. */
     open(iface: string, o?: AddonOpenOptions): AddonHandle;
+    /** Release the socket and its ring now; the handle then answers -EBADF. Returns 0 or a negative errno. */
     close(h: AddonHandle): number;
+    /**
+     * Copy every frame of the ready ring blocks into slots `start..` (at most `capacity`) of the batch in
+     * `buffer` (descriptors at `descBase`, slots at `arenaBase`, each `slotSize` bytes with `headroom` in
+     * front), with our descriptor layout; `stamps` gets the kernel's receive time, two words (seconds,
+     * nanoseconds) per slot. Returns the frames written, or a negative errno.
+     */
     receive(h: AddonHandle, buffer: ArrayBuffer, descBase: number, arenaBase: number, start: number, capacity: number, slotSize: number, headroom: number, stamps?: Uint32Array): number;
+    /**
+     * Send `count` packets of the batch in one sendmmsg: each one's output (`useOutput` 1) or input
+     * (0), for packets 0..count-1 or for `indices[0..count-1]`; `statuses` gets a TxStatus per listed
+     * packet. Returns the frames sent, or a negative errno.
+     */
     sendBatch(h: AddonHandle, buffer: ArrayBuffer, descBase: number, arenaBase: number, slotSize: number, count: number, useOutput: number, indices?: Uint32Array | null, statuses?: Uint8Array | null): number;
+    /**
+     * Send `count` frames in one sendmmsg, frame j being bytes [spans[2j], spans[2j] + spans[2j+1]) of
+     * `buffer` (views of any batch of one memory); `statuses` as sendBatch. Returns the frames sent, or a negative errno.
+     */
     sendSpans(h: AddonHandle, buffer: ArrayBuffer, spans: Uint32Array, count: number, statuses?: Uint8Array | null): number;
+    /** The socket's counters, PACKET_STATISTICS summed over reads (the kernel resets it on each read). */
     stats(h: AddonHandle): AddonStats;
+    /** The socket's geometry: interface index and MTU, snap length, ring blocks and their size, frame size, qdisc bypass. */
     info(h: AddonHandle): AddonInfo;
+    /** Call `fn` whenever the ring holds a block for us (libuv poll); `null` stops. Returns 0 or a negative errno. */
     poll(h: AddonHandle, fn: (() => void) | null): number;
+    /** Whether a started poll keeps the event loop alive, as a timer's ref()/unref(). Returns 0 or a negative errno. */
     ref(h: AddonHandle, yes: boolean): number;
 }
 /** The errno values the addon returns (negated). */
