@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import v8 from 'node:v8';
 import { Command, InvalidArgumentError } from 'commander';
 import { Agent, MetricsServer, parseAgentConfig, type AgentConfig } from '../src/agent/index.js';
-import { MemoryUnderlay, Wire, onSecondPath, outerDst, outerSport } from './memory-underlay.js';
+import { MemoryUnderlay, Wire, onSecondPath, outerSport } from './memory-underlay.js';
 
 /** Semi-space size the soak pins, MB: what V8 grew to on its own under the soak's load. */
 const SEMI_SPACE_MB = 16;
@@ -93,11 +93,12 @@ const gen = setInterval(() => {
 }, TICK_MS);
 
 // A failure every minute, 10 s long, starting 30 s into it: one of two ECMP next hops (the outer
-// source ports that hash onto it, about half of each agent's candidates) loses every frame from A
-// to B: A's probes and tenant frames on those ports, and A's replies to B's probes on B's.
-const ipB = cfgB.localIp >>> 0;
+// source ports that hash onto it, about half of each agent's candidates) loses every frame through
+// it, both ways: each agent's probes and tenant frames on those ports. Both directions, because a
+// one-way failure (A to B only) need not take B's ports down: B's forward path is good, and with
+// replyPort 'alternate' (docs/probe-format.md) every other reply to B avoids the failed ports.
 let failing = false, failures = 0;
-net.drop = (f) => failing && outerDst(f) === ipB && onSecondPath(outerSport(f));
+net.drop = (f) => failing && onSecondPath(outerSport(f));
 const started = performance.now();
 const failTimer = setInterval(() => {
   const t = (performance.now() - started) % 60_000;

@@ -131,8 +131,6 @@ export async function runCapture(cfg: CaptureConfig): Promise<CaptureSummary> {
   }
   const hasFilter = cfg.filter !== undefined && cfg.filter !== '';
   if (hasFilter && cfg.io === 'mmap') throw new UsageError('--filter needs --io cap: the AF_PACKET ring takes no pcap-filter expression');
-  // Both I/O kinds open packet sockets: say so before anything is opened or loaded.
-  if (!canCapture()) throw new UsageError(`capturing on ${cfg.iface} ${PERMISSION_HINT}`);
   const choice = chooseIo(hasFilter ? 'cap' : cfg.io);
   if (choice.notice !== undefined) cfg.onNotice?.(choice.notice);
   const outMtu = cfg.output.kind === 'iface' ? interfaceMtu(cfg.output.iface) : undefined;
@@ -155,6 +153,9 @@ export async function runCapture(cfg: CaptureConfig): Promise<CaptureSummary> {
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
+  // Both I/O kinds open packet sockets: say so once the settings are known good, before anything is
+  // opened (a bad address or MAC is the first thing to fix, whoever runs it).
+  if (!canCapture()) throw new UsageError(`capturing on ${cfg.iface} ${PERMISSION_HINT}`);
 
   // Open the output first: a bad output must not leave a capture running.
   const out = cfg.output.kind === 'pcap'
