@@ -752,7 +752,7 @@ export type ProbeMode = 'full' | 'partial';
  * reverse paths to fail; 'both' the probed port and, when it differs, the healthy port too (two
  * replies per request: beyond docs/security.md's no-amplification rule, opt-in only).
  */
-export type ReplyPort = 'probed' | 'healthy' | 'both' | 'alternate';
+export type ReplyPort = 'probed' | 'healthy' | 'both' | 'alternate' | 'spread';
 /** Every control-plane setting (times in ms); resolveControlConfig() fills defaults and checks ranges. */
 export interface ControlConfig {
     /** Candidate ports per peer, N_p (every peer has exactly this many). Default 32. */
@@ -771,6 +771,11 @@ export interface ControlConfig {
     probeTimeoutMs: number;
     /** Consecutive losses that turn a port bad. Default 2. */
     badAfterLosses: number;
+    /**
+     * After a port's first lost probe (the port not bad), probe it again at once rather than at its next
+     * slot, so that badAfterLosses = 2 takes about two timeouts, not an interval and a timeout. Default true.
+     */
+    reprobeOnLoss: boolean;
     /** A bad port is good again when >= recoverAnswered of its last recoverWindow probes were answered, the latest included. Defaults 3 of 5. */
     recoverAnswered: number;
     /** Probes looked back over for recovery (1..32), default 5; see recoverAnswered. */
@@ -805,6 +810,17 @@ export interface ControlConfig {
     probeMode: ProbeMode;
     /** Healthy ports probed in partial mode besides those in use, to keep them pre-validated. Default 4. */
     backupPorts: number;
+    /**
+     * Partial mode: when a port in use fails, probe all of that peer's candidates for this long (ms),
+     * so that validated targets are known within about one probe interval. Default 10 s; 0 = off.
+     */
+    fullProbeAfterFailureMs: number;
+    /**
+     * When a port fails, its peer's good ports not answered within the last interval and timeout rank
+     * as unvalidated until they answer again: moved flows go to ports validated since the failure began,
+     * while there are any. Default true.
+     */
+    freshTargets: boolean;
     /** Group ports by the BackendID their replies carried (middlebox sensing). Default true. */
     middleboxSensing: boolean;
     /** VNI that marks probes. Default 0xFFFFFF. */
@@ -814,6 +830,13 @@ export interface ControlConfig {
      * the prober, the two in turn, or both (see ReplyPort). Default 'alternate' (docs/probe-format.md, measured there).
      */
     replyPort: ReplyPort;
+    /**
+     * Read the receipt window of every authentic reply: an outstanding probe it shows arrived at the
+     * peer counts as answered, so a port's health is its forward path's, whichever reverse path (if
+     * any) its own reply had. Default true; false judges each probe by its own reply only (the round
+     * trip). docs/probe-format.md "Receipts".
+     */
+    receipts: boolean;
     /** Probe rate backs off exponentially while CPU utilisation is above this. Default 0.8. */
     cpuHighWatermark: number;
     /** How often the CPU function is sampled. Default 1000 ms. */
@@ -1219,6 +1242,8 @@ export declare class PeerState {
     live: boolean;
     lastTraffic: number;
     everAnswered: boolean;
+    /** Partial mode: probe every candidate until this clock time (a port in use failed). */
+    fullUntil: number;
     /** Backpressure exponent from the latest reply's CTL. */
     ctl: number;
     /** Ports with a send event queued, and how many. */
@@ -1233,6 +1258,17 @@ export declare class PeerState {
     readonly pendingId: Uint32Array;
     /** Last time a flow was given the port (-Infinity: never). */
     readonly lastUsed: Float64Array;
+    /** Send time of the port's latest answered probe (-Infinity: never). */
+    readonly lastAnswer: Float64Array;
+    /** Send time of the port's outstanding (or latest) probe. */
+    readonly sentAt: Float64Array;
+    /** Send time of the first lost probe of the port's current run of losses. */
+    readonly lossRunSentAt: Float64Array;
+    /**
+     * 1: ranked as unvalidated until its next answer, because a port of this peer failed while this one
+     * had not been answered for longer than an interval and a timeout: what it knew may predate the failure.
+     */
+    readonly stale: Uint8Array;
     /** Healthy ports kept probed in partial mode besides those in use. */
     readonly backup: Uint8Array;
     /** Rotates the unprobed port picked as a scout for a BackendID group with no known spare. */
@@ -1240,7 +1276,16 @@ export declare class PeerState {
     /** BackendID group per port (0 = no BackendID seen), and the BackendIDs' group numbers. */
     readonly group: Uint16Array;
     readonly groupOfBackend: Map<number, number>;
-    constructor(ip: number, row: number, candidates: readonly number[], probes: boolean, mode: ProbeMode, phase: number, rules: HealthRules);
+    /** Probe number of the latest request to this peer (ProbeFields.num): one count across all ports. */
+    nextNum: number;
+    /**
+     * The latest RECEIPT_WINDOW requests by probe number (slot num & 63): which port and per-port
+     * sequence each stood for, so that a reply's receipt window resolves them (VtepControl #receipts).
+     */
+    readonly sentNum: Uint32Array<ArrayBuffer>;
+    readonly sentK: Uint8Array<ArrayBuffer>;
+    readonly sentSeq: Uint32Array<ArrayBuffer>;
+    constructor(ip: number, row: number, candidates: readonly number[], probes: boolean, mode: ProbeMode, phase: number, rules: HealthRules, firstNum?: number);
     /** Index of source port sport among the candidates, or -1. A scan of 2n bytes of state the reply
      * touches anyway, instead of a Map whose buckets are one more cache miss per reply. */
     indexOf(sport: number): number;
@@ -1251,10 +1296,12 @@ export declare class PeerState {
 // ==== dist/src/control/probe-codec.d.ts
 /** First four bytes of every probe payload, big-endian: "ZRPK". */
 export declare const PROBE_MAGIC = 1515343947;
-/** Probe format version this build writes and accepts. */
-export declare const PROBE_VERSION = 1;
+/** Probe format version this build writes and accepts (2: the probe number and the receipt window). */
+export declare const PROBE_VERSION = 2;
 /** Bytes of a probe payload, tag included. */
-export declare const PROBE_PAYLOAD_BYTES = 56;
+export declare const PROBE_PAYLOAD_BYTES = 72;
+/** Requests a reply's receipt window covers: the highest probe number received and the 63 before it. */
+export declare const RECEIPT_WINDOW = 64;
 /** VNI that marks probe frames by default (ControlConfig.probeVni). */
 export declare const PROBE_VNI = 16777215;
 /** Inner UDP source and destination port of probe frames (dynamic range; the VNI is the real mark). */
@@ -1275,6 +1322,18 @@ export interface ProbeFields {
     target: number;
     /** Per-port sequence number (uint32). */
     seq: number;
+    /**
+     * Probe number (uint32): the prober numbers every request to one responder in turn, across all
+     * ports, so that a reply can report which requests arrived (ackHigh, ackMap). Default 0.
+     */
+    num?: number;
+    /** Replies: the highest probe number the responder has received from the prober (uint32); 0 in requests. */
+    ackHigh?: number;
+    /**
+     * Replies: the receipt window, bit i set when probe number ackHigh - i arrived (bit 0 is ackHigh
+     * itself), 64 bits; 0 in requests. What lets one reply tell the prober about every port's forward path.
+     */
+    ackMap?: bigint;
     /** The outer UDP source port this probe stands for. */
     sport: number;
     /** Prober's send time, microseconds by its own clock (0 = unset). */
@@ -1321,19 +1380,28 @@ export declare function encodeProbe(f: ProbeFields, key: ProbeKey, out?: Uint8Ar
 export declare function verifyProbe(bytes: Uint8Array, key: ProbeKey): 'request' | 'reply' | ProbeError;
 /** Parse and authenticate a probe payload. Never throws on bad input: returns the reason instead. */
 export declare function decodeProbe(bytes: Uint8Array, key: ProbeKey): DecodeResult;
-/** A request, encoded and tagged straight from its fields (what the prober sends; no object built). */
-export declare function encodeRequest(origin: number, target: number, seq: number, sport: number, sendTsUs: number, key: ProbeKey): Uint8Array;
+/**
+ * A request, encoded and tagged straight from its fields (what the prober sends; no object built).
+ * `num` is the probe number (ProbeFields.num).
+ */
+export declare function encodeRequest(origin: number, target: number, seq: number, sport: number, sendTsUs: number, key: ProbeKey, num?: number): Uint8Array;
 /**
  * The reply to a verified request: the request's bytes (BackendID as it arrived) with the reply
- * type, CTL and reply time, tagged over everything including BackendID.
+ * type, CTL, reply time and receipt window (ackHigh; ackMap as its high and low 32 bits), tagged over
+ * everything including BackendID.
  */
-export declare function encodeReplyTo(request: Uint8Array, ctl: number, replyTsUs: number, key: ProbeKey): Uint8Array;
+export declare function encodeReplyTo(request: Uint8Array, ctl: number, replyTsUs: number, key: ProbeKey, ackHigh?: number, ackMapHi?: number, ackMapLo?: number): Uint8Array;
 /** Field readers for a payload that verifyProbe accepted. */
 export declare const probeOrigin: (b: Uint8Array) => number;
 export declare const probeTarget: (b: Uint8Array) => number;
 export declare const probeSeq: (b: Uint8Array) => number;
 export declare const probeSport: (b: Uint8Array) => number;
 export declare const probeCtl: (b: Uint8Array) => number;
+export declare const probeNum: (b: Uint8Array) => number;
+export declare const probeAckHigh: (b: Uint8Array) => number;
+/** The receipt window's high and low 32 bits (bit i of the 64 is probe number ackHigh - i). */
+export declare const probeAckMapHi: (b: Uint8Array) => number;
+export declare const probeAckMapLo: (b: Uint8Array) => number;
 /** The BackendID as one 48-bit number (0 = none written). */
 export declare const probeBackendKey: (b: Uint8Array) => number;
 /**
@@ -1651,6 +1719,7 @@ import { type ControlConfig, type ProbeMode } from './config.js';
 import { type HealthSnapshot, type RestoreResult } from './health-state.js';
 import { SlowPathTable, type FastTable, type TableKind } from '../tables/index.js';
 import { UNVALIDATED_SINCE } from '../tables/slow-path.js';
+import { type PortRange } from '../../bindings/ports.js';
 /** How VtepControl sends its probes: the embedder puts them on the wire (or the simulator on its links). */
 export interface ProbeTransport {
     /** Send a probe payload from this VTEP to `peerIp` with outer UDP source port `sport` (the path). */
@@ -1678,6 +1747,17 @@ export interface VtepControlOptions {
      * control planes do not each zero a maxPeers-row table; nothing else depends on maxPeers here.
      */
     tableRows?: number;
+    /**
+     * Probe number the first request to each peer follows (ProbeFields.num), uint32, default 0. A live
+     * VTEP passes a random one, so that after a restart its numbers do not resume inside the window a
+     * responder still keeps for it (docs/probe-format.md "Receipts").
+     */
+    firstProbeNumber?: number;
+    /**
+     * Source ports a reply may use when this VTEP knows no healthy port towards the prober (it does not
+     * probe it): the datapath's port range, default 49152-65535 (ControlConfig.replyPort 'alternate').
+     */
+    replyPortRange?: PortRange;
 }
 /** Something the control plane decided, as VtepControl.onEvent hears it. */
 export interface ControlEvent {
@@ -1709,6 +1789,8 @@ export interface ControlStats {
     probeBytes: number;
     /** Replies that matched an outstanding probe. */
     repliesOk: number;
+    /** Outstanding probes that a reply's receipt window (not their own reply) showed had arrived. */
+    receipts: number;
     /** Probes whose tag did not verify (they change nothing). */
     badTags: number;
     /** Probes that failed any other format check (they change nothing). */
@@ -4406,7 +4488,7 @@ export declare function takeoverTargets(states: readonly Readonly<PortState>[], 
 // ==== dist/src/tables/redirect.d.ts
 import type { TableArrayName, TableGeometry } from '../../bindings/index.js';
 import { FastTable, type TableArraySpec, type TableShape } from './fast-table.js';
-import type { PortState, SlowPathTable } from './slow-path.js';
+import { type PortState, type SlowPathTable } from './slow-path.js';
 /** A redirect table's shape: TableShape plus the spread S. */
 export interface RedirectShape extends TableShape {
     /** Spread S, 1..16, default 4: a failed port's flows are spread over up to S healthy ports. */
@@ -4435,9 +4517,10 @@ export declare class RedirectTable extends FastTable {
     peerAdded(peer: number, candidates: readonly number[]): void;
     peerRemoved(peer: number): void;
     /**
-     * Only health changes write (rank and group changes alone move no flow). A failure points the
-     * port's S cells at its targets and re-targets every cell that pointed at it; a recovery zeroes the
-     * port's cells and gives targets to ports that had none. At most N*S writes either way.
+     * Health changes write, and a port's validation does (other rank and group changes move no flow).
+     * A failure points the port's S cells at its targets and re-targets every cell that pointed at it;
+     * a recovery zeroes the port's cells and gives targets to ports that had none; a validation
+     * re-targets failed ports whose flows sat on unvalidated ports. At most N*S writes each.
      */
     portChanged(peer: number, cand: number, before: Readonly<PortState>, after: Readonly<PortState>): void;
 }

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { VirtualClock } from '../src/control/clock.js';
 import { VtepControl, type ControlEvent, type VtepControlOptions } from '../src/control/vtep.js';
-import { decodeProbe, encodeProbe, probeSeq, probeSport, verifyProbe } from '../src/control/probe-codec.js';
+import { decodeProbe, encodeProbe, probeSeq, probeSport, verifyProbe, PROBE_WIRE_BYTES } from '../src/control/probe-codec.js';
 import type { ControlConfig } from '../src/control/config.js';
 
 const SECRET = Uint8Array.from({ length: 16 }, (_, i) => 0x30 + i);
@@ -419,8 +419,9 @@ t.test('reply port: a failure of only the reverse path on a port no longer takes
   const port = CANDS[2];
   // B -> A on `port` is broken (B's requests and replies on it); A -> B on it is fine.
   const reverseOnly = (f: number, to: number, sp: number): boolean => f === B && to === A && sp === port;
-  const state = (mode: ControlConfig['replyPort']): { a: string; b: string; downs: number } => {
-    const { net, a, b, events } = pair({ replyPort: mode });
+  // Each probe judged by its own reply (receipts off): what the reply port alone does.
+  const state = (mode: ControlConfig['replyPort'], receipts = false): { a: string; b: string; downs: number } => {
+    const { net, a, b, events } = pair({ replyPort: mode, receipts });
     net.drop = reverseOnly;
     net.clock.advance(3000);
     return {
@@ -437,6 +438,11 @@ t.test('reply port: a failure of only the reverse path on a port no longer takes
   t.equal(both.b, 'bad', "both: B's own probes on the port cross the failure: B takes it out");
   t.equal(probed.a, 'bad', "probed: the replies on the probed port cross the failure: A takes it out needlessly");
   t.equal(probed.b, 'bad');
+  // With receipts (the default) the replies to A's other ports report this port's requests as arrived.
+  const probedRc = state('probed', true);
+  t.equal(probedRc.a, 'good', "probed with receipts: A's forward path on the port is good and A keeps it");
+  t.equal(probedRc.downs, 0, 'probed with receipts: A marks nothing down');
+  t.equal(probedRc.b, 'bad', "probed with receipts: B's own requests on the port are lost: B takes it out");
 });
 
 t.test('reply port both: answered on the probed port and on the responder\'s healthy port, both counted', async (t) => {
@@ -452,7 +458,7 @@ t.test('reply port both: answered on the probed port and on the responder\'s hea
   t.equal(healthy.size, 1, 'the other is the responder\'s one best port');
   t.equal(b.ports(A).find((p) => p.sport === [...healthy][0])!.state, 'good', 'a port the responder holds good');
   const sentByB = net.log.slice(from).filter((s) => s.from === B).length;
-  t.equal(b.stats().probeBytes - bytesBefore, sentByB * 148, 'probeBytes counts every request and reply sent');
+  t.equal(b.stats().probeBytes - bytesBefore, sentByB * PROBE_WIRE_BYTES, 'probeBytes counts every request and reply sent');
   t.ok(a.ports(B).every((p) => p.state === 'good'));
   t.ok(a.stats().stale > 0, 'the second copy of a reply is stale at the prober (counted, ignored)');
 });
@@ -475,8 +481,9 @@ t.test('reply port: the probed port when the responder knows no healthy port tow
 });
 
 t.test("reply port: when the responder's reply port breaks, the prober's other ports stay good", async (t) => {
-  const run = (mode: ControlConfig['replyPort']): { otherDowns: number; lost: number; q: number } => {
-    const { net, a, events } = pair({ replyPort: mode });
+  // Each probe judged by its own reply (receipts off), unless said.
+  const run = (mode: ControlConfig['replyPort'], receipts = false): { otherDowns: number; lost: number; q: number } => {
+    const { net, a, events } = pair({ replyPort: mode, receipts });
     const from = net.log.length;
     net.clock.advance(600);
     const q = net.log.slice(from).find((s) => s.from === B && verifyProbe(s.payload, SECRET) === 'reply'
@@ -494,6 +501,9 @@ t.test("reply port: when the responder's reply port breaks, the prober's other p
   t.ok(healthy.lost > both.lost, `healthy: A lost replies on ports whose paths are fine (${healthy.lost} lost vs ${both.lost} with both)`);
   // B stops answering on a port after its own first lost probe there, so here A loses one reply per port.
   t.equal(healthy.otherDowns, 0, 'healthy: B leaves the broken reply port before A sees two losses in a row');
+  const healthyRc = run('healthy', true);
+  t.equal(healthyRc.otherDowns, 0, 'healthy with receipts: nothing else goes down');
+  t.ok(healthyRc.lost < healthy.lost, `healthy with receipts: replies on B's other ports resolve the probes whose own reply was lost (${healthyRc.lost} lost vs ${healthy.lost})`);
 });
 
 t.test('reply port alternate: one reply per request, on the probed port and the healthy port in turn', async (t) => {

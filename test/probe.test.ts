@@ -9,7 +9,10 @@ import { SipHasher } from '../bindings/auth.js';
 
 const key = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
 const otherKey = Uint8Array.from({ length: 16 }, (_, i) => i);
-const BACKEND_AT = 40;
+const BACKEND_AT = 56;
+const ACK_HIGH_AT = 44;
+/** JSON of a probe's fields, BackendID as a list and the 64-bit receipt map as a string. */
+const show = (f: ProbeFields): string => JSON.stringify({ ...f, backendId: [...f.backendId], ackMap: String(f.ackMap) });
 
 const arbFields = (type: 'request' | 'reply'): fc.Arbitrary<ProbeFields> => fc.record({
   type: fc.constant(type),
@@ -20,6 +23,9 @@ const arbFields = (type: 'request' | 'reply'): fc.Arbitrary<ProbeFields> => fc.r
   sport: fc.integer({ min: 1, max: 65535 }),
   sendTsUs: fc.nat({ max: 2 ** 53 - 1 }),
   replyTsUs: type === 'reply' ? fc.nat({ max: 2 ** 53 - 1 }) : fc.constant(0),
+  num: fc.nat({ max: 0xffffffff }),
+  ackHigh: type === 'reply' ? fc.nat({ max: 0xffffffff }) : fc.constant(0),
+  ackMap: type === 'reply' ? fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }) : fc.constant(0n),
   backendId: type === 'reply' ? fc.uint8Array({ minLength: 6, maxLength: 6 }) : fc.constant(new Uint8Array(6)),
 });
 
@@ -27,8 +33,7 @@ t.test('requests and replies round-trip', async () => {
   fc.assert(fc.property(fc.oneof(arbFields('request'), arbFields('reply')), (f) => {
     const b = encodeProbe(f, key);
     const r = decodeProbe(b, key);
-    return b.length === PROBE_PAYLOAD_BYTES && r.ok && JSON.stringify({ ...r.probe, backendId: [...r.probe.backendId] })
-      === JSON.stringify({ ...f, backendId: [...f.backendId] });
+    return b.length === PROBE_PAYLOAD_BYTES && r.ok && show(r.probe) === show(f);
   }), { numRuns: 500 });
 });
 
@@ -61,26 +66,30 @@ t.test('the wrong key, short, long, junk: refused with a reason, never thrown', 
   const f: ProbeFields = { type: 'request', ctl: 0, origin: 1, target: 2, seq: 7, sport: 49999, sendTsUs: 5, replyTsUs: 0, backendId: new Uint8Array(6) };
   const b = encodeProbe(f, key);
   t.same(decodeProbe(b, otherKey), { ok: false, error: 'tag' });
-  t.same(decodeProbe(b.subarray(0, 55), key), { ok: false, error: 'length' });
-  t.same(decodeProbe(new Uint8Array(57), key), { ok: false, error: 'length' });
-  t.same(decodeProbe(new Uint8Array(56), key), { ok: false, error: 'magic' });
-  const v = Uint8Array.from(b); v[4] = 2;
-  t.same(decodeProbe(v, key), { ok: false, error: 'version' });
+  t.same(decodeProbe(b.subarray(0, PROBE_PAYLOAD_BYTES - 1), key), { ok: false, error: 'length' });
+  t.same(decodeProbe(new Uint8Array(PROBE_PAYLOAD_BYTES + 1), key), { ok: false, error: 'length' });
+  t.same(decodeProbe(new Uint8Array(PROBE_PAYLOAD_BYTES), key), { ok: false, error: 'magic' });
+  const v = Uint8Array.from(b); v[4] = 1;
+  t.same(decodeProbe(v, key), { ok: false, error: 'version' }, 'version 1 (before receipts) is refused');
   const ty = Uint8Array.from(b); ty[5] = 3;
   t.same(decodeProbe(ty, key), { ok: false, error: 'type' });
   const rs = Uint8Array.from(b); rs[22] = 1;
   t.same(decodeProbe(rs, key), { ok: false, error: 'reserved' });
   const ctl = Uint8Array.from(b); ctl[6] = 1; // a request carrying CTL
   t.same(decodeProbe(ctl, key), { ok: false, error: 'field' });
+  const ack = encodeProbe({ ...f, ackHigh: 5 }, key); // a request carrying a receipt window
+  t.equal(ack[ACK_HIGH_AT + 3], 0, 'encodeProbe writes no receipt into a request');
+  ack[ACK_HIGH_AT + 3] = 5;
+  t.same(decodeProbe(ack, key), { ok: false, error: 'field' });
   t.throws(() => decodeProbe(b, new Uint8Array(8)), RangeError, 'a bad key is a programming error');
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (junk) => !decodeProbe(junk, key).ok));
+  fc.assert(fc.property(fc.uint8Array({ maxLength: PROBE_PAYLOAD_BYTES + 24 }), (junk) => !decodeProbe(junk, key).ok));
 });
 
 t.test('VXLAN framing: probe VNI and inner Ethernet/IPv4/UDP, tenant frames ignored', async (t) => {
   const f: ProbeFields = { type: 'request', ctl: 0, origin: 0x0a000001, target: 0x0a000002, seq: 1, sport: 50001, sendTsUs: 9, replyTsUs: 0, backendId: new Uint8Array(6) };
   const payload = encodeProbe(f, key);
   const inner = buildProbeInnerFrame(payload, { srcIp: 0x0a000001, dstIp: 0x0a000002 });
-  t.equal(inner.length, 14 + 20 + 8 + 56);
+  t.equal(inner.length, 14 + 20 + 8 + PROBE_PAYLOAD_BYTES);
   t.ok(isProbeFrame(inner));
   // IPv4 header checksum verifies (one's-complement sum over the header is 0xffff).
   let s = 0;
@@ -112,13 +121,15 @@ t.test('VXLAN framing: probe VNI and inner Ethernet/IPv4/UDP, tenant frames igno
 
 t.test('the prober and responder fast paths produce exactly what encodeProbe does', async () => {
   fc.assert(fc.property(arbFields('request'), fc.uint8Array({ minLength: 6, maxLength: 6 }), fc.integer({ min: 0, max: 15 }), fc.nat({ max: 2 ** 53 - 1 }),
-    (f, mac, ctl, replyTs) => {
-      const req = encodeRequest(f.origin, f.target, f.seq, f.sport, f.sendTsUs, key);
+    fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }),
+    (f, mac, ctl, replyTs, ackHigh, mapHi, mapLo) => {
+      const req = encodeRequest(f.origin, f.target, f.seq, f.sport, f.sendTsUs, key, f.num);
       if (!Buffer.from(req).equals(Buffer.from(encodeProbe(f, key)))) return false;
       writeBackendId(req, mac);
       if (verifyProbe(req, key) !== 'request') return false;
-      const reply = encodeReplyTo(req, ctl, replyTs, key);
-      const want = encodeProbe({ ...f, type: 'reply', ctl, replyTsUs: replyTs, backendId: mac }, key);
+      const reply = encodeReplyTo(req, ctl, replyTs, key, ackHigh, mapHi, mapLo);
+      const ackMap = (BigInt(mapHi) << 32n) | BigInt(mapLo);
+      const want = encodeProbe({ ...f, type: 'reply', ctl, replyTsUs: replyTs, backendId: mac, ackHigh, ackMap }, key);
       const macKey = Buffer.from(mac).readUIntBE(0, 6);
       return Buffer.from(reply).equals(Buffer.from(want)) && verifyProbe(reply, key) === 'reply' && probeBackendKey(reply) === macKey;
     }), { numRuns: 500 });
@@ -126,11 +137,11 @@ t.test('the prober and responder fast paths produce exactly what encodeProbe doe
 
 t.test('a Wasm SipHasher as the key gives the bytes and verdicts the 16-byte key (TS twin) gives', async () => {
   const tagger = new SipHasher(key), otherTagger = new SipHasher(otherKey);
-  fc.assert(fc.property(arbFields('request'), arbFields('reply'), fc.integer({ min: 0, max: 15 }), fc.nat({ max: 2 ** 53 - 1 }), fc.nat({ max: 55 }),
+  fc.assert(fc.property(arbFields('request'), arbFields('reply'), fc.integer({ min: 0, max: 15 }), fc.nat({ max: 2 ** 53 - 1 }), fc.nat({ max: PROBE_PAYLOAD_BYTES - 1 }),
     (rf, pf, ctl, replyTs, flip) => {
-      const req = encodeRequest(rf.origin, rf.target, rf.seq, rf.sport, rf.sendTsUs, tagger);
+      const req = encodeRequest(rf.origin, rf.target, rf.seq, rf.sport, rf.sendTsUs, tagger, rf.num);
       const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
-      if (!same(req, encodeRequest(rf.origin, rf.target, rf.seq, rf.sport, rf.sendTsUs, key))) return false;
+      if (!same(req, encodeRequest(rf.origin, rf.target, rf.seq, rf.sport, rf.sendTsUs, key, rf.num))) return false;
       if (!same(encodeProbe(pf, tagger), encodeProbe(pf, key))) return false;
       if (!same(encodeReplyTo(req, ctl, replyTs, tagger), encodeReplyTo(req, ctl, replyTs, key))) return false;
       const bad = Uint8Array.from(req);

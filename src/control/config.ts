@@ -11,7 +11,7 @@ export type ProbeMode = 'full' | 'partial';
  * reverse paths to fail; 'both' the probed port and, when it differs, the healthy port too (two
  * replies per request: beyond docs/security.md's no-amplification rule, opt-in only).
  */
-export type ReplyPort = 'probed' | 'healthy' | 'both' | 'alternate';
+export type ReplyPort = 'probed' | 'healthy' | 'both' | 'alternate' | 'spread';
 
 /** Every control-plane setting (times in ms); resolveControlConfig() fills defaults and checks ranges. */
 export interface ControlConfig {
@@ -31,6 +31,11 @@ export interface ControlConfig {
   probeTimeoutMs: number;
   /** Consecutive losses that turn a port bad. Default 2. */
   badAfterLosses: number;
+  /**
+   * After a port's first lost probe (the port not bad), probe it again at once rather than at its next
+   * slot, so that badAfterLosses = 2 takes about two timeouts, not an interval and a timeout. Default true.
+   */
+  reprobeOnLoss: boolean;
   /** A bad port is good again when >= recoverAnswered of its last recoverWindow probes were answered, the latest included. Defaults 3 of 5. */
   recoverAnswered: number;
   /** Probes looked back over for recovery (1..32), default 5; see recoverAnswered. */
@@ -65,6 +70,17 @@ export interface ControlConfig {
   probeMode: ProbeMode;
   /** Healthy ports probed in partial mode besides those in use, to keep them pre-validated. Default 4. */
   backupPorts: number;
+  /**
+   * Partial mode: when a port in use fails, probe all of that peer's candidates for this long (ms),
+   * so that validated targets are known within about one probe interval. Default 10 s; 0 = off.
+   */
+  fullProbeAfterFailureMs: number;
+  /**
+   * When a port fails, its peer's good ports not answered within the last interval and timeout rank
+   * as unvalidated until they answer again: moved flows go to ports validated since the failure began,
+   * while there are any. Default true.
+   */
+  freshTargets: boolean;
   /** Group ports by the BackendID their replies carried (middlebox sensing). Default true. */
   middleboxSensing: boolean;
   /** VNI that marks probes. Default 0xFFFFFF. */
@@ -74,6 +90,13 @@ export interface ControlConfig {
    * the prober, the two in turn, or both (see ReplyPort). Default 'alternate' (docs/probe-format.md, measured there).
    */
   replyPort: ReplyPort;
+  /**
+   * Read the receipt window of every authentic reply: an outstanding probe it shows arrived at the
+   * peer counts as answered, so a port's health is its forward path's, whichever reverse path (if
+   * any) its own reply had. Default true; false judges each probe by its own reply only (the round
+   * trip). docs/probe-format.md "Receipts".
+   */
+  receipts: boolean;
   /** Probe rate backs off exponentially while CPU utilisation is above this. Default 0.8. */
   cpuHighWatermark: number;
   /** How often the CPU function is sampled. Default 1000 ms. */
@@ -107,6 +130,7 @@ export const DEFAULT_CONTROL_CONFIG: Readonly<ControlConfig> = Object.freeze({
   probeIntervalMs: 300,
   probeTimeoutMs: 200,
   badAfterLosses: 2,
+  reprobeOnLoss: true,
   recoverAnswered: 3,
   recoverWindow: 5,
   flapHalfLifeMs: 10_000,
@@ -119,9 +143,12 @@ export const DEFAULT_CONTROL_CONFIG: Readonly<ControlConfig> = Object.freeze({
   inUseWindowMs: 10_000,
   probeMode: 'partial',
   backupPorts: 4,
+  fullProbeAfterFailureMs: 10_000,
+  freshTargets: true,
   middleboxSensing: true,
   probeVni: 0xffffff,
   replyPort: 'alternate',
+  receipts: true,
   cpuHighWatermark: 0.8,
   cpuSampleMs: 1000,
   maxCpuBackoff: 5,
@@ -162,11 +189,15 @@ export function resolveControlConfig(c: Partial<ControlConfig> = {}): ControlCon
   num('inUseWindowMs', r.inUseWindowMs, 0, 1e9);
   if (r.probeMode !== 'full' && r.probeMode !== 'partial') throw new RangeError(`control config probeMode must be 'full' or 'partial', got ${String(r.probeMode)}`);
   num('backupPorts', r.backupPorts, 0, 64, true);
+  num('fullProbeAfterFailureMs', r.fullProbeAfterFailureMs, 0, 1e9);
   if (typeof r.middleboxSensing !== 'boolean') throw new RangeError('control config middleboxSensing must be a boolean');
   num('probeVni', r.probeVni, 0, 0xffffff, true);
-  if (r.replyPort !== 'probed' && r.replyPort !== 'healthy' && r.replyPort !== 'both' && r.replyPort !== 'alternate') {
-    throw new RangeError(`control config replyPort must be 'probed', 'healthy', 'both' or 'alternate', got ${String(r.replyPort)}`);
+  if (r.replyPort !== 'probed' && r.replyPort !== 'healthy' && r.replyPort !== 'both' && r.replyPort !== 'alternate' && r.replyPort !== 'spread') {
+    throw new RangeError(`control config replyPort must be 'probed', 'healthy', 'both', 'alternate' or 'spread', got ${String(r.replyPort)}`);
   }
+  if (typeof r.freshTargets !== 'boolean') throw new RangeError('control config freshTargets must be a boolean');
+  if (typeof r.reprobeOnLoss !== 'boolean') throw new RangeError('control config reprobeOnLoss must be a boolean');
+  if (typeof r.receipts !== 'boolean') throw new RangeError('control config receipts must be a boolean');
   num('cpuHighWatermark', r.cpuHighWatermark, 0, 1);
   num('cpuSampleMs', r.cpuSampleMs, 1, 3_600_000);
   num('maxCpuBackoff', r.maxCpuBackoff, 0, 16, true);

@@ -21,6 +21,8 @@ export class PeerState {
   live = true;
   lastTraffic = -Infinity;
   everAnswered = false;
+  /** Partial mode: probe every candidate until this clock time (a port in use failed). */
+  fullUntil = -Infinity;
   /** Backpressure exponent from the latest reply's CTL. */
   ctl = 0;
   /** Ports with a send event queued, and how many. */
@@ -35,6 +37,17 @@ export class PeerState {
   readonly pendingId: Uint32Array;
   /** Last time a flow was given the port (-Infinity: never). */
   readonly lastUsed: Float64Array;
+  /** Send time of the port's latest answered probe (-Infinity: never). */
+  readonly lastAnswer: Float64Array;
+  /** Send time of the port's outstanding (or latest) probe. */
+  readonly sentAt: Float64Array;
+  /** Send time of the first lost probe of the port's current run of losses. */
+  readonly lossRunSentAt: Float64Array;
+  /**
+   * 1: ranked as unvalidated until its next answer, because a port of this peer failed while this one
+   * had not been answered for longer than an interval and a timeout: what it knew may predate the failure.
+   */
+  readonly stale: Uint8Array;
   /** Healthy ports kept probed in partial mode besides those in use. */
   readonly backup: Uint8Array;
   /** Rotates the unprobed port picked as a scout for a BackendID group with no known spare. */
@@ -42,9 +55,19 @@ export class PeerState {
   /** BackendID group per port (0 = no BackendID seen), and the BackendIDs' group numbers. */
   readonly group: Uint16Array;
   readonly groupOfBackend = new Map<number, number>();
+  /** Probe number of the latest request to this peer (ProbeFields.num): one count across all ports. */
+  nextNum: number;
+  /**
+   * The latest RECEIPT_WINDOW requests by probe number (slot num & 63): which port and per-port
+   * sequence each stood for, so that a reply's receipt window resolves them (VtepControl #receipts).
+   */
+  readonly sentNum = new Uint32Array(64);
+  readonly sentK = new Uint8Array(64);
+  readonly sentSeq = new Uint32Array(64);
 
-  constructor(ip: number, row: number, candidates: readonly number[], probes: boolean, mode: ProbeMode, phase: number, rules: HealthRules) {
+  constructor(ip: number, row: number, candidates: readonly number[], probes: boolean, mode: ProbeMode, phase: number, rules: HealthRules, firstNum = 0) {
     this.ip = ip >>> 0;
+    this.nextNum = firstNum >>> 0;
     this.row = row;
     this.candidates = Object.freeze([...candidates]);
     this.n = candidates.length;
@@ -53,8 +76,12 @@ export class PeerState {
     this.phase = phase;
     this.health = new PortHealth(this.n, rules);
     // One buffer (see port-arrays.ts), what a reply touches (port, sequence, outstanding, group) together.
-    const a = carvePortArrays(this.n, { f64: 1, u32: 4, u16: 2, u8: 3 });
+    const a = carvePortArrays(this.n, { f64: 4, u32: 4, u16: 2, u8: 4 });
     this.lastUsed = a.f64[0]!.fill(-Infinity);
+    this.lastAnswer = a.f64[1]!.fill(-Infinity);
+    this.sentAt = a.f64[2]!;
+    this.lossRunSentAt = a.f64[3]!;
+    this.stale = a.u8[3]!;
     this.sendGen = a.u32[0]!; this.nextSeq = a.u32[1]!; this.outstandingSeq = a.u32[2]!; this.pendingId = a.u32[3]!;
     this.ports = a.u16[0]!; this.group = a.u16[1]!;
     this.hasOutstanding = a.u8[0]!; this.scheduled = a.u8[1]!; this.backup = a.u8[2]!;

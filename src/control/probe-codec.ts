@@ -1,13 +1,15 @@
-// Probe wire format (docs/probe-format.md): the 56-byte payload, its SipHash-2-4 tag, and the
+// Probe wire format (docs/probe-format.md): the 72-byte payload, its SipHash-2-4 tag, and the
 // VXLAN/Ethernet/IPv4/UDP frame that carries it on the same outer 5-tuple as the data it stands for.
 import { sipHash24Into, SIPHASH_KEY_BYTES } from '../reference/siphash.js';
 
 /** First four bytes of every probe payload, big-endian: "ZRPK". */
 export const PROBE_MAGIC = 0x5a52504b;
-/** Probe format version this build writes and accepts. */
-export const PROBE_VERSION = 1;
+/** Probe format version this build writes and accepts (2: the probe number and the receipt window). */
+export const PROBE_VERSION = 2;
 /** Bytes of a probe payload, tag included. */
-export const PROBE_PAYLOAD_BYTES = 56;
+export const PROBE_PAYLOAD_BYTES = 72;
+/** Requests a reply's receipt window covers: the highest probe number received and the 63 before it. */
+export const RECEIPT_WINDOW = 64;
 /** VNI that marks probe frames by default (ControlConfig.probeVni). */
 export const PROBE_VNI = 0xffffff;
 /** Inner UDP source and destination port of probe frames (dynamic range; the VNI is the real mark). */
@@ -20,8 +22,9 @@ export const CTL_MAX = 15;
 const T_REQUEST = 1, T_REPLY = 2;
 // Offsets into the payload.
 const O_VERSION = 4, O_TYPE = 5, O_CTL = 6, O_RSV0 = 7, O_ORIGIN = 8, O_TARGET = 12, O_SEQ = 16, O_SPORT = 20,
-  O_RSV1 = 22, O_SEND_TS = 24, O_REPLY_TS = 32, O_BACKEND = 40, O_RSV2 = 46, O_TAG = 48;
-/** A request's tag covers [0, 40) (all but BackendID); a reply's covers [0, 48) (BackendID included). */
+  O_RSV1 = 22, O_SEND_TS = 24, O_REPLY_TS = 32, O_NUM = 40, O_ACK_HIGH = 44, O_ACK_MAP = 48, O_BACKEND = 56,
+  O_RSV2 = 62, O_TAG = 64;
+/** A request's tag covers [0, 56) (all but BackendID); a reply's covers [0, 64) (BackendID included). */
 const REQUEST_TAGGED = O_BACKEND, REPLY_TAGGED = O_TAG;
 
 /** A probe's fields, as encodeProbe() takes them and decodeProbe() returns them. */
@@ -36,6 +39,18 @@ export interface ProbeFields {
   target: number;
   /** Per-port sequence number (uint32). */
   seq: number;
+  /**
+   * Probe number (uint32): the prober numbers every request to one responder in turn, across all
+   * ports, so that a reply can report which requests arrived (ackHigh, ackMap). Default 0.
+   */
+  num?: number;
+  /** Replies: the highest probe number the responder has received from the prober (uint32); 0 in requests. */
+  ackHigh?: number;
+  /**
+   * Replies: the receipt window, bit i set when probe number ackHigh - i arrived (bit 0 is ackHigh
+   * itself), 64 bits; 0 in requests. What lets one reply tell the prober about every port's forward path.
+   */
+  ackMap?: bigint;
   /** The outer UDP source port this probe stands for. */
   sport: number;
   /** Prober's send time, microseconds by its own clock (0 = unset). */
@@ -117,11 +132,17 @@ export function encodeProbe(f: ProbeFields, key: ProbeKey, out = new Uint8Array(
   put16(out, O_SPORT, f.sport);
   put16(out, O_RSV1, 0);
   put64(out, O_SEND_TS, f.sendTsUs);
+  put32(out, O_NUM, f.num ?? 0);
   if (req) {
     put64(out, O_REPLY_TS, 0);
+    put32(out, O_ACK_HIGH, 0);
+    put32(out, O_ACK_MAP, 0); put32(out, O_ACK_MAP + 4, 0);
     for (let i = 0; i < 6; i++) out[O_BACKEND + i] = 0;
   } else {
     put64(out, O_REPLY_TS, f.replyTsUs);
+    put32(out, O_ACK_HIGH, f.ackHigh ?? 0);
+    const map = BigInt.asUintN(64, f.ackMap ?? 0n);
+    put32(out, O_ACK_MAP, Number(map >> 32n)); put32(out, O_ACK_MAP + 4, Number(map & 0xffffffffn));
     for (let i = 0; i < 6; i++) out[O_BACKEND + i] = f.backendId[i] | 0;
   }
   put16(out, O_RSV2, 0);
@@ -144,7 +165,8 @@ export function verifyProbe(bytes: Uint8Array, key: ProbeKey): 'request' | 'repl
   if (t !== T_REQUEST && t !== T_REPLY) return 'type';
   if (bytes[O_RSV0] !== 0 || get16(bytes, O_RSV1) !== 0 || get16(bytes, O_RSV2) !== 0) return 'reserved';
   const req = t === T_REQUEST;
-  if (bytes[O_CTL] > CTL_MAX || (req && (bytes[O_CTL] !== 0 || get64(bytes, O_REPLY_TS) !== 0))) return 'field';
+  if (bytes[O_CTL] > CTL_MAX || (req && (bytes[O_CTL] !== 0 || get64(bytes, O_REPLY_TS) !== 0
+    || get32(bytes, O_ACK_HIGH) !== 0 || get32(bytes, O_ACK_MAP) !== 0 || get32(bytes, O_ACK_MAP + 4) !== 0))) return 'field';
   tag(key, bytes, req ? REQUEST_TAGGED : REPLY_TAGGED, tagScratch, 0);
   let diff = 0;
   for (let i = 0; i < 8; i++) diff |= tagScratch[i] ^ bytes[O_TAG + i];
@@ -167,13 +189,19 @@ export function decodeProbe(bytes: Uint8Array, key: ProbeKey): DecodeResult {
       sport: get16(bytes, O_SPORT),
       sendTsUs: get64(bytes, O_SEND_TS),
       replyTsUs: get64(bytes, O_REPLY_TS),
+      num: get32(bytes, O_NUM),
+      ackHigh: get32(bytes, O_ACK_HIGH),
+      ackMap: (BigInt(get32(bytes, O_ACK_MAP)) << 32n) | BigInt(get32(bytes, O_ACK_MAP + 4)),
       backendId: bytes.slice(O_BACKEND, O_BACKEND + 6),
     },
   };
 }
 
-/** A request, encoded and tagged straight from its fields (what the prober sends; no object built). */
-export function encodeRequest(origin: number, target: number, seq: number, sport: number, sendTsUs: number, key: ProbeKey): Uint8Array {
+/**
+ * A request, encoded and tagged straight from its fields (what the prober sends; no object built).
+ * `num` is the probe number (ProbeFields.num).
+ */
+export function encodeRequest(origin: number, target: number, seq: number, sport: number, sendTsUs: number, key: ProbeKey, num = 0): Uint8Array {
   checkKey(key);
   const out = new Uint8Array(PROBE_PAYLOAD_BYTES); // zero-filled: CTL, reply time, BackendID, reserved
   put32(out, 0, PROBE_MAGIC);
@@ -184,15 +212,17 @@ export function encodeRequest(origin: number, target: number, seq: number, sport
   put32(out, O_SEQ, seq);
   put16(out, O_SPORT, sport);
   put64(out, O_SEND_TS, sendTsUs);
+  put32(out, O_NUM, num);
   tag(key, out, REQUEST_TAGGED, out, O_TAG);
   return out;
 }
 
 /**
  * The reply to a verified request: the request's bytes (BackendID as it arrived) with the reply
- * type, CTL and reply time, tagged over everything including BackendID.
+ * type, CTL, reply time and receipt window (ackHigh; ackMap as its high and low 32 bits), tagged over
+ * everything including BackendID.
  */
-export function encodeReplyTo(request: Uint8Array, ctl: number, replyTsUs: number, key: ProbeKey): Uint8Array {
+export function encodeReplyTo(request: Uint8Array, ctl: number, replyTsUs: number, key: ProbeKey, ackHigh = 0, ackMapHi = 0, ackMapLo = 0): Uint8Array {
   checkKey(key);
   // A plain Uint8Array copy, as Uint8Array.from made (which iterates: twice the cost); not slice(),
   // which on a Node Buffer returns a view of the request's memory.
@@ -201,6 +231,9 @@ export function encodeReplyTo(request: Uint8Array, ctl: number, replyTsUs: numbe
   out[O_TYPE] = T_REPLY;
   out[O_CTL] = Math.max(0, Math.min(CTL_MAX, ctl | 0));
   put64(out, O_REPLY_TS, replyTsUs);
+  put32(out, O_ACK_HIGH, ackHigh);
+  put32(out, O_ACK_MAP, ackMapHi);
+  put32(out, O_ACK_MAP + 4, ackMapLo);
   tag(key, out, REPLY_TAGGED, out, O_TAG);
   return out;
 }
@@ -211,6 +244,11 @@ export const probeTarget = (b: Uint8Array): number => get32(b, O_TARGET);
 export const probeSeq = (b: Uint8Array): number => get32(b, O_SEQ);
 export const probeSport = (b: Uint8Array): number => get16(b, O_SPORT);
 export const probeCtl = (b: Uint8Array): number => b[O_CTL];
+export const probeNum = (b: Uint8Array): number => get32(b, O_NUM);
+export const probeAckHigh = (b: Uint8Array): number => get32(b, O_ACK_HIGH);
+/** The receipt window's high and low 32 bits (bit i of the 64 is probe number ackHigh - i). */
+export const probeAckMapHi = (b: Uint8Array): number => get32(b, O_ACK_MAP);
+export const probeAckMapLo = (b: Uint8Array): number => get32(b, O_ACK_MAP + 4);
 /** The BackendID as one 48-bit number (0 = none written). */
 export const probeBackendKey = (b: Uint8Array): number => get16(b, O_BACKEND) * 4294967296 + get32(b, O_BACKEND + 2);
 

@@ -8,6 +8,7 @@
 // a socket, a timer API or the wall clock: time is the embedder's Clock, so a Vtep runs as well on a
 // VirtualClock in a test as on the real one in a process.
 import { Datapath, DEFAULT_HEADROOM, DEFAULT_SLOT_SIZE, candidatePorts, formatIPv4, formatMac, parseIPv4, parseMac, statusName, type PacketBatch, type PortRange, type ResultDropped, type ResultOk } from '../../bindings/index.js';
+import { randomInt } from 'node:crypto';
 import type { Clock, TimerId } from './clock.js';
 import { resolveControlConfig, type ControlConfig, type ProbeMode } from './config.js';
 import { buildProbeInnerFrame, probePayloadOffset, PROBE_PAYLOAD_BYTES } from './probe-codec.js';
@@ -275,6 +276,9 @@ export class Vtep {
       config: control,
       transport: { send: (ip, sport, payload) => this.#queueProbe(ip, sport, payload) },
       cpu: o.cpu,
+      replyPortRange: this.#dp.config.portRange,
+      // A random start: a restarted VTEP's probe numbers do not resume inside its peers' receipt windows.
+      firstProbeNumber: randomInt(0, 2 ** 32 - 1),
     });
     this.control.onEvent = this.#onEvent === undefined ? undefined : (e) => this.#onEvent!(e);
     this.control.fast.attach(this.#dp);

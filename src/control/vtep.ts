@@ -5,9 +5,10 @@ import type { Clock } from './clock.js';
 import { resolveControlConfig, type ControlConfig, type ProbeMode } from './config.js';
 import {
   verifyProbe, encodeRequest, encodeReplyTo, probeOrigin, probeTarget, probeSeq, probeSport, probeCtl, probeBackendKey,
-  PROBE_WIRE_BYTES,
+  probeNum, probeAckHigh, probeAckMapHi, probeAckMapLo, PROBE_WIRE_BYTES,
 } from './probe-codec.js';
-import { PORT_GOOD, PORT_UNKNOWN, type Transition } from './health.js';
+import { ReceiptWindows } from './receipt-windows.js';
+import { PORT_BAD, PORT_GOOD, PORT_UNKNOWN, type Transition } from './health.js';
 import { PeerState } from './peer.js';
 import { TokenBucket } from './token-bucket.js';
 import { SourceBuckets } from './source-buckets.js';
@@ -19,6 +20,7 @@ import { restorePeers, snapshotPeers, type HealthSnapshot, type RestoreResult } 
 import { createFastTable, SlowPathTable, type FastTable, type TableKind } from '../tables/index.js';
 import { UNVALIDATED_SINCE } from '../tables/slow-path.js';
 import { jhash2 } from '../../bindings/jhash.js';
+import { DEFAULT_PORT_RANGE, type PortRange } from '../../bindings/ports.js';
 import { SipHasher } from '../../bindings/auth.js';
 
 /** How VtepControl sends its probes: the embedder puts them on the wire (or the simulator on its links). */
@@ -49,6 +51,17 @@ export interface VtepControlOptions {
    * control planes do not each zero a maxPeers-row table; nothing else depends on maxPeers here.
    */
   tableRows?: number;
+  /**
+   * Probe number the first request to each peer follows (ProbeFields.num), uint32, default 0. A live
+   * VTEP passes a random one, so that after a restart its numbers do not resume inside the window a
+   * responder still keeps for it (docs/probe-format.md "Receipts").
+   */
+  firstProbeNumber?: number;
+  /**
+   * Source ports a reply may use when this VTEP knows no healthy port towards the prober (it does not
+   * probe it): the datapath's port range, default 49152-65535 (ControlConfig.replyPort 'alternate').
+   */
+  replyPortRange?: PortRange;
 }
 
 /** Something the control plane decided, as VtepControl.onEvent hears it. */
@@ -82,6 +95,8 @@ export interface ControlStats {
   probeBytes: number;
   /** Replies that matched an outstanding probe. */
   repliesOk: number;
+  /** Outstanding probes that a reply's receipt window (not their own reply) showed had arrived. */
+  receipts: number;
   /** Probes whose tag did not verify (they change nothing). */
   badTags: number;
   /** Probes that failed any other format check (they change nothing). */
@@ -158,6 +173,9 @@ export class VtepControl {
   readonly #sched: TickScheduler<Ev>;
   readonly #bucket: TokenBucket;
   readonly #sourceBuckets: SourceBuckets;
+  readonly #receiptWindows: ReceiptWindows;
+  readonly #firstNum: number;
+  readonly #replyRange: PortRange;
   readonly #backoff: CpuBackoff;
   #started = false;
   /** Outstanding probes, oldest (first deadline) first. */
@@ -166,7 +184,7 @@ export class VtepControl {
   /** Event objects free for reuse: a dispatched event is recycled, so queueing one allocates nothing. */
   readonly #freeEvs: Ev[] = [];
   readonly #stats: ControlStats = {
-    probesSent: 0, repliesSent: 0, probeBytes: 0, repliesOk: 0, badTags: 0, malformed: 0, stale: 0,
+    probesSent: 0, repliesSent: 0, probeBytes: 0, repliesOk: 0, receipts: 0, badTags: 0, malformed: 0, stale: 0,
     throttled: 0, probesLost: 0, portsDown: 0, portsUp: 0, switches: 0, cpuBackoff: 0,
   };
 
@@ -190,7 +208,14 @@ export class VtepControl {
     this.#bucket = new TokenBucket(o.clock, this.config.responderRatePerSec, this.config.responderBurst);
     // Bounded well above the peers a VTEP talks to: only senders with the key get a bucket.
     this.#sourceBuckets = new SourceBuckets(o.clock, this.config.responderSourceRatePerSec, this.config.responderSourceBurst, 4 * this.config.maxPeers);
+    this.#receiptWindows = new ReceiptWindows(4 * this.config.maxPeers);
     this.#backoff = new CpuBackoff(this.config.cpuHighWatermark, this.config.maxCpuBackoff);
+    this.#firstNum = (o.firstProbeNumber ?? 0) >>> 0;
+    const range = o.replyPortRange ?? DEFAULT_PORT_RANGE;
+    if (!Number.isInteger(range.lo) || !Number.isInteger(range.hi) || range.lo < 1 || range.hi > 65535 || range.lo > range.hi) {
+      throw new RangeError(`replyPortRange must be 1 <= lo <= hi <= 65535, got ${range.lo}-${range.hi}`);
+    }
+    this.#replyRange = { lo: range.lo, hi: range.hi };
   }
 
   // ---- peers and flows ------------------------------------------------------------------------
@@ -209,7 +234,7 @@ export class VtepControl {
     const row = old !== undefined ? old.row : this.#takeRow();
     if (row === undefined) throw new RangeError(`the path tables are full (${this.#rows} peers)`);
     const phase = jhash2([ip], 0x5a52) % this.config.probeIntervalMs;
-    const p = new PeerState(ip, row, candidates, opts.probes ?? true, opts.mode ?? this.config.probeMode, phase, this.config);
+    const p = new PeerState(ip, row, candidates, opts.probes ?? true, opts.mode ?? this.config.probeMode, phase, this.config, this.#firstNum);
     this.slow.addPeer(row, candidates);
     this.#peers.set(ip, p);
     this.#byRow[row] = p;
@@ -374,19 +399,34 @@ export class VtepControl {
     if (!this.#bucket.take()) { this.#stats.throttled++; return; }
     // CTL from whichever bucket is lower: the whole responder's, or this sender's own.
     const ctl = Math.max(this.#bucket.ctlLevel(this.config.maxCtlBackoff), mine.ctlLevel(this.config.maxCtlBackoff));
-    const reply = encodeReplyTo(request, ctl, this.#clock.now() * 1000, this.#key);
-    this.#stats.repliesSent++;
     const probed = probeSport(request);
+    const num = probeNum(request);
+    const w = this.#receiptWindows.note(fromIp, num);
+    const reply = encodeReplyTo(request, ctl, this.#clock.now() * 1000, this.#key, w.high, w.hi, w.lo);
+    this.#stats.repliesSent++;
     const mode = this.config.replyPort;
     // The prober matches a reply by its payload (probed port, sequence), never by its outer port, so
     // the reply may come back on any port: on our own healthy port towards the prober, the prober's
     // health of the probed port measures that port's forward path (docs/probe-format.md "Reply port").
     const healthy = mode === 'probed' ? -1 : this.#replyPortTo(fromIp);
+    if (mode === 'spread') {
+      // One reply per request: on our healthy port and on a port drawn anew in turn (always a drawn
+      // one while we know no healthy port). Successive replies take different reverse paths, so
+      // with receipts a forward path is judged on its own; no one reverse path can hide it.
+      const drawn = this.#spreadPort(probed, num);
+      this.#stats.probeBytes += PROBE_WIRE_BYTES;
+      this.#transport.send(fromIp, (probeSeq(request) & 1) === 1 && healthy >= 0 ? healthy : drawn, reply);
+      return;
+    }
     if (mode === 'alternate') {
       // One reply per request (no amplification): consecutive probes of a port come back on the
       // probed port and on our healthy port in turn, so two losses in a row need both to fail.
+      // Knowing no healthy port (we do not probe the prober), the other turn takes a port of the
+      // source-port range that changes with every request: the probed port's reverse path may be
+      // the one that fails, and any reply that gets back brings the whole receipt window.
+      const other = healthy >= 0 ? healthy : this.#spreadPort(probed, num);
       this.#stats.probeBytes += PROBE_WIRE_BYTES;
-      this.#transport.send(fromIp, (probeSeq(request) & 1) === 1 && healthy >= 0 ? healthy : probed, reply);
+      this.#transport.send(fromIp, (probeSeq(request) & 1) === 1 ? other : probed, reply);
       return;
     }
     if (mode !== 'healthy' || healthy < 0) {
@@ -397,6 +437,15 @@ export class VtepControl {
       this.#stats.probeBytes += PROBE_WIRE_BYTES;
       this.#transport.send(fromIp, healthy, reply);
     }
+  }
+
+  /** A port of the reply range other than `probed`, drawn by a hash of the probe number. */
+  #spreadPort(probed: number, num: number): number {
+    const { lo, hi } = this.#replyRange;
+    const span = hi - lo + 1;
+    if (span < 2) return probed;
+    const port = lo + (jhash2([num >>> 0, probed], 0x7270) % span);
+    return port === probed ? (port === hi ? lo : port + 1) : port;
   }
 
   /**
@@ -419,32 +468,66 @@ export class VtepControl {
 
   #onReply(fromIp: number, reply: Uint8Array): boolean {
     const p = this.#peers.get(fromIp);
-    const k = p === undefined ? -1 : p.indexOf(probeSport(reply));
-    if (p === undefined || k < 0 || probeOrigin(reply) !== this.#localIp || probeTarget(reply) !== fromIp
-      || p.hasOutstanding[k] === 0 || p.outstandingSeq[k] !== probeSeq(reply)) {
+    if (p === undefined || probeOrigin(reply) !== this.#localIp || probeTarget(reply) !== fromIp) {
       this.#stats.stale++;
       return false;
     }
+    const k = p.indexOf(probeSport(reply));
+    const mine = k >= 0 && p.hasOutstanding[k] === 1 && p.outstandingSeq[k] === probeSeq(reply);
+    if (!mine) this.#stats.stale++;
+    else this.#answered(p, k, reply);
+    // Authentic and from this peer, even when late: its receipt window may resolve other probes.
+    if (this.config.receipts) this.#receipts(p, probeAckHigh(reply), probeAckMapHi(reply), probeAckMapLo(reply));
+    return mine;
+  }
+
+  /**
+   * The requests that a reply's receipt window shows arrived at the peer, still outstanding here,
+   * count as answered: their forward path worked, whichever reverse path their own reply took (or
+   * failed on). The window says nothing of the path's middlebox, so groups are left as they are.
+   */
+  #receipts(p: PeerState, high: number, hi: number, lo: number): void {
+    while ((lo | hi) !== 0) {
+      // Lowest set bit first: i = its index in the 64-bit window.
+      let i: number;
+      if (lo !== 0) { i = 31 - Math.clz32(lo & -lo); lo = (lo & (lo - 1)) >>> 0; } else { i = 63 - Math.clz32(hi & -hi); hi = (hi & (hi - 1)) >>> 0; }
+      const num = (high - i) >>> 0, slot = num & 63;
+      if (p.sentNum[slot] !== num) continue;
+      const k = p.sentK[slot];
+      if (p.hasOutstanding[k] === 0 || p.outstandingSeq[k] !== p.sentSeq[slot]) continue;
+      this.#stats.receipts++;
+      this.#answered(p, k, undefined);
+    }
+  }
+
+  /** Port k's outstanding probe was answered: by its own reply (which carries CTL and BackendID) or by a receipt. */
+  #answered(p: PeerState, k: number, reply: Uint8Array | undefined): void {
     const now = this.#clock.now();
     p.hasOutstanding[k] = 0;
+    p.lastAnswer[k] = p.sentAt[k];
+    const wasStale = p.stale[k] === 1;
+    p.stale[k] = 0;
     this.#pending.markDone(p.pendingId[k]);
-    this.#stats.repliesOk++;
-    const ctl = Math.min(this.config.maxCtlBackoff, probeCtl(reply));
-    const eased = ctl < p.ctl;
-    p.ctl = ctl;
-    if (eased) this.#reschedule(p); // ports queued at the slower rate come back to the faster one now
+    let regrouped = false;
+    if (reply !== undefined) {
+      this.#stats.repliesOk++;
+      const ctl = Math.min(this.config.maxCtlBackoff, probeCtl(reply));
+      const eased = ctl < p.ctl;
+      p.ctl = ctl;
+      if (eased) this.#reschedule(p); // ports queued at the slower rate come back to the faster one now
+      const g = this.config.middleboxSensing ? p.groupFor(probeBackendKey(reply)) : 0;
+      regrouped = p.group[k] !== g;
+      p.group[k] = g;
+    }
     if (!p.everAnswered) {
       p.everAnswered = true;
       // Losses counted while the peer had never answered now count (see PortHealth.lost).
       for (let j = 0; j < p.n; j++) if (j !== k && p.health.settle(j) === 'down') { this.#publish(p, j); this.#down(p, j, now); }
     }
-    const g = this.config.middleboxSensing ? p.groupFor(probeBackendKey(reply)) : 0;
-    const regrouped = p.group[k] !== g;
-    p.group[k] = g;
     const before = p.health.state[k];
     const wasHeld = p.health.held[k] === 1;
     const t = p.health.answered(k, now);
-    if (t !== 'none' || regrouped || before === PORT_UNKNOWN) this.#publish(p, k);
+    if (t !== 'none' || regrouped || wasStale || before === PORT_UNKNOWN) this.#publish(p, k);
     if (t === 'up') this.#up(p, k, now, wasHeld);
     else if (t === 'restored') {
       this.onEvent?.({ type: 'port-restored', peerIp: p.ip, sport: p.candidates[k], atMs: now, failureFreeMs: now - p.health.lastLossAt[k]! });
@@ -452,7 +535,6 @@ export class VtepControl {
     // A port in use or a backup (a scout) told its group: the backups may need to cover it now.
     else if (regrouped && p.mode === 'partial' && this.#started && this.#active(p)
       && (p.backup[k] === 1 || now - p.lastUsed[k] <= this.config.inUseWindowMs)) this.#refreshBackups(p);
-    return true;
   }
 
   // ---- probes out -----------------------------------------------------------------------------
@@ -507,7 +589,10 @@ export class VtepControl {
     const seq = (p.nextSeq[k] = (p.nextSeq[k] + 1) >>> 0);
     p.outstandingSeq[k] = seq;
     p.hasOutstanding[k] = 1;
-    const payload = encodeRequest(this.#localIp, p.ip, seq, p.candidates[k], now * 1000, this.#key);
+    p.sentAt[k] = now;
+    const num = (p.nextNum = (p.nextNum + 1) >>> 0), slot = num & 63;
+    p.sentNum[slot] = num; p.sentK[slot] = k; p.sentSeq[slot] = seq;
+    const payload = encodeRequest(this.#localIp, p.ip, seq, p.candidates[k], now * 1000, this.#key, num);
     this.#stats.probesSent++;
     this.#stats.probeBytes += PROBE_WIRE_BYTES;
     p.pendingId[k] = this.#pending.push(p, k, seq, now + this.config.probeTimeoutMs);
@@ -520,20 +605,42 @@ export class VtepControl {
   #lost(p: PeerState, k: number): void {
     p.hasOutstanding[k] = 0;
     this.#stats.probesLost++;
-    const t: Transition = p.health.lost(k, this.#clock.now(), p.everAnswered);
+    const now = this.#clock.now();
+    if (p.health.consecutiveLosses[k] === 0) p.lossRunSentAt[k] = p.sentAt[k];
+    const t: Transition = p.health.lost(k, now, p.everAnswered);
     this.#publish(p, k); // the loss restarts the port's failure-free duration, so its rank moves
-    if (t === 'down') this.#down(p, k, this.#clock.now());
+    if (t === 'down') this.#down(p, k, now);
+    else if (this.config.reprobeOnLoss && p.health.state[k] !== PORT_BAD && p.health.consecutiveLosses[k] === 1
+      && p.scheduled[k] === 1 && this.#started && p.everAnswered && p.ctl === 0 && this.#backoff.level === 0) {
+      // First loss on a port that is not bad: probe it again now instead of at its next slot, so a
+      // failed path takes two probe timeouts to leave, not an interval and a timeout. Not towards a
+      // peer that never answered (it may not probe at all), nor while the responder or our CPU asks
+      // for fewer probes (a throttled request is lost too: re-probing would add to the overload).
+      this.#queue(now, EV_SEND, p, k, (p.sendGen[k] = (p.sendGen[k] + 1) >>> 0));
+    }
   }
 
   #down(p: PeerState, k: number, now: number): void {
     this.#stats.portsDown++;
+    if (this.config.freshTargets) this.#markStale(p, k);
     this.onEvent?.({ type: 'port-down', peerIp: p.ip, sport: p.candidates[k], atMs: now, held: p.health.held[k] === 1 });
-    if (now - p.lastUsed[k] <= this.config.inUseWindowMs) {
+    const inUse = now - p.lastUsed[k] <= this.config.inUseWindowMs;
+    if (inUse) {
       // The table already sends this port's flows elsewhere: the switch happened with the publish.
       this.#stats.switches++;
       this.onEvent?.({ type: 'switch', peerIp: p.ip, sport: p.candidates[k], atMs: now });
     }
-    if (this.#started && p.probes && this.#active(p)) { this.#ensure(p, k); this.#refreshBackups(p); }
+    if (this.#started && p.probes && this.#active(p)) {
+      if (inUse && p.mode === 'partial' && this.config.fullProbeAfterFailureMs > 0) {
+        // A port in use failed: probe all of this peer's candidates for a while, so that its flows
+        // (and those of the next port to fail) find validated ports instead of trying backups in turn.
+        const until = now + this.config.fullProbeAfterFailureMs;
+        const was = p.fullUntil;
+        p.fullUntil = until;
+        if (was <= now) { this.#kick(p); return; }
+      }
+      this.#ensure(p, k); this.#refreshBackups(p);
+    }
   }
 
   #up(p: PeerState, k: number, now: number, wasHeld: boolean): void {
@@ -545,9 +652,24 @@ export class VtepControl {
     if (this.#started && p.probes && this.#active(p)) this.#refreshBackups(p);
   }
 
+  /**
+   * Port k of p just failed: the good ports whose latest answered probe was sent before k's first
+   * lost one rank as unvalidated until they answer again, so that flows moved now go to ports known
+   * good since the failure began (and the full probe that follows re-validates the rest).
+   */
+  #markStale(p: PeerState, k: number): void {
+    const since = p.lossRunSentAt[k];
+    for (let j = 0; j < p.n; j++) {
+      if (p.stale[j] === 1 || p.health.state[j] !== PORT_GOOD || p.lastAnswer[j] >= since) continue;
+      p.stale[j] = 1;
+      this.#publish(p, j);
+    }
+  }
+
   /** Write port k's health, group and rank into the slow-path table (which updates the fast one). */
   #publish(p: PeerState, k: number): void {
-    const ffs = p.health.failureFreeSince(k);
+    // Stale (see #markStale), or its latest probe lost: not a place to move flows to for now.
+    const ffs = p.stale[k] === 1 || p.health.consecutiveLosses[k] !== 0 ? Infinity : p.health.failureFreeSince(k);
     this.slow.setPort(p.row, k, {
       healthy: p.health.usable(k),
       group: p.group[k],
@@ -565,7 +687,7 @@ export class VtepControl {
 
   #shouldProbe(p: PeerState, k: number): boolean {
     if (!p.probes || !this.#active(p)) return false;
-    if (p.mode === 'full') return true;
+    if (p.mode === 'full' || this.#clock.now() < p.fullUntil) return true;
     return p.backup[k] === 1 || !p.health.usable(k) || this.#clock.now() - p.lastUsed[k] <= this.config.inUseWindowMs;
   }
 

@@ -73,7 +73,7 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
     let c = m.get(kind);
     if (!c) {
       const ctl = new VtepControl({
-        clock, localIp: from.ip, secret, table: kind, config, cpu: () => from.cpu, tableRows: tableRows(from, kind),
+        clock, localIp: from.ip, secret, table: kind, config, cpu: () => from.cpu, tableRows: tableRows(from, kind), replyPortRange: world.portRange,
         transport: {
           send: (peerIp, sport, payload) => {
             const to = world.vtepByIp.get(peerIp);

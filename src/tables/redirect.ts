@@ -7,7 +7,7 @@ import type { TableArrayName, TableGeometry } from '../../bindings/index.js';
 import { redirectSelectRef } from '../reference/tables-redirect.js';
 import { FastTable, type TableArraySpec, type TableShape } from './fast-table.js';
 import { takeoverTargets } from './preference.js';
-import type { PortState, SlowPathTable } from './slow-path.js';
+import { UNVALIDATED_SINCE, type PortState, type SlowPathTable } from './slow-path.js';
 
 /** A redirect table's shape: TableShape plus the spread S. */
 export interface RedirectShape extends TableShape {
@@ -93,14 +93,36 @@ export class RedirectTable extends FastTable {
   }
 
   /**
-   * Only health changes write (rank and group changes alone move no flow). A failure points the
-   * port's S cells at its targets and re-targets every cell that pointed at it; a recovery zeroes the
-   * port's cells and gives targets to ports that had none. At most N*S writes either way.
+   * Health changes write, and a port's validation does (other rank and group changes move no flow).
+   * A failure points the port's S cells at its targets and re-targets every cell that pointed at it;
+   * a recovery zeroes the port's cells and gives targets to ports that had none; a validation
+   * re-targets failed ports whose flows sat on unvalidated ports. At most N*S writes each.
    */
   portChanged(peer: number, cand: number, before: Readonly<PortState>, after: Readonly<PortState>): void {
-    if (before.healthy === after.healthy || this.#present[peer] !== 1) return;
-    if (after.healthy) this.#recovered(peer, cand);
-    else this.#failed(peer, cand);
+    if (this.#present[peer] !== 1) return;
+    if (before.healthy !== after.healthy) {
+      if (after.healthy) this.#recovered(peer, cand);
+      else this.#failed(peer, cand);
+    } else if (after.healthy && before.failureFreeSince === UNVALIDATED_SINCE && after.failureFreeSince !== UNVALIDATED_SINCE) {
+      this.#validated(peer, cand);
+    }
+  }
+
+  /**
+   * A healthy port was validated (ranked unvalidated before): failed ports whose flows went to an
+   * unvalidated port, for want of a validated one, get their targets again, so that those flows
+   * move to a pre-validated port now rather than when the guess fails.
+   */
+  #validated(peer: number, c: number): void {
+    const states = this.slow.ports(peer);
+    const S = this.spread;
+    for (let o = 0; o < this.candidates; o++) {
+      if (o === c || states[o]!.healthy) continue;
+      for (let s = 0; s < S; s++) {
+        const v = this.#cells[this.#index(peer, o, s)]!;
+        if (v !== 0 && states[v - 1]?.failureFreeSince === UNVALIDATED_SINCE) { this.#point(peer, o); break; }
+      }
+    }
   }
 
   /**
