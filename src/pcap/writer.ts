@@ -5,7 +5,7 @@
 // atomically (src/atomic-output.ts): close() waits for every write, then renames the complete capture
 // over the path; abort() (or a failed close) leaves the path as it was. The path `-` is standard
 // output, streamed.
-import { fdatasync as fdatasyncCb, write as writeCb, writeSync } from 'node:fs';
+import { write as writeCb, writeSync } from 'node:fs';
 import { AtomicOutput } from '../atomic-output.js';
 import { FILE_HEADER_LEN, MAGIC_MICRO, MAGIC_NANO } from './classic.js';
 import { LINKTYPE_ETHERNET, MAX_BLOCK, MAX_NORMAL_CAPLEN } from './record.js';
@@ -232,35 +232,13 @@ export class PcapWriter {
     const buf = this.#buf, len = this.#used, pos = this.#pos;
     this.#pos += len;
     const p: Promise<void> = writeFully(this.#fd, buf, len, pos).then(
-      () => { if (buf.length === BUFFER) this.#spare.push(buf); this.#wrote(len); },
+      () => { if (buf.length === BUFFER) this.#spare.push(buf); },
       (e: unknown) => { this.#failure ??= Object.assign(e as object, { path: this.path }); },
     ).finally(() => { this.#inFlight.delete(p); });
     this.#inFlight.add(p);
     this.#buf = spare;
     this.#dv = new DataView(spare.buffer);
     this.#used = 0;
-  }
-
-  /**
-   * Bytes written behind since the last early sync. Every SYNC_EVERY bytes the file's data is synced
-   * on the pool (fdatasync) while the next buffers fill, so that the disk writes overlap the work and
-   * close()'s fsync, which the atomic rename needs, finds little left to write.
-   */
-  #unsynced = 0;
-  #syncing = false;
-
-  #wrote(len: number): void {
-    this.#unsynced += len;
-    if (this.#syncing || this.#unsynced < SYNC_EVERY || this.#closed) return;
-    this.#syncing = true;
-    this.#unsynced = 0;
-    const p: Promise<void> = new Promise<void>((resolve) => {
-      fdatasyncCb(this.#fd, (e) => {
-        if (e) this.#failure ??= Object.assign(e, { path: this.path });
-        resolve();
-      });
-    }).finally(() => { this.#syncing = false; this.#inFlight.delete(p); });
-    this.#inFlight.add(p);
   }
 
   #rethrow(): void {
@@ -320,8 +298,6 @@ export class PcapWriter {
 
 /** Buffers per file writer: one being filled, the others written behind. */
 const WRITE_BEHIND_BUFFERS = 4;
-/** Bytes written behind between two early syncs of the file's data (see #wrote). */
-const SYNC_EVERY = 32 << 20;
 
 /** Write buf[off, off + len) at file offset pos on libuv's pool; resolves with the bytes written. */
 function writeAt(fd: number, buf: Uint8Array, off: number, len: number, pos: number): Promise<number> {
