@@ -2367,7 +2367,7 @@ export declare function keptFlavour(input: CaptureFlavour, o?: FlavourOverrides)
  * @module zooroute/pcap
  */
 export { type PcapRecord, LINKTYPE_ETHERNET, MAX_NORMAL_CAPLEN, MAX_BLOCK, caplenLimit } from './record.js';
-export { PcapReader, readPackets, type ReaderOptions } from './reader.js';
+export { PcapReader, readPackets, type ReaderOptions, type ClassicLayout } from './reader.js';
 export { RecordColumns } from './record-columns.js';
 export { PcapWriter, type WriterOptions, type WritableRecord, type CaptureFormat } from './writer.js';
 export { keptFlavour, type CaptureFlavour, type FlavourOverrides } from './flavour.js';
@@ -2436,7 +2436,9 @@ export interface ClassicLayout {
     nanos: boolean;
     /** Bytes of a record header (16, or 24 in the modified pcap). */
     recordHeaderLength: number;
+    /** The snap length the header declares (0 = unlimited). */
     snaplen: number;
+    /** The link type (LINKTYPE_*), the low 16 bits of the header's last field. */
     linkType: number;
     /** Largest capture length accepted; a larger one is broken input. */
     limit: number;
