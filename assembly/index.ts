@@ -6,3 +6,4 @@ export { encapBatch, decapBatch, hashBatch, setIpId, getIpId } from "./vxlan";
 export { initTables, tableWrite, tableRead, tableReservedBytes, setPeerTable, lookupBatch } from "./tables";
 export { sipSetKey, sipHashBatch } from "./siphash";
 export { coreImage } from "./image";
+export { pcapIngest, pcapEmit } from "./pcap";

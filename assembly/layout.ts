@@ -83,3 +83,41 @@ export const TA_PBM_PREF_SHIFT: u32 = 6; // u8 per (preference slot, group): the
 export const TA_REDIRECT: u32 = 7;    // u8 per (peer, candidate, spread bucket): 0 = default, else candidate + 1
 export const PBM_PREF_WAYS: u32 = 4;  // slots per preference bucket
 export const CAND_NONE: u16 = 0xffff; // lookup output for a peer index outside the tables
+
+// ---- Bulk classic pcap records (assembly/pcap.ts): control block of u32 words, little-endian ----
+export const PC_FLAGS: u32 = 0;      // in: PF_* bits
+export const PC_LIMIT: u32 = 4;      // in: largest capture length accepted (caplenLimit of the snaplen)
+export const PC_MAX_FRAME: u32 = 8;  // in: longer frames are dropped as oversize
+export const PC_HEADROOM: u32 = 12;  // in: where a frame goes in its slot
+export const PC_POS: u32 = 16;       // in/out: next record's position in the input area
+export const PC_COUNT: u32 = 20;     // in/out: the batch's length
+export const PC_FRAMES: u32 = 24;    // out, accumulated: records walked
+export const PC_TRUNCATED: u32 = 28; // out, accumulated: records cut by the capture (caplen < origlen)
+export const PC_OVERSIZE: u32 = 32;  // out, accumulated: records longer than the max frame
+export const PC_ERROR: u32 = 36;     // out: PE_* of the last stop
+export const PC_ARG_A: u32 = 40;     // out: first figure of the error, or the bytes needed (NEED)
+export const PC_ARG_B: u32 = 44;     // out: second figure of the error
+export const PC_OUT_USED: u32 = 48;  // in/out: bytes of the output area in use
+export const PC_OK: u32 = 52;        // in/out: records in the output area
+export const PC_STATUS: u32 = 64;    // out, accumulated: PC_STATUS_SLOTS u32 counters of dropped frames by status
+export const PC_STATUS_SLOTS: u32 = 32;
+export const PC_SIZE: u32 = 192;      // bytes of the control block
+
+export const PF_BIG_ENDIAN: u32 = 1;  // the input's records are big-endian
+export const PF_NANOS_IN: u32 = 2;    // the input's fractions are nanoseconds
+export const PF_MODIFIED: u32 = 4;    // 24-byte record headers (magic a1b2cd34)
+export const PF_NANOS_OUT: u32 = 8;   // emit nanosecond fractions
+
+// pcapIngest's answers
+export const PR_FULL: u32 = 0;  // the batch is full; call again after it is drained
+export const PR_NEED: u32 = 1;  // the next record is not whole in the input; PC_ARG_A = bytes it needs from PC_POS
+export const PR_END: u32 = 2;   // end of input (eof) at a record boundary
+export const PR_ERROR: u32 = 3; // broken record at PC_POS: PC_ERROR says which
+export const PE_NONE: u32 = 0;
+export const PE_TRUNCATED_HEADER: u32 = 1; // A = bytes present, B = header size
+export const PE_TRUNCATED_DATA: u32 = 2;   // A = caplen, B = bytes present
+export const PE_ABSURD_CAPLEN: u32 = 3;    // A = caplen
+export const PE_SECONDS: u32 = 4;          // emit: batch index A's seconds do not fit 32 bits
+
+/** Per batch index: the record's timestamp, u64 seconds (carry included) and u32 nanoseconds. */
+export const TS_STRIDE: u32 = 16;

@@ -2,13 +2,17 @@
 // against a plain fs read of the same file in the same chunk size: the ratio is what parsing and
 // handing out records costs on top of getting the bytes. `read` is readPackets (one async step per
 // record), `batches` is PcapReader.batches() (one async step per 1 MiB buffer), `columns` is
-// PcapReader.columns() (the same steps, fields in typed arrays: no object per record).
+// PcapReader.columns() (the same steps, fields in typed arrays: no object per record). `encap/general`
+// and `encap/bulk` are transformCapture (what `zooroute encap` runs) on the classic file to /dev/null:
+// the general path (a JS step per frame) and the bulk path (Wasm record kernels, no JS per frame).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measure, type BenchOptions, type BenchResult } from './harness.js';
 import { encodePcap, PcapReader, readPackets } from '../src/pcap/index.js';
+import { transformCapture } from '../src/pcap/transform.js';
+import { Datapath, DEFAULT_BATCH_SIZE, DEFAULT_HEADROOM } from '../bindings/index.js';
 
 const CHUNK = 1 << 20;
 
@@ -53,6 +57,18 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     try { for await (const c of r.columns()) for (let i = 0; i < c.length; i++) bytes += c.dataLen[i]; } finally { await r.close(); }
     if (bytes !== n * 64) throw new Error(`read ${bytes} bytes, expected ${n * 64}`);
   };
+  const encap = (bulk: boolean) => async (): Promise<void> => {
+    const run = await transformCapture({
+      input: classic, output: '/dev/null', bulk, maxFrame: 65535 - 36,
+      datapath: (slotSize, records) => {
+        const dp = Datapath.create({ localIp: '10.0.0.1', batchSize: DEFAULT_BATCH_SIZE, slotSize, headroom: DEFAULT_HEADROOM, records });
+        dp.setPeer(0, { remoteIp: '10.0.0.2', vni: 1 });
+        return dp;
+      },
+      kernel: (dp, b) => { dp.encap(b); },
+    });
+    if (run.ok !== n) throw new Error(`encapsulated ${run.ok} frames, expected ${n}`);
+  };
   const fsRead = async (): Promise<void> => {
     const fh = await open(classic, 'r');
     const buf = new Uint8Array(CHUNK);
@@ -67,6 +83,8 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
       { name: 'pcap/batches/pcapng/64B', fn: readBatches(ng), perCall: n, baseline: 'pcap/fs-read/64B' },
       { name: 'pcap/columns/classic/64B', fn: readColumns(classic), perCall: n, baseline: 'pcap/fs-read/64B' },
       { name: 'pcap/columns/pcapng/64B', fn: readColumns(ng), perCall: n, baseline: 'pcap/fs-read/64B' },
+      { name: 'pcap/encap/general/64B', fn: encap(false), perCall: n, baseline: 'pcap/fs-read/64B' },
+      { name: 'pcap/encap/bulk/64B', fn: encap(true), perCall: n, baseline: 'pcap/encap/general/64B' },
     ], opts);
     for (const r of results) r.extra = { records: n };
     return results;

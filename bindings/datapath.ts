@@ -1,7 +1,7 @@
 // Datapath: the typed face of the Wasm core. Owns one instance and its memory, reserved up front.
 import { PacketBatch, type BatchRegion } from './batch.js';
 import { instantiateCore, type CoreExports } from './module.js';
-import { DESC_SIZE, MAX_CANDIDATES, OUTER_LEN } from './layout.js';
+import { DESC_SIZE, MAX_CANDIDATES, OUTER_LEN, PC_SIZE, TS_STRIDE } from './layout.js';
 import { macWords, parseIPv4, parseMac } from './addr.js';
 import { candidatePorts, DEFAULT_CANDIDATES, DEFAULT_PORT_RANGE, type PortRange } from './ports.js';
 import {
@@ -9,6 +9,7 @@ import {
   TA_PBM_BITMAP, TA_PBM_PREF_SHIFT, TA_PBM_PREF_TAG, TA_PBM_SHIFT, TA_REDIRECT,
 } from './layout.js';
 import { TableLookupBatch } from './table-lookup.js';
+import { RecordArena } from './record-arena.js';
 import {
   DEFAULT_BATCH_SIZE, DEFAULT_HEADROOM, DEFAULT_LOCAL_MAC, DEFAULT_PEER_MAC, DEFAULT_SLOT_SIZE, MAX_SLOT_SIZE, MIN_SLOT_SIZE,
   SLOT_ALIGN, VXLAN_PORT,
@@ -94,6 +95,11 @@ export interface DatapathConfig {
   hiBlocks?: number;
   /** Redirect spread S, 1..16, default 4: a failed port's flows spread over up to S healthy ports. */
   redirectSpread?: number;
+  /**
+   * Reserve a RecordArena (Datapath.records()) for classic pcap records in bulk with these input and
+   * output areas, in bytes (each 64..2^30); default none.
+   */
+  records?: { inputBytes: number; outputBytes: number };
 }
 
 /** One remote VTEP as Datapath.setPeer() takes it. */
@@ -155,6 +161,8 @@ export interface ResolvedConfig {
   hiBlocks: number;
   /** Redirect spread S. */
   redirectSpread: number;
+  /** The RecordArena's input and output areas, bytes; undefined: none reserved. */
+  records: { inputBytes: number; outputBytes: number } | undefined;
 }
 
 function intIn(name: string, v: number | undefined, def: number, lo: number, hi: number): number {
@@ -197,6 +205,10 @@ export function resolveConfig(c: DatapathConfig): ResolvedConfig {
     hiGroupSize,
     hiBlocks: intIn('hiBlocks', c.hiBlocks, maxPeers, 0, 65535),
     redirectSpread: intIn('redirectSpread', c.redirectSpread, 4, 1, 16),
+    records: c.records === undefined ? undefined : {
+      inputBytes: intIn('records.inputBytes', c.records.inputBytes, 0, 64, 2 ** 30),
+      outputBytes: intIn('records.outputBytes', c.records.outputBytes, 0, 64, 2 ** 30),
+    },
   };
 }
 
@@ -266,6 +278,7 @@ export class Datapath {
   readonly #peers = new Map<number, Peer>();
   readonly #tableGeometry: TableGeometry | undefined;
   readonly #lookup: TableLookupBatch | undefined;
+  readonly #records: RecordArena | undefined;
 
   private constructor(config: ResolvedConfig) {
     this.config = config;
@@ -301,6 +314,13 @@ export class Datapath {
         kind: config.table, peers: config.maxPeers, candidates: config.candidates, pbmGroups: config.pbmGroups, pbmPrefSlots: config.pbmPrefSlots,
         hiGroupSize: config.hiGroupSize, hiBlocks: config.hiBlocks, redirectSpread: config.redirectSpread, reservedBytes: c.tableReservedBytes(),
       });
+    }
+    if (config.records !== undefined) {
+      const { inputBytes, outputBytes } = config.records;
+      const ctl = c.reserve(PC_SIZE), input = c.reserve(inputBytes), output = c.reserve(outputBytes);
+      const ts = c.reserve(config.batchSize * TS_STRIDE), ports = c.reserve(65536 * 4);
+      if (ctl === 0 || input === 0 || output === 0 || ts === 0 || ports === 0) throw new Error('cannot reserve Wasm memory for the record arena');
+      this.#records = new RecordArena({ memory: c.memory, ctl, input, inputCap: inputBytes, output, outputCap: outputBytes, ts, ports });
     }
     // Last, 192 bytes for the core image a native twin reads (coreImage below).
     const image = c.reserve(IMAGE_WORDS.length * 4);
@@ -454,6 +474,37 @@ export class Datapath {
     if (!Number.isInteger(n) || n < 0 || n > lb.capacity) throw new RangeError(`lookup length ${n} outside 0..${lb.capacity}`);
     const r = lb.region;
     return this.#core.lookupBatch(r.hashes, r.peers, r.out, n);
+  }
+
+  /** The RecordArena reserved with config.records; throws a RangeError when none was. */
+  records(): RecordArena {
+    if (this.#records === undefined) throw new RangeError('no record arena reserved (config.records)');
+    return this.#records;
+  }
+
+  /**
+   * Walk the classic pcap records of the record arena's input into batch 0 (one Wasm call), from
+   * where the last walk stopped, until the batch is full, the input ends inside a record, or a broken
+   * record: returns PR_FULL, PR_NEED, PR_END (only with `eof`: no more bytes will come) or PR_ERROR,
+   * and the arena says the details. batch(0).length follows.
+   */
+  ingestRecords(eof: boolean): number {
+    const a = this.records(), r = a.region, b = this.#batches[0], br = b.region;
+    a.count = b.length;
+    const code = this.#core.pcapIngest(r.ctl, r.input, a.inputLen, eof ? 1 : 0, br.desc, br.arena, br.capacity, br.slotSize, r.ts);
+    b.length = a.count;
+    return code;
+  }
+
+  /**
+   * Encode the results of batch 0's packets [from, length) as classic pcap records into the record
+   * arena's output (one Wasm call), counting the dropped ones by status and the emitted ones by
+   * source port. Returns where it stopped: batch(0).length when done, earlier when the output is
+   * full (take it and call again) or at a timestamp a classic record cannot hold (arena.error).
+   */
+  emitRecords(from: number): number {
+    const a = this.records(), r = a.region, b = this.#batches[0], br = b.region;
+    return this.#core.pcapEmit(r.ctl, br.desc, br.arena, b.length, br.slotSize, r.ts, from, r.output, r.outputCap, r.ports);
   }
 
   /** Next outer IPv4 identification, 0..65535 (advances by one per encapsulated packet). */

@@ -15,3 +15,4 @@ export { parseIPv4, formatIPv4, parseMac, formatMac } from './addr.js';
 export { SipHashBatch, type SipHashBatchOptions } from './auth.js';
 export { type DatapathTable, type TableArrayName, type TableGeometry } from './datapath.js';
 export { TableLookupBatch } from './table-lookup.js';
+export { RecordArena, IngestStop, RecordFault, type RecordFormat, type RecordRegion } from './record-arena.js';

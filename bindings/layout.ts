@@ -100,3 +100,36 @@ const names = new Map<number, string>(Object.entries(Status).map(([k, v]) => [v,
 export function statusName(code: number): string {
   return names.get(code) ?? `status_${code}`;
 }
+
+// Bulk classic pcap records (assembly/pcap.ts, bindings/record-arena.ts): the control block's words.
+export const PC_FLAGS = 0;
+export const PC_LIMIT = 4;
+export const PC_MAX_FRAME = 8;
+export const PC_HEADROOM = 12;
+export const PC_POS = 16;
+export const PC_COUNT = 20;
+export const PC_FRAMES = 24;
+export const PC_TRUNCATED = 28;
+export const PC_OVERSIZE = 32;
+export const PC_ERROR = 36;
+export const PC_ARG_A = 40;
+export const PC_ARG_B = 44;
+export const PC_OUT_USED = 48;
+export const PC_OK = 52;
+export const PC_STATUS = 64;
+export const PC_STATUS_SLOTS = 32;
+export const PC_SIZE = 192;
+export const PF_BIG_ENDIAN = 1;
+export const PF_NANOS_IN = 2;
+export const PF_MODIFIED = 4;
+export const PF_NANOS_OUT = 8;
+export const PR_FULL = 0;
+export const PR_NEED = 1;
+export const PR_END = 2;
+export const PR_ERROR = 3;
+export const PE_NONE = 0;
+export const PE_TRUNCATED_HEADER = 1;
+export const PE_TRUNCATED_DATA = 2;
+export const PE_ABSURD_CAPLEN = 3;
+export const PE_SECONDS = 4;
+export const TS_STRIDE = 16;

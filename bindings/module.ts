@@ -30,6 +30,8 @@ export interface CoreExports {
   sipSetKey(w0: number, w1: number, w2: number, w3: number): void;
   sipHashBatch(desc: number, arena: number, arenaBytes: number, out: number, count: number): number;
   coreImage(out: number): void;
+  pcapIngest(ctl: number, input: number, inputLen: number, eof: number, desc: number, arena: number, capacity: number, slotSize: number, ts: number): number;
+  pcapEmit(ctl: number, desc: number, arena: number, count: number, slotSize: number, ts: number, from: number, out: number, outCap: number, ports: number): number;
 }
 
 let compiled: WebAssembly.Module | undefined;

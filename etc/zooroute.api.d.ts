@@ -192,6 +192,7 @@ export declare class PacketBatch {
 import { PacketBatch } from './batch.js';
 import { type PortRange } from './ports.js';
 import { TableLookupBatch } from './table-lookup.js';
+import { RecordArena } from './record-arena.js';
 /** Which fast-path table chooses ports (docs/tables.md); 'default' = candidates[hash mod N], no table. */
 export type DatapathTable = 'default' | 'flat' | 'pbm' | 'hi' | 'redirect';
 /** The register arrays of the fast-path tables, as the control plane writes them. */
@@ -264,6 +265,14 @@ export interface DatapathConfig {
     hiBlocks?: number;
     /** Redirect spread S, 1..16, default 4: a failed port's flows spread over up to S healthy ports. */
     redirectSpread?: number;
+    /**
+     * Reserve a RecordArena (Datapath.records()) for classic pcap records in bulk with these input and
+     * output areas, in bytes (each 64..2^30); default none.
+     */
+    records?: {
+        inputBytes: number;
+        outputBytes: number;
+    };
 }
 /** One remote VTEP as Datapath.setPeer() takes it. */
 export interface PeerConfig {
@@ -323,6 +332,11 @@ export interface ResolvedConfig {
     hiBlocks: number;
     /** Redirect spread S. */
     redirectSpread: number;
+    /** The RecordArena's input and output areas, bytes; undefined: none reserved. */
+    records: {
+        inputBytes: number;
+        outputBytes: number;
+    } | undefined;
 }
 /** Validate a configuration and fill in defaults; throws a RangeError naming the bad field. */
 export declare function resolveConfig(c: DatapathConfig): ResolvedConfig;
@@ -415,6 +429,22 @@ export declare class Datapath {
     lookupBatch(): TableLookupBatch;
     /** Look up lb.length (hash, peer) pairs in the table, one Wasm call; returns the number looked up. */
     lookup(lb: TableLookupBatch): number;
+    /** The RecordArena reserved with config.records; throws a RangeError when none was. */
+    records(): RecordArena;
+    /**
+     * Walk the classic pcap records of the record arena's input into batch 0 (one Wasm call), from
+     * where the last walk stopped, until the batch is full, the input ends inside a record, or a broken
+     * record: returns PR_FULL, PR_NEED, PR_END (only with `eof`: no more bytes will come) or PR_ERROR,
+     * and the arena says the details. batch(0).length follows.
+     */
+    ingestRecords(eof: boolean): number;
+    /**
+     * Encode the results of batch 0's packets [from, length) as classic pcap records into the record
+     * arena's output (one Wasm call), counting the dropped ones by status and the emitted ones by
+     * source port. Returns where it stopped: batch(0).length when done, earlier when the output is
+     * full (take it and call again) or at a timestamp a classic record cannot hold (arena.error).
+     */
+    emitRecords(from: number): number;
     /** Next outer IPv4 identification, 0..65535 (advances by one per encapsulated packet). */
     get ipId(): number;
     /** Set the next outer IPv4 identification (its low 16 bits), e.g. to continue a sequence. */
@@ -465,6 +495,7 @@ export { parseIPv4, formatIPv4, parseMac, formatMac } from './addr.js';
 export { SipHashBatch, type SipHashBatchOptions } from './auth.js';
 export { type DatapathTable, type TableArrayName, type TableGeometry } from './datapath.js';
 export { TableLookupBatch } from './table-lookup.js';
+export { RecordArena, IngestStop, RecordFault, type RecordFormat, type RecordRegion } from './record-arena.js';
 
 // ==== dist/bindings/layout.d.ts
 export declare const DESC_SIZE = 48;
@@ -557,6 +588,37 @@ export type StatusName = keyof typeof Status;
 export type StatusCode = (typeof Status)[StatusName];
 /** A status code's reason name as the CLI and metrics report it (e.g. `bad_ip_checksum`). */
 export declare function statusName(code: number): string;
+export declare const PC_FLAGS = 0;
+export declare const PC_LIMIT = 4;
+export declare const PC_MAX_FRAME = 8;
+export declare const PC_HEADROOM = 12;
+export declare const PC_POS = 16;
+export declare const PC_COUNT = 20;
+export declare const PC_FRAMES = 24;
+export declare const PC_TRUNCATED = 28;
+export declare const PC_OVERSIZE = 32;
+export declare const PC_ERROR = 36;
+export declare const PC_ARG_A = 40;
+export declare const PC_ARG_B = 44;
+export declare const PC_OUT_USED = 48;
+export declare const PC_OK = 52;
+export declare const PC_STATUS = 64;
+export declare const PC_STATUS_SLOTS = 32;
+export declare const PC_SIZE = 192;
+export declare const PF_BIG_ENDIAN = 1;
+export declare const PF_NANOS_IN = 2;
+export declare const PF_MODIFIED = 4;
+export declare const PF_NANOS_OUT = 8;
+export declare const PR_FULL = 0;
+export declare const PR_NEED = 1;
+export declare const PR_END = 2;
+export declare const PR_ERROR = 3;
+export declare const PE_NONE = 0;
+export declare const PE_TRUNCATED_HEADER = 1;
+export declare const PE_TRUNCATED_DATA = 2;
+export declare const PE_ABSURD_CAPLEN = 3;
+export declare const PE_SECONDS = 4;
+export declare const TS_STRIDE = 16;
 
 // ==== dist/bindings/ports.d.ts
 /** An inclusive range of UDP ports, lo..hi within 1..65535. */
@@ -579,6 +641,122 @@ export declare const DEFAULT_CANDIDATES = 32;
 export declare function candidatePorts(range: PortRange, n: number, remoteIp: number, seed?: number): number[];
 /** Parse `A-B` into a PortRange; throws an Error unless 1 <= A <= B <= 65535. */
 export declare function parsePortRange(s: string): PortRange;
+
+// ==== dist/bindings/record-arena.d.ts
+/** Why Datapath.ingestRecords() stopped. */
+export declare const IngestStop: {
+    /** Batch 0 is full: drain it, then call again. */
+    readonly FULL: 0;
+    /** The next record is not whole in the input: RecordArena.argA bytes are needed from its position. */
+    readonly NEED: 1;
+    /** The input ended (eof) at a record boundary. */
+    readonly END: 2;
+    /** A broken record at RecordArena.pos: RecordArena.error says which (a RecordFault). */
+    readonly ERROR: 3;
+};
+/** What was wrong, after IngestStop.ERROR or a short Datapath.emitRecords(); figures in RecordArena.argA / argB. */
+export declare const RecordFault: {
+    readonly NONE: 0;
+    /** Input ended inside a record header: argA bytes of argB present. */
+    readonly TRUNCATED_HEADER: 1;
+    /** Input ended inside a record's data: argA bytes announced, argB present. */
+    readonly TRUNCATED_DATA: 2;
+    /** Capture length argA above the limit. */
+    readonly ABSURD_CAPLEN: 3;
+    /** Emit: batch index argA has seconds a classic record cannot hold (RecordArena.tsSec). */
+    readonly SECONDS: 4;
+};
+/** Where a RecordArena lives in Wasm memory; reserved by Datapath.create() (DatapathConfig.records). */
+export interface RecordRegion {
+    readonly memory: WebAssembly.Memory;
+    /** Control block (PC_* words). */
+    readonly ctl: number;
+    readonly input: number;
+    readonly inputCap: number;
+    readonly output: number;
+    readonly outputCap: number;
+    /** Per batch-0 index: TS_STRIDE bytes of timestamp. */
+    readonly ts: number;
+    /** u32[65536]: records emitted per outer source port. */
+    readonly ports: number;
+}
+/** How the input's records are laid out and how the output's are written (RecordArena.configure()). */
+export interface RecordFormat {
+    /** The input's record headers are big-endian. */
+    bigEndian: boolean;
+    /** The input's fractions are nanoseconds (else microseconds). */
+    nanosIn: boolean;
+    /** 24-byte record headers (the modified pcap, magic a1b2cd34), else 16. */
+    modified: boolean;
+    /** Write nanosecond fractions (else microseconds). */
+    nanosOut: boolean;
+    /** Largest capture length accepted; a larger one is an error (absurd capture length). */
+    limit: number;
+    /** Longer frames are skipped and counted as oversize (the slot bounds it too). */
+    maxFrame: number;
+}
+/**
+ * Input and output areas for classic pcap records in a Datapath's Wasm memory, with the control block
+ * its record kernels share (counters accumulate over a whole capture). Fill the input with append(),
+ * let Datapath.ingestRecords() walk it, compact() what is left of a partial record, and take the
+ * encoded output with takeOutput(). Views are into Wasm memory, which never grows after set-up.
+ */
+export declare class RecordArena {
+    #private;
+    /** Where it lives (for Datapath's kernel calls). */
+    readonly region: RecordRegion;
+    /** Bytes of the input area in use: [0, inputLen). */
+    inputLen: number;
+    /** @internal Made by Datapath for its reserved regions. */
+    constructor(region: RecordRegion);
+    /** Start a capture: its format, the slot headroom of the batch; counters, input and output emptied. */
+    configure(f: RecordFormat, headroom: number): void;
+    /** Copy as much of src[start, start + len) as fits after the input in use; returns the bytes copied. */
+    append(src: Uint8Array, start: number, len: number): number;
+    /** Position of the next record in the input area (what ingest has consumed). */
+    get pos(): number;
+    /** Move the unconsumed input [pos, inputLen) to the front; returns the bytes moved. */
+    compact(): number;
+    /** The batch's length as the kernels see it; set to 0 after a batch is drained. */
+    get count(): number;
+    set count(n: number);
+    /** Records walked since the last foldWalked(). */
+    get frames(): number;
+    /** Records skipped because the capture cut them (captured < original length). */
+    get truncated(): number;
+    /** Records skipped for being longer than the max frame. */
+    get oversize(): number;
+    /** Records in the output area (since resetOutput()). */
+    get ok(): number;
+    /** PE_* code of the last stop. */
+    get error(): number;
+    /** First figure of the last stop (the bytes needed, after PR_NEED). */
+    get argA(): number;
+    /** Second figure of the last stop. */
+    get argB(): number;
+    /** Timestamp seconds recorded for batch index i (for the error message of an out-of-range one). */
+    tsSec(i: number): number;
+    /** Bytes of encoded records in the output area. */
+    get outputUsed(): number;
+    /** The encoded records (a view, valid until takeOutput's reset). */
+    output(): Uint8Array;
+    /** Empty the output area (after its bytes were copied out): its bytes and its record count. */
+    resetOutput(): void;
+    /**
+     * Add the walk counters (records walked, truncated, oversize) into `into` and zero them, so that
+     * their u32 words never wrap however long the capture.
+     */
+    foldWalked(into: {
+        frames: number;
+        truncated: number;
+        oversize: number;
+    }): void;
+    /**
+     * Add the emit tallies into `dropped` (by status code) and `ports` (by port, when given), and zero
+     * them: call at least every 2^32 - 1 frames so that no u32 counter wraps.
+     */
+    foldTallies(dropped: Float64Array, ports?: Float64Array): void;
+}
 
 // ==== dist/bindings/table-lookup.d.ts
 /** Where a lookup batch lives in Wasm memory; created by Datapath, never by users. */
@@ -2271,7 +2449,7 @@ export declare function keptFlavour(input: CaptureFlavour, o?: FlavourOverrides)
  * @module zooroute/pcap
  */
 export { type PcapRecord, LINKTYPE_ETHERNET, MAX_NORMAL_CAPLEN, MAX_BLOCK, caplenLimit } from './record.js';
-export { PcapReader, readPackets, type ReaderOptions } from './reader.js';
+export { PcapReader, readPackets, type ReaderOptions, type ClassicLayout } from './reader.js';
 export { RecordColumns } from './record-columns.js';
 export { PcapWriter, type WriterOptions, type WritableRecord, type CaptureFormat } from './writer.js';
 export { keptFlavour, type CaptureFlavour, type FlavourOverrides } from './flavour.js';
@@ -2332,6 +2510,21 @@ export declare function decodeCapture(bytes: Uint8Array, file?: string, opts?: D
 import { type DecoderOptions } from './detect.js';
 import type { PcapRecord } from './record.js';
 import { RecordColumns } from './record-columns.js';
+/** A classic pcap's file header as PcapReader.classicHeader() decodes it: how its records are laid out. */
+export interface ClassicLayout {
+    /** Record headers are big-endian. */
+    bigEndian: boolean;
+    /** Fractions are nanoseconds (else microseconds). */
+    nanos: boolean;
+    /** Bytes of a record header (16, or 24 in the modified pcap). */
+    recordHeaderLength: number;
+    /** The snap length the header declares (0 = unlimited). */
+    snaplen: number;
+    /** The link type (LINKTYPE_*), the low 16 bits of the header's last field. */
+    linkType: number;
+    /** Largest capture length accepted; a larger one is broken input. */
+    limit: number;
+}
 /** Options of PcapReader.open() and readPackets(). */
 export interface ReaderOptions extends DecoderOptions {
     /** Bytes read per system call, default 1 MiB (at least 4096 are used). */
@@ -2375,6 +2568,19 @@ export declare class PcapReader {
      * that of the step's last record. The fastest way through a capture.
      */
     columns(): AsyncGenerator<RecordColumns>;
+    /**
+     * A classic pcap: decode its file header now (its checks and errors as in columns()) and say how
+     * its records are laid out; a pcapng: undefined. Call it before any other step. After it, either
+     * the records (columns(), ...) or the raw record bytes (rawBytes()) may be read.
+     */
+    classicHeader(): Promise<ClassicLayout | undefined>;
+    /**
+     * After classicHeader(): the bytes after the file header, undecoded, as they are read (a view per
+     * read, valid until the next step; records straddle the views). For a bulk decoder walking the
+     * records itself (Datapath.ingestRecords); `recordOffset` is then the file offset of the view's
+     * first byte. Memory stays bounded as in columns().
+     */
+    rawBytes(): AsyncGenerator<Uint8Array>;
     /** Close the file; closing twice does nothing. */
     close(): Promise<void>;
 }
@@ -2636,6 +2842,12 @@ export declare class PcapWriter {
      * `origLen` is the length on the wire (never written below the captured length).
      */
     writeFrom(src: Uint8Array, start: number, len: number, tsSec: number, tsNsec: number, origLen?: number): void;
+    /**
+     * Append `records` classic pcap records already encoded (little-endian, in this writer's timestamp
+     * resolution, within its snaplen rules): `src` is copied as it is, in as few copies as the buffers
+     * allow. For a bulk encoder (Datapath.emitRecords); classic pcap writers only.
+     */
+    writeEncoded(src: Uint8Array, records: number): void;
     /**
      * Write the buffered records to the file now (synchronously). Buffers written behind may still be
      * in flight; close() waits for them.

@@ -8,7 +8,7 @@ import type { Option } from 'commander';
 import { program } from '../src/cli/main.js';
 import { root, runInProcess } from './fixtures/cli.js';
 
-const p = program();
+const p = await program();
 const commands = p.commands.filter((c) => c.name() !== 'help');
 const doc = readFileSync(join(root, 'docs/cli.md'), 'utf8');
 

@@ -44,7 +44,7 @@ export function register(program: Command): void {
         enet,
         maxFrame: MAX_DECAP_FRAME,
         // The local address plays no part in decapsulation.
-        datapath: (slotSize) => Datapath.create({ localIp: '0.0.0.0', decapVni: vni, vxlanPort: dstport, batchSize: DEFAULT_BATCH_SIZE, slotSize, headroom: DEFAULT_HEADROOM }),
+        datapath: (slotSize, records) => Datapath.create({ localIp: '0.0.0.0', decapVni: vni, vxlanPort: dstport, batchSize: DEFAULT_BATCH_SIZE, slotSize, headroom: DEFAULT_HEADROOM, records }),
         kernel: (dp, batch) => { dp.decap(batch); },
         onOk: (batch, i) => { const v = batch.vni(i); vnis.set(v, (vnis.get(v) ?? 0) + 1); },
       }).catch(withDltHint);

@@ -78,16 +78,16 @@ export function register(program: Command): void {
         flavour: flavourOf(o),
         enet,
         maxFrame: MAX_ENCAP_FRAME,
-        datapath: (slotSize) => {
+        datapath: (slotSize, records) => {
           const dp = Datapath.create({
             localIp: o.local, localMac: srcMac, mtu, hashSeed: seed, vxlanPort: dstport, portRange: range, candidates: n,
-            batchSize: DEFAULT_BATCH_SIZE, slotSize, headroom: DEFAULT_HEADROOM,
+            batchSize: DEFAULT_BATCH_SIZE, slotSize, headroom: DEFAULT_HEADROOM, records,
           });
           dp.setPeer(0, { remoteIp: o.remote, mac: dstMac, vni, candidates });
           return dp;
         },
         kernel: (dp, batch) => { dp.encap(batch); },
-        onOk: (batch, i) => { ports[batch.sport(i)]++; },
+        ports,
       }).catch(withDltHint);
       process.stderr.write(summaryLine('encap', 'encapsulated', run));
       if (o.json) {

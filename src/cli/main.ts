@@ -3,14 +3,6 @@
 // bare, required options marked, commander's own errors in the same one-line form as ours.
 import { Command, CommanderError, Help, type Option } from 'commander';
 import { InputError, UsageError } from './errors.js';
-import { register as registerTofinoUpdates } from './tofino-updates.js';
-import { register as registerCapture } from './capture.js';
-import { register as registerEncap } from './encap.js';
-import { register as registerDecap } from './decap.js';
-import { register as registerTables } from './tables.js';
-import { register as registerSimulate } from './simulate.js';
-import { register as registerAgent } from './agent.js';
-import { register as registerReplay } from './replay.js';
 import { userErrorLine, STDOUT_NAME } from './user-error.js';
 import { FileError, asFileError } from '../errors.js';
 
@@ -22,8 +14,36 @@ function showDefaultsBare(c: Command): void {
   for (const sub of c.commands) showDefaultsBare(sub);
 }
 
-/** Build the program. Commands register themselves here, one line each. */
-export function program(): Command {
+/**
+ * The subcommands, in help order, each loaded when needed: a run of one command loads only its own
+ * modules (`zooroute encap` does not load the simulator), which takes a large share off its start-up.
+ */
+const COMMANDS: Record<string, () => Promise<{ register(p: Command): void }>> = {
+  'tofino-updates': () => import('./tofino-updates.js'),
+  capture: () => import('./capture.js'),
+  encap: () => import('./encap.js'),
+  decap: () => import('./decap.js'),
+  tables: () => import('./tables.js'),
+  simulate: () => import('./simulate.js'),
+  agent: () => import('./agent.js'),
+  replay: () => import('./replay.js'),
+};
+
+/**
+ * Build the program with every command, or only `only` (a command name) when given and known.
+ * Commands register themselves, one entry each in COMMANDS.
+ */
+export async function program(only?: string): Promise<Command> {
+  const p = baseProgram();
+  const names = only !== undefined && Object.hasOwn(COMMANDS, only) ? [only] : Object.keys(COMMANDS);
+  const modules = await Promise.all(names.map((n) => COMMANDS[n]()));
+  for (const m of modules) m.register(p);
+  showDefaultsBare(p);
+  return p;
+}
+
+/** The root command, before any subcommand is added: the settings every subcommand inherits. */
+function baseProgram(): Command {
   const p = new Command('zooroute')
     .description('cloud-network failure recovery by VXLAN source-port path switching')
     .version('0.1.0')
@@ -42,15 +62,6 @@ export function program(): Command {
       // commander's "error: unknown option '--x'" becomes "zooroute: unknown option '--x'".
       outputError: (s, write) => write(s.replace(/^error: /, 'zooroute: ')),
     });
-  registerTofinoUpdates(p);
-  registerCapture(p);
-  registerEncap(p);
-  registerDecap(p);
-  registerTables(p);
-  registerSimulate(p);
-  registerAgent(p);
-  registerReplay(p);
-  showDefaultsBare(p);
   return p;
 }
 
@@ -73,7 +84,8 @@ function guardStdout(): void {
 /** Run the CLI; returns the exit code (0 ok, 2 bad input or usage, 1 internal error). */
 export async function main(argv: string[]): Promise<number> {
   guardStdout();
-  const p = program();
+  // `zooroute CMD ...` builds the program with CMD alone; anything else (help, no or an unknown command) with all.
+  const p = await program(argv[2]);
   try {
     await p.parseAsync(argv);
     return 0;

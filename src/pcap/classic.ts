@@ -34,6 +34,15 @@ export class ClassicDecoder implements FormatDecoder {
   #limit = 0;
   #headerDone = false;
 
+  /** Records are big-endian. */
+  get bigEndian(): boolean { return !this.#little; }
+  /** Bytes of a record header: 16, or 24 in the modified pcap. */
+  get recordHeaderLength(): number { return this.#recHdr; }
+  /** Largest capture length accepted (caplenLimit of the snaplen), once the header is decoded. */
+  get limit(): number { return this.#limit; }
+  /** The file header has been decoded. */
+  get headerDone(): boolean { return this.#headerDone; }
+
   constructor(file: string, magic: { little: boolean; nanos: boolean; modified: boolean }, wantLink?: number) {
     this.#file = file;
     this.#little = magic.little;

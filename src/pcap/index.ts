@@ -4,7 +4,7 @@
  * @module zooroute/pcap
  */
 export { type PcapRecord, LINKTYPE_ETHERNET, MAX_NORMAL_CAPLEN, MAX_BLOCK, caplenLimit } from './record.js';
-export { PcapReader, readPackets, type ReaderOptions } from './reader.js';
+export { PcapReader, readPackets, type ReaderOptions, type ClassicLayout } from './reader.js';
 export { RecordColumns } from './record-columns.js';
 export { PcapWriter, type WriterOptions, type WritableRecord, type CaptureFormat } from './writer.js';
 export { keptFlavour, type CaptureFlavour, type FlavourOverrides } from './flavour.js';

@@ -7,7 +7,24 @@ import { InputError, asFileError } from '../errors.js';
 import { decoderFor, type DecoderOptions } from './detect.js';
 import type { PcapRecord } from './record.js';
 import { RecordColumns } from './record-columns.js';
+import { ClassicDecoder } from './classic.js';
 import { newStepOutput, STEP_END, STEP_NEED, type FormatDecoder, type StepOutput, type Window } from './step.js';
+
+/** A classic pcap's file header as PcapReader.classicHeader() decodes it: how its records are laid out. */
+export interface ClassicLayout {
+  /** Record headers are big-endian. */
+  bigEndian: boolean;
+  /** Fractions are nanoseconds (else microseconds). */
+  nanos: boolean;
+  /** Bytes of a record header (16, or 24 in the modified pcap). */
+  recordHeaderLength: number;
+  /** The snap length the header declares (0 = unlimited). */
+  snaplen: number;
+  /** The link type (LINKTYPE_*), the low 16 bits of the header's last field. */
+  linkType: number;
+  /** Largest capture length accepted; a larger one is broken input. */
+  limit: number;
+}
 
 /** Options of PcapReader.open() and readPackets(). */
 export interface ReaderOptions extends DecoderOptions {
@@ -135,6 +152,43 @@ export class PcapReader {
       if (code === STEP_END) return;
       if (code === STEP_FAILED) throw this.#failure;
       await this.#advance(code);
+    }
+  }
+
+  /**
+   * A classic pcap: decode its file header now (its checks and errors as in columns()) and say how
+   * its records are laid out; a pcapng: undefined. Call it before any other step. After it, either
+   * the records (columns(), ...) or the raw record bytes (rawBytes()) may be read.
+   */
+  async classicHeader(): Promise<ClassicLayout | undefined> {
+    const dec = this.#dec;
+    if (!(dec instanceof ClassicDecoder)) return undefined;
+    const w = this.#w, out = this.#out;
+    while (!dec.headerDone) {
+      const n = dec.step(w, out);
+      if (n === STEP_NEED) await this.#more(out.need);
+      else w.pos += n;
+    }
+    return { bigEndian: dec.bigEndian, nanos: dec.nanos, recordHeaderLength: dec.recordHeaderLength, snaplen: dec.snaplen, linkType: dec.linkType, limit: dec.limit };
+  }
+
+  /**
+   * After classicHeader(): the bytes after the file header, undecoded, as they are read (a view per
+   * read, valid until the next step; records straddle the views). For a bulk decoder walking the
+   * records itself (Datapath.ingestRecords); `recordOffset` is then the file offset of the view's
+   * first byte. Memory stays bounded as in columns().
+   */
+  async *rawBytes(): AsyncGenerator<Uint8Array> {
+    const w = this.#w;
+    for (;;) {
+      if (w.end > w.pos) {
+        this.#offset = w.base + w.pos;
+        const view = w.buf.subarray(w.pos, w.end);
+        w.pos = w.end;
+        yield view;
+      }
+      if (w.eof) return;
+      await this.#more(1);
     }
   }
 

@@ -7,6 +7,7 @@ import { PcapWriter, type WriterOptions } from './writer.js';
 import { LINKTYPE_ETHERNET } from './record.js';
 import { keptFlavour, type FlavourOverrides } from './flavour.js';
 import type { EthernetFramer } from './to-ethernet.js';
+import { bulkArenaFor, bulkTransform } from './bulk-records.js';
 
 /** What transformCapture() did: the counts encap's and decap's summaries report. */
 export interface CaptureRun {
@@ -34,12 +35,20 @@ export interface TransformSpec {
   output: string;
   /** Largest input frame the kernel can take; longer ones are dropped as `oversize`. */
   maxFrame: number;
-  /** Build the datapath, with slots of `slotSize` bytes (room for the snaplen after DEFAULT_HEADROOM), once the capture's snaplen is known. */
-  datapath(slotSize: number): Datapath;
+  /**
+   * Build the datapath, with slots of `slotSize` bytes (room for the snaplen after DEFAULT_HEADROOM),
+   * once the capture's snaplen is known; with `records` (the bulk path), that record arena reserved too
+   * (DatapathConfig.records).
+   */
+  datapath(slotSize: number, records?: { inputBytes: number; outputBytes: number }): Datapath;
   /** Run the kernel over the whole batch (one Wasm call). */
   kernel(dp: Datapath, batch: PacketBatch): void;
-  /** Called for every frame written (the batch index), e.g. to tally source ports. */
+  /** Called for every frame written (the batch index), e.g. to tally VNIs (a JS call per frame). */
   onOk?(batch: PacketBatch, i: number): void;
+  /** Frames written per outer source port (encap), indexed by port: added to for every frame written. */
+  ports?: Float64Array;
+  /** false: always the general path (tests compare the two); default: the bulk path where it applies. */
+  bulk?: boolean;
   /** Output format and timestamp resolution, where not the input's (the CLI's --format, --nano). */
   flavour?: FlavourOverrides;
   /**
@@ -82,8 +91,10 @@ export async function transformCapture(spec: TransformSpec): Promise<CaptureRun>
   // How a batch is drained (made once): frames that came out go straight from Wasm memory into the
   // writer's buffer with their timestamps (no view or record per frame), the others are counted by status.
   let mem: Uint8Array = new Uint8Array(0);
+  const ports = spec.ports;
   const onOk: ResultOk = (i, b) => {
     writer!.writeFrom(mem, b.outputStart(i), b.outputLength(i), tsSec[i], tsNsec[i]);
+    if (ports) ports[b.sport(i)]++;
     spec.onOk?.(b, i);
     run.ok++;
   };
@@ -98,6 +109,18 @@ export async function transformCapture(spec: TransformSpec): Promise<CaptureRun>
   };
 
   try {
+    // Classic Ethernet pcap in and classic pcap out take the bulk path: no JS per frame (docs/pcap.md).
+    const layout = await reader.classicHeader();
+    if (layout !== undefined && layout.linkType === LINKTYPE_ETHERNET && spec.bulk !== false && writerOptions().format === 'pcap') {
+      run.slotSize = slotSizeFor(enet && layout.snaplen !== 0 ? layout.snaplen + ENET_HEADER : layout.snaplen, spec.maxFrame);
+      dp = spec.datapath(run.slotSize, bulkArenaFor(layout));
+      writer = await PcapWriter.open(spec.output, writerOptions());
+      const c = await bulkTransform({ reader, layout, dp, writer, maxFrame: spec.maxFrame, kernel: spec.kernel, onOk: spec.onOk, ports });
+      run.frames = c.frames;
+      run.ok = c.ok;
+      run.dropped = c.dropped;
+      if (run.frames === 0) run.slotSize = 0; // as on the general path: no frame, no datapath
+    } else {
     // Records as columns: an Ethernet frame is copied once, from the read buffer into a batch slot;
     // only a frame `--dlt enet` gives an Ethernet header is viewed (and rebuilt) on the way.
     for await (const c of reader.columns()) for (let r = 0; r < c.length; r++) {
@@ -130,6 +153,7 @@ export async function transformCapture(spec: TransformSpec): Promise<CaptureRun>
       if (batch!.full) flushBatch();
     }
     flushBatch();
+    }
   } catch (e) {
     // Broken input, a full disk, anything: no partial output; an existing file keeps its bytes.
     writer?.abort();

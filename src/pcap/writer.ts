@@ -202,6 +202,25 @@ export class PcapWriter {
   }
 
   /**
+   * Append `records` classic pcap records already encoded (little-endian, in this writer's timestamp
+   * resolution, within its snaplen rules): `src` is copied as it is, in as few copies as the buffers
+   * allow. For a bulk encoder (Datapath.emitRecords); classic pcap writers only.
+   */
+  writeEncoded(src: Uint8Array, records: number): void {
+    if (this.#closed) throw new Error(`${this.path}: write after close`);
+    if (this.format !== 'pcap') throw new Error(`${this.path}: encoded classic records written to a ${this.format} writer`);
+    let off = 0;
+    while (off < src.length) {
+      if (this.#used === this.#buf.length) this.#spill();
+      const k = Math.min(src.length - off, this.#buf.length - this.#used);
+      this.#buf.set(off === 0 && k === src.length ? src : src.subarray(off, off + k), this.#used);
+      this.#used += k;
+      off += k;
+    }
+    this.count += records;
+  }
+
+  /**
    * A full buffer goes out. To a file, it is written behind (libuv's thread pool, positional) while
    * the caller fills a spare buffer, so encoding and the write system call overlap; with no spare
    * free it is written synchronously. Standard output is always written synchronously, in order.

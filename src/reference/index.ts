@@ -13,3 +13,4 @@ export { decapBatchRef } from './decap.js';
 export { type VlanTag, type Ipv4Spec, type Ipv6Ext, concat, ethernet, ipv4, ipv6, tcp, udp, icmp } from './frames.js';
 export { Mirror, type Kernel, runRef, diffBatches, sameBytes } from './mirror.js';
 export { Prng } from './prng.js';
+export { pcapIngestRef, pcapEmitRef } from './pcap-records.js';
