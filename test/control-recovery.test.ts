@@ -148,3 +148,22 @@ t.test('most paths black-holed: within 1.5 s every flow is on a working port (fr
   t.equal(on.onDead, 0, `1.5 s after the failure no flow is on a black-holed port (${on.moves} switches)`);
   t.comment(`without fresh targets: ${off.onDead} flows on black-holed ports, ${off.moves} switches`);
 });
+
+t.test('retransmission trigger: a report and a lost probe take a port out; a report alone does not', async (t) => {
+  const run = (retransmitTrigger: boolean, blackHole: boolean): { downAfter: number; retransmits: number } => {
+    const l = lab({ probeMode: 'full', retransmitTrigger });
+    l.clock.advance(3000);
+    const port = l.a.sourcePort(B, jhash2([0], 11)), at = l.clock.now();
+    if (blackHole) l.drop = (from, sport) => from === A && sport === port;
+    l.a.noteRetransmission(B, port);
+    l.clock.advance(2000);
+    const down = l.events.find((e) => e.type === 'port-down' && e.sport === port);
+    return { downAfter: down === undefined ? Infinity : down.atMs - at, retransmits: l.a.stats().retransmits };
+  };
+  const on = run(true, true), off = run(false, true), fine = run(true, false);
+  t.ok(on.downAfter <= 200 + 10, `trigger on: down one probe timeout after the report (${on.downAfter} ms)`);
+  t.ok(off.downAfter > on.downAfter, `trigger off: the report changes nothing, probes alone (${off.downAfter} ms)`);
+  t.equal(off.retransmits, 0);
+  t.equal(fine.downAfter, Infinity, 'a report on a port whose path works: the probe sent at once is answered, the port stays');
+  t.equal(fine.retransmits, 1);
+});

@@ -81,6 +81,13 @@ export interface ControlConfig {
    * while there are any. Default true.
    */
   freshTargets: boolean;
+  /**
+   * Beyond the talk: act on VtepControl.noteRetransmission, the datapath's report that a tenant TCP
+   * segment sent on a port was retransmitted after a timeout. A report counts as one lost probe of
+   * that port (never the only evidence: the port goes down only if the probe sent at once is lost
+   * too). Default false (docs/health.md "Retransmission trigger").
+   */
+  retransmitTrigger: boolean;
   /** Group ports by the BackendID their replies carried (middlebox sensing). Default true. */
   middleboxSensing: boolean;
   /** VNI that marks probes. Default 0xFFFFFF. */
@@ -145,6 +152,7 @@ export const DEFAULT_CONTROL_CONFIG: Readonly<ControlConfig> = Object.freeze({
   backupPorts: 4,
   fullProbeAfterFailureMs: 10_000,
   freshTargets: true,
+  retransmitTrigger: false,
   middleboxSensing: true,
   probeVni: 0xffffff,
   replyPort: 'alternate',
@@ -195,6 +203,7 @@ export function resolveControlConfig(c: Partial<ControlConfig> = {}): ControlCon
   if (r.replyPort !== 'probed' && r.replyPort !== 'healthy' && r.replyPort !== 'both' && r.replyPort !== 'alternate' && r.replyPort !== 'spread') {
     throw new RangeError(`control config replyPort must be 'probed', 'healthy', 'both', 'alternate' or 'spread', got ${String(r.replyPort)}`);
   }
+  if (typeof r.retransmitTrigger !== 'boolean') throw new RangeError('control config retransmitTrigger must be a boolean');
   if (typeof r.freshTargets !== 'boolean') throw new RangeError('control config freshTargets must be a boolean');
   if (typeof r.reprobeOnLoss !== 'boolean') throw new RangeError('control config reprobeOnLoss must be a boolean');
   if (typeof r.receipts !== 'boolean') throw new RangeError('control config receipts must be a boolean');

@@ -107,6 +107,8 @@ export interface ControlStats {
   throttled: number;
   /** Probes unanswered within probeTimeoutMs. */
   probesLost: number;
+  /** Retransmission reports counted as a lost probe (ControlConfig.retransmitTrigger). */
+  retransmits: number;
   /** Times a port turned bad. */
   portsDown: number;
   /** Times a bad port turned good again. */
@@ -185,7 +187,7 @@ export class VtepControl {
   readonly #freeEvs: Ev[] = [];
   readonly #stats: ControlStats = {
     probesSent: 0, repliesSent: 0, probeBytes: 0, repliesOk: 0, receipts: 0, badTags: 0, malformed: 0, stale: 0,
-    throttled: 0, probesLost: 0, portsDown: 0, portsUp: 0, switches: 0, cpuBackoff: 0,
+    throttled: 0, probesLost: 0, retransmits: 0, portsDown: 0, portsUp: 0, switches: 0, cpuBackoff: 0,
   };
 
   /** Throws a RangeError when the secret is not 16 bytes or a config field is out of range. */
@@ -282,6 +284,30 @@ export class VtepControl {
     const k = this.fast.select(p.row, flowHash >>> 0);
     this.#used(p, k);
     return p.candidates[k];
+  }
+
+  /**
+   * The datapath saw a tenant TCP segment towards peerIp on outer source port `sport` retransmitted
+   * after a timeout (the same sequence number again). With ControlConfig.retransmitTrigger, and the
+   * port probed, good or unvalidated and with no loss pending, it counts as one lost probe of the port
+   * and the port is probed at once: two losses in a row, the second a probe's, take it out. Otherwise
+   * (or for an unknown peer or port) nothing happens.
+   */
+  noteRetransmission(peerIp: number, sport: number): void {
+    if (!this.config.retransmitTrigger || !this.#started) return;
+    const p = this.#peers.get(peerIp >>> 0);
+    if (p === undefined || !p.probes || !p.everAnswered) return;
+    const k = p.indexOf(sport);
+    if (k < 0 || p.health.state[k] === PORT_BAD || p.health.consecutiveLosses[k] !== 0) return;
+    const now = this.#clock.now();
+    this.#stats.retransmits++;
+    p.lossRunSentAt[k] = now;
+    const t = p.health.lost(k, now, true);
+    this.#publish(p, k);
+    if (t === 'down') { this.#down(p, k, now); return; }
+    if (p.scheduled[k] === 0) { p.scheduled[k] = 1; p.scheduledCount++; }
+    if (p.hasOutstanding[k] === 1) return; // a probe is on its way: its fate is the confirmation
+    this.#queue(now, EV_SEND, p, k, (p.sendGen[k] = (p.sendGen[k] + 1) >>> 0));
   }
 
   /**

@@ -13,8 +13,9 @@
 // first stalled bin, as in the opportunistic mode.
 import { jhash2 } from '../../bindings/jhash.js';
 import type { PortPolicy, RunContext } from './engine.js';
-import { BIN_MS, type Flow } from './world.js';
+import type { Flow } from './world.js';
 import { PRR_DEFAULTS } from './scenario.js';
+import { TcpRtoTimers } from './tcp-rto.js';
 import { defaultPort } from './static-mode.js';
 import { Prng } from './prng.js';
 
@@ -58,15 +59,6 @@ export interface PrrPolicy extends PortPolicy {
   readonly timeouts: RtoEvent[];
 }
 
-interface FlowTimer {
-  srtt: number; // -1 before the first sample
-  rttvar: number;
-  rto: number;
-  stalled: boolean;
-  retries: number;
-  nextAt: number;
-}
-
 /**
  * The PRR baseline for one run: each TCP flow runs RFC 6298's retransmission timer (parameters from
  * the scenario's `prr` section over {@link PRR_DEFAULTS}); an expiry on an IPv6 flow draws a new flow
@@ -75,35 +67,11 @@ interface FlowTimer {
  */
 export function prrPolicy(ctx: RunContext): PrrPolicy {
   const { world } = ctx;
-  const o = { ...PRR_DEFAULTS, ...world.scenario.prr };
   const rng = new Prng(world.seed, 5);
   const ports = world.flows.map((f) => Int32Array.from(f.segments, (s) => defaultPort(world, f, s)));
-  const timers: (FlowTimer | null)[] = world.flows.map((f) => (f.proto === IPPROTO_TCP
-    ? { srtt: -1, rttvar: 0, rto: o.initialRtoMs, stalled: false, retries: 0, nextAt: 0 }
-    : null));
+  const timers = new TcpRtoTimers(ctx);
   const timeouts: RtoEvent[] = [];
-  const episodes: number[] = [];
   let rehashes = 0;
-
-  // Round-trip time over the paths the flow's bin just took: each segment's one-way latency (cached by
-  // the engine with the path), twice (links have the same latency both ways; the ACKs' own ECMP paths
-  // cross as many hops). A sample is only taken in a bin with packets, so the cache is this bin's.
-  const rttOf = (f: Flow): number => {
-    let ms = 0;
-    for (let k = 0; k < f.segments.length; k++) ms += 2 * ctx.pathLatencyMs(f, k);
-    return ms;
-  };
-  const estimate = (t: FlowTimer): number => Math.min(o.maxRtoMs, Math.max(o.minRtoMs, t.srtt + 4 * t.rttvar));
-
-  const sample = (t: FlowTimer, r: number): void => {
-    if (t.srtt < 0) { t.srtt = r; t.rttvar = r / 2; } // RFC 6298 2.2
-    else { t.rttvar = 0.75 * t.rttvar + 0.25 * Math.abs(t.srtt - r); t.srtt = 0.875 * t.srtt + 0.125 * r; } // 2.3
-  };
-
-  const endEpisode = (t: FlowTimer): void => {
-    if (t.stalled && t.retries > 0) episodes.push(t.retries);
-    t.stalled = false; t.retries = 0;
-  };
 
   // A new random txhash -> a new flow label -> a new inner hash at every VTEP on the way, each picking
   // candidates[hash mod N] towards its peer as the static datapath does.
@@ -120,29 +88,17 @@ export function prrPolicy(ctx: RunContext): PrrPolicy {
     timeouts,
     port: (f, k) => ports[f.id][k],
     afterBin(f, sent, lost, endMs) {
-      const t = timers[f.id];
-      if (!t || sent === 0) return; // UDP: no timer; an idle bin changes nothing
-      if (lost / sent < o.rtoLossShare) {
-        endEpisode(t);
-        sample(t, rttOf(f));
-        t.rto = estimate(t); // RFC 6298 2.3: a new sample recomputes RTO, which ends the backoff
-        return;
-      }
-      if (!t.stalled) { t.stalled = true; t.retries = 0; t.nextAt = endMs - BIN_MS + t.rto; }
-      if (endMs >= t.nextAt) {
+      timers.afterBin(f, sent, lost, endMs, (rtoMs) => {
         const can = prrCanRepath(f);
-        timeouts.push({ flow: f.id, atMs: endMs, rtoMs: t.rto, rehashed: can });
+        timeouts.push({ flow: f.id, atMs: endMs, rtoMs, rehashed: can });
         if (can) { rehash(f); rehashes++; }
-        t.retries++;
-        t.rto = Math.min(t.rto * 2, o.maxRtoMs); // RFC 6298 5.5
-        t.nextAt = endMs + t.rto;
-      }
+      });
     },
     stop() {
-      for (const t of timers) if (t) endEpisode(t);
+      timers.stop();
     },
     stats() {
-      const n = episodes.length;
+      const episodes = timers.episodes, n = episodes.length;
       const tcp = world.flows.filter((f) => f.proto === IPPROTO_TCP);
       return {
         tcpFlows: tcp.length,

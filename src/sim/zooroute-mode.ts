@@ -10,6 +10,7 @@ import type { PortPolicy, RunContext } from './engine.js';
 import type { Segment, Vtep } from './world.js';
 import { defaultPort } from './static-mode.js';
 import { Prng } from './prng.js';
+import { TcpRtoTimers } from './tcp-rto.js';
 
 /**
  * The zooroute mode's port policy: the control planes of every probing VTEP, created as flows need
@@ -110,6 +111,12 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
 
   const all = (): VtepControl[] => [...byVtep.values()].flatMap((m) => [...m.values()]);
 
+  // The retransmission trigger (ControlConfig.retransmitTrigger, beyond the talk): each TCP flow's own
+  // retransmission timer, as the prr mode models it; when it expires, the tenant resends a segment,
+  // and every probing VTEP on the flow's way sees the retransmission on the port its segment used.
+  const rtx = resolveControlConfig(config).retransmitTrigger ? new TcpRtoTimers(ctx) : undefined;
+  const lastPort = rtx ? world.flows.map((f) => new Int32Array(f.segments.length)) : [];
+
   return {
     events,
     controls: all,
@@ -122,7 +129,16 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
       // control plane knows the port is in use by an active peer and probes it.
       const c = ctlFor(seg), peer = world.vteps[seg.to].ip;
       c.noteTenantTraffic(peer);
-      return c.sourcePort(peer, flow.hash);
+      const port = c.sourcePort(peer, flow.hash);
+      if (rtx) lastPort[flow.id]![_k] = port;
+      return port;
+    },
+    afterBin: rtx === undefined ? undefined : (f, sent, lost, endMs) => {
+      rtx.afterBin(f, sent, lost, endMs, () => {
+        f.segments.forEach((seg, k) => {
+          if (world.vteps[seg.from].probes) ctlFor(seg).noteRetransmission(world.vteps[seg.to].ip, lastPort[f.id]![k]!);
+        });
+      });
     },
     noteTraffic(seg) {
       if (!world.vteps[seg.from].probes) return;
@@ -133,6 +149,7 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
       for (const c of all()) c.start();
     },
     stop() {
+      rtx?.stop();
       for (const c of all()) c.stop();
     },
   };
