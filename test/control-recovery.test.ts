@@ -21,7 +21,7 @@ interface Lab {
 }
 
 /** A probes B (and B answers); A has `flows` flows in use; tenant traffic keeps both active. */
-function lab(config: Partial<ControlConfig>, flows = 8, bProbes = true): Lab {
+function lab(config: Partial<ControlConfig>, flows = 8, bProbes = true, delayMs = 1): Lab {
   const clock = new VirtualClock();
   const nodes = new Map<number, VtepControl>();
   const l: Lab = { clock, a: undefined!, b: undefined!, events: [], drop: () => false, sent: [] };
@@ -34,7 +34,7 @@ function lab(config: Partial<ControlConfig>, flows = 8, bProbes = true): Lab {
           l.sent.push({ atMs: clock.now(), from: ip, sport });
           if (l.drop(ip, sport)) return;
           const copy = Uint8Array.from(payload);
-          clock.setTimer(1, () => nodes.get(to)?.onProbe(ip, sport, copy));
+          clock.setTimer(delayMs, () => nodes.get(to)?.onProbe(ip, sport, copy));
         },
       },
     });
@@ -109,7 +109,9 @@ t.test('receipts: when only one port\'s round trip works, every working forward 
   const even = new Set(CANDS.filter((_, k) => k % 2 === 0));
   const one = CANDS[1]!;
   const run = (receipts: boolean): { good: number; goodBad: number } => {
-    const l = lab({ probeMode: 'full', replyPort: 'probed', receipts });
+    // A fixed timeout: the one reply per interval that gets back (candidate 1's) must come within a
+    // probe's timeout to answer it; an adaptive timeout near the round trip expires first.
+    const l = lab({ probeMode: 'full', replyPort: 'probed', receipts, minProbeTimeoutMs: 200 });
     l.clock.advance(2000);
     l.drop = (from, sport) => (from === A ? !even.has(sport) && sport !== one : even.has(sport));
     l.clock.advance(4000);
@@ -166,4 +168,21 @@ t.test('retransmission trigger: a report and a lost probe take a port out; a rep
   t.equal(off.retransmits, 0);
   t.equal(fine.downAfter, Infinity, 'a report on a port whose path works: the probe sent at once is answered, the port stays');
   t.equal(fine.retransmits, 1);
+});
+
+t.test('adaptive probe timeout: near peers are judged sooner, a far peer loses nothing', async (t) => {
+  const detect = (config: Partial<ControlConfig>, delayMs: number): { downAfter: number; lost: number } => {
+    const l = lab({ probeMode: 'full', ...config }, 8, true, delayMs);
+    l.clock.advance(5000);
+    const lost = l.a.stats().probesLost;
+    const port = CANDS[3]!, at = l.clock.now();
+    l.drop = (from, sport) => from === A && sport === port;
+    l.clock.advance(3000);
+    const down = l.events.find((e) => e.type === 'port-down' && e.sport === port);
+    return { downAfter: down === undefined ? Infinity : down.atMs - at, lost };
+  };
+  const near = detect({}, 1), fixed = detect({ minProbeTimeoutMs: 200 }, 1), far = detect({}, 60);
+  t.ok(near.downAfter + 100 < fixed.downAfter, `1 ms links: down after ${near.downAfter} ms adaptive, ${fixed.downAfter} ms with a fixed 200 ms timeout`);
+  t.equal(far.lost, 0, '60 ms each way (120 ms round trip): no probe lost in 5 s of warm-up');
+  t.ok(far.downAfter < Infinity, `60 ms each way: the black hole is still detected (${far.downAfter} ms)`);
 });

@@ -27,8 +27,17 @@ export interface ControlConfig {
   redirectSpread: number;
   /** Each probed port is probed once per interval (spread over it, never in bursts). Default 300 ms. */
   probeIntervalMs: number;
-  /** A probe unanswered this long is lost. Default 200 ms. */
+  /**
+   * A probe unanswered this long is lost: the timeout before any round-trip sample, and the most it
+   * can be. Default 200 ms.
+   */
   probeTimeoutMs: number;
+  /**
+   * Adaptive timeout's floor: once replies give round-trip samples the timeout is the largest
+   * SRTT + 4 x RTTVAR among the peers (RFC 6298's estimator; the largest decays slowly), kept between
+   * this and probeTimeoutMs. Default 50 ms; equal to probeTimeoutMs = a fixed timeout (docs/health.md).
+   */
+  minProbeTimeoutMs: number;
   /** Consecutive losses that turn a port bad. Default 2. */
   badAfterLosses: number;
   /**
@@ -136,6 +145,7 @@ export const DEFAULT_CONTROL_CONFIG: Readonly<ControlConfig> = Object.freeze({
   redirectSpread: 4,
   probeIntervalMs: 300,
   probeTimeoutMs: 200,
+  minProbeTimeoutMs: 50,
   badAfterLosses: 2,
   reprobeOnLoss: true,
   recoverAnswered: 3,
@@ -184,6 +194,7 @@ export function resolveControlConfig(c: Partial<ControlConfig> = {}): ControlCon
   num('redirectSpread', r.redirectSpread, 1, 16, true);
   num('probeIntervalMs', r.probeIntervalMs, 1, 3_600_000);
   num('probeTimeoutMs', r.probeTimeoutMs, 1, 3_600_000);
+  num('minProbeTimeoutMs', r.minProbeTimeoutMs, 1, r.probeTimeoutMs);
   num('badAfterLosses', r.badAfterLosses, 1, 32, true);
   num('recoverWindow', r.recoverWindow, 1, 32, true);
   num('recoverAnswered', r.recoverAnswered, 1, r.recoverWindow, true);

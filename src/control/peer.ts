@@ -21,6 +21,9 @@ export class PeerState {
   live = true;
   lastTraffic = -Infinity;
   everAnswered = false;
+  /** Round-trip estimate of this peer's probes (RFC 6298 SRTT, RTTVAR), ms; srtt < 0 before the first sample. */
+  srtt = -1;
+  rttvar = 0;
   /** Partial mode: probe every candidate until this clock time (a port in use failed). */
   fullUntil = -Infinity;
   /** Backpressure exponent from the latest reply's CTL. */

@@ -178,6 +178,13 @@ export class VtepControl {
   readonly #receiptWindows: ReceiptWindows;
   readonly #firstNum: number;
   readonly #replyRange: PortRange;
+  /**
+   * The probe timeout now (ControlConfig.minProbeTimeoutMs): probeTimeoutMs until a round trip is
+   * measured, then the largest peer estimate, decaying slowly, within [minProbeTimeoutMs, probeTimeoutMs].
+   * One timeout for every peer keeps the outstanding probes in deadline order (PendingProbes).
+   */
+  #timeoutMs: number;
+  #sampled = false;
   readonly #backoff: CpuBackoff;
   #started = false;
   /** Outstanding probes, oldest (first deadline) first. */
@@ -218,6 +225,7 @@ export class VtepControl {
       throw new RangeError(`replyPortRange must be 1 <= lo <= hi <= 65535, got ${range.lo}-${range.hi}`);
     }
     this.#replyRange = { lo: range.lo, hi: range.hi };
+    this.#timeoutMs = this.config.probeTimeoutMs;
   }
 
   // ---- peers and flows ------------------------------------------------------------------------
@@ -526,6 +534,24 @@ export class VtepControl {
     }
   }
 
+  /**
+   * A probe's round trip (its own reply: receipts carry no timing). RFC 6298's SRTT and RTTVAR per
+   * peer; the VTEP's timeout follows the largest SRTT + 4 RTTVAR (plus a scheduler tick), rising at
+   * once and falling by 1/16 of the gap per sample, so a far peer's estimate is not forgotten between
+   * its samples.
+   */
+  #rttSample(p: PeerState, r: number): void {
+    if (p.srtt < 0) { p.srtt = r; p.rttvar = r / 2; } else {
+      p.rttvar = 0.75 * p.rttvar + 0.25 * Math.abs(p.srtt - r);
+      p.srtt = 0.875 * p.srtt + 0.125 * r;
+    }
+    const c = this.config;
+    if (c.minProbeTimeoutMs >= c.probeTimeoutMs) return;
+    const want = Math.min(c.probeTimeoutMs, Math.max(c.minProbeTimeoutMs, p.srtt + 4 * p.rttvar + c.tickMs));
+    if (!this.#sampled) { this.#sampled = true; this.#timeoutMs = want; return; }
+    this.#timeoutMs = want >= this.#timeoutMs ? want : this.#timeoutMs - (this.#timeoutMs - want) / 16;
+  }
+
   /** Port k's outstanding probe was answered: by its own reply (which carries CTL and BackendID) or by a receipt. */
   #answered(p: PeerState, k: number, reply: Uint8Array | undefined): void {
     const now = this.#clock.now();
@@ -537,6 +563,7 @@ export class VtepControl {
     let regrouped = false;
     if (reply !== undefined) {
       this.#stats.repliesOk++;
+      this.#rttSample(p, now - p.sentAt[k]);
       const ctl = Math.min(this.config.maxCtlBackoff, probeCtl(reply));
       const eased = ctl < p.ctl;
       p.ctl = ctl;
@@ -621,7 +648,7 @@ export class VtepControl {
     const payload = encodeRequest(this.#localIp, p.ip, seq, p.candidates[k], now * 1000, this.#key, num);
     this.#stats.probesSent++;
     this.#stats.probeBytes += PROBE_WIRE_BYTES;
-    p.pendingId[k] = this.#pending.push(p, k, seq, now + this.config.probeTimeoutMs);
+    p.pendingId[k] = this.#pending.push(p, k, seq, now + this.#timeoutMs);
     this.#queueSweep();
     const next = Math.max(now, due + this.#interval(p));
     this.#queue(next, EV_SEND, p, k, p.sendGen[k]);
