@@ -544,9 +544,10 @@ export class Datapath {
    * Mark the batch's TCP retransmissions (one Wasm call; run it after encap() or hash(), which find
    * each packet's inner headers and flow hash): a packet with status OK, an L4 key and inner TCP
    * (IPv4, or IPv6 without extension headers) whose payload ends no later than the highest sequence
-   * end its flow has shown is marked, and PacketBatch.retransmitted(i) says so. A TCP segment that
-   * ends later moves its flow's highest end up in the flow table (direct-mapped by flow hash: a flow
-   * that takes another's slot starts afresh). Returns the number marked. Throws a RangeError when no flow
+   * end its flow has shown is marked, and PacketBatch.retransmitted(i) says so. A flow is the
+   * packet's peer index with its flow hash (the same frame to two peers is two flows). A TCP segment
+   * that ends later moves its flow's highest end up in the flow table (direct-mapped: a flow that
+   * takes another's slot starts afresh). Returns the number marked. Throws a RangeError when no flow
    * table was reserved (DatapathConfig.retransmitFlows) or the batch's length is beyond its capacity.
    */
   markRetransmits(b: PacketBatch): number {

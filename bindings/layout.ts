@@ -139,3 +139,5 @@ export const RT_ENTRY = 16;
 export const RT_TAG = 0;
 export const RT_END = 4;
 export const RT_USED = 8;
+export const RT_PEER = 12;
+export const RT_SPREAD = 0x9e3779b1;

@@ -7,7 +7,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { Datapath, retransmitTable } from '../bindings/datapath.js';
-import { DESC_SIZE, D_DATA_LEN, D_DATA_OFF, D_HASH, D_KEY, D_L3_OFF, D_L4_OFF, D_STATUS, KEY_FRAGMENT, KEY_L4, RT_END, RT_ENTRY, RT_TAG, RT_USED } from '../bindings/layout.js';
+import { DESC_SIZE, D_DATA_LEN, D_DATA_OFF, D_HASH, D_KEY, D_L3_OFF, D_L4_OFF, D_PEER, D_STATUS, KEY_FRAGMENT, KEY_L4, RT_END, RT_ENTRY, RT_PEER, RT_SPREAD, RT_TAG, RT_USED } from '../bindings/layout.js';
 import { concat, ethernet, ipv4, ipv6, tcp, udp } from '../src/reference/frames.js';
 import { putBe16, putBe32 } from '../src/reference/bytes.js';
 import { tcpRetransmitsRef } from '../src/reference/retransmit.js';
@@ -81,8 +81,13 @@ const hostileArb = fc.option(fc.record({
   hash: fc.option(u32, { nil: undefined }),
   off: fc.option(fc.oneof(fc.integer({ min: 0, max: SLOT + 4 }), u32), { nil: undefined }),
   len: fc.option(fc.oneof(fc.integer({ min: 0, max: SLOT + 4 }), u32), { nil: undefined }),
+  // The peer is an input the hash kernel leaves alone; the flow table keys on it.
+  peer: fc.option(u16, { nil: undefined }),
 }), { freq: 6, nil: undefined });
-const caseArb = fc.array(fc.array(fc.record({ packet: packetArb, hostile: hostileArb }), { maxLength: BATCH }), { minLength: 1, maxLength: 4 });
+// Mostly peer 0; peers 1, 16 and 32 send the same flows (a flooded frame goes to each peer). With 16
+// slots, peers 0, 16 and 32 put a flow in the same slot: only the peer in the entry tells them apart.
+const peerArb = fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(1, 16, 32) });
+const caseArb = fc.array(fc.array(fc.record({ packet: packetArb, peer: peerArb, hostile: hostileArb }), { maxLength: BATCH }), { minLength: 1, maxLength: 4 });
 type Packet = typeof packetArb extends fc.Arbitrary<infer T> ? T : never;
 
 function build(p: Packet): Uint8Array {
@@ -109,9 +114,9 @@ function build(p: Packet): Uint8Array {
 }
 
 /** Fill the batch, hash it (key, offsets, hash), apply hostile descriptors; then both kernels, on the same memory. */
-function runBatch(packets: { packet: Packet; hostile: (typeof hostileArb extends fc.Arbitrary<infer H> ? H : never) }[]): { wasm: number; ref: number; same: boolean } {
+function runBatch(packets: { packet: Packet; peer: number; hostile: (typeof hostileArb extends fc.Arbitrary<infer H> ? H : never) }[]): { wasm: number; ref: number; same: boolean } {
   batch.clear();
-  for (const { packet } of packets) batch.push(build(packet));
+  for (const { packet, peer } of packets) batch.push(build(packet), peer);
   dp.hash(batch);
   const dv = new DataView(br.memory.buffer);
   packets.forEach(({ hostile: h }, i) => {
@@ -124,6 +129,7 @@ function runBatch(packets: { packet: Packet; hostile: (typeof hostileArb extends
     if (h.hash !== undefined) dv.setUint32(d + D_HASH, h.hash, true);
     if (h.off !== undefined) dv.setUint32(d + D_DATA_OFF, h.off, true);
     if (h.len !== undefined) dv.setUint32(d + D_DATA_LEN, h.len, true);
+    if (h.peer !== undefined) dv.setUint16(d + D_PEER, h.peer, true);
   });
   // Stale marks beyond and within the batch: every mark of the batch must be written.
   mem().fill(0xee, br.marks!, br.marks! + BATCH);
@@ -174,9 +180,9 @@ t.test('one flow: a mark is exactly a segment with payload ending no later than 
 
 t.test('worked example: repeats, pure ACKs, wrap-around, IPv6, options; no mark for what is not whole TCP', async (t) => {
   dp.clearRetransmitFlows();
-  const marks = (frames: Uint8Array[]): boolean[] => {
+  const marks = (frames: Uint8Array[], peers: number[] = []): boolean[] => {
     batch.clear();
-    for (const f of frames) batch.push(f);
+    frames.forEach((f, i) => batch.push(f, peers[i] ?? 0));
     dp.hash(batch);
     const n = dp.markRetransmits(batch);
     const m = frames.map((_, i) => batch.retransmitted(i));
@@ -190,6 +196,8 @@ t.test('worked example: repeats, pure ACKs, wrap-around, IPv6, options; no mark 
   t.same(marks([flowFrame(4, 1, 10, 0x02), flowFrame(4, 1, 10, 0x02)]), [false, true], 'SYN and FIN add nothing to the end: a repeat with data is marked');
   const whole = flowFrame(5, 9, 40);
   t.same(marks([whole, whole.subarray(0, whole.length - 1), concat(whole, new Uint8Array(6))]), [false, false, true], 'a truncated copy is not marked; Ethernet padding is fine');
+  t.same(marks([flowFrame(0, 9000, 30), flowFrame(0, 9000, 30), flowFrame(0, 9000, 30)], [1, 2, 1]), [false, false, true],
+    'a flow is (peer, hash): the same segment flooded to two peers is not a repeat, again to the first one is');
   const frag = ethernet(MAC_B, MAC_A, 0x0800, ipv4({ src: 0x0a000001, dst: 0x0a000002, proto: 6, moreFragments: true }, tcpSegment(40000, 80, 1000, 100)));
   t.same(marks([frag, frag]), [false, false], 'fragments are not marked');
   const u = ethernet(MAC_B, MAC_A, 0x0800, ipv4({ src: 1, dst: 2, proto: 17 }, udp(5, 6, new Uint8Array(30))));
@@ -199,8 +207,15 @@ t.test('worked example: repeats, pure ACKs, wrap-around, IPv6, options; no mark 
   batch.push(flowFrame(0, 5000, 10));
   dp.hash(batch);
   dp.markRetransmits(batch);
-  const h = batch.hash(0), dv = new DataView(br.memory.buffer), e = table + (h & mask) * RT_ENTRY;
-  t.same([dv.getUint32(e + RT_TAG, true), dv.getUint32(e + RT_END, true), dv.getUint32(e + RT_USED, true)], [h, 5010, 1], 'entry: tag, end, in use');
+  let h = batch.hash(0);
+  const dv = new DataView(br.memory.buffer), entry = (e: number): number[] => [RT_TAG, RT_END, RT_USED, RT_PEER].map((f) => dv.getUint32(e + f, true));
+  t.same(entry(table + (h & mask) * RT_ENTRY), [h, 5010, 1, 0], 'entry: tag, end, in use, peer 0');
+  batch.clear();
+  batch.push(flowFrame(0, 9500, 10), 2); // after the flooded segment above (end 9030)
+  dp.hash(batch);
+  dp.markRetransmits(batch);
+  h = batch.hash(0);
+  t.same(entry(table + (((h + Math.imul(2, RT_SPREAD)) >>> 0) & mask) * RT_ENTRY), [h, 9510, 1, 2], 'peer 2: its own slot');
 });
 
 t.test('configuration: the table is optional and sized by a power of two', async (t) => {

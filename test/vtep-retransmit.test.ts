@@ -11,7 +11,7 @@ import { parseAgentConfig } from '../src/agent/index.js';
 
 const SECRET = Uint8Array.from({ length: 16 }, (_, i) => i * 5 + 1);
 const IP_A = '192.168.1.2', IP_B = '192.168.2.2';
-const MAC_A = Uint8Array.of(2, 0, 0, 0, 0, 0xaa), MAC_B = Uint8Array.of(2, 0, 0, 0, 0, 0xbb);
+const MAC_A = Uint8Array.of(2, 0, 0, 0, 0, 0xaa), MAC_B = Uint8Array.of(2, 0, 0, 0, 0, 0xab);
 const PEER_B = parseIPv4(IP_B);
 
 const copyAll = (f: FrameBatch): Uint8Array[] => Array.from({ length: f.length }, (_, i) => Uint8Array.from(f.frame(i)));
@@ -19,40 +19,56 @@ const outerSport = (f: Uint8Array): number => (f[34] << 8) | f[35];
 /** Tenant VXLAN (VNI 42) as opposed to probes. */
 const isData = (f: Uint8Array): boolean => f.length > 50 && f[46] === 0 && f[47] === 0 && f[48] === 42;
 
-/** A tenant TCP segment from A's VM to B's: inner source port `flow`, sequence number `seq`, `len` bytes of data. */
-function segment(flow: number, seq: number, len: number): Uint8Array {
+/** A tenant TCP segment from A's VM to B's (or to `dst`): inner source port `flow`, sequence number `seq`, `len` bytes of data. */
+function segment(flow: number, seq: number, len: number, dst: Uint8Array = MAC_B): Uint8Array {
   const s = tcp(flow, 443, new Uint8Array(len).fill(0x55));
   putBe32(s, 4, seq);
-  return ethernet(MAC_B, MAC_A, 0x0800, ipv4({ src: 0x0a010001, dst: 0x0a010002, proto: 6 }, s));
+  return ethernet(dst, MAC_A, 0x0800, ipv4({ src: 0x0a010001, dst: 0x0a010002, proto: 6 }, s));
 }
 
 interface Side { vtep: Vtep; wire: Uint8Array[]; events: VtepEvent[] }
 
-/** Vteps A and B; underlay frames cross on the next pump, except A's that `drop` names. */
-function pair(clock: VirtualClock, retransmitTrigger: boolean): { a: Side; b: Side; run: (ms: number) => void; drop: { a: (f: Uint8Array) => boolean } } {
-  const inflight: [Side, Uint8Array[]][] = [];
+const ipOf = (k: number): string => `192.168.${k + 1}.2`;
+const macOf = (k: number): Uint8Array => Uint8Array.of(2, 0, 0, 0, 0, 0xaa + k);
+
+/**
+ * VTEPs 0..n-1 (A = 0 at 192.168.1.2, B = 1 at 192.168.2.2, ...), each the others' peer, VM MACs
+ * macOf(k); underlay frames go to their outer destination on the next pump, except A's that `drop` names.
+ */
+function mesh(clock: VirtualClock, retransmitTrigger: boolean, n = 2): { sides: Side[]; run: (ms: number) => void; drop: { a: (f: Uint8Array) => boolean } } {
+  const inflight: Uint8Array[][] = [];
   const drop = { a: (_f: Uint8Array): boolean => false };
-  const make = (ip: string, mac: Uint8Array, peer: string, peerMac: Uint8Array, isA: boolean): Side => {
+  const byIp = new Map<number, Side>();
+  const sides = Array.from({ length: n }, (_, k): Side => {
     const s = { wire: [], events: [] } as unknown as Side;
     s.vtep = new Vtep({
-      clock, localIp: ip, localMac: mac, gatewayMac: '02:00:00:00:01:01', vni: 42, secret: SECRET,
+      clock, localIp: ipOf(k), localMac: Uint8Array.of(2, 0, 0, 0, 1, k), gatewayMac: '02:00:00:00:01:01', vni: 42, secret: SECRET,
       control: { probeMode: 'full', retransmitTrigger },
       sendUnderlay: (f) => {
         const frames = copyAll(f);
         s.wire.push(...frames);
-        inflight.push([isA ? b : a, isA ? frames.filter((x) => !drop.a(x)) : frames]);
+        inflight.push(k === 0 ? frames.filter((x) => !drop.a(x)) : frames);
       },
       deliverTenant: () => undefined,
       onEvent: (e) => s.events.push(e),
     });
-    s.vtep.addPeer(peer, { macs: [peerMac] });
+    byIp.set(parseIPv4(ipOf(k)), s);
     return s;
+  });
+  sides.forEach((s, k) => sides.forEach((_, j) => { if (j !== k) s.vtep.addPeer(ipOf(j), { macs: [macOf(j)] }); }));
+  const pump = (): void => {
+    for (const frames of inflight.splice(0)) {
+      for (const f of frames) byIp.get(((f[30] << 24) | (f[31] << 16) | (f[32] << 8) | f[33]) >>> 0)?.vtep.receiveUnderlay([f]);
+    }
   };
-  const a = make(IP_A, MAC_A, IP_B, MAC_B, true);
-  const b = make(IP_B, MAC_B, IP_A, MAC_A, false);
-  const pump = (): void => { for (const [to, frames] of inflight.splice(0)) to.vtep.receiveUnderlay(frames); };
   const run = (ms: number): void => { for (let i = 0; i < ms; i += 5) { clock.advance(5); pump(); pump(); } };
-  return { a, b, run, drop };
+  return { sides, run, drop };
+}
+
+/** Vteps A and B of a mesh of two. */
+function pair(clock: VirtualClock, retransmitTrigger: boolean): { a: Side; b: Side; run: (ms: number) => void; drop: { a: (f: Uint8Array) => boolean } } {
+  const { sides: [a, b], run, drop } = mesh(clock, retransmitTrigger);
+  return { a: a!, b: b!, run, drop };
 }
 
 for (const trigger of [true, false]) {
@@ -113,6 +129,23 @@ t.test('a black-holed port goes down sooner with the trigger: the repeat and the
   t.equal(off.retransmits, 0, 'nothing reported without the trigger');
   t.ok(Number.isFinite(on.downMs) && Number.isFinite(off.downMs), 'the port went down either way');
   t.ok(on.downMs < off.downMs, `sooner with the trigger: ${on.downMs} ms vs ${off.downMs} ms (virtual clock)`);
+});
+
+t.test('a segment flooded to every peer (unknown destination MAC) is one segment to each, not a repeat', async (t) => {
+  const clock = new VirtualClock(0);
+  const { sides: [a, b, c], run } = mesh(clock, true, 3);
+  for (const s of [a!, b!, c!]) s.vtep.start();
+  a!.vtep.encapTenant([segment(9, 1, 10), segment(9, 11, 10, macOf(2))]);
+  run(1500);
+  for (const k of [1, 2]) t.equal(a!.vtep.control.ports(parseIPv4(ipOf(k))).filter((p) => p.state === 'good').length, 32, `every port to peer ${k} good`);
+  const unknown = Uint8Array.of(2, 0, 0, 0, 0, 0x77);
+  const before = a!.vtep.counters.encapPackets;
+  a!.vtep.encapTenant([segment(4000, 100, 200, unknown)]);
+  t.equal(a!.vtep.counters.encapPackets - before, 2, 'flooded to both peers');
+  t.equal(a!.vtep.control.stats().retransmits, 0, 'no report');
+  a!.vtep.encapTenant([segment(4000, 100, 200, unknown)]);
+  t.equal(a!.vtep.control.stats().retransmits, 2, 'sent again: a repeat towards each peer');
+  for (const s of [a!, b!, c!]) s.vtep.stop();
 });
 
 t.test('the agent\'s JSON config sets it: control.retransmitTrigger', async (t) => {
