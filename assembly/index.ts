@@ -7,3 +7,4 @@ export { initTables, tableWrite, tableRead, tableReservedBytes, setPeerTable, lo
 export { sipSetKey, sipHashBatch } from "./siphash";
 export { coreImage } from "./image";
 export { pcapIngest, pcapEmit } from "./pcap";
+export { tcpRetransmits } from "./retransmit";

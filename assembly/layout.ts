@@ -121,3 +121,11 @@ export const PE_SECONDS: u32 = 4;          // emit: batch index A's seconds do n
 
 /** Per batch index: the record's timestamp, u64 seconds (carry included) and u32 nanoseconds. */
 export const TS_STRIDE: u32 = 16;
+
+// ---- TCP retransmission marks (assembly/retransmit.ts): a direct-mapped flow table, RT_ENTRY bytes a slot ----
+export const RT_ENTRY: u32 = 16;  // bytes per flow-table entry
+export const RT_TAG: u32 = 0;     // u32: the flow's full 32-bit inner hash
+export const RT_END: u32 = 4;     // u32: highest sequence end seen (seq + payload length, mod 2^32)
+export const RT_USED: u32 = 8;    // u32: 1 once a flow took the slot, 0 = empty
+export const RT_PEER: u32 = 12;   // u32: the packet's peer index (descriptor `peer`): a flow is (peer, hash)
+export const RT_SPREAD: u32 = 0x9e3779b1; // slot = (hash + peer * RT_SPREAD) & mask: one flow to two peers, two slots

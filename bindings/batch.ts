@@ -18,6 +18,8 @@ export interface BatchRegion {
   readonly capacity: number;
   readonly slotSize: number;
   readonly headroom: number;
+  /** u8 per packet written by Datapath.markRetransmits(); 0 or absent when no flow table was reserved. */
+  readonly marks?: number;
 }
 
 /**
@@ -191,6 +193,20 @@ export class PacketBatch {
   l3Offset(i: number): number { return this.#u16(i, D_L3_OFF); }
   /** Offset in bytes of packet i's inner transport header within its frame (encap, hash); 0 unless the key is L4. */
   l4Offset(i: number): number { return this.#u16(i, D_L4_OFF); }
+
+  /**
+   * Whether Datapath.markRetransmits(), last run on this batch, found packet i to be a TCP segment
+   * sent again (its data ends no later than its flow had reached). Read it after that call, before the
+   * batch is refilled. Throws a RangeError when i >= length, or when the Datapath reserved no flow
+   * table (DatapathConfig.retransmitFlows).
+   */
+  retransmitted(i: number): boolean {
+    this.#d(i);
+    const marks = this.region.marks ?? 0;
+    if (marks === 0) throw new RangeError('no retransmission marks reserved (DatapathConfig.retransmitFlows)');
+    this.#views();
+    return this.#u8[marks + i] !== 0;
+  }
 
   /** The input frame of packet i as written (a view; valid until the slot is rewritten). */
   input(i: number): Uint8Array {

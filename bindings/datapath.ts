@@ -1,7 +1,7 @@
 // Datapath: the typed face of the Wasm core. Owns one instance and its memory, reserved up front.
 import { PacketBatch, type BatchRegion } from './batch.js';
 import { instantiateCore, type CoreExports } from './module.js';
-import { DESC_SIZE, MAX_CANDIDATES, OUTER_LEN, PC_SIZE, TS_STRIDE } from './layout.js';
+import { DESC_SIZE, MAX_CANDIDATES, OUTER_LEN, PC_SIZE, RT_ENTRY, TS_STRIDE } from './layout.js';
 import { macWords, parseIPv4, parseMac } from './addr.js';
 import { candidatePorts, DEFAULT_CANDIDATES, DEFAULT_PORT_RANGE, type PortRange } from './ports.js';
 import {
@@ -100,6 +100,11 @@ export interface DatapathConfig {
    * output areas, in bytes (each 64..2^30); default none.
    */
   records?: { inputBytes: number; outputBytes: number };
+  /**
+   * Reserve a TCP flow table of this many entries (a power of two, 16..2^22; 16 bytes each) and a
+   * mark per packet of every batch, for Datapath.markRetransmits(); default 0, none.
+   */
+  retransmitFlows?: number;
 }
 
 /** One remote VTEP as Datapath.setPeer() takes it. */
@@ -163,6 +168,8 @@ export interface ResolvedConfig {
   redirectSpread: number;
   /** The RecordArena's input and output areas, bytes; undefined: none reserved. */
   records: { inputBytes: number; outputBytes: number } | undefined;
+  /** Entries of the TCP flow table for Datapath.markRetransmits(); 0: none reserved. */
+  retransmitFlows: number;
 }
 
 function intIn(name: string, v: number | undefined, def: number, lo: number, hi: number): number {
@@ -183,6 +190,10 @@ export function resolveConfig(c: DatapathConfig): ResolvedConfig {
   const hiGroupSize = intIn('hiGroupSize', c.hiGroupSize, 8, 1, 64);
   if ((hiGroupSize & (hiGroupSize - 1)) !== 0) throw new RangeError(`hiGroupSize must be a power of two, got ${hiGroupSize}`);
   const maxPeers = intIn('maxPeers', c.maxPeers, 1024, 1, 65535);
+  const retransmitFlows = intIn('retransmitFlows', c.retransmitFlows, 0, 0, 2 ** 22);
+  if (retransmitFlows !== 0 && (retransmitFlows < 16 || (retransmitFlows & (retransmitFlows - 1)) !== 0)) {
+    throw new RangeError(`retransmitFlows must be 0 or a power of two in 16..${2 ** 22}, got ${retransmitFlows}`);
+  }
   return {
     localIp: parseIPv4(c.localIp),
     localMac: parseMac(c.localMac ?? DEFAULT_LOCAL_MAC),
@@ -209,6 +220,7 @@ export function resolveConfig(c: DatapathConfig): ResolvedConfig {
       inputBytes: intIn('records.inputBytes', c.records.inputBytes, 0, 64, 2 ** 30),
       outputBytes: intIn('records.outputBytes', c.records.outputBytes, 0, 64, 2 ** 30),
     },
+    retransmitFlows,
   };
 }
 
@@ -264,6 +276,16 @@ export function coreImage(dp: Datapath): CoreImage {
   return { memory: img.core.memory, words, batches };
 }
 
+const flowTables = new WeakMap<Datapath, { table: number; mask: number }>();
+
+/**
+ * Where `dp`'s TCP flow table lies in its memory (address, slot mask), or undefined when none was
+ * reserved. Like coreImage, not part of the package's API: for the twin tests.
+ */
+export function retransmitTable(dp: Datapath): { table: number; mask: number } | undefined {
+  return flowTables.get(dp);
+}
+
 /**
  * The VXLAN fast path: one Wasm core instance with its peer table, packet batches and optional
  * fast-path table, all reserved by create() so that memory never grows and views stay valid. Runs
@@ -279,6 +301,9 @@ export class Datapath {
   readonly #tableGeometry: TableGeometry | undefined;
   readonly #lookup: TableLookupBatch | undefined;
   readonly #records: RecordArena | undefined;
+  /** The TCP flow table of markRetransmits (0: none) and its slot mask. */
+  readonly #rtTable: number = 0;
+  readonly #rtMask: number = 0;
 
   private constructor(config: ResolvedConfig) {
     this.config = config;
@@ -290,8 +315,10 @@ export class Datapath {
     for (let b = 0; b < config.batches; b++) {
       const desc = c.reserve(config.batchSize * DESC_SIZE);
       const arena = c.reserve(config.batchSize * config.slotSize);
-      if (desc === 0 || arena === 0) throw new Error(`cannot reserve Wasm memory for ${config.batches} batches of ${config.batchSize}`);
-      regions.push({ memory: c.memory, desc, arena, capacity: config.batchSize, slotSize: config.slotSize, headroom: config.headroom });
+      // A byte per packet for markRetransmits, only with a flow table.
+      const marks = config.retransmitFlows > 0 ? c.reserve(config.batchSize) : 0;
+      if (desc === 0 || arena === 0 || (config.retransmitFlows > 0 && marks === 0)) throw new Error(`cannot reserve Wasm memory for ${config.batches} batches of ${config.batchSize}`);
+      regions.push({ memory: c.memory, desc, arena, capacity: config.batchSize, slotSize: config.slotSize, headroom: config.headroom, marks });
     }
     const [hi, lo] = macWords(config.localMac);
     c.setLocal(config.localIp, hi, lo);
@@ -321,6 +348,12 @@ export class Datapath {
       const ts = c.reserve(config.batchSize * TS_STRIDE), ports = c.reserve(65536 * 4);
       if (ctl === 0 || input === 0 || output === 0 || ts === 0 || ports === 0) throw new Error('cannot reserve Wasm memory for the record arena');
       this.#records = new RecordArena({ memory: c.memory, ctl, input, inputCap: inputBytes, output, outputCap: outputBytes, ts, ports });
+    }
+    if (config.retransmitFlows > 0) {
+      this.#rtTable = c.reserve(config.retransmitFlows * RT_ENTRY);
+      if (this.#rtTable === 0) throw new Error('cannot reserve Wasm memory for the TCP flow table');
+      this.#rtMask = config.retransmitFlows - 1;
+      flowTables.set(this, { table: this.#rtTable, mask: this.#rtMask });
     }
     // Last, 192 bytes for the core image a native twin reads (coreImage below).
     const image = c.reserve(IMAGE_WORDS.length * 4);
@@ -505,6 +538,29 @@ export class Datapath {
   emitRecords(from: number): number {
     const a = this.records(), r = a.region, b = this.#batches[0], br = b.region;
     return this.#core.pcapEmit(r.ctl, br.desc, br.arena, b.length, br.slotSize, r.ts, from, r.output, r.outputCap, r.ports);
+  }
+
+  /**
+   * Mark the batch's TCP retransmissions (one Wasm call; run it after encap() or hash(), which find
+   * each packet's inner headers and flow hash): a packet with status OK, an L4 key and inner TCP
+   * (IPv4, or IPv6 without extension headers) whose payload ends no later than the highest sequence
+   * end its flow has shown is marked, and PacketBatch.retransmitted(i) says so. A flow is the
+   * packet's peer index with its flow hash (the same frame to two peers is two flows). A TCP segment
+   * that ends later moves its flow's highest end up in the flow table (direct-mapped: a flow that
+   * takes another's slot starts afresh). Returns the number marked. Throws a RangeError when no flow
+   * table was reserved (DatapathConfig.retransmitFlows) or the batch's length is beyond its capacity.
+   */
+  markRetransmits(b: PacketBatch): number {
+    const r = this.#own(b);
+    if (this.#rtTable === 0) throw new RangeError('no TCP flow table reserved (DatapathConfig.retransmitFlows)');
+    if (!(b.length >= 0 && b.length <= r.capacity)) throw new RangeError(`batch length ${b.length} outside 0..${r.capacity}`);
+    return this.#core.tcpRetransmits(r.desc, r.arena, b.length, r.slotSize, r.marks ?? 0, this.#rtTable, this.#rtMask);
+  }
+
+  /** Forget every flow of the TCP flow table (markRetransmits then takes each flow's next segment as its first). */
+  clearRetransmitFlows(): void {
+    if (this.#rtTable === 0) return;
+    new Uint8Array(this.#core.memory.buffer, this.#rtTable, this.config.retransmitFlows * RT_ENTRY).fill(0);
   }
 
   /** Next outer IPv4 identification, 0..65535 (advances by one per encapsulated packet). */

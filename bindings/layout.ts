@@ -133,3 +133,11 @@ export const PE_TRUNCATED_DATA = 2;
 export const PE_ABSURD_CAPLEN = 3;
 export const PE_SECONDS = 4;
 export const TS_STRIDE = 16;
+
+// TCP retransmission marks (assembly/retransmit.ts): the flow table's entries.
+export const RT_ENTRY = 16;
+export const RT_TAG = 0;
+export const RT_END = 4;
+export const RT_USED = 8;
+export const RT_PEER = 12;
+export const RT_SPREAD = 0x9e3779b1;

@@ -83,6 +83,8 @@ export interface BatchRegion {
     readonly capacity: number;
     readonly slotSize: number;
     readonly headroom: number;
+    /** u8 per packet written by Datapath.markRetransmits(); 0 or absent when no flow table was reserved. */
+    readonly marks?: number;
 }
 /**
  * A batch of packets in the Wasm memory of the Datapath that reserved it (Datapath.batch()): one
@@ -166,6 +168,13 @@ export declare class PacketBatch {
     l3Offset(i: number): number;
     /** Offset in bytes of packet i's inner transport header within its frame (encap, hash); 0 unless the key is L4. */
     l4Offset(i: number): number;
+    /**
+     * Whether Datapath.markRetransmits(), last run on this batch, found packet i to be a TCP segment
+     * sent again (its data ends no later than its flow had reached). Read it after that call, before the
+     * batch is refilled. Throws a RangeError when i >= length, or when the Datapath reserved no flow
+     * table (DatapathConfig.retransmitFlows).
+     */
+    retransmitted(i: number): boolean;
     /** The input frame of packet i as written (a view; valid until the slot is rewritten). */
     input(i: number): Uint8Array;
     /** The result frame of packet i (encapsulated, or the inner frame after decap) as a view; empty when dropped. */
@@ -273,6 +282,11 @@ export interface DatapathConfig {
         inputBytes: number;
         outputBytes: number;
     };
+    /**
+     * Reserve a TCP flow table of this many entries (a power of two, 16..2^22; 16 bytes each) and a
+     * mark per packet of every batch, for Datapath.markRetransmits(); default 0, none.
+     */
+    retransmitFlows?: number;
 }
 /** One remote VTEP as Datapath.setPeer() takes it. */
 export interface PeerConfig {
@@ -337,6 +351,8 @@ export interface ResolvedConfig {
         inputBytes: number;
         outputBytes: number;
     } | undefined;
+    /** Entries of the TCP flow table for Datapath.markRetransmits(); 0: none reserved. */
+    retransmitFlows: number;
 }
 /** Validate a configuration and fill in defaults; throws a RangeError naming the bad field. */
 export declare function resolveConfig(c: DatapathConfig): ResolvedConfig;
@@ -374,6 +390,14 @@ export interface CoreImage {
  * it): addresses stay inside the repository, for the bench's native twins and their tests.
  */
 export declare function coreImage(dp: Datapath): CoreImage;
+/**
+ * Where `dp`'s TCP flow table lies in its memory (address, slot mask), or undefined when none was
+ * reserved. Like coreImage, not part of the package's API: for the twin tests.
+ */
+export declare function retransmitTable(dp: Datapath): {
+    table: number;
+    mask: number;
+} | undefined;
 /**
  * The VXLAN fast path: one Wasm core instance with its peer table, packet batches and optional
  * fast-path table, all reserved by create() so that memory never grows and views stay valid. Runs
@@ -445,6 +469,19 @@ export declare class Datapath {
      * full (take it and call again) or at a timestamp a classic record cannot hold (arena.error).
      */
     emitRecords(from: number): number;
+    /**
+     * Mark the batch's TCP retransmissions (one Wasm call; run it after encap() or hash(), which find
+     * each packet's inner headers and flow hash): a packet with status OK, an L4 key and inner TCP
+     * (IPv4, or IPv6 without extension headers) whose payload ends no later than the highest sequence
+     * end its flow has shown is marked, and PacketBatch.retransmitted(i) says so. A flow is the
+     * packet's peer index with its flow hash (the same frame to two peers is two flows). A TCP segment
+     * that ends later moves its flow's highest end up in the flow table (direct-mapped: a flow that
+     * takes another's slot starts afresh). Returns the number marked. Throws a RangeError when no flow
+     * table was reserved (DatapathConfig.retransmitFlows) or the batch's length is beyond its capacity.
+     */
+    markRetransmits(b: PacketBatch): number;
+    /** Forget every flow of the TCP flow table (markRetransmits then takes each flow's next segment as its first). */
+    clearRetransmitFlows(): void;
     /** Next outer IPv4 identification, 0..65535 (advances by one per encapsulated packet). */
     get ipId(): number;
     /** Set the next outer IPv4 identification (its low 16 bits), e.g. to continue a sequence. */
@@ -619,6 +656,12 @@ export declare const PE_TRUNCATED_DATA = 2;
 export declare const PE_ABSURD_CAPLEN = 3;
 export declare const PE_SECONDS = 4;
 export declare const TS_STRIDE = 16;
+export declare const RT_ENTRY = 16;
+export declare const RT_TAG = 0;
+export declare const RT_END = 4;
+export declare const RT_USED = 8;
+export declare const RT_PEER = 12;
+export declare const RT_SPREAD = 2654435761;
 
 // ==== dist/bindings/ports.d.ts
 /** An inclusive range of UDP ports, lo..hi within 1..65535. */
@@ -999,6 +1042,13 @@ export interface ControlConfig {
      * while there are any. Default true.
      */
     freshTargets: boolean;
+    /**
+     * Beyond the talk: act on VtepControl.noteRetransmission, the datapath's report that a tenant TCP
+     * segment sent on a port was retransmitted after a timeout. A report counts as one lost probe of
+     * that port (never the only evidence: the port goes down only if the probe sent at once is lost
+     * too). Default false (docs/health.md "Retransmission trigger").
+     */
+    retransmitTrigger: boolean;
     /** Group ports by the BackendID their replies carried (middlebox sensing). Default true. */
     middleboxSensing: boolean;
     /** VNI that marks probes. Default 0xFFFFFF. */
@@ -1979,6 +2029,8 @@ export interface ControlStats {
     throttled: number;
     /** Probes unanswered within probeTimeoutMs. */
     probesLost: number;
+    /** Retransmission reports counted as a lost probe (ControlConfig.retransmitTrigger). */
+    retransmits: number;
     /** Times a port turned bad. */
     portsDown: number;
     /** Times a bad port turned good again. */
@@ -2041,6 +2093,14 @@ export declare class VtepControl {
     noteTenantTraffic(peerIp: number): void;
     /** The outer source port the fast-path table chooses now for a flow with this inner hash (marks it in use); throws a RangeError for an unknown peer. */
     sourcePort(peerIp: number, flowHash: number): number;
+    /**
+     * The datapath saw a tenant TCP segment towards peerIp on outer source port `sport` retransmitted
+     * after a timeout (the same sequence number again). With ControlConfig.retransmitTrigger, and the
+     * port probed, good or unvalidated and with no loss pending, it counts as one lost probe of the port
+     * and the port is probed at once: two losses in a row, the second a probe's, take it out. Otherwise
+     * (or for an unknown peer or port) nothing happens.
+     */
+    noteRetransmission(peerIp: number, sport: number): void;
     /**
      * A datapath that selects ports itself, from a mirror of `fast` (FastTable.attach), reports the
      * candidate it used: what sourcePort records, without the lookup. Peer by table row.
@@ -3584,7 +3644,7 @@ export declare class Prng {
 
 // ==== dist/src/sim/prr-mode.d.ts
 import type { PortPolicy, RunContext } from './engine.js';
-import { type Flow } from './world.js';
+import type { Flow } from './world.js';
 import { PRR_DEFAULTS } from './scenario.js';
 export { PRR_DEFAULTS };
 /** Whether PRR can move a flow at all: TCP (has an RTO) over IPv6 (has a flow label to change). */

@@ -148,6 +148,9 @@ const PROBE_TYPE_REQUEST = 1;
 /** Probe statistics windows and rates close once per this much clock time (at a tick). */
 const WINDOW_MS = 1000;
 
+/** Tenant TCP flows the retransmission trigger tracks (a direct-mapped table: 16 B each, 256 KiB). */
+const RETRANSMIT_FLOWS = 16384;
+
 const ip4 = (a: Ipv4Address): number => (typeof a === 'number' ? a >>> 0 : parseIPv4(a));
 function macBytes(m: MacAddress): Uint8Array {
   if (typeof m === 'string') return parseMac(m);
@@ -223,6 +226,8 @@ export class Vtep {
   #flushing = false;
   /** Inside an embedder's send callback, where feeding the Vtep would rewrite the batch being sent. */
   #inCallback = false;
+  /** control.retransmitTrigger: mark tenant TCP retransmissions after encap and report them (docs/health.md). */
+  readonly #retransmits: boolean;
 
   /** Reserve the Datapath and its batches and set up the control plane; throws a RangeError on a bad option. */
   constructor(o: VtepOptions) {
@@ -257,7 +262,10 @@ export class Vtep {
       // (docs/tables.md): the control plane writes its decisions there, the datapath reads them.
       table: 'redirect',
       redirectSpread: control.redirectSpread,
+      // Tenant TCP flows whose retransmissions the trigger reports; reserved only with the trigger on.
+      retransmitFlows: control.retransmitTrigger ? RETRANSMIT_FLOWS : 0,
     });
+    this.#retransmits = control.retransmitTrigger;
     this.vxlanPort = this.#dp.config.vxlanPort;
     [this.#encap, this.#decap, this.#probes] = [this.#dp.batch(0), this.#dp.batch(1), this.#dp.batch(2)];
     this.#encapRow = new Uint16Array(this.#encap.capacity);
@@ -414,11 +422,14 @@ export class Vtep {
       if (seen[r] === 0) { seen[r] = 1; this.control.noteTenantTraffic(this.#rows[r]!.ip); }
     }
     this.#dp.encap(b);
+    // One more Wasm call per batch with the trigger on; none, and no per-packet test, without it.
+    const marked = this.#retransmits && this.#dp.markRetransmits(b) > 0;
     const out = this.#select(b, this.#outEncap, this.#listEncap);
     for (let j = 0; j < out.length; j++) {
       const i = out.packet(j), row = this.#encapRow[i];
       this.control.notePortUsed(row, b.candidate(i));
       const sport = b.sport(i), h = b.hash(i);
+      if (marked && b.retransmitted(i)) this.control.noteRetransmission(this.#rows[row]!.ip, sport);
       const before = this.#flows.note(row, h, sport);
       if (before >= 0) {
         this.counters.flowSwitches++;

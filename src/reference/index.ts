@@ -14,3 +14,4 @@ export { type VlanTag, type Ipv4Spec, type Ipv6Ext, concat, ethernet, ipv4, ipv6
 export { Mirror, type Kernel, runRef, diffBatches, sameBytes } from './mirror.js';
 export { Prng } from './prng.js';
 export { pcapIngestRef, pcapEmitRef } from './pcap-records.js';
+export { tcpRetransmitsRef } from './retransmit.js';
