@@ -10,6 +10,7 @@
 import t from 'tap';
 import { Worker } from 'node:worker_threads';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { encodeReplyTo, encodeRequest, probePayloadOfVxlan, verifyProbe } from '../src/control/index.js';
 import { outerUdp, type OuterUdp } from '../src/control/underlay-frame.js';
 import { SipHasher } from '../bindings/auth.js';
@@ -142,5 +143,8 @@ t.test('one agent with 1000 active peers: all probed, all answered, CPU per 1000
   t.comment(`1000 active peers, default partial probing: agent thread ${(share * 100).toFixed(1)}% of a core over ${(wallMs / 1000).toFixed(1)} s ` +
     `(target for the control logic: 2% per 1000 peers); ${reqPerSec.toFixed(0)} requests/s sent, ${repPerSec.toFixed(0)} replies/s to the peers' requests, ` +
     `${lost} of its probes timed out; ${tenantSent} tenant frames in, ${tenantToPeers} encapsulated out, ${other} other frames`);
+  const rejected = ['throttled', 'stale', 'malformed', 'bad_tag']
+    .map((r) => `${r} ${metric(c1.metrics, `zooroute_probe_rejected_total{reason="${r}"}`) - metric(c0.metrics, `zooroute_probe_rejected_total{reason="${r}"}`)}`);
+  t.comment(`probes the agent rejected over the window: ${rejected.join(', ')}; load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`);
   send({ kind: 'stop' });
 });
