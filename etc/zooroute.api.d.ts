@@ -1824,6 +1824,14 @@ export interface VtepOptions {
     control?: Partial<ControlConfig>;
     /** CPU utilisation of the embedding process, 0..1 a core: the control plane backs probing off above its watermark. Without it, no CPU backoff. */
     cpu?: () => number;
+    /**
+     * Whether the probes a control-plane timer queues are sent as soon as it has run (default true).
+     * false: they wait in the probe batch, with the replies to probes received meanwhile, for the
+     * embedder's next flush() or tick() (or until the batch is full), so that an embedder that wakes
+     * once per tick sends its probes and replies in one batch, one send call. The embedder must then
+     * flush after its clock's timers run (the agent does, once per wakeup).
+     */
+    flushProbesOnTimer?: boolean;
 }
 /** How a peer VTEP is reached and probed. */
 export interface VtepPeerOptions {
@@ -1935,8 +1943,12 @@ export declare class Vtep {
     receiveUnderlay(frames: ArrayLike<Uint8Array>): void;
     /** Frames waiting in a batch for flush(). */
     get pending(): number;
-    /** Send everything batched: decapsulated frames to the tenant side, encapsulated ones and probes to the underlay. */
-    flush(): void;
+    /**
+     * Send everything batched: decapsulated frames to the tenant side, encapsulated ones and, unless
+     * `probes` is false, probes and probe replies to the underlay (false: tenant traffic only, the
+     * probe batch keeps filling until a later flush).
+     */
+    flush(probes?: boolean): void;
     /** A snapshot of the control plane's state and the counters (allocates: for a metrics scrape, not per packet). */
     metrics(): VtepMetrics;
 }

@@ -10,11 +10,13 @@
 import t from 'tap';
 import { Worker } from 'node:worker_threads';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { encodeReplyTo, encodeRequest, probePayloadOfVxlan, verifyProbe } from '../src/control/index.js';
 import { outerUdp, type OuterUdp } from '../src/control/underlay-frame.js';
 import { SipHasher } from '../bindings/auth.js';
 import { tenantFrame } from './helpers/tenant-frame.js';
-import { FramePacker, forEachPacked, packFrames } from './helpers/frame-pack.js';
+import { FramePacker, packFrames } from './helpers/frame-pack.js';
+import { FrameRingReader, SIDE_TAG, frameRingBuffer } from './helpers/frame-ring.js';
 import type { FromAgent, ToAgent } from './helpers/scale-agent-worker.js';
 
 const PEERS = 1000;
@@ -45,52 +47,60 @@ const linux = process.platform === 'linux';
 t.test('one agent with 1000 active peers: all probed, all answered, CPU per 1000 peers', { skip: linux ? false : 'needs Linux (/proc/thread-self/stat)', timeout: 120_000 }, async (t) => {
   // Node 20 does not pass `--import tsx` to a worker's loader: the worker registers tsx itself.
   const entry = new URL('./helpers/scale-agent-worker.ts', import.meta.url).href;
+  const ringBuf = frameRingBuffer();
+  const ring = new FrameRingReader(ringBuf);
   const worker = new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`, {
-    eval: true, workerData: { config, clkTck: clkTck() },
+    eval: true, workerData: { config, clkTck: clkTck(), ring: ringBuf },
   });
   const send = (m: ToAgent, transfer: ArrayBuffer[] = []): void => worker.postMessage(m, transfer);
   let requestsFromAgent = 0, repliesFromAgent = 0, tenantToPeers = 0, other = 0, seq = 0;
   const peersProbed = new Set<number>();
   let cpuWaiter: ((m: Extract<FromAgent, { kind: 'cpu' }>) => void) | undefined;
   const o: OuterUdp = { srcIp: 0, sport: 0, payloadOff: 0 };
+  /** The agent's underlay frames, as they come out of the ring: each request answered, and mirrored. */
+  const fromAgent = (): void => {
+    const back = new FramePacker();
+    const nowUs = Math.round((performance.timeOrigin + performance.now()) * 1000);
+    ring.drain((side, f) => {
+      if (side !== SIDE_TAG.underlay) return; // delivered tenant frames: nobody behind the agent's VM side
+      const u = outerUdp(f, 4789, o);
+      const p = u && probePayloadOfVxlan(f.subarray(u.payloadOff));
+      if (!u || !p) { tenantToPeers++; return; }
+      const kind = verifyProbe(p, SECRET);
+      if (kind === 'reply') { repliesFromAgent++; return; }
+      if (kind !== 'request') { other++; return; }
+      requestsFromAgent++;
+      const dst = ((f[30]! << 24) | (f[31]! << 16) | (f[32]! << 8) | f[33]!) >>> 0;
+      peersProbed.add(dst);
+      // The peer's answer, and a request of its own on the same path: the frame turned round
+      // (MACs and addresses swapped, outer and inner; the IPv4 checksums are unchanged by a swap).
+      const reply = Uint8Array.from(f);
+      for (let i = 0; i < 6; i++) { const x = reply[i]!; reply[i] = reply[6 + i]!; reply[6 + i] = x; }
+      for (const ipOff of [26, u.payloadOff + 8 + 14 + 12]) {
+        for (let i = 0; i < 4; i++) { const x = reply[ipOff + i]!; reply[ipOff + i] = reply[ipOff + 4 + i]!; reply[ipOff + 4 + i] = x; }
+      }
+      reply[u.payloadOff - 2] = 0; reply[u.payloadOff - 1] = 0; // outer UDP checksum: none (IPv4)
+      const payloadOff = p.byteOffset - f.byteOffset;
+      const request = Uint8Array.from(reply);
+      reply.set(encodeReplyTo(p, 0, nowUs, SECRET), payloadOff);
+      request.set(encodeRequest(dst, LOCAL, ++seq >>> 0, (f[34]! << 8) | f[35]!, nowUs, SECRET), payloadOff);
+      back.push(reply); back.push(request);
+    });
+    if (back.count > 0) { const packed = back.take(); send({ kind: 'underlay', packed }, [packed.buffer as ArrayBuffer]); }
+  };
+  let stopped = false;
   const ready = new Promise<void>((resolve, reject) => {
     worker.once('error', reject);
     worker.on('message', (m: FromAgent) => {
       if (m.kind === 'ready') resolve();
       else if (m.kind === 'cpu') cpuWaiter?.(m);
-      else if (m.kind === 'underlay') {
-        const back = new FramePacker();
-        const nowUs = Math.round((performance.timeOrigin + performance.now()) * 1000);
-        forEachPacked(m.packed, (f) => {
-          const u = outerUdp(f, 4789, o);
-          const p = u && probePayloadOfVxlan(f.subarray(u.payloadOff));
-          if (!u || !p) { tenantToPeers++; return; }
-          const kind = verifyProbe(p, SECRET);
-          if (kind === 'reply') { repliesFromAgent++; return; }
-          if (kind !== 'request') { other++; return; }
-          requestsFromAgent++;
-          const dst = ((f[30]! << 24) | (f[31]! << 16) | (f[32]! << 8) | f[33]!) >>> 0;
-          peersProbed.add(dst);
-          // The peer's answer, and a request of its own on the same path: the frame turned round
-          // (MACs and addresses swapped, outer and inner; the IPv4 checksums are unchanged by a swap).
-          const reply = Uint8Array.from(f);
-          for (let i = 0; i < 6; i++) { const x = reply[i]!; reply[i] = reply[6 + i]!; reply[6 + i] = x; }
-          for (const ipOff of [26, u.payloadOff + 8 + 14 + 12]) {
-            for (let i = 0; i < 4; i++) { const x = reply[ipOff + i]!; reply[ipOff + i] = reply[ipOff + 4 + i]!; reply[ipOff + 4 + i] = x; }
-          }
-          reply[u.payloadOff - 2] = 0; reply[u.payloadOff - 1] = 0; // outer UDP checksum: none (IPv4)
-          const payloadOff = p.byteOffset - f.byteOffset;
-          const request = Uint8Array.from(reply);
-          reply.set(encodeReplyTo(p, 0, nowUs, SECRET), payloadOff);
-          request.set(encodeRequest(dst, LOCAL, ++seq >>> 0, (f[34]! << 8) | f[35]!, nowUs, SECRET), payloadOff);
-          back.push(reply); back.push(request);
-        });
-        if (back.count > 0) { const packed = back.take(); send({ kind: 'underlay', packed }, [packed.buffer as ArrayBuffer]); }
-      }
     });
   });
-  t.teardown(() => worker.terminate());
+  t.teardown(() => { stopped = true; return worker.terminate(); });
   await ready;
+  // The stubs poll the ring every millisecond (their CPU is not measured; the agent's publish stays a store).
+  const poll = setInterval(() => { if (!stopped) fromAgent(); }, 1);
+  t.teardown(() => clearInterval(poll));
 
   // Tenant traffic: one frame to every peer each second (its MAC), well inside the 10 s activity window.
   const tenant = Array.from({ length: PEERS }, (_, i) => tenantFrame(peerMac(i), LOCAL_MAC, 1000 + i));
@@ -121,6 +131,7 @@ t.test('one agent with 1000 active peers: all probed, all answered, CPU per 1000
   const active = metric(c1.metrics, 'zooroute_active_peers');
   const lost = metric(c1.metrics, 'zooroute_probes_lost_total') - metric(c0.metrics, 'zooroute_probes_lost_total');
   const downs = (c1.events['port-down'] ?? 0) - (c0.events['port-down'] ?? 0);
+  t.equal(c1.ringDrops, 0, 'the bridge ring never filled');
 
   t.equal(active, PEERS, `all ${PEERS} peers are active`);
   t.equal(peersProbed.size, PEERS, 'the agent probed every peer');
@@ -132,5 +143,8 @@ t.test('one agent with 1000 active peers: all probed, all answered, CPU per 1000
   t.comment(`1000 active peers, default partial probing: agent thread ${(share * 100).toFixed(1)}% of a core over ${(wallMs / 1000).toFixed(1)} s ` +
     `(target for the control logic: 2% per 1000 peers); ${reqPerSec.toFixed(0)} requests/s sent, ${repPerSec.toFixed(0)} replies/s to the peers' requests, ` +
     `${lost} of its probes timed out; ${tenantSent} tenant frames in, ${tenantToPeers} encapsulated out, ${other} other frames`);
+  const rejected = ['throttled', 'stale', 'malformed', 'bad_tag']
+    .map((r) => `${r} ${metric(c1.metrics, `zooroute_probe_rejected_total{reason="${r}"}`) - metric(c0.metrics, `zooroute_probe_rejected_total{reason="${r}"}`)}`);
+  t.comment(`probes the agent rejected over the window: ${rejected.join(', ')}; load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`);
   send({ kind: 'stop' });
 });

@@ -46,3 +46,18 @@ t.test('no sleep after a burst that filled the ring share, nor when off, nor wit
   t.equal(idle.c.sleeps, 0, 'settle without a burst');
   t.throws(() => new WakeCoalescer({ windowMs: -1, maxBurst: 1 }), RangeError);
 });
+
+t.test('a quiet burst (no tenant frame) sleeps to the quiet window: the control tick', async (t) => {
+  let now = 0;
+  const c = new WakeCoalescer({ windowMs: 2, quietWindowMs: 4, maxBurst: 64, now: () => now });
+  now = 100; c.note(1); c.settle(true);
+  now = 101.5; c.note(1); now = 101.7; c.settle(true);
+  t.equal(c.sleeps, 1);
+  t.ok(Math.abs(c.sleptMs - 2.3) < 1e-9, `slept to 104, the quiet window's boundary (${c.sleptMs} ms)`);
+  now = 102.9; c.note(1); now = 103.2; c.settle(false);
+  t.ok(Math.abs(c.sleptMs - 2.3 - 0.8) < 1e-9, 'a burst with tenant frames sleeps to the plain window (104, not 108)');
+  now = 104.9; c.note(1); now = 105.2; c.settle(false);
+  t.ok(Math.abs(c.sleptMs - 3.1 - 0.8) < 1e-9, 'and again (106)');
+  t.equal(new WakeCoalescer({ windowMs: 0, quietWindowMs: 5, maxBurst: 1 }).quietWindowMs, 0, 'moderation off: no quiet window either');
+  t.equal(new WakeCoalescer({ windowMs: 2, quietWindowMs: 1, maxBurst: 1 }).quietWindowMs, 2, 'never shorter than the window');
+});

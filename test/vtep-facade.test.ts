@@ -143,3 +143,29 @@ t.test('peers: unknown destinations go to every peer; maxPeers holds; removal fo
     sendUnderlay: () => undefined, deliverTenant: () => undefined,
   }), /probe VNI/);
 });
+
+t.test('flushProbesOnTimer false: timers queue probes, flush() sends them with the replies, flush(false) keeps them', async (t) => {
+  const clock = new VirtualClock(0);
+  const { a, b, pump } = pair(clock, { flushProbesOnTimer: false });
+  a.vtep.start(); b.vtep.start();
+  const isProbe = (f: Uint8Array): boolean => f.length > 50 && f[46] === 0xff && f[47] === 0xff && f[48] === 0xff;
+  a.vtep.encapTenant([tenantFrame(MAC_B, MAC_A, 0)]); // B is active for A: probed
+  pump();
+  a.wire.length = 0;
+  clock.advance(400); // every port's first probe is due within one interval
+  t.equal(a.wire.length, 0, 'nothing sent by the timers themselves');
+  t.ok(a.vtep.pending > 0, `${a.vtep.pending} probes wait in the batch`);
+  a.vtep.encapTenant([tenantFrame(MAC_B, MAC_A, 1)]); // encapTenant flushes everything
+  t.ok(a.wire.length > 1 && a.wire.filter(isProbe).length === a.wire.length - 1, 'one flush sent the tenant frame and the queued probes');
+  const before = a.wire.length;
+  clock.advance(300);
+  a.vtep.pushTenant(tenantFrame(MAC_B, MAC_A, 2));
+  a.vtep.flush(false);
+  t.equal(a.wire.length - before, 1, 'flush(false) sent the tenant frame only');
+  t.ok(a.vtep.pending > 0, 'the probes still wait');
+  a.vtep.flush();
+  t.ok(a.wire.length - before > 1, 'flush() sent them');
+  // Replies and probes go out together per flush: the pair converges as with timer flushes.
+  for (let i = 0; i < 300; i++) { clock.advance(5); pump(); a.vtep.flush(); b.vtep.flush(); pump(); }
+  t.equal(a.vtep.control.ports(parseIPv4(IP_B)).filter((p) => p.state === 'good').length, 32, 'every port to B good');
+});

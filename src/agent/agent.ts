@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { formatIPv4 } from '../../bindings/index.js';
 import {
-  Vtep, RealClock, readHealthFile, writeHealthFile, type Clock, type FrameBatch, type VtepControl, type VtepEvent,
+  Vtep, RealClock, readHealthFile, resolveControlConfig, writeHealthFile, type Clock, type FrameBatch, type VtepControl, type VtepEvent,
 } from '../control/index.js';
 import { PacketBatch } from '../../bindings/index.js';
 import { RING_SLOT_BYTES, UsageError, chooseIo, openPacketIo, type IoKind, type IoStats, type PacketIo } from '../capture/index.js';
@@ -151,13 +151,20 @@ export class Agent {
     this.#ioNotice = choice?.notice;
     this.#coalescer = new WakeCoalescer({
       windowMs: c.rxCoalesceUs / 1000,
+      // Probe traffic alone waits for the control plane's next tick (probes leave on ticks anyway).
+      quietWindowMs: resolveControlConfig(c.control).tickMs,
       // cap's ring holds fixed 64 KiB slots; the AF_PACKET ring packs frames by size (counted here at an MTU-sized slot).
       maxBurst: Math.max(1, Math.floor(c.ringBytes / (this.io === 'mmap' ? RX_SLOT : RING_SLOT_BYTES) / 4)),
-      // The control plane's ticks due at the boundary run in the coalesced wakeup.
-      onWake: clock instanceof RealClock ? () => clock.runDue() : undefined,
+      // The wakeup at the boundary does the window's work at once: the control plane's ticks due
+      // then, and the frames the live rings gathered meanwhile (#flushAll then sends it all).
+      onWake: clock instanceof RealClock ? () => { clock.runDue(); this.#drainAll(); } : undefined,
     });
+    // On the real clock, probes and replies leave once per wakeup, in one batch (#flushAll), not one
+    // send call after each control-plane timer and another for the replies to what the rings held.
+    const batchProbes = clock instanceof RealClock;
     this.vtep = new Vtep({
-      clock,
+      clock: batchProbes ? this.#wakingClock(clock) : clock,
+      flushProbesOnTimer: !batchProbes,
       localIp: c.localIp,
       localMac: c.localMac ?? readMac(c.underlayIface),
       gatewayMac: c.gatewayMac,
@@ -186,6 +193,16 @@ export class Agent {
     }
   }
 
+  /** `c`, whose timers, once run, count as work and queue the flush that sends what they queued. */
+  #wakingClock(c: Clock): Clock {
+    const after = (): void => { if (this.#stopped) return; this.#coalescer.note(); this.#queueFlush(); };
+    return {
+      now: () => c.now(),
+      setTimer: (delayMs, fn) => c.setTimer(delayMs, () => { fn(); after(); }),
+      clearTimer: (id) => c.clearTimer(id),
+    };
+  }
+
   static #close(s: Side): void {
     if (s.kind === 'io') { s.io.onReadable(undefined); s.io.close(); } else s.port.close();
   }
@@ -194,6 +211,15 @@ export class Agent {
   #send(s: Side, frames: FrameBatch): number {
     return s.kind === 'io' ? s.io.sendFrames(frames) : sendEach(s.port, frames);
   }
+
+  /** Both live interfaces' waiting frames into the Vtep (on waking from a coalesced sleep). */
+  #drainAll(): void {
+    if (this.#underlay.kind === 'io') this.#drain(this.#underlay.io, this.#pushUnderlay);
+    if (this.#vm.kind === 'io') this.#drain(this.#vm.io, this.#pushTenant);
+  }
+
+  readonly #pushUnderlay = (f: Uint8Array): void => this.vtep.pushUnderlay(f);
+  readonly #pushTenant = (f: Uint8Array): void => this.vtep.pushTenant(f);
 
   /** Everything waiting on a live interface, a receive batch at a time, into the Vtep. */
   #drain(io: PacketIo, push: (f: Uint8Array) => void): void {
@@ -293,9 +319,9 @@ export class Agent {
     if (this.#ioNotice !== undefined) this.#log('warning', { message: this.#ioNotice });
     this.#restoreState();
     const u = this.#underlay, v = this.#vm;
-    if (u.kind === 'io') u.io.onReadable(() => this.#drain(u.io, (f) => this.vtep.pushUnderlay(f)));
+    if (u.kind === 'io') u.io.onReadable(() => this.#drain(u.io, this.#pushUnderlay));
     else u.port.onFrame((f) => this.#onUnderlay(f));
-    if (v.kind === 'io') v.io.onReadable(() => this.#drain(v.io, (f) => this.vtep.pushTenant(f)));
+    if (v.kind === 'io') v.io.onReadable(() => this.#drain(v.io, this.#pushTenant));
     else v.port.onFrame((f) => this.#onVm(f));
     this.vtep.start();
     this.#tick = setInterval(() => this.vtep.tick(), 1000);
@@ -373,6 +399,18 @@ export class Agent {
     return n;
   }
 
+  /** Tenant frames handled so far (from either side), at the last #quietSinceLastSettle. */
+  #tenantSeen = 0;
+
+  /** Whether no tenant frame came in since the last call: the burst was probe traffic only. */
+  #quietSinceLastSettle(): boolean {
+    const c = this.vtep.counters;
+    const n = c.tenantFrames + c.underlayFrames - c.probeFrames;
+    const quiet = n === this.#tenantSeen;
+    this.#tenantSeen = n;
+    return quiet;
+  }
+
   /** Flush what the batches hold once the event loop turns (after cap has drained the kernel ring). */
   #queueFlush(): void {
     if (this.#flushQueued) return;
@@ -380,12 +418,21 @@ export class Agent {
     setImmediate(() => this.#flushAll());
   }
 
+  /**
+   * Send what the batches hold, and sleep to the window's end when wakeups come fast (the
+   * coalescer). Tenant frames leave before the sleep; probes and replies wait for the wakeup after
+   * it, which runs the ticks due then and reads the rings, so that each wakeup sends its probes and
+   * replies in one batch (one sendmmsg), a reply at most one window late.
+   */
   #flushAll(): void {
     this.#flushQueued = false;
     if (this.#stopped) return;
     this.#inFlush = true;
-    try { this.vtep.flush(); } finally { this.#inFlush = false; }
+    try { this.vtep.flush(false); } finally { this.#inFlush = false; }
     // Something queued more work meanwhile: its own flush settles.
-    if (!this.#flushQueued) this.#coalescer.settle();
+    if (!this.#flushQueued) this.#coalescer.settle(this.#quietSinceLastSettle());
+    if (this.#stopped) return;
+    this.#inFlush = true;
+    try { this.vtep.flush(); } finally { this.#inFlush = false; }
   }
 }

@@ -9,6 +9,10 @@
 // While traffic is steady the agent thus wakes once per window, however many frames arrive.
 // Cost: at most one window of latency for a frame that arrives while the agent sleeps; an isolated
 // frame (previous wakeup more than two windows ago) is never delayed.
+// A burst of probe traffic only (no tenant frame: probes, replies and their timers) may sleep a longer
+// quiet window, the control plane's tick: probes go out on ticks anyway, and a reply waiting to the
+// next tick costs the prober that much RTT; so full probing wakes the agent once per tick, not once
+// per window. A tenant frame that arrives during such a sleep waits up to the quiet window.
 
 /** Sleep this much past the boundary: a timer due on it must be due when the sleep ends. */
 const OVERSLEEP_MS = 0.05;
@@ -16,6 +20,8 @@ const OVERSLEEP_MS = 0.05;
 export interface WakeCoalescerOptions {
   /** The window, ms; 0 turns moderation off. */
   windowMs: number;
+  /** The window after a burst that carried no tenant frame (settle(true)), ms, at least windowMs; default windowMs. */
+  quietWindowMs?: number;
   /**
    * Frames the kernel ring can take during a sleep: a burst that handled this many or more is not
    * followed by a sleep, and a sleep is cut short so that, at the frame rate of the last burst, no
@@ -29,6 +35,7 @@ export interface WakeCoalescerOptions {
 
 export class WakeCoalescer {
   readonly windowMs: number;
+  readonly quietWindowMs: number;
   readonly #maxBurst: number;
   readonly #now: () => number;
   readonly #onWake: (() => void) | undefined;
@@ -45,6 +52,7 @@ export class WakeCoalescer {
   constructor(o: WakeCoalescerOptions) {
     if (!(o.windowMs >= 0)) throw new RangeError(`windowMs must be >= 0, got ${o.windowMs}`);
     this.windowMs = o.windowMs;
+    this.quietWindowMs = o.windowMs === 0 ? 0 : Math.max(o.windowMs, o.quietWindowMs ?? o.windowMs);
     this.#maxBurst = o.maxBurst;
     this.#now = o.now ?? (() => performance.now());
     this.#onWake = o.onWake;
@@ -58,15 +66,18 @@ export class WakeCoalescer {
     return true;
   }
 
-  /** The burst's work is done: sleep to the next window boundary when wakeups come faster than windows. */
-  settle(): void {
+  /**
+   * The burst's work is done: sleep to the next window boundary when wakeups come faster than
+   * windows; `quiet`: the burst carried no tenant frame, so the window is quietWindowMs.
+   */
+  settle(quiet = false): void {
     const at = this.#burstAt, frames = this.#frames;
     this.#burstAt = NaN;
     this.#frames = 0;
     if (at !== at) return;
     const prev = this.#prevBurstAt;
     this.#prevBurstAt = at;
-    const w = this.windowMs;
+    const w = quiet ? this.quietWindowMs : this.windowMs;
     // Back-to-back windows start about w apart (plus the time a wakeup takes): 2w still counts as busy.
     if (w === 0 || at - prev >= 2 * w || frames >= this.#maxBurst) return;
     const now = this.#now();

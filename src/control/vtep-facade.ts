@@ -69,6 +69,14 @@ export interface VtepOptions {
   control?: Partial<ControlConfig>;
   /** CPU utilisation of the embedding process, 0..1 a core: the control plane backs probing off above its watermark. Without it, no CPU backoff. */
   cpu?: () => number;
+  /**
+   * Whether the probes a control-plane timer queues are sent as soon as it has run (default true).
+   * false: they wait in the probe batch, with the replies to probes received meanwhile, for the
+   * embedder's next flush() or tick() (or until the batch is full), so that an embedder that wakes
+   * once per tick sends its probes and replies in one batch, one send call. The embedder must then
+   * flush after its clock's timers run (the agent does, once per wakeup).
+   */
+  flushProbesOnTimer?: boolean;
 }
 
 /** How a peer VTEP is reached and probed. */
@@ -276,7 +284,7 @@ export class Vtep {
     this.control = new VtepControl({
       // Every control-plane timer is followed by a flush of the probes it queued: they leave in
       // the same turn, with no wakeup of their own.
-      clock: this.#flushingClock(o.clock),
+      clock: o.flushProbesOnTimer === false ? o.clock : this.#flushingClock(o.clock),
       localIp: this.localIp,
       secret: o.secret,
       table: 'redirect', // a host's vSwitch: per-port preference for every failure (docs/tables.md)
@@ -565,15 +573,19 @@ export class Vtep {
   /** Frames waiting in a batch for flush(). */
   get pending(): number { return this.#encap.length + this.#decap.length + this.#probes.length; }
 
-  /** Send everything batched: decapsulated frames to the tenant side, encapsulated ones and probes to the underlay. */
-  flush(): void {
+  /**
+   * Send everything batched: decapsulated frames to the tenant side, encapsulated ones and, unless
+   * `probes` is false, probes and probe replies to the underlay (false: tenant traffic only, the
+   * probe batch keeps filling until a later flush).
+   */
+  flush(probes = true): void {
     this.#notInCallback();
     if (this.#flushing) return;
     this.#flushing = true;
     try {
       this.#flushDecap();
       this.#flushEncap();
-      this.#flushProbes();
+      if (probes) this.#flushProbes();
     } finally {
       this.#flushing = false;
     }
