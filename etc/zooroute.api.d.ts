@@ -988,8 +988,17 @@ export interface ControlConfig {
     redirectSpread: number;
     /** Each probed port is probed once per interval (spread over it, never in bursts). Default 300 ms. */
     probeIntervalMs: number;
-    /** A probe unanswered this long is lost. Default 200 ms. */
+    /**
+     * A probe unanswered this long is lost: the timeout before any round-trip sample, and the most it
+     * can be. Default 200 ms.
+     */
     probeTimeoutMs: number;
+    /**
+     * Adaptive timeout's floor: once replies give round-trip samples the timeout is the largest
+     * SRTT + 4 x RTTVAR among the peers (RFC 6298's estimator; the largest decays slowly), kept between
+     * this and probeTimeoutMs. Default 50 ms; equal to probeTimeoutMs = a fixed timeout (docs/health.md).
+     */
+    minProbeTimeoutMs: number;
     /** Consecutive losses that turn a port bad. Default 2. */
     badAfterLosses: number;
     /**
@@ -1470,6 +1479,9 @@ export declare class PeerState {
     live: boolean;
     lastTraffic: number;
     everAnswered: boolean;
+    /** Round-trip estimate of this peer's probes (RFC 6298 SRTT, RTTVAR), ms; srtt < 0 before the first sample. */
+    srtt: number;
+    rttvar: number;
     /** Partial mode: probe every candidate until this clock time (a port in use failed). */
     fullUntil: number;
     /** Backpressure exponent from the latest reply's CTL. */
