@@ -186,3 +186,46 @@ t.test('adaptive probe timeout: near peers are judged sooner, a far peer loses n
   t.equal(far.lost, 0, '60 ms each way (120 ms round trip): no probe lost in 5 s of warm-up');
   t.ok(far.downAfter < Infinity, `60 ms each way: the black hole is still detected (${far.downAfter} ms)`);
 });
+
+t.test('a stall of our own process does not turn replies waiting to be read into losses', async (t) => {
+  // A's clock: during a stall every callback of A (its timers, and reading what arrived for it) waits
+  // for the stall's end; at the end the overdue timers run first, as a live event loop runs them
+  // before it reads sockets. B and the network go on.
+  const vc = new VirtualClock();
+  let stallEnd = -Infinity;
+  const stalled = {
+    now: () => vc.now(),
+    clearTimer: (id: number) => vc.clearTimer(id),
+    setTimer: (delay: number, fn: () => void) => vc.setTimer(delay, () => {
+      if (vc.now() < stallEnd) vc.setTimer(stallEnd - vc.now(), fn); else fn();
+    }),
+  };
+  const nodes = new Map<number, VtepControl>();
+  const mk = (ip: number, clock: typeof stalled): VtepControl => {
+    const v = new VtepControl({
+      clock, localIp: ip, secret: SECRET, table: 'redirect', config: { candidates: N, maxPeers: 4, probeMode: 'full' },
+      transport: {
+        send: (to, sport, payload) => {
+          const c = Uint8Array.from(payload);
+          // 20 ms each way; what arrives for A is read by A (a callback of A's, so it waits out a stall).
+          vc.setTimer(20, () => (to === A ? stalled : vc).setTimer(0, () => nodes.get(to)?.onProbe(ip, sport, c)));
+        },
+      },
+    });
+    nodes.set(ip, v);
+    return v;
+  };
+  const a = mk(A, stalled), b = mk(B, vc);
+  a.addPeer(B, CANDS); b.addPeer(A, CANDS);
+  // Each side's tenant traffic is its own callback (A's waits out the stall too).
+  const ta = (): void => { a.noteTenantTraffic(B); stalled.setTimer(50, ta); };
+  const tb = (): void => { b.noteTenantTraffic(A); vc.setTimer(50, tb); };
+  ta(); tb();
+  a.start(); b.start();
+  vc.advance(3000);
+  const lostBefore = a.stats().probesLost;
+  stallEnd = vc.now() + 400; // 400 ms with nothing of A's run: longer than any timeout (200 ms at most)
+  vc.advance(1000);
+  t.equal(a.stats().probesLost - lostBefore, 0, 'no probe counted lost across the stall');
+  t.ok(a.ports(B).every((p) => p.state === 'good'), 'every port still good');
+});

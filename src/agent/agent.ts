@@ -155,9 +155,10 @@ export class Agent {
       quietWindowMs: resolveControlConfig(c.control).tickMs,
       // cap's ring holds fixed 64 KiB slots; the AF_PACKET ring packs frames by size (counted here at an MTU-sized slot).
       maxBurst: Math.max(1, Math.floor(c.ringBytes / (this.io === 'mmap' ? RX_SLOT : RING_SLOT_BYTES) / 4)),
-      // The wakeup at the boundary does the window's work at once: the control plane's ticks due
-      // then, and the frames the live rings gathered meanwhile (#flushAll then sends it all).
-      onWake: clock instanceof RealClock ? () => { clock.runDue(); this.#drainAll(); } : undefined,
+      // The wakeup at the boundary does the window's work at once: the frames the live rings gathered
+      // meanwhile, and the control plane's ticks due then (#flushAll then sends it all).
+      // The rings first: replies that arrived while we slept are read before a timeout judges them.
+      onWake: clock instanceof RealClock ? () => { this.#drainAll(); clock.runDue(); } : undefined,
     });
     // On the real clock, probes and replies leave once per wakeup, in one batch (#flushAll), not one
     // send call after each control-plane timer and another for the replies to what the rings held.

@@ -28,6 +28,8 @@ export class TickScheduler<T> {
   #cur: number;
   #timer: TimerId | undefined;
   #armedTick = Infinity;
+  /** The timer fired late and was put off by a tick (see #fire). */
+  #deferred = false;
   /** Inside #fire: the timer is re-armed once, at the end, for the earliest queued tick. */
   #firing = false;
 
@@ -79,7 +81,18 @@ export class TickScheduler<T> {
 
   #fire(): void {
     this.#timer = undefined;
+    const armed = this.#armedTick;
     this.#armedTick = Infinity;
+    // Fired well after its tick (our own process stalled: a GC pause, a busy event loop): wait one
+    // tick more, once, so that what arrived meanwhile and waits to be read (a live event loop runs due
+    // timers before it reads sockets) is read before the due events judge it: a probe's reply before
+    // its timeout, or the next probe of its port. A virtual clock never fires late.
+    if (!this.#deferred && this.#clock.now() - armed * this.#tickMs > 2 * this.#tickMs) {
+      this.#deferred = true;
+      this.#armAt(Math.floor(this.#clock.now() / this.#tickMs) + 1);
+      return;
+    }
+    this.#deferred = false;
     this.#firing = true;
     try {
       const nowTick = Math.floor(this.#clock.now() / this.#tickMs);

@@ -637,8 +637,13 @@ export class VtepControl {
       p.scheduledCount--;
       return;
     }
-    if (p.hasOutstanding[k] === 1) this.#lost(p, k); // timeout longer than the interval: the older one is lost
     const now = this.#clock.now();
+    if (p.hasOutstanding[k] === 1) {
+      // Never two probes of a port within a timeout (a reschedule or a stall's catch-up can bring its
+      // next slot that close): the one out may still be answered. Its slot is taken by the next one.
+      if (now - p.sentAt[k] < this.#timeoutMs) { this.#queue(this.#nextSlot(p, due, now), EV_SEND, p, k, p.sendGen[k]); return; }
+      this.#lost(p, k); // timeout longer than the interval: the older one is lost
+    }
     const seq = (p.nextSeq[k] = (p.nextSeq[k] + 1) >>> 0);
     p.outstandingSeq[k] = seq;
     p.hasOutstanding[k] = 1;
@@ -650,9 +655,19 @@ export class VtepControl {
     this.#stats.probeBytes += PROBE_WIRE_BYTES;
     p.pendingId[k] = this.#pending.push(p, k, seq, now + this.#timeoutMs);
     this.#queueSweep();
-    const next = Math.max(now, due + this.#interval(p));
+    const next = this.#nextSlot(p, due, now);
     this.#queue(next, EV_SEND, p, k, p.sendGen[k]);
     this.#transport.send(p.ip, p.candidates[k], payload);
+  }
+
+  /**
+   * The slot after `due` strictly after now, an interval apart: after a stall (timers run late) the
+   * missed slots are skipped, not caught up in a burst that would count each probe lost as the next
+   * one leaves.
+   */
+  #nextSlot(p: PeerState, due: number, now: number): number {
+    const I = this.#interval(p);
+    return due + I > now ? due + I : due + (Math.floor((now - due) / I) + 1) * I;
   }
 
   #lost(p: PeerState, k: number): void {
