@@ -268,7 +268,7 @@ function render(entries: Entry[], region: Entry, otherRegions: Entry[], history:
     + `Every example simulation scenario ran as \`node bin/zooroute.js simulate --scenario S --seeds ${meta.seeds} --jobs ${meta.jobs} --json\`; `
     + 'a figure is the median over seeds and, in brackets, p10-p90 (docs/simulator.md, "Seed studies"). Do not edit by hand: run the command again.', '');
   L.push('Modes (docs/simulator.md): **zooroute** (the talk\'s design: probes, two lost probes, 3-of-5 recovery, one-shot switch to a pre-validated port, with our recovery aids, docs/health.md); '
-    + '**zooroute + retransmission trigger** (beyond the talk, a row of its own: a tenant TCP retransmission seen by the VTEP counts as one lost probe of its port, confirmed by a probe sent at once; `control.retransmitTrigger`, docs/health.md; the live datapath does not detect retransmissions yet, so only the simulator has it); '
+    + '**zooroute + retransmission trigger** (beyond the talk, a row of its own: a tenant TCP retransmission seen by the VTEP counts as one lost probe of its port, confirmed by a probe sent at once; `control.retransmitTrigger`, docs/health.md; off by default, in the simulator and, as an option, in the live datapath, where only the sending VTEP reports while the simulator reports from every probing VTEP on the way); '
     + '**static** (the kernel hash, never moves); **opportunistic** (an idealised bound: every flow, UDP and IPv4 too, re-rolls its port on an exact timeout); '
     + '**prr** (Protective ReRoute as deployed: only TCP reacts, on its RTO, and only IPv6 flows get a new path through the flow label).', '');
 
