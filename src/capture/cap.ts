@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { PERMISSION_HINT } from '../io/permission-hint.js';
 
 /** What cap's native `Cap` object offers (lib/Cap.js, src/binding.cc of cap 0.2.1). */
 interface CapHandle {
@@ -68,7 +69,6 @@ export const RING_SLOT_BYTES = 64 << 10;
  */
 const keptHandles: CapHandle[] = [];
 
-const PERMISSION_HINT = 'needs root or CAP_NET_RAW (run as root, or: setcap cap_net_raw,cap_net_admin+eip "$(command -v node)")';
 
 /** How LiveInterface.open() sets up the libpcap handle. */
 export interface LiveOptions {

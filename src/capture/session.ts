@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Datapath, DEFAULT_BATCH_SIZE, DEFAULT_HEADROOM, DEFAULT_SLOT_SIZE, slotSizeForFrame, type PortRange } from '../../bindings/index.js';
 import { UsageError } from '../errors.js';
+import { PERMISSION_HINT } from '../io/permission-hint.js';
 import { CapIo, chooseIo, openPacketIo, type IoKind, type PacketIo } from '../io/index.js';
 import { canCapture } from './cap.js';
 import { EncapBatcher, type FlushTimer, type Timestamp } from './encap-batcher.js';
@@ -104,7 +105,6 @@ export function slotSizeFor(mtu: number | undefined): number {
   return Math.max(DEFAULT_SLOT_SIZE, slotSizeForFrame((mtu ?? 1500) + L2_OVERHEAD, DEFAULT_HEADROOM));
 }
 
-const PERMISSION_HINT = 'needs root or CAP_NET_RAW (run as root, or: setcap cap_net_raw,cap_net_admin+eip "$(command -v node)")';
 
 /**
  * libpcap's name of an interface's link type, from its ARPHRD type in sysfs: Ethernet (1), and

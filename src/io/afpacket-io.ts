@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import type { PacketBatch } from '../../bindings/index.js';
 import { UsageError } from '../errors.js';
+import { PERMISSION_HINT } from './permission-hint.js';
 import { ADDON_ERRNO, afPacketAddon, type AddonHandle, type AddonInfo, type AddonOpenOptions, type AfPacketAddon } from './addon.js';
 import { TxStatus, type FrameViews, type IoStats, type PacketIo, type SendOptions } from './packet-io.js';
 
@@ -15,7 +16,6 @@ function check(r: number, what: string): number {
 /** Most frames one sendFrames() call gathers into a single sendmmsg. */
 const SPAN_CAPACITY = 1024;
 
-const PERMISSION_HINT = 'needs root or CAP_NET_RAW (run as root, or: setcap cap_net_raw,cap_net_admin+eip "$(command -v node)")';
 
 /** Batched I/O on one interface through an AF_PACKET socket with a TPACKET_V3 receive ring. */
 export class AfPacketIo implements PacketIo {
