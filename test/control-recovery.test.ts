@@ -21,7 +21,7 @@ interface Lab {
 }
 
 /** A probes B (and B answers); A has `flows` flows in use; tenant traffic keeps both active. */
-function lab(config: Partial<ControlConfig>, flows = 8, bProbes = true, delayMs = 1): Lab {
+function lab(config: Partial<ControlConfig>, flows = 8, bProbes = true, delayMs: number | (() => number) = 1): Lab {
   const clock = new VirtualClock();
   const nodes = new Map<number, VtepControl>();
   const l: Lab = { clock, a: undefined!, b: undefined!, events: [], drop: () => false, sent: [] };
@@ -34,7 +34,7 @@ function lab(config: Partial<ControlConfig>, flows = 8, bProbes = true, delayMs 
           l.sent.push({ atMs: clock.now(), from: ip, sport });
           if (l.drop(ip, sport)) return;
           const copy = Uint8Array.from(payload);
-          clock.setTimer(delayMs, () => nodes.get(to)?.onProbe(ip, sport, copy));
+          clock.setTimer(typeof delayMs === 'number' ? delayMs : delayMs(), () => nodes.get(to)?.onProbe(ip, sport, copy));
         },
       },
     });
@@ -228,4 +228,17 @@ t.test('a stall of our own process does not turn replies waiting to be read into
   vc.advance(1000);
   t.equal(a.stats().probesLost - lostBefore, 0, 'no probe counted lost across the stall');
   t.ok(a.ports(B).every((p) => p.state === 'good'), 'every port still good');
+});
+
+t.test('adaptive probe timeout: replies that slow down after it came down raise it again', async (t) => {
+  // 1 ms links, then 70 ms each way: the late replies are round trips too, so the timeout grows back.
+  let delay = 1;
+  const l = lab({ probeMode: 'full' }, 8, true, () => delay);
+  l.clock.advance(3000);
+  delay = 70;
+  l.clock.advance(3000);
+  const lost = l.a.stats().probesLost;
+  l.clock.advance(3000);
+  t.equal(l.a.stats().probesLost - lost, 0, 'after a few round trips at 140 ms no probe is lost');
+  t.ok(l.a.ports(B).every((p) => p.state === 'good'), 'every port good');
 });

@@ -507,9 +507,15 @@ export class VtepControl {
       return false;
     }
     const k = p.indexOf(probeSport(reply));
-    const mine = k >= 0 && p.hasOutstanding[k] === 1 && p.outstandingSeq[k] === probeSeq(reply);
-    if (!mine) this.#stats.stale++;
-    else this.#answered(p, k, reply);
+    const seq = probeSeq(reply);
+    const mine = k >= 0 && p.hasOutstanding[k] === 1 && p.outstandingSeq[k] === seq;
+    if (!mine) {
+      this.#stats.stale++;
+      // A late reply to the port's latest probe (already counted lost) is still a round trip: without
+      // it the estimate would see only the replies quick enough to beat the timeout, and a timeout
+      // that had come down too far would never grow again.
+      if (k >= 0 && p.hasOutstanding[k] === 0 && p.nextSeq[k] === seq) this.#rttSample(p, this.#clock.now() - p.sentAt[k]);
+    } else this.#answered(p, k, reply);
     // Authentic and from this peer, even when late: its receipt window may resolve other probes.
     if (this.config.receipts) this.#receipts(p, probeAckHigh(reply), probeAckMapHi(reply), probeAckMapLo(reply));
     return mine;
