@@ -9,6 +9,7 @@ import { fillSurvival } from './failures.js';
 import { OutageLedger } from './outage.js';
 import { Middlebox } from './middlebox.js';
 import { Prng } from './prng.js';
+import { EventQueue, type EventSink } from './event-queue.js';
 
 /** The clock the simulator needs: the control plane's Clock plus running the event queue. */
 export interface SimClock {
@@ -41,12 +42,29 @@ export interface PortPolicy {
   stop?(): void;
 }
 
+/** A path a probe takes, with what the network caches about it. */
+interface ProbePath {
+  links: Int32Array;
+  /** One-way latency, ms (Underlay.latency). */
+  latencyMs: number;
+  /** Survival of a packet on it, valid while `version` is the network's link-state version. */
+  q: number;
+  version: number;
+}
+
+/** Paths from one VTEP to one peer, by source port (a handful: the peer's candidates, reply ports). */
+interface PairPaths { ports: number[]; paths: ProbePath[] }
+
 /** The underlay as the control plane's transport sees it. */
 export class ProbeNetwork {
   /** Probe packets sent, their wire bytes (payload plus headers), and those lost on the way. */
   packets = 0;
   bytes = 0;
   lost = 0;
+  /** Paths by source VTEP index, then peer VTEP index: small maps, found faster than the underlay's. */
+  readonly #pairs: (Map<number, PairPaths> | undefined)[];
+  /** Bumped whenever the engine writes the link state (survive, keep): cached survivals go stale. */
+  #version = 0;
 
   constructor(
     private readonly world: World,
@@ -54,18 +72,62 @@ export class ProbeNetwork {
     private readonly survive: Float64Array,
     private readonly keep: Float64Array,
     private readonly rng: Prng,
-  ) {}
+  ) {
+    this.#pairs = new Array<Map<number, PairPaths> | undefined>(world.vteps.length).fill(undefined); // dense: no holes
+  }
+
+  /** The engine wrote `survive` or `keep`: every cached path survival is recomputed on next use. */
+  linkStateChanged(): void { this.#version++; }
 
   /** Send one probe packet; `arrive` runs at the receiver after the path latency unless it is lost. */
   send(from: Vtep, to: Vtep, sport: number, payload: Uint8Array, arrive: (payload: Uint8Array) => void): void {
+    const path = this.#transit(from, to, sport, payload);
+    if (path === undefined) return;
+    const copy = payload.slice(); // the sender may reuse its buffer
+    this.clock.setTimer(path.latencyMs, () => arrive(copy));
+  }
+
+  /**
+   * Send one probe packet as {@link send} does (same loss draw, same delivery time), delivered as
+   * `sink.fire(from.index, to.index, sport, payload)`: no closure per packet when the clock is an
+   * {@link EventQueue}.
+   */
+  post(from: Vtep, to: Vtep, sport: number, payload: Uint8Array, sink: EventSink<Uint8Array>): void {
+    const path = this.#transit(from, to, sport, payload);
+    if (path === undefined) return;
+    const copy = payload.slice(); // the sender may reuse its buffer
+    if (this.clock instanceof EventQueue) this.clock.post(path.latencyMs, sink, from.index, to.index, sport, copy);
+    else this.clock.setTimer(path.latencyMs, () => sink.fire(from.index, to.index, sport, copy));
+  }
+
+  /** Count the packet and draw its fate: its path when it arrives, undefined when it is lost. */
+  #transit(from: Vtep, to: Vtep, sport: number, payload: Uint8Array): ProbePath | undefined {
     this.packets++;
     this.bytes += payload.length + PROBE_OVERHEAD_BYTES;
-    const path = this.world.underlay.path(from.node, to.node, sport);
-    let q = path.length > 0 ? 1 : 0;
-    for (const l of path) q *= this.survive[l] * this.keep[l];
-    if (this.rng.next() >= q) { this.lost++; return; }
-    const copy = payload.slice(); // the sender may reuse its buffer
-    this.clock.setTimer(this.world.underlay.latency(path), () => arrive(copy));
+    const path = this.#path(from, to, sport);
+    if (path.version !== this.#version) {
+      const links = path.links;
+      let q = links.length > 0 ? 1 : 0;
+      for (let j = 0; j < links.length; j++) { const l = links[j]; q *= this.survive[l] * this.keep[l]; }
+      path.q = q;
+      path.version = this.#version;
+    }
+    if (this.rng.next() >= path.q) { this.lost++; return undefined; }
+    return path;
+  }
+
+  #path(from: Vtep, to: Vtep, sport: number): ProbePath {
+    let byPeer = this.#pairs[from.index];
+    if (byPeer === undefined) this.#pairs[from.index] = byPeer = new Map();
+    let pair = byPeer.get(to.index);
+    if (pair === undefined) byPeer.set(to.index, (pair = { ports: [], paths: [] }));
+    const ports = pair.ports;
+    for (let i = 0; i < ports.length; i++) if (ports[i] === sport) return pair.paths[i];
+    const links = this.world.underlay.path(from.node, to.node, sport);
+    const p: ProbePath = { links, latencyMs: this.world.underlay.latency(links), q: 0, version: -1 };
+    ports.push(sport);
+    pair.paths.push(p);
+    return p;
   }
 }
 
@@ -143,14 +205,27 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
   const sentNow = new Float64Array(flows.length);
   // The middlebox (if any) at each flow's last VTEP, looked up once rather than per bin.
   const flowMb = flows.map((f) => middleboxByIp.get(world.vteps[f.segments[f.segments.length - 1].to].ip));
+  // Each distinct (from, to) VTEP pair of the flows' segments gets a dense id, so a bin lists the pairs
+  // that carried traffic (in order of first use, as a Map keyed by pair would) with a stamp per pair.
+  const pairIds = new Map<number, number>();
   const V = world.vteps.length;
+  const segPair = flows.map((f) => Int32Array.from(f.segments, (s) => {
+    const key = s.from * V + s.to;
+    let id = pairIds.get(key);
+    if (id === undefined) pairIds.set(key, (id = pairIds.size));
+    return id;
+  }));
+  const pairStamp = new Int32Array(pairIds.size).fill(-1);
+  const pairAt = new Int32Array(pairIds.size);
+  const pairsNow: Segment[] = [];
   let healthSum = 0, healthN = 0, healthWorst = 1;
 
   const onBin = (b: number): void => {
     const t = b * BIN_MS;
     fillSurvival(g, world.failures, t, survive);
+    net.linkStateChanged();
     load.fill(0);
-    const pairs = new Map<number, Segment>();
+    pairsNow.length = 0;
     for (const f of flows) {
       const i = f.id;
       sentNow[i] = 0;
@@ -164,7 +239,7 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
       }
       sentNow[i] = n;
       if (n === 0) continue; // no packet this bin: the datapath picks no port
-      const segs = f.segments, ports = segPort[i], paths = segPath[i], lat = segLatency[i];
+      const segs = f.segments, ports = segPort[i], paths = segPath[i], lat = segLatency[i], pid = segPair[i];
       for (let k = 0; k < segs.length; k++) {
         const s = segs[k];
         const port = policy.port(f, k, s);
@@ -173,7 +248,9 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
           paths[k] = world.underlay.path(world.vteps[s.from].node, world.vteps[s.to].node, port);
           lat[k] = world.underlay.latency(paths[k]);
         }
-        pairs.set(s.from * V + s.to, s);
+        // As Map.set would: the pair keeps its first place, its segment is the latest one.
+        const id = pid[k];
+        if (pairStamp[id] !== b) { pairStamp[id] = b; pairAt[id] = pairsNow.length; pairsNow.push(s); } else pairsNow[pairAt[id]] = s;
       }
     }
     // Capacity: a link carries what reaches it (offered load thinned by the drops upstream on each
@@ -181,6 +258,7 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
     // A round whose keep equals the last one's would repeat it exactly: stop there (no link
     // overloaded, the common case, settles after one round).
     keep.fill(1);
+    net.linkStateChanged();
     for (let round = 0; round < CAPACITY_ROUNDS; round++) {
       load.fill(0);
       for (let i = 0; i < flows.length; i++) {
@@ -199,6 +277,7 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
         if (k !== keep[l]) { keep[l] = k; changed = true; }
       }
       if (!changed) break;
+      net.linkStateChanged();
     }
     for (let i = 0; i < flows.length; i++) {
       const f = flows[i];
@@ -221,9 +300,9 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
       policy.afterBin?.(f, n, n - delivered, t + BIN_MS);
     }
     opts.observeBin?.(b, survive, keep);
-    for (const s of pairs.values()) policy.noteTraffic?.(s);
+    if (policy.noteTraffic) for (let j = 0; j < pairsNow.length; j++) policy.noteTraffic(pairsNow[j]);
     if (opts.measureHealth && b % 10 === 0 && world.failures.some((x) => t >= x.startMs && t < x.endMs)) {
-      const share = healthyShare(world, pairs.values(), survive, keep);
+      const share = healthyShare(world, pairsNow, survive, keep);
       if (share >= 0) { healthSum += share; healthN++; healthWorst = Math.min(healthWorst, share); }
     }
     if (b + 1 < bins) clock.setTimer(BIN_MS, () => onBin(b + 1));

@@ -10,6 +10,7 @@ import type { PortPolicy, RunContext } from './engine.js';
 import type { Segment, Vtep } from './world.js';
 import { defaultPort } from './static-mode.js';
 import { Prng } from './prng.js';
+import type { EventSink } from './event-queue.js';
 
 /**
  * The zooroute mode's port policy: the control planes of every probing VTEP, created as flows need
@@ -29,6 +30,7 @@ export interface ZooroutePolicy extends PortPolicy {
 }
 
 type TableKind = VtepControlOptions['table'];
+const KINDS: readonly TableKind[] = ['redirect', 'hi', 'pbm'];
 
 /**
  * The zooroute mode for a run: each probing VTEP runs the real control plane on the run's clock, its
@@ -40,8 +42,16 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
   const rng = new Prng(world.seed, 4);
   const secret = Uint8Array.from({ length: 16 }, () => rng.int(256));
   const events: ControlEvent[] = [];
-  const byVtep = new Map<number, Map<TableKind, VtepControl>>();
+  // Control planes by VTEP index and table kind (KINDS order), and the VTEPs that have any, in the order
+  // of their first: all() lists them VTEP by VTEP, each VTEP's in order of creation.
+  const V = world.vteps.length;
+  // Filled up front (dense arrays: an array with holes is a slow dictionary).
+  const byVtep: ((VtepControl | undefined)[] | undefined)[] = new Array<undefined>(V).fill(undefined);
+  const kindsMade: (TableKind[] | undefined)[] = new Array<undefined>(V).fill(undefined);
+  const vtepsMade: number[] = [];
   const peersOf = new Map<VtepControl, Set<number>>();
+  // ctlFor's answer per segment (source VTEP, then peer VTEP index), once the peer has been added.
+  const segCtl: (Map<number, VtepControl> | undefined)[] = new Array<undefined>(V).fill(undefined);
   let started = false;
 
   /**
@@ -68,26 +78,33 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
     kind === 'redirect' ? Math.min(maxPeers, Math.max(1, hostPeers.get(from.index)?.size ?? 0)) : undefined;
 
   const control = (from: Vtep, kind: TableKind): VtepControl => {
-    let m = byVtep.get(from.index);
-    if (!m) byVtep.set(from.index, (m = new Map()));
-    let c = m.get(kind);
+    let m = byVtep[from.index];
+    if (!m) { byVtep[from.index] = m = [undefined, undefined, undefined]; kindsMade[from.index] = []; vtepsMade.push(from.index); }
+    const ki = KINDS.indexOf(kind);
+    let c = m[ki];
     if (!c) {
       const ctl = new VtepControl({
         clock, localIp: from.ip, secret, table: kind, config, cpu: () => from.cpu, tableRows: tableRows(from, kind),
         transport: {
           send: (peerIp, sport, payload) => {
             const to = world.vtepByIp.get(peerIp);
-            if (to) net.send(from, to, sport, payload, (p) => deliver(from, to, sport, p));
+            if (to) net.post(from, to, sport, payload, arrival);
           },
         },
       });
       ctl.onEvent = (e) => events.push({ type: e.type, peerIp: e.peerIp, sport: e.sport, atMs: e.atMs });
-      m.set(kind, ctl);
+      m[ki] = ctl;
+      kindsMade[from.index]!.push(kind);
       peersOf.set(ctl, new Set());
       if (started) ctl.start();
       c = ctl;
     }
     return c;
+  };
+
+  // Probe packets arrive here (ProbeNetwork.post): from and to by VTEP index.
+  const arrival: EventSink<Uint8Array> = {
+    fire: (from, to, sport, payload) => deliver(world.vteps[from], world.vteps[to], sport, payload),
   };
 
   const deliver = (from: Vtep, to: Vtep, sport: number, payload: Uint8Array): void => {
@@ -98,6 +115,8 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
   };
 
   const ctlFor = (seg: Segment): VtepControl => {
+    const known = segCtl[seg.from]?.get(seg.to);
+    if (known !== undefined) return known;
     const from = world.vteps[seg.from], to = world.vteps[seg.to];
     const c = control(from, kindFor(from, to));
     const peers = peersOf.get(c)!;
@@ -105,10 +124,13 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
       c.addPeer(to.ip, world.candidates(to.ip), { probes: to.probes });
       peers.add(to.ip);
     }
+    let m = segCtl[seg.from];
+    if (m === undefined) segCtl[seg.from] = m = new Map();
+    m.set(seg.to, c);
     return c;
   };
 
-  const all = (): VtepControl[] => [...byVtep.values()].flatMap((m) => [...m.values()]);
+  const all = (): VtepControl[] => vtepsMade.flatMap((v) => kindsMade[v]!.map((k) => byVtep[v]![KINDS.indexOf(k)]!));
 
   return {
     events,
