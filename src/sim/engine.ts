@@ -42,29 +42,32 @@ export interface PortPolicy {
   stop?(): void;
 }
 
-/** A path a probe takes, with what the network caches about it. */
-interface ProbePath {
-  links: Int32Array;
-  /** One-way latency, ms (Underlay.latency). */
-  latencyMs: number;
-  /** Survival of a packet on it, valid while `version` is the network's link-state version. */
-  q: number;
-  version: number;
-}
-
-/** Paths from one VTEP to one peer, by source port (a handful: the peer's candidates, reply ports). */
-interface PairPaths { ports: number[]; paths: ProbePath[] }
-
 /** The underlay as the control plane's transport sees it. */
 export class ProbeNetwork {
   /** Probe packets sent, their wire bytes (payload plus headers), and those lost on the way. */
   packets = 0;
   bytes = 0;
   lost = 0;
-  /** Paths by source VTEP index, then peer VTEP index: small maps, found faster than the underlay's. */
-  readonly #pairs: (Map<number, PairPaths> | undefined)[];
-  /** Bumped whenever the engine writes the link state (survive, keep): cached survivals go stale. */
+  // Probe paths in flat arrays, found with one Map lookup per packet: a probe is a random (pair, port)
+  // among many, so each dependent load is a likely cache miss (the profile showed the path lookup and
+  // the survival product as the simulator's largest cost at 1000 VTEPs with objects per path).
+  /** Pair id by `from.index * V + to.index`. */
+  readonly #pairOf = new Map<number, number>();
+  /** Per pair: [port, path id, port, path id, ...] (a handful: the peer's candidates, reply ports). */
+  readonly #pairPorts: number[][] = [];
+  /** Per path id: its links' start in #links, their count, and the one-way latency (ms). */
+  #pathStart: Int32Array = new Int32Array(1024);
+  #pathLen: Int32Array = new Int32Array(1024);
+  #pathLatency: Float64Array = new Float64Array(1024);
+  #paths = 0;
+  /** Every cached path's directed link ids, back to back. */
+  #links: Int32Array = new Int32Array(8192);
+  #linksUsed = 0;
+  /** survive[l] x keep[l] per link, refreshed on the first packet after the engine changed either. */
+  readonly #sk: Float64Array;
   #version = 0;
+  #skVersion = -1;
+  readonly #V: number;
 
   constructor(
     private readonly world: World,
@@ -73,18 +76,19 @@ export class ProbeNetwork {
     private readonly keep: Float64Array,
     private readonly rng: Prng,
   ) {
-    this.#pairs = new Array<Map<number, PairPaths> | undefined>(world.vteps.length).fill(undefined); // dense: no holes
+    this.#sk = new Float64Array(survive.length);
+    this.#V = world.vteps.length;
   }
 
-  /** The engine wrote `survive` or `keep`: every cached path survival is recomputed on next use. */
+  /** The engine wrote `survive` or `keep`: the next packet sees the new link state. */
   linkStateChanged(): void { this.#version++; }
 
   /** Send one probe packet; `arrive` runs at the receiver after the path latency unless it is lost. */
   send(from: Vtep, to: Vtep, sport: number, payload: Uint8Array, arrive: (payload: Uint8Array) => void): void {
     const path = this.#transit(from, to, sport, payload);
-    if (path === undefined) return;
+    if (path < 0) return;
     const copy = payload.slice(); // the sender may reuse its buffer
-    this.clock.setTimer(path.latencyMs, () => arrive(copy));
+    this.clock.setTimer(this.#pathLatency[path], () => arrive(copy));
   }
 
   /**
@@ -94,41 +98,70 @@ export class ProbeNetwork {
    */
   post(from: Vtep, to: Vtep, sport: number, payload: Uint8Array, sink: EventSink<Uint8Array>): void {
     const path = this.#transit(from, to, sport, payload);
-    if (path === undefined) return;
+    if (path < 0) return;
     const copy = payload.slice(); // the sender may reuse its buffer
-    if (this.clock instanceof EventQueue) this.clock.post(path.latencyMs, sink, from.index, to.index, sport, copy);
-    else this.clock.setTimer(path.latencyMs, () => sink.fire(from.index, to.index, sport, copy));
+    const latency = this.#pathLatency[path];
+    if (this.clock instanceof EventQueue) this.clock.post(latency, sink, from.index, to.index, sport, copy);
+    else this.clock.setTimer(latency, () => sink.fire(from.index, to.index, sport, copy));
   }
 
-  /** Count the packet and draw its fate: its path when it arrives, undefined when it is lost. */
-  #transit(from: Vtep, to: Vtep, sport: number, payload: Uint8Array): ProbePath | undefined {
+  /** Count the packet and draw its fate: its path id when it arrives, -1 when it is lost. */
+  #transit(from: Vtep, to: Vtep, sport: number, payload: Uint8Array): number {
     this.packets++;
     this.bytes += payload.length + PROBE_OVERHEAD_BYTES;
     const path = this.#path(from, to, sport);
-    if (path.version !== this.#version) {
-      const links = path.links;
-      let q = links.length > 0 ? 1 : 0;
-      for (let j = 0; j < links.length; j++) { const l = links[j]; q *= this.survive[l] * this.keep[l]; }
-      path.q = q;
-      path.version = this.#version;
+    const sk = this.#sk;
+    if (this.#skVersion !== this.#version) {
+      const s = this.survive, k = this.keep;
+      for (let l = 0; l < sk.length; l++) sk[l] = s[l] * k[l];
+      this.#skVersion = this.#version;
     }
-    if (this.rng.next() >= path.q) { this.lost++; return undefined; }
+    // The product in path order, of the same factors as survive[l] * keep[l]: the same number.
+    const n = this.#pathLen[path], links = this.#links;
+    let q = n > 0 ? 1 : 0;
+    for (let j = this.#pathStart[path], end = j + n; j < end; j++) q *= sk[links[j]];
+    if (this.rng.next() >= q) { this.lost++; return -1; }
     return path;
   }
 
-  #path(from: Vtep, to: Vtep, sport: number): ProbePath {
-    let byPeer = this.#pairs[from.index];
-    if (byPeer === undefined) this.#pairs[from.index] = byPeer = new Map();
-    let pair = byPeer.get(to.index);
-    if (pair === undefined) byPeer.set(to.index, (pair = { ports: [], paths: [] }));
-    const ports = pair.ports;
-    for (let i = 0; i < ports.length; i++) if (ports[i] === sport) return pair.paths[i];
-    const links = this.world.underlay.path(from.node, to.node, sport);
-    const p: ProbePath = { links, latencyMs: this.world.underlay.latency(links), q: 0, version: -1 };
-    ports.push(sport);
-    pair.paths.push(p);
+  #path(from: Vtep, to: Vtep, sport: number): number {
+    const key = from.index * this.#V + to.index;
+    let pair = this.#pairOf.get(key);
+    if (pair === undefined) {
+      pair = this.#pairPorts.length;
+      this.#pairOf.set(key, pair);
+      this.#pairPorts.push([]);
+    }
+    const ports = this.#pairPorts[pair];
+    for (let i = 0; i < ports.length; i += 2) if (ports[i] === sport) return ports[i + 1];
+    const p = this.#addPath(this.world.underlay.path(from.node, to.node, sport));
+    ports.push(sport, p);
     return p;
   }
+
+  #addPath(links: Int32Array): number {
+    const p = this.#paths++;
+    if (p === this.#pathStart.length) {
+      this.#pathStart = grownInt32(this.#pathStart, 2 * p);
+      this.#pathLen = grownInt32(this.#pathLen, 2 * p);
+      const lat = new Float64Array(2 * p);
+      lat.set(this.#pathLatency);
+      this.#pathLatency = lat;
+    }
+    if (this.#linksUsed + links.length > this.#links.length) this.#links = grownInt32(this.#links, 2 * (this.#linksUsed + links.length));
+    this.#links.set(links, this.#linksUsed);
+    this.#pathStart[p] = this.#linksUsed;
+    this.#pathLen[p] = links.length;
+    this.#pathLatency[p] = this.world.underlay.latency(links);
+    this.#linksUsed += links.length;
+    return p;
+  }
+}
+
+function grownInt32(a: Int32Array, n: number): Int32Array {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
 }
 
 /** What one mode's run leaves behind; `simulate` turns it into a {@link ModeReport}. */

@@ -102,6 +102,7 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
     return c;
   };
 
+  const middleboxOf = world.vteps.map((v) => middleboxByIp.get(v.ip)); // by VTEP index: no Map lookup per probe
   // Probe packets arrive here (ProbeNetwork.post): from and to by VTEP index.
   const arrival: EventSink<Uint8Array> = {
     fire: (from, to, sport, payload) => deliver(world.vteps[from], world.vteps[to], sport, payload),
@@ -109,7 +110,7 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
 
   const deliver = (from: Vtep, to: Vtep, sport: number, payload: Uint8Array): void => {
     if (!to.probes) return; // a plain VTEP neither answers nor sends probes
-    const mb = middleboxByIp.get(to.ip);
+    const mb = middleboxOf[to.index];
     if (mb) writeBackendId(payload, mb.macs[mb.instanceFor(from.ip, sport)]);
     control(to, kindFor(to, from)).onProbe(from.ip, sport, payload);
   };
