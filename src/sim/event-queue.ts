@@ -29,8 +29,8 @@ export class EventQueue implements SimClock {
   /** Slots of pending events, as a min-heap on (at, seq). */
   #heap: Int32Array = new Int32Array(1024);
   #size = 0;
-  #at: Float64Array = new Float64Array(1024);
-  #seqOf: Float64Array = new Float64Array(1024);
+  /** Per slot its time and sequence number side by side ([2s], [2s + 1]): one cache line per heap compare. */
+  #key: Float64Array = new Float64Array(2048);
   #gen: Float64Array = new Float64Array(1024).fill(1);
   #kind: Uint8Array = new Uint8Array(1024);
   #a: Float64Array = new Float64Array(1024);
@@ -83,7 +83,7 @@ export class EventQueue implements SimClock {
   runUntil(tMs: number): void {
     while (this.#size > 0) {
       const s = this.#heap[0]; // re-read: a callback may have grown the arrays
-      const t = this.#at[s];
+      const t = this.#key[2 * s];
       if (t > tMs) break;
       this.#pop();
       const kind = this.#kind[s], fn = this.#fn[s];
@@ -101,8 +101,8 @@ export class EventQueue implements SimClock {
   #push(delayMs: number, kind: number): number {
     const d = Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0;
     const s = this.#take();
-    this.#at[s] = this.#now + d;
-    this.#seqOf[s] = this.#seq++;
+    this.#key[2 * s] = this.#now + d;
+    this.#key[2 * s + 1] = this.#seq++;
     this.#kind[s] = kind;
     this.#live++;
     if (this.#size === this.#heap.length) this.#heap = grow(this.#heap, this.#heap.length * 2) as Int32Array;
@@ -137,18 +137,18 @@ export class EventQueue implements SimClock {
   }
 
   #less(x: number, y: number): boolean {
-    const ax = this.#at[x], ay = this.#at[y];
-    return ax < ay || (ax === ay && this.#seqOf[x] < this.#seqOf[y]);
+    const k = this.#key;
+    const ax = k[2 * x], ay = k[2 * y];
+    return ax < ay || (ax === ay && k[2 * x + 1] < k[2 * y + 1]);
   }
 
   #take(): number {
     if (this.#freeCount > 0) return this.#free[--this.#freeCount];
     const s = this.#fresh++;
     if (s >= SLOT_SPACE) throw new RangeError(`more than ${SLOT_SPACE} events pending`);
-    if (s === this.#at.length) {
+    if (s === this.#kind.length) {
       const n = s * 2;
-      this.#at = grow(this.#at, n) as Float64Array;
-      this.#seqOf = grow(this.#seqOf, n) as Float64Array;
+      this.#key = grow(this.#key, 2 * n) as Float64Array;
       const gen = grow(this.#gen, n) as Float64Array;
       gen.fill(1, s);
       this.#gen = gen;

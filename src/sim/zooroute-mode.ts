@@ -46,7 +46,7 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
   // of their first: all() lists them VTEP by VTEP, each VTEP's in order of creation.
   const V = world.vteps.length;
   // Filled up front (dense arrays: an array with holes is a slow dictionary).
-  const byVtep: ((VtepControl | undefined)[] | undefined)[] = new Array<undefined>(V).fill(undefined);
+  const byVtep: (VtepControl | undefined)[] = new Array<undefined>(3 * V).fill(undefined); // [index * 3 + KINDS position]
   const kindsMade: (TableKind[] | undefined)[] = new Array<undefined>(V).fill(undefined);
   const vtepsMade: number[] = [];
   const peersOf = new Map<VtepControl, Set<number>>();
@@ -78,10 +78,9 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
     kind === 'redirect' ? Math.min(maxPeers, Math.max(1, hostPeers.get(from.index)?.size ?? 0)) : undefined;
 
   const control = (from: Vtep, kind: TableKind): VtepControl => {
-    let m = byVtep[from.index];
-    if (!m) { byVtep[from.index] = m = [undefined, undefined, undefined]; kindsMade[from.index] = []; vtepsMade.push(from.index); }
+    if (!kindsMade[from.index]) { kindsMade[from.index] = []; vtepsMade.push(from.index); }
     const ki = KINDS.indexOf(kind);
-    let c = m[ki];
+    let c = byVtep[from.index * 3 + ki];
     if (!c) {
       const ctl = new VtepControl({
         clock, localIp: from.ip, secret, table: kind, config, cpu: () => from.cpu, tableRows: tableRows(from, kind),
@@ -93,7 +92,7 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
         },
       });
       ctl.onEvent = (e) => events.push({ type: e.type, peerIp: e.peerIp, sport: e.sport, atMs: e.atMs });
-      m[ki] = ctl;
+      byVtep[from.index * 3 + ki] = ctl;
       kindsMade[from.index]!.push(kind);
       peersOf.set(ctl, new Set());
       if (started) ctl.start();
@@ -102,17 +101,24 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
     return c;
   };
 
-  const middleboxOf = world.vteps.map((v) => middleboxByIp.get(v.ip)); // by VTEP index: no Map lookup per probe
-  // Probe packets arrive here (ProbeNetwork.post): from and to by VTEP index.
-  const arrival: EventSink<Uint8Array> = {
-    fire: (from, to, sport, payload) => deliver(world.vteps[from], world.vteps[to], sport, payload),
-  };
+  // What a probe's arrival reads of the VTEPs, by index in flat arrays: a probe joins two random
+  // VTEPs, and their objects are cache misses at region scale.
+  const middleboxOf = world.vteps.map((v) => middleboxByIp.get(v.ip));
+  const probesOf = Uint8Array.from(world.vteps, (v) => (v.probes ? 1 : 0));
+  const gatewayOf = Uint8Array.from(world.vteps, (v) => (v.role === 'gateway' ? 1 : 0));
+  const ipOf = Float64Array.from(world.vteps, (v) => v.ip);
 
-  const deliver = (from: Vtep, to: Vtep, sport: number, payload: Uint8Array): void => {
-    if (!to.probes) return; // a plain VTEP neither answers nor sends probes
-    const mb = middleboxOf[to.index];
-    if (mb) writeBackendId(payload, mb.macs[mb.instanceFor(from.ip, sport)]);
-    control(to, kindFor(to, from)).onProbe(from.ip, sport, payload);
+  // Probe packets arrive here (ProbeNetwork.post), from and to by VTEP index: to's control plane for
+  // from (the table kind to uses towards from, as kindFor says) gets the probe.
+  const arrival: EventSink<Uint8Array> = {
+    fire: (from, to, sport, payload) => {
+      if (probesOf[to] === 0) return; // a plain VTEP neither answers nor sends probes
+      const mb = middleboxOf[to];
+      if (mb) writeBackendId(payload, mb.macs[mb.instanceFor(ipOf[from], sport)]);
+      const ki = gatewayOf[to] === 0 ? 0 : gatewayOf[from] === 0 ? 1 : 2; // KINDS: redirect, hi, pbm
+      const c = byVtep[to * 3 + ki] ?? control(world.vteps[to], KINDS[ki]);
+      c.onProbe(ipOf[from], sport, payload);
+    },
   };
 
   const ctlFor = (seg: Segment): VtepControl => {
@@ -131,7 +137,9 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
     return c;
   };
 
-  const all = (): VtepControl[] => vtepsMade.flatMap((v) => kindsMade[v]!.map((k) => byVtep[v]![KINDS.indexOf(k)]!));
+  const flowCtl: (VtepControl | undefined)[][] = world.flows.map((f) => f.segments.map(() => undefined));
+
+  const all = (): VtepControl[] => vtepsMade.flatMap((v) => kindsMade[v]!.map((k) => byVtep[v * 3 + KINDS.indexOf(k)]!));
 
   return {
     events,
@@ -139,17 +147,25 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
     controlFor: ctlFor,
     tableFor: (seg) => kindFor(world.vteps[seg.from], world.vteps[seg.to]),
     activePairs: () => [...peersOf.values()].reduce((n, s) => n + s.size, 0),
-    port(flow, _k, seg) {
-      if (!world.vteps[seg.from].probes) return defaultPort(world, flow, seg);
+    port(flow, k, seg) {
+      if (probesOf[seg.from] === 0) return defaultPort(world, flow, seg);
+      // ctlFor's answer kept per flow segment (when seg is the flow's own k-th: the engine's call).
+      let c: VtepControl | undefined;
+      const mine = flow.id < flowCtl.length && flow.segments[k] === seg;
+      if (mine) c = flowCtl[flow.id][k];
+      if (c === undefined) {
+        c = ctlFor(seg);
+        if (mine) flowCtl[flow.id][k] = c;
+      }
       // The datapath sees the tenant packet (the peer is active) before it picks the port, so the
       // control plane knows the port is in use by an active peer and probes it.
-      const c = ctlFor(seg), peer = world.vteps[seg.to].ip;
+      const peer = ipOf[seg.to];
       c.noteTenantTraffic(peer);
       return c.sourcePort(peer, flow.hash);
     },
     noteTraffic(seg) {
-      if (!world.vteps[seg.from].probes) return;
-      ctlFor(seg).noteTenantTraffic(world.vteps[seg.to].ip);
+      if (probesOf[seg.from] === 0) return;
+      ctlFor(seg).noteTenantTraffic(ipOf[seg.to]);
     },
     start() {
       started = true;
