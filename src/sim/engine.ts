@@ -48,13 +48,13 @@ export class ProbeNetwork {
   packets = 0;
   bytes = 0;
   lost = 0;
-  // Probe paths in flat arrays, found with one Map lookup per packet: a probe is a random (pair, port)
-  // among many, so each dependent load is a likely cache miss (the profile showed the path lookup and
-  // the survival product as the simulator's largest cost at 1000 VTEPs with objects per path).
-  /** Pair id by `from.index * V + to.index`. */
-  readonly #pairOf = new Map<number, number>();
-  /** Per pair: [port, path id, port, path id, ...] (a handful: the peer's candidates, reply ports). */
-  readonly #pairPorts: number[][] = [];
+  // Probe paths in flat arrays, found through an open-addressing table keyed by (from, to, port): a
+  // probe is a random (pair, port) among many, so each dependent load is a likely cache miss (the
+  // profile at 1000 VTEPs showed the path lookup and the survival product as the simulator's largest
+  // cost with objects per path, then the Map and port list per pair).
+  /** Keys `(from.index * V + to.index) * 65536 + sport` (-1: empty) and their path ids, linear probing. */
+  #hKey: Float64Array = new Float64Array(4096).fill(-1);
+  #hPath: Int32Array = new Int32Array(4096);
   /** Per path id: its links' start in #links, their count, and the one-way latency (ms). */
   #pathStart: Int32Array = new Int32Array(1024);
   #pathLen: Int32Array = new Int32Array(1024);
@@ -125,18 +125,39 @@ export class ProbeNetwork {
   }
 
   #path(from: Vtep, to: Vtep, sport: number): number {
-    const key = from.index * this.#V + to.index;
-    let pair = this.#pairOf.get(key);
-    if (pair === undefined) {
-      pair = this.#pairPorts.length;
-      this.#pairOf.set(key, pair);
-      this.#pairPorts.push([]);
+    const key = (from.index * this.#V + to.index) * 65536 + sport; // < 2^53 for any V the format allows
+    const keys = this.#hKey, mask = keys.length - 1;
+    let h = slotOf(from.index, to.index, sport) & mask;
+    for (;;) {
+      const k = keys[h];
+      if (k === key) return this.#hPath[h];
+      if (k < 0) break;
+      h = (h + 1) & mask;
     }
-    const ports = this.#pairPorts[pair];
-    for (let i = 0; i < ports.length; i += 2) if (ports[i] === sport) return ports[i + 1];
     const p = this.#addPath(this.world.underlay.path(from.node, to.node, sport));
-    ports.push(sport, p);
+    keys[h] = key;
+    this.#hPath[h] = p;
+    if (2 * this.#paths > keys.length) this.#rehash(); // at most half full
     return p;
+  }
+
+  /** Double the table, reinserting every key (their slots come from the key's parts). */
+  #rehash(): void {
+    const oldKeys = this.#hKey, oldPaths = this.#hPath, V = this.#V;
+    const keys = new Float64Array(2 * oldKeys.length).fill(-1), paths = new Int32Array(2 * oldKeys.length);
+    const mask = keys.length - 1;
+    for (let i = 0; i < oldKeys.length; i++) {
+      const key = oldKeys[i];
+      if (key < 0) continue;
+      const sport = key % 65536, pair = (key - sport) / 65536;
+      const to = pair % V, from = (pair - to) / V;
+      let h = slotOf(from, to, sport) & mask;
+      while (keys[h] >= 0) h = (h + 1) & mask;
+      keys[h] = key;
+      paths[h] = oldPaths[i];
+    }
+    this.#hKey = keys;
+    this.#hPath = paths;
   }
 
   #addPath(links: Int32Array): number {
@@ -156,6 +177,15 @@ export class ProbeNetwork {
     this.#linksUsed += links.length;
     return p;
   }
+}
+
+/** A well-mixed 32-bit hash of a (from, to, port) probe path key, for ProbeNetwork's table. */
+function slotOf(from: number, to: number, sport: number): number {
+  let x = Math.imul(from, 0x9e3779b1) ^ Math.imul(to + 0x7f4a7c15, 0x85ebca6b) ^ Math.imul(sport + 1, 0xc2b2ae35);
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x2c1b3c6d);
+  x ^= x >>> 13;
+  return x >>> 0;
 }
 
 function grownInt32(a: Int32Array, n: number): Int32Array {
