@@ -26,11 +26,13 @@ export class EventQueue implements SimClock {
   #now: number;
   #seq = 0;
   #live = 0;
-  /** Slots of pending events, as a min-heap on (at, seq). */
-  #heap: Int32Array = new Int32Array(1024);
+  // The min-heap on (time, sequence number), by heap position: time, sequence and slot in parallel
+  // arrays, so sifting compares and moves within the heap's own (hot, contiguous) memory instead of
+  // reading each slot's key at random.
+  #hAt: Float64Array = new Float64Array(1024);
+  #hSeq: Float64Array = new Float64Array(1024);
+  #hSlot: Int32Array = new Int32Array(1024);
   #size = 0;
-  /** Per slot its time and sequence number side by side ([2s], [2s + 1]): one cache line per heap compare. */
-  #key: Float64Array = new Float64Array(2048);
   #gen: Float64Array = new Float64Array(1024).fill(1);
   #kind: Uint8Array = new Uint8Array(1024);
   #a: Float64Array = new Float64Array(1024);
@@ -82,8 +84,8 @@ export class EventQueue implements SimClock {
   /** Fire every event due at or before tMs in order, those they set included, and leave the clock at tMs. */
   runUntil(tMs: number): void {
     while (this.#size > 0) {
-      const s = this.#heap[0]; // re-read: a callback may have grown the arrays
-      const t = this.#key[2 * s];
+      const s = this.#hSlot[0]; // re-read: a callback may have grown the arrays
+      const t = this.#hAt[0];
       if (t > tMs) break;
       this.#pop();
       const kind = this.#kind[s], fn = this.#fn[s];
@@ -101,45 +103,44 @@ export class EventQueue implements SimClock {
   #push(delayMs: number, kind: number): number {
     const d = Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0;
     const s = this.#take();
-    this.#key[2 * s] = this.#now + d;
-    this.#key[2 * s + 1] = this.#seq++;
+    const at = this.#now + d, seq = this.#seq++;
     this.#kind[s] = kind;
     this.#live++;
-    if (this.#size === this.#heap.length) this.#heap = grow(this.#heap, this.#heap.length * 2) as Int32Array;
-    const heap = this.#heap;
+    if (this.#size === this.#hSlot.length) {
+      const n = 2 * this.#size;
+      this.#hAt = grow(this.#hAt, n) as Float64Array;
+      this.#hSeq = grow(this.#hSeq, n) as Float64Array;
+      this.#hSlot = grow(this.#hSlot, n) as Int32Array;
+    }
+    const hAt = this.#hAt, hSeq = this.#hSeq, hSlot = this.#hSlot;
     let i = this.#size++;
     while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.#less(s, heap[parent])) break;
-      heap[i] = heap[parent];
-      i = parent;
+      const p = (i - 1) >> 1;
+      const pa = hAt[p];
+      if (pa < at || (pa === at && hSeq[p] < seq)) break; // the parent goes first
+      hAt[i] = pa; hSeq[i] = hSeq[p]; hSlot[i] = hSlot[p];
+      i = p;
     }
-    heap[i] = s;
+    hAt[i] = at; hSeq[i] = seq; hSlot[i] = s;
     return s;
   }
 
   #pop(): void {
-    const heap = this.#heap;
     const n = --this.#size;
     if (n === 0) return;
-    const last = heap[n];
+    const hAt = this.#hAt, hSeq = this.#hSeq, hSlot = this.#hSlot;
+    const at = hAt[n], seq = hSeq[n], slot = hSlot[n];
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const m = r < n && this.#less(heap[r], heap[l]) ? r : l;
-      if (!this.#less(heap[m], last)) break;
-      heap[i] = heap[m];
+      const m = r < n && (hAt[r] < hAt[l] || (hAt[r] === hAt[l] && hSeq[r] < hSeq[l])) ? r : l;
+      if (!(hAt[m] < at || (hAt[m] === at && hSeq[m] < seq))) break; // the moved last one goes here
+      hAt[i] = hAt[m]; hSeq[i] = hSeq[m]; hSlot[i] = hSlot[m];
       i = m;
     }
-    heap[i] = last;
-  }
-
-  #less(x: number, y: number): boolean {
-    const k = this.#key;
-    const ax = k[2 * x], ay = k[2 * y];
-    return ax < ay || (ax === ay && k[2 * x + 1] < k[2 * y + 1]);
+    hAt[i] = at; hSeq[i] = seq; hSlot[i] = slot;
   }
 
   #take(): number {
@@ -148,7 +149,6 @@ export class EventQueue implements SimClock {
     if (s >= SLOT_SPACE) throw new RangeError(`more than ${SLOT_SPACE} events pending`);
     if (s === this.#kind.length) {
       const n = s * 2;
-      this.#key = grow(this.#key, 2 * n) as Float64Array;
       const gen = grow(this.#gen, n) as Float64Array;
       gen.fill(1, s);
       this.#gen = gen;
