@@ -1,6 +1,7 @@
 // Simulator speed: flow-bins (one flow for one 100 ms bin) per second in each mode, on one small
 // leaf-spine scenario with a black-holed link. Static is the baseline; zooroute's extra cost is its
-// control planes and probe packets through the simulated underlay.
+// control planes and probe packets through the simulated underlay. Each run on an EventQueue, the
+// clock `zooroute simulate` runs on.
 import { measure, type BenchOptions, type BenchResult } from './harness.js';
 import { parseScenario } from '../src/sim/scenario.js';
 import { buildWorld } from '../src/sim/world.js';
@@ -8,7 +9,7 @@ import { runMode } from '../src/sim/engine.js';
 import { staticPolicy } from '../src/sim/static-mode.js';
 import { opportunisticPolicy } from '../src/sim/opportunistic-mode.js';
 import { zooroutePolicy } from '../src/sim/zooroute-mode.js';
-import { VirtualClock } from '../src/control/clock.js';
+import { EventQueue } from '../src/sim/event-queue.js';
 
 const scenario = parseScenario({
   name: 'bench', seed: 1, durationMs: 2000,
@@ -23,11 +24,11 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
   const flowBins = world.flows.length * (scenario.durationMs / 100);
   let probes = 0;
   const results = await measure([
-    { name: 'sim/static', perCall: flowBins, fn: () => { runMode(world, new VirtualClock(), () => staticPolicy(world)); } },
-    { name: 'sim/opportunistic', perCall: flowBins, baseline: 'sim/static', fn: () => { runMode(world, new VirtualClock(), () => opportunisticPolicy(world)); } },
+    { name: 'sim/static', perCall: flowBins, fn: () => { runMode(world, new EventQueue(), () => staticPolicy(world)); } },
+    { name: 'sim/opportunistic', perCall: flowBins, baseline: 'sim/static', fn: () => { runMode(world, new EventQueue(), () => opportunisticPolicy(world)); } },
     {
       name: 'sim/zooroute', perCall: flowBins, baseline: 'sim/static',
-      fn: () => { probes = runMode(world, new VirtualClock(), (ctx) => zooroutePolicy(ctx, {})).probes.packets; },
+      fn: () => { probes = runMode(world, new EventQueue(), (ctx) => zooroutePolicy(ctx, {})).probes.packets; },
     },
   ], opts);
   const z = results.find((r) => r.name === 'sim/zooroute')!;

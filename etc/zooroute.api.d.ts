@@ -3338,6 +3338,7 @@ import { type Flow, type Segment, type Vtep, type World } from './world.js';
 import { OutageLedger } from './outage.js';
 import { Middlebox } from './middlebox.js';
 import { Prng } from './prng.js';
+import { type EventSink } from './event-queue.js';
 /** The clock the simulator needs: the control plane's Clock plus running the event queue. */
 export interface SimClock {
     /** Simulated time, ms since the start of the run. */
@@ -3366,6 +3367,7 @@ export interface PortPolicy {
 }
 /** The underlay as the control plane's transport sees it. */
 export declare class ProbeNetwork {
+    #private;
     private readonly world;
     private readonly clock;
     private readonly survive;
@@ -3376,8 +3378,16 @@ export declare class ProbeNetwork {
     bytes: number;
     lost: number;
     constructor(world: World, clock: SimClock, survive: Float64Array, keep: Float64Array, rng: Prng);
+    /** The engine wrote `survive` or `keep`: the next packet sees the new link state. */
+    linkStateChanged(): void;
     /** Send one probe packet; `arrive` runs at the receiver after the path latency unless it is lost. */
     send(from: Vtep, to: Vtep, sport: number, payload: Uint8Array, arrive: (payload: Uint8Array) => void): void;
+    /**
+     * Send one probe packet as {@link send} does (same loss draw, same delivery time), delivered as
+     * `sink.fire(from.index, to.index, sport, payload)`: no closure per packet when the clock is an
+     * {@link EventQueue}.
+     */
+    post(from: Vtep, to: Vtep, sport: number, payload: Uint8Array, sink: EventSink<Uint8Array>): void;
 }
 /** What one mode's run leaves behind; `simulate` turns it into a {@link ModeReport}. */
 export interface RunOutput {
@@ -3430,6 +3440,39 @@ export interface RunModeOptions {
 /** Run one mode. `makePolicy` receives the context (clock, probe network) it may need. */
 export declare function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunContext) => PortPolicy, opts?: RunModeOptions): RunOutput;
 
+// ==== dist/src/sim/event-queue.d.ts
+import type { SimClock } from './engine.js';
+/** Receives events posted with {@link EventQueue.post}: three numbers and one datum, as posted. */
+export interface EventSink<T> {
+    /** Called when the event falls due, with the values it was posted with. */
+    fire(a: number, b: number, c: number, data: T): void;
+}
+/**
+ * A virtual clock for simulation runs: `setTimer` callbacks and `post`ed sink events fire in time
+ * order, ties in the order they were set (as VirtualClock's do); `runUntil` fires what is due and
+ * stops the clock there. Events set for "now" by a firing callback fire in the same `runUntil`.
+ */
+export declare class EventQueue implements SimClock {
+    #private;
+    /** A clock reading `startMs` until run. */
+    constructor(startMs?: number);
+    /** Simulated time, ms. */
+    now(): number;
+    /** Timers and posted events still to fire. */
+    pending(): number;
+    /** Run fn once, delayMs from now (negative or non-finite delays count as 0); returns an id for clearTimer. */
+    setTimer(delayMs: number, fn: () => void): number;
+    /**
+     * Call `sink.fire(a, b, c, data)` once, delayMs from now (as setTimer orders it): an event without a
+     * closure, for the many small deliveries of a run.
+     */
+    post<T>(delayMs: number, sink: EventSink<T>, a: number, b: number, c: number, data: T): void;
+    /** Cancel a timer that has not fired yet; ids unknown, fired or cleared already are ignored. */
+    clearTimer(id: number): void;
+    /** Fire every event due at or before tMs in order, those they set included, and leave the clock at tMs. */
+    runUntil(tMs: number): void;
+}
+
 // ==== dist/src/sim/failures.d.ts
 import type { Graph } from './topology.js';
 import type { FailureSpec, FailureType } from './scenario.js';
@@ -3472,6 +3515,7 @@ export { buildFabric, attachHost, Graph, type TopologySpec, type LeafSpineSpec, 
 export { Underlay } from './underlay.js';
 export { VXLAN_PORT } from '../../bindings/defaults.js';
 export { runMode, ProbeNetwork, type PortPolicy, type RunModeOptions, type RunOutput, type RunContext, type SimClock } from './engine.js';
+export { EventQueue, type EventSink } from './event-queue.js';
 export { staticPolicy, defaultPort } from './static-mode.js';
 export { opportunisticPolicy, type OpportunisticPolicy, type RetryStats } from './opportunistic-mode.js';
 export { prrPolicy, prrCanRepath, PRR_DEFAULTS, type PrrPolicy, type PrrStats, type RtoEvent } from './prr-mode.js';

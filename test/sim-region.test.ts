@@ -38,8 +38,8 @@ t.test('zooroute probes only the peers its VTEPs carry tenant traffic to', async
   const sent = new Set<string>();
   let zp: ReturnType<typeof zooroutePolicy> | undefined;
   runMode(w, new VirtualClock(), (ctx) => {
-    const send = ctx.net.send.bind(ctx.net);
-    ctx.net.send = (from, to, sport, payload, arrive) => { sent.add(`${from.index}>${to.index}`); send(from, to, sport, payload, arrive); };
+    const post = ctx.net.post.bind(ctx.net);
+    ctx.net.post = (from, to, sport, payload, sink) => { sent.add(`${from.index}>${to.index}`); post(from, to, sport, payload, sink); };
     return (zp = zooroutePolicy(ctx, (s.control ?? {}) as Partial<ControlConfig>));
   });
   t.ok(sent.size > 0, 'probes were sent');

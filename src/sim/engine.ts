@@ -9,6 +9,7 @@ import { fillSurvival } from './failures.js';
 import { OutageLedger } from './outage.js';
 import { Middlebox } from './middlebox.js';
 import { Prng } from './prng.js';
+import { EventQueue, type EventSink } from './event-queue.js';
 
 /** The clock the simulator needs: the control plane's Clock plus running the event queue. */
 export interface SimClock {
@@ -47,6 +48,26 @@ export class ProbeNetwork {
   packets = 0;
   bytes = 0;
   lost = 0;
+  // Probe paths in flat arrays, found through an open-addressing table keyed by (from, to, port): a
+  // probe is a random (pair, port) among many, so each dependent load is a likely cache miss (the
+  // profile at 1000 VTEPs showed the path lookup and the survival product as the simulator's largest
+  // cost with objects per path, then the Map and port list per pair).
+  /** Keys `(from.index * V + to.index) * 65536 + sport` (-1: empty) and their path ids, linear probing. */
+  #hKey: Float64Array = new Float64Array(4096).fill(-1);
+  #hPath: Int32Array = new Int32Array(4096);
+  /** Per path id: its links' start in #links, their count, and the one-way latency (ms). */
+  #pathStart: Int32Array = new Int32Array(1024);
+  #pathLen: Int32Array = new Int32Array(1024);
+  #pathLatency: Float64Array = new Float64Array(1024);
+  #paths = 0;
+  /** Every cached path's directed link ids, back to back. */
+  #links: Int32Array = new Int32Array(8192);
+  #linksUsed = 0;
+  /** survive[l] x keep[l] per link, refreshed on the first packet after the engine changed either. */
+  readonly #sk: Float64Array;
+  #version = 0;
+  #skVersion = -1;
+  readonly #V: number;
 
   constructor(
     private readonly world: World,
@@ -54,19 +75,123 @@ export class ProbeNetwork {
     private readonly survive: Float64Array,
     private readonly keep: Float64Array,
     private readonly rng: Prng,
-  ) {}
+  ) {
+    this.#sk = new Float64Array(survive.length);
+    this.#V = world.vteps.length;
+  }
+
+  /** The engine wrote `survive` or `keep`: the next packet sees the new link state. */
+  linkStateChanged(): void { this.#version++; }
 
   /** Send one probe packet; `arrive` runs at the receiver after the path latency unless it is lost. */
   send(from: Vtep, to: Vtep, sport: number, payload: Uint8Array, arrive: (payload: Uint8Array) => void): void {
+    const path = this.#transit(from, to, sport, payload);
+    if (path < 0) return;
+    const copy = payload.slice(); // the sender may reuse its buffer
+    this.clock.setTimer(this.#pathLatency[path], () => arrive(copy));
+  }
+
+  /**
+   * Send one probe packet as {@link send} does (same loss draw, same delivery time), delivered as
+   * `sink.fire(from.index, to.index, sport, payload)`: no closure per packet when the clock is an
+   * {@link EventQueue}.
+   */
+  post(from: Vtep, to: Vtep, sport: number, payload: Uint8Array, sink: EventSink<Uint8Array>): void {
+    const path = this.#transit(from, to, sport, payload);
+    if (path < 0) return;
+    const copy = payload.slice(); // the sender may reuse its buffer
+    const latency = this.#pathLatency[path];
+    if (this.clock instanceof EventQueue) this.clock.post(latency, sink, from.index, to.index, sport, copy);
+    else this.clock.setTimer(latency, () => sink.fire(from.index, to.index, sport, copy));
+  }
+
+  /** Count the packet and draw its fate: its path id when it arrives, -1 when it is lost. */
+  #transit(from: Vtep, to: Vtep, sport: number, payload: Uint8Array): number {
     this.packets++;
     this.bytes += payload.length + PROBE_OVERHEAD_BYTES;
-    const path = this.world.underlay.path(from.node, to.node, sport);
-    let q = path.length > 0 ? 1 : 0;
-    for (const l of path) q *= this.survive[l] * this.keep[l];
-    if (this.rng.next() >= q) { this.lost++; return; }
-    const copy = payload.slice(); // the sender may reuse its buffer
-    this.clock.setTimer(this.world.underlay.latency(path), () => arrive(copy));
+    const path = this.#path(from, to, sport);
+    const sk = this.#sk;
+    if (this.#skVersion !== this.#version) {
+      const s = this.survive, k = this.keep;
+      for (let l = 0; l < sk.length; l++) sk[l] = s[l] * k[l];
+      this.#skVersion = this.#version;
+    }
+    // The product in path order, of the same factors as survive[l] * keep[l]: the same number.
+    const n = this.#pathLen[path], links = this.#links;
+    let q = n > 0 ? 1 : 0;
+    for (let j = this.#pathStart[path], end = j + n; j < end; j++) q *= sk[links[j]];
+    if (this.rng.next() >= q) { this.lost++; return -1; }
+    return path;
   }
+
+  #path(from: Vtep, to: Vtep, sport: number): number {
+    const key = (from.index * this.#V + to.index) * 65536 + sport; // < 2^53 for any V the format allows
+    const keys = this.#hKey, mask = keys.length - 1;
+    let h = slotOf(from.index, to.index, sport) & mask;
+    for (;;) {
+      const k = keys[h];
+      if (k === key) return this.#hPath[h];
+      if (k < 0) break;
+      h = (h + 1) & mask;
+    }
+    const p = this.#addPath(this.world.underlay.path(from.node, to.node, sport));
+    keys[h] = key;
+    this.#hPath[h] = p;
+    if (2 * this.#paths > keys.length) this.#rehash(); // at most half full
+    return p;
+  }
+
+  /** Double the table, reinserting every key (their slots come from the key's parts). */
+  #rehash(): void {
+    const oldKeys = this.#hKey, oldPaths = this.#hPath, V = this.#V;
+    const keys = new Float64Array(2 * oldKeys.length).fill(-1), paths = new Int32Array(2 * oldKeys.length);
+    const mask = keys.length - 1;
+    for (let i = 0; i < oldKeys.length; i++) {
+      const key = oldKeys[i];
+      if (key < 0) continue;
+      const sport = key % 65536, pair = (key - sport) / 65536;
+      const to = pair % V, from = (pair - to) / V;
+      let h = slotOf(from, to, sport) & mask;
+      while (keys[h] >= 0) h = (h + 1) & mask;
+      keys[h] = key;
+      paths[h] = oldPaths[i];
+    }
+    this.#hKey = keys;
+    this.#hPath = paths;
+  }
+
+  #addPath(links: Int32Array): number {
+    const p = this.#paths++;
+    if (p === this.#pathStart.length) {
+      this.#pathStart = grownInt32(this.#pathStart, 2 * p);
+      this.#pathLen = grownInt32(this.#pathLen, 2 * p);
+      const lat = new Float64Array(2 * p);
+      lat.set(this.#pathLatency);
+      this.#pathLatency = lat;
+    }
+    if (this.#linksUsed + links.length > this.#links.length) this.#links = grownInt32(this.#links, 2 * (this.#linksUsed + links.length));
+    this.#links.set(links, this.#linksUsed);
+    this.#pathStart[p] = this.#linksUsed;
+    this.#pathLen[p] = links.length;
+    this.#pathLatency[p] = this.world.underlay.latency(links);
+    this.#linksUsed += links.length;
+    return p;
+  }
+}
+
+/** A well-mixed 32-bit hash of a (from, to, port) probe path key, for ProbeNetwork's table. */
+function slotOf(from: number, to: number, sport: number): number {
+  let x = Math.imul(from, 0x9e3779b1) ^ Math.imul(to + 0x7f4a7c15, 0x85ebca6b) ^ Math.imul(sport + 1, 0xc2b2ae35);
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x2c1b3c6d);
+  x ^= x >>> 13;
+  return x >>> 0;
+}
+
+function grownInt32(a: Int32Array, n: number): Int32Array {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
 }
 
 /** What one mode's run leaves behind; `simulate` turns it into a {@link ModeReport}. */
@@ -143,14 +268,27 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
   const sentNow = new Float64Array(flows.length);
   // The middlebox (if any) at each flow's last VTEP, looked up once rather than per bin.
   const flowMb = flows.map((f) => middleboxByIp.get(world.vteps[f.segments[f.segments.length - 1].to].ip));
+  // Each distinct (from, to) VTEP pair of the flows' segments gets a dense id, so a bin lists the pairs
+  // that carried traffic (in order of first use, as a Map keyed by pair would) with a stamp per pair.
+  const pairIds = new Map<number, number>();
   const V = world.vteps.length;
+  const segPair = flows.map((f) => Int32Array.from(f.segments, (s) => {
+    const key = s.from * V + s.to;
+    let id = pairIds.get(key);
+    if (id === undefined) pairIds.set(key, (id = pairIds.size));
+    return id;
+  }));
+  const pairStamp = new Int32Array(pairIds.size).fill(-1);
+  const pairAt = new Int32Array(pairIds.size);
+  const pairsNow: Segment[] = [];
   let healthSum = 0, healthN = 0, healthWorst = 1;
 
   const onBin = (b: number): void => {
     const t = b * BIN_MS;
     fillSurvival(g, world.failures, t, survive);
+    net.linkStateChanged();
     load.fill(0);
-    const pairs = new Map<number, Segment>();
+    pairsNow.length = 0;
     for (const f of flows) {
       const i = f.id;
       sentNow[i] = 0;
@@ -164,7 +302,7 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
       }
       sentNow[i] = n;
       if (n === 0) continue; // no packet this bin: the datapath picks no port
-      const segs = f.segments, ports = segPort[i], paths = segPath[i], lat = segLatency[i];
+      const segs = f.segments, ports = segPort[i], paths = segPath[i], lat = segLatency[i], pid = segPair[i];
       for (let k = 0; k < segs.length; k++) {
         const s = segs[k];
         const port = policy.port(f, k, s);
@@ -173,7 +311,9 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
           paths[k] = world.underlay.path(world.vteps[s.from].node, world.vteps[s.to].node, port);
           lat[k] = world.underlay.latency(paths[k]);
         }
-        pairs.set(s.from * V + s.to, s);
+        // As Map.set would: the pair keeps its first place, its segment is the latest one.
+        const id = pid[k];
+        if (pairStamp[id] !== b) { pairStamp[id] = b; pairAt[id] = pairsNow.length; pairsNow.push(s); } else pairsNow[pairAt[id]] = s;
       }
     }
     // Capacity: a link carries what reaches it (offered load thinned by the drops upstream on each
@@ -181,6 +321,7 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
     // A round whose keep equals the last one's would repeat it exactly: stop there (no link
     // overloaded, the common case, settles after one round).
     keep.fill(1);
+    net.linkStateChanged();
     for (let round = 0; round < CAPACITY_ROUNDS; round++) {
       load.fill(0);
       for (let i = 0; i < flows.length; i++) {
@@ -199,6 +340,7 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
         if (k !== keep[l]) { keep[l] = k; changed = true; }
       }
       if (!changed) break;
+      net.linkStateChanged();
     }
     for (let i = 0; i < flows.length; i++) {
       const f = flows[i];
@@ -221,9 +363,9 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
       policy.afterBin?.(f, n, n - delivered, t + BIN_MS);
     }
     opts.observeBin?.(b, survive, keep);
-    for (const s of pairs.values()) policy.noteTraffic?.(s);
+    if (policy.noteTraffic) for (let j = 0; j < pairsNow.length; j++) policy.noteTraffic(pairsNow[j]);
     if (opts.measureHealth && b % 10 === 0 && world.failures.some((x) => t >= x.startMs && t < x.endMs)) {
-      const share = healthyShare(world, pairs.values(), survive, keep);
+      const share = healthyShare(world, pairsNow, survive, keep);
       if (share >= 0) { healthSum += share; healthN++; healthWorst = Math.min(healthWorst, share); }
     }
     if (b + 1 < bins) clock.setTimer(BIN_MS, () => onBin(b + 1));

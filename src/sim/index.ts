@@ -9,6 +9,7 @@ export { buildFabric, attachHost, Graph, type TopologySpec, type LeafSpineSpec, 
 export { Underlay } from './underlay.js';
 export { VXLAN_PORT } from '../../bindings/defaults.js';
 export { runMode, ProbeNetwork, type PortPolicy, type RunModeOptions, type RunOutput, type RunContext, type SimClock } from './engine.js';
+export { EventQueue, type EventSink } from './event-queue.js';
 export { staticPolicy, defaultPort } from './static-mode.js';
 export { opportunisticPolicy, type OpportunisticPolicy, type RetryStats } from './opportunistic-mode.js';
 export { prrPolicy, prrCanRepath, PRR_DEFAULTS, type PrrPolicy, type PrrStats, type RtoEvent } from './prr-mode.js';

@@ -1,6 +1,6 @@
 // Run a scenario in every mode (modes.ts) side by side — same underlay, traffic, failures and seed — and
 // gather the report `zooroute simulate` prints.
-import { VirtualClock } from '../control/clock.js';
+import { EventQueue } from './event-queue.js';
 import { resolveControlConfig, type ControlConfig } from '../control/config.js';
 import { PROBE_WIRE_BYTES } from '../control/probe-codec.js';
 import { runMode, type PortPolicy, type RunOutput, type SimClock } from './engine.js';
@@ -82,19 +82,19 @@ export function simulate(s: Scenario, opts: SimulateOptions = {}): SimulationRep
   const sentInBin = opts.sentInBin;
   const see = (mode: SimMode, p: PortPolicy, clock: SimClock): PortPolicy => (opts.observe ? opts.observe(mode, p, clock) : p);
 
-  const st = runMode(world, new VirtualClock(), (ctx) => see('static', staticPolicy(world), ctx.clock), { measureHealth: true, sentInBin });
+  const st = runMode(world, new EventQueue(), (ctx) => see('static', staticPolicy(world), ctx.clock), { measureHealth: true, sentInBin });
   let retries: RetryStats = { episodes: 0, retriesMean: 0, retriesMax: 0 };
-  const op = runMode(world, new VirtualClock(), (ctx) => {
+  const op = runMode(world, new EventQueue(), (ctx) => {
     const p = opportunisticPolicy(world);
     return see('opportunistic', { ...p, stop() { p.stop?.(); retries = p.retryStats(); } }, ctx.clock);
   }, { sentInBin });
   let prr: PrrStats | undefined;
-  const pr = runMode(world, new VirtualClock(), (ctx) => {
+  const pr = runMode(world, new EventQueue(), (ctx) => {
     const p = prrPolicy(ctx);
     return see('prr', { ...p, stop() { p.stop?.(); prr = p.stats(); } }, ctx.clock);
   }, { sentInBin });
   let zp: ZooroutePolicy | undefined;
-  const zr = runMode(world, new VirtualClock(), (ctx) => see('zooroute', (zp = zooroutePolicy(ctx, config)), ctx.clock), { sentInBin });
+  const zr = runMode(world, new EventQueue(), (ctx) => see('zooroute', (zp = zooroutePolicy(ctx, config)), ctx.clock), { sentInBin });
   const z = zp!;
 
   const staticR = modeReport(world, st);
@@ -129,7 +129,7 @@ export function simulate(s: Scenario, opts: SimulateOptions = {}): SimulationRep
     return { moves: m, resets: r, keptShare: m > 0 ? round(1 - r / m, 4) : null };
   };
   const noSensing = zr.middleboxes.length > 0
-    ? moves(runMode(world, new VirtualClock(), (ctx) => zooroutePolicy(ctx, { ...config, middleboxSensing: false }), { sentInBin }))
+    ? moves(runMode(world, new EventQueue(), (ctx) => zooroutePolicy(ctx, { ...config, middleboxSensing: false }), { sentInBin }))
     : null;
 
   let watched = 0, blind = 0;

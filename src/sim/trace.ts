@@ -11,7 +11,7 @@
 //   next-fail  it was moved onto a port that was fine then and went bad later
 //   capacity   the failures alone would deliver at least half: link capacity dropped the rest
 //   chance     the path delivers at least half even with capacity: an unlucky binomial draw
-import { VirtualClock } from '../control/clock.js';
+import { EventQueue } from './event-queue.js';
 import { type ControlConfig } from '../control/config.js';
 import type { ControlEvent, VtepControl } from '../control/vtep.js';
 import { runMode, type PortPolicy, type RunContext } from './engine.js';
@@ -100,7 +100,7 @@ function windowOf(world: World, failure: number | undefined): { fromMs: number; 
 
 /** The flow with the most out bins inside the window in this mode (a run of its own). */
 function worstFlow(world: World, o: TraceOptions, fromMs: number, toMs: number): number {
-  const out = runMode(world, new VirtualClock(), (ctx) => modePolicy(o.mode, ctx, o.config));
+  const out = runMode(world, new EventQueue(), (ctx) => modePolicy(o.mode, ctx, o.config));
   const b0 = Math.floor(fromMs / BIN_MS), b1 = Math.ceil(toMs / BIN_MS);
   let best = 0, bestN = -1;
   for (const f of world.flows) {
@@ -129,7 +129,7 @@ export function traceFlow(world: World, o: TraceOptions): FlowTrace {
   let prr: PrrPolicy | undefined;
   const wrapped = new Set<VtepControl>();
 
-  const out = runMode(world, new VirtualClock(), (ctx) => {
+  const out = runMode(world, new EventQueue(), (ctx) => {
     const p = modePolicy(o.mode, ctx, o.config);
     if (o.mode === 'prr') prr = p as PrrPolicy;
     const z = o.mode === 'zooroute' ? (p as ReturnType<typeof zooroutePolicy>) : undefined;

@@ -11,6 +11,7 @@ import type { Segment, Vtep } from './world.js';
 import { defaultPort } from './static-mode.js';
 import { Prng } from './prng.js';
 import { TcpRtoTimers } from './tcp-rto.js';
+import type { EventSink } from './event-queue.js';
 
 /**
  * The zooroute mode's port policy: the control planes of every probing VTEP, created as flows need
@@ -30,6 +31,7 @@ export interface ZooroutePolicy extends PortPolicy {
 }
 
 type TableKind = VtepControlOptions['table'];
+const KINDS: readonly TableKind[] = ['redirect', 'hi', 'pbm'];
 
 /**
  * The zooroute mode for a run: each probing VTEP runs the real control plane on the run's clock, its
@@ -41,8 +43,16 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
   const rng = new Prng(world.seed, 4);
   const secret = Uint8Array.from({ length: 16 }, () => rng.int(256));
   const events: ControlEvent[] = [];
-  const byVtep = new Map<number, Map<TableKind, VtepControl>>();
+  // Control planes by VTEP index and table kind (KINDS order), and the VTEPs that have any, in the order
+  // of their first: all() lists them VTEP by VTEP, each VTEP's in order of creation.
+  const V = world.vteps.length;
+  // Filled up front (dense arrays: an array with holes is a slow dictionary).
+  const byVtep: (VtepControl | undefined)[] = new Array<undefined>(3 * V).fill(undefined); // [index * 3 + KINDS position]
+  const kindsMade: (TableKind[] | undefined)[] = new Array<undefined>(V).fill(undefined);
+  const vtepsMade: number[] = [];
   const peersOf = new Map<VtepControl, Set<number>>();
+  // ctlFor's answer per segment (source VTEP, then peer VTEP index), once the peer has been added.
+  const segCtl: (Map<number, VtepControl> | undefined)[] = new Array<undefined>(V).fill(undefined);
   let started = false;
 
   /**
@@ -69,21 +79,22 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
     kind === 'redirect' ? Math.min(maxPeers, Math.max(1, hostPeers.get(from.index)?.size ?? 0)) : undefined;
 
   const control = (from: Vtep, kind: TableKind): VtepControl => {
-    let m = byVtep.get(from.index);
-    if (!m) byVtep.set(from.index, (m = new Map()));
-    let c = m.get(kind);
+    if (!kindsMade[from.index]) { kindsMade[from.index] = []; vtepsMade.push(from.index); }
+    const ki = KINDS.indexOf(kind);
+    let c = byVtep[from.index * 3 + ki];
     if (!c) {
       const ctl = new VtepControl({
         clock, localIp: from.ip, secret, table: kind, config, cpu: () => from.cpu, tableRows: tableRows(from, kind), replyPortRange: world.portRange,
         transport: {
           send: (peerIp, sport, payload) => {
             const to = world.vtepByIp.get(peerIp);
-            if (to) net.send(from, to, sport, payload, (p) => deliver(from, to, sport, p));
+            if (to) net.post(from, to, sport, payload, arrival);
           },
         },
       });
       ctl.onEvent = (e) => events.push({ type: e.type, peerIp: e.peerIp, sport: e.sport, atMs: e.atMs });
-      m.set(kind, ctl);
+      byVtep[from.index * 3 + ki] = ctl;
+      kindsMade[from.index]!.push(kind);
       peersOf.set(ctl, new Set());
       if (started) ctl.start();
       c = ctl;
@@ -91,14 +102,29 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
     return c;
   };
 
-  const deliver = (from: Vtep, to: Vtep, sport: number, payload: Uint8Array): void => {
-    if (!to.probes) return; // a plain VTEP neither answers nor sends probes
-    const mb = middleboxByIp.get(to.ip);
-    if (mb) writeBackendId(payload, mb.macs[mb.instanceFor(from.ip, sport)]);
-    control(to, kindFor(to, from)).onProbe(from.ip, sport, payload);
+  // What a probe's arrival reads of the VTEPs, by index in flat arrays: a probe joins two random
+  // VTEPs, and their objects are cache misses at region scale.
+  const middleboxOf = world.vteps.map((v) => middleboxByIp.get(v.ip));
+  const probesOf = Uint8Array.from(world.vteps, (v) => (v.probes ? 1 : 0));
+  const gatewayOf = Uint8Array.from(world.vteps, (v) => (v.role === 'gateway' ? 1 : 0));
+  const ipOf = Float64Array.from(world.vteps, (v) => v.ip);
+
+  // Probe packets arrive here (ProbeNetwork.post), from and to by VTEP index: to's control plane for
+  // from (the table kind to uses towards from, as kindFor says) gets the probe.
+  const arrival: EventSink<Uint8Array> = {
+    fire: (from, to, sport, payload) => {
+      if (probesOf[to] === 0) return; // a plain VTEP neither answers nor sends probes
+      const mb = middleboxOf[to];
+      if (mb) writeBackendId(payload, mb.macs[mb.instanceFor(ipOf[from], sport)]);
+      const ki = gatewayOf[to] === 0 ? 0 : gatewayOf[from] === 0 ? 1 : 2; // KINDS: redirect, hi, pbm
+      const c = byVtep[to * 3 + ki] ?? control(world.vteps[to], KINDS[ki]);
+      c.onProbe(ipOf[from], sport, payload);
+    },
   };
 
   const ctlFor = (seg: Segment): VtepControl => {
+    const known = segCtl[seg.from]?.get(seg.to);
+    if (known !== undefined) return known;
     const from = world.vteps[seg.from], to = world.vteps[seg.to];
     const c = control(from, kindFor(from, to));
     const peers = peersOf.get(c)!;
@@ -106,10 +132,15 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
       c.addPeer(to.ip, world.candidates(to.ip), { probes: to.probes });
       peers.add(to.ip);
     }
+    let m = segCtl[seg.from];
+    if (m === undefined) segCtl[seg.from] = m = new Map();
+    m.set(seg.to, c);
     return c;
   };
 
-  const all = (): VtepControl[] => [...byVtep.values()].flatMap((m) => [...m.values()]);
+  const flowCtl: (VtepControl | undefined)[][] = world.flows.map((f) => f.segments.map(() => undefined));
+
+  const all = (): VtepControl[] => vtepsMade.flatMap((v) => kindsMade[v]!.map((k) => byVtep[v * 3 + KINDS.indexOf(k)]!));
 
   // The retransmission trigger (ControlConfig.retransmitTrigger, beyond the talk): each TCP flow's own
   // retransmission timer, as the prr mode models it; when it expires, the tenant resends a segment,
@@ -123,14 +154,22 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
     controlFor: ctlFor,
     tableFor: (seg) => kindFor(world.vteps[seg.from], world.vteps[seg.to]),
     activePairs: () => [...peersOf.values()].reduce((n, s) => n + s.size, 0),
-    port(flow, _k, seg) {
-      if (!world.vteps[seg.from].probes) return defaultPort(world, flow, seg);
+    port(flow, k, seg) {
+      if (probesOf[seg.from] === 0) return defaultPort(world, flow, seg);
+      // ctlFor's answer kept per flow segment (when seg is the flow's own k-th: the engine's call).
+      let c: VtepControl | undefined;
+      const mine = flow.id < flowCtl.length && flow.segments[k] === seg;
+      if (mine) c = flowCtl[flow.id][k];
+      if (c === undefined) {
+        c = ctlFor(seg);
+        if (mine) flowCtl[flow.id][k] = c;
+      }
       // The datapath sees the tenant packet (the peer is active) before it picks the port, so the
       // control plane knows the port is in use by an active peer and probes it.
-      const c = ctlFor(seg), peer = world.vteps[seg.to].ip;
+      const peer = ipOf[seg.to];
       c.noteTenantTraffic(peer);
       const port = c.sourcePort(peer, flow.hash);
-      if (rtx) lastPort[flow.id]![_k] = port;
+      if (rtx) lastPort[flow.id]![k] = port;
       return port;
     },
     afterBin: rtx === undefined ? undefined : (f, sent, lost, endMs) => {
@@ -141,8 +180,8 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
       });
     },
     noteTraffic(seg) {
-      if (!world.vteps[seg.from].probes) return;
-      ctlFor(seg).noteTenantTraffic(world.vteps[seg.to].ip);
+      if (probesOf[seg.from] === 0) return;
+      ctlFor(seg).noteTenantTraffic(ipOf[seg.to]);
     },
     start() {
       started = true;
