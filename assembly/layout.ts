@@ -126,6 +126,9 @@ export const TS_STRIDE: u32 = 16;
 export const RT_ENTRY: u32 = 16;  // bytes per flow-table entry
 export const RT_TAG: u32 = 0;     // u32: the flow's full 32-bit inner hash
 export const RT_END: u32 = 4;     // u32: highest sequence end seen (seq + payload length, mod 2^32)
-export const RT_USED: u32 = 8;    // u32: 1 once a flow took the slot, 0 = empty
-export const RT_PEER: u32 = 12;   // u32: the packet's peer index (descriptor `peer`): a flow is (peer, hash)
+export const RT_AT: u32 = 8;      // u32: when the flow last showed new data (the caller's ms, mod 2^32)
+export const RT_PEER: u32 = 12;   // u16: the packet's peer index (descriptor `peer`): a flow is (peer, hash)
+export const RT_USED: u32 = 14;   // u16: 1 once a flow took the slot, 0 = empty
+export const RT_REPEAT: u8 = 1;   // mark: a segment sent again while its flow still showed new data (a fast retransmit, a duplicate)
+export const RT_STALLED: u8 = 2;  // mark: a segment sent again after its flow showed no new data for stallMs (a timeout's)
 export const RT_SPREAD: u32 = 0x9e3779b1; // slot = (hash + peer * RT_SPREAD) & mask: one flow to two peers, two slots

@@ -89,10 +89,10 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     rt.hash(rb);
     rt.markRetransmits(rb);
     const rr = rb.region, rtt = retransmitTable(rt)!, rmem = new Uint8Array(rr.memory.buffer);
-    const want = tcpRetransmitsRef(rmem.slice(), rr.desc, rr.arena, rb.length, rr.slotSize, rr.marks!, rtt.table, rtt.mask);
+    const want = tcpRetransmitsRef(rmem.slice(), rr.desc, rr.arena, rb.length, rr.slotSize, rr.marks!, rtt.table, rtt.mask, 0, 0);
     if (want < n * 0.8 || rt.markRetransmits(rb) !== want) checks.push(`${label}: retransmission marks`);
     tasks.push(
-      { name: `retransmits/ts/${label}`, perCall: n * REPS, fn: repeat(() => { tcpRetransmitsRef(rmem, rr.desc, rr.arena, rb.length, rr.slotSize, rr.marks!, rtt.table, rtt.mask); }) },
+      { name: `retransmits/ts/${label}`, perCall: n * REPS, fn: repeat(() => { tcpRetransmitsRef(rmem, rr.desc, rr.arena, rb.length, rr.slotSize, rr.marks!, rtt.table, rtt.mask, 0, 0); }) },
       { name: `retransmits/wasm/${label}`, perCall: n * REPS, baseline: `retransmits/ts/${label}`, fn: repeat(() => { rt.markRetransmits(rb); }) },
     );
     if (k) {

@@ -2,7 +2,7 @@
 // frames into slots (copying once, or straight into `slotView`) and reads results as views.
 import {
   DESC_SIZE, D_CAND, D_DATA_LEN, D_DATA_OFF, D_HASH, D_KEY, D_L3_OFF, D_L4_OFF, D_OUTER_DST, D_OUTER_SRC,
-  D_FORCE, D_OUT_LEN, D_OUT_OFF, D_PEER, D_SPORT, D_STATUS, D_VNI, Status, type StatusCode,
+  D_FORCE, D_OUT_LEN, D_OUT_OFF, D_PEER, D_SPORT, D_STATUS, D_VNI, RT_STALLED, Status, type StatusCode,
 } from './layout.js';
 
 /** Called by PacketBatch.forEachResult() for a packet the kernel passed (Status.OK): its index and the batch. */
@@ -206,6 +206,19 @@ export class PacketBatch {
     if (marks === 0) throw new RangeError('no retransmission marks reserved (DatapathConfig.retransmitFlows)');
     this.#views();
     return this.#u8[marks + i] !== 0;
+  }
+
+  /**
+   * Whether packet i is a retransmission (as retransmitted(i)) that came after its flow had shown no
+   * new data for the stallMs given to Datapath.markRetransmits(): a timeout's, not a fast retransmit.
+   * Throws as retransmitted(i) does.
+   */
+  retransmittedAfterStall(i: number): boolean {
+    this.#d(i);
+    const marks = this.region.marks ?? 0;
+    if (marks === 0) throw new RangeError('no retransmission marks reserved (DatapathConfig.retransmitFlows)');
+    this.#views();
+    return this.#u8[marks + i] === RT_STALLED;
   }
 
   /** The input frame of packet i as written (a view; valid until the slot is rewritten). */

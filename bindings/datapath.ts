@@ -547,14 +547,21 @@ export class Datapath {
    * end its flow has shown is marked, and PacketBatch.retransmitted(i) says so. A flow is the
    * packet's peer index with its flow hash (the same frame to two peers is two flows). A TCP segment
    * that ends later moves its flow's highest end up in the flow table (direct-mapped: a flow that
-   * takes another's slot starts afresh). Returns the number marked. Throws a RangeError when no flow
-   * table was reserved (DatapathConfig.retransmitFlows) or the batch's length is beyond its capacity.
+   * takes another's slot starts afresh) and records `nowMs` as the flow's last new data. A mark is
+   * "after a stall" (PacketBatch.retransmittedAfterStall) when that was at least `stallMs` before
+   * `nowMs`: a sender's retransmission timeout, as on a black-holed path, rather than a fast
+   * retransmit of a flow still moving (as under congestion). Times are the caller's milliseconds,
+   * taken mod 2^32; with the defaults (0, 0) every mark is after a stall. Returns the number marked.
+   * Throws a RangeError when no flow table was reserved (DatapathConfig.retransmitFlows), the batch's
+   * length is beyond its capacity, or a time is not a finite non-negative number.
    */
-  markRetransmits(b: PacketBatch): number {
+  markRetransmits(b: PacketBatch, nowMs = 0, stallMs = 0): number {
     const r = this.#own(b);
     if (this.#rtTable === 0) throw new RangeError('no TCP flow table reserved (DatapathConfig.retransmitFlows)');
     if (!(b.length >= 0 && b.length <= r.capacity)) throw new RangeError(`batch length ${b.length} outside 0..${r.capacity}`);
-    return this.#core.tcpRetransmits(r.desc, r.arena, b.length, r.slotSize, r.marks ?? 0, this.#rtTable, this.#rtMask);
+    if (!(Number.isFinite(nowMs) && nowMs >= 0)) throw new RangeError(`nowMs must be a finite non-negative number, got ${nowMs}`);
+    if (!(Number.isInteger(stallMs) && stallMs >= 0 && stallMs <= 0xffffffff)) throw new RangeError(`stallMs must be an integer in 0..${0xffffffff}, got ${stallMs}`);
+    return this.#core.tcpRetransmits(r.desc, r.arena, b.length, r.slotSize, r.marks ?? 0, this.#rtTable, this.#rtMask, Math.floor(nowMs) >>> 0, stallMs >>> 0);
   }
 
   /** Forget every flow of the TCP flow table (markRetransmits then takes each flow's next segment as its first). */

@@ -138,6 +138,11 @@ export const TS_STRIDE = 16;
 export const RT_ENTRY = 16;
 export const RT_TAG = 0;
 export const RT_END = 4;
-export const RT_USED = 8;
+export const RT_AT = 8;
 export const RT_PEER = 12;
+export const RT_USED = 14;
+/** Retransmission mark: a repeat while the flow still showed new data (fast retransmit, duplicate). */
+export const RT_REPEAT = 1;
+/** Retransmission mark: a repeat after the flow showed no new data for the call's stallMs (a timeout's). */
+export const RT_STALLED = 2;
 export const RT_SPREAD = 0x9e3779b1;

@@ -32,7 +32,7 @@ export interface CoreExports {
   coreImage(out: number): void;
   pcapIngest(ctl: number, input: number, inputLen: number, eof: number, desc: number, arena: number, capacity: number, slotSize: number, ts: number): number;
   pcapEmit(ctl: number, desc: number, arena: number, count: number, slotSize: number, ts: number, from: number, out: number, outCap: number, ports: number): number;
-  tcpRetransmits(desc: number, arena: number, count: number, slotSize: number, marks: number, table: number, mask: number): number;
+  tcpRetransmits(desc: number, arena: number, count: number, slotSize: number, marks: number, table: number, mask: number, now: number, stallMs: number): number;
 }
 
 let compiled: WebAssembly.Module | undefined;

@@ -175,6 +175,12 @@ export declare class PacketBatch {
      * table (DatapathConfig.retransmitFlows).
      */
     retransmitted(i: number): boolean;
+    /**
+     * Whether packet i is a retransmission (as retransmitted(i)) that came after its flow had shown no
+     * new data for the stallMs given to Datapath.markRetransmits(): a timeout's, not a fast retransmit.
+     * Throws as retransmitted(i) does.
+     */
+    retransmittedAfterStall(i: number): boolean;
     /** The input frame of packet i as written (a view; valid until the slot is rewritten). */
     input(i: number): Uint8Array;
     /** The result frame of packet i (encapsulated, or the inner frame after decap) as a view; empty when dropped. */
@@ -476,10 +482,15 @@ export declare class Datapath {
      * end its flow has shown is marked, and PacketBatch.retransmitted(i) says so. A flow is the
      * packet's peer index with its flow hash (the same frame to two peers is two flows). A TCP segment
      * that ends later moves its flow's highest end up in the flow table (direct-mapped: a flow that
-     * takes another's slot starts afresh). Returns the number marked. Throws a RangeError when no flow
-     * table was reserved (DatapathConfig.retransmitFlows) or the batch's length is beyond its capacity.
+     * takes another's slot starts afresh) and records `nowMs` as the flow's last new data. A mark is
+     * "after a stall" (PacketBatch.retransmittedAfterStall) when that was at least `stallMs` before
+     * `nowMs`: a sender's retransmission timeout, as on a black-holed path, rather than a fast
+     * retransmit of a flow still moving (as under congestion). Times are the caller's milliseconds,
+     * taken mod 2^32; with the defaults (0, 0) every mark is after a stall. Returns the number marked.
+     * Throws a RangeError when no flow table was reserved (DatapathConfig.retransmitFlows), the batch's
+     * length is beyond its capacity, or a time is not a finite non-negative number.
      */
-    markRetransmits(b: PacketBatch): number;
+    markRetransmits(b: PacketBatch, nowMs?: number, stallMs?: number): number;
     /** Forget every flow of the TCP flow table (markRetransmits then takes each flow's next segment as its first). */
     clearRetransmitFlows(): void;
     /** Next outer IPv4 identification, 0..65535 (advances by one per encapsulated packet). */
@@ -659,8 +670,13 @@ export declare const TS_STRIDE = 16;
 export declare const RT_ENTRY = 16;
 export declare const RT_TAG = 0;
 export declare const RT_END = 4;
-export declare const RT_USED = 8;
+export declare const RT_AT = 8;
 export declare const RT_PEER = 12;
+export declare const RT_USED = 14;
+/** Retransmission mark: a repeat while the flow still showed new data (fast retransmit, duplicate). */
+export declare const RT_REPEAT = 1;
+/** Retransmission mark: a repeat after the flow showed no new data for the call's stallMs (a timeout's). */
+export declare const RT_STALLED = 2;
 export declare const RT_SPREAD = 2654435761;
 
 // ==== dist/bindings/ports.d.ts
@@ -1055,9 +1071,17 @@ export interface ControlConfig {
      * Beyond the talk: act on VtepControl.noteRetransmission, the datapath's report that a tenant TCP
      * segment sent on a port was retransmitted after a timeout. A report counts as one lost probe of
      * that port (never the only evidence: the port goes down only if the probe sent at once is lost
-     * too). Default false (docs/health.md "Retransmission trigger").
+     * too). Default true; false gives the talk's design, which acts on probes alone (docs/health.md
+     * "Retransmission trigger").
      */
     retransmitTrigger: boolean;
+    /**
+     * With retransmitTrigger, in the live datapath: a TCP segment sent again is reported only when its
+     * flow had sent no new data for at least this long (a sender's retransmission timeout, which on
+     * Linux is at least 200 ms), not a fast retransmit of a flow still moving, as under congestion. The
+     * simulator models the timeouts alone. Default 100 ms (docs/health.md "Retransmission trigger").
+     */
+    retransmitStallMs: number;
     /** Group ports by the BackendID their replies carried (middlebox sensing). Default true. */
     middleboxSensing: boolean;
     /** VNI that marks probes. Default 0xFFFFFF. */

@@ -2,12 +2,13 @@
 // twin (src/reference/retransmit.ts) agree on every byte of Wasm memory (the marks and the flow table)
 // and on the count, for random sequences of segments of a few flows (IPv4 with and without options,
 // IPv6), broken and truncated frames, and hostile descriptors; the kernel never traps and writes
-// nothing else. A model of one flow checks what the marks mean. ZR_FUZZ_RUNS raises the number of
+// nothing else, at any time and stall threshold (wrapping times too). A model of one flow checks what
+// the marks mean, a repeat and a repeat after a stall. ZR_FUZZ_RUNS raises the number of
 // cases per property (default 2,000).
 import t from 'tap';
 import fc from 'fast-check';
 import { Datapath, retransmitTable } from '../bindings/datapath.js';
-import { DESC_SIZE, D_DATA_LEN, D_DATA_OFF, D_HASH, D_KEY, D_L3_OFF, D_L4_OFF, D_PEER, D_STATUS, KEY_FRAGMENT, KEY_L4, RT_END, RT_ENTRY, RT_PEER, RT_SPREAD, RT_TAG, RT_USED } from '../bindings/layout.js';
+import { DESC_SIZE, D_DATA_LEN, D_DATA_OFF, D_HASH, D_KEY, D_L3_OFF, D_L4_OFF, D_PEER, D_STATUS, KEY_FRAGMENT, KEY_L4, RT_AT, RT_END, RT_ENTRY, RT_PEER, RT_SPREAD, RT_TAG, RT_USED } from '../bindings/layout.js';
 import { concat, ethernet, ipv4, ipv6, tcp, udp } from '../src/reference/frames.js';
 import { putBe16, putBe32 } from '../src/reference/bytes.js';
 import { tcpRetransmitsRef } from '../src/reference/retransmit.js';
@@ -114,7 +115,7 @@ function build(p: Packet): Uint8Array {
 }
 
 /** Fill the batch, hash it (key, offsets, hash), apply hostile descriptors; then both kernels, on the same memory. */
-function runBatch(packets: { packet: Packet; peer: number; hostile: (typeof hostileArb extends fc.Arbitrary<infer H> ? H : never) }[]): { wasm: number; ref: number; same: boolean } {
+function runBatch(packets: { packet: Packet; peer: number; hostile: (typeof hostileArb extends fc.Arbitrary<infer H> ? H : never) }[], now: number, stallMs: number): { wasm: number; ref: number; same: boolean } {
   batch.clear();
   for (const { packet, peer } of packets) batch.push(build(packet), peer);
   dp.hash(batch);
@@ -134,16 +135,20 @@ function runBatch(packets: { packet: Packet; peer: number; hostile: (typeof host
   // Stale marks beyond and within the batch: every mark of the batch must be written.
   mem().fill(0xee, br.marks!, br.marks! + BATCH);
   const copy = mem().slice();
-  const ref = tcpRetransmitsRef(copy, br.desc, br.arena, batch.length, SLOT, br.marks!, table, mask);
-  const wasm = dp.markRetransmits(batch);
+  const ref = tcpRetransmitsRef(copy, br.desc, br.arena, batch.length, SLOT, br.marks!, table, mask, now, stallMs);
+  const wasm = dp.markRetransmits(batch, now, stallMs);
   return { wasm, ref, same: Buffer.compare(mem(), copy) === 0 };
 }
 
 t.test('Wasm and twin agree on marks and the flow table, for any frames and descriptors', async (t) => {
   let marked = 0, batches = 0;
-  fc.assert(fc.property(caseArb, (c) => {
-    for (const packets of c) {
-      const { wasm, ref, same } = runBatch(packets);
+  // Time starts anywhere in u32 (so it wraps), moves on by a step per batch; thresholds from none to all.
+  const timeArb = fc.record({ t0: u32, steps: fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 8 }), stall: fc.constantFrom(0, 1, 100, 250, 0xffffffff) });
+  fc.assert(fc.property(caseArb, timeArb, (c, { t0, steps, stall }) => {
+    let now = t0;
+    for (const [k, packets] of c.entries()) {
+      now = (now + steps[k % steps.length]) % 2 ** 32;
+      const { wasm, ref, same } = runBatch(packets, now, stall);
       batches++;
       marked += wasm;
       if (wasm !== ref || !same) return false;
@@ -153,29 +158,47 @@ t.test('Wasm and twin agree on marks and the flow table, for any frames and desc
   t.ok(marked > 0, `retransmissions seen (${marked} marks over ${batches} batches)`);
 });
 
-t.test('one flow: a mark is exactly a segment with payload ending no later than the highest end so far', async (t) => {
+t.test('one flow: a mark is exactly a segment with payload ending no later than the highest end so far; after a stall when its last new data is stallMs old', async (t) => {
   const big = Datapath.create({ localIp: '10.0.0.1', batchSize: BATCH, slotSize: SLOT, maxPeers: 1, retransmitFlows: 1024 });
   const b = big.batch();
-  fc.assert(fc.property(fc.integer({ min: 0, max: 5 }), fc.constantFrom(...BASES), fc.array(fc.record({ delta: fc.integer({ min: -400, max: 400 }), payload: fc.integer({ min: 0, max: 100 }) }), { minLength: 1, maxLength: 40 }), (flow, base, segs) => {
+  const STALL = 100;
+  fc.assert(fc.property(fc.integer({ min: 0, max: 5 }), fc.constantFrom(...BASES), u32, fc.array(fc.record({ delta: fc.integer({ min: -400, max: 400 }), payload: fc.integer({ min: 0, max: 100 }), gap: fc.integer({ min: 0, max: 150 }) }), { minLength: 1, maxLength: 40 }), (flow, base, t0, segs) => {
     big.clearRetransmitFlows();
-    let highest: number | undefined;
-    const want: boolean[] = [], got: boolean[] = [];
+    let highest: number | undefined, lastNew = 0, now = t0;
+    const want: string[] = [], got: string[] = [];
     for (let k = 0; k < segs.length; k += BATCH) {
       b.clear();
       const part = segs.slice(k, k + BATCH);
+      now = (now + part[0].gap) % 2 ** 32; // one time per batch
       for (const s of part) b.push(flowFrame(flow, base + s.delta, s.payload));
       big.hash(b);
-      big.markRetransmits(b);
+      big.markRetransmits(b, now, STALL);
       part.forEach((s, i) => {
         const end = (base + s.delta + s.payload) >>> 0;
         const after = highest === undefined || ((end - highest) | 0) > 0;
-        want.push(!after && s.payload > 0);
-        if (after) highest = end;
-        got.push(b.retransmitted(i));
+        want.push(after || s.payload === 0 ? 'none' : ((now - lastNew) >>> 0) >= STALL ? 'stalled' : 'repeat');
+        if (after) { highest = end; lastNew = now; }
+        got.push(!b.retransmitted(i) ? 'none' : b.retransmittedAfterStall(i) ? 'stalled' : 'repeat');
       });
     }
     return want.every((w, i) => w === got[i]);
   }), { numRuns: Math.min(RUNS, 1000) });
+});
+
+t.test('worked example: a repeat while the flow moves is not after a stall; one after 100 ms of nothing new is, and so are its backed-off repeats', async (t) => {
+  dp.clearRetransmitFlows();
+  const at = (now: number, seq: number, payload: number): string => {
+    batch.clear();
+    batch.push(flowFrame(0, seq, payload));
+    dp.hash(batch);
+    dp.markRetransmits(batch, now, 100);
+    return !batch.retransmitted(0) ? 'none' : batch.retransmittedAfterStall(0) ? 'stalled' : 'repeat';
+  };
+  t.same([at(1000, 0, 100), at(1010, 100, 100), at(1020, 100, 100)], ['none', 'none', 'repeat'], 'a fast retransmit 10 ms after new data');
+  t.same([at(1110, 100, 100), at(1111, 100, 100), at(1500, 100, 100)], ['stalled', 'stalled', 'stalled'], '100 ms after the last new data, and every repeat after it (a repeat is not new data)');
+  t.same([at(1600, 200, 100), at(1650, 200, 100)], ['none', 'repeat'], 'new data restarts the clock');
+  t.same([at(0xffffffff - 10, 1000, 100), at(130, 1000, 100)], ['none', 'stalled'], 'times wrap mod 2^32');
+  t.same([at(1, 5000, 100), at(1, 5000, 0)], ['none', 'none'], 'a pure ACK is never marked');
 });
 
 t.test('worked example: repeats, pure ACKs, wrap-around, IPv6, options; no mark for what is not whole TCP', async (t) => {
@@ -208,14 +231,15 @@ t.test('worked example: repeats, pure ACKs, wrap-around, IPv6, options; no mark 
   dp.hash(batch);
   dp.markRetransmits(batch);
   let h = batch.hash(0);
-  const dv = new DataView(br.memory.buffer), entry = (e: number): number[] => [RT_TAG, RT_END, RT_USED, RT_PEER].map((f) => dv.getUint32(e + f, true));
-  t.same(entry(table + (h & mask) * RT_ENTRY), [h, 5010, 1, 0], 'entry: tag, end, in use, peer 0');
+  const dv = new DataView(br.memory.buffer);
+  const entry = (e: number): number[] => [dv.getUint32(e + RT_TAG, true), dv.getUint32(e + RT_END, true), dv.getUint32(e + RT_AT, true), dv.getUint16(e + RT_USED, true), dv.getUint16(e + RT_PEER, true)];
+  t.same(entry(table + (h & mask) * RT_ENTRY), [h, 5010, 0, 1, 0], 'entry: tag, end, time of the last new data (0: the default), in use, peer 0');
   batch.clear();
   batch.push(flowFrame(0, 9500, 10), 2); // after the flooded segment above (end 9030)
   dp.hash(batch);
-  dp.markRetransmits(batch);
+  dp.markRetransmits(batch, 123.9, 100);
   h = batch.hash(0);
-  t.same(entry(table + (((h + Math.imul(2, RT_SPREAD)) >>> 0) & mask) * RT_ENTRY), [h, 9510, 1, 2], 'peer 2: its own slot');
+  t.same(entry(table + (((h + Math.imul(2, RT_SPREAD)) >>> 0) & mask) * RT_ENTRY), [h, 9510, 123, 1, 2], 'peer 2: its own slot; the time in whole ms');
 });
 
 t.test('configuration: the table is optional and sized by a power of two', async (t) => {
@@ -227,4 +251,7 @@ t.test('configuration: the table is optional and sized by a power of two', async
   for (const bad of [8, 100, 2 ** 23, -16, 1.5]) t.throws(() => Datapath.create({ localIp: '10.0.0.1', maxPeers: 1, retransmitFlows: bad }), RangeError, `retransmitFlows ${bad} refused`);
   t.throws(() => batch.retransmitted(BATCH + 1), RangeError, 'index beyond the batch');
   t.throws(() => none.markRetransmits(batch), Error, 'a batch of another Datapath');
+  for (const [now, stall] of [[NaN, 0], [-1, 0], [Infinity, 0], [0, -1], [0, 1.5], [0, 2 ** 32]]) {
+    t.throws(() => dp.markRetransmits(batch, now, stall), RangeError, `time ${now}, stall ${stall} refused`);
+  }
 });

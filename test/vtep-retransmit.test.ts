@@ -83,6 +83,10 @@ for (const trigger of [true, false]) {
 
     a.vtep.encapTenant([segment(1000, 5000, 100), segment(1000, 5100, 100), segment(2000, 7, 0), segment(2000, 7, 50)]);
     t.equal(retransmits(), 0, 'new data, a pure ACK and its flow\'s first data: nothing');
+    run(20);
+    a.vtep.encapTenant([segment(1000, 5000, 100)]);
+    t.equal(retransmits(), 0, 'a repeat 20 ms after the flow\'s last new data (a fast retransmit, the flow still moving): nothing');
+    run(180); // the flow has sent nothing new for 200 ms: the tenant's retransmission timer (min RTO 200 ms)
     const sentBefore = a.vtep.metrics().peers[0].probe.sent;
     a.vtep.encapTenant([segment(1000, 5000, 100), segment(2000, 57, 20)]);
     const repeatPort = outerSport(a.wire.filter(isData).at(-2)!);
@@ -96,8 +100,10 @@ for (const trigger of [true, false]) {
     run(300);
     t.equal(a.vtep.control.ports(PEER_B).filter((p) => p.state === 'good').length, 32, 'its probe answered: every port still good');
     t.notOk(a.events.some((e) => e.type === 'port-down'), 'no port went down');
-    a.vtep.encapTenant([segment(1000, 5200, 100), segment(1000, 5200, 100)]);
-    t.equal(retransmits(), trigger ? 2 : 0, 'a later repeat counts again once the port is clear');
+    a.vtep.encapTenant([segment(1000, 5200, 100)]);
+    run(200);
+    a.vtep.encapTenant([segment(1000, 5200, 100)]);
+    t.equal(retransmits(), trigger ? 2 : 0, 'a later repeat after a stall counts again once the port is clear');
     a.vtep.stop(); b.vtep.stop();
   });
 }
@@ -143,6 +149,7 @@ t.test('a segment flooded to every peer (unknown destination MAC) is one segment
   a!.vtep.encapTenant([segment(4000, 100, 200, unknown)]);
   t.equal(a!.vtep.counters.encapPackets - before, 2, 'flooded to both peers');
   t.equal(a!.vtep.control.stats().retransmits, 0, 'no report');
+  run(200);
   a!.vtep.encapTenant([segment(4000, 100, 200, unknown)]);
   t.equal(a!.vtep.control.stats().retransmits, 2, 'sent again: a repeat towards each peer');
   for (const s of [a!, b!, c!]) s.vtep.stop();
@@ -153,7 +160,10 @@ t.test('the agent\'s JSON config sets it: control.retransmitTrigger', async (t) 
     vmIface: 'vm0', underlay: { iface: 'up0', localIp: IP_A, gatewayMac: '02:00:00:00:01:01' }, vni: 42,
     secret: '00112233445566778899aabbccddeeff', peers: [{ ip: IP_B }],
   };
-  t.equal(parseAgentConfig(JSON.stringify(base)).control.retransmitTrigger, false, 'off by default');
-  t.equal(parseAgentConfig(JSON.stringify({ ...base, control: { retransmitTrigger: true } })).control.retransmitTrigger, true, 'on when asked');
+  t.equal(parseAgentConfig(JSON.stringify(base)).control.retransmitTrigger, true, 'on by default');
+  t.equal(parseAgentConfig(JSON.stringify({ ...base, control: { retransmitTrigger: false } })).control.retransmitTrigger, false, 'off when asked (the talk\'s design)');
   t.throws(() => parseAgentConfig(JSON.stringify({ ...base, control: { retransmitTrigger: 'yes' } })), /retransmitTrigger must be a boolean/, 'a non-boolean refused');
+  t.equal(parseAgentConfig(JSON.stringify(base)).control.retransmitStallMs, 100, 'a repeat is reported after 100 ms without new data by default');
+  t.equal(parseAgentConfig(JSON.stringify({ ...base, control: { retransmitStallMs: 250 } })).control.retransmitStallMs, 250, 'the stall set');
+  for (const bad of [-1, 1.5, 60_001, 'x']) t.throws(() => parseAgentConfig(JSON.stringify({ ...base, control: { retransmitStallMs: bad } })), /retransmitStallMs/, `stall ${String(bad)} refused`);
 });

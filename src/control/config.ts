@@ -94,9 +94,17 @@ export interface ControlConfig {
    * Beyond the talk: act on VtepControl.noteRetransmission, the datapath's report that a tenant TCP
    * segment sent on a port was retransmitted after a timeout. A report counts as one lost probe of
    * that port (never the only evidence: the port goes down only if the probe sent at once is lost
-   * too). Default false (docs/health.md "Retransmission trigger").
+   * too). Default true; false gives the talk's design, which acts on probes alone (docs/health.md
+   * "Retransmission trigger").
    */
   retransmitTrigger: boolean;
+  /**
+   * With retransmitTrigger, in the live datapath: a TCP segment sent again is reported only when its
+   * flow had sent no new data for at least this long (a sender's retransmission timeout, which on
+   * Linux is at least 200 ms), not a fast retransmit of a flow still moving, as under congestion. The
+   * simulator models the timeouts alone. Default 100 ms (docs/health.md "Retransmission trigger").
+   */
+  retransmitStallMs: number;
   /** Group ports by the BackendID their replies carried (middlebox sensing). Default true. */
   middleboxSensing: boolean;
   /** VNI that marks probes. Default 0xFFFFFF. */
@@ -162,7 +170,8 @@ export const DEFAULT_CONTROL_CONFIG: Readonly<ControlConfig> = Object.freeze({
   backupPorts: 4,
   fullProbeAfterFailureMs: 10_000,
   freshTargets: true,
-  retransmitTrigger: false,
+  retransmitTrigger: true,
+  retransmitStallMs: 100,
   middleboxSensing: true,
   probeVni: 0xffffff,
   replyPort: 'alternate',
@@ -215,6 +224,7 @@ export function resolveControlConfig(c: Partial<ControlConfig> = {}): ControlCon
     throw new RangeError(`control config replyPort must be 'probed', 'healthy', 'both', 'alternate' or 'spread', got ${String(r.replyPort)}`);
   }
   if (typeof r.retransmitTrigger !== 'boolean') throw new RangeError('control config retransmitTrigger must be a boolean');
+  num('retransmitStallMs', r.retransmitStallMs, 0, 60_000, true);
   if (typeof r.freshTargets !== 'boolean') throw new RangeError('control config freshTargets must be a boolean');
   if (typeof r.reprobeOnLoss !== 'boolean') throw new RangeError('control config reprobeOnLoss must be a boolean');
   if (typeof r.receipts !== 'boolean') throw new RangeError('control config receipts must be a boolean');

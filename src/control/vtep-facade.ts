@@ -236,6 +236,8 @@ export class Vtep {
   #inCallback = false;
   /** control.retransmitTrigger: mark tenant TCP retransmissions after encap and report them (docs/health.md). */
   readonly #retransmits: boolean;
+  /** control.retransmitStallMs: only a retransmission after its flow stalled this long is reported. */
+  readonly #retransmitStallMs: number;
 
   /** Reserve the Datapath and its batches and set up the control plane; throws a RangeError on a bad option. */
   constructor(o: VtepOptions) {
@@ -274,6 +276,7 @@ export class Vtep {
       retransmitFlows: control.retransmitTrigger ? RETRANSMIT_FLOWS : 0,
     });
     this.#retransmits = control.retransmitTrigger;
+    this.#retransmitStallMs = control.retransmitStallMs;
     this.vxlanPort = this.#dp.config.vxlanPort;
     [this.#encap, this.#decap, this.#probes] = [this.#dp.batch(0), this.#dp.batch(1), this.#dp.batch(2)];
     this.#encapRow = new Uint16Array(this.#encap.capacity);
@@ -431,13 +434,14 @@ export class Vtep {
     }
     this.#dp.encap(b);
     // One more Wasm call per batch with the trigger on; none, and no per-packet test, without it.
-    const marked = this.#retransmits && this.#dp.markRetransmits(b) > 0;
+    const marked = this.#retransmits && this.#dp.markRetransmits(b, this.#clock.now(), this.#retransmitStallMs) > 0;
     const out = this.#select(b, this.#outEncap, this.#listEncap);
     for (let j = 0; j < out.length; j++) {
       const i = out.packet(j), row = this.#encapRow[i];
       this.control.notePortUsed(row, b.candidate(i));
       const sport = b.sport(i), h = b.hash(i);
-      if (marked && b.retransmitted(i)) this.control.noteRetransmission(this.#rows[row]!.ip, sport);
+      // A timeout's repeat only: a fast retransmit (the flow still moving) is congestion's, not a dead path's.
+      if (marked && b.retransmittedAfterStall(i)) this.control.noteRetransmission(this.#rows[row]!.ip, sport);
       const before = this.#flows.note(row, h, sport);
       if (before >= 0) {
         this.counters.flowSwitches++;
