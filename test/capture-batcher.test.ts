@@ -122,3 +122,30 @@ t.test('any arrival pattern gives exactly the per-frame encapsulation, in order'
   }), { numRuns: 200 });
   t.pass('batched and per-frame encapsulation agree');
 });
+
+t.test('the pcap sink writes a batch in one loop: the same file as a frame at a time', async (t) => {
+  const { PcapSink } = await import('../src/capture/sinks.js');
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'zr-sink-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const frames = Array.from({ length: 20 }, (_, k) => udpFrame(1000 + k, k * 7));
+  const write = async (perFrame: boolean): Promise<Buffer> => {
+    const dp = Datapath.create(config);
+    dp.setPeer(0, peer);
+    const real = await PcapSink.open(join(dir, `${perFrame}.pcap`));
+    // The same sink with putBatch hidden: the batcher then calls put() per frame.
+    const sink: FrameSink = perFrame ? { failReason: real.failReason, put: (f, ts) => real.put(f, ts) } : real;
+    const timer = new VirtualTimer();
+    const b = new EncapBatcher(dp, sink, { peer: 0, timer });
+    frames.forEach((f, k) => b.add(f, { sec: 1_700_000_000 + k, nsec: k * 1000 + 7 }));
+    b.flush();
+    t.equal(b.stats.encapsulated, frames.length, `${perFrame ? 'put' : 'putBatch'}: every frame written`);
+    await real.close();
+    return readFileSync(join(dir, `${perFrame}.pcap`));
+  };
+  const [one, batch] = [await write(true), await write(false)];
+  t.ok(one.length > 24 + frames.length * 16, 'records were written');
+  t.ok(Buffer.compare(one, batch) === 0, 'byte-identical files');
+});

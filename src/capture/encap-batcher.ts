@@ -16,10 +16,12 @@ export interface FrameSink {
   readonly failReason: string;
   /**
    * Deliver packets `indices[0..count-1]` of `batch` (their outputs) in one go, writing a TxStatus
-   * per frame into `statuses`; returns how many were delivered. A sink that sends has it (one
-   * system call per batch); without it, put() is called per frame.
+   * per frame into `statuses`; returns how many were delivered. `stamps` holds each slot's capture
+   * time (seconds at 2i, nanoseconds at 2i + 1). A sink that sends has it (one system call per
+   * batch), and so does one that writes a file (one loop, no object per frame); without it, put() is
+   * called per frame.
    */
-  putBatch?(batch: PacketBatch, indices: Uint32Array, count: number, statuses: Uint8Array): number;
+  putBatch?(batch: PacketBatch, indices: Uint32Array, count: number, statuses: Uint8Array, stamps: Uint32Array): number;
 }
 
 /** The drop reason of a send status other than SENT. */
@@ -163,7 +165,7 @@ export class EncapBatcher {
       this.#okCount = 0;
       b.forEachResult(this.#gatherOk, this.#onDropped);
       const k = this.#okCount;
-      this.stats.encapsulated += k === 0 ? 0 : sink.putBatch(b, this.#ok, k, this.#tx);
+      this.stats.encapsulated += k === 0 ? 0 : sink.putBatch(b, this.#ok, k, this.#tx, this.#stamps);
       for (let j = 0; j < k; j++) if (this.#tx[j] !== TxStatus.SENT) this.#drop(txReason(this.#tx[j], sink.failReason));
     } else {
       b.forEachResult(this.#onOk, this.#onDropped);
