@@ -8,7 +8,8 @@
 // it, so receivers work through full rings as under load, and CPU-seconds per frame give their
 // per-core ceiling whatever speed the sender or a loaded machine managed. Frames the ring could
 // not hold are reported as lost. A receiver's CPU time includes its JIT warm-up, spread over
-// the run's frames. Needs root and the cap addon; otherwise it skips.
+// the run's frames. The decap-forward rows run the other direction: VXLAN frames in, decapsulated in
+// Wasm, the tenant frames out of a second veth. Needs root and the cap addon; otherwise it skips.
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromSamples, type BenchOptions, type BenchResult } from './harness.js';
@@ -16,6 +17,7 @@ import { NetnsLab, type NsProcess } from '../test/helpers/netns.js';
 import { loadCap } from '../src/capture/cap.js';
 import { afPacketAddon } from '../src/io/addon.js';
 import { ethernet, ipv4, udp } from '../src/reference/frames.js';
+import { Datapath } from '../bindings/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const capModule = JSON.stringify(join(root, 'src/capture/cap.ts'));
@@ -23,7 +25,7 @@ const ioModule = JSON.stringify(join(root, 'src/io/index.ts'));
 const bindingsModule = JSON.stringify(join(root, 'bindings/index.ts'));
 const mainModule = JSON.stringify(join(root, 'src/cli/main.ts'));
 
-interface Window { frames: number; seconds: number; cpuSeconds: number }
+interface Window { frames: number; seconds: number; cpuSeconds: number; forwarded?: number }
 
 function nodeIn(lab: NetnsLab, ns: string, code: string, args: string[]): NsProcess {
   return lab.spawn(ns, process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, ...args], { cwd: root });
@@ -39,6 +41,53 @@ function senderFrames(): string {
   }
   return lines.join('\n') + '\n';
 }
+
+/** The same 256 frames encapsulated towards 10.0.0.2 (VNI 100, UDP 4789), hex, one per line: the decap rows' input. */
+function vxlanFrames(): string {
+  const dp = Datapath.create({ localIp: '10.0.0.1', batchSize: 256, maxPeers: 1 });
+  dp.setPeer(0, { remoteIp: '10.0.0.2', vni: 100 });
+  const b = dp.batch(0);
+  for (const h of senderFrames().split('\n').filter(Boolean)) b.push(Buffer.from(h, 'hex'), 0);
+  dp.encap(b);
+  const lines: string[] = [];
+  for (let i = 0; i < b.length; i++) lines.push(Buffer.from(b.output(i)).toString('hex'));
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Decap-forward until SIGINT, with either packet I/O (argv[3]: cap or mmap): VXLAN frames to UDP 4789
+ * taken into a batch, decapsulated in one Wasm call, the tenant frames sent out of argv[2] (mmap: one
+ * sendmmsg per batch; cap: one pcap_sendpacket per frame). Prints frames in, frames forwarded and CPU.
+ */
+const DECAP_FORWARD = `
+  import { openPacketIo } from ${ioModule};
+  import { Datapath, DEFAULT_BATCH_SIZE } from ${bindingsModule};
+  const [rxIf, txIf, kind] = process.argv.slice(1, 4);
+  const rx = openPacketIo(kind, rxIf, { ringBytes: 64 << 20, udpDst: 4789 });
+  const tx = openPacketIo(kind, txIf, { sendOnly: true });
+  const dp = Datapath.create({ localIp: '10.0.0.2', decapVni: 100, batchSize: DEFAULT_BATCH_SIZE, maxPeers: 1 });
+  const b = dp.batch(0);
+  const ok = new Uint32Array(b.capacity);
+  let frames = 0, forwarded = 0, refused = 0;
+  const t0 = performance.now(), c0 = process.cpuUsage();
+  rx.onReadable(() => {
+    for (let n = rx.receive(b); n > 0; n = rx.receive(b)) {
+      frames += n;
+      dp.decap(b);
+      let k = 0;
+      for (let i = 0; i < b.length; i++) if (b.status(i) === 0) ok[k++] = i; else refused++;
+      forwarded += tx.send(b, { which: 'output', indices: ok, count: k });
+      b.clear();
+    }
+  });
+  process.once('SIGINT', () => {
+    rx.onReadable(undefined);
+    const s = rx.stats();
+    rx.close(); tx.close();
+    const c = process.cpuUsage(c0);
+    console.log(JSON.stringify({ frames, forwarded, refused, seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6, ringDrops: s.drops.ring }));
+  });
+  console.error('capturing on', rxIf);`;
 
 /** Sends argv[2] frames round-robin in bursts of argv[3] with argv[4] ms between, then exits. */
 const SENDER = `
@@ -111,7 +160,7 @@ async function window(p: NsProcess): Promise<Window> {
   const r = await p.exited;
   if (r.code !== 0) throw new Error(`receiver failed (${r.code}): ${r.stderr.trim()}`);
   const w = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Window;
-  return { frames: w.frames, seconds: w.seconds, cpuSeconds: w.cpuSeconds };
+  return { frames: w.frames, seconds: w.seconds, cpuSeconds: w.cpuSeconds, forwarded: w.forwarded };
 }
 
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
@@ -142,11 +191,12 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     const [r1] = await lab.veth({ a: 'r', b: 'x', aIf: 'r1', bIf: 'x0' });
     const mmap = !('missing' in afPacketAddon());
     if (!mmap) process.stderr.write(`capture bench: no mmap rows (${(afPacketAddon() as { missing: string }).missing})\n`);
-    const drain = async (receiver: NsProcess): Promise<Window & { sent: number }> => {
+    const vxlan = vxlanFrames();
+    const drain = async (receiver: NsProcess, input = frames): Promise<Window & { sent: number }> => {
       await receiver.waitFor(/capturing on/, 60_000);
       // The faster sender where the addon is built, for every receiver alike.
       const sender = nodeIn(lab, 's', mmap ? MMAP_SENDER : SENDER, [s0.ifname, String(n), String(burst), String(gapMs)]);
-      sender.child.stdin?.end(frames);
+      sender.child.stdin?.end(input);
       const sr = await sender.exited;
       if (sr.code !== 0) throw new Error(`sender failed: ${sr.stderr.trim()}`);
       const sent = (JSON.parse(sr.stdout) as { sent: number }).sent;
@@ -160,6 +210,8 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     const mmapPipeline: (Window & { sent: number })[] = [];
     /** `--out-iface` runs: [cap, mmap]. */
     const forward: (Window & { sent: number })[][] = [[], []];
+    /** Decap-forward runs: [cap, mmap]. */
+    const decapForward: (Window & { sent: number })[][] = [[], []];
     const cli = (io: string, out: string[] = ['-o', '/dev/null']): string[] => ['capture', '-i', r0.ifname, ...(io === 'cap' ? ['--filter', filter] : []), '--io', io, ...out,
       '--vni', '100', '--local', '10.0.0.1', '--remote', '10.0.0.2', '--ring-mb', '64', '--json'];
     const toVeth = ['--out-iface', r1.ifname];
@@ -168,16 +220,20 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
       capOnly.push(await drain(nodeIn(lab, 'r', CAP_ONLY, [r0.ifname, filter])));
       pipeline.push(await drain(nodeIn(lab, 'r', CLI, cli('cap'))));
       forward[0].push(await drain(nodeIn(lab, 'r', CLI, cli('cap', toVeth))));
+      decapForward[0].push(await drain(nodeIn(lab, 'r', DECAP_FORWARD, [r0.ifname, r1.ifname, 'cap']), vxlan));
       if (!mmap) continue;
       mmapOnly.push(await drain(nodeIn(lab, 'r', MMAP_ONLY, [r0.ifname])));
       mmapPipeline.push(await drain(nodeIn(lab, 'r', CLI, cli('mmap'))));
       forward[1].push(await drain(nodeIn(lab, 'r', CLI, cli('mmap', toVeth))));
+      decapForward[1].push(await drain(nodeIn(lab, 'r', DECAP_FORWARD, [r0.ifname, r1.ifname, 'mmap']), vxlan));
     }
     const perCpu = (ws: Window[]): number => median(ws.map((w) => (w.cpuSeconds > 0 ? w.frames / w.cpuSeconds : 0)));
     const extra = (ws: (Window & { sent: number })[]): Record<string, number> => ({
       frames: ws.reduce((a, w) => a + w.frames, 0),
       lost: ws.reduce((a, w) => a + (w.sent - w.frames), 0),
       usCpuPerFrame: Number((1e6 / perCpu(ws)).toFixed(3)),
+      // Decap-forward: the tenant frames that left on the second veth.
+      ...(ws.some((w) => w.forwarded !== undefined) ? { forwarded: ws.reduce((a, w) => a + (w.forwarded ?? 0), 0) } : {}),
     });
     const rates = (ws: Window[]): number[] => ws.map((w) => (w.cpuSeconds > 0 ? w.frames / w.cpuSeconds : 0));
     const a = perCpu(capOnly), b = perCpu(pipeline);
@@ -187,6 +243,8 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     ];
     const f = perCpu(forward[0]);
     rows.push({ ...fromSamples('capture/per-cpu-s/encap-forward', rates(forward[0]), rounds), pps: f, ratio: a > 0 ? f / a : 0, baseline: 'capture/per-cpu-s/cap-receive-only', extra: extra(forward[0]) });
+    const df = perCpu(decapForward[0]);
+    rows.push({ ...fromSamples('capture/per-cpu-s/decap-forward', rates(decapForward[0]), rounds), pps: df, ratio: a > 0 ? df / a : 0, baseline: 'capture/per-cpu-s/cap-receive-only', extra: extra(decapForward[0]) });
     if (mmap) {
       const c = perCpu(mmapOnly), d = perCpu(mmapPipeline);
       rows.push(
@@ -195,6 +253,8 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
       );
       const g = perCpu(forward[1]);
       rows.push({ ...fromSamples('capture/per-cpu-s/encap-forward-mmap', rates(forward[1]), rounds), pps: g, ratio: f > 0 ? g / f : 0, baseline: 'capture/per-cpu-s/encap-forward', extra: extra(forward[1]) });
+      const dg = perCpu(decapForward[1]);
+      rows.push({ ...fromSamples('capture/per-cpu-s/decap-forward-mmap', rates(decapForward[1]), rounds), pps: dg, ratio: df > 0 ? dg / df : 0, baseline: 'capture/per-cpu-s/decap-forward', extra: extra(decapForward[1]) });
     }
     return rows;
   } finally {
