@@ -280,6 +280,15 @@ export class RecordsFuzz {
     const used = r.int(0, 15);
     dv.setUint32(ctl + PC_OUT_USED, used === 0 ? r.int(0, outCap) : used === 1 ? r.u32() : 0, true);
     let from = r.int(0, 15) === 0 ? r.int(0, count + 1) : 0;
+    if (r.int(0, 7) === 0) { // an output area the next few records fill exactly, or miss by a byte
+      let need = 0;
+      for (let i = from, k = r.int(1, 8); i < count && k > 0; i++) {
+        const d = g.desc.at + i * DESC_SIZE, off = dv.getUint32(d + D_OUT_OFF, true), len = dv.getUint32(d + D_OUT_LEN, true);
+        if (dv.getUint16(d + D_STATUS, true) === 0 && off <= slot && len <= slot - off) { need += 16 + len; k--; }
+      }
+      outCap = Math.min(OUTPUT_BYTES, Math.max(0, need - r.int(0, 1)));
+      dv.setUint32(ctl + PC_OUT_USED, 0, true);
+    }
     for (let calls = 0; from < count; calls++) {
       if (calls >= MAX_CALLS) { fail(`pcapEmit: no end after ${MAX_CALLS} calls`); t.disagreements++; break; }
       if (calls === 4) outCap = OUTPUT_BYTES;

@@ -7,8 +7,8 @@
 // frames, and generated ones: IPv4 with and without options, IPv6, VLAN tags, TCP options) whose
 // sequence numbers repeat, overlap, pass and fall behind what the flow has sent, cross the 2^32 wrap
 // and sit on the serial-arithmetic edge (2^31 ahead); pure ACKs, SYN and FIN; the same segment to
-// peers whose flows share a slot of the small table. Some are mutated (fuzz/frames.ts) or replaced
-// by the batch's own frames. The hash kernel fills the descriptors (key, inner offsets, flow hash),
+// peers whose flows share a slot of the small table. Some are mutated (fuzz/frames.ts), cut a few
+// bytes short, or replaced by the batch's own frames. The hash kernel fills the descriptors (key, inner offsets, flow hash),
 // then a few are made hostile (status, key, offsets, lengths, peer; a hash copied from another packet,
 // or moved to another flow's slot) before both kernels run.
 import { DESC_SIZE, D_DATA_LEN, D_DATA_OFF, D_HASH, D_KEY, D_L3_OFF, D_L4_OFF, D_PEER, D_STATUS, KEY_FRAGMENT, KEY_L4,
@@ -158,7 +158,9 @@ export class RetransmitsFuzz {
         // The same flow to another peer: 16 apart they share a slot of the small table.
         peer = p > 0 ? f.peer : r.int(0, 3) === 0 ? r.int(0, 0xffff) : (f.peer + 16 * r.int(1, 3)) & 0xffff;
       }
-      if (r.int(0, 11) === 0) len = mutate(r, mem, s + DEFAULT_HEADROOM, len, room, pool);
+      const damage = r.int(0, 23);
+      if (damage < 2) len = mutate(r, mem, s + DEFAULT_HEADROOM, len, room, pool);
+      else if (damage === 2) len = Math.max(0, len - r.int(1, 3)); // a few bytes short: the IP length runs just past the frame
       const d = g.desc.at + i * DESC_SIZE;
       dv.setUint32(d + D_DATA_OFF, DEFAULT_HEADROOM, true);
       dv.setUint32(d + D_DATA_LEN, len, true);
