@@ -1,5 +1,6 @@
 // The fuzzer: batches of random and mutated frames through every Wasm kernel (hash, encap with the
-// default choice and through each fast-path table, decap, table lookup, SipHash) and its TS twin.
+// default choice and through each fast-path table, decap, table lookup, SipHash, the pcap record
+// kernels, TCP retransmission marks) and its TS twin.
 // Per packet kernel and batch it counts
 //   - traps: the Wasm call threw (an abort or a runtime trap); the lane is rebuilt;
 //   - disagreements: any descriptor byte, slot byte, returned count or IPv4 id differs from the twin;
@@ -7,6 +8,9 @@
 //   - out-of-bounds reads: the kernel is run a second time on the same frames with every byte it
 //     may not read (slot bytes outside the frame, the canaries) refilled with other values; any
 //     difference in its descriptors or output frames means it read (and used) such a byte.
+// The kernels called with raw addresses (pcapIngest, pcapEmit: fuzz/records.ts; tcpRetransmits:
+// fuzz/retransmits.ts) run in rigs of their own (fuzz/rig.ts) with the same four checks, every byte of
+// every region compared with the twin's.
 import { DESC_SIZE } from '../bindings/layout.js';
 import { DEFAULT_HEADROOM, SipHashBatch } from '../bindings/index.js';
 import {
@@ -16,9 +20,11 @@ import {
 import { sipHash24Into } from '../src/reference/siphash.js';
 import { buildCorpus, generateFrame, mutate, writeVxlan, type Corpus } from './frames.js';
 import { BATCH, LANE_CONFIGS, Lane, PEERS, SLOT } from './lane.js';
+import { RecordsFuzz } from './records.js';
+import { RetransmitsFuzz } from './retransmits.js';
 
-export type FuzzKernel = 'hash' | 'encap' | 'decap' | 'lookup' | 'siphash';
-export const FUZZ_KERNELS: readonly FuzzKernel[] = ['hash', 'encap', 'decap', 'lookup', 'siphash'];
+export type FuzzKernel = 'hash' | 'encap' | 'decap' | 'lookup' | 'siphash' | 'pcapIngest' | 'pcapEmit' | 'tcpRetransmits';
+export const FUZZ_KERNELS: readonly FuzzKernel[] = ['hash', 'encap', 'decap', 'lookup', 'siphash', 'pcapIngest', 'pcapEmit', 'tcpRetransmits'];
 
 export interface FuzzOptions {
   /** Frames through each kernel. */
@@ -44,9 +50,15 @@ export interface FuzzReport {
   kernels: Record<FuzzKernel, { frames: number; traps: number; disagreements: number; oobReads: number; oobWrites: number }>;
   /** Frames encapsulated per lane (the default choice and each table). */
   lanes: Record<string, number>;
-  /** Kernel status codes seen, and how often (hash, encap and decap statuses together). */
+  /**
+   * Kernel status codes seen, and how often (`hash:0`, `encap:4`, `decap:17`, ...), and what the other
+   * kernels did: `pcapIngest:stop:<full|need|end|error>`, `pcapIngest:error:<kind>`, records walked and
+   * skipped (`pcapIngest:walked`, `pcapIngest:skipped:truncated|oversize`), `pcapEmit:records`,
+   * `pcapEmit:stop:<done|output-full|seconds>`, `tcpRetransmits:marked`, `tcpRetransmits:evicted`.
+   */
   statuses: Record<string, number>;
-  corpus: { files: string[]; captured: number; vxlan: number; generated: number };
+  /** Capture files read, frames from them, of which VXLAN; generated frames; classic pcap files streamed as records; flows with captured TCP headers. */
+  corpus: { files: string[]; captured: number; vxlan: number; generated: number; recordFiles: number; tcpFlows: number };
   /** The first few failures, enough to reproduce (seed and batch) and see what differed. */
   failures: string[];
 }
@@ -64,11 +76,15 @@ export function runFuzz(o: FuzzOptions): FuzzReport {
   const lanes = LANE_CONFIGS.map((c) => new Lane(c));
   for (const l of lanes) for (let k = 0; k < PEERS; k++) if (r.int(0, 7) !== 0) l.changePeer(r, k);
   const sip = new SipHashBatch({ capacity: BATCH, slotBytes: 128 });
+  const records = new RecordsFuzz(corpus.recordFiles, BATCH, SLOT, r);
+  const retransmits = new RetransmitsFuzz(corpus.frames.slice(0, corpus.captured), BATCH, SLOT, r.u32(), r);
   const kernels = Object.fromEntries(FUZZ_KERNELS.map((k) => [k, { frames: 0, traps: 0, disagreements: 0, oobReads: 0, oobWrites: 0 }])) as FuzzReport['kernels'];
   const laneFrames: Record<string, number> = Object.fromEntries(lanes.map((l) => [l.name, 0]));
   const statuses: Record<string, number> = {};
   const failures: string[] = [];
   const fail = (msg: string): void => { if (failures.length < MAX_FAILURES) failures.push(msg); };
+  const tally = (key: string, n = 1): void => { statuses[key] = (statuses[key] ?? 0) + n; };
+  const written = new Int32Array(BATCH);
   const inputs: Inputs = { off: new Int32Array(BATCH), len: new Int32Array(BATCH), peer: new Uint16Array(BATCH), force: new Uint16Array(BATCH) };
   const twinDesc = new Uint8Array(BATCH * DESC_SIZE);
   const frames = corpus.frames;
@@ -101,9 +117,12 @@ export function runFuzz(o: FuzzOptions): FuzzReport {
         slot.set(f.subarray(0, len), HEADROOM);
         if (pick >= 8) len = mutate(r, slot, HEADROOM, len, room, frames);
       }
+      written[i] = len;
       placeDescriptor(r, inputs, i, len);
     }
-    const tenant = g.arenaView(count).slice(); // the frames as written, for decap and SipHash below
+    const tenant = g.arenaView(count).slice(); // the frames as written, for decap, SipHash, the records and retransmits below
+    const frame = (i: number): Uint8Array => tenant.subarray(i * SLOT + HEADROOM, i * SLOT + HEADROOM + written[i]!);
+    let encapDesc = new Uint8Array(0), encapArena = new Uint8Array(0);
     const setInputs = (): void => { for (let i = 0; i < count; i++) b.setRaw(i, inputs.off[i]!, inputs.len[i]!, inputs.peer[i]!, inputs.force[i]!); b.length = count; };
 
     // ---- hash, then encap, on the same frames ----
@@ -113,6 +132,8 @@ export function runFuzz(o: FuzzOptions): FuzzReport {
       const ok = checkKernel(kernel, lane, count, r, fill, twinDesc, statuses, (m) => fail(`${where}: ${m}`));
       const k = kernels[kernel];
       k.frames += count;
+      // The encap results (even after a trap: whatever the slots hold) are pcapEmit's input below.
+      if (kernel === 'encap') { encapDesc = g.descView(count).slice(); encapArena = g.arenaView(count).slice(); }
       if (ok === 'trap') { k.traps++; lane = lanes[li] = new Lane(lane.config); continue; }
       k.disagreements += ok.disagreements; k.oobReads += ok.oobReads; k.oobWrites += ok.oobWrites;
       if (kernel === 'hash') for (let i = 0; i < count; i++) hashes[i] = b.hash(i);
@@ -201,6 +222,16 @@ export function runFuzz(o: FuzzOptions): FuzzReport {
       } catch (e) { k.traps++; fail(`${where}: siphash trapped: ${(e as Error).message}`); }
     }
 
+    // ---- the pcap record kernels: the batch's frames as a record stream in; the encap results out ----
+    kernels.pcapIngest.frames += count;
+    records.ingest(r, count, frame, kernels.pcapIngest, tally, (m) => fail(`${where}: ${m}`));
+    kernels.pcapEmit.frames += count;
+    records.emit(r, encapDesc, encapArena, count, kernels.pcapEmit, tally, (m) => fail(`${where}: ${m}`));
+
+    // ---- TCP retransmission marks: segments of a pool of flows, across batches ----
+    kernels.tcpRetransmits.frames += count;
+    retransmits.run(r, count, frame, frames, kernels.tcpRetransmits, tally, (m) => fail(`${where}: ${m}`));
+
     done += count;
     o.progress?.(done);
   }
@@ -210,7 +241,10 @@ export function runFuzz(o: FuzzOptions): FuzzReport {
   return {
     frames: done, framesPerSecond: Math.round(done / seconds), traps: sum('traps'), disagreements: sum('disagreements'),
     outOfBoundsReads: sum('oobReads'), outOfBoundsWrites: sum('oobWrites'), seed, seconds, kernels, lanes: laneFrames, statuses,
-    corpus: { files: corpus.files, captured: corpus.captured, vxlan: corpus.vxlan.length, generated: corpus.frames.length - corpus.captured },
+    corpus: {
+      files: corpus.files, captured: corpus.captured, vxlan: corpus.vxlan.length, generated: corpus.frames.length - corpus.captured,
+      recordFiles: corpus.recordFiles.length, tcpFlows: retransmits.capturedFlows,
+    },
     failures,
   };
 }

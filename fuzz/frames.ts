@@ -17,11 +17,46 @@ export const CORPUS_DIRS = ['test/fixtures/zeek', '../shared/pcaps', '../shared/
 export interface Corpus {
   /** Ethernet frames: captured, the inner frames of captured VXLAN, and generated. */
   frames: Uint8Array[];
+  /** The classic pcap files among the captures, as record streams (for the record kernels). */
+  recordFiles: RecordFile[];
   /** Captured VXLAN frames (outer headers included), mutated as decap input. */
   vxlan: Uint8Array[];
   /** Capture files read, and frames taken from them. */
   files: string[];
   captured: number;
+}
+
+/** A classic pcap file's records as they are in the file (byte order and record flavour of its header). */
+export interface RecordFile {
+  name: string;
+  bigEndian: boolean;
+  nanos: boolean;
+  /** 24-byte record headers (the "modified" pcap format). */
+  modified: boolean;
+  snaplen: number;
+  /** Each whole record (header and data), a view into the file. */
+  records: Uint8Array[];
+}
+
+/** The records of a classic pcap file, or undefined for anything else (pcapng, a broken header). */
+export function classicRecords(name: string, file: Uint8Array): RecordFile | undefined {
+  if (file.length < 24) return undefined;
+  const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const magics: Record<number, { nanos: boolean; modified: boolean }> = {
+    0xa1b2c3d4: { nanos: false, modified: false }, 0xa1b23c4d: { nanos: true, modified: false }, 0xa1b2cd34: { nanos: false, modified: true },
+  };
+  let bigEndian = false, kind = magics[dv.getUint32(0, true)];
+  if (kind === undefined) { bigEndian = true; kind = magics[dv.getUint32(0, false)]; }
+  if (kind === undefined) return undefined;
+  const h = kind.modified ? 24 : 16;
+  const records: Uint8Array[] = [];
+  for (let at = 24; at + h <= file.length;) {
+    const end = at + h + dv.getUint32(at + 8, !bigEndian);
+    if (end > file.length) break;
+    records.push(file.subarray(at, end));
+    at = end;
+  }
+  return { name, bigEndian, ...kind, snaplen: dv.getUint32(16, !bigEndian), records };
 }
 
 /** Offset of a VXLAN payload (after outer Ethernet, IPv4 and UDP to VXLAN_PORT) in f, or -1. */
@@ -35,9 +70,10 @@ function vxlanInnerOffset(f: Uint8Array): number {
 }
 
 /** Every Ethernet capture under the corpus folders of `root` (each file once, by name). */
-export function loadCaptures(root: string): { files: string[]; frames: Uint8Array[]; vxlan: Uint8Array[] } {
+export function loadCaptures(root: string): { files: string[]; frames: Uint8Array[]; vxlan: Uint8Array[]; recordFiles: RecordFile[] } {
   const seen = new Set<string>();
   const files: string[] = [];
+  const recordFiles: RecordFile[] = [];
   const frames: Uint8Array[] = [];
   const vxlan: Uint8Array[] = [];
   for (const d of CORPUS_DIRS) {
@@ -47,8 +83,11 @@ export function loadCaptures(root: string): { files: string[]; frames: Uint8Arra
       if (!/\.(pcap|pcapng)$/.test(name) || seen.has(name)) continue;
       seen.add(name);
       let cap;
-      try { cap = decodeCapture(readFileSync(join(dir, name)), name); } catch { continue; }
+      const bytes = readFileSync(join(dir, name));
+      try { cap = decodeCapture(bytes, name); } catch { continue; }
       files.push(join(d, name));
+      const rf = classicRecords(join(d, name), new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      if (rf !== undefined && rf.records.length > 0) recordFiles.push(rf);
       for (const r of cap.records) {
         if (r.linkType !== LINKTYPE_ETHERNET || r.data.length < 14) continue;
         frames.push(r.data);
@@ -57,7 +96,7 @@ export function loadCaptures(root: string): { files: string[]; frames: Uint8Arra
       }
     }
   }
-  return { files, frames, vxlan };
+  return { files, frames, vxlan, recordFiles };
 }
 
 const ETHERTYPES = [0x0806, 0x88cc, 0x8847, 0x0800, 0x86dd, 0x8100, 0x88a8, 0x0000, 0xffff];
@@ -112,7 +151,7 @@ export function buildCorpus(root: string, seed: number, generated = 4096): Corpu
   const r = new Prng(seed ^ 0x9e3779b9);
   const frames = [...caps.frames];
   for (let i = 0; i < generated; i++) frames.push(generateFrame(r));
-  return { frames, vxlan: caps.vxlan, files: caps.files, captured: caps.frames.length };
+  return { frames, vxlan: caps.vxlan, recordFiles: caps.recordFiles, files: caps.files, captured: caps.frames.length };
 }
 
 /** 16-bit values that sit on the parser's edges (lengths, EtherTypes, fragment fields, the VXLAN port). */

@@ -49,8 +49,14 @@ if (opts.json) {
     const s = r.kernels[k];
     line(`  ${k}`, `${s.frames.toLocaleString('en')} frames, ${s.traps} traps, ${s.disagreements} disagreeing batches, ${s.oobReads + s.oobWrites} out-of-bounds`);
   }
+  const st = (k: string): string => (r.statuses[k] ?? 0).toLocaleString('en');
+  line('pcapIngest', `${st('pcapIngest:walked')} records walked (${st('pcapIngest:skipped:truncated')} cut by a snap length, ${st('pcapIngest:skipped:oversize')} oversize); ` +
+    `stops: ${['full', 'need', 'end', 'error'].map((k) => `${k} ${st(`pcapIngest:stop:${k}`)}`).join(', ')}`);
+  line('pcapEmit', `${st('pcapEmit:records')} records; stops: ${['done', 'output-full', 'seconds'].map((k) => `${k} ${st(`pcapEmit:stop:${k}`)}`).join(', ')}`);
+  line('tcpRetransmits', `${st('tcpRetransmits:marked')} marked, ${st('tcpRetransmits:evicted')} flows evicted from their slot`);
   line('encap lanes', Object.entries(r.lanes).map(([n, f]) => `${n} ${f.toLocaleString('en')}`).join(', '));
-  line('corpus', `${r.corpus.captured} captured frames from ${r.corpus.files.length} files (${r.corpus.vxlan} VXLAN), ${r.corpus.generated} generated`);
+  line('corpus', `${r.corpus.captured} captured frames from ${r.corpus.files.length} files (${r.corpus.vxlan} VXLAN, ${r.corpus.recordFiles} streamed as records, ` +
+    `${r.corpus.tcpFlows} TCP flows), ${r.corpus.generated} generated`);
   for (const f of r.failures) process.stdout.write(`FAIL ${f}\n`);
 }
 process.exitCode = r.traps + r.disagreements + r.outOfBoundsReads + r.outOfBoundsWrites > 0 ? 1 : 0;

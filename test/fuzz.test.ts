@@ -1,5 +1,6 @@
 // CI's slice of the fuzzer (npm run fuzz, fuzz/engine.ts): 1M random and mutated frames through every
-// Wasm kernel and its TS twin, with no trap, no disagreement and no out-of-bounds access. The rate is
+// Wasm kernel and its TS twin (the packet kernels, lookup, SipHash, pcapIngest, pcapEmit and
+// tcpRetransmits), with no trap, no disagreement and no out-of-bounds access. The rate is
 // printed, not asserted (a loaded machine). ZR_FUZZ_FRAMES changes the slice.
 import t from 'tap';
 import { dirname, join } from 'node:path';
@@ -26,4 +27,15 @@ t.test(`fuzz: ${FRAMES.toLocaleString('en')} frames through every kernel and its
   const seen = (k: string, s: number): boolean => (r.statuses[`${k}:${s}`] ?? 0) > 0;
   for (const s of [0, 1, 2, 3, 4]) t.ok(seen('encap', s), `encap status ${s} reached`);
   for (const s of [0, 1, 2, 10, 11, 12, 13, 14, 15, 16, 17, 19, 20, 21]) t.ok(seen('decap', s), `decap status ${s} reached`);
+  // The record kernels and the retransmission marks reached every way out (fuzz/records.ts, fuzz/retransmits.ts).
+  const n = (k: string): number => r.statuses[k] ?? 0;
+  for (const k of ['stop:full', 'stop:need', 'stop:end', 'stop:error', 'error:truncated-header', 'error:truncated-data', 'error:absurd-caplen', 'skipped:truncated', 'skipped:oversize']) {
+    t.ok(n(`pcapIngest:${k}`) > 0, `pcapIngest ${k} reached (${n(`pcapIngest:${k}`)})`);
+  }
+  t.ok(n('pcapIngest:walked') > FRAMES * 0.7, `most records walked (${n('pcapIngest:walked')})`);
+  for (const k of ['stop:done', 'stop:output-full', 'stop:seconds']) t.ok(n(`pcapEmit:${k}`) > 0, `pcapEmit ${k} reached (${n(`pcapEmit:${k}`)})`);
+  t.ok(n('pcapEmit:records') > FRAMES * 0.4, `records emitted (${n('pcapEmit:records')})`);
+  t.ok(n('tcpRetransmits:marked') > FRAMES * 0.05, `retransmissions marked (${n('tcpRetransmits:marked')})`);
+  t.ok(n('tcpRetransmits:evicted') > 0, `flows evicted by others in their slot (${n('tcpRetransmits:evicted')})`);
+  t.ok(r.corpus.recordFiles > 0 && r.corpus.tcpFlows > 0, `real captures as record streams (${r.corpus.recordFiles} files) and TCP flows (${r.corpus.tcpFlows})`);
 });
