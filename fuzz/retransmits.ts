@@ -12,7 +12,7 @@
 // then a few are made hostile (status, key, offsets, lengths, peer; a hash copied from another packet,
 // or moved to another flow's slot) before both kernels run.
 import { DESC_SIZE, D_DATA_LEN, D_DATA_OFF, D_HASH, D_KEY, D_L3_OFF, D_L4_OFF, D_PEER, D_STATUS, KEY_FRAGMENT, KEY_L4,
-  RT_ENTRY, RT_PEER, RT_TAG, RT_USED } from '../bindings/layout.js';
+  RT_ENTRY, RT_PEER, RT_STALLED, RT_TAG, RT_USED } from '../bindings/layout.js';
 import { DEFAULT_HEADROOM } from '../bindings/defaults.js';
 import { ethernet, ipv4, ipv4Checksum, ipv6, tcp, tcpRetransmitsRef, type Prng, type VlanTag } from '../src/reference/index.js';
 import { mutate } from './frames.js';
@@ -71,6 +71,8 @@ function generatedTemplate(r: Prng): Template {
 export class RetransmitsFuzz {
   #rig: Rig<Regions>;
   readonly #flows: Flow[] = [];
+  /** The caller's clock (ms, mod 2^32) given to each call: it moves on by a random step, now and then jumps anywhere. */
+  #now = 0;
   readonly #noise: Uint8Array;
   /** Flows whose headers come from a captured frame. */
   readonly capturedFlows: number = 0;
@@ -191,9 +193,11 @@ export class RetransmitsFuzz {
     }
     if (r.int(0, 255) === 0) mem.fill(0, table.at, table.at + table.bytes); // clearRetransmitFlows()
     const before = mem.slice(table.at, table.at + table.bytes);
+    this.#now = r.int(0, 63) === 0 ? r.u32() : (this.#now + r.int(0, 300)) >>> 0;
+    const now = this.#now, stall = [0, 1, 100, 100, 250, 0xffffffff][r.int(0, 5)]!;
     const o = checkCall(rig, r, {
-      wasm: () => rig.core.tcpRetransmits(g.desc.at, g.arena.at, count, slot, g.marks.at, table.at, mask),
-      twin: (m) => tcpRetransmitsRef(m, g.desc.at - lo, g.arena.at - lo, count, slot, g.marks.at - lo, table.at - lo, mask),
+      wasm: () => rig.core.tcpRetransmits(g.desc.at, g.arena.at, count, slot, g.marks.at, table.at, mask, now, stall),
+      twin: (m) => tcpRetransmitsRef(m, g.desc.at - lo, g.arena.at - lo, count, slot, g.marks.at - lo, table.at - lo, mask, now, stall),
       guards: [[g.desc.at + count * DESC_SIZE, g.desc.at + g.desc.bytes], [g.arena.at + count * slot, g.arena.at + g.arena.bytes], [g.marks.at + count, g.marks.at + g.marks.bytes]],
       // It reads the descriptors, its table, and the frames of OK packets keyed to L4 (inside their slots).
       hide: (v) => {
@@ -217,13 +221,16 @@ export class RetransmitsFuzz {
     if (o.why.length > 0) fail(`tcpRetransmits (${small ? 'small' : 'large'} table): ${o.why.join('; ')}`);
     if (o.trap) { this.#rig = this.#newRig(); return; }
     tally('tcpRetransmits:marked', o.result);
+    let stalled = 0;
+    for (let i = 0; i < count; i++) if (mem[g.marks.at + i] === RT_STALLED) stalled++;
+    tally('tcpRetransmits:stalled', stalled);
     // Entries taken over by another flow (same slot, another tag or peer).
     const bv = new DataView(before.buffer);
     let evicted = 0;
     for (let e = 0; e < table.bytes; e += RT_ENTRY) {
-      if (bv.getUint32(e + RT_USED, true) === 0) continue;
+      if (bv.getUint16(e + RT_USED, true) === 0) continue;
       const a = table.at + e;
-      if (dv.getUint32(a + RT_TAG, true) !== bv.getUint32(e + RT_TAG, true) || dv.getUint32(a + RT_PEER, true) !== bv.getUint32(e + RT_PEER, true)) evicted++;
+      if (dv.getUint32(a + RT_TAG, true) !== bv.getUint32(e + RT_TAG, true) || dv.getUint16(a + RT_PEER, true) !== bv.getUint16(e + RT_PEER, true)) evicted++;
     }
     tally('tcpRetransmits:evicted', evicted);
   }

@@ -53,7 +53,7 @@ if (opts.json) {
   line('pcapIngest', `${st('pcapIngest:walked')} records walked (${st('pcapIngest:skipped:truncated')} cut by a snap length, ${st('pcapIngest:skipped:oversize')} oversize); ` +
     `stops: ${['full', 'need', 'end', 'error'].map((k) => `${k} ${st(`pcapIngest:stop:${k}`)}`).join(', ')}`);
   line('pcapEmit', `${st('pcapEmit:records')} records; stops: ${['done', 'output-full', 'seconds'].map((k) => `${k} ${st(`pcapEmit:stop:${k}`)}`).join(', ')}`);
-  line('tcpRetransmits', `${st('tcpRetransmits:marked')} marked, ${st('tcpRetransmits:evicted')} flows evicted from their slot`);
+  line('tcpRetransmits', `${st('tcpRetransmits:marked')} marked (${st('tcpRetransmits:stalled')} after a stall), ${st('tcpRetransmits:evicted')} flows evicted from their slot`);
   line('encap lanes', Object.entries(r.lanes).map(([n, f]) => `${n} ${f.toLocaleString('en')}`).join(', '));
   line('corpus', `${r.corpus.captured} captured frames from ${r.corpus.files.length} files (${r.corpus.vxlan} VXLAN, ${r.corpus.recordFiles} streamed as records, ` +
     `${r.corpus.tcpFlows} TCP flows), ${r.corpus.generated} generated`);

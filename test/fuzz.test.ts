@@ -36,6 +36,7 @@ t.test(`fuzz: ${FRAMES.toLocaleString('en')} frames through every kernel and its
   for (const k of ['stop:done', 'stop:output-full', 'stop:seconds']) t.ok(n(`pcapEmit:${k}`) > 0, `pcapEmit ${k} reached (${n(`pcapEmit:${k}`)})`);
   t.ok(n('pcapEmit:records') > FRAMES * 0.4, `records emitted (${n('pcapEmit:records')})`);
   t.ok(n('tcpRetransmits:marked') > FRAMES * 0.05, `retransmissions marked (${n('tcpRetransmits:marked')})`);
+  t.ok(n('tcpRetransmits:stalled') > 0 && n('tcpRetransmits:stalled') < n('tcpRetransmits:marked'), `marks after a stall and without one (${n('tcpRetransmits:stalled')} of ${n('tcpRetransmits:marked')})`);
   t.ok(n('tcpRetransmits:evicted') > 0, `flows evicted by others in their slot (${n('tcpRetransmits:evicted')})`);
   t.ok(r.corpus.recordFiles > 0 && r.corpus.tcpFlows > 0, `real captures as record streams (${r.corpus.recordFiles} files) and TCP flows (${r.corpus.tcpFlows})`);
 });
