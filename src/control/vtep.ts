@@ -4,8 +4,8 @@
 import type { Clock } from './clock.js';
 import { resolveControlConfig, type ControlConfig, type ProbeMode } from './config.js';
 import {
-  verifyProbe, encodeRequest, encodeReplyTo, probeOrigin, probeTarget, probeSeq, probeSport, probeCtl, probeBackendKey,
-  probeNum, probeAckHigh, probeAckMapHi, probeAckMapLo, PROBE_WIRE_BYTES,
+  verifyProbe, encodeRequestInto, encodeReplyInto, probeOrigin, probeTarget, probeSeq, probeSport, probeCtl, probeBackendKey,
+  probeNum, probeAckHigh, probeAckMapHi, probeAckMapLo, PROBE_WIRE_BYTES, PROBE_PAYLOAD_BYTES,
 } from './probe-codec.js';
 import { ReceiptWindows } from './receipt-windows.js';
 import { PORT_BAD, PORT_GOOD, PORT_UNKNOWN, type Transition } from './health.js';
@@ -25,7 +25,10 @@ import { SipHasher } from '../../bindings/auth.js';
 
 /** How VtepControl sends its probes: the embedder puts them on the wire (or the simulator on its links). */
 export interface ProbeTransport {
-  /** Send a probe payload from this VTEP to `peerIp` with outer UDP source port `sport` (the path). */
+  /**
+   * Send a probe payload from this VTEP to `peerIp` with outer UDP source port `sport` (the path).
+   * `payload` is valid only during the call (the control plane reuses its buffer): copy it to keep it.
+   */
   send(peerIp: number, sport: number, payload: Uint8Array): void;
 }
 
@@ -190,6 +193,9 @@ export class VtepControl {
   /** Outstanding probes, oldest (first deadline) first. */
   readonly #pending = new PendingProbes();
   #sweepQueued = false;
+  /** The payload of the request and of the reply being sent (ProbeTransport.send copies what it keeps): no array per probe. */
+  readonly #requestOut = new Uint8Array(PROBE_PAYLOAD_BYTES);
+  readonly #replyOut = new Uint8Array(PROBE_PAYLOAD_BYTES);
   /** Event objects free for reuse: a dispatched event is recycled, so queueing one allocates nothing. */
   readonly #freeEvs: Ev[] = [];
   readonly #stats: ControlStats = {
@@ -436,7 +442,7 @@ export class VtepControl {
     const probed = probeSport(request);
     const num = probeNum(request);
     const w = this.#receiptWindows.note(fromIp, num);
-    const reply = encodeReplyTo(request, ctl, this.#clock.now() * 1000, this.#key, w.high, w.hi, w.lo);
+    const reply = encodeReplyInto(this.#replyOut, request, ctl, this.#clock.now() * 1000, this.#key, w.high, w.hi, w.lo);
     this.#stats.repliesSent++;
     const mode = this.config.replyPort;
     // The prober matches a reply by its payload (probed port, sequence), never by its outer port, so
@@ -656,7 +662,7 @@ export class VtepControl {
     p.sentAt[k] = now;
     const num = (p.nextNum = (p.nextNum + 1) >>> 0), slot = num & 63;
     p.sentNum[slot] = num; p.sentK[slot] = k; p.sentSeq[slot] = seq;
-    const payload = encodeRequest(this.#localIp, p.ip, seq, p.candidates[k], now * 1000, this.#key, num);
+    const payload = encodeRequestInto(this.#requestOut, this.#localIp, p.ip, seq, p.candidates[k], now * 1000, this.#key, num);
     this.#stats.probesSent++;
     this.#stats.probeBytes += PROBE_WIRE_BYTES;
     p.pendingId[k] = this.#pending.push(p, k, seq, now + this.#timeoutMs);
