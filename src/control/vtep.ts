@@ -196,6 +196,8 @@ export class VtepControl {
   /** The payload of the request and of the reply being sent (ProbeTransport.send copies what it keeps): no array per probe. */
   readonly #requestOut = new Uint8Array(PROBE_PAYLOAD_BYTES);
   readonly #replyOut = new Uint8Array(PROBE_PAYLOAD_BYTES);
+  /** The words #spreadPort hashes (no array per reply). */
+  readonly #spreadWords: number[] = [0, 0];
   /** Event objects free for reuse: a dispatched event is recycled, so queueing one allocates nothing. */
   readonly #freeEvs: Ev[] = [];
   readonly #stats: ControlStats = {
@@ -448,14 +450,15 @@ export class VtepControl {
     // The prober matches a reply by its payload (probed port, sequence), never by its outer port, so
     // the reply may come back on any port: on our own healthy port towards the prober, the prober's
     // health of the probed port measures that port's forward path (docs/probe-format.md "Reply port").
-    const healthy = mode === 'probed' ? -1 : this.#replyPortTo(fromIp);
+    // (#replyPortTo and #spreadPort are pure: each is worked out only on the turns that use it.)
+    const odd = (probeSeq(request) & 1) === 1;
     if (mode === 'spread') {
       // One reply per request: on our healthy port and on a port drawn anew in turn (always a drawn
       // one while we know no healthy port). Successive replies take different reverse paths, so
       // with receipts a forward path is judged on its own; no one reverse path can hide it.
-      const drawn = this.#spreadPort(probed, num);
+      const healthy = odd ? this.#replyPortTo(fromIp) : -1;
       this.#stats.probeBytes += PROBE_WIRE_BYTES;
-      this.#transport.send(fromIp, (probeSeq(request) & 1) === 1 && healthy >= 0 ? healthy : drawn, reply);
+      this.#transport.send(fromIp, healthy >= 0 ? healthy : this.#spreadPort(probed, num), reply);
       return;
     }
     if (mode === 'alternate') {
@@ -464,11 +467,13 @@ export class VtepControl {
       // Knowing no healthy port (we do not probe the prober), the other turn takes a port of the
       // source-port range that changes with every request: the probed port's reverse path may be
       // the one that fails, and any reply that gets back brings the whole receipt window.
-      const other = healthy >= 0 ? healthy : this.#spreadPort(probed, num);
+      let port = probed;
+      if (odd) { const healthy = this.#replyPortTo(fromIp); port = healthy >= 0 ? healthy : this.#spreadPort(probed, num); }
       this.#stats.probeBytes += PROBE_WIRE_BYTES;
-      this.#transport.send(fromIp, (probeSeq(request) & 1) === 1 ? other : probed, reply);
+      this.#transport.send(fromIp, port, reply);
       return;
     }
+    const healthy = mode === 'probed' ? -1 : this.#replyPortTo(fromIp);
     if (mode !== 'healthy' || healthy < 0) {
       this.#stats.probeBytes += PROBE_WIRE_BYTES;
       this.#transport.send(fromIp, probed, reply);
@@ -484,7 +489,9 @@ export class VtepControl {
     const { lo, hi } = this.#replyRange;
     const span = hi - lo + 1;
     if (span < 2) return probed;
-    const port = lo + (jhash2([num >>> 0, probed], 0x7270) % span);
+    const w = this.#spreadWords;
+    w[0] = num >>> 0; w[1] = probed;
+    const port = lo + (jhash2(w, 0x7270) % span);
     return port === probed ? (port === hi ? lo : port + 1) : port;
   }
 
