@@ -506,7 +506,8 @@ export class VtepControl {
     const h = p.health;
     let best = -1, since = Infinity;
     for (let k = 0; k < p.n; k++) {
-      if (h.state[k] !== PORT_GOOD || p.scheduled[k] === 0 || h.restoring[k] === 1 || h.consecutiveLosses[k] !== 0) continue;
+      // Probed first: in partial mode most ports are not, and that test reads the peer's own array.
+      if (p.scheduled[k] === 0 || h.state[k] !== PORT_GOOD || h.restoring[k] === 1 || h.consecutiveLosses[k] !== 0) continue;
       const s = h.failureFreeSince(k);
       if (s < since) { since = s; best = k; }
     }
