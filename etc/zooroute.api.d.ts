@@ -480,8 +480,13 @@ export declare class Datapath {
      * table was reserved (DatapathConfig.retransmitFlows) or the batch's length is beyond its capacity.
      */
     markRetransmits(b: PacketBatch): number;
-    /** Forget every flow of the TCP flow table (markRetransmits then takes each flow's next segment as its first). */
-    clearRetransmitFlows(): void;
+    /**
+     * Forget the flows of the TCP flow table (markRetransmits then takes each flow's next segment as its
+     * first): every flow, or only those of peer index `peer` (a peer removed, whose index a new peer
+     * may take: its flows must not look like repeats of the old one's). Throws a RangeError for a peer
+     * index outside 0..maxPeers-1.
+     */
+    clearRetransmitFlows(peer?: number): void;
     /** Next outer IPv4 identification, 0..65535 (advances by one per encapsulated packet). */
     get ipId(): number;
     /** Set the next outer IPv4 identification (its low 16 bits), e.g. to continue a sequence. */
