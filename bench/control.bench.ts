@@ -60,9 +60,11 @@ function oneVtep(mode: ProbeMode): { measureMs: (simMs: number) => { cpuMs: numb
   const clock = new VirtualClock();
   const secret = Uint8Array.from({ length: 16 }, (_, i) => 0x11 * i);
   const outbox: Packet[] = [];
+  // The transport copies each payload (VtepControl reuses its buffer) into buffers reused every tick.
+  const pool: Uint8Array[] = [];
   const local = new VtepControl({
     clock, localIp: LOCAL, secret, table: 'hi', config: { maxPeers: PEERS, probeMode: mode },
-    transport: { send: (to, sport, payload) => { outbox.push({ to, sport, payload }); } },
+    transport: { send: (to, sport, payload) => { const b = (pool[outbox.length] ??= new Uint8Array(payload.length)); b.set(payload); outbox.push({ to, sport, payload: b }); } },
   });
   for (let i = 0; i < PEERS; i++) local.addPeer(0x0b000000 + i, candidatePorts(DEFAULT_PORT_RANGE, 32, 0x0b000000 + i));
   const traffic = (): void => {

@@ -1,7 +1,7 @@
 // Datapath: the typed face of the Wasm core. Owns one instance and its memory, reserved up front.
 import { PacketBatch, type BatchRegion } from './batch.js';
 import { instantiateCore, type CoreExports } from './module.js';
-import { DESC_SIZE, MAX_CANDIDATES, OUTER_LEN, PC_SIZE, RT_ENTRY, TS_STRIDE } from './layout.js';
+import { DESC_SIZE, MAX_CANDIDATES, OUTER_LEN, PC_SIZE, RT_ENTRY, RT_PEER, RT_USED, TS_STRIDE } from './layout.js';
 import { macWords, parseIPv4, parseMac } from './addr.js';
 import { candidatePorts, DEFAULT_CANDIDATES, DEFAULT_PORT_RANGE, type PortRange } from './ports.js';
 import {
@@ -564,10 +564,23 @@ export class Datapath {
     return this.#core.tcpRetransmits(r.desc, r.arena, b.length, r.slotSize, r.marks ?? 0, this.#rtTable, this.#rtMask, Math.floor(nowMs) >>> 0, stallMs >>> 0);
   }
 
-  /** Forget every flow of the TCP flow table (markRetransmits then takes each flow's next segment as its first). */
-  clearRetransmitFlows(): void {
+  /**
+   * Forget the flows of the TCP flow table (markRetransmits then takes each flow's next segment as its
+   * first): every flow, or only those of peer index `peer` (a peer removed, whose index a new peer
+   * may take: its flows must not look like repeats of the old one's). Throws a RangeError for a peer
+   * index outside 0..maxPeers-1.
+   */
+  clearRetransmitFlows(peer?: number): void {
+    if (peer !== undefined && !(Number.isInteger(peer) && peer >= 0 && peer < this.config.maxPeers)) {
+      throw new RangeError(`peer index must be an integer in 0..${this.config.maxPeers - 1}, got ${peer}`);
+    }
     if (this.#rtTable === 0) return;
-    new Uint8Array(this.#core.memory.buffer, this.#rtTable, this.config.retransmitFlows * RT_ENTRY).fill(0);
+    const n = this.config.retransmitFlows;
+    if (peer === undefined) { new Uint8Array(this.#core.memory.buffer, this.#rtTable, n * RT_ENTRY).fill(0); return; }
+    // A scan of the table (a peer's flows may sit in any slot); rare: once per removed peer.
+    const w = new Uint16Array(this.#core.memory.buffer, this.#rtTable, (n * RT_ENTRY) / 2);
+    const stride = RT_ENTRY / 2, used = RT_USED / 2, of = RT_PEER / 2; // both u16 fields
+    for (let e = 0; e < w.length; e += stride) if (w[e + used] !== 0 && w[e + of] === peer) w.fill(0, e, e + stride);
   }
 
   /** Next outer IPv4 identification, 0..65535 (advances by one per encapsulated packet). */

@@ -491,8 +491,13 @@ export declare class Datapath {
      * length is beyond its capacity, or a time is not a finite non-negative number.
      */
     markRetransmits(b: PacketBatch, nowMs?: number, stallMs?: number): number;
-    /** Forget every flow of the TCP flow table (markRetransmits then takes each flow's next segment as its first). */
-    clearRetransmitFlows(): void;
+    /**
+     * Forget the flows of the TCP flow table (markRetransmits then takes each flow's next segment as its
+     * first): every flow, or only those of peer index `peer` (a peer removed, whose index a new peer
+     * may take: its flows must not look like repeats of the old one's). Throws a RangeError for a peer
+     * index outside 0..maxPeers-1.
+     */
+    clearRetransmitFlows(peer?: number): void;
     /** Next outer IPv4 identification, 0..65535 (advances by one per encapsulated packet). */
     get ipId(): number;
     /** Set the next outer IPv4 identification (its low 16 bits), e.g. to continue a sequence. */
@@ -1433,7 +1438,7 @@ export declare class PortHealth {
  */
 export { VirtualClock, RealClock, type Clock, type TimerId } from './clock.js';
 export { DEFAULT_CONTROL_CONFIG, resolveControlConfig, type ControlConfig, type ProbeMode, type ReplyPort } from './config.js';
-export { encodeProbe, decodeProbe, verifyProbe, encodeRequest, encodeReplyTo, writeBackendId, readBackendId, isProbePayload, isProbeFrame, buildProbeInnerFrame, probePayloadOfInnerFrame, probePayloadOfVxlan, wrapVxlan, PROBE_MAGIC, PROBE_VERSION, PROBE_PAYLOAD_BYTES, PROBE_VNI, PROBE_WIRE_BYTES, PROBE_INNER_UDP_PORT, CTL_MAX, type ProbeFields, type ProbeError, type DecodeResult, type ProbeFrameAddrs, type ProbeKey, type ProbeTagger, } from './probe-codec.js';
+export { encodeProbe, decodeProbe, verifyProbe, encodeRequest, encodeRequestInto, encodeReplyTo, encodeReplyInto, writeBackendId, readBackendId, isProbePayload, isProbeFrame, buildProbeInnerFrame, probePayloadOfInnerFrame, probePayloadOfVxlan, wrapVxlan, PROBE_MAGIC, PROBE_VERSION, PROBE_PAYLOAD_BYTES, PROBE_VNI, PROBE_WIRE_BYTES, PROBE_INNER_UDP_PORT, CTL_MAX, type ProbeFields, type ProbeError, type DecodeResult, type ProbeFrameAddrs, type ProbeKey, type ProbeTagger, } from './probe-codec.js';
 export { PortHealth, PORT_UNKNOWN, PORT_GOOD, PORT_BAD, type PortState, type Transition, type HealthRules, type SavedPortHealth } from './health.js';
 export { TokenBucket } from './token-bucket.js';
 export { CpuBackoff } from './cpu-backoff.js';
@@ -1645,16 +1650,27 @@ export declare function verifyProbe(bytes: Uint8Array, key: ProbeKey): 'request'
 /** Parse and authenticate a probe payload. Never throws on bad input: returns the reason instead. */
 export declare function decodeProbe(bytes: Uint8Array, key: ProbeKey): DecodeResult;
 /**
- * A request, encoded and tagged straight from its fields (what the prober sends; no object built).
- * `num` is the probe number (ProbeFields.num).
+ * A request, encoded and tagged straight from its fields (no object built), in a fresh array.
+ * `num` is the probe number (ProbeFields.num). The prober's hot path uses encodeRequestInto.
  */
 export declare function encodeRequest(origin: number, target: number, seq: number, sport: number, sendTsUs: number, key: ProbeKey, num?: number): Uint8Array;
 /**
+ * encodeRequest into `out` (PROBE_PAYLOAD_BYTES long, e.g. one scratch buffer reused for every
+ * probe: a fresh typed array per probe was a quarter of the prober's CPU at 1000 peers). Every
+ * byte of `out` is written. Returns `out`; throws a RangeError when it is not PROBE_PAYLOAD_BYTES long.
+ */
+export declare function encodeRequestInto(out: Uint8Array, origin: number, target: number, seq: number, sport: number, sendTsUs: number, key: ProbeKey, num?: number): Uint8Array;
+/**
  * The reply to a verified request: the request's bytes (BackendID as it arrived) with the reply
  * type, CTL, reply time and receipt window (ackHigh; ackMap as its high and low 32 bits), tagged over
- * everything including BackendID.
+ * everything including BackendID. In a fresh array; the responder's hot path uses encodeReplyInto.
  */
 export declare function encodeReplyTo(request: Uint8Array, ctl: number, replyTsUs: number, key: ProbeKey, ackHigh?: number, ackMapHi?: number, ackMapLo?: number): Uint8Array;
+/**
+ * encodeReplyTo into `out`, which must be as long as the request (PROBE_PAYLOAD_BYTES for a
+ * verified one; `out` may be the request itself). Returns `out`; throws a RangeError on a length mismatch.
+ */
+export declare function encodeReplyInto(out: Uint8Array, request: Uint8Array, ctl: number, replyTsUs: number, key: ProbeKey, ackHigh?: number, ackMapHi?: number, ackMapLo?: number): Uint8Array;
 /** Field readers for a payload that verifyProbe accepted. */
 export declare const probeOrigin: (b: Uint8Array) => number;
 export declare const probeTarget: (b: Uint8Array) => number;
@@ -1998,7 +2014,10 @@ import { UNVALIDATED_SINCE } from '../tables/slow-path.js';
 import { type PortRange } from '../../bindings/ports.js';
 /** How VtepControl sends its probes: the embedder puts them on the wire (or the simulator on its links). */
 export interface ProbeTransport {
-    /** Send a probe payload from this VTEP to `peerIp` with outer UDP source port `sport` (the path). */
+    /**
+     * Send a probe payload from this VTEP to `peerIp` with outer UDP source port `sport` (the path).
+     * `payload` is valid only during the call (the control plane reuses its buffer): copy it to keep it.
+     */
     send(peerIp: number, sport: number, payload: Uint8Array): void;
 }
 /** What a VtepControl is built from. */

@@ -2,7 +2,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import {
-  encodeProbe, decodeProbe, encodeRequest, encodeReplyTo, verifyProbe, probeBackendKey, writeBackendId, readBackendId, buildProbeInnerFrame, probePayloadOfVxlan,
+  encodeProbe, decodeProbe, encodeRequest, encodeRequestInto, encodeReplyTo, encodeReplyInto, verifyProbe, probeBackendKey, writeBackendId, readBackendId, buildProbeInnerFrame, probePayloadOfVxlan,
   probePayloadOfInnerFrame, isProbeFrame, wrapVxlan, PROBE_PAYLOAD_BYTES, PROBE_VNI, type ProbeFields,
 } from '../src/control/probe-codec.js';
 import { SipHasher } from '../bindings/auth.js';
@@ -133,6 +133,26 @@ t.test('the prober and responder fast paths produce exactly what encodeProbe doe
       const macKey = Buffer.from(mac).readUIntBE(0, 6);
       return Buffer.from(reply).equals(Buffer.from(want)) && verifyProbe(reply, key) === 'reply' && probeBackendKey(reply) === macKey;
     }), { numRuns: 500 });
+});
+
+t.test('encoding into a reused buffer (any bytes left in it) gives what a fresh one does', async (t) => {
+  fc.assert(fc.property(arbFields('request'), fc.uint8Array({ minLength: 6, maxLength: 6 }), fc.integer({ min: 0, max: 15 }), fc.nat({ max: 2 ** 53 - 1 }),
+    fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }),
+    fc.uint8Array({ minLength: PROBE_PAYLOAD_BYTES, maxLength: PROBE_PAYLOAD_BYTES }), fc.uint8Array({ minLength: PROBE_PAYLOAD_BYTES, maxLength: PROBE_PAYLOAD_BYTES }),
+    (f, mac, ctl, replyTs, ackHigh, mapHi, mapLo, dirtyReq, dirtyReply) => {
+      const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
+      const fresh = encodeRequest(f.origin, f.target, f.seq, f.sport, f.sendTsUs, key, f.num);
+      const into = encodeRequestInto(dirtyReq, f.origin, f.target, f.seq, f.sport, f.sendTsUs, key, f.num);
+      if (into !== dirtyReq || !same(into, fresh)) return false;
+      writeBackendId(fresh, mac);
+      const reply = encodeReplyInto(dirtyReply, fresh, ctl, replyTs, key, ackHigh, mapHi, mapLo);
+      if (reply !== dirtyReply || !same(reply, encodeReplyTo(fresh, ctl, replyTs, key, ackHigh, mapHi, mapLo))) return false;
+      // In place: the request's own buffer becomes its reply.
+      const inPlace = Uint8Array.from(fresh);
+      return same(encodeReplyInto(inPlace, inPlace, ctl, replyTs, key, ackHigh, mapHi, mapLo), reply);
+    }), { numRuns: 500 });
+  t.throws(() => encodeRequestInto(new Uint8Array(PROBE_PAYLOAD_BYTES - 1), 1, 2, 3, 4, 5, key), RangeError, 'a buffer of another length');
+  t.throws(() => encodeReplyInto(new Uint8Array(PROBE_PAYLOAD_BYTES + 1), encodeRequest(1, 2, 3, 4, 5, key), 0, 0, key), RangeError, 'a reply buffer of another length');
 });
 
 t.test('a Wasm SipHasher as the key gives the bytes and verdicts the 16-byte key (TS twin) gives', async () => {

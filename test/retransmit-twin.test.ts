@@ -242,6 +242,26 @@ t.test('worked example: repeats, pure ACKs, wrap-around, IPv6, options; no mark 
   t.same(entry(table + (((h + Math.imul(2, RT_SPREAD)) >>> 0) & mask) * RT_ENTRY), [h, 9510, 123, 1, 2], 'peer 2: its own slot; the time in whole ms');
 });
 
+t.test('clearRetransmitFlows(peer) forgets that peer\'s flows only', async (t) => {
+  const four = Datapath.create({ localIp: '10.0.0.1', batchSize: BATCH, slotSize: SLOT, maxPeers: 4, retransmitFlows: 1024 });
+  const b = four.batch();
+  const marks = (peers: number[], seq: number): boolean[] => {
+    b.clear();
+    for (const p of peers) for (let f = 0; f < 3; f++) b.push(flowFrame(f, seq, 100), p);
+    four.hash(b);
+    four.markRetransmits(b);
+    return Array.from({ length: b.length }, (_, i) => b.retransmitted(i));
+  };
+  t.same(marks([1, 3], 1000), Array(6).fill(false), 'first segments: no mark');
+  four.clearRetransmitFlows(1);
+  t.same(marks([1, 3], 1000), [false, false, false, true, true, true], 'peer 1 starts afresh; peer 3 still sees its repeats');
+  four.clearRetransmitFlows();
+  t.same(marks([1, 3], 1000), Array(6).fill(false), 'all forgotten');
+  for (const bad of [-1, 4, 1.5]) t.throws(() => four.clearRetransmitFlows(bad), RangeError, `peer ${bad} refused`);
+  const none = Datapath.create({ localIp: '10.0.0.1', batchSize: 4, maxPeers: 2 });
+  t.doesNotThrow(() => none.clearRetransmitFlows(1), 'no table: nothing to clear');
+});
+
 t.test('configuration: the table is optional and sized by a power of two', async (t) => {
   const none = Datapath.create({ localIp: '10.0.0.1', batchSize: 4, maxPeers: 1 });
   none.batch().push(flowFrame(0, 1, 1));

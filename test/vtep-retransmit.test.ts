@@ -108,6 +108,29 @@ for (const trigger of [true, false]) {
   });
 }
 
+t.test('a peer removed and added again (its row reused) starts with none of its old flows', async (t) => {
+  const clock = new VirtualClock(0);
+  const { a, b, run } = pair(clock, true);
+  a.vtep.start(); b.vtep.start();
+  a.vtep.encapTenant([segment(9, 1, 10)]);
+  run(1500);
+  const retransmits = (): number => a.vtep.control.stats().retransmits;
+  a.vtep.encapTenant([segment(1000, 5000, 100)]);
+  const row = a.vtep.control.peerRow(PEER_B);
+  a.vtep.removePeer(IP_B);
+  a.vtep.addPeer(IP_B, { macs: [MAC_B] });
+  t.equal(a.vtep.control.peerRow(PEER_B), row, 'the same row again');
+  a.vtep.encapTenant([segment(9, 11, 10)]);
+  run(1500); // probed afresh: reports are taken again once its ports answer
+  t.equal(a.vtep.control.ports(PEER_B).filter((p) => p.state === 'good').length, 32, 'every port to B good again');
+  a.vtep.encapTenant([segment(1000, 5000, 100)]);
+  t.equal(retransmits(), 0, 'the same segment after the re-add is its flow\'s first, not a repeat');
+  run(200); // a timeout's repeat: the flow sent nothing new for 200 ms
+  a.vtep.encapTenant([segment(1000, 5000, 100)]);
+  t.equal(retransmits(), 1, 'sent again: a repeat');
+  a.vtep.stop(); b.vtep.stop();
+});
+
 /** Virtual ms from the start of a black hole on a flow's port until the port goes down (the flow's segment repeated at 200 ms). */
 function blackHole(trigger: boolean): { downMs: number; retransmits: number } {
   const clock = new VirtualClock(0);

@@ -26,6 +26,7 @@ import { EventLog, type AgentEvent } from './event-log.js';
 import { keyFileWarning } from './key-file-check.js';
 import { renderMetrics } from './metrics.js';
 import { WakeCoalescer } from './wake-coalescer.js';
+import { TurnClock } from './turn-clock.js';
 
 /** Where frames come from and go to, one frame at a time (a test's wire; a live agent uses a PacketIo). */
 export interface AgentPort {
@@ -131,6 +132,8 @@ export class Agent {
   #inFlush = false;
   readonly #coalescer: WakeCoalescer;
   #tick: ReturnType<typeof setInterval> | undefined;
+  /** The Vtep's clock on the real clock: refreshed wherever a turn of work begins (#newTurn). */
+  readonly #turn: TurnClock | undefined;
   #stopped = false;
   readonly #configPath: string | undefined;
   readonly #epochMs: () => number;
@@ -149,6 +152,8 @@ export class Agent {
     const choice = live ? chooseIo(o.io) : undefined;
     this.io = choice?.kind;
     this.#ioNotice = choice?.notice;
+    // On the real clock, the control plane reads the time once per turn of work (src/agent/turn-clock.ts).
+    const turn = (this.#turn = clock instanceof RealClock ? new TurnClock(clock) : undefined);
     this.#coalescer = new WakeCoalescer({
       windowMs: c.rxCoalesceUs / 1000,
       // Probe traffic alone waits for the control plane's next tick (probes leave on ticks anyway).
@@ -158,13 +163,14 @@ export class Agent {
       // The wakeup at the boundary does the window's work at once: the frames the live rings gathered
       // meanwhile, and the control plane's ticks due then (#flushAll then sends it all).
       // The rings first: replies that arrived while we slept are read before a timeout judges them.
-      onWake: clock instanceof RealClock ? () => { this.#drainAll(); clock.runDue(); } : undefined,
+      // The sleep was inside a task: the task's time is read afresh for what the wakeup does.
+      onWake: clock instanceof RealClock ? () => { turn!.refresh(); this.#drainAll(); clock.runDue(); } : undefined,
     });
     // On the real clock, probes and replies leave once per wakeup, in one batch (#flushAll), not one
     // send call after each control-plane timer and another for the replies to what the rings held.
     const batchProbes = clock instanceof RealClock;
     this.vtep = new Vtep({
-      clock: batchProbes ? this.#wakingClock(clock) : clock,
+      clock: batchProbes ? this.#wakingClock(turn!) : clock,
       flushProbesOnTimer: !batchProbes,
       localIp: c.localIp,
       localMac: c.localMac ?? readMac(c.underlayIface),
@@ -199,7 +205,7 @@ export class Agent {
     const after = (): void => { if (this.#stopped) return; this.#coalescer.note(); this.#queueFlush(); };
     return {
       now: () => c.now(),
-      setTimer: (delayMs, fn) => c.setTimer(delayMs, () => { fn(); after(); }),
+      setTimer: (delayMs, fn) => c.setTimer(delayMs, () => { this.#newTurn(); fn(); after(); }),
       clearTimer: (id) => c.clearTimer(id),
     };
   }
@@ -225,6 +231,7 @@ export class Agent {
   /** Everything waiting on a live interface, a receive batch at a time, into the Vtep. */
   #drain(io: PacketIo, push: (f: Uint8Array) => void): void {
     if (this.#stopped) return;
+    this.#newTurn();
     const rx = this.#rx;
     let total = 0;
     for (let n = io.receive(rx); n > 0; n = io.receive(rx)) {
@@ -266,6 +273,7 @@ export class Agent {
 
   /** Write every peer's port health to the state file (atomically); logs and swallows a failure. */
   saveState(): boolean {
+    this.#newTurn();
     const path = this.config.stateFile;
     if (path === undefined) return false;
     try {
@@ -285,6 +293,7 @@ export class Agent {
    * their flows keep their ports. Other fields take effect on a restart only (listed in the result).
    */
   reload(next: AgentConfig): ReloadResult {
+    this.#newTurn();
     const needRestart = restartOnlyDiffs(this.config, next);
     const want = new Map(next.peers.map((p) => [p.ip, p]));
     let added = 0, removed = 0, changed = 0, unchanged = 0;
@@ -313,6 +322,7 @@ export class Agent {
 
   /** Start forwarding and probing; emits the ready event with the metrics address. */
   start(extra: Record<string, unknown> = {}): void {
+    this.#newTurn();
     if (this.#configPath !== undefined) {
       const w = keyFileWarning(this.#configPath);
       if (w !== undefined) this.#log('warning', { message: w });
@@ -325,7 +335,7 @@ export class Agent {
     if (v.kind === 'io') v.io.onReadable(() => this.#drain(v.io, this.#pushTenant));
     else v.port.onFrame((f) => this.#onVm(f));
     this.vtep.start();
-    this.#tick = setInterval(() => this.vtep.tick(), 1000);
+    this.#tick = setInterval(() => { this.#newTurn(); this.vtep.tick(); }, 1000);
     this.#tick.unref();
     this.#log('ready', {
       vmIface: this.config.vmIface, underlayIface: this.config.underlayIface, localIp: formatIPv4(this.config.localIp), peers: this.config.peers.length,
@@ -335,6 +345,7 @@ export class Agent {
 
   stop(): void {
     if (this.#stopped) return;
+    this.#newTurn();
     this.#stopped = true;
     if (this.#tick !== undefined) clearInterval(this.#tick);
     this.saveState();
@@ -354,7 +365,11 @@ export class Agent {
   /** Log a warning event (one line for the operator). */
   warn(message: string): void { this.#log('warning', { message }); }
 
+  /** A turn of work begins (see TurnClock): the Vtep's clock is read afresh. */
+  #newTurn(): void { this.#turn?.refresh(); }
+
   metricsText(): string {
+    this.#newTurn();
     return renderMetrics({ ...this.vtep.metrics(), cpu: this.#cpu.last, io: this.ioStats() });
   }
 
@@ -376,14 +391,14 @@ export class Agent {
 
   #onVm(f: Uint8Array): void {
     if (this.#stopped) return;
-    this.#coalescer.note(1);
+    if (this.#coalescer.note(1)) this.#newTurn(); // the first frame of a burst (it ends at #flushAll)
     this.vtep.pushTenant(f);
     this.#queueFlush();
   }
 
   #onUnderlay(f: Uint8Array): void {
     if (this.#stopped) return;
-    this.#coalescer.note(1);
+    if (this.#coalescer.note(1)) this.#newTurn();
     this.vtep.pushUnderlay(f);
     this.#queueFlush();
   }
@@ -428,6 +443,7 @@ export class Agent {
   #flushAll(): void {
     this.#flushQueued = false;
     if (this.#stopped) return;
+    this.#newTurn();
     this.#inFlush = true;
     try { this.vtep.flush(false); } finally { this.#inFlush = false; }
     // Something queued more work meanwhile: its own flush settles.

@@ -6,7 +6,7 @@
 export { VirtualClock, RealClock, type Clock, type TimerId } from './clock.js';
 export { DEFAULT_CONTROL_CONFIG, resolveControlConfig, type ControlConfig, type ProbeMode, type ReplyPort } from './config.js';
 export {
-  encodeProbe, decodeProbe, verifyProbe, encodeRequest, encodeReplyTo, writeBackendId, readBackendId, isProbePayload, isProbeFrame, buildProbeInnerFrame,
+  encodeProbe, decodeProbe, verifyProbe, encodeRequest, encodeRequestInto, encodeReplyTo, encodeReplyInto, writeBackendId, readBackendId, isProbePayload, isProbeFrame, buildProbeInnerFrame,
   probePayloadOfInnerFrame, probePayloadOfVxlan, wrapVxlan, PROBE_MAGIC, PROBE_VERSION, PROBE_PAYLOAD_BYTES,
   PROBE_VNI, PROBE_WIRE_BYTES, PROBE_INNER_UDP_PORT, CTL_MAX,
   type ProbeFields, type ProbeError, type DecodeResult, type ProbeFrameAddrs, type ProbeKey, type ProbeTagger,

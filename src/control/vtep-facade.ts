@@ -347,6 +347,8 @@ export class Vtep {
     this.control.removePeer(addr);
     this.#dp.removePeer(e.row);
     this.#dp.removePeer(this.#maxPeers + e.row);
+    // Its tenant flows' sequence ends: a peer that takes the row later starts with none of them.
+    if (this.#retransmits) this.#dp.clearRetransmitFlows(e.row);
     this.#macs.forgetRow(e.row);
     this.#rows[e.row] = undefined;
     this.#byIp.delete(addr);

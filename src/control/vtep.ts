@@ -4,8 +4,8 @@
 import type { Clock } from './clock.js';
 import { resolveControlConfig, type ControlConfig, type ProbeMode } from './config.js';
 import {
-  verifyProbe, encodeRequest, encodeReplyTo, probeOrigin, probeTarget, probeSeq, probeSport, probeCtl, probeBackendKey,
-  probeNum, probeAckHigh, probeAckMapHi, probeAckMapLo, PROBE_WIRE_BYTES,
+  verifyProbe, encodeRequestInto, encodeReplyInto, probeOrigin, probeTarget, probeSeq, probeSport, probeCtl, probeBackendKey,
+  probeNum, probeAckHigh, probeAckMapHi, probeAckMapLo, PROBE_WIRE_BYTES, PROBE_PAYLOAD_BYTES,
 } from './probe-codec.js';
 import { ReceiptWindows } from './receipt-windows.js';
 import { PORT_BAD, PORT_GOOD, PORT_UNKNOWN, type Transition } from './health.js';
@@ -25,7 +25,10 @@ import { SipHasher } from '../../bindings/auth.js';
 
 /** How VtepControl sends its probes: the embedder puts them on the wire (or the simulator on its links). */
 export interface ProbeTransport {
-  /** Send a probe payload from this VTEP to `peerIp` with outer UDP source port `sport` (the path). */
+  /**
+   * Send a probe payload from this VTEP to `peerIp` with outer UDP source port `sport` (the path).
+   * `payload` is valid only during the call (the control plane reuses its buffer): copy it to keep it.
+   */
   send(peerIp: number, sport: number, payload: Uint8Array): void;
 }
 
@@ -190,6 +193,11 @@ export class VtepControl {
   /** Outstanding probes, oldest (first deadline) first. */
   readonly #pending = new PendingProbes();
   #sweepQueued = false;
+  /** The payload of the request and of the reply being sent (ProbeTransport.send copies what it keeps): no array per probe. */
+  readonly #requestOut = new Uint8Array(PROBE_PAYLOAD_BYTES);
+  readonly #replyOut = new Uint8Array(PROBE_PAYLOAD_BYTES);
+  /** The words #spreadPort hashes (no array per reply). */
+  readonly #spreadWords: number[] = [0, 0];
   /** Event objects free for reuse: a dispatched event is recycled, so queueing one allocates nothing. */
   readonly #freeEvs: Ev[] = [];
   readonly #stats: ControlStats = {
@@ -436,20 +444,21 @@ export class VtepControl {
     const probed = probeSport(request);
     const num = probeNum(request);
     const w = this.#receiptWindows.note(fromIp, num);
-    const reply = encodeReplyTo(request, ctl, this.#clock.now() * 1000, this.#key, w.high, w.hi, w.lo);
+    const reply = encodeReplyInto(this.#replyOut, request, ctl, this.#clock.now() * 1000, this.#key, w.high, w.hi, w.lo);
     this.#stats.repliesSent++;
     const mode = this.config.replyPort;
     // The prober matches a reply by its payload (probed port, sequence), never by its outer port, so
     // the reply may come back on any port: on our own healthy port towards the prober, the prober's
     // health of the probed port measures that port's forward path (docs/probe-format.md "Reply port").
-    const healthy = mode === 'probed' ? -1 : this.#replyPortTo(fromIp);
+    // (#replyPortTo and #spreadPort are pure: each is worked out only on the turns that use it.)
+    const odd = (probeSeq(request) & 1) === 1;
     if (mode === 'spread') {
       // One reply per request: on our healthy port and on a port drawn anew in turn (always a drawn
       // one while we know no healthy port). Successive replies take different reverse paths, so
       // with receipts a forward path is judged on its own; no one reverse path can hide it.
-      const drawn = this.#spreadPort(probed, num);
+      const healthy = odd ? this.#replyPortTo(fromIp) : -1;
       this.#stats.probeBytes += PROBE_WIRE_BYTES;
-      this.#transport.send(fromIp, (probeSeq(request) & 1) === 1 && healthy >= 0 ? healthy : drawn, reply);
+      this.#transport.send(fromIp, healthy >= 0 ? healthy : this.#spreadPort(probed, num), reply);
       return;
     }
     if (mode === 'alternate') {
@@ -458,11 +467,13 @@ export class VtepControl {
       // Knowing no healthy port (we do not probe the prober), the other turn takes a port of the
       // source-port range that changes with every request: the probed port's reverse path may be
       // the one that fails, and any reply that gets back brings the whole receipt window.
-      const other = healthy >= 0 ? healthy : this.#spreadPort(probed, num);
+      let port = probed;
+      if (odd) { const healthy = this.#replyPortTo(fromIp); port = healthy >= 0 ? healthy : this.#spreadPort(probed, num); }
       this.#stats.probeBytes += PROBE_WIRE_BYTES;
-      this.#transport.send(fromIp, (probeSeq(request) & 1) === 1 ? other : probed, reply);
+      this.#transport.send(fromIp, port, reply);
       return;
     }
+    const healthy = mode === 'probed' ? -1 : this.#replyPortTo(fromIp);
     if (mode !== 'healthy' || healthy < 0) {
       this.#stats.probeBytes += PROBE_WIRE_BYTES;
       this.#transport.send(fromIp, probed, reply);
@@ -478,7 +489,9 @@ export class VtepControl {
     const { lo, hi } = this.#replyRange;
     const span = hi - lo + 1;
     if (span < 2) return probed;
-    const port = lo + (jhash2([num >>> 0, probed], 0x7270) % span);
+    const w = this.#spreadWords;
+    w[0] = num >>> 0; w[1] = probed;
+    const port = lo + (jhash2(w, 0x7270) % span);
     return port === probed ? (port === hi ? lo : port + 1) : port;
   }
 
@@ -493,7 +506,8 @@ export class VtepControl {
     const h = p.health;
     let best = -1, since = Infinity;
     for (let k = 0; k < p.n; k++) {
-      if (h.state[k] !== PORT_GOOD || p.scheduled[k] === 0 || h.restoring[k] === 1 || h.consecutiveLosses[k] !== 0) continue;
+      // Probed first: in partial mode most ports are not, and that test reads the peer's own array.
+      if (p.scheduled[k] === 0 || h.state[k] !== PORT_GOOD || h.restoring[k] === 1 || h.consecutiveLosses[k] !== 0) continue;
       const s = h.failureFreeSince(k);
       if (s < since) { since = s; best = k; }
     }
@@ -656,7 +670,7 @@ export class VtepControl {
     p.sentAt[k] = now;
     const num = (p.nextNum = (p.nextNum + 1) >>> 0), slot = num & 63;
     p.sentNum[slot] = num; p.sentK[slot] = k; p.sentSeq[slot] = seq;
-    const payload = encodeRequest(this.#localIp, p.ip, seq, p.candidates[k], now * 1000, this.#key, num);
+    const payload = encodeRequestInto(this.#requestOut, this.#localIp, p.ip, seq, p.candidates[k], now * 1000, this.#key, num);
     this.#stats.probesSent++;
     this.#stats.probeBytes += PROBE_WIRE_BYTES;
     p.pendingId[k] = this.#pending.push(p, k, seq, now + this.#timeoutMs);
