@@ -113,27 +113,29 @@ export async function bulkEncap(o: EncapOptions, r: PcapReader, layout: ClassicL
 
   // Every flow's peer row, configured now: a memo hit needs no lookup.
   const flowRow = Int32Array.from(o.srcOf, (src, f) => rowFor(src, o.firstHop[f]));
-  const pRow = new Int32Array(REPLAY_BATCH);
   const d16 = rc.batch.region.desc >>> 1, DW16 = DESC_SIZE >>> 1, PEER16 = D_PEER >>> 1, FORCE16 = D_FORCE >>> 1;
 
+  const srcOf = o.srcOf, defaultPortOf = o.defaultPortOf;
   const work = (): void => {
     const n = rc.batch.length;
     rc.keys(o.t0Sec, o.t0Nsec);
     const { keyI32, keyU32, keyU8, descU16 } = rc.views;
     const kb = rc.keyBase;
-    let misses = 0;
+    let misses = 0, forcedHere = 0;
     for (let i = 0; i < n; i++) {
       const k = kb + i * W;
       const id = keyI32[k];
       if (id >= 0) {
-        // A memo hit: the flow's source, peer row, and the port zooroute's run used in its bin.
-        pS[i] = o.srcOf[id];
-        pRow[i] = flowRow[id];
+        // A memo hit: the flow's source, and into the descriptor its peer row and the port zooroute's
+        // run used in the packet's bin when it is not the default (hashBatch below leaves both alone).
+        pS[i] = srcOf[id];
         const pa = ports[id], bin = keyU32[k + 5];
         const port = bin < pa.length ? pa[bin] : 0;
-        const forced = port !== 0 && port !== o.defaultPortOf[id] ? port : 0;
-        if (forced !== 0) res.forced++;
-        pForced[i] = forced;
+        const forced = port !== 0 && port !== defaultPortOf[id] ? port : 0;
+        if (forced !== 0) forcedHere++;
+        const d = d16 + i * DW16;
+        descU16[d + PEER16] = flowRow[id];
+        descU16[d + FORCE16] = forced;
         continue;
       }
       const fam = keyU8[(k << 2) + RK_FAMILY];
@@ -141,39 +143,35 @@ export async function bulkEncap(o: EncapOptions, r: PcapReader, layout: ClassicL
       const s = mapper.vtepOf(fam, keyU32[k + 1]), d = mapper.vtepOf(fam, keyU32[k + 2]);
       pS[i] = s === d ? -1 : s;
       pD[i] = d;
-      pRow[i] = -1;
-      if (s !== d) misses++;
+      if (s !== d) { misses++; keyI32[k] = -2; } // -2: resolve after the hash call
     }
+    res.forced += forcedHere;
     if (misses > 0) {
-      // One hash call for the batch (it rewrites every descriptor's outputs, not peer and force, set below).
+      // One hash call for the batch (it rewrites every descriptor's outputs, not peer and force).
       rc.hashAll();
       for (let i = 0; i < n; i++) {
-        if (pS[i] < 0 || pRow[i] >= 0) continue;
         const k = kb + i * W;
+        if (keyI32[k] !== -2) continue;
         const h = rc.hashOf(i);
         const id = index.get(pS[i], pD[i], h);
         resolve(i, id === undefined ? -1 : id, h, pD[i], keyU32[k + 5]);
-        pRow[i] = rowFor(pS[i], pHop[i]);
-        if (id !== undefined) keyI32[k] = id;
+        const d = d16 + i * DW16;
+        descU16[d + PEER16] = rowFor(pS[i], pHop[i]);
+        descU16[d + FORCE16] = pForced[i];
+        keyI32[k] = id === undefined ? -1 : id;
       }
       rc.memoInsert();
-    }
-    // Peer rows and forced ports into the descriptors; then encap and emit each run of one source.
-    for (let i = 0; i < n; i++) {
-      const s = pS[i];
-      if (s < 0) continue;
-      const d = d16 + i * DW16;
-      descU16[d + PEER16] = pRow[i];
-      descU16[d + FORCE16] = pForced[i];
-      if (s !== cur) { cur = s; inBatch = 0; }
-      if (inBatch === 0) res.batches++;
-      if (++inBatch === REPLAY_BATCH) inBatch = 0;
     }
     for (let a = 0; a < n;) {
       const s = pS[a];
       if (s < 0) { a++; continue; }
       let b = a + 1;
       while (b < n && pS[b] === s) b++;
+      // Batches as the general path counts them: a new one when the source changes or 256 are in.
+      if (s !== cur) { cur = s; inBatch = 0; }
+      let len = b - a;
+      if (inBatch > 0) { const take = Math.min(len, REPLAY_BATCH - inBatch); inBatch = (inBatch + take) % REPLAY_BATCH; len -= take; }
+      if (len > 0) { res.batches += Math.ceil(len / REPLAY_BATCH); inBatch = len % REPLAY_BATCH; }
       rc.ipId = ipIdOf[s];
       rc.encapRange(a, b);
       ipIdOf[s] = rc.ipId;
