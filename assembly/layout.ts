@@ -107,6 +107,7 @@ export const PF_BIG_ENDIAN: u32 = 1;  // the input's records are big-endian
 export const PF_NANOS_IN: u32 = 2;    // the input's fractions are nanoseconds
 export const PF_MODIFIED: u32 = 4;    // 24-byte record headers (magic a1b2cd34)
 export const PF_NANOS_OUT: u32 = 8;   // emit nanosecond fractions
+export const PF_KEEP_CUT: u32 = 16;   // take records cut by the capture (caplen < origlen) as they are, not count them as truncated
 
 // pcapIngest's answers
 export const PR_FULL: u32 = 0;  // the batch is full; call again after it is drained
@@ -132,3 +133,26 @@ export const RT_USED: u32 = 14;   // u16: 1 once a flow took the slot, 0 = empty
 export const RT_REPEAT: u8 = 1;   // mark: a segment sent again while its flow still showed new data (a fast retransmit, a duplicate)
 export const RT_STALLED: u8 = 2;  // mark: a segment sent again after its flow showed no new data for stallMs (a timeout's)
 export const RT_SPREAD: u32 = 0x9e3779b1; // slot = (hash + peer * RT_SPREAD) & mask: one flow to two peers, two slots
+
+// ---- Replay keys (assembly/replay.ts): RK_SIZE bytes per batch packet, little-endian ----
+export const RK_SIZE: u32 = 24;
+export const RK_FLOW: u32 = 0;     // i32 out: the memo's flow id for the packet's 5-tuple, -1 none (replay may write it for replayMemoInsert)
+export const RK_SRC: u32 = 4;      // u32 out: inner source (IPv4 address, or a 32-bit fold of an IPv6 address / MAC)
+export const RK_DST: u32 = 8;      // u32 out: inner destination, the same way
+export const RK_FAMILY: u32 = 12;  // u8 out: 4 IPv4 (or ARP), 6 IPv6, 2 MAC; 0 = bad descriptor
+export const RK_PROTO: u32 = 13;   // u8 out: IPv4 protocol / IPv6 next header, else 0
+export const RK_L4: u32 = 14;      // u8 out: 1 = unfragmented IPv4 TCP/UDP with its ports read
+export const RK_SPORT: u32 = 16;   // u16 out: inner L4 ports (RK_L4 only, else 0)
+export const RK_DPORT: u32 = 18;
+export const RK_BIN: u32 = 20;     // u32 out: 100 ms bin of the packet's timestamp after time zero (saturates)
+export const RK_FAMILY_IPV4: u32 = 4;
+export const RK_FAMILY_IPV6: u32 = 6;
+export const RK_FAMILY_MAC: u32 = 2;
+
+// ---- Replay 5-tuple memo: RM_SIZE bytes per slot, a power of two of slots ----
+export const RM_SIZE: u32 = 20;
+export const RM_SRC: u32 = 0;      // u32 inner IPv4 source
+export const RM_DST: u32 = 4;      // u32 inner IPv4 destination
+export const RM_PORTS: u32 = 8;    // u32 sport << 16 | dport
+export const RM_PROTO: u32 = 12;   // u32 protocol (6 or 17)
+export const RM_ID: u32 = 16;      // u32 flow id + 1; 0 = empty slot

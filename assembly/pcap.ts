@@ -7,7 +7,7 @@
 import {
   DESC_SIZE, D_DATA_LEN, D_DATA_OFF, D_OUT_LEN, D_OUT_OFF, D_SPORT, D_STATUS, ST_BAD_DESC, ST_OK,
   PC_FLAGS, PC_LIMIT, PC_MAX_FRAME, PC_HEADROOM, PC_POS, PC_COUNT, PC_FRAMES, PC_TRUNCATED, PC_OVERSIZE, PC_ERROR,
-  PC_ARG_A, PC_ARG_B, PC_OUT_USED, PC_OK, PC_STATUS, PC_STATUS_SLOTS, PF_BIG_ENDIAN, PF_NANOS_IN, PF_MODIFIED, PF_NANOS_OUT,
+  PC_ARG_A, PC_ARG_B, PC_OUT_USED, PC_OK, PC_STATUS, PC_STATUS_SLOTS, PF_BIG_ENDIAN, PF_NANOS_IN, PF_MODIFIED, PF_NANOS_OUT, PF_KEEP_CUT,
   PR_FULL, PR_NEED, PR_END, PR_ERROR, PE_NONE, PE_TRUNCATED_HEADER, PE_TRUNCATED_DATA, PE_ABSURD_CAPLEN, PE_SECONDS, TS_STRIDE,
 } from "./layout";
 
@@ -36,7 +36,7 @@ import {
  * Walk the classic pcap records of input[PC_POS, inputLen) into the batch (descriptors `desc`, slots
  * of `slotSize` bytes at `arena`, `capacity` of them, PC_COUNT in use), timestamps into `ts`. A frame
  * goes into its slot at PC_HEADROOM with a fresh descriptor (peer 0, no forced port). Records cut by
- * the capture or longer than PC_MAX_FRAME are counted and skipped. Stops with PR_* (see above);
+ * the capture (unless PF_KEEP_CUT) or longer than PC_MAX_FRAME are counted and skipped. Stops with PR_* (see above);
  * `eof` says no bytes follow inputLen, so a partial record there is an error, not a NEED.
  */
 export function pcapIngest(ctl: usize, input: usize, inputLen: u32, eof: u32, desc: usize, arena: usize, capacity: u32, slotSize: u32, ts: usize): u32 {
@@ -45,6 +45,7 @@ export function pcapIngest(ctl: usize, input: usize, inputLen: u32, eof: u32, de
   const unit: u32 = (flags & PF_NANOS_IN) != 0 ? 1000000000 : 1000000;
   const scale: u32 = (flags & PF_NANOS_IN) != 0 ? 1 : 1000;
   const h: u32 = (flags & PF_MODIFIED) != 0 ? 24 : 16;
+  const keepCut = (flags & PF_KEEP_CUT) != 0;
   const limit = load<u32>(ctl, PC_LIMIT);
   const headroom = load<u32>(ctl, PC_HEADROOM);
   // A frame fits its slot after the headroom, whatever PC_MAX_FRAME says.
@@ -76,8 +77,9 @@ export function pcapIngest(ctl: usize, input: usize, inputLen: u32, eof: u32, de
     const orig = rd32(p + 12, big);
     frames++;
     pos += h + caplen;
-    // A frame cut by the capture's snaplen is not the frame that was on the wire.
-    if (orig > caplen) { truncated++; continue; }
+    // A frame cut by the capture's snaplen is not the frame that was on the wire (PF_KEEP_CUT: replay
+    // takes it as captured, as its general path does).
+    if (orig > caplen && !keepCut) { truncated++; continue; }
     if (!fits || caplen > maxFrame) { oversize++; continue; }
     let sec = <u64>rd32(p, big);
     let frac = rd32(p + 4, big);

@@ -276,6 +276,15 @@ export function coreImage(dp: Datapath): CoreImage {
   return { memory: img.core.memory, words, batches };
 }
 
+/**
+ * `dp`'s Wasm core itself, for replay's bulk path (src/replay/bulk-*.ts, through bindings/replay-core.ts):
+ * its kernels run on ranges of a batch and on replay's own regions. Like coreImage, not part of the
+ * package's API.
+ */
+export function coreOf(dp: Datapath): CoreExports {
+  return images.get(dp)!.core;
+}
+
 const flowTables = new WeakMap<Datapath, { table: number; mask: number }>();
 
 /**

@@ -123,6 +123,7 @@ export const PF_BIG_ENDIAN = 1;
 export const PF_NANOS_IN = 2;
 export const PF_MODIFIED = 4;
 export const PF_NANOS_OUT = 8;
+export const PF_KEEP_CUT = 16;
 export const PR_FULL = 0;
 export const PR_NEED = 1;
 export const PR_END = 2;
@@ -146,3 +147,29 @@ export const RT_REPEAT = 1;
 /** Retransmission mark: a repeat after the flow showed no new data for the call's stallMs (a timeout's). */
 export const RT_STALLED = 2;
 export const RT_SPREAD = 0x9e3779b1;
+
+// Replay keys and 5-tuple memo (assembly/replay.ts, docs/memory-layout.md).
+export const RK_SIZE = 24;
+export const RK_FLOW = 0;
+export const RK_SRC = 4;
+export const RK_DST = 8;
+export const RK_FAMILY = 12;
+export const RK_PROTO = 13;
+export const RK_L4 = 14;
+export const RK_SPORT = 16;
+export const RK_DPORT = 18;
+export const RK_BIN = 20;
+export const RK_FAMILY_IPV4 = 4;
+export const RK_FAMILY_IPV6 = 6;
+export const RK_FAMILY_MAC = 2;
+export const RM_SIZE = 20;
+export const RM_SRC = 0;
+export const RM_DST = 4;
+export const RM_PORTS = 8;
+export const RM_PROTO = 12;
+export const RM_ID = 16;
+// The peer record's fields replayRetemplate rewrites (assembly/layout.ts, "Peer record").
+export const PEER_SIZE = 256;
+export const P_FLAGS = 0;
+export const P_SUM = 8;
+export const P_TEMPLATE = 16;

@@ -33,6 +33,9 @@ export interface CoreExports {
   pcapIngest(ctl: number, input: number, inputLen: number, eof: number, desc: number, arena: number, capacity: number, slotSize: number, ts: number): number;
   pcapEmit(ctl: number, desc: number, arena: number, count: number, slotSize: number, ts: number, from: number, out: number, outCap: number, ports: number): number;
   tcpRetransmits(desc: number, arena: number, count: number, slotSize: number, marks: number, table: number, mask: number, now: number, stallMs: number): number;
+  replayKeys(desc: number, arena: number, count: number, slotSize: number, ts: number, t0Sec: number, t0Nsec: number, memo: number, memoMask: number, keys: number): number;
+  replayMemoInsert(memo: number, memoMask: number, keys: number, count: number): number;
+  replayRetemplate(i: number, localIp: number): number;
 }
 
 let compiled: WebAssembly.Module | undefined;

@@ -4,7 +4,7 @@
 // copied out by the chunk: JS makes a few calls per batch and none per frame.
 import {
   PC_ARG_A, PC_ARG_B, PC_COUNT, PC_ERROR, PC_FLAGS, PC_FRAMES, PC_HEADROOM, PC_LIMIT, PC_MAX_FRAME, PC_OK, PC_OUT_USED,
-  PC_OVERSIZE, PC_POS, PC_STATUS, PC_STATUS_SLOTS, PC_TRUNCATED, PF_BIG_ENDIAN, PF_MODIFIED, PF_NANOS_IN, PF_NANOS_OUT, TS_STRIDE,
+  PC_OVERSIZE, PC_POS, PC_STATUS, PC_STATUS_SLOTS, PC_TRUNCATED, PF_BIG_ENDIAN, PF_MODIFIED, PF_NANOS_IN, PF_NANOS_OUT, PF_KEEP_CUT, TS_STRIDE,
   PR_FULL, PR_NEED, PR_END, PR_ERROR, PE_NONE, PE_TRUNCATED_HEADER, PE_TRUNCATED_DATA, PE_ABSURD_CAPLEN, PE_SECONDS,
 } from './layout.js';
 
@@ -62,6 +62,8 @@ export interface RecordFormat {
   limit: number;
   /** Longer frames are skipped and counted as oversize (the slot bounds it too). */
   maxFrame: number;
+  /** Take records cut by the capture (caplen < origlen) as captured instead of skipping them as truncated (replay). */
+  keepCut?: boolean;
 }
 
 /**
@@ -101,7 +103,7 @@ export class RecordArena {
     const r = this.region;
     this.#u8.fill(0, r.ctl, r.ctl + PC_STATUS + PC_STATUS_SLOTS * 4);
     this.#u8.fill(0, r.ports, r.ports + 65536 * 4);
-    const flags = (f.bigEndian ? PF_BIG_ENDIAN : 0) | (f.nanosIn ? PF_NANOS_IN : 0) | (f.modified ? PF_MODIFIED : 0) | (f.nanosOut ? PF_NANOS_OUT : 0);
+    const flags = (f.bigEndian ? PF_BIG_ENDIAN : 0) | (f.nanosIn ? PF_NANOS_IN : 0) | (f.modified ? PF_MODIFIED : 0) | (f.nanosOut ? PF_NANOS_OUT : 0) | (f.keepCut ? PF_KEEP_CUT : 0);
     this.#set(PC_FLAGS, flags);
     this.#set(PC_LIMIT, Math.min(f.limit, 0xffffffff));
     this.#set(PC_MAX_FRAME, Math.min(f.maxFrame, 0xffffffff));

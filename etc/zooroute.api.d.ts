@@ -205,6 +205,7 @@ export declare class PacketBatch {
 
 // ==== dist/bindings/datapath.d.ts
 import { PacketBatch } from './batch.js';
+import { type CoreExports } from './module.js';
 import { type PortRange } from './ports.js';
 import { TableLookupBatch } from './table-lookup.js';
 import { RecordArena } from './record-arena.js';
@@ -396,6 +397,12 @@ export interface CoreImage {
  * it): addresses stay inside the repository, for the bench's native twins and their tests.
  */
 export declare function coreImage(dp: Datapath): CoreImage;
+/**
+ * `dp`'s Wasm core itself, for replay's bulk path (src/replay/bulk-*.ts, through bindings/replay-core.ts):
+ * its kernels run on ranges of a batch and on replay's own regions. Like coreImage, not part of the
+ * package's API.
+ */
+export declare function coreOf(dp: Datapath): CoreExports;
 /**
  * Where `dp`'s TCP flow table lies in its memory (address, slot mask), or undefined when none was
  * reserved. Like coreImage, not part of the package's API: for the twin tests.
@@ -662,6 +669,7 @@ export declare const PF_BIG_ENDIAN = 1;
 export declare const PF_NANOS_IN = 2;
 export declare const PF_MODIFIED = 4;
 export declare const PF_NANOS_OUT = 8;
+export declare const PF_KEEP_CUT = 16;
 export declare const PR_FULL = 0;
 export declare const PR_NEED = 1;
 export declare const PR_END = 2;
@@ -683,6 +691,68 @@ export declare const RT_REPEAT = 1;
 /** Retransmission mark: a repeat after the flow showed no new data for the call's stallMs (a timeout's). */
 export declare const RT_STALLED = 2;
 export declare const RT_SPREAD = 2654435761;
+export declare const RK_SIZE = 24;
+export declare const RK_FLOW = 0;
+export declare const RK_SRC = 4;
+export declare const RK_DST = 8;
+export declare const RK_FAMILY = 12;
+export declare const RK_PROTO = 13;
+export declare const RK_L4 = 14;
+export declare const RK_SPORT = 16;
+export declare const RK_DPORT = 18;
+export declare const RK_BIN = 20;
+export declare const RK_FAMILY_IPV4 = 4;
+export declare const RK_FAMILY_IPV6 = 6;
+export declare const RK_FAMILY_MAC = 2;
+export declare const RM_SIZE = 20;
+export declare const RM_SRC = 0;
+export declare const RM_DST = 4;
+export declare const RM_PORTS = 8;
+export declare const RM_PROTO = 12;
+export declare const RM_ID = 16;
+export declare const PEER_SIZE = 256;
+export declare const P_FLAGS = 0;
+export declare const P_SUM = 8;
+export declare const P_TEMPLATE = 16;
+
+// ==== dist/bindings/module.d.ts
+/** The flat exports of assembly/index.ts (addresses are plain numbers and never leave bindings/). */
+export interface CoreExports {
+    memory: WebAssembly.Memory;
+    reserve(bytes: number): number;
+    setLocal(ip: number, macHi: number, macLo: number): void;
+    setOuter(ttl: number, tos: number, port: number, mtu: number): void;
+    setSeed(seed: number): void;
+    setVniFilter(vni: number): void;
+    initPeers(n: number): number;
+    setPeer(i: number, ip: number, macHi: number, macLo: number, vni: number, ncand: number): number;
+    setCandidate(i: number, k: number, port: number): number;
+    clearPeer(i: number): void;
+    encapBatch(desc: number, arena: number, count: number, slotSize: number): number;
+    decapBatch(desc: number, arena: number, count: number, slotSize: number): number;
+    hashBatch(desc: number, arena: number, count: number, slotSize: number): number;
+    setIpId(v: number): void;
+    getIpId(): number;
+    initTables(kind: number, peers: number, n: number, groups: number, pbmPrefSlots: number, hiShift: number, hiBlocks: number): number;
+    tableWrite(array: number, index: number, value: number): number;
+    tableRead(array: number, index: number): number;
+    tableReservedBytes(): number;
+    setPeerTable(i: number, kind: number): number;
+    lookupBatch(hashes: number, peers: number, out: number, count: number): number;
+    sipSetKey(w0: number, w1: number, w2: number, w3: number): void;
+    sipHashBatch(desc: number, arena: number, arenaBytes: number, out: number, count: number): number;
+    coreImage(out: number): void;
+    pcapIngest(ctl: number, input: number, inputLen: number, eof: number, desc: number, arena: number, capacity: number, slotSize: number, ts: number): number;
+    pcapEmit(ctl: number, desc: number, arena: number, count: number, slotSize: number, ts: number, from: number, out: number, outCap: number, ports: number): number;
+    tcpRetransmits(desc: number, arena: number, count: number, slotSize: number, marks: number, table: number, mask: number, now: number, stallMs: number): number;
+    replayKeys(desc: number, arena: number, count: number, slotSize: number, ts: number, t0Sec: number, t0Nsec: number, memo: number, memoMask: number, keys: number): number;
+    replayMemoInsert(memo: number, memoMask: number, keys: number, count: number): number;
+    replayRetemplate(i: number, localIp: number): number;
+}
+/** Path of the built module: build/zooroute.wasm at the package root, from source or from dist/. */
+export declare function wasmPath(): string;
+/** A fresh instance of the core, with its own linear memory. */
+export declare function instantiateCore(): CoreExports;
 
 // ==== dist/bindings/ports.d.ts
 /** An inclusive range of UDP ports, lo..hi within 1..65535. */
@@ -758,6 +828,8 @@ export interface RecordFormat {
     limit: number;
     /** Longer frames are skipped and counted as oversize (the slot bounds it too). */
     maxFrame: number;
+    /** Take records cut by the capture (caplen < origlen) as captured instead of skipping them as truncated (replay). */
+    keepCut?: boolean;
 }
 /**
  * Input and output areas for classic pcap records in a Datapath's Wasm memory, with the control block
@@ -820,6 +892,66 @@ export declare class RecordArena {
      * them: call at least every 2^32 - 1 frames so that no u32 counter wraps.
      */
     foldTallies(dropped: Float64Array, ports?: Float64Array): void;
+}
+
+// ==== dist/bindings/replay-core.d.ts
+import { type Datapath } from './datapath.js';
+import type { PacketBatch } from './batch.js';
+import type { RecordArena } from './record-arena.js';
+/** Typed views of a replay core's keys rows and batch descriptors (re-made if memory ever moved). */
+export interface ReplayViews {
+    /** Keys rows as 32-bit words (RK_* offsets / 4). */
+    keyI32: Int32Array;
+    keyU32: Uint32Array;
+    keyU16: Uint16Array;
+    keyU8: Uint8Array;
+    /** Batch 0's descriptors as 16- and 32-bit words. */
+    descU16: Uint16Array;
+    descU32: Uint32Array;
+}
+/**
+ * Replay's kernels bound to a Datapath's batch 0 and record arena. Keys row i (RK_SIZE bytes) starts
+ * at word `keyBase + i * RK_SIZE / 4` of the 32-bit views; descriptor i at word `descBase + i * DESC_SIZE / 4`.
+ */
+export declare class ReplayCore {
+    #private;
+    readonly dp: Datapath;
+    readonly batch: PacketBatch;
+    readonly arena: RecordArena;
+    /** Address of the memo (memoMask + 1 slots of RM_SIZE bytes) and of the keys rows (RK_SIZE bytes per batch packet). */
+    readonly memoAddr: number;
+    readonly memoMask: number;
+    readonly keysAddr: number;
+    /** Word index of keys row 0 in the 32-bit views (bytes / 4). */
+    readonly keyBase: number;
+    /** Word index of descriptor 0 in the 32-bit views. */
+    readonly descBase: number;
+    /** `memoSlots`: a power of two. Reserves the memo and the keys rows (throws when memory cannot be had). */
+    constructor(dp: Datapath, memoSlots: number);
+    /** The views (valid until the next call into this core that could grow memory: none after set-up). */
+    get views(): ReplayViews;
+    /** Keys rows for batch 0's packets (replayKeys); returns the number the memo knew. */
+    keys(t0Sec: number, t0Nsec: number): number;
+    /** Remember the flows written into the rows' RK_FLOW (L4 rows only); returns the number written. */
+    memoInsert(): number;
+    /** Flow-hash batch 0 (hashBatch); hashOf(i) then reads packet i's hash. */
+    hashAll(): void;
+    /** Packet i's flow hash after hashAll(). */
+    hashOf(i: number): number;
+    /** Set packet i's peer and forced source port (0: the datapath's choice). */
+    setPeer(i: number, peer: number, force: number): void;
+    /** Encapsulate batch 0's packets [from, to) (one encapBatch call on the range); returns the number encapsulated. */
+    encapRange(from: number, to: number): number;
+    /**
+     * Encode batch 0's results [from, to) as classic pcap records into the record arena's output (pcapEmit);
+     * returns where it stopped (to when done, earlier when the output is full or at arena.error).
+     */
+    emitRange(from: number, to: number): number;
+    /** Point configured peer `index`'s outer source address at `localIp` (host order). */
+    retemplate(index: number, localIp: number): void;
+    /** The core's next outer IPv4 identification (Datapath.ipId). */
+    get ipId(): number;
+    set ipId(v: number);
 }
 
 // ==== dist/bindings/table-lookup.d.ts
@@ -3003,6 +3135,8 @@ export declare function readInputText(path: string): string;
 
 // ==== dist/src/replay/capture-scan.d.ts
 import { type EthernetFramer } from '../pcap/index.js';
+import type { ReplayCore } from '../../bindings/replay-core.js';
+import type { PortRange } from '../../bindings/index.js';
 import type { VtepMapper } from './vtep-map.js';
 import type { FlowKeyCache } from './flow-cache.js';
 /** Bytes per Wasm slot in both passes; frames longer than the slot's frame area are skipped. */
@@ -3052,6 +3186,8 @@ export interface ScanResult {
     /** Timestamp of the first record, the replay's time zero: seconds and nanoseconds. */
     t0Sec: number;
     t0Nsec: number;
+    /** The bulk path's core, made as ScanOptions.share says, for the encap pass. */
+    core?: ReplayCore;
 }
 /** Flow ids by (source VTEP, destination VTEP) then by hash; shared by both passes. */
 export declare class FlowIndex {
@@ -3073,6 +3209,17 @@ export interface ScanOptions {
     /** `--dlt enet`: frames of other link types get an Ethernet header (else they are skipped). */
     enet?: EthernetFramer;
     progress?: ProgressFn;
+    /** false: always the general path below (tests compare the two); default: the bulk path where it applies. */
+    bulk?: boolean;
+    /**
+     * Bulk path: make its core fit for the encap pass too (this many peer rows, the world's port range
+     * and candidate count) and hand it on in the result: one core per replay, the memo already warm.
+     */
+    share?: {
+        peers: number;
+        portRange: PortRange;
+        candidates: number;
+    };
 }
 export declare function scanCapture(path: string, o: ScanOptions): Promise<ScanResult>;
 
@@ -3186,6 +3333,11 @@ export interface ReplayOptions {
      * with these MACs before they are mapped and encapsulated; without it only Ethernet frames replay.
      */
     enet?: EnetMacs;
+    /**
+     * false: both passes take the general path (records as columns, a JS decision per frame); default:
+     * a classic Ethernet pcap takes the bulk path (docs/replay.md). The outputs are the same.
+     */
+    bulk?: boolean;
 }
 /** One captured flow's fate in one mode. */
 export interface FlowModeFigures {

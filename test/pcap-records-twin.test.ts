@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { Datapath } from '../bindings/datapath.js';
 import {
   DESC_SIZE, D_OUT_LEN, D_OUT_OFF, D_SPORT, D_STATUS, PC_COUNT, PC_FLAGS, PC_HEADROOM, PC_LIMIT, PC_MAX_FRAME, PC_OK, PC_OUT_USED,
-  PC_POS, PF_BIG_ENDIAN, PF_MODIFIED, PF_NANOS_IN, PF_NANOS_OUT, TS_STRIDE,
+  PC_POS, PF_BIG_ENDIAN, PF_MODIFIED, PF_NANOS_IN, PF_NANOS_OUT, PF_KEEP_CUT, TS_STRIDE,
 } from '../bindings/layout.js';
 import { pcapEmitRef, pcapIngestRef } from '../src/reference/pcap-records.js';
 
@@ -36,7 +36,7 @@ const record = fc.record({
 });
 const ingestCase = fc.record({
   records: fc.array(record, { maxLength: 14 }),
-  big: fc.boolean(), nanos: fc.boolean(), modified: fc.boolean(),
+  big: fc.boolean(), nanos: fc.boolean(), modified: fc.boolean(), keepCut: fc.boolean(),
   cut: fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: INPUT })),
   garbage: fc.uint8Array({ maxLength: 40 }),
   limit: fc.oneof(fc.constant(262144), fc.integer({ min: 0, max: 400 }), u32),
@@ -78,7 +78,7 @@ function runIngest(c: IngestCase): { wasm: number; ref: number; same: boolean } 
   m.fill(0, r.ctl, r.ctl + 64);
   m.set(bytes, r.input);
   const d = dv();
-  d.setUint32(r.ctl + PC_FLAGS, (c.big ? PF_BIG_ENDIAN : 0) | (c.nanos ? PF_NANOS_IN : 0) | (c.modified ? PF_MODIFIED : 0), true);
+  d.setUint32(r.ctl + PC_FLAGS, (c.big ? PF_BIG_ENDIAN : 0) | (c.nanos ? PF_NANOS_IN : 0) | (c.modified ? PF_MODIFIED : 0) | (c.keepCut ? PF_KEEP_CUT : 0), true);
   d.setUint32(r.ctl + PC_LIMIT, c.limit, true);
   d.setUint32(r.ctl + PC_MAX_FRAME, c.maxFrame, true);
   d.setUint32(r.ctl + PC_HEADROOM, c.headroom, true);
@@ -107,7 +107,7 @@ t.test('ingest: Wasm and twin agree on every byte, for any records', async (t) =
 t.test('ingest: a well-formed little-endian capture comes out whole', async (t) => {
   const c: IngestCase = {
     records: [{ sec: 5, frac: 7, caplen: 60, orig: -1, fill: 1 }, { sec: 6, frac: 1_500_000, caplen: 20, orig: -1, fill: 9 }],
-    big: false, nanos: false, modified: false, cut: -1, garbage: new Uint8Array(0), limit: 262144, maxFrame: 192, headroom: 64, pos: 0, count: 0, eof: true,
+    big: false, nanos: false, modified: false, keepCut: false, cut: -1, garbage: new Uint8Array(0), limit: 262144, maxFrame: 192, headroom: 64, pos: 0, count: 0, eof: true,
   };
   const { wasm, same } = runIngest(c);
   t.equal(wasm, 2, 'END');

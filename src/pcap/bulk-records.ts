@@ -43,8 +43,8 @@ export interface BulkSpec {
 
 const noDrop: ResultDropped = () => {};
 
-/** The error ingest stopped at, as the classic decoder words it (src/pcap/classic.ts). */
-function inputError(file: string, at: number, a: RecordArena, layout: ClassicLayout): InputError {
+/** The error ingest stopped at, as the classic decoder words it (src/pcap/classic.ts); replay's bulk path throws it too. */
+export function inputError(file: string, at: number, a: RecordArena, layout: ClassicLayout): InputError {
   switch (a.error) {
     case RecordFault.TRUNCATED_HEADER: return new InputError(file, at, `truncated record header (${a.argA} of ${a.argB} bytes)`);
     case RecordFault.TRUNCATED_DATA: return new InputError(file, at, `truncated record data (${a.argA} bytes announced, ${a.argB} present)`);

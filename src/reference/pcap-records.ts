@@ -5,7 +5,7 @@ import {
   DESC_SIZE, D_DATA_LEN, D_DATA_OFF, D_OUT_LEN, D_OUT_OFF, D_SPORT, D_STATUS, PC_ARG_A, PC_ARG_B, PC_COUNT, PC_ERROR, PC_FLAGS,
   PC_FRAMES, PC_HEADROOM, PC_LIMIT, PC_MAX_FRAME, PC_OK, PC_OUT_USED, PC_OVERSIZE, PC_POS, PC_STATUS, PC_STATUS_SLOTS,
   PC_TRUNCATED, PE_ABSURD_CAPLEN, PE_NONE, PE_SECONDS, PE_TRUNCATED_DATA, PE_TRUNCATED_HEADER, PF_BIG_ENDIAN, PF_MODIFIED,
-  PF_NANOS_IN, PF_NANOS_OUT, PR_END, PR_ERROR, PR_FULL, PR_NEED, Status, TS_STRIDE,
+  PF_NANOS_IN, PF_NANOS_OUT, PF_KEEP_CUT, PR_END, PR_ERROR, PR_FULL, PR_NEED, Status, TS_STRIDE,
 } from '../../bindings/layout.js';
 
 /** Walk classic pcap records into a batch, as pcapIngest does (see assembly/pcap.ts). */
@@ -44,7 +44,7 @@ export function pcapIngestRef(
     const orig = dv.getUint32(p + 12, little);
     frames = (frames + 1) >>> 0;
     pos += h + caplen;
-    if (orig > caplen) { truncated = (truncated + 1) >>> 0; continue; }
+    if (orig > caplen && (flags & PF_KEEP_CUT) === 0) { truncated = (truncated + 1) >>> 0; continue; }
     if (!fits || caplen > maxFrame) { oversize = (oversize + 1) >>> 0; continue; }
     let sec = dv.getUint32(p, little);
     let frac = dv.getUint32(p + 4, little);

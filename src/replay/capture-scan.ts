@@ -4,7 +4,10 @@
 // count per 100 ms bin. A 5-tuple memo (flow-cache.ts) spares repeated TCP/UDP frames the hash call.
 // Memory grows with flows x bins, never with the number of packets.
 import { Datapath, DEFAULT_BATCH_SIZE, DEFAULT_HEADROOM } from '../../bindings/index.js';
-import { PcapReader, LINKTYPE_ETHERNET, type EthernetFramer } from '../pcap/index.js';
+import { PcapReader, LINKTYPE_ETHERNET, type ClassicLayout, type EthernetFramer } from '../pcap/index.js';
+import { bulkScan } from './bulk-scan.js';
+import type { ReplayCore } from '../../bindings/replay-core.js';
+import type { PortRange } from '../../bindings/index.js';
 import { BIN_MS } from '../sim/index.js';
 import { newInnerAddresses, readInnerAddressesAt } from './inner-address.js';
 import type { VtepMapper } from './vtep-map.js';
@@ -61,6 +64,8 @@ export interface ScanResult {
   /** Timestamp of the first record, the replay's time zero: seconds and nanoseconds. */
   t0Sec: number;
   t0Nsec: number;
+  /** The bulk path's core, made as ScanOptions.share says, for the encap pass. */
+  core?: ReplayCore;
 }
 
 /** Flow ids by (source VTEP, destination VTEP) then by hash; shared by both passes. */
@@ -100,9 +105,29 @@ export interface ScanOptions {
   /** `--dlt enet`: frames of other link types get an Ethernet header (else they are skipped). */
   enet?: EthernetFramer;
   progress?: ProgressFn;
+  /** false: always the general path below (tests compare the two); default: the bulk path where it applies. */
+  bulk?: boolean;
+  /**
+   * Bulk path: make its core fit for the encap pass too (this many peer rows, the world's port range
+   * and candidate count) and hand it on in the result: one core per replay, the memo already warm.
+   */
+  share?: { peers: number; portRange: PortRange; candidates: number };
 }
 
 export async function scanCapture(path: string, o: ScanOptions): Promise<ScanResult> {
+  const r = await PcapReader.open(path);
+  try {
+    // A classic Ethernet pcap takes the bulk path (bulk-scan.ts): no JS per frame the memo knows.
+    const layout = o.bulk !== false ? await r.classicHeader() : undefined;
+    if (layout !== undefined && layout.linkType === LINKTYPE_ETHERNET) return await bulkScan(r, layout, o);
+    return await columnScan(r, o);
+  } finally {
+    await r.close();
+  }
+}
+
+/** The general path: records as columns, a JS decision per frame, the Wasm hash for memo misses. */
+async function columnScan(r: PcapReader, o: ScanOptions): Promise<ScanResult> {
   const { mapper, index, cache } = o;
   const dp = Datapath.create({ localIp: '0.0.0.1', hashSeed: o.hashSeed, batchSize: REPLAY_BATCH, slotSize: REPLAY_SLOT, maxPeers: 1 });
   const batch = dp.batch();
@@ -150,44 +175,39 @@ export async function scanCapture(path: string, o: ScanOptions): Promise<ScanRes
     batch.clear();
   };
 
-  const r = await PcapReader.open(path);
-  try {
-    // Records as columns: fields by index, frames read and copied in place, no object per record.
-    for await (const c of r.columns()) {
-      const buf = c.buf;
-      for (let k = 0; k < c.length; k++) {
-        frames.total++;
-        const tsSec = c.tsSec[k], tsNsec = c.tsNsec[k];
-        if (t0Sec < 0) { t0Sec = tsSec; t0Nsec = tsNsec; }
-        // The frame is buf[start, start + len): in the read buffer, or (`--dlt enet` on another link
-        // type) the framer's rebuilt Ethernet frame.
-        let f = buf, start = c.dataStart[k], len = c.dataLen[k];
-        const linkType = c.linkType[k];
-        if (linkType !== LINKTYPE_ETHERNET) {
-          const e = o.enet?.frame(linkType, buf.subarray(start, start + len));
-          if (e === undefined) { frames.skipped++; continue; }
-          f = e; start = 0; len = e.length;
-        }
-        if (len > MAX_REPLAY_FRAME) { frames.skipped++; continue; }
-        readInnerAddressesAt(f, start, len, a);
-        const bin = Math.floor(msAfter(tsSec, tsNsec, t0Sec, t0Nsec) / BIN_MS);
-        const hit = cache.get(a);
-        if (hit >= 0) { frames.replayed++; if (bin > maxBin) maxBin = bin; count(flows[hit], bin, len); continue; }
-        const s = mapper.vtepOf(a.family, a.src), d = mapper.vtepOf(a.family, a.dst);
-        if (s === d) { frames.local++; continue; }
-        frames.replayed++;
-        if (bin > maxBin) maxBin = bin;
-        const i = batch.pushFrom(f, start, len, 0);
-        pL4[i] = a.l4 ? 1 : 0;
-        pS[i] = s; pD[i] = d; pBin[i] = bin; pFam[i] = a.family; pProto[i] = a.proto; pLen[i] = len;
-        pSrc[i] = a.src; pDst[i] = a.dst; pSp[i] = a.sport; pDp[i] = a.dport;
-        if (batch.full) flush();
+  // Records as columns: fields by index, frames read and copied in place, no object per record.
+  for await (const c of r.columns()) {
+    const buf = c.buf;
+    for (let k = 0; k < c.length; k++) {
+      frames.total++;
+      const tsSec = c.tsSec[k], tsNsec = c.tsNsec[k];
+      if (t0Sec < 0) { t0Sec = tsSec; t0Nsec = tsNsec; }
+      // The frame is buf[start, start + len): in the read buffer, or (`--dlt enet` on another link
+      // type) the framer's rebuilt Ethernet frame.
+      let f = buf, start = c.dataStart[k], len = c.dataLen[k];
+      const linkType = c.linkType[k];
+      if (linkType !== LINKTYPE_ETHERNET) {
+        const e = o.enet?.frame(linkType, buf.subarray(start, start + len));
+        if (e === undefined) { frames.skipped++; continue; }
+        f = e; start = 0; len = e.length;
       }
-      o.progress?.('scan', r.recordOffset);
+      if (len > MAX_REPLAY_FRAME) { frames.skipped++; continue; }
+      readInnerAddressesAt(f, start, len, a);
+      const bin = Math.floor(msAfter(tsSec, tsNsec, t0Sec, t0Nsec) / BIN_MS);
+      const hit = cache.get(a);
+      if (hit >= 0) { frames.replayed++; if (bin > maxBin) maxBin = bin; count(flows[hit], bin, len); continue; }
+      const s = mapper.vtepOf(a.family, a.src), d = mapper.vtepOf(a.family, a.dst);
+      if (s === d) { frames.local++; continue; }
+      frames.replayed++;
+      if (bin > maxBin) maxBin = bin;
+      const i = batch.pushFrom(f, start, len, 0);
+      pL4[i] = a.l4 ? 1 : 0;
+      pS[i] = s; pD[i] = d; pBin[i] = bin; pFam[i] = a.family; pProto[i] = a.proto; pLen[i] = len;
+      pSrc[i] = a.src; pDst[i] = a.dst; pSp[i] = a.sport; pDp[i] = a.dport;
+      if (batch.full) flush();
     }
-    flush();
-  } finally {
-    await r.close();
+    o.progress?.('scan', r.recordOffset);
   }
+  flush();
   return { frames, flows, bins: maxBin + 1, t0Sec: Math.max(0, t0Sec), t0Nsec };
 }

@@ -11,6 +11,8 @@ import { newInnerAddresses, readInnerAddressesAt } from './inner-address.js';
 import { FlowIndex, MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT, msAfter, type ProgressFn } from './capture-scan.js';
 import type { VtepMapper } from './vtep-map.js';
 import type { FlowKeyCache } from './flow-cache.js';
+import { bulkEncap } from './bulk-encap.js';
+import type { ReplayCore } from '../../bindings/replay-core.js';
 
 export interface EncapOptions {
   input: string;
@@ -43,6 +45,10 @@ export interface EncapOptions {
   progress?: ProgressFn;
   /** The scan's `--dlt enet` framer: the same frames must be found again. */
   enet?: EthernetFramer;
+  /** false: always the general path below (tests compare the two); default: the bulk path where it applies. */
+  bulk?: boolean;
+  /** The bulk scan's core (ScanResult.core): the bulk path uses it when its peer rows suffice. */
+  core?: ReplayCore;
 }
 
 export interface EncapResult {
@@ -146,43 +152,50 @@ export async function encapCapture(o: EncapOptions): Promise<EncapResult> {
 
   const r = await PcapReader.open(o.input);
   try {
-    // Records as columns: fields by index, frames read and copied in place, no object per record.
-    for await (const c of r.columns()) {
+    // A classic Ethernet pcap, written (if at all) as classic pcap, takes the bulk path (bulk-encap.ts).
+    const layout = o.bulk !== false ? await r.classicHeader() : undefined;
+    if (layout !== undefined && layout.linkType === LINKTYPE_ETHERNET && (o.out === undefined || keptFlavour(r, o.flavour).format === 'pcap')) {
       await openWriter(r);
-      const buf = c.buf;
-      for (let k = 0; k < c.length; k++) {
-        // The frame is f[start, start + len): in the read buffer, or (`--dlt enet` on another link
-        // type) the framer's rebuilt Ethernet frame.
-        let f = buf, start = c.dataStart[k], len = c.dataLen[k];
-        const linkType = c.linkType[k];
-        if (linkType !== LINKTYPE_ETHERNET) {
-          const e = o.enet?.frame(linkType, buf.subarray(start, start + len));
-          if (e === undefined) continue;
-          f = e; start = 0; len = e.length;
+      await bulkEncap(o, r, layout, writer, res);
+    } else {
+      // Records as columns: fields by index, frames read and copied in place, no object per record.
+      for await (const c of r.columns()) {
+        await openWriter(r);
+        const buf = c.buf;
+        for (let k = 0; k < c.length; k++) {
+          // The frame is f[start, start + len): in the read buffer, or (`--dlt enet` on another link
+          // type) the framer's rebuilt Ethernet frame.
+          let f = buf, start = c.dataStart[k], len = c.dataLen[k];
+          const linkType = c.linkType[k];
+          if (linkType !== LINKTYPE_ETHERNET) {
+            const e = o.enet?.frame(linkType, buf.subarray(start, start + len));
+            if (e === undefined) continue;
+            f = e; start = 0; len = e.length;
+          }
+          if (len > MAX_REPLAY_FRAME) continue;
+          readInnerAddressesAt(f, start, len, a);
+          const id = o.cache.get(a);
+          const s = id >= 0 ? o.srcOf[id] : mapper.vtepOf(a.family, a.src);
+          const d = id >= 0 ? o.dstOf[id] : mapper.vtepOf(a.family, a.dst);
+          if (s === d) continue;
+          if (s !== cur) { flush(); cur = s; }
+          const src = source(s);
+          const b = src.dp.batch();
+          const i = b.length;
+          const tsSec = c.tsSec[k], tsNsec = c.tsNsec[k];
+          pD[i] = d;
+          pBin[i] = Math.floor(msAfter(tsSec, tsNsec, o.t0Sec, o.t0Nsec) / BIN_MS);
+          if (id >= 0) resolve(i, id, o.hashOf[id], src);
+          else { pHop[i] = -1; pForced[i] = 0; misses++; }
+          b.pushFrom(f, start, len, id >= 0 ? pHop[i] : d, pForced[i]);
+          pSec[i] = tsSec; pNsec[i] = tsNsec;
+          if (b.full) flush();
         }
-        if (len > MAX_REPLAY_FRAME) continue;
-        readInnerAddressesAt(f, start, len, a);
-        const id = o.cache.get(a);
-        const s = id >= 0 ? o.srcOf[id] : mapper.vtepOf(a.family, a.src);
-        const d = id >= 0 ? o.dstOf[id] : mapper.vtepOf(a.family, a.dst);
-        if (s === d) continue;
-        if (s !== cur) { flush(); cur = s; }
-        const src = source(s);
-        const b = src.dp.batch();
-        const i = b.length;
-        const tsSec = c.tsSec[k], tsNsec = c.tsNsec[k];
-        pD[i] = d;
-        pBin[i] = Math.floor(msAfter(tsSec, tsNsec, o.t0Sec, o.t0Nsec) / BIN_MS);
-        if (id >= 0) resolve(i, id, o.hashOf[id], src);
-        else { pHop[i] = -1; pForced[i] = 0; misses++; }
-        b.pushFrom(f, start, len, id >= 0 ? pHop[i] : d, pForced[i]);
-        pSec[i] = tsSec; pNsec[i] = tsNsec;
-        if (b.full) flush();
+        o.progress?.('encap', r.recordOffset);
       }
-      o.progress?.('encap', r.recordOffset);
+      flush();
+      await openWriter(r);
     }
-    flush();
-    await openWriter(r);
   } catch (e) {
     writer?.abort(); // a broken capture: no partial output, an existing file untouched
     throw e;

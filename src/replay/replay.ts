@@ -51,6 +51,11 @@ export interface ReplayOptions {
    * with these MACs before they are mapped and encapsulated; without it only Ethernet frames replay.
    */
   enet?: EnetMacs;
+  /**
+   * false: both passes take the general path (records as columns, a JS decision per frame); default:
+   * a classic Ethernet pcap takes the bulk path (docs/replay.md). The outputs are the same.
+   */
+  bulk?: boolean;
 }
 
 /** One captured flow's fate in one mode. */
@@ -160,7 +165,10 @@ async function replayFile(o: ReplayOptions, path: string): Promise<ReplayRun> {
   const index = new FlowIndex(base.vteps.length);
   const cache = new FlowKeyCache();
   const enet = o.enet ? new EthernetFramer(o.enet) : undefined;
-  const scan = await scanCapture(path, { mapper, index, cache, hashSeed: base.portSeed, progress: o.progress, enet });
+  const scan = await scanCapture(path, { mapper, index, cache, hashSeed: base.portSeed, progress: o.progress, enet, bulk: o.bulk,
+    // Up to 64 VTEPs the scan's core reserves a peer row per VTEP pair (256 bytes each) and serves both passes.
+    share: base.vteps.length <= 64 ? { peers: base.vteps.length ** 2, portRange: base.portRange, candidates: base.candidateCount } : undefined,
+  });
   const bins = scan.bins;
   const durationMs = bins * BIN_MS;
   const gateways = new Map<string, Vtep[]>();
@@ -182,7 +190,7 @@ async function replayFile(o: ReplayOptions, path: string): Promise<ReplayRun> {
     srcOf: Int32Array.from(scan.flows, (f) => f.src), dstOf: Int32Array.from(scan.flows, (f) => f.dst), hashOf: Uint32Array.from(scan.flows, (f) => f.hash),
     firstHop: Int32Array.from(flows, (f) => f.segments[0].to),
     defaultPortOf: Uint16Array.from(flows, (f) => defaultPort(world, f, f.segments[0])), ports: observers.get('zooroute')!.ports!, t0Sec: scan.t0Sec, t0Nsec: scan.t0Nsec,
-    vni: o.vni ?? 1, out: o.out, holdOutput: o.holdOutput, flavour: o.flavour, progress: o.progress, enet,
+    vni: o.vni ?? 1, out: o.out, holdOutput: o.holdOutput, flavour: o.flavour, progress: o.progress, enet, bulk: o.bulk, core: scan.core,
   });
 
   const recovery = {} as Record<SimMode, RecoverySummary>;

@@ -1,0 +1,144 @@
+// Replay's per-packet decisions in bulk (docs/replay.md, "Bulk path"; docs/memory-layout.md has the
+// layouts). replayKeys reads every packet of a batch (frames placed by pcapIngest, timestamps in its ts
+// area) into a keys row: the inner addresses replay maps to VTEPs, the IPv4 5-tuple, the 100 ms bin and
+// the flow id a 5-tuple memo in linear memory already knows. replayMemoInsert fills the memo from rows
+// whose flow the caller resolved. replayRetemplate points a peer's outer-header template at another local
+// address, so that one core serves every source VTEP of a replay. Every access stays inside the
+// packet's slot, its rows and the memo; a bad descriptor gives family 0, never a read outside.
+// src/reference/replay-keys.ts is the TS twin.
+import {
+  DESC_SIZE, D_DATA_LEN, D_DATA_OFF, P_FLAGS, P_SUM, P_TEMPLATE, TS_STRIDE,
+  RK_SIZE, RK_FLOW, RK_SRC, RK_DST, RK_FAMILY, RK_PROTO, RK_L4, RK_SPORT, RK_DPORT, RK_BIN,
+  RK_FAMILY_IPV4, RK_FAMILY_IPV6, RK_FAMILY_MAC, RM_SIZE, RM_SRC, RM_DST, RM_PORTS, RM_PROTO, RM_ID,
+} from "./layout";
+import { peerAt, peerCount } from "./peers";
+
+// @ts-ignore: decorator
+@inline function be16(p: usize): u32 { return <u32>bswap<u16>(load<u16>(p)); }
+// @ts-ignore: decorator
+@inline function be32(p: usize): u32 { return bswap<u32>(load<u32>(p)); }
+/** 16 bytes (an IPv6 address) folded to 32 bits: the xor of its four words. */
+// @ts-ignore: decorator
+@inline function fold16(p: usize): u32 { return be32(p) ^ be32(p + 4) ^ be32(p + 8) ^ be32(p + 12); }
+/** 6 bytes (a MAC) folded to 32 bits. */
+// @ts-ignore: decorator
+@inline function fold6(p: usize): u32 { return be32(p + 2) ^ be16(p); }
+
+/** The memo slot of a 5-tuple (a multiplicative mix; any spread will do, the twin uses the same). */
+// @ts-ignore: decorator
+@inline function memoSlot(src: u32, dst: u32, ports: u32, proto: u32, mask: u32): u32 {
+  let h = ((src ^ (dst * 0x85ebca6b)) * 0x9e3779b1) ^ ((ports + proto) * 0xc2b2ae35);
+  h ^= h >>> 15;
+  return h & mask;
+}
+
+/**
+ * Fill keys rows [0, count) from the batch's frames and timestamps. t0Sec/t0Nsec: time zero; a
+ * packet's bin is floor(ms / 100) with ms = (sec - t0Sec) * 1000 + (nsec - t0Nsec) / 1e6 (0 when not
+ * positive), as replay computes it in TS. memoMask + 1 slots at `memo` (a power of two). Returns the
+ * number of packets the memo knew.
+ */
+export function replayKeys(desc: usize, arena: usize, count: u32, slotSize: u32, ts: usize, t0Sec: f64, t0Nsec: f64, memo: usize, memoMask: u32, keys: usize): u32 {
+  let hits: u32 = 0;
+  for (let i: u32 = 0; i < count; i++) {
+    const d = desc + <usize>i * DESC_SIZE;
+    const k = keys + <usize>i * RK_SIZE;
+    const off = load<u32>(d, D_DATA_OFF), len = load<u32>(d, D_DATA_LEN);
+    const t = ts + <usize>i * TS_STRIDE;
+    let ms = (<f64>load<u64>(t) - t0Sec) * 1000 + (<f64>load<u32>(t, 8) - t0Nsec) / 1e6;
+    if (!(ms > 0)) ms = 0;
+    const b = Math.floor(ms / 100);
+    store<u32>(k, b >= 4294967295 ? 0xffffffff : <u32>b, RK_BIN);
+    store<i32>(k, -1, RK_FLOW);
+    store<u32>(k, 0, RK_PROTO - 1); // family, proto, l4, pad
+    store<u32>(k, 0, RK_SPORT);     // sport, dport
+    if (!(off <= slotSize && len <= slotSize - off)) { store<u64>(k, 0, RK_SRC); continue; }
+    const f = arena + <usize>i * slotSize + off;
+    const e = f + <usize>len;
+    if (len < 14) {
+      store<u8>(k, <u8>RK_FAMILY_MAC, RK_FAMILY);
+      store<u32>(k, len >= 12 ? fold6(f + 6) : 0, RK_SRC);
+      store<u32>(k, len >= 6 ? fold6(f) : 0, RK_DST);
+      continue;
+    }
+    let o = f + 12;
+    let type = be16(o);
+    for (let tags = 0; tags < 2 && (type == 0x8100 || type == 0x88a8) && o + 6 <= e; tags++) {
+      o += 4;
+      type = be16(o);
+    }
+    const l3 = o + 2;
+    if (type == 0x0800 && l3 + 20 <= e && (load<u8>(l3) >> 4) == 4) {
+      const src = be32(l3 + 12), dst = be32(l3 + 16), proto = <u32>load<u8>(l3, 9);
+      store<u8>(k, <u8>RK_FAMILY_IPV4, RK_FAMILY);
+      store<u32>(k, src, RK_SRC); store<u32>(k, dst, RK_DST);
+      store<u8>(k, <u8>proto, RK_PROTO);
+      const ihl = <usize>(load<u8>(l3) & 15) << 2;
+      const frag = be16(l3 + 6) & 0x3fff;
+      const l4 = l3 + ihl;
+      if (frag == 0 && (proto == 6 || proto == 17) && ihl >= 20 && l4 + 4 <= e) {
+        const sport = be16(l4), dport = be16(l4 + 2);
+        store<u8>(k, 1, RK_L4);
+        store<u16>(k, <u16>sport, RK_SPORT); store<u16>(k, <u16>dport, RK_DPORT);
+        const ports = (sport << 16) | dport;
+        const m = memo + <usize>memoSlot(src, dst, ports, proto, memoMask) * RM_SIZE;
+        const id = load<u32>(m, RM_ID);
+        if (id != 0 && load<u32>(m, RM_SRC) == src && load<u32>(m, RM_DST) == dst && load<u32>(m, RM_PORTS) == ports && load<u32>(m, RM_PROTO) == proto) {
+          store<i32>(k, <i32>(id - 1), RK_FLOW);
+          hits++;
+        }
+      }
+      continue;
+    }
+    if (type == 0x86dd && l3 + 40 <= e && (load<u8>(l3) >> 4) == 6) {
+      store<u8>(k, <u8>RK_FAMILY_IPV6, RK_FAMILY);
+      store<u32>(k, fold16(l3 + 8), RK_SRC); store<u32>(k, fold16(l3 + 24), RK_DST);
+      store<u8>(k, load<u8>(l3, 6), RK_PROTO);
+      continue;
+    }
+    if (type == 0x0806 && l3 + 28 <= e && load<u8>(l3, 4) == 6 && load<u8>(l3, 5) == 4) {
+      store<u8>(k, <u8>RK_FAMILY_IPV4, RK_FAMILY);
+      store<u32>(k, be32(l3 + 14), RK_SRC); store<u32>(k, be32(l3 + 24), RK_DST);
+      continue;
+    }
+    store<u8>(k, <u8>RK_FAMILY_MAC, RK_FAMILY);
+    store<u32>(k, fold6(f + 6), RK_SRC); store<u32>(k, fold6(f), RK_DST);
+  }
+  return hits;
+}
+
+/**
+ * Remember the flow of every keys row [0, count) with RK_L4 set and RK_FLOW >= 0 (and below 2^32 - 1)
+ * in the memo, evicting whatever held its slot. Returns the number written.
+ */
+export function replayMemoInsert(memo: usize, memoMask: u32, keys: usize, count: u32): u32 {
+  let n: u32 = 0;
+  for (let i: u32 = 0; i < count; i++) {
+    const k = keys + <usize>i * RK_SIZE;
+    const id = load<i32>(k, RK_FLOW);
+    if (load<u8>(k, RK_L4) == 0 || id < 0) continue;
+    const src = load<u32>(k, RK_SRC), dst = load<u32>(k, RK_DST), proto = <u32>load<u8>(k, RK_PROTO);
+    const ports = (<u32>load<u16>(k, RK_SPORT) << 16) | <u32>load<u16>(k, RK_DPORT);
+    const m = memo + <usize>memoSlot(src, dst, ports, proto, memoMask) * RM_SIZE;
+    store<u32>(m, src, RM_SRC); store<u32>(m, dst, RM_DST); store<u32>(m, ports, RM_PORTS); store<u32>(m, proto, RM_PROTO);
+    store<u32>(m, <u32>id + 1, RM_ID);
+    n++;
+  }
+  return n;
+}
+
+/**
+ * Make configured peer `i`'s outer-header template carry `localIp` (host order) as its source, with
+ * the partial checksum setPeer would have computed for it. False for a peer not configured.
+ */
+export function replayRetemplate(i: u32, localIp: u32): bool {
+  if (i >= peerCount) return false;
+  const r = peerAt(i);
+  if (load<u16>(r, P_FLAGS) == 0) return false;
+  const t = r + P_TEMPLATE;
+  store<u32>(t, bswap<u32>(localIp), 26);
+  let s: u32 = 0;
+  for (let k: usize = 14; k < 34; k += 2) s += <u32>bswap<u16>(load<u16>(t + k));
+  store<u32>(r, s, P_SUM);
+  return true;
+}
