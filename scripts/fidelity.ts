@@ -154,7 +154,7 @@ async function traceCase(e: Entry, baseline: SimMode, raw: string, withBreakdown
   const lines = [
     `seed ${r.seed} (zooroute ${r.modes.zooroute.outageSeconds.toFixed(1)} s, ${baseline} ${r.modes[baseline].outageSeconds.toFixed(1)} s, ${which}); `
     + `failure "${fail}": longest out ${z[fi].longestOutMs} ms (zooroute) vs ${b[fi].longestOutMs} ms (${baseline}).`,
-    `Worst zooroute flow in it, \`zooroute simulate --scenario ${e.file} --seed ${r.seed} --trace worst --failure ${fi}\`: flow ${tz.flow.id} `
+    `Worst zooroute flow in it, \`zooroute simulate --scenario ${shownFile(e)} --seed ${r.seed} --trace worst --failure ${fi}\`${e.name.endsWith('+talk') ? ' with `"control": {"retransmitTrigger": false}` in the scenario' : ''}: flow ${tz.flow.id} `
     + `(${tz.flow.proto === 6 ? 'TCP' : 'UDP'} ${tz.flow.family}, ${tz.flow.segments.join(', ')}), out ${tz.outSeconds.toFixed(1)} s: ${causes(tz)}; `
     + `${firstOwnDown ? `its port first marked down ${Math.round(firstOwnDown.atMs - startMs)} ms after the failure began` : 'no port-down on its ports while it was out'}, `
     + `${moves} port change${moves === 1 ? '' : 's'} in the window. The same flow under ${baseline}: out ${tb.outSeconds.toFixed(1)} s (${causes(tb)}).`,
@@ -169,6 +169,12 @@ async function traceCase(e: Entry, baseline: SimMode, raw: string, withBreakdown
   }
   lines.push(`Main cause for that flow: ${reason(tz)}`);
   return lines.join(' ');
+}
+
+/** The scenario file a reader runs to see a trace: the example itself for the talk's-design copy written under the raw directory. */
+function shownFile(e: Entry): string {
+  const m = /^(.*)\+talk$/.exec(e.name);
+  return m && EXAMPLES.includes(m[1]) ? join('examples', `${m[1]}.json`) : e.file;
 }
 
 const REASONS: Record<TraceCause, string> = {
@@ -329,7 +335,7 @@ function render(entries: Entry[], region: Entry, otherRegions: Entry[], history:
     const rOk = (e: Entry, b: SimMode): boolean => e.talk!.study.summary.modes.zooroute.outageSeconds.median <= e.study.summary.modes[b].outageSeconds.median;
     L.push(`- the talk's design alone (\`control.retransmitTrigger: false\`, not the default): at most prr's everywhere **${entries.every((e) => rOk(e, 'prr')) ? 'holds' : `does not hold (${entries.filter((e) => !rOk(e, 'prr')).map((e) => e.name).join(', ')})`}**; at most opportunistic's in the talk's three cases and unhealthy-ports **${vo.every((e) => rOk(e, 'opportunistic')) ? 'holds' : `does not hold (${vo.filter((e) => !rOk(e, 'opportunistic')).map((e) => e.name).join(', ')})`}**; masks at least 95% **${xm / xf >= 0.95 ? 'holds' : 'does not hold'}** (${pct(xm / xf)}, ${xm}/${xf})`);
   }
-  L.push(`- the region-scale study runs in at most 10 minutes: **${region.wallSeconds <= 600 ? 'holds' : 'does not hold'} at ${meta.regionVteps} VTEPs** (${region.wallSeconds.toFixed(0)} s for ${region.study.runs.length} seeds on ${meta.jobs} jobs${region.load ? `, the machine's 1-minute load average ${region.load[0].toFixed(1)}-${region.load[1].toFixed(1)} on 2 cores` : ''}); the 10,000-VTEP example (examples/region-scale.json) does not fit, see "Region scale"`);
+  L.push(`- the region-scale study runs in at most 10 minutes: **${region.wallSeconds <= 600 ? 'holds' : 'does not hold'} at ${meta.regionVteps} VTEPs** (${region.wallSeconds.toFixed(0)} s for ${region.study.runs.length} seeds on ${meta.jobs} jobs${region.load ? `, the machine's 1-minute load average ${region.load[0].toFixed(1)}-${region.load[1].toFixed(1)} on 2 cores` : ''}); the 10,000-VTEP example (examples/region-scale.json) does not fit (**not met at 10,000 VTEPs**), see "Region scale"`);
   L.push('', '\\* each case is in "Limitations" with its trace.', '');
 
   // Per scenario.
@@ -354,7 +360,7 @@ function render(entries: Entry[], region: Entry, otherRegions: Entry[], history:
   // Region scale.
   L.push('## Region scale', '');
   L.push(`The family \`examples/make-region-scale.ts --vteps N\` maps to the talk as its file says: two regions joined by 4 long-haul links through border routers, a quarter of the hosts sending, each to a small skewed share of peers (the talk: 99% of VTEPs talk to < 25% of peers), half across regions through gateways (HI towards hosts, PBM between gateways), on-demand partial probing, and one failure of each of the talk's top types in turn (long-haul jitter, switch card, border routers down, link down, random loss). `
-    + `The figures above use it at ${meta.regionVteps} VTEPs${otherRegions.length ? ` (also run: ${otherRegions.map((r) => `${r.study.runs[0].vteps} VTEPs in ${r.wallSeconds.toFixed(0)} s`).join(', ')}; their tables are under "Per scenario")` : ''}; the committed examples/region-scale.json is the same family at 10,000 VTEPs (the talk's gateways track 50,000+), which does not fit the 10-minute budget on this machine.`, '');
+    + `The figures above use it at ${meta.regionVteps} VTEPs${otherRegions.length ? ` (also run: ${otherRegions.map((r) => `${r.study.runs[0].vteps} VTEPs in ${r.wallSeconds.toFixed(0)} s`).join(', ')}; their tables are under "Per scenario")` : ''}; the committed examples/region-scale.json is the same family at 10,000 VTEPs (the talk's gateways track 50,000+), which does not fit the 10-minute budget on this machine: docs/simulator.md ("Speed") measures one seed's cost at 300 to 10,000 VTEPs, how it grows with VTEPs, and the largest size whose 20 seeds fit.`, '');
   if (history.length) {
     L.push('Region-scale studies run (all modes, every seed; wall time on this shared 2-core machine):', '');
     L.push('| VTEPs | seeds | jobs | seconds | fits 10 min | 1-minute load average | when |', '|---|---|---|---|---|---|---|');
