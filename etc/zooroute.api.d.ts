@@ -1883,8 +1883,8 @@ export declare class TickScheduler<T> {
     /** Run ev at time atMs: at the first tick at or after it (now if it is past). */
     at(atMs: number, ev: T): void;
     /**
-     * Drop every queued event and the timer. New (empty, lazily filled) slot tables: a slot being run
-     * when a handler clears keeps its own arrays to finish with, as before the clear.
+     * Drop every queued event and the timer. A new (empty) wheel: a slot being run when a handler
+     * clears finishes with the old one's events of its tick, as before the clear.
      */
     clear(): void;
 }
@@ -3580,7 +3580,7 @@ export declare class ProbeNetwork {
     /**
      * Send one probe packet as {@link send} does (same loss draw, same delivery time), delivered as
      * `sink.fire(from.index, to.index, sport, payload)`: no closure per packet when the clock is an
-     * {@link EventQueue}.
+     * {@link EventQueue}. The payload `sink` receives is valid only during the call: its buffer is reused.
      */
     post(from: Vtep, to: Vtep, sport: number, payload: Uint8Array, sink: EventSink<Uint8Array>): void;
 }
@@ -4589,6 +4589,10 @@ export declare class Underlay {
     /** Paths by (a, b) pair, then by source port: small integer keys hash fast, a*n*65536+sport did not. */
     private readonly cache;
     private readonly hostCount;
+    /** Per target switch, per switch: its next hops towards the target (as path() filters them), made on first use. */
+    private readonly hops;
+    /** ipOf per node, read once (NaN: not read yet). */
+    private readonly ipCache;
     /**
      * @param g - the graph to route over (VTEP hosts attached)
      * @param seed - the scenario seed; each switch's ECMP hash seed is derived from it
@@ -4600,14 +4604,30 @@ export declare class Underlay {
     /** The switch's ECMP choice among n next hops for an outer 5-tuple. */
     ecmpIndex(sw: number, src: number, dst: number, sport: number, n: number): number;
     /**
+     * The links of path(a, b, sport) written to out[0..n), n returned (0 when b is unreachable): the
+     * same route, computed without caching or allocating. A probe reply on a port drawn anew each time
+     * (ControlConfig.replyPort 'alternate' / 'spread') would otherwise add a cached path per packet:
+     * memory grew with the run and every lookup missed the cache. `out` needs room for the longest path
+     * (the node count is always enough).
+     */
+    routeInto(a: number, b: number, sport: number, out: Int32Array): number;
+    private ip;
+    private hopsTo;
+    /** sw's next hops towards the target whose distances are d: path()'s filter, kept. */
+    private hopsOf;
+    /**
      * Directed link ids an outer packet from host `a` to host `b` with source port `sport` crosses.
      * Empty when b is unreachable. Cached: routes are static.
      */
     path(a: number, b: number, sport: number): Int32Array;
     /** One-way latency of a path (directed link ids), ms: the sum of its links' latencies. */
     latency(path: Int32Array): number;
+    /** The one-way latency of out[0..n) (routeInto's links), ms: as latency() sums a path. */
+    latencyOf(out: Int32Array, n: number): number;
     private remember;
 }
+/** jhash2([k0, k1, k2, k3], initval) (bindings/jhash.ts) without the array: the ECMP hash per hop. */
+export declare function jhash4(k0: number, k1: number, k2: number, k3: number, initval: number): number;
 
 // ==== dist/src/sim/world.d.ts
 import { type PortRange } from '../../bindings/ports.js';

@@ -6,6 +6,8 @@ import { buildWorld } from '../src/sim/world.js';
 import { runMode } from '../src/sim/engine.js';
 import { staticPolicy } from '../src/sim/static-mode.js';
 import { VirtualClock } from '../src/control/clock.js';
+import { jhash4 } from '../src/sim/underlay.js';
+import { jhash2 } from '../bindings/jhash.js';
 
 const leafSpine = (seed: number): Scenario => parseScenario({
   name: 'ecmp', seed, durationMs: 1000,
@@ -68,4 +70,38 @@ t.test('traffic beyond a link capacity is dropped in proportion', async (t) => {
   t.ok(share > 0.4 && share < 0.6, `about half dropped (${share.toFixed(3)})`);
   const roomy = run(100);
   t.equal(roomy.lost, 0, 'nothing dropped under capacity');
+});
+
+t.test('routeInto is path() without the cache: the same links and latency, and jhash4 is jhash2 of 4 words', async (t) => {
+  const w = buildWorld(parseScenario({
+    name: 'route', durationMs: 1000,
+    topology: { kind: 'two-region', regions: [{ name: 'A', leaves: 3, spines: 2 }, { name: 'B', leaves: 3, spines: 2 }], borderRouters: 2 },
+    vteps: [
+      { name: 'a', count: 6, ip: '10.0.0.1', region: 'A', inner: ['192.168.0.0/24'] },
+      { name: 'b', count: 6, ip: '200.1.0.1', region: 'B', inner: ['192.169.0.0/24'] },
+    ],
+    traffic: { flows: [{ src: '192.168.0.1', dst: '192.169.0.1' }] },
+  }), 3);
+  const out = new Int32Array(w.graph.names.length + 2);
+  let checked = 0;
+  for (const a of w.vteps) {
+    for (const b of w.vteps) {
+      if (a === b) continue;
+      for (const p of PORTS) {
+        const n = w.underlay.routeInto(a.node, b.node, p, out);
+        const ref = w.underlay.path(a.node, b.node, p);
+        if (n !== ref.length || out.subarray(0, n).some((l, i) => l !== ref[i])) { t.fail(`route ${a.name}->${b.name}:${p}`); return; }
+        if (w.underlay.latencyOf(out, n) !== w.underlay.latency(ref)) { t.fail(`latency ${a.name}->${b.name}:${p}`); return; }
+        checked++;
+      }
+    }
+  }
+  t.pass(`${checked} routes agree`);
+  let x = 12345;
+  const r = (): number => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return x; };
+  for (let i = 0; i < 2000; i++) {
+    const k = [r(), r(), r(), r()], init = r();
+    if (jhash4(k[0], k[1], k[2], k[3], init) !== jhash2(k, init)) { t.fail(`jhash4 ${k} ${init}`); return; }
+  }
+  t.pass('jhash4 agrees with jhash2 on 2000 random inputs');
 });

@@ -16,13 +16,13 @@ export class TickScheduler<T> {
   readonly #clock: Clock;
   readonly #tickMs: number;
   readonly #run: (ev: T) => void;
-  // Each slot's queued events as two parallel arrays and a length, reused for the life of the
-  // scheduler (never shrunk): no object per event, and no storage that survives a scavenge only
-  // to be promoted and swept later. A slot's arrays are made on its first event: a control plane
-  // that probes few ports touches few slots, and a simulation builds thousands of control planes.
-  #ticks: (number[] | undefined)[] = new Array<number[] | undefined>(SLOTS).fill(undefined);
-  #evs: ((T | undefined)[] | undefined)[] = new Array<(T | undefined)[] | undefined>(SLOTS).fill(undefined);
-  #lens = new Int32Array(SLOTS);
+  /** The timer's callback, made once (a closure per arm was an allocation per tick fired). */
+  readonly #fireFn = (): void => this.#fire();
+  // Queued events: each slot a singly linked list, in queue order, of nodes in parallel arrays that
+  // grow with the events queued at once and are reused through a free list. Memory follows the events,
+  // not the slots: a simulation runs thousands of control planes, and per-slot arrays (which every slot
+  // got as the wheel turned) made each scheduler about 100 KB and every tick a cache miss.
+  #w: Wheel<T> = newWheel<T>();
   #count = 0;
   /** Next tick not yet processed. */
   #cur: number;
@@ -48,25 +48,29 @@ export class TickScheduler<T> {
   /** Run ev at time atMs: at the first tick at or after it (now if it is past). */
   at(atMs: number, ev: T): void {
     const tick = Math.max(this.#cur, Math.ceil(atMs / this.#tickMs));
+    const w = this.#w;
+    let n = w.free;
+    if (n >= 0) w.free = w.next[n];
+    else {
+      n = w.used++;
+      if (n === w.next.length) growWheel(w);
+    }
+    w.tick[n] = tick;
+    w.ev[n] = ev;
+    w.next[n] = -1;
     const i = tick & (SLOTS - 1);
-    const n = this.#lens[i];
-    let ticks = this.#ticks[i], evs = this.#evs[i];
-    if (ticks === undefined || evs === undefined) { this.#ticks[i] = ticks = []; this.#evs[i] = evs = []; }
-    ticks[n] = tick;
-    evs[n] = ev;
-    this.#lens[i] = n + 1;
+    if (w.head[i] < 0) w.head[i] = n; else w.next[w.tail[i]] = n;
+    w.tail[i] = n;
     this.#count++;
     if (!this.#firing && tick < this.#armedTick) this.#armAt(tick);
   }
 
   /**
-   * Drop every queued event and the timer. New (empty, lazily filled) slot tables: a slot being run
-   * when a handler clears keeps its own arrays to finish with, as before the clear.
+   * Drop every queued event and the timer. A new (empty) wheel: a slot being run when a handler
+   * clears finishes with the old one's events of its tick, as before the clear.
    */
   clear(): void {
-    this.#ticks = new Array<number[] | undefined>(SLOTS).fill(undefined);
-    this.#evs = new Array<(T | undefined)[] | undefined>(SLOTS).fill(undefined);
-    this.#lens = new Int32Array(SLOTS);
+    this.#w = newWheel<T>();
     this.#count = 0;
     if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
     this.#timer = undefined;
@@ -76,7 +80,7 @@ export class TickScheduler<T> {
   #armAt(tick: number): void {
     if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
     this.#armedTick = tick;
-    this.#timer = this.#clock.setTimer(tick * this.#tickMs - this.#clock.now(), () => this.#fire());
+    this.#timer = this.#clock.setTimer(tick * this.#tickMs - this.#clock.now(), this.#fireFn);
   }
 
   #fire(): void {
@@ -111,47 +115,70 @@ export class TickScheduler<T> {
   /**
    * Run what is due at tick t in its slot, in queue order, including what running adds for t (it is
    * appended, so it runs after everything queued before it); keep later rounds' events, in order.
+   * Each event leaves the list (its node freed) before its handler runs: if a handler throws, it has
+   * run and what follows it stays queued.
    */
   #runSlot(t: number): void {
+    const w = this.#w; // a handler that clears leaves this slot to finish on the old wheel
     const i = t & (SLOTS - 1);
-    const lens = this.#lens;
-    if (lens[i] === 0) return; // nothing queued in the slot (its arrays may not exist yet)
-    const ticks = this.#ticks[i]!, evs = this.#evs[i]!;
-    let kept = 0, j = 0;
-    try {
-      for (; j < lens[i]; j++) { // re-read: handlers may append
-        const tick = ticks[j];
-        const ev = evs[j] as T;
-        evs[j] = undefined;
-        if (tick > t) { ticks[kept] = tick; evs[kept] = ev; kept++; continue; }
-        this.#count--;
-        this.#run(ev);
-      }
-    } finally {
-      // j is the handler that threw, if one did: it ran; what follows it stays queued.
-      const n = lens[i];
-      if (j < n) j++;
-      for (; j < n; j++) { ticks[kept] = ticks[j]; evs[kept] = evs[j]; evs[j] = undefined; kept++; }
-      lens[i] = kept;
+    let prev = -1;
+    let n = w.head[i];
+    while (n >= 0) {
+      // The node arrays are read through w each time: a handler's queueing may have grown them.
+      if (w.tick[n] > t) { prev = n; n = w.next[n]; continue; } // a later round's: kept in place
+      const after = w.next[n];
+      if (prev < 0) w.head[i] = after; else w.next[prev] = after;
+      if (w.tail[i] === n) w.tail[i] = prev;
+      const ev = w.ev[n] as T;
+      w.ev[n] = undefined;
+      w.next[n] = w.free;
+      w.free = n;
+      this.#count--;
+      this.#run(ev);
+      // On from the last kept node: the handler may have appended (and reused n's node).
+      n = prev < 0 ? w.head[i] : w.next[prev];
     }
   }
 
   /** Arm the timer for the earliest queued tick. */
   #armNext(): void {
     if (this.#count === 0 || this.#timer !== undefined) return;
+    const w = this.#w, head = w.head, next = w.next, ticks = w.tick;
     for (let t = this.#cur; t < this.#cur + SLOTS; t++) {
-      const i = t & (SLOTS - 1), n = this.#lens[i];
-      if (n === 0) continue;
-      const ticks = this.#ticks[i]!;
-      for (let j = 0; j < n; j++) if (ticks[j] === t) { this.#armAt(t); return; }
+      for (let n = head[t & (SLOTS - 1)]; n >= 0; n = next[n]) if (ticks[n] === t) { this.#armAt(t); return; }
     }
     let min = Infinity; // everything queued is more than a round ahead
     for (let i = 0; i < SLOTS; i++) {
-      const n = this.#lens[i];
-      if (n === 0) continue;
-      const ticks = this.#ticks[i]!;
-      for (let j = 0; j < n; j++) if (ticks[j] < min) min = ticks[j];
+      for (let n = head[i]; n >= 0; n = next[n]) if (ticks[n] < min) min = ticks[n];
     }
     this.#armAt(min);
   }
+}
+
+/** A TickScheduler's queued events: per slot a list (head and tail node, -1 none), nodes in parallel arrays. */
+interface Wheel<T> {
+  head: Int32Array;
+  tail: Int32Array;
+  /** Per node: its tick, its event, the next node in its slot's list (or in the free list), -1 at the end. */
+  tick: Float64Array;
+  ev: (T | undefined)[];
+  next: Int32Array;
+  /** Nodes handed out so far; the first free node (-1: none). */
+  used: number;
+  free: number;
+}
+
+function newWheel<T>(): Wheel<T> {
+  return {
+    head: new Int32Array(SLOTS).fill(-1), tail: new Int32Array(SLOTS).fill(-1),
+    tick: new Float64Array(8), ev: new Array<undefined>(8).fill(undefined), next: new Int32Array(8), used: 0, free: -1,
+  };
+}
+
+/** Double a wheel's node arrays (all nodes are in use). */
+function growWheel<T>(w: Wheel<T>): void {
+  const n = 2 * w.next.length;
+  const tick = new Float64Array(n); tick.set(w.tick); w.tick = tick;
+  const next = new Int32Array(n); next.set(w.next); w.next = next;
+  for (let j = w.ev.length; j < n; j++) w.ev.push(undefined);
 }

@@ -10,6 +10,7 @@ import { OutageLedger } from './outage.js';
 import { Middlebox } from './middlebox.js';
 import { Prng } from './prng.js';
 import { EventQueue, type EventSink } from './event-queue.js';
+import { PROBE_PAYLOAD_BYTES } from '../control/probe-codec.js';
 
 /** The clock the simulator needs: the control plane's Clock plus running the event queue. */
 export interface SimClock {
@@ -48,26 +49,18 @@ export class ProbeNetwork {
   packets = 0;
   bytes = 0;
   lost = 0;
-  // Probe paths in flat arrays, found through an open-addressing table keyed by (from, to, port): a
-  // probe is a random (pair, port) among many, so each dependent load is a likely cache miss (the
-  // profile at 1000 VTEPs showed the path lookup and the survival product as the simulator's largest
-  // cost with objects per path, then the Map and port list per pair).
-  /** Keys `(from.index * V + to.index) * 65536 + sport` (-1: empty) and their path ids, linear probing. */
-  #hKey: Float64Array = new Float64Array(4096).fill(-1);
-  #hPath: Int32Array = new Int32Array(4096);
-  /** Per path id: its links' start in #links, their count, and the one-way latency (ms). */
-  #pathStart: Int32Array = new Int32Array(1024);
-  #pathLen: Int32Array = new Int32Array(1024);
-  #pathLatency: Float64Array = new Float64Array(1024);
-  #paths = 0;
-  /** Every cached path's directed link ids, back to back. */
-  #links: Int32Array = new Int32Array(8192);
-  #linksUsed = 0;
+  /** The route of the packet being sent (Underlay.routeInto), reused. */
+  readonly #route: Int32Array;
+  /** Delivered payload buffers of PROBE_PAYLOAD_BYTES bytes, free for reuse (post). */
+  readonly #pool: Uint8Array[] = [];
+  #poolCount = 0;
+  readonly #relays = new Map<EventSink<Uint8Array>, EventSink<Uint8Array>>();
+  #relayTarget: EventSink<Uint8Array> | undefined;
+  #relay: EventSink<Uint8Array> | undefined;
   /** survive[l] x keep[l] per link, refreshed on the first packet after the engine changed either. */
   readonly #sk: Float64Array;
   #version = 0;
   #skVersion = -1;
-  readonly #V: number;
 
   constructor(
     private readonly world: World,
@@ -77,7 +70,7 @@ export class ProbeNetwork {
     private readonly rng: Prng,
   ) {
     this.#sk = new Float64Array(survive.length);
-    this.#V = world.vteps.length;
+    this.#route = new Int32Array(world.graph.names.length + 2);
   }
 
   /** The engine wrote `survive` or `keep`: the next packet sees the new link state. */
@@ -85,113 +78,71 @@ export class ProbeNetwork {
 
   /** Send one probe packet; `arrive` runs at the receiver after the path latency unless it is lost. */
   send(from: Vtep, to: Vtep, sport: number, payload: Uint8Array, arrive: (payload: Uint8Array) => void): void {
-    const path = this.#transit(from, to, sport, payload);
-    if (path < 0) return;
+    const latency = this.#transit(from, to, sport, payload);
+    if (latency < 0) return;
     const copy = payload.slice(); // the sender may reuse its buffer
-    this.clock.setTimer(this.#pathLatency[path], () => arrive(copy));
+    this.clock.setTimer(latency, () => arrive(copy));
   }
 
   /**
    * Send one probe packet as {@link send} does (same loss draw, same delivery time), delivered as
    * `sink.fire(from.index, to.index, sport, payload)`: no closure per packet when the clock is an
-   * {@link EventQueue}.
+   * {@link EventQueue}. The payload `sink` receives is valid only during the call: its buffer is reused.
    */
   post(from: Vtep, to: Vtep, sport: number, payload: Uint8Array, sink: EventSink<Uint8Array>): void {
-    const path = this.#transit(from, to, sport, payload);
-    if (path < 0) return;
-    const copy = payload.slice(); // the sender may reuse its buffer
-    const latency = this.#pathLatency[path];
-    if (this.clock instanceof EventQueue) this.clock.post(latency, sink, from.index, to.index, sport, copy);
-    else this.clock.setTimer(latency, () => sink.fire(from.index, to.index, sport, copy));
+    const latency = this.#transit(from, to, sport, payload);
+    if (latency < 0) return;
+    if (this.clock instanceof EventQueue) {
+      // A copy (the sender may reuse its buffer) in a pooled buffer, back in the pool once delivered.
+      const copy = payload.length === PROBE_PAYLOAD_BYTES && this.#poolCount > 0 ? this.#pool[--this.#poolCount] : new Uint8Array(payload.length);
+      copy.set(payload);
+      this.clock.post(latency, this.#relayFor(sink), from.index, to.index, sport, copy);
+    } else {
+      const copy = payload.slice();
+      this.clock.setTimer(latency, () => sink.fire(from.index, to.index, sport, copy));
+    }
   }
 
-  /** Count the packet and draw its fate: its path id when it arrives, -1 when it is lost. */
+  /** The sink that delivers to `sink`, then returns the payload's buffer to the pool. */
+  #relayFor(sink: EventSink<Uint8Array>): EventSink<Uint8Array> {
+    if (sink === this.#relayTarget) return this.#relay!;
+    let r = this.#relays.get(sink);
+    if (r === undefined) {
+      r = {
+        fire: (a: number, b: number, c: number, data: Uint8Array): void => {
+          sink.fire(a, b, c, data);
+          if (data.length === PROBE_PAYLOAD_BYTES) this.#pool[this.#poolCount++] = data;
+        },
+      };
+      this.#relays.set(sink, r);
+    }
+    this.#relayTarget = sink;
+    this.#relay = r;
+    return r;
+  }
+
+  /**
+   * Count the packet and draw its fate: the path's one-way latency (ms) when it arrives, -1 when it is
+   * lost. Routed per packet (Underlay.routeInto, nothing cached): with a reply port drawn anew per
+   * request most (from, to, port) keys are new, and a table of them grew with the run.
+   */
   #transit(from: Vtep, to: Vtep, sport: number, payload: Uint8Array): number {
     this.packets++;
     this.bytes += payload.length + PROBE_OVERHEAD_BYTES;
-    const path = this.#path(from, to, sport);
     const sk = this.#sk;
     if (this.#skVersion !== this.#version) {
       const s = this.survive, k = this.keep;
       for (let l = 0; l < sk.length; l++) sk[l] = s[l] * k[l];
       this.#skVersion = this.#version;
     }
+    const links = this.#route;
+    const n = this.world.underlay.routeInto(from.node, to.node, sport, links);
     // The product in path order, of the same factors as survive[l] * keep[l]: the same number.
-    const n = this.#pathLen[path], links = this.#links;
     let q = n > 0 ? 1 : 0;
-    for (let j = this.#pathStart[path], end = j + n; j < end; j++) q *= sk[links[j]];
+    for (let j = 0; j < n; j++) q *= sk[links[j]];
     if (this.rng.next() >= q) { this.lost++; return -1; }
-    return path;
+    return this.world.underlay.latencyOf(links, n);
   }
-
-  #path(from: Vtep, to: Vtep, sport: number): number {
-    const key = (from.index * this.#V + to.index) * 65536 + sport; // < 2^53 for any V the format allows
-    const keys = this.#hKey, mask = keys.length - 1;
-    let h = slotOf(from.index, to.index, sport) & mask;
-    for (;;) {
-      const k = keys[h];
-      if (k === key) return this.#hPath[h];
-      if (k < 0) break;
-      h = (h + 1) & mask;
-    }
-    const p = this.#addPath(this.world.underlay.path(from.node, to.node, sport));
-    keys[h] = key;
-    this.#hPath[h] = p;
-    if (2 * this.#paths > keys.length) this.#rehash(); // at most half full
-    return p;
-  }
-
-  /** Double the table, reinserting every key (their slots come from the key's parts). */
-  #rehash(): void {
-    const oldKeys = this.#hKey, oldPaths = this.#hPath, V = this.#V;
-    const keys = new Float64Array(2 * oldKeys.length).fill(-1), paths = new Int32Array(2 * oldKeys.length);
-    const mask = keys.length - 1;
-    for (let i = 0; i < oldKeys.length; i++) {
-      const key = oldKeys[i];
-      if (key < 0) continue;
-      const sport = key % 65536, pair = (key - sport) / 65536;
-      const to = pair % V, from = (pair - to) / V;
-      let h = slotOf(from, to, sport) & mask;
-      while (keys[h] >= 0) h = (h + 1) & mask;
-      keys[h] = key;
-      paths[h] = oldPaths[i];
-    }
-    this.#hKey = keys;
-    this.#hPath = paths;
-  }
-
-  #addPath(links: Int32Array): number {
-    const p = this.#paths++;
-    if (p === this.#pathStart.length) {
-      this.#pathStart = grownInt32(this.#pathStart, 2 * p);
-      this.#pathLen = grownInt32(this.#pathLen, 2 * p);
-      const lat = new Float64Array(2 * p);
-      lat.set(this.#pathLatency);
-      this.#pathLatency = lat;
-    }
-    if (this.#linksUsed + links.length > this.#links.length) this.#links = grownInt32(this.#links, 2 * (this.#linksUsed + links.length));
-    this.#links.set(links, this.#linksUsed);
-    this.#pathStart[p] = this.#linksUsed;
-    this.#pathLen[p] = links.length;
-    this.#pathLatency[p] = this.world.underlay.latency(links);
-    this.#linksUsed += links.length;
-    return p;
-  }
-}
-
-/** A well-mixed 32-bit hash of a (from, to, port) probe path key, for ProbeNetwork's table. */
-function slotOf(from: number, to: number, sport: number): number {
-  let x = Math.imul(from, 0x9e3779b1) ^ Math.imul(to + 0x7f4a7c15, 0x85ebca6b) ^ Math.imul(sport + 1, 0xc2b2ae35);
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x2c1b3c6d);
-  x ^= x >>> 13;
-  return x >>> 0;
-}
-
-function grownInt32(a: Int32Array, n: number): Int32Array {
-  const b = new Int32Array(n);
-  b.set(a);
-  return b;
 }
 
 /** What one mode's run leaves behind; `simulate` turns it into a {@link ModeReport}. */

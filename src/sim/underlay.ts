@@ -2,7 +2,7 @@
 // 5-tuple (src IP, dst IP, proto 17, source port, dst port 4789) with its own seeded hash to pick
 // among its equal-cost next hops, as real switches do — so a VTEP's source port selects a path.
 // Failures are gray: routing does not see them (the case ZooRoute exists for), so paths never change.
-import { jhash2 } from '../../bindings/jhash.js';
+import { jhash2, JHASH_INITVAL } from '../../bindings/jhash.js';
 import { VXLAN_PORT } from '../../bindings/defaults.js';
 import type { Graph } from './topology.js';
 import { mix32 } from './prng.js';
@@ -19,6 +19,10 @@ export class Underlay {
   /** Paths by (a, b) pair, then by source port: small integer keys hash fast, a*n*65536+sport did not. */
   private readonly cache = new Map<number, Map<number, Int32Array>>();
   private readonly hostCount: number;
+  /** Per target switch, per switch: its next hops towards the target (as path() filters them), made on first use. */
+  private readonly hops = new Map<number, (Int32Array | undefined)[]>();
+  /** ipOf per node, read once (NaN: not read yet). */
+  private readonly ipCache: Float64Array;
 
   /**
    * @param g - the graph to route over (VTEP hosts attached)
@@ -28,6 +32,7 @@ export class Underlay {
   constructor(readonly g: Graph, seed: number, private readonly ipOf: (host: number) => number) {
     this.switchSeed = g.names.map((_, i) => mix32((seed >>> 0) ^ mix32(i + 0x51ed)));
     this.hostCount = g.names.length;
+    this.ipCache = new Float64Array(g.names.length).fill(NaN);
   }
 
   /** Hop distances from every node to `target` over switches only (hosts never transit). */
@@ -55,6 +60,56 @@ export class Underlay {
   ecmpIndex(sw: number, src: number, dst: number, sport: number, n: number): number {
     if (n === 1) return 0;
     return jhash2([src >>> 0, dst >>> 0, ((sport << 16) | VXLAN_PORT) >>> 0, 17], this.switchSeed[sw]) % n;
+  }
+
+  /**
+   * The links of path(a, b, sport) written to out[0..n), n returned (0 when b is unreachable): the
+   * same route, computed without caching or allocating. A probe reply on a port drawn anew each time
+   * (ControlConfig.replyPort 'alternate' / 'spread') would otherwise add a cached path per packet:
+   * memory grew with the run and every lookup missed the cache. `out` needs room for the longest path
+   * (the node count is always enough).
+   */
+  routeInto(a: number, b: number, sport: number, out: Int32Array): number {
+    const g = this.g;
+    const src = this.ip(a), dst = this.ip(b);
+    const first = g.out[a][0];
+    const last = g.out[b][0] ^ 1;
+    const target = g.from[last];
+    let sw = g.to[first];
+    const d = this.distTo(target);
+    if (d[sw] < 0) return 0;
+    const byNode = this.hopsTo(target);
+    const k2 = ((sport << 16) | VXLAN_PORT) >>> 0;
+    let n = 0;
+    out[n++] = first;
+    while (sw !== target) {
+      const next = byNode[sw] ?? this.hopsOf(byNode, d, sw);
+      const l = next.length === 1 ? next[0] : next[jhash4(src, dst, k2, 17, this.switchSeed[sw]) % next.length];
+      out[n++] = l;
+      sw = g.to[l];
+    }
+    out[n++] = last;
+    return n;
+  }
+
+  private ip(node: number): number {
+    let x = this.ipCache[node];
+    if (x !== x) this.ipCache[node] = x = this.ipOf(node) >>> 0; // NaN: first read
+    return x;
+  }
+
+  private hopsTo(target: number): (Int32Array | undefined)[] {
+    let h = this.hops.get(target);
+    if (h === undefined) this.hops.set(target, (h = new Array<undefined>(this.g.names.length).fill(undefined)));
+    return h;
+  }
+
+  /** sw's next hops towards the target whose distances are d: path()'s filter, kept. */
+  private hopsOf(byNode: (Int32Array | undefined)[], d: Int32Array, sw: number): Int32Array {
+    const g = this.g;
+    const h = Int32Array.from(g.out[sw].filter((l) => d[g.to[l]] === d[sw] - 1 && !g.isHost[g.to[l]]));
+    byNode[sw] = h;
+    return h;
   }
 
   /**
@@ -94,8 +149,40 @@ export class Underlay {
     return ms;
   }
 
+  /** The one-way latency of out[0..n) (routeInto's links), ms: as latency() sums a path. */
+  latencyOf(out: Int32Array, n: number): number {
+    let ms = 0;
+    for (let j = 0; j < n; j++) ms += this.g.latencyMs[out[j]];
+    return ms;
+  }
+
   private remember(byPort: Map<number, Int32Array>, sport: number, p: Int32Array): Int32Array {
     byPort.set(sport, p);
     return p;
   }
+}
+
+const rol = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
+
+/** jhash2([k0, k1, k2, k3], initval) (bindings/jhash.ts) without the array: the ECMP hash per hop. */
+export function jhash4(k0: number, k1: number, k2: number, k3: number, initval: number): number {
+  let a = (JHASH_INITVAL + 16 + initval) >>> 0;
+  let b = a;
+  let c = a;
+  a = (a + k0) >>> 0; b = (b + k1) >>> 0; c = (c + k2) >>> 0;
+  a = (a - c) >>> 0; a = (a ^ rol(c, 4)) >>> 0; c = (c + b) >>> 0;
+  b = (b - a) >>> 0; b = (b ^ rol(a, 6)) >>> 0; a = (a + c) >>> 0;
+  c = (c - b) >>> 0; c = (c ^ rol(b, 8)) >>> 0; b = (b + a) >>> 0;
+  a = (a - c) >>> 0; a = (a ^ rol(c, 16)) >>> 0; c = (c + b) >>> 0;
+  b = (b - a) >>> 0; b = (b ^ rol(a, 19)) >>> 0; a = (a + c) >>> 0;
+  c = (c - b) >>> 0; c = (c ^ rol(b, 4)) >>> 0; b = (b + a) >>> 0;
+  a = (a + k3) >>> 0;
+  c = (c ^ b) >>> 0; c = (c - rol(b, 14)) >>> 0;
+  a = (a ^ c) >>> 0; a = (a - rol(c, 11)) >>> 0;
+  b = (b ^ a) >>> 0; b = (b - rol(a, 25)) >>> 0;
+  c = (c ^ b) >>> 0; c = (c - rol(b, 16)) >>> 0;
+  a = (a ^ c) >>> 0; a = (a - rol(c, 4)) >>> 0;
+  b = (b ^ a) >>> 0; b = (b - rol(a, 14)) >>> 0;
+  c = (c ^ b) >>> 0; c = (c - rol(b, 24)) >>> 0;
+  return c >>> 0;
 }
