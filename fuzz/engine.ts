@@ -1,6 +1,6 @@
 // The fuzzer: batches of random and mutated frames through every Wasm kernel (hash, encap with the
 // default choice and through each fast-path table, decap, table lookup, SipHash, the pcap record
-// kernels, TCP retransmission marks) and its TS twin.
+// kernels, TCP retransmission marks, replay's keys, memo and retemplate kernels) and its TS twin.
 // Per packet kernel and batch it counts
 //   - traps: the Wasm call threw (an abort or a runtime trap); the lane is rebuilt;
 //   - disagreements: any descriptor byte, slot byte, returned count or IPv4 id differs from the twin;
@@ -9,7 +9,7 @@
 //     may not read (slot bytes outside the frame, the canaries) refilled with other values; any
 //     difference in its descriptors or output frames means it read (and used) such a byte.
 // The kernels called with raw addresses (pcapIngest, pcapEmit: fuzz/records.ts; tcpRetransmits:
-// fuzz/retransmits.ts) run in rigs of their own (fuzz/rig.ts) with the same four checks, every byte of
+// fuzz/retransmits.ts; replayKeys, replayMemoInsert, replayRetemplate: fuzz/replay.ts) run in rigs of their own (fuzz/rig.ts) with the same four checks, every byte of
 // every region compared with the twin's.
 import { DESC_SIZE } from '../bindings/layout.js';
 import { DEFAULT_HEADROOM, SipHashBatch } from '../bindings/index.js';
@@ -22,9 +22,13 @@ import { buildCorpus, generateFrame, mutate, writeVxlan, type Corpus } from './f
 import { BATCH, LANE_CONFIGS, Lane, PEERS, SLOT } from './lane.js';
 import { RecordsFuzz } from './records.js';
 import { RetransmitsFuzz } from './retransmits.js';
+import { ReplayFuzz } from './replay.js';
 
-export type FuzzKernel = 'hash' | 'encap' | 'decap' | 'lookup' | 'siphash' | 'pcapIngest' | 'pcapEmit' | 'tcpRetransmits';
-export const FUZZ_KERNELS: readonly FuzzKernel[] = ['hash', 'encap', 'decap', 'lookup', 'siphash', 'pcapIngest', 'pcapEmit', 'tcpRetransmits'];
+export type FuzzKernel = 'hash' | 'encap' | 'decap' | 'lookup' | 'siphash' | 'pcapIngest' | 'pcapEmit' | 'tcpRetransmits'
+  | 'replayKeys' | 'replayMemoInsert' | 'replayRetemplate';
+export const FUZZ_KERNELS: readonly FuzzKernel[] = [
+  'hash', 'encap', 'decap', 'lookup', 'siphash', 'pcapIngest', 'pcapEmit', 'tcpRetransmits', 'replayKeys', 'replayMemoInsert', 'replayRetemplate',
+];
 
 export interface FuzzOptions {
   /** Frames through each kernel. */
@@ -54,7 +58,9 @@ export interface FuzzReport {
    * Kernel status codes seen, and how often (`hash:0`, `encap:4`, `decap:17`, ...), and what the other
    * kernels did: `pcapIngest:stop:<full|need|end|error>`, `pcapIngest:error:<kind>`, records walked and
    * skipped (`pcapIngest:walked`, `pcapIngest:skipped:truncated|oversize`), `pcapEmit:records`,
-   * `pcapEmit:stop:<done|output-full|seconds>`, `tcpRetransmits:marked`, `tcpRetransmits:evicted`.
+   * `pcapEmit:stop:<done|output-full|seconds>`, `tcpRetransmits:marked`, `tcpRetransmits:evicted`,
+   * `pcapIngest:keep-cut:streams|cut-records`, `replayKeys:hits|l4|collisions|binned|bin-saturated|family:<0|2|4|6>`,
+   * `replayMemoInsert:written|skipped|evicted|full-memo`, `replayRetemplate:done|unconfigured|out-of-range`.
    */
   statuses: Record<string, number>;
   /** Capture files read, frames from them, of which VXLAN; generated frames; classic pcap files streamed as records; flows with captured TCP headers. */
@@ -78,6 +84,7 @@ export function runFuzz(o: FuzzOptions): FuzzReport {
   const sip = new SipHashBatch({ capacity: BATCH, slotBytes: 128 });
   const records = new RecordsFuzz(corpus.recordFiles, BATCH, SLOT, r);
   const retransmits = new RetransmitsFuzz(corpus.frames.slice(0, corpus.captured), BATCH, SLOT, r.u32(), r);
+  const replay = new ReplayFuzz(corpus.frames.slice(0, corpus.captured), BATCH, SLOT, r);
   const kernels = Object.fromEntries(FUZZ_KERNELS.map((k) => [k, { frames: 0, traps: 0, disagreements: 0, oobReads: 0, oobWrites: 0 }])) as FuzzReport['kernels'];
   const laneFrames: Record<string, number> = Object.fromEntries(lanes.map((l) => [l.name, 0]));
   const statuses: Record<string, number> = {};
@@ -231,6 +238,13 @@ export function runFuzz(o: FuzzOptions): FuzzReport {
     // ---- TCP retransmission marks: segments of a pool of flows, across batches ----
     kernels.tcpRetransmits.frames += count;
     retransmits.run(r, count, frame, frames, kernels.tcpRetransmits, tally, (m) => fail(`${where}: ${m}`));
+
+    // ---- replay's bulk path: keys rows and the 5-tuple memo over the batch; peer templates re-pointed ----
+    kernels.replayKeys.frames += count;
+    kernels.replayMemoInsert.frames += count;
+    replay.keys(r, count, frame, frames, kernels.replayKeys, kernels.replayMemoInsert, tally, (m) => fail(`${where}: ${m}`));
+    kernels.replayRetemplate.frames += count;
+    replay.retemplate(r, kernels.replayRetemplate, tally, (m) => fail(`${where}: ${m}`));
 
     done += count;
     o.progress?.(done);

@@ -7,7 +7,8 @@
 // oversize and random records, in any of the six record flavours, with headers that lie (captured
 // beyond the original length as a snap length cuts it, an original length below the captured one, a
 // captured length that does not match the bytes that follow, fractions of a second past the unit),
-// sometimes cut short, poked or followed by garbage. It streams through the input area the way
+// sometimes cut short, poked or followed by garbage; a third of the streams under PF_KEEP_CUT (cut records
+// taken as captured, as replay does). It streams through the input area the way
 // src/pcap/bulk-records.ts does (append, ingest, on FULL drain the batch, on NEED compact and append,
 // end of file last), under hostile control words now and then (headroom, max frame, limit, a stale
 // count, counters about to wrap).
@@ -17,7 +18,7 @@
 // emitted into an output area of random size from a random start, taking the output and calling again
 // where it stopped, as bulk-records does.
 import { DESC_SIZE, D_DATA_LEN, D_OUT_LEN, D_OUT_OFF, D_STATUS, PC_COUNT, PC_ERROR, PC_FLAGS, PC_FRAMES, PC_HEADROOM, PC_LIMIT,
-  PC_MAX_FRAME, PC_OK, PC_OUT_USED, PC_OVERSIZE, PC_POS, PC_SIZE, PC_TRUNCATED, PE_SECONDS, PF_BIG_ENDIAN, PF_MODIFIED, PF_NANOS_IN,
+  PC_MAX_FRAME, PC_OK, PC_OUT_USED, PC_OVERSIZE, PC_POS, PC_SIZE, PC_TRUNCATED, PE_SECONDS, PF_BIG_ENDIAN, PF_KEEP_CUT, PF_MODIFIED, PF_NANOS_IN,
   PF_NANOS_OUT, PR_END, PR_ERROR, PR_FULL, PR_NEED, TS_STRIDE } from '../bindings/layout.js';
 import { DEFAULT_HEADROOM } from '../bindings/defaults.js';
 import { pcapEmitRef, pcapIngestRef, type Prng } from '../src/reference/index.js';
@@ -89,7 +90,7 @@ export class RecordsFuzz {
    * A record stream of `count` records into the stream buffer; returns its control words. `frame(i)`
    * is the batch's frame i.
    */
-  #buildStream(r: Prng, count: number, frame: (i: number) => Uint8Array): { flags: number; h: number; limit: number; unit: number } {
+  #buildStream(r: Prng, count: number, frame: (i: number) => Uint8Array): { flags: number; h: number; limit: number; unit: number; cut: number } {
     this.#len = 0;
     const real = this.files.length > 0 && r.int(0, 2) === 0 ? this.files[r.int(0, this.files.length - 1)]! : undefined;
     const big = real ? real.bigEndian : r.int(0, 1) === 1;
@@ -103,6 +104,7 @@ export class RecordsFuzz {
     const dv = new DataView(head.buffer);
     let sec = r.int(0, 7) === 0 ? r.u32() : 1_700_000_000 + r.int(0, 1_000_000);
     let realAt = real ? r.int(0, real.records.length - 1) : 0;
+    let cut = 0;
     for (let i = 0; i < count; i++) {
       const pick = r.int(0, 99);
       if (real !== undefined && pick < 35) { this.#put(real.records[realAt++ % real.records.length]!); continue; }
@@ -125,6 +127,7 @@ export class RecordsFuzz {
       dv.setUint32(8, field >>> 0, !big);
       dv.setUint32(12, orig >>> 0, !big);
       if (modified) for (let k = 16; k < 24; k++) head[k] = r.u32() & 0xff;
+      if (orig > caplen) cut++;
       this.#put(head);
       this.#put(payload.subarray(0, caplen));
     }
@@ -132,13 +135,16 @@ export class RecordsFuzz {
     if (damage < 3 && this.#len > 0) for (let n = r.int(1, 4); n > 0; n--) this.#stream[r.int(0, this.#len - 1)] = r.u32() & 0xff;
     else if (damage < 5) this.#put(this.#noiseBytes(r, r.int(1, 40)));
     else if (damage < 8) this.#len = r.int(0, this.#len);
-    const flags = (big ? PF_BIG_ENDIAN : 0) | (nanos ? PF_NANOS_IN : 0) | (modified ? PF_MODIFIED : 0) | (r.int(0, 1) === 0 ? PF_NANOS_OUT : 0);
-    return { flags, h, limit, unit };
+    // PF_KEEP_CUT (replay's way): records the capture cut are taken as captured, not skipped.
+    const flags = (big ? PF_BIG_ENDIAN : 0) | (nanos ? PF_NANOS_IN : 0) | (modified ? PF_MODIFIED : 0) | (r.int(0, 1) === 0 ? PF_NANOS_OUT : 0)
+      | (r.int(0, 2) === 0 ? PF_KEEP_CUT : 0);
+    return { flags, h, limit, unit, cut };
   }
 
   /** pcapIngest over a stream of `count` records (see above); adds into `t` and `tally`. */
   ingest(r: Prng, count: number, frame: (i: number) => Uint8Array, t: CallTally, tally: (k: string, n?: number) => void, fail: (m: string) => void): void {
-    const { flags, limit } = this.#buildStream(r, count, frame);
+    const { flags, limit, cut } = this.#buildStream(r, count, frame);
+    if ((flags & PF_KEEP_CUT) !== 0) { tally('pcapIngest:keep-cut:streams'); tally('pcapIngest:keep-cut:cut-records', cut); }
     const stream = this.#stream.subarray(0, this.#len);
     const rig = this.#ingest;
     const dv = new DataView(rig.mem.buffer);

@@ -1,7 +1,8 @@
 // A rig: a Wasm core of its own whose memory holds the named regions one kernel called with raw
 // addresses works on (the pcap record kernels, tcpRetransmits), each region between two guard gaps of
 // GUARD_BYTES. Kernels with such signatures take any addresses, so the fuzzer lays them out itself:
-// every byte around and between the regions is a canary, and the whole window [lo, hi) (gaps and
+// every byte around and between the regions is a canary (a region the core reserves itself, like its
+// peer table, is placed the same way), and the whole window [lo, hi) (gaps and
 // regions) is what the TS twin runs on, as a copy with every address moved by -lo.
 //
 // checkCall() runs one kernel call the way fuzz/engine.ts checks the packet kernels:
@@ -35,7 +36,11 @@ export class Rig<N extends string> {
   readonly pre: Uint8Array;
   readonly twinCopy: Uint8Array;
 
-  constructor(sizes: Readonly<Record<N, number>>) {
+  /**
+   * `reservers`: regions the core reserves itself (e.g. its peer table, by initPeers), given as a
+   * function that reserves `bytes` at the core's next free address and returns it (0 on failure).
+   */
+  constructor(sizes: Readonly<Record<N, number>>, reservers: Partial<Record<N, (core: CoreExports, bytes: number) => number>> = {}) {
     const c = instantiateCore();
     this.core = c;
     const need = (a: number): number => { if (a === 0) throw new Error('cannot reserve Wasm memory for a fuzz rig'); return a; };
@@ -44,7 +49,7 @@ export class Rig<N extends string> {
     let gapFrom = lo;
     for (const name of Object.keys(sizes) as N[]) {
       const bytes = sizes[name];
-      const at = need(c.reserve(bytes));
+      const at = need(reservers[name]?.(c, bytes) ?? c.reserve(bytes));
       this.#gaps.push([gapFrom, at]);
       regions[name] = { at, bytes };
       gapFrom = at + bytes; // the region's alignment padding is guard too

@@ -54,6 +54,12 @@ if (opts.json) {
     `stops: ${['full', 'need', 'end', 'error'].map((k) => `${k} ${st(`pcapIngest:stop:${k}`)}`).join(', ')}`);
   line('pcapEmit', `${st('pcapEmit:records')} records; stops: ${['done', 'output-full', 'seconds'].map((k) => `${k} ${st(`pcapEmit:stop:${k}`)}`).join(', ')}`);
   line('tcpRetransmits', `${st('tcpRetransmits:marked')} marked (${st('tcpRetransmits:stalled')} after a stall), ${st('tcpRetransmits:evicted')} flows evicted from their slot`);
+  line('pcapIngest keep-cut', `${st('pcapIngest:keep-cut:streams')} streams with PF_KEEP_CUT (${st('pcapIngest:keep-cut:cut-records')} cut records in them)`);
+  line('replayKeys', `${st('replayKeys:hits')} memo hits, ${st('replayKeys:collisions')} misses on a slot another tuple holds, ${st('replayKeys:l4')} L4 rows; ` +
+    `families ${[0, 2, 4, 6].map((f) => `${f}: ${st(`replayKeys:family:${f}`)}`).join(', ')}; bins > 0 ${st('replayKeys:binned')}, saturated ${st('replayKeys:bin-saturated')}`);
+  line('replayMemoInsert', `${st('replayMemoInsert:written')} written (${st('replayMemoInsert:evicted')} evicting another tuple), ${st('replayMemoInsert:skipped')} rows skipped, ` +
+    `${st('replayMemoInsert:full-memo')} calls on a full memo`);
+  line('replayRetemplate', `${st('replayRetemplate:done')} done, ${st('replayRetemplate:unconfigured')} unconfigured, ${st('replayRetemplate:out-of-range')} out of range`);
   line('encap lanes', Object.entries(r.lanes).map(([n, f]) => `${n} ${f.toLocaleString('en')}`).join(', '));
   line('corpus', `${r.corpus.captured} captured frames from ${r.corpus.files.length} files (${r.corpus.vxlan} VXLAN, ${r.corpus.recordFiles} streamed as records, ` +
     `${r.corpus.tcpFlows} TCP flows), ${r.corpus.generated} generated`);

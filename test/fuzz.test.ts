@@ -1,6 +1,6 @@
 // CI's slice of the fuzzer (npm run fuzz, fuzz/engine.ts): 1M random and mutated frames through every
-// Wasm kernel and its TS twin (the packet kernels, lookup, SipHash, pcapIngest, pcapEmit and
-// tcpRetransmits), with no trap, no disagreement and no out-of-bounds access. The rate is
+// Wasm kernel and its TS twin (the packet kernels, lookup, SipHash, pcapIngest, pcapEmit,
+// tcpRetransmits and replay's replayKeys, replayMemoInsert, replayRetemplate), with no trap, no disagreement and no out-of-bounds access. The rate is
 // printed, not asserted (a loaded machine). ZR_FUZZ_FRAMES changes the slice.
 import t from 'tap';
 import { dirname, join } from 'node:path';
@@ -38,5 +38,15 @@ t.test(`fuzz: ${FRAMES.toLocaleString('en')} frames through every kernel and its
   t.ok(n('tcpRetransmits:marked') > FRAMES * 0.05, `retransmissions marked (${n('tcpRetransmits:marked')})`);
   t.ok(n('tcpRetransmits:stalled') > 0 && n('tcpRetransmits:stalled') < n('tcpRetransmits:marked'), `marks after a stall and without one (${n('tcpRetransmits:stalled')} of ${n('tcpRetransmits:marked')})`);
   t.ok(n('tcpRetransmits:evicted') > 0, `flows evicted by others in their slot (${n('tcpRetransmits:evicted')})`);
+  for (const k of ['streams', 'cut-records']) t.ok(n(`pcapIngest:keep-cut:${k}`) > 0, `pcapIngest under PF_KEEP_CUT: ${k} (${n(`pcapIngest:keep-cut:${k}`)})`);
+  // Replay's kernels (fuzz/replay.ts): memo hits and misses on a slot another tuple holds, every family
+  // (0: a bad descriptor), bins past time zero and saturated; inserts that evict, skip, and fill the memo;
+  // retemplates done, refused for a peer not configured and for an index out of range.
+  for (const k of ['hits', 'collisions', 'l4', 'family:0', 'family:2', 'family:4', 'family:6', 'binned', 'bin-saturated']) {
+    t.ok(n(`replayKeys:${k}`) > 0, `replayKeys ${k} reached (${n(`replayKeys:${k}`)})`);
+  }
+  t.ok(n('replayKeys:hits') > FRAMES * 0.05, `memo hits are common (${n('replayKeys:hits')})`);
+  for (const k of ['written', 'evicted', 'skipped', 'full-memo']) t.ok(n(`replayMemoInsert:${k}`) > 0, `replayMemoInsert ${k} reached (${n(`replayMemoInsert:${k}`)})`);
+  for (const k of ['done', 'unconfigured', 'out-of-range']) t.ok(n(`replayRetemplate:${k}`) > 0, `replayRetemplate ${k} reached (${n(`replayRetemplate:${k}`)})`);
   t.ok(r.corpus.recordFiles > 0 && r.corpus.tcpFlows > 0, `real captures as record streams (${r.corpus.recordFiles} files) and TCP flows (${r.corpus.tcpFlows})`);
 });
