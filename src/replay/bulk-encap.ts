@@ -13,8 +13,8 @@ import { bulkArenaFor } from '../pcap/bulk-records.js';
 import type { ClassicLayout, PcapReader, PcapWriter } from '../pcap/index.js';
 import { bulkRead } from './bulk-ingest.js';
 import { REPLAY_MEMO_SLOTS } from './bulk-scan.js';
-import { MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT } from './capture-scan.js';
-import type { EncapOptions, EncapResult } from './encap-pass.js';
+import { MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT } from './pass-types.js';
+import type { EncapOptions, EncapResult } from './pass-types.js';
 
 /**
  * encapCapture's pass over a classic Ethernet pcap (`layout`, header already read from `r`), writing

@@ -9,7 +9,7 @@ import { ReplayCore } from '../../bindings/replay-core.js';
 import { bulkArenaFor } from '../pcap/bulk-records.js';
 import type { ClassicLayout, PcapReader } from '../pcap/index.js';
 import { bulkRead, firstTimestamp } from './bulk-ingest.js';
-import { MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT, type CaptureFlow, type FrameCounts, type ScanOptions, type ScanResult } from './capture-scan.js';
+import { MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT, type CaptureFlow, type FrameCounts, type ScanOptions, type ScanResult } from './pass-types.js';
 
 /** Slots of the bulk path's 5-tuple memo (a power of two): 20 bytes each. */
 export const REPLAY_MEMO_SLOTS = 1 << 14;

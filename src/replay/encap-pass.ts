@@ -5,63 +5,12 @@
 // with the capture's timestamps, addressed to the flow's first hop (across regions: the gateway of
 // its region, as in the simulator). A batch is flushed when the source VTEP changes, to keep file order.
 import { Datapath, formatIPv4, statusName, type ResultDropped, type ResultOk } from '../../bindings/index.js';
-import { PcapReader, PcapWriter, LINKTYPE_ETHERNET, keptFlavour, type EthernetFramer, type FlavourOverrides } from '../pcap/index.js';
-import { BIN_MS, type World } from '../sim/index.js';
+import { PcapReader, PcapWriter, LINKTYPE_ETHERNET, keptFlavour } from '../pcap/index.js';
+import { BIN_MS } from '../sim/index.js';
 import { newInnerAddresses, readInnerAddressesAt } from './inner-address.js';
-import { FlowIndex, MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT, msAfter, type ProgressFn } from './capture-scan.js';
-import type { VtepMapper } from './vtep-map.js';
-import type { FlowKeyCache } from './flow-cache.js';
+import { MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT, msAfter, type EncapOptions, type EncapResult } from './pass-types.js';
+export type { EncapOptions, EncapResult } from './pass-types.js';
 import { bulkEncap } from './bulk-encap.js';
-import type { ReplayCore } from '../../bindings/replay-core.js';
-
-export interface EncapOptions {
-  input: string;
-  world: World;
-  mapper: VtepMapper;
-  index: FlowIndex;
-  /** The scan's 5-tuple memo: a hit gives the flow (so its first hop and port) before the hash. */
-  cache: FlowKeyCache;
-  /** Per flow: source and destination VTEP and inner hash (as the scan found them). */
-  srcOf: Int32Array;
-  dstOf: Int32Array;
-  hashOf: Uint32Array;
-  /** Per flow: its default port towards its first hop, candidates[hash mod N]. */
-  defaultPortOf: Uint16Array;
-  /** Per flow: the VTEP its first segment goes to (a gateway across regions, else the destination). */
-  firstHop: Int32Array;
-  /** zooroute's first-segment port per flow and bin (0 = none recorded). */
-  ports: readonly Uint16Array[];
-  t0Sec: number;
-  t0Nsec: number;
-  vni: number;
-  out?: string;
-  /**
-   * Leave OUT complete but not yet renamed into place: returned as `output`, for the caller to close()
-   * (rename) once its other outputs are written too, or abort(). Default: closed here.
-   */
-  holdOutput?: boolean;
-  /** OUT's format and timestamp resolution where not the input's. */
-  flavour?: FlavourOverrides;
-  progress?: ProgressFn;
-  /** The scan's `--dlt enet` framer: the same frames must be found again. */
-  enet?: EthernetFramer;
-  /** false: always the general path below (tests compare the two); default: the bulk path where it applies. */
-  bulk?: boolean;
-  /** The bulk scan's core (ScanResult.core): the bulk path uses it when its peer rows suffice. */
-  core?: ReplayCore;
-}
-
-export interface EncapResult {
-  encapsulated: number;
-  /** Frames encapsulated on a port the datapath was told (zooroute had moved their flow). */
-  forced: number;
-  /** Frames the datapath refused, by status name. */
-  dropped: Record<string, number>;
-  /** Encap calls made (one per batch). */
-  batches: number;
-  /** OUT, with holdOutput: written in full, not yet in place. */
-  output?: PcapWriter;
-}
 
 interface Source { dp: Datapath; peers: Uint8Array }
 
