@@ -3,8 +3,8 @@
 // the batch, one runs the kernel, one encodes the results as records into the output area, which goes
 // to the writer by the megabyte. JS does a few calls per batch of 256 and nothing per frame, which is
 // what takes encap past 5 M frames/s (docs/pcap.md, "Bulk path").
-import { IngestStop, RecordFault, statusName, type Datapath, type PacketBatch, type RecordArena, type ResultDropped, type ResultOk } from '../../bindings/index.js';
-import { InputError } from '../errors.js';
+import { RecordFault, statusName, type Datapath, type PacketBatch, type ResultDropped, type ResultOk } from '../../bindings/index.js';
+import { bulkRead } from './bulk-read.js';
 import type { ClassicLayout, PcapReader } from './reader.js';
 import type { PcapWriter } from './writer.js';
 
@@ -43,15 +43,6 @@ export interface BulkSpec {
 
 const noDrop: ResultDropped = () => {};
 
-/** The error ingest stopped at, as the classic decoder words it (src/pcap/classic.ts); replay's bulk path throws it too. */
-export function inputError(file: string, at: number, a: RecordArena, layout: ClassicLayout): InputError {
-  switch (a.error) {
-    case RecordFault.TRUNCATED_HEADER: return new InputError(file, at, `truncated record header (${a.argA} of ${a.argB} bytes)`);
-    case RecordFault.TRUNCATED_DATA: return new InputError(file, at, `truncated record data (${a.argA} bytes announced, ${a.argB} present)`);
-    case RecordFault.ABSURD_CAPLEN: return new InputError(file, at, `absurd capture length ${a.argA} (snaplen ${layout.snaplen}, limit ${layout.limit})`);
-    default: return new InputError(file, at, `record kernel stopped with fault ${a.error}`);
-  }
-}
 
 /** Fold the emit tallies (u32 in Wasm) before any could wrap. */
 const FOLD_EVERY = 2 ** 31;
@@ -64,13 +55,8 @@ const FOLD_EVERY = 2 ** 31;
 export async function bulkTransform(s: BulkSpec): Promise<BulkCounts> {
   const { reader, layout, dp, writer } = s;
   const batch = dp.batch();
-  const arena = dp.records();
-  arena.configure({
-    bigEndian: layout.bigEndian, nanosIn: layout.nanos, modified: layout.recordHeaderLength === 24, nanosOut: writer.nanos,
-    limit: layout.limit, maxFrame: Math.min(s.maxFrame, batch.maxFrame),
-  }, batch.headroom);
+  const arena = dp.records(); // bulkRead configures it
   const counts: BulkCounts = { frames: 0, ok: 0, dropped: {} };
-  const walked = { frames: 0, truncated: 0, oversize: 0 };
   const byStatus = new Float64Array(32);
   let folded = 0;
   const onOk: ResultOk | undefined = s.onOk ? (i, b) => s.onOk!(b, i) : undefined;
@@ -83,8 +69,9 @@ export async function bulkTransform(s: BulkSpec): Promise<BulkCounts> {
     arena.resetOutput();
     if (counts.ok - folded >= FOLD_EVERY) { arena.foldTallies(byStatus, s.ports); folded = counts.ok; }
   };
-  const flush = (): void => {
-    if (batch.length === 0) return;
+  // Each batch pcapIngest filled: the kernel, then its results encoded as records (emitting until
+  // the whole batch is out, the output area going to the writer whenever it fills).
+  const work = (): void => {
     s.kernel(dp, batch);
     for (let i = 0; ;) {
       i = dp.emitRecords(i);
@@ -95,39 +82,9 @@ export async function bulkTransform(s: BulkSpec): Promise<BulkCounts> {
       takeOutput(); // the output area is full: to the writer, then on
     }
     if (onOk) batch.forEachResult(onOk, noDrop);
-    batch.clear();
-    arena.foldWalked(walked);
   };
-  // File offset of the input area's first byte.
-  let base = -1;
-  const drain = (eof: boolean): void => {
-    for (;;) {
-      const stop = dp.ingestRecords(eof);
-      if (stop === IngestStop.FULL) { flush(); continue; }
-      if (stop === IngestStop.NEED) { base += arena.compact(); return; }
-      // The records before a broken one go through first, as on the general path (the fault is
-      // read before: emitting clears it).
-      const fault = stop === IngestStop.END ? undefined : inputError(reader.path, base + arena.pos, arena, layout);
-      flush();
-      if (fault === undefined) return;
-      throw fault;
-    }
-  };
-
-  for await (const bytes of reader.rawBytes()) {
-    if (base < 0) base = reader.recordOffset;
-    for (let off = 0; off < bytes.length;) {
-      const k = arena.append(bytes, off, bytes.length - off);
-      if (k === 0) throw new Error('record arena smaller than one record'); // bulkArenaFor rules it out
-      off += k;
-      drain(false);
-    }
-  }
-  if (base < 0) base = reader.recordOffset;
-  drain(true);
+  const walked = await bulkRead({ reader, layout, dp, maxFrame: s.maxFrame, nanosOut: writer.nanos, keepCut: false, batch: work });
   takeOutput();
-
-  arena.foldWalked(walked);
   arena.foldTallies(byStatus, s.ports);
   counts.frames = walked.frames;
   if (walked.truncated > 0) counts.dropped.truncated = walked.truncated;

@@ -11,7 +11,7 @@ import { ReplayCore } from '../../bindings/replay-core.js';
 import { RK_SIZE, RK_FAMILY, DESC_SIZE, D_FORCE, D_PEER, D_STATUS, PC_STATUS_SLOTS } from '../../bindings/layout.js';
 import { bulkArenaFor } from '../pcap/bulk-records.js';
 import type { ClassicLayout, PcapReader, PcapWriter } from '../pcap/index.js';
-import { bulkRead } from './bulk-ingest.js';
+import { bulkRead } from '../pcap/bulk-read.js';
 import { REPLAY_MEMO_SLOTS } from './bulk-scan.js';
 import { MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT } from './pass-types.js';
 import type { EncapOptions, EncapResult } from './pass-types.js';
@@ -187,7 +187,7 @@ export async function bulkEncap(o: EncapOptions, r: PcapReader, layout: ClassicL
   };
 
   await bulkRead({
-    reader: r, layout, dp, maxFrame: MAX_REPLAY_FRAME, nanosOut: writer?.nanos ?? true,
+    reader: r, layout, dp, maxFrame: MAX_REPLAY_FRAME, nanosOut: writer?.nanos ?? true, keepCut: true,
     batch: work,
     progress: (at) => o.progress?.('encap', at),
   });

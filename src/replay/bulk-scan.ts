@@ -8,23 +8,13 @@ import { RK_SIZE, RK_FAMILY, RK_PROTO, RK_L4, RK_SPORT, RK_DPORT, DESC_SIZE, D_D
 import { ReplayCore } from '../../bindings/replay-core.js';
 import { bulkArenaFor } from '../pcap/bulk-records.js';
 import type { ClassicLayout, PcapReader } from '../pcap/index.js';
-import { bulkRead, firstTimestamp } from './bulk-ingest.js';
-import { MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT, type CaptureFlow, type FrameCounts, type ScanOptions, type ScanResult } from './pass-types.js';
+import { firstTimestamp } from './bulk-ingest.js';
+import { bulkRead } from '../pcap/bulk-read.js';
+import { MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT, countInto, type CaptureFlow, type FrameCounts, type ScanOptions, type ScanResult } from './pass-types.js';
 
 /** Slots of the bulk path's 5-tuple memo (a power of two): 20 bytes each. */
 export const REPLAY_MEMO_SLOTS = 1 << 14;
 
-/** Packets per bin counted into flow f, growing its bins as the general path does. */
-export function countInto(f: CaptureFlow, b: number, len: number): void {
-  if (b >= f.counts.length) {
-    const grown = new Uint32Array(Math.max(b + 1, f.counts.length * 2));
-    grown.set(f.counts);
-    f.counts = grown;
-  }
-  f.counts[b]++;
-  f.packets++;
-  f.bytes += len;
-}
 
 export async function bulkScan(r: PcapReader, layout: ClassicLayout, o: ScanOptions): Promise<ScanResult> {
   const { mapper, index } = o;
@@ -94,7 +84,7 @@ export async function bulkScan(r: PcapReader, layout: ClassicLayout, o: ScanOpti
   };
 
   const walked = await bulkRead({
-    reader: r, layout, dp, maxFrame: MAX_REPLAY_FRAME, nanosOut: true,
+    reader: r, layout, dp, maxFrame: MAX_REPLAY_FRAME, nanosOut: true, keepCut: true,
     chunk: (bytes) => { t0 ??= firstTimestamp(bytes, layout); },
     batch: work,
     progress: (at) => o.progress?.('scan', at),

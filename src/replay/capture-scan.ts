@@ -6,7 +6,7 @@
 import { Datapath } from '../../bindings/index.js';
 import { PcapReader, LINKTYPE_ETHERNET } from '../pcap/index.js';
 import { bulkScan } from './bulk-scan.js';
-import { MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT, msAfter, type CaptureFlow, type FrameCounts, type ScanOptions, type ScanResult } from './pass-types.js';
+import { MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT, countInto, msAfter, type CaptureFlow, type FrameCounts, type ScanOptions, type ScanResult } from './pass-types.js';
 export { FlowIndex, MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT, msAfter, type CaptureFlow, type FrameCounts, type ProgressFn, type ScanOptions, type ScanResult } from './pass-types.js';
 import { BIN_MS } from '../sim/index.js';
 import { newInnerAddresses, readInnerAddressesAt } from './inner-address.js';
@@ -38,16 +38,7 @@ async function columnScan(r: PcapReader, o: ScanOptions): Promise<ScanResult> {
   let maxBin = 0;
   let t0Sec = -1, t0Nsec = 0;
 
-  const count = (f: CaptureFlow, b: number, len: number): void => {
-    if (b >= f.counts.length) {
-      const grown = new Uint32Array(Math.max(b + 1, f.counts.length * 2));
-      grown.set(f.counts);
-      f.counts = grown;
-    }
-    f.counts[b]++;
-    f.packets++;
-    f.bytes += len;
-  };
+  const count = countInto;
 
   const flush = (): void => {
     const n = batch.length;

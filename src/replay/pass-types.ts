@@ -157,3 +157,15 @@ export interface EncapResult {
   /** OUT, with holdOutput: written in full, not yet in place. */
   output?: PcapWriter;
 }
+
+/** Packets per bin counted into flow f, growing its bins as the general path does. */
+export function countInto(f: CaptureFlow, b: number, len: number): void {
+  if (b >= f.counts.length) {
+    const grown = new Uint32Array(Math.max(b + 1, f.counts.length * 2));
+    grown.set(f.counts);
+    f.counts = grown;
+  }
+  f.counts[b]++;
+  f.packets++;
+  f.bytes += len;
+}
