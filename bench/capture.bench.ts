@@ -17,7 +17,7 @@ import { NetnsLab, type NsProcess } from '../test/helpers/netns.js';
 import { loadCap } from '../src/capture/cap.js';
 import { afPacketAddon } from '../src/io/addon.js';
 import { ethernet, ipv4, udp } from '../src/reference/frames.js';
-import { Datapath } from '../bindings/index.js';
+import { Datapath, DEFAULT_BATCH_SIZE } from '../bindings/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const capModule = JSON.stringify(join(root, 'src/capture/cap.ts'));
@@ -42,9 +42,9 @@ function senderFrames(): string {
   return lines.join('\n') + '\n';
 }
 
-/** The same 256 frames encapsulated towards 10.0.0.2 (VNI 100, UDP 4789), hex, one per line: the decap rows' input. */
+/** The same 256 frames encapsulated towards 10.0.0.2 (VNI 100, the VXLAN port), hex, one per line: the decap rows' input. */
 function vxlanFrames(): string {
-  const dp = Datapath.create({ localIp: '10.0.0.1', batchSize: 256, maxPeers: 1 });
+  const dp = Datapath.create({ localIp: '10.0.0.1', batchSize: DEFAULT_BATCH_SIZE, maxPeers: 1 });
   dp.setPeer(0, { remoteIp: '10.0.0.2', vni: 100 });
   const b = dp.batch(0);
   for (const h of senderFrames().split('\n').filter(Boolean)) b.push(Buffer.from(h, 'hex'), 0);
@@ -61,9 +61,9 @@ function vxlanFrames(): string {
  */
 const DECAP_FORWARD = `
   import { openPacketIo } from ${ioModule};
-  import { Datapath, DEFAULT_BATCH_SIZE } from ${bindingsModule};
+  import { Datapath, DEFAULT_BATCH_SIZE, VXLAN_PORT } from ${bindingsModule};
   const [rxIf, txIf, kind] = process.argv.slice(1, 4);
-  const rx = openPacketIo(kind, rxIf, { ringBytes: 64 << 20, udpDst: 4789 });
+  const rx = openPacketIo(kind, rxIf, { ringBytes: 64 << 20, udpDst: VXLAN_PORT });
   const tx = openPacketIo(kind, txIf, { sendOnly: true });
   const dp = Datapath.create({ localIp: '10.0.0.2', decapVni: 100, batchSize: DEFAULT_BATCH_SIZE, maxPeers: 1 });
   const b = dp.batch(0);

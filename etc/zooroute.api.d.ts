@@ -3134,9 +3134,67 @@ export declare class PcapWriter {
 export declare function readInputText(path: string): string;
 
 // ==== dist/src/replay/capture-scan.d.ts
-import { type EthernetFramer } from '../pcap/index.js';
+import { type ScanOptions, type ScanResult } from './pass-types.js';
+export { FlowIndex, MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT, msAfter, type CaptureFlow, type FrameCounts, type ProgressFn, type ScanOptions, type ScanResult } from './pass-types.js';
+export declare function scanCapture(path: string, o: ScanOptions): Promise<ScanResult>;
+
+// ==== dist/src/replay/flow-cache.d.ts
+import type { InnerAddresses } from './inner-address.js';
+export declare class FlowKeyCache {
+    #private;
+    /** The flow id of a cacheable frame seen before, or -1 (miss, or a frame that is not cacheable). */
+    get(a: InnerAddresses): number;
+    /** Remember a cacheable key's flow id (evicting whatever shared its slot). */
+    set(src: number, dst: number, proto: number, sport: number, dport: number, id: number): void;
+}
+
+// ==== dist/src/replay/index.d.ts
+/**
+ * Replay: a capture file run through the three modes (ZooRoute, static, opportunistic) over a
+ * simulated underlay, its report and the HTML rendering of it.
+ *
+ * @module zooroute/replay
+ */
+export { replay, REPLAY_MODES, type ReplayOptions, type ReplayRun, type ReplayReport, type ReplayFlow, type FlowModeFigures, type RecoverySummary, } from './replay.js';
+export { type ProgressFn, type FrameCounts } from './capture-scan.js';
+export { formatReplay } from './replay-text.js';
+export { loadMapFile, MapFileError, type VtepMapFile } from './vtep-map.js';
+export { replayReportInput } from './replay-report.js';
+export { renderReport, ReportInputError, checkReportInput } from './report.js';
+export type { ReportInput, ScenarioInput, FailureWindow, ModeSeries, SummaryValue, ShareValue, RowTable, RenderOptions } from './report-types.js';
+
+// ==== dist/src/replay/inner-address.d.ts
+export declare const ADDR_IPV4 = 4;
+export declare const ADDR_IPV6 = 6;
+export declare const ADDR_MAC = 2;
+/** Where one frame goes, as replay sees it; filled in place so that no object is made per packet. */
+export interface InnerAddresses {
+    /** ADDR_IPV4 (IPv4 or ARP), ADDR_IPV6 or ADDR_MAC. */
+    family: number;
+    /** IPv4 addresses as u32; for IPv6 and MACs, a 32-bit fold of the address (see docs/replay.md). */
+    src: number;
+    dst: number;
+    /** IPv4 protocol / IPv6 next header (0 otherwise), and L4 ports when TCP/UDP on an unfragmented IPv4. */
+    proto: number;
+    sport: number;
+    dport: number;
+    /** An unfragmented IPv4 TCP/UDP frame with its ports read: the flow hash depends on the 5-tuple only. */
+    l4: boolean;
+}
+export declare function newInnerAddresses(): InnerAddresses;
+/** Read frame `f`'s inner addresses into `out`. Never reads past the frame; short frames key by MAC. */
+export declare function readInnerAddresses(f: Uint8Array, out: InnerAddresses): InnerAddresses;
+/**
+ * readInnerAddresses() of the frame `buf[start, start + len)`, read in place (no view per frame: the
+ * hot loops read records straight out of the capture reader's buffer). Never reads past the frame.
+ */
+export declare function readInnerAddressesAt(f: Uint8Array, start: number, len: number, out: InnerAddresses): InnerAddresses;
+
+// ==== dist/src/replay/pass-types.d.ts
+import { type PortRange } from '../../bindings/index.js';
 import type { ReplayCore } from '../../bindings/replay-core.js';
-import type { PortRange } from '../../bindings/index.js';
+import type { EthernetFramer, FlavourOverrides, PcapWriter } from '../pcap/index.js';
+import type { World } from '../sim/index.js';
 import type { VtepMapper } from './vtep-map.js';
 import type { FlowKeyCache } from './flow-cache.js';
 /** Bytes per Wasm slot in both passes; frames longer than the slot's frame area are skipped. */
@@ -3221,59 +3279,55 @@ export interface ScanOptions {
         candidates: number;
     };
 }
-export declare function scanCapture(path: string, o: ScanOptions): Promise<ScanResult>;
-
-// ==== dist/src/replay/flow-cache.d.ts
-import type { InnerAddresses } from './inner-address.js';
-export declare class FlowKeyCache {
-    #private;
-    /** The flow id of a cacheable frame seen before, or -1 (miss, or a frame that is not cacheable). */
-    get(a: InnerAddresses): number;
-    /** Remember a cacheable key's flow id (evicting whatever shared its slot). */
-    set(src: number, dst: number, proto: number, sport: number, dport: number, id: number): void;
+export interface EncapOptions {
+    input: string;
+    world: World;
+    mapper: VtepMapper;
+    index: FlowIndex;
+    /** The scan's 5-tuple memo: a hit gives the flow (so its first hop and port) before the hash. */
+    cache: FlowKeyCache;
+    /** Per flow: source and destination VTEP and inner hash (as the scan found them). */
+    srcOf: Int32Array;
+    dstOf: Int32Array;
+    hashOf: Uint32Array;
+    /** Per flow: its default port towards its first hop, candidates[hash mod N]. */
+    defaultPortOf: Uint16Array;
+    /** Per flow: the VTEP its first segment goes to (a gateway across regions, else the destination). */
+    firstHop: Int32Array;
+    /** zooroute's first-segment port per flow and bin (0 = none recorded). */
+    ports: readonly Uint16Array[];
+    t0Sec: number;
+    t0Nsec: number;
+    vni: number;
+    out?: string;
+    /**
+     * Leave OUT complete but not yet renamed into place: returned as `output`, for the caller to close()
+     * (rename) once its other outputs are written too, or abort(). Default: closed here.
+     */
+    holdOutput?: boolean;
+    /** OUT's format and timestamp resolution where not the input's. */
+    flavour?: FlavourOverrides;
+    progress?: ProgressFn;
+    /** The scan's `--dlt enet` framer: the same frames must be found again. */
+    enet?: EthernetFramer;
+    /** false: always the general path below (tests compare the two); default: the bulk path where it applies. */
+    bulk?: boolean;
+    /** The bulk scan's core (ScanResult.core): the bulk path uses it when its peer rows suffice. */
+    core?: ReplayCore;
 }
-
-// ==== dist/src/replay/index.d.ts
-/**
- * Replay: a capture file run through the three modes (ZooRoute, static, opportunistic) over a
- * simulated underlay, its report and the HTML rendering of it.
- *
- * @module zooroute/replay
- */
-export { replay, REPLAY_MODES, type ReplayOptions, type ReplayRun, type ReplayReport, type ReplayFlow, type FlowModeFigures, type RecoverySummary, } from './replay.js';
-export { type ProgressFn, type FrameCounts } from './capture-scan.js';
-export { formatReplay } from './replay-text.js';
-export { loadMapFile, MapFileError, type VtepMapFile } from './vtep-map.js';
-export { replayReportInput } from './replay-report.js';
-export { renderReport, ReportInputError, checkReportInput } from './report.js';
-export type { ReportInput, ScenarioInput, FailureWindow, ModeSeries, SummaryValue, ShareValue, RowTable, RenderOptions } from './report-types.js';
-
-// ==== dist/src/replay/inner-address.d.ts
-export declare const ADDR_IPV4 = 4;
-export declare const ADDR_IPV6 = 6;
-export declare const ADDR_MAC = 2;
-/** Where one frame goes, as replay sees it; filled in place so that no object is made per packet. */
-export interface InnerAddresses {
-    /** ADDR_IPV4 (IPv4 or ARP), ADDR_IPV6 or ADDR_MAC. */
-    family: number;
-    /** IPv4 addresses as u32; for IPv6 and MACs, a 32-bit fold of the address (see docs/replay.md). */
-    src: number;
-    dst: number;
-    /** IPv4 protocol / IPv6 next header (0 otherwise), and L4 ports when TCP/UDP on an unfragmented IPv4. */
-    proto: number;
-    sport: number;
-    dport: number;
-    /** An unfragmented IPv4 TCP/UDP frame with its ports read: the flow hash depends on the 5-tuple only. */
-    l4: boolean;
+export interface EncapResult {
+    encapsulated: number;
+    /** Frames encapsulated on a port the datapath was told (zooroute had moved their flow). */
+    forced: number;
+    /** Frames the datapath refused, by status name. */
+    dropped: Record<string, number>;
+    /** Encap calls made (one per batch). */
+    batches: number;
+    /** OUT, with holdOutput: written in full, not yet in place. */
+    output?: PcapWriter;
 }
-export declare function newInnerAddresses(): InnerAddresses;
-/** Read frame `f`'s inner addresses into `out`. Never reads past the frame; short frames key by MAC. */
-export declare function readInnerAddresses(f: Uint8Array, out: InnerAddresses): InnerAddresses;
-/**
- * readInnerAddresses() of the frame `buf[start, start + len)`, read in place (no view per frame: the
- * hot loops read records straight out of the capture reader's buffer). Never reads past the frame.
- */
-export declare function readInnerAddressesAt(f: Uint8Array, start: number, len: number, out: InnerAddresses): InnerAddresses;
+/** Packets per bin counted into flow f, growing its bins as the general path does. */
+export declare function countInto(f: CaptureFlow, b: number, len: number): void;
 
 // ==== dist/src/replay/replay-report.d.ts
 import type { ReportInput } from './report-types.js';

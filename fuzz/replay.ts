@@ -18,7 +18,7 @@
 // out of range (any u32), with any local address.
 import { DESC_SIZE, D_DATA_LEN, D_DATA_OFF, PEER_SIZE, P_FLAGS, P_SUM, P_TEMPLATE, RK_BIN, RK_DPORT, RK_DST, RK_FAMILY, RK_FLOW,
   RK_L4, RK_PROTO, RK_SIZE, RK_SPORT, RK_SRC, RM_DST, RM_ID, RM_PORTS, RM_PROTO, RM_SIZE, RM_SRC, TS_STRIDE } from '../bindings/layout.js';
-import { DEFAULT_HEADROOM } from '../bindings/defaults.js';
+import { DEFAULT_HEADROOM, VXLAN_PORT } from '../bindings/defaults.js';
 import { ethernet, ipv4, tcp, udp, type Prng, type VlanTag } from '../src/reference/index.js';
 import { replayKeysRef, replayMemoInsertRef, replayRetemplateRef } from '../src/reference/replay-keys.js';
 import { mutate } from './frames.js';
@@ -56,7 +56,7 @@ function hotFrame(r: Prng): Uint8Array {
     a.set(r.bytes(20), 8);
     return ethernet(mac(), mac(), 0x0806, a, vlans);
   }
-  const sport = r.int(0, 3) === 0 ? r.int(0, 0xffff) : [53, 80, 443, 4789][r.int(0, 3)]!;
+  const sport = r.int(0, 3) === 0 ? r.int(0, 0xffff) : [53, 80, 443, VXLAN_PORT][r.int(0, 3)]!;
   const isTcp = r.int(0, 1) === 0;
   const seg = isTcp ? tcp(sport, r.int(0, 0xffff)) : udp(sport, r.int(0, 0xffff), r.bytes(r.int(0, 32)));
   const options = r.int(0, 5) === 0 ? new Uint8Array(4 * r.int(1, 10)).fill(1) : undefined;
