@@ -23,7 +23,7 @@ import { DESC_SIZE, D_DATA_LEN, D_OUT_LEN, D_OUT_OFF, D_STATUS, PC_COUNT, PC_ERR
 import { DEFAULT_HEADROOM } from '../bindings/defaults.js';
 import { pcapEmitRef, pcapIngestRef, type Prng } from '../src/reference/index.js';
 import type { RecordFile } from './frames.js';
-import { checkCall, Rig, type CallOutcome, type KernelCall } from './rig.js';
+import { checkCall, Rig, tallyOutcome, type CallTally, type KernelCall } from './rig.js';
 
 /** Slots of the ingest rig's batch: fewer than a fuzz batch has frames, so that FULL comes often. */
 export const INGEST_CAPACITY = 64;
@@ -38,7 +38,6 @@ const STOPS = ['full', 'need', 'end', 'error'] as const;
 const ERRORS = ['none', 'truncated-header', 'truncated-data', 'absurd-caplen', 'seconds'] as const;
 
 /** What one kernel's calls came to, added into the fuzzer's per-kernel figures. */
-export interface CallTally { traps: number; disagreements: number; oobReads: number; oobWrites: number }
 
 type IngestRegions = 'ctl' | 'input' | 'desc' | 'arena' | 'ts';
 type EmitRegions = 'ctl' | 'desc' | 'arena' | 'ts' | 'output' | 'ports';
@@ -174,7 +173,7 @@ export class RecordsFuzz {
       }
       const eof = off === stream.length;
       const o = checkCall(rig, r, this.#ingestCall(rig, inputLen, eof, capacity));
-      if (!this.#count(o, t, 'pcapIngest', fail)) { this.#ingest = this.#ingestRig(); return; }
+      if (!tallyOutcome(o, t, 'pcapIngest', fail)) { this.#ingest = this.#ingestRig(); return; }
       const code = o.result;
       tally(`pcapIngest:stop:${STOPS[code] ?? code}`);
       if (code === PR_FULL) { setWord(PC_COUNT, 0); append = false; continue; } // the batch went on: drained
@@ -235,16 +234,6 @@ export class RecordsFuzz {
     };
   }
 
-  /** Add a call's outcome into `t`; false after a trap (the rig is rebuilt). */
-  #count(o: CallOutcome, t: CallTally, kernel: string, fail: (m: string) => void): boolean {
-    if (o.trap) t.traps++;
-    if (o.disagreement) t.disagreements++;
-    if (o.oobWrite) t.oobWrites++;
-    if (o.oobRead) t.oobReads++;
-    if (o.why.length > 0) fail(`${kernel}: ${o.why.join('; ')}`);
-    return !o.trap;
-  }
-
   /**
    * pcapEmit over the results of a batch of `count` packets: `desc` and `arena` as the encap kernel
    * left the batch's descriptors and slots. Adds into `t` and `tally`.
@@ -300,7 +289,7 @@ export class RecordsFuzz {
       if (calls === 4) outCap = OUTPUT_BYTES;
       const ok0 = dv.getUint32(ctl + PC_OK, true), used0 = dv.getUint32(ctl + PC_OUT_USED, true);
       const o = checkCall(rig, r, this.#emitCall(rig, count, from, outCap, ports));
-      if (!this.#count(o, t, 'pcapEmit', fail)) { this.#emit = this.#emitRig(); return; }
+      if (!tallyOutcome(o, t, 'pcapEmit', fail)) { this.#emit = this.#emitRig(); return; }
       const i = o.result;
       tally('pcapEmit:records', (dv.getUint32(ctl + PC_OK, true) - ok0) >>> 0);
       if (dv.getUint32(ctl + PC_ERROR, true) === PE_SECONDS) { tally('pcapEmit:stop:seconds'); from = i + 1; continue; }

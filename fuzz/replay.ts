@@ -22,8 +22,7 @@ import { DEFAULT_HEADROOM, VXLAN_PORT } from '../bindings/defaults.js';
 import { ethernet, ipv4, tcp, udp, type Prng, type VlanTag } from '../src/reference/index.js';
 import { replayKeysRef, replayMemoInsertRef, replayRetemplateRef } from '../src/reference/replay-keys.js';
 import { mutate } from './frames.js';
-import { checkCall, Rig, type CallOutcome } from './rig.js';
-import type { CallTally } from './records.js';
+import { checkCall, Rig, tallyOutcome, type CallTally } from './rig.js';
 
 /** Slots of the memo region; the mask in use is at most MEMO_SLOTS - 1. */
 export const MEMO_SLOTS = 4096;
@@ -201,7 +200,7 @@ export class ReplayFuzz {
       },
       outputs: () => [[g.keys.at, g.keys.at + count * RK_SIZE]],
     });
-    if (!count1(o, tk, 'replayKeys', fail)) { this.#keys = this.#keysRig(); this.#lastCount = 0; return; }
+    if (!tallyOutcome(o, tk, 'replayKeys', fail)) { this.#keys = this.#keysRig(); this.#lastCount = 0; return; }
     this.#lastCount = count;
     tally('replayKeys:hits', o.result);
     let collisions = 0, saturated = 0, binned = 0, l4 = 0;
@@ -274,7 +273,7 @@ export class ReplayFuzz {
         return out;
       },
     });
-    if (!count1(io, ti, 'replayMemoInsert', fail)) { this.#keys = this.#keysRig(); this.#lastCount = 0; return; }
+    if (!tallyOutcome(io, ti, 'replayMemoInsert', fail)) { this.#keys = this.#keysRig(); this.#lastCount = 0; return; }
     tally('replayMemoInsert:written', io.result);
     tally('replayMemoInsert:skipped', n - io.result);
     // Slots that held another tuple's flow before (evicted) and now hold the row's.
@@ -318,18 +317,8 @@ export class ReplayFuzz {
         },
         outputs: () => (configured ? [[row + P_SUM, row + P_SUM + 4], [row + P_TEMPLATE + 14, row + P_TEMPLATE + 34]] : []),
       });
-      if (!count1(o, t, 'replayRetemplate', fail)) { this.#peers = this.#peersRig(); return; }
+      if (!tallyOutcome(o, t, 'replayRetemplate', fail)) { this.#peers = this.#peersRig(); return; }
       tally(o.result === 1 ? 'replayRetemplate:done' : i < RETEMPLATE_PEERS ? 'replayRetemplate:unconfigured' : 'replayRetemplate:out-of-range');
     }
   }
-}
-
-/** Add a call's outcome into `t`; false after a trap (the rig is rebuilt). */
-function count1(o: CallOutcome, t: CallTally, kernel: string, fail: (m: string) => void): boolean {
-  if (o.trap) t.traps++;
-  if (o.disagreement) t.disagreements++;
-  if (o.oobWrite) t.oobWrites++;
-  if (o.oobRead) t.oobReads++;
-  if (o.why.length > 0) fail(`${kernel}: ${o.why.join('; ')}`);
-  return !o.trap;
 }

@@ -16,8 +16,7 @@ import { DESC_SIZE, D_DATA_LEN, D_DATA_OFF, D_HASH, D_KEY, D_L3_OFF, D_L4_OFF, D
 import { DEFAULT_HEADROOM } from '../bindings/defaults.js';
 import { ethernet, ipv4, ipv4Checksum, ipv6, tcp, tcpRetransmitsRef, type Prng, type VlanTag } from '../src/reference/index.js';
 import { mutate } from './frames.js';
-import { checkCall, Rig } from './rig.js';
-import type { CallTally } from './records.js';
+import { checkCall, Rig, tallyOutcome, type CallTally } from './rig.js';
 
 /** Entries of the two flow tables. */
 export const SMALL_FLOWS = 16;
@@ -214,12 +213,7 @@ export class RetransmitsFuzz {
       },
       outputs: () => [[g.marks.at, g.marks.at + count], [table.at, table.at + table.bytes]],
     });
-    if (o.trap) t.traps++;
-    if (o.disagreement) t.disagreements++;
-    if (o.oobWrite) t.oobWrites++;
-    if (o.oobRead) t.oobReads++;
-    if (o.why.length > 0) fail(`tcpRetransmits (${small ? 'small' : 'large'} table): ${o.why.join('; ')}`);
-    if (o.trap) { this.#rig = this.#newRig(); return; }
+    if (!tallyOutcome(o, t, `tcpRetransmits (${small ? 'small' : 'large'} table)`, fail)) { this.#rig = this.#newRig(); return; }
     tally('tcpRetransmits:marked', o.result);
     let stalled = 0;
     for (let i = 0; i < count; i++) if (mem[g.marks.at + i] === RT_STALLED) stalled++;

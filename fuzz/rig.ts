@@ -136,6 +136,19 @@ export interface CallOutcome {
   twinCopy: Uint8Array;
 }
 
+/** Per-kernel fault counts of the raw-address rigs (records.ts, replay.ts, retransmits.ts). */
+export interface CallTally { traps: number; disagreements: number; oobReads: number; oobWrites: number }
+
+/** Add a call's outcome into `t` and report what went wrong as `label: ...`; false after a trap (the caller rebuilds its rig). */
+export function tallyOutcome(o: CallOutcome, t: CallTally, label: string, fail: (m: string) => void): boolean {
+  if (o.trap) t.traps++;
+  if (o.disagreement) t.disagreements++;
+  if (o.oobWrite) t.oobWrites++;
+  if (o.oobRead) t.oobReads++;
+  if (o.why.length > 0) fail(`${label}: ${o.why.join('; ')}`);
+  return !o.trap;
+}
+
 /** Run `call` in Wasm and in the twin; compare everything; run it again with the unreadable bytes changed. */
 export function checkCall<N extends string>(rig: Rig<N>, r: Prng, call: KernelCall): CallOutcome {
   rig.arm(r, call.guards);
