@@ -3328,6 +3328,12 @@ export interface EncapResult {
 }
 /** Packets per bin counted into flow f, growing its bins as the general path does. */
 export declare function countInto(f: CaptureFlow, b: number, len: number): void;
+/**
+ * The flow of (src VTEP, dst VTEP, inner hash): the one `index` knows, else a new one (its id the next
+ * in `flows`, its bins sized to reach `bin`), indexed and appended. Both scans find flows here, so the
+ * bulk path and the general one number them alike.
+ */
+export declare function flowFor(flows: CaptureFlow[], index: FlowIndex, src: number, dst: number, hash: number, family: number, srcAddr: number, dstAddr: number, proto: number, sport: number, dport: number, bin: number): CaptureFlow;
 
 // ==== dist/src/replay/replay-report.d.ts
 import type { ReportInput } from './report-types.js';

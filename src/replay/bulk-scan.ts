@@ -10,7 +10,7 @@ import { bulkArenaFor } from '../pcap/bulk-records.js';
 import type { ClassicLayout, PcapReader } from '../pcap/index.js';
 import { firstTimestamp } from './bulk-ingest.js';
 import { bulkRead } from '../pcap/bulk-read.js';
-import { MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT, countInto, type CaptureFlow, type FrameCounts, type ScanOptions, type ScanResult } from './pass-types.js';
+import { MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT, countInto, flowFor, type CaptureFlow, type FrameCounts, type ScanOptions, type ScanResult } from './pass-types.js';
 
 /** Slots of the bulk path's 5-tuple memo (a power of two): 20 bytes each. */
 export const REPLAY_MEMO_SLOTS = 1 << 14;
@@ -65,19 +65,9 @@ export async function bulkScan(r: PcapReader, layout: ClassicLayout, o: ScanOpti
       const k = kb + i * W, kB = k << 2;
       const bin = keyU32[k + 5];
       if (bin > maxBin) maxBin = bin;
-      const h = rc.hashOf(i);
-      let id = index.get(pS[i], pD[i], h);
-      let f: CaptureFlow;
-      if (id === undefined) {
-        id = flows.length;
-        index.set(pS[i], pD[i], h, id);
-        f = {
-          id, src: pS[i], dst: pD[i], hash: h, family: keyU8[kB + RK_FAMILY], srcAddr: keyU32[k + 1], dstAddr: keyU32[k + 2], proto: keyU8[kB + RK_PROTO],
-          sport: keyU16[(kB + RK_SPORT) >>> 1], dport: keyU16[(kB + RK_DPORT) >>> 1], bytes: 0, packets: 0, counts: new Uint32Array(Math.max(16, bin + 1)),
-        };
-        flows.push(f);
-      } else f = flows[id];
-      if (keyU8[kB + RK_L4]) keyI32[k] = id;
+      const f = flowFor(flows, index, pS[i], pD[i], rc.hashOf(i), keyU8[kB + RK_FAMILY], keyU32[k + 1], keyU32[k + 2], keyU8[kB + RK_PROTO],
+        keyU16[(kB + RK_SPORT) >>> 1], keyU16[(kB + RK_DPORT) >>> 1], bin);
+      if (keyU8[kB + RK_L4]) keyI32[k] = f.id;
       countInto(f, bin, descU32[db + i * DW]);
     }
     rc.memoInsert();

@@ -6,7 +6,7 @@
 import { Datapath } from '../../bindings/index.js';
 import { PcapReader, LINKTYPE_ETHERNET } from '../pcap/index.js';
 import { bulkScan } from './bulk-scan.js';
-import { MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT, countInto, msAfter, type CaptureFlow, type FrameCounts, type ScanOptions, type ScanResult } from './pass-types.js';
+import { MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT, countInto, flowFor, msAfter, type CaptureFlow, type FrameCounts, type ScanOptions, type ScanResult } from './pass-types.js';
 export { FlowIndex, MAX_REPLAY_FRAME, REPLAY_BATCH, REPLAY_SLOT, msAfter, type CaptureFlow, type FrameCounts, type ProgressFn, type ScanOptions, type ScanResult } from './pass-types.js';
 import { BIN_MS } from '../sim/index.js';
 import { newInnerAddresses, readInnerAddressesAt } from './inner-address.js';
@@ -38,27 +38,15 @@ async function columnScan(r: PcapReader, o: ScanOptions): Promise<ScanResult> {
   let maxBin = 0;
   let t0Sec = -1, t0Nsec = 0;
 
-  const count = countInto;
 
   const flush = (): void => {
     const n = batch.length;
     if (n === 0) return;
     dp.hash(batch);
     for (let i = 0; i < n; i++) {
-      const h = batch.hash(i);
-      let id = index.get(pS[i], pD[i], h);
-      let f: CaptureFlow;
-      if (id === undefined) {
-        id = flows.length;
-        index.set(pS[i], pD[i], h, id);
-        f = {
-          id, src: pS[i], dst: pD[i], hash: h, family: pFam[i], srcAddr: pSrc[i], dstAddr: pDst[i], proto: pProto[i],
-          sport: pSp[i], dport: pDp[i], bytes: 0, packets: 0, counts: new Uint32Array(Math.max(16, pBin[i] + 1)),
-        };
-        flows.push(f);
-      } else f = flows[id];
-      if (pL4[i]) cache.set(pSrc[i], pDst[i], pProto[i], pSp[i], pDp[i], id);
-      count(f, pBin[i], pLen[i]);
+      const f = flowFor(flows, index, pS[i], pD[i], batch.hash(i), pFam[i], pSrc[i], pDst[i], pProto[i], pSp[i], pDp[i], pBin[i]);
+      if (pL4[i]) cache.set(pSrc[i], pDst[i], pProto[i], pSp[i], pDp[i], f.id);
+      countInto(f, pBin[i], pLen[i]);
     }
     batch.clear();
   };
@@ -83,7 +71,7 @@ async function columnScan(r: PcapReader, o: ScanOptions): Promise<ScanResult> {
       readInnerAddressesAt(f, start, len, a);
       const bin = Math.floor(msAfter(tsSec, tsNsec, t0Sec, t0Nsec) / BIN_MS);
       const hit = cache.get(a);
-      if (hit >= 0) { frames.replayed++; if (bin > maxBin) maxBin = bin; count(flows[hit], bin, len); continue; }
+      if (hit >= 0) { frames.replayed++; if (bin > maxBin) maxBin = bin; countInto(flows[hit], bin, len); continue; }
       const s = mapper.vtepOf(a.family, a.src), d = mapper.vtepOf(a.family, a.dst);
       if (s === d) { frames.local++; continue; }
       frames.replayed++;

@@ -169,3 +169,21 @@ export function countInto(f: CaptureFlow, b: number, len: number): void {
   f.packets++;
   f.bytes += len;
 }
+
+/**
+ * The flow of (src VTEP, dst VTEP, inner hash): the one `index` knows, else a new one (its id the next
+ * in `flows`, its bins sized to reach `bin`), indexed and appended. Both scans find flows here, so the
+ * bulk path and the general one number them alike.
+ */
+export function flowFor(flows: CaptureFlow[], index: FlowIndex, src: number, dst: number, hash: number,
+  family: number, srcAddr: number, dstAddr: number, proto: number, sport: number, dport: number, bin: number): CaptureFlow {
+  const id = index.get(src, dst, hash);
+  if (id !== undefined) return flows[id]!;
+  const f: CaptureFlow = {
+    id: flows.length, src, dst, hash, family, srcAddr, dstAddr, proto, sport, dport, bytes: 0, packets: 0,
+    counts: new Uint32Array(Math.max(16, bin + 1)),
+  };
+  index.set(src, dst, hash, f.id);
+  flows.push(f);
+  return f;
+}
