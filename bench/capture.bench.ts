@@ -210,6 +210,8 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     const mmapPipeline: (Window & { sent: number })[] = [];
     /** `--out-iface` runs: [cap, mmap]. */
     const forward: (Window & { sent: number })[][] = [[], []];
+    /** `--out-iface` with `--workers 2` (mmap): two capture threads in one PACKET_FANOUT group. */
+    const forwardWorkers: (Window & { sent: number })[] = [];
     /** Decap-forward runs: [cap, mmap]. */
     const decapForward: (Window & { sent: number })[][] = [[], []];
     const cli = (io: string, out: string[] = ['-o', '/dev/null']): string[] => ['capture', '-i', r0.ifname, ...(io === 'cap' ? ['--filter', filter] : []), '--io', io, ...out,
@@ -225,6 +227,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
       mmapOnly.push(await drain(nodeIn(lab, 'r', MMAP_ONLY, [r0.ifname])));
       mmapPipeline.push(await drain(nodeIn(lab, 'r', CLI, cli('mmap'))));
       forward[1].push(await drain(nodeIn(lab, 'r', CLI, cli('mmap', toVeth))));
+      forwardWorkers.push(await drain(nodeIn(lab, 'r', CLI, cli('mmap', [...toVeth, '--workers', '2']))));
       decapForward[1].push(await drain(nodeIn(lab, 'r', DECAP_FORWARD, [r0.ifname, r1.ifname, 'mmap']), vxlan));
     }
     const perCpu = (ws: Window[]): number => median(ws.map((w) => (w.cpuSeconds > 0 ? w.frames / w.cpuSeconds : 0)));
@@ -253,6 +256,9 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
       );
       const g = perCpu(forward[1]);
       rows.push({ ...fromSamples('capture/per-cpu-s/encap-forward-mmap', rates(forward[1]), rounds), pps: g, ratio: f > 0 ? g / f : 0, baseline: 'capture/per-cpu-s/encap-forward', extra: extra(forward[1]) });
+      // Per CPU-second of the whole process (both threads and the session's): the cost of spreading, not the scaling.
+      const gw = perCpu(forwardWorkers);
+      rows.push({ ...fromSamples('capture/per-cpu-s/encap-forward-mmap-2workers', rates(forwardWorkers), rounds), pps: gw, ratio: g > 0 ? gw / g : 0, baseline: 'capture/per-cpu-s/encap-forward-mmap', extra: extra(forwardWorkers) });
       const dg = perCpu(decapForward[1]);
       rows.push({ ...fromSamples('capture/per-cpu-s/decap-forward-mmap', rates(decapForward[1]), rounds), pps: dg, ratio: df > 0 ? dg / df : 0, baseline: 'capture/per-cpu-s/decap-forward', extra: extra(decapForward[1]) });
     }

@@ -2561,6 +2561,11 @@ export interface PacketIoOptions {
     sendOnly?: boolean;
     /** PACKET_QDISC_BYPASS for sends (mmap). */
     qdiscBypass?: boolean;
+    /**
+     * Join this PACKET_FANOUT group (1..65535, mmap only): the sockets of one group on an interface share
+     * its frames by flow hash (PACKET_FANOUT_HASH), each frame to one of them, a flow always to the same one.
+     */
+    fanoutGroup?: number;
 }
 /** Open `iface` with the chosen I/O. */
 export declare function openPacketIo(kind: IoKind, iface: string, o?: PacketIoOptions): PacketIo;
@@ -3070,6 +3075,14 @@ export declare function fileHeader(opts?: WriterOptions): Uint8Array;
  * REC_HDR + min(data.length, snaplen).
  */
 export declare function encodeRecord(u8: Uint8Array, dv: DataView, at: number, rec: WritableRecord, nanos: boolean, snaplen: number): number;
+/**
+ * One classic little-endian record of src[start, start + caplen) at `at` of u8/dv (which must have
+ * room), `origLen` its length on the wire; returns the bytes written. No checks: writeFrom's classic
+ * path, and encoders that fill a buffer another thread's writer appends (writeEncoded).
+ */
+export declare function encodeClassicRecordFrom(u8: Uint8Array, dv: DataView, at: number, src: Uint8Array, start: number, caplen: number, origLen: number, tsSec: number, tsNsec: number, nanos: boolean): number;
+/** Bytes of a classic record header (ts_sec, ts_frac, incl_len, orig_len). */
+export declare const CLASSIC_RECORD_HEADER_BYTES = 16;
 /**
  * A capture writer (classic pcap little-endian, or pcapng). write() copies into a 1 MiB buffer; a
  * full one is written behind (files) or synchronously (standard output, devices), so memory stays

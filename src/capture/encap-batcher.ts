@@ -4,6 +4,7 @@
 // a frame source calls add(), a sink receives the encapsulated frames.
 import { statusName, type Datapath, type PacketBatch, type ResultDropped, type ResultOk } from '../../bindings/index.js';
 import { TxStatus, type PacketIo } from '../io/index.js';
+import type { FrameBudget } from './frame-budget.js';
 
 /** A capture timestamp: seconds and nanoseconds since the Unix epoch. */
 export interface Timestamp { sec: number; nsec: number }
@@ -151,6 +152,21 @@ export class EncapBatcher {
       else if (start === 0) this.#arm();
     }
     return total;
+  }
+
+  /**
+   * Take what `io` has waiting, as much as `budget` allows: frames are claimed before each read, so
+   * batchers on other threads sharing the budget never take the same ones (FrameBudget). Returns true
+   * when the budget's limit is reached.
+   */
+  drain(io: PacketIo, budget: FrameBudget): boolean {
+    for (;;) {
+      const want = budget.claim();
+      if (want === 0) return budget.taken >= budget.limit; // the rest is claimed by other batchers
+      const got = this.receiveFrom(io, want);
+      if (budget.settle(want, got)) return true;
+      if (got < want || want === Infinity) return false;
+    }
   }
 
   /** Encapsulate what the batch holds (one Wasm call) and hand every result to the sink. */

@@ -2,76 +2,19 @@
 // libpcap), encapsulated in Wasm batches towards one peer, written to a pcap file or injected on a
 // second interface, until a frame count, a duration or a stop signal. Returns the summary the CLI prints.
 import { readFileSync } from 'node:fs';
-import { Datapath, DEFAULT_BATCH_SIZE, DEFAULT_HEADROOM, DEFAULT_SLOT_SIZE, slotSizeForFrame, type PortRange } from '../../bindings/index.js';
+import { DEFAULT_BATCH_SIZE, DEFAULT_HEADROOM, DEFAULT_SLOT_SIZE, slotSizeForFrame } from '../../bindings/index.js';
 import { UsageError } from '../errors.js';
 import { PERMISSION_HINT } from '../io/permission-hint.js';
-import { CapIo, chooseIo, openPacketIo, type IoKind, type PacketIo } from '../io/index.js';
+import { CapIo, chooseIo, openPacketIo, type PacketIo } from '../io/index.js';
 import { canCapture } from './cap.js';
-import { EncapBatcher, type FlushTimer, type Timestamp } from './encap-batcher.js';
+import { EncapBatcher, type Timestamp } from './encap-batcher.js';
 import { InjectSink, PcapSink } from './sinks.js';
+import { captureDatapath, type DatapathSettings } from './capture-datapath.js';
+import type { CaptureConfig, CaptureSummary } from './capture-types.js';
 
-export type CaptureOutput = { kind: 'pcap'; path: string } | { kind: 'iface'; iface: string };
-
-export interface CaptureConfig {
-  /** Interface to capture on. */
-  iface: string;
-  /** BPF filter (pcap-filter(7)); empty captures everything. A filter needs cap: it is chosen by default then. */
-  filter?: string;
-  /** Packet I/O: by default mmap (the AF_PACKET addon) where it is built, else cap. */
-  io?: IoKind;
-  /** Hears the one line saying the default I/O fell back to cap. */
-  onNotice?: (line: string) => void;
-  output: CaptureOutput;
-  vni: number;
-  localIp: string;
-  remoteIp: string;
-  /** Outer source MAC (default 02:00:00:00:00:01) and destination MAC (default 02:00:00:00:00:02). */
-  srcMac?: string;
-  dstMac?: string;
-  portRange?: PortRange;
-  candidates?: number;
-  /** VXLAN UDP destination port, default 4789. */
-  vxlanPort?: number;
-  /** Stop after this many captured frames. */
-  count?: number;
-  /** Stop after this many seconds. */
-  durationS?: number;
-  /** Packets per Wasm batch, default 256. */
-  batchSize?: number;
-  /** Kernel capture ring in bytes (see LiveOptions.ringBytes), default 64 MiB. */
-  ringBytes?: number;
-  /** Flush timer for a partly filled batch, default 1 ms. */
-  flushMs?: number;
-  /** Stops the session when aborted (the CLI wires SIGINT/SIGTERM to it). */
-  signal?: AbortSignal;
-  /** Called once the interface is open and frames are being captured. */
-  onReady?: (info: { iface: string; linkType: string; maxFrame: number; io: IoKind }) => void;
-  timer?: FlushTimer;
-}
-
-export interface CaptureSummary {
-  iface: string;
-  output: string;
-  /** The packet I/O used. */
-  io: IoKind;
-  /** Frames captured (handed over, or refused by the I/O as oversize or for a full queue). */
-  frames: number;
-  /** Frames encapsulated and written or sent. frames = encapsulated + the sum of dropped. */
-  encapsulated: number;
-  dropped: Record<string, number>;
-  /** Frames the kernel dropped before capture because its ring was full (tp_drops); null where the I/O cannot tell (cap). */
-  ringDrops: number | null;
-  /** Wasm batch calls. */
-  batches: number;
-  /** Wall-clock seconds from open to stop. */
-  seconds: number;
-  /** CPU seconds (user + system) this process spent meanwhile. */
-  cpuSeconds: number;
-  /** Why the session stopped. */
-  stoppedBy: 'count' | 'duration' | 'signal';
-  /** The last error the output interface reported, when a send failed. */
-  lastSendError?: string;
-}
+export type { CaptureConfig, CaptureOutput, CaptureSummary, WorkerShare } from './capture-types.js';
+import { FrameBudget } from './frame-budget.js';
+import { MAX_WORKERS, runCaptureWorkers } from './capture-workers.js';
 
 /**
  * The wall clock with sub-microsecond resolution (performance.now() against the time origin),
@@ -110,7 +53,7 @@ export function slotSizeFor(mtu: number | undefined): number {
  * libpcap's name of an interface's link type, from its ARPHRD type in sysfs: Ethernet (1), and
  * loopback (772), whose frames carry an all-zero Ethernet header (libpcap calls it Ethernet too).
  */
-function linkTypeOf(iface: string): string {
+export function linkTypeOf(iface: string): string {
   try {
     const t = readFileSync(`/sys/class/net/${iface}/type`, 'utf8').trim();
     return t === '1' || t === '772' ? 'ETHERNET' : `ARPHRD_${t}`;
@@ -134,28 +77,24 @@ export async function runCapture(cfg: CaptureConfig): Promise<CaptureSummary> {
   const choice = chooseIo(hasFilter ? 'cap' : cfg.io);
   if (choice.notice !== undefined) cfg.onNotice?.(choice.notice);
   const outMtu = cfg.output.kind === 'iface' ? interfaceMtu(cfg.output.iface) : undefined;
-  let dp: Datapath;
-  try {
-    dp = Datapath.create({
-      localIp: cfg.localIp,
-      localMac: cfg.srcMac,
-      portRange: cfg.portRange,
-      candidates: cfg.candidates,
-      vxlanPort: cfg.vxlanPort,
-      batchSize: cfg.batchSize ?? DEFAULT_BATCH_SIZE,
-      slotSize: slotSizeFor(interfaceMtu(cfg.iface)),
-      headroom: DEFAULT_HEADROOM,
-      // Injected frames must fit the output link: larger ones are dropped as `mtu`, not failed sends.
-      mtu: Math.min(outMtu ?? 0, 65535), // an IPv4 packet is at most 65535 bytes whatever the link (lo: 65536)
-      maxPeers: 1,
-    });
-    dp.setPeer(0, { remoteIp: cfg.remoteIp, vni: cfg.vni, mac: cfg.dstMac });
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
+  const settings: DatapathSettings = {
+    localIp: cfg.localIp, remoteIp: cfg.remoteIp, vni: cfg.vni, srcMac: cfg.srcMac, dstMac: cfg.dstMac,
+    portRange: cfg.portRange, candidates: cfg.candidates, vxlanPort: cfg.vxlanPort,
+    batchSize: cfg.batchSize ?? DEFAULT_BATCH_SIZE,
+    slotSize: slotSizeFor(interfaceMtu(cfg.iface)),
+    // Injected frames must fit the output link: larger ones are dropped as `mtu`, not failed sends.
+    mtu: Math.min(outMtu ?? 0, 65535), // an IPv4 packet is at most 65535 bytes whatever the link (lo: 65536)
+  };
+  const dp = captureDatapath(settings);
+  const workers = cfg.workers ?? 1;
+  if (!(Number.isInteger(workers) && workers >= 1 && workers <= MAX_WORKERS)) throw new UsageError(`--workers must be an integer 1..${MAX_WORKERS}, got ${workers}`);
+  if (workers > 1 && choice.kind !== 'mmap') {
+    throw new UsageError(`--workers ${workers} needs the AF_PACKET ring (--io mmap: PACKET_FANOUT)${hasFilter ? '; --filter needs --io cap' : choice.notice !== undefined ? `; ${choice.notice}` : ''}`);
   }
   // Both I/O kinds open packet sockets: say so once the settings are known good, before anything is
   // opened (a bad address or MAC is the first thing to fix, whoever runs it).
   if (!canCapture()) throw new UsageError(`capturing on ${cfg.iface} ${PERMISSION_HINT}`);
+  if (workers > 1) return runCaptureWorkers(cfg, settings, workers, linkTypeOf(cfg.iface));
 
   // Open the output first: a bad output must not leave a capture running.
   const out = cfg.output.kind === 'pcap'
@@ -178,7 +117,7 @@ export async function runCapture(cfg: CaptureConfig): Promise<CaptureSummary> {
   }
 
   const batcher = new EncapBatcher(dp, out, { peer: 0, flushMs: cfg.flushMs, timer: cfg.timer });
-  const limit = cfg.count ?? Infinity;
+  const budget = new FrameBudget(cfg.count ?? Infinity);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
 
@@ -197,8 +136,7 @@ export async function runCapture(cfg: CaptureConfig): Promise<CaptureSummary> {
     // One wakeup per ready block (mmap) or per event-loop turn (cap): everything waiting goes into the batch at once.
     input.onReadable(() => {
       if (done) return;
-      batcher.receiveFrom(input, limit - batcher.stats.frames);
-      if (batcher.stats.frames >= limit) stop('count');
+      if (batcher.drain(input, budget)) stop('count');
       // The output file cannot be completed (a full disk): stop now; out.close() below throws the error.
       else if (out instanceof PcapSink && out.failed) stop('count');
     });

@@ -1,5 +1,6 @@
 // The two places captured-and-encapsulated frames go: a pcap file, or another interface (injected).
 import { LINKTYPE_ETHERNET, PcapWriter } from '../pcap/index.js';
+import { CLASSIC_RECORD_HEADER_BYTES, encodeClassicRecordFrom } from '../pcap/writer.js';
 import type { PacketBatch } from '../../bindings/index.js';
 import { TxStatus, type PacketIo } from '../io/index.js';
 import type { FrameSink, Timestamp } from './encap-batcher.js';
@@ -52,6 +53,21 @@ export class PcapSink implements FrameSink {
     return written;
   }
 
+  /**
+   * Append `count` classic nanosecond records already encoded (EncodedRecordsSink, from a worker
+   * thread's capture); false once a write has failed (they are then dropped).
+   */
+  putEncoded(records: Uint8Array, count: number): boolean {
+    if (this.#error !== undefined) return false;
+    try {
+      this.#w.writeEncoded(records, count);
+      return true;
+    } catch (e) {
+      this.#error = e;
+      return false;
+    }
+  }
+
   /** Whether a write failed (the session then stops: the file cannot be completed). */
   get failed(): boolean { return this.#error !== undefined; }
 
@@ -67,6 +83,42 @@ export class PcapSink implements FrameSink {
 
   /** The capture never ran (or failed): remove the temporary file, leave the path as it was. */
   discard(): void { this.#w.abort(); }
+}
+
+/**
+ * Encodes each batch's frames as classic nanosecond pcap records (little-endian, PcapSink's format)
+ * into one buffer of its own and hands it to `post`, which may keep it (transfer it to another thread):
+ * a worker thread's capture, whose records the session's one PcapSink writes (putEncoded).
+ */
+export class EncodedRecordsSink implements FrameSink {
+  readonly failReason = 'write_failed';
+  readonly #post: (records: Uint8Array, count: number) => void;
+
+  constructor(post: (records: Uint8Array, count: number) => void) { this.#post = post; }
+
+  put(frame: Uint8Array, ts: Timestamp): boolean {
+    const out = new Uint8Array(CLASSIC_RECORD_HEADER_BYTES + frame.length);
+    encodeClassicRecordFrom(out, new DataView(out.buffer), 0, frame, 0, frame.length, frame.length, ts.sec, ts.nsec, true);
+    this.#post(out, 1);
+    return true;
+  }
+
+  putBatch(batch: PacketBatch, indices: Uint32Array, count: number, statuses: Uint8Array, stamps: Uint32Array): number {
+    let bytes = 0;
+    for (let j = 0; j < count; j++) bytes += CLASSIC_RECORD_HEADER_BYTES + batch.outputLength(indices[j]!);
+    const out = new Uint8Array(bytes);
+    const dv = new DataView(out.buffer);
+    const mem = batch.bytes();
+    let at = 0;
+    for (let j = 0; j < count; j++) {
+      const i = indices[j]!;
+      const len = batch.outputLength(i);
+      at += encodeClassicRecordFrom(out, dv, at, mem, batch.outputStart(i), len, len, stamps[2 * i]!, stamps[2 * i + 1]!, true);
+      statuses[j] = TxStatus.SENT;
+    }
+    this.#post(out, count);
+    return count;
+  }
 }
 
 /**

@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { parsePortRange, DEFAULT_CANDIDATES, DEFAULT_LOCAL_MAC, DEFAULT_PEER_MAC, VXLAN_PORT } from '../../bindings/index.js';
 import { runCapture, type CaptureSummary } from '../capture/session.js';
+import { MAX_WORKERS } from '../capture/capture-workers.js';
 import { IO_KINDS, parseIoKind } from '../io/index.js';
 import { UsageError } from './errors.js';
 import { intOption } from './options.js';
@@ -27,6 +28,7 @@ interface CaptureCliOptions {
   flushMs?: string;
   ringMb?: string;
   io?: string;
+  workers?: string;
   json?: boolean;
 }
 
@@ -49,7 +51,8 @@ function describe(s: CaptureSummary): string {
     `, ${s.frames - s.encapsulated} dropped${drops ? ` (${drops})` : ''}` +
     (s.ringDrops === null ? ', kernel ring drops not known (cap)' : `, ${s.ringDrops} lost in the kernel ring`) +
     ` in ${s.seconds.toFixed(3)} s (${rate} frames/s, ${s.batches} batches; stopped by ${s.stoppedBy})` +
-    (s.lastSendError ? `; last send error: ${s.lastSendError}` : '') + '\n';
+    (s.lastSendError ? `; last send error: ${s.lastSendError}` : '') +
+    (s.workers ? `; per worker: ${s.workers.map((w, i) => `#${i} ${w.frames} frames, ${w.ringDrops} ring drops`).join(', ')}` : '') + '\n';
 }
 
 export function register(program: Command): void {
@@ -74,6 +77,7 @@ export function register(program: Command): void {
     .option('--ring-mb <MB>', 'kernel capture ring (mmap: frames take their own size plus about 80 bytes; cap: 64 KiB slots, about 16 frames per MiB)', '64')
     .addOption(new Option('--io <KIND>', 'packet I/O: mmap (AF_PACKET ring) or cap (libpcap; the default with --filter)').choices(IO_KINDS).default(undefined, 'mmap where its addon is built, else cap'))
     .option('--flush-ms <MS>', 'encapsulate a partly filled batch this long after its first frame', '1')
+    .option('--workers <N>', `capture threads, each with its own AF_PACKET socket in one PACKET_FANOUT group (flows spread by hash) and its own Datapath; needs --io mmap (1..${MAX_WORKERS})`, '1')
     .option('--json', 'print the summary as one JSON document on stdout')
     .action(async (o: CaptureCliOptions) => {
       if ((o.output === undefined) === (o.outIface === undefined)) throw new UsageError('capture needs exactly one of -o, --output FILE or --out-iface IFACE');
@@ -106,6 +110,7 @@ export function register(program: Command): void {
           durationS: positive('--duration', o.duration),
           batchSize: int('--batch', o.batch, 1, 65536),
           flushMs,
+          workers: int('--workers', o.workers, 1, MAX_WORKERS),
           ringBytes: (int('--ring-mb', o.ringMb, 1, 1024) ?? 64) * (1 << 20),
           signal: stop.signal,
           onReady: (r) => process.stderr.write(`zooroute: capturing on ${r.iface} (link-type ${r.linkType}, frames up to ${r.maxFrame} bytes, io ${r.io})\n`),

@@ -47,7 +47,15 @@ export interface PacketIoOptions {
   sendOnly?: boolean;
   /** PACKET_QDISC_BYPASS for sends (mmap). */
   qdiscBypass?: boolean;
+  /**
+   * Join this PACKET_FANOUT group (1..65535, mmap only): the sockets of one group on an interface share
+   * its frames by flow hash (PACKET_FANOUT_HASH), each frame to one of them, a flow always to the same one.
+   */
+  fanoutGroup?: number;
 }
+
+/** PACKET_FANOUT_HASH (linux/if_packet.h): a frame goes to the group's socket its flow hash picks. */
+const PACKET_FANOUT_HASH = 0;
 
 /** A filter that matches nothing (cap: `less 1`; mmap: UDP to 255.255.255.255 port 65535). */
 const NOTHING = { cap: 'less 1', udpDst: 0xffff, ipDst: 0xffffffff };
@@ -57,6 +65,7 @@ export function openPacketIo(kind: IoKind, iface: string, o: PacketIoOptions = {
   if (kind === 'cap') {
     const filter = o.sendOnly ? NOTHING.cap
       : o.pcapFilter ?? (o.udpDst !== undefined ? `udp dst port ${o.udpDst}${o.ipDst !== undefined ? ` and dst host ${formatIPv4(o.ipDst)}` : ''}` : '');
+    if (o.fanoutGroup !== undefined) throw new UsageError('a fanout group needs --io mmap (libpcap has no PACKET_FANOUT)');
     return CapIo.open(iface, { filter, ringBytes: o.sendOnly ? 1 << 20 : o.ringBytes });
   }
   if (o.pcapFilter !== undefined && o.pcapFilter !== '') {
@@ -66,5 +75,6 @@ export function openPacketIo(kind: IoKind, iface: string, o: PacketIoOptions = {
     // The kernel filter accepts next to nothing: the ring stays empty.
     return AfPacketIo.open(iface, { ringBytes: 1 << 19, filterUdpDst: NOTHING.udpDst, filterIpDst: NOTHING.ipDst, qdiscBypass: o.qdiscBypass });
   }
-  return AfPacketIo.open(iface, { ringBytes: o.ringBytes, filterUdpDst: o.udpDst, filterIpDst: o.ipDst, qdiscBypass: o.qdiscBypass });
+  const fanout = o.fanoutGroup === undefined ? {} : { fanoutGroup: o.fanoutGroup, fanoutMode: PACKET_FANOUT_HASH };
+  return AfPacketIo.open(iface, { ringBytes: o.ringBytes, filterUdpDst: o.udpDst, filterIpDst: o.ipDst, qdiscBypass: o.qdiscBypass, ...fanout });
 }

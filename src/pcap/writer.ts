@@ -92,6 +92,25 @@ export function encodeRecord(u8: Uint8Array, dv: DataView, at: number, rec: Writ
 }
 
 /**
+ * One classic little-endian record of src[start, start + caplen) at `at` of u8/dv (which must have
+ * room), `origLen` its length on the wire; returns the bytes written. No checks: writeFrom's classic
+ * path, and encoders that fill a buffer another thread's writer appends (writeEncoded).
+ */
+export function encodeClassicRecordFrom(
+  u8: Uint8Array, dv: DataView, at: number, src: Uint8Array, start: number, caplen: number, origLen: number, tsSec: number, tsNsec: number, nanos: boolean,
+): number {
+  dv.setUint32(at, tsSec, true);
+  dv.setUint32(at + 4, nanos ? tsNsec : Math.floor(tsNsec / 1000), true);
+  dv.setUint32(at + 8, caplen, true);
+  dv.setUint32(at + 12, Math.max(origLen, caplen), true);
+  u8.set(src.subarray(start, start + caplen), at + REC_HDR);
+  return REC_HDR + caplen;
+}
+
+/** Bytes of a classic record header (ts_sec, ts_frac, incl_len, orig_len). */
+export const CLASSIC_RECORD_HEADER_BYTES = REC_HDR;
+
+/**
  * A capture writer (classic pcap little-endian, or pcapng). write() copies into a 1 MiB buffer; a
  * full one is written behind (files) or synchronously (standard output, devices), so memory stays
  * bounded (4 MiB); close() waits for every write, then renames the complete, valid file over the path
@@ -190,13 +209,7 @@ export class PcapWriter {
     if (ng) {
       this.#used += encodeEpb(this.#buf, this.#dv, at, src.subarray(start, start + caplen), caplen, origLen, tsSec, tsNsec, this.nanos);
     } else {
-      const dv = this.#dv;
-      dv.setUint32(at, tsSec, true);
-      dv.setUint32(at + 4, this.nanos ? tsNsec : Math.floor(tsNsec / 1000), true);
-      dv.setUint32(at + 8, caplen, true);
-      dv.setUint32(at + 12, Math.max(origLen, caplen), true);
-      this.#buf.set(src.subarray(start, start + caplen), at + REC_HDR);
-      this.#used += REC_HDR + caplen;
+      this.#used += encodeClassicRecordFrom(this.#buf, this.#dv, at, src, start, caplen, origLen, tsSec, tsNsec, this.nanos);
     }
     this.count++;
   }
