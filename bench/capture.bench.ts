@@ -9,7 +9,12 @@
 // per-core ceiling whatever speed the sender or a loaded machine managed. Frames the ring could
 // not hold are reported as lost. A receiver's CPU time includes its JIT warm-up, spread over
 // the run's frames. The decap-forward rows run the other direction: VXLAN frames in, decapsulated in
-// Wasm, the tenant frames out of a second veth. Needs root and the cap addon; otherwise it skips.
+// Wasm, the tenant frames out of a second veth. The `-blast` row is `encap-to-pcap-mmap` fed by a
+// blaster (the same bursts 1 ms apart, 5x the frames): the paced rows spend a share of their CPU
+// waiting between bursts (wakeups, timers), which a capture under steady load does not. The CLI rows
+// run bin/zooroute.js on dist/ when it is up to date (cliCommand). Needs root and the cap addon;
+// otherwise it skips.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromSamples, type BenchOptions, type BenchResult } from './harness.js';
@@ -156,6 +161,29 @@ const CAP_ONLY = `
 
 const CLI = `import { main } from ${mainModule}; process.exitCode = await main(['node', 'zooroute', ...process.argv.slice(1)]);`;
 
+/** Newest modification time (ms) of the .ts files under a directory. */
+function newestTs(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) t = Math.max(t, newestTs(p));
+    else if (e.name.endsWith('.ts')) t = Math.max(t, statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/**
+ * How the CLI rows run `zooroute capture`: as users do, `bin/zooroute.js` on the compiled dist/, when
+ * it is newer than every source it is built from; else from the sources through tsx, whose loader
+ * (a thread of its own, compiling modules as they load) adds CPU a user's process does not have.
+ */
+function cliCommand(): { args: string[]; note?: string } {
+  const built = join(root, 'dist/src/cli/main.js');
+  const fresh = existsSync(built) && statSync(built).mtimeMs >= Math.max(newestTs(join(root, 'src')), newestTs(join(root, 'bindings')));
+  if (fresh) return { args: [join(root, 'bin/zooroute.js')] };
+  return { args: ['--import', 'tsx', '--input-type=module', '-e', CLI], note: 'dist/ is missing or older than the sources (npm run build): the CLI rows run through tsx' };
+}
+
 async function window(p: NsProcess): Promise<Window> {
   const r = await p.exited;
   if (r.code !== 0) throw new Error(`receiver failed (${r.code}): ${r.stderr.trim()}`);
@@ -192,10 +220,10 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     const mmap = !('missing' in afPacketAddon());
     if (!mmap) process.stderr.write(`capture bench: no mmap rows (${(afPacketAddon() as { missing: string }).missing})\n`);
     const vxlan = vxlanFrames();
-    const drain = async (receiver: NsProcess, input = frames): Promise<Window & { sent: number }> => {
+    const drain = async (receiver: NsProcess, input = frames, frameCount = n, gap = gapMs): Promise<Window & { sent: number }> => {
       await receiver.waitFor(/capturing on/, 60_000);
       // The faster sender where the addon is built, for every receiver alike.
-      const sender = nodeIn(lab, 's', mmap ? MMAP_SENDER : SENDER, [s0.ifname, String(n), String(burst), String(gapMs)]);
+      const sender = nodeIn(lab, 's', mmap ? MMAP_SENDER : SENDER, [s0.ifname, String(frameCount), String(burst), String(gap)]);
       sender.child.stdin?.end(input);
       const sr = await sender.exited;
       if (sr.code !== 0) throw new Error(`sender failed: ${sr.stderr.trim()}`);
@@ -212,22 +240,28 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     const forward: (Window & { sent: number })[][] = [[], []];
     /** `--out-iface` with `--workers 2` (mmap): two capture threads in one PACKET_FANOUT group. */
     const forwardWorkers: (Window & { sent: number })[] = [];
+    /** encap-to-pcap-mmap under a blaster: 5n frames, bursts 1 ms apart. */
+    const blast: (Window & { sent: number })[] = [];
     /** Decap-forward runs: [cap, mmap]. */
     const decapForward: (Window & { sent: number })[][] = [[], []];
     const cli = (io: string, out: string[] = ['-o', '/dev/null']): string[] => ['capture', '-i', r0.ifname, ...(io === 'cap' ? ['--filter', filter] : []), '--io', io, ...out,
       '--vni', '100', '--local', '10.0.0.1', '--remote', '10.0.0.2', '--ring-mb', '64', '--json'];
     const toVeth = ['--out-iface', r1.ifname];
+    const how = cliCommand();
+    if (how.note !== undefined) process.stderr.write(`capture bench: ${how.note}\n`);
+    const cliIn = (args: string[]): NsProcess => lab.spawn('r', process.execPath, [...how.args, ...args], { cwd: root });
     // Alternate the receivers so that load from elsewhere on the machine hits them alike.
     for (let k = 0; k < rounds; k++) {
       capOnly.push(await drain(nodeIn(lab, 'r', CAP_ONLY, [r0.ifname, filter])));
-      pipeline.push(await drain(nodeIn(lab, 'r', CLI, cli('cap'))));
-      forward[0].push(await drain(nodeIn(lab, 'r', CLI, cli('cap', toVeth))));
+      pipeline.push(await drain(cliIn(cli('cap'))));
+      forward[0].push(await drain(cliIn(cli('cap', toVeth))));
       decapForward[0].push(await drain(nodeIn(lab, 'r', DECAP_FORWARD, [r0.ifname, r1.ifname, 'cap']), vxlan));
       if (!mmap) continue;
       mmapOnly.push(await drain(nodeIn(lab, 'r', MMAP_ONLY, [r0.ifname])));
-      mmapPipeline.push(await drain(nodeIn(lab, 'r', CLI, cli('mmap'))));
-      forward[1].push(await drain(nodeIn(lab, 'r', CLI, cli('mmap', toVeth))));
-      forwardWorkers.push(await drain(nodeIn(lab, 'r', CLI, cli('mmap', [...toVeth, '--workers', '2']))));
+      mmapPipeline.push(await drain(cliIn(cli('mmap'))));
+      blast.push(await drain(cliIn(cli('mmap')), frames, 5 * n, 1));
+      forward[1].push(await drain(cliIn(cli('mmap', toVeth))));
+      forwardWorkers.push(await drain(cliIn(cli('mmap', [...toVeth, '--workers', '2']))));
       decapForward[1].push(await drain(nodeIn(lab, 'r', DECAP_FORWARD, [r0.ifname, r1.ifname, 'mmap']), vxlan));
     }
     const perCpu = (ws: Window[]): number => median(ws.map((w) => (w.cpuSeconds > 0 ? w.frames / w.cpuSeconds : 0)));
@@ -254,6 +288,8 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
         { ...fromSamples('capture/per-cpu-s/mmap-receive-only', rates(mmapOnly), rounds), pps: c, ratio: a > 0 ? c / a : 0, baseline: 'capture/per-cpu-s/cap-receive-only', extra: extra(mmapOnly) },
         { ...fromSamples('capture/per-cpu-s/encap-to-pcap-mmap', rates(mmapPipeline), rounds), pps: d, ratio: b > 0 ? d / b : 0, baseline: 'capture/per-cpu-s/encap-to-pcap', extra: extra(mmapPipeline) },
       );
+      const bl = perCpu(blast);
+      rows.push({ ...fromSamples('capture/per-cpu-s/encap-to-pcap-mmap-blast', rates(blast), rounds), pps: bl, ratio: d > 0 ? bl / d : 0, baseline: 'capture/per-cpu-s/encap-to-pcap-mmap', extra: { ...extra(blast), targetPps: 2e6 } });
       const g = perCpu(forward[1]);
       rows.push({ ...fromSamples('capture/per-cpu-s/encap-forward-mmap', rates(forward[1]), rounds), pps: g, ratio: f > 0 ? g / f : 0, baseline: 'capture/per-cpu-s/encap-forward', extra: extra(forward[1]) });
       // Per CPU-second of the whole process (both threads and the session's): the cost of spreading, not the scaling.
