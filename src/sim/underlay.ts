@@ -15,12 +15,13 @@ import { mix32 } from './prng.js';
 export class Underlay {
   /** Per-switch ECMP hash seed, derived from the scenario seed. */
   readonly switchSeed: number[];
-  private readonly dist = new Map<number, Int32Array>();
+  /** Hop distances to each target node, by node id (made on first use): an array, looked up per packet. */
+  private readonly dist: (Int32Array | undefined)[];
   /** Paths by (a, b) pair, then by source port: small integer keys hash fast, a*n*65536+sport did not. */
   private readonly cache = new Map<number, Map<number, Int32Array>>();
   private readonly hostCount: number;
   /** Per target switch, per switch: its next hops towards the target (as path() filters them), made on first use. */
-  private readonly hops = new Map<number, (Int32Array | undefined)[]>();
+  private readonly hops: ((Int32Array | undefined)[] | undefined)[];
   /** ipOf per node, read once (NaN: not read yet). */
   private readonly ipCache: Float64Array;
 
@@ -33,11 +34,13 @@ export class Underlay {
     this.switchSeed = g.names.map((_, i) => mix32((seed >>> 0) ^ mix32(i + 0x51ed)));
     this.hostCount = g.names.length;
     this.ipCache = new Float64Array(g.names.length).fill(NaN);
+    this.dist = new Array<undefined>(g.names.length).fill(undefined);
+    this.hops = new Array<undefined>(g.names.length).fill(undefined);
   }
 
   /** Hop distances from every node to `target` over switches only (hosts never transit). */
   private distTo(target: number): Int32Array {
-    let d = this.dist.get(target);
+    let d = this.dist[target];
     if (d) return d;
     const g = this.g;
     d = new Int32Array(g.names.length).fill(-1);
@@ -52,7 +55,7 @@ export class Underlay {
         queue.push(u);
       }
     }
-    this.dist.set(target, d);
+    this.dist[target] = d;
     return d;
   }
 
@@ -99,8 +102,8 @@ export class Underlay {
   }
 
   private hopsTo(target: number): (Int32Array | undefined)[] {
-    let h = this.hops.get(target);
-    if (h === undefined) this.hops.set(target, (h = new Array<undefined>(this.g.names.length).fill(undefined)));
+    let h = this.hops[target];
+    if (h === undefined) this.hops[target] = h = new Array<undefined>(this.g.names.length).fill(undefined);
     return h;
   }
 
