@@ -13,6 +13,7 @@ import type { CaptureWorkerData, CaptureWorkerStats, FromCaptureWorker } from '.
 import type { CaptureConfig, CaptureSummary } from './capture-types.js';
 import { FrameBudget } from './frame-budget.js';
 import { PcapSink } from './sinks.js';
+import { whenStopped } from './stop-conditions.js';
 
 /** The most capture threads a session starts (a fanout group holds at most 256 sockets in older kernels; threads beyond the cores only cost). */
 export const MAX_WORKERS = 64;
@@ -49,6 +50,8 @@ export async function runCaptureWorkers(cfg: CaptureConfig, settings: DatapathSe
     openPacketIo('mmap', cfg.output.iface, { sendOnly: true }).close();
   }
   let recordsLost = 0;
+  /** The count was reached (or the file failed), perhaps before every thread was ready. */
+  let limitHit = false;
   let onLimit: () => void = () => {};
   /** A thread failed: the session stops (and throws its error). */
   let onFailure: () => void = () => {};
@@ -68,8 +71,8 @@ export async function runCaptureWorkers(cfg: CaptureConfig, settings: DatapathSe
     ready.catch(() => {}); done.catch(() => {});
     w.on('message', (m: FromCaptureWorker) => {
       if (m.kind === 'ready') readyFn(m.maxFrame);
-      else if (m.kind === 'records') { if (!out!.putEncoded(m.records, m.count)) { recordsLost += m.count; onLimit(); } }
-      else if (m.kind === 'limit') onLimit();
+      else if (m.kind === 'records') { if (!out!.putEncoded(m.records, m.count)) { recordsLost += m.count; limitHit = true; onLimit(); } }
+      else if (m.kind === 'limit') { limitHit = true; onLimit(); }
       else if (m.kind === 'done') doneFn(m.stats);
       else fail(new UsageError(m.message));
     });
@@ -90,25 +93,12 @@ export async function runCaptureWorkers(cfg: CaptureConfig, settings: DatapathSe
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
 
-  const stoppedBy = await new Promise<CaptureSummary['stoppedBy']>((resolve) => {
-    let done = false;
-    let durationTimer: ReturnType<typeof setTimeout> | undefined;
-    const stop = (why: CaptureSummary['stoppedBy']): void => {
-      if (done) return;
-      done = true;
-      if (durationTimer !== undefined) clearTimeout(durationTimer);
-      cfg.signal?.removeEventListener('abort', onAbort);
-      resolve(why);
-    };
-    const onAbort = (): void => stop('signal');
+  const stoppedBy = await whenStopped(cfg, (stop) => {
     // A thread reached the count, or the file cannot be completed (a full disk): stop now; out.close() throws the error.
     onLimit = () => stop('count');
     onFailure = () => stop('signal');
-    if (cfg.durationS !== undefined) durationTimer = setTimeout(() => stop('duration'), cfg.durationS * 1000);
-    if (cfg.signal?.aborted) stop('signal');
-    else cfg.signal?.addEventListener('abort', onAbort, { once: true });
-    cfg.onReady?.({ iface: cfg.iface, linkType, maxFrame, io: 'mmap' });
-  });
+    if (limitHit) stop('count'); // a fast thread took every frame while another was still starting
+  }, () => cfg.onReady?.({ iface: cfg.iface, linkType, maxFrame, io: 'mmap' }));
   onLimit = () => {};
   onFailure = () => {};
 

@@ -14,6 +14,7 @@ import type { CaptureConfig, CaptureSummary } from './capture-types.js';
 
 export type { CaptureConfig, CaptureOutput, CaptureSummary, WorkerShare } from './capture-types.js';
 import { FrameBudget } from './frame-budget.js';
+import { whenStopped } from './stop-conditions.js';
 import { MAX_WORKERS, runCaptureWorkers } from './capture-workers.js';
 
 /**
@@ -121,29 +122,18 @@ export async function runCapture(cfg: CaptureConfig): Promise<CaptureSummary> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
 
-  const stoppedBy = await new Promise<CaptureSummary['stoppedBy']>((resolve) => {
-    let done = false;
-    let durationTimer: ReturnType<typeof setTimeout> | undefined;
-    const stop = (why: CaptureSummary['stoppedBy']): void => {
-      if (done) return;
-      done = true;
-      input.onReadable(undefined);
-      if (durationTimer !== undefined) clearTimeout(durationTimer);
-      cfg.signal?.removeEventListener('abort', onAbort);
-      resolve(why);
-    };
-    const onAbort = (): void => stop('signal');
+  let stopped = false;
+  const stoppedBy = await whenStopped(cfg, (stop) => {
     // One wakeup per ready block (mmap) or per event-loop turn (cap): everything waiting goes into the batch at once.
     input.onReadable(() => {
-      if (done) return;
+      if (stopped) return;
       if (batcher.drain(input, budget)) stop('count');
       // The output file cannot be completed (a full disk): stop now; out.close() below throws the error.
       else if (out instanceof PcapSink && out.failed) stop('count');
     });
-    if (cfg.durationS !== undefined) durationTimer = setTimeout(() => stop('duration'), cfg.durationS * 1000);
-    if (cfg.signal?.aborted) stop('signal');
-    else cfg.signal?.addEventListener('abort', onAbort, { once: true });
-    cfg.onReady?.({ iface: cfg.iface, linkType, maxFrame: batcher.maxFrame, io: choice.kind });
+  }, () => cfg.onReady?.({ iface: cfg.iface, linkType, maxFrame: batcher.maxFrame, io: choice.kind }), () => {
+    stopped = true;
+    input.onReadable(undefined);
   });
 
   batcher.flush();
