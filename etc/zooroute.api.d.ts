@@ -930,6 +930,13 @@ export declare class ReplayCore {
     constructor(dp: Datapath, memoSlots: number);
     /** The views (valid until the next call into this core that could grow memory: none after set-up). */
     get views(): ReplayViews;
+    /**
+     * Make the core as it was made, for another capture: the memo emptied, every peer cleared, the
+     * outer IPv4 identification back at 0, batch 0 empty. Its memory stays mapped, which is what a
+     * fresh core would spend milliseconds faulting in again (the record arena is reset by
+     * RecordArena.configure(), at the start of every walk).
+     */
+    reset(): void;
     /** Keys rows for batch 0's packets (replayKeys); returns the number the memo knew. */
     keys(t0Sec: number, t0Nsec: number): number;
     /** Remember the flows written into the rows' RK_FLOW (L4 rows only); returns the number written. */
