@@ -49,6 +49,23 @@ export interface WritableRecord {
 }
 
 const BUFFER = 1 << 20;
+
+/**
+ * Write buffers of closed writers, for the next writer in the process: a fresh 1 MiB buffer is
+ * faulted in page by page (and collected after), which for a writer of a few tens of MB (a replay's
+ * OUT, a bench call) costs milliseconds. Only buffers of a writer whose writes have all settled.
+ */
+const idleBuffers: Uint8Array[] = [];
+/** Buffers kept at most: two writers' worth. */
+const MAX_IDLE_BUFFERS = 8;
+
+function takeBuffer(): Uint8Array {
+  return idleBuffers.pop() ?? new Uint8Array(BUFFER);
+}
+
+function keepBuffer(b: Uint8Array): void {
+  if (b.length === BUFFER && idleBuffers.length < MAX_IDLE_BUFFERS) idleBuffers.push(b);
+}
 const REC_HDR = 16;
 
 /** The 24-byte classic file header. */
@@ -135,9 +152,9 @@ export class PcapWriter {
     this.nanos = opts.nanos ?? false;
     this.snaplen = checkedSnaplen(opts.snaplen, this.format);
     this.#cutAt = opts.cut === false || this.snaplen === 0 ? MAX_BLOCK : this.snaplen;
-    this.#buf = new Uint8Array(BUFFER);
+    this.#buf = takeBuffer();
     this.#dv = new DataView(this.#buf.buffer);
-    if (this.#behind) for (let k = 1; k < WRITE_BEHIND_BUFFERS; k++) this.#spare.push(new Uint8Array(BUFFER));
+    if (this.#behind) for (let k = 1; k < WRITE_BEHIND_BUFFERS; k++) this.#spare.push(takeBuffer());
     const head = this.format === 'pcapng'
       ? pcapngHeader(opts.linkType ?? LINKTYPE_ETHERNET, this.snaplen, this.nanos)
       : fileHeader(opts);
@@ -276,6 +293,9 @@ export class PcapWriter {
     }
     // Nothing is committed (or closed) under a write still in flight; a failed one fails the close.
     while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+    // Nothing is written from the buffers any more: the next writer may have them.
+    keepBuffer(this.#buf);
+    for (const b of this.#spare.splice(0)) keepBuffer(b);
     failure ??= this.#failure;
     if (failure !== undefined) {
       this.#out?.abort();
