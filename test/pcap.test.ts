@@ -381,3 +381,29 @@ t.test('a writer reusing the buffers of a closed one (writer.ts keeps them) writ
     t.same(readFileSync(p), Buffer.from(format === 'pcap' ? encodePcap(recs, { nanos: true }) : ng), `${format}: byte for byte`);
   }
 });
+
+t.test('readRaw(): the bytes after the file header, into the caller\'s memory, with their file offsets', async (t) => {
+  // Larger than the reader's 1 MiB chunk, so that the window's bytes come first, then direct reads.
+  const recs = Array.from({ length: 30000 }, (_, k) => ({ tsSec: 1_700_000_000 + k, tsNsec: k, data: new Uint8Array(40 + (k % 50)).fill(k & 255) }));
+  const bytes = encodePcap(recs);
+  const p = tmpFile(bytes);
+  for (const piece of [7, 4096, 1 << 21]) {
+    const r = await PcapReader.open(p);
+    try {
+      t.ok(await r.classicHeader());
+      const got = new Uint8Array(bytes.length - 24 + piece);
+      let at = 0, offsetsOk = true;
+      for (;;) {
+        const n = await r.readRaw(got, at, Math.min(piece, got.length - at));
+        if (n === 0) break;
+        if (r.recordOffset !== 24 + at) offsetsOk = false;
+        at += n;
+      }
+      t.equal(at, bytes.length - 24, `piece ${piece}: every byte after the header`);
+      t.ok(Buffer.compare(got.subarray(0, at), bytes.subarray(24)) === 0, `piece ${piece}: the same bytes`);
+      t.ok(offsetsOk, `piece ${piece}: recordOffset is each piece's file offset`);
+    } finally {
+      await r.close();
+    }
+  }
+});

@@ -193,6 +193,34 @@ export class PcapReader {
   }
 
   /**
+   * After classicHeader(), like rawBytes() but into the caller's memory: the next bytes of the file
+   * (those the reader holds first, then read straight into `dst`) go into dst[offset, offset + length);
+   * returns how many, 0 at the end. A file is read on this thread, without a read ahead: for a bulk
+   * decoder whose own buffer is the destination (a Wasm record arena), which saves the copy through
+   * the reader's buffers and the hop to libuv's pool. `recordOffset` is then the file offset of the
+   * first byte written. Do not mix with rawBytes() or the record iterators.
+   */
+  async readRaw(dst: Uint8Array, offset: number, length: number): Promise<number> {
+    const w = this.#w;
+    await this.#absorb();
+    if (w.end > w.pos) {
+      const k = Math.min(length, w.end - w.pos);
+      dst.set(w.buf.subarray(w.pos, w.pos + k), offset);
+      this.#offset = w.base + w.pos;
+      w.pos += k;
+      return k;
+    }
+    if (w.eof || length <= 0) return 0;
+    const fh = this.#fh;
+    const n = fh.readSync !== undefined ? fh.readSync(dst, offset, length) : await fh.read(dst, offset, length);
+    // The window is empty (pos = end): its base moves past the bytes read around it.
+    this.#offset = w.base + w.end;
+    w.base += n;
+    if (n === 0) w.eof = true;
+    return n;
+  }
+
+  /**
    * Decode every whole record the window holds into `c`. Returns what stopped it: STEP_END,
    * STEP_NEED, the length of a block to skip, or STEP_FAILED when broken input follows the records
    * decoded (the error is thrown after them).
