@@ -90,7 +90,10 @@ export class PcapReader {
       const chunk = Math.max(4096, opts.chunkSize ?? DEFAULT_CHUNK);
       const buf = new Uint8Array(chunk + KEEP);
       const w: Window = { buf, dv: new DataView(buf.buffer), pos: 0, end: 0, base: 0, eof: false };
-      while (w.end < 4 && !w.eof) await fill(fh, w);
+      // A first read of 64 KiB, not the whole chunk: enough to detect the format and decode the
+      // header, and a bulk reader (readRaw) then reads the rest straight into its own memory, so the
+      // reader's buffer is barely touched (a 1 MiB read faults in 256 fresh pages).
+      while (w.end < 4 && !w.eof) await fill(fh, w, FIRST_READ);
       const dec = decoderFor(path, buf.subarray(0, Math.min(w.end, 4)), w.eof, opts);
       return new PcapReader(path, fh, dec, w);
     } catch (e) {
@@ -384,9 +387,12 @@ function recordAt(c: RecordColumns, i: number): PcapRecord {
   return { tsSec: c.tsSec[i], tsNsec: c.tsNsec[i], data: c.buf.subarray(at, at + c.dataLen[i]), origLen: c.origLen[i], linkType: c.linkType[i] };
 }
 
-/** Read into the free space after w.end; sets eof when the file has no more bytes. */
-async function fill(fh: ByteSource, w: Window): Promise<void> {
-  const bytesRead = await fh.read(w.buf, w.end, w.buf.length - w.end);
+/** Bytes of a reader's first read (open()). */
+const FIRST_READ = 64 * 1024;
+
+/** Read into the free space after w.end (at most `max` bytes); sets eof when the file has no more bytes. */
+async function fill(fh: ByteSource, w: Window, max = Infinity): Promise<void> {
+  const bytesRead = await fh.read(w.buf, w.end, Math.min(max, w.buf.length - w.end));
   if (bytesRead === 0) w.eof = true;
   w.end += bytesRead;
 }
