@@ -120,6 +120,22 @@ export class RecordArena {
     return k;
   }
 
+  /**
+   * The free part of the input area, [inputLen, inputCap), as a view: to read bytes straight into
+   * (then appended(n)) rather than append() a copy. Valid until the next call that could move memory.
+   */
+  inputRoom(): Uint8Array {
+    this.#views();
+    const r = this.region;
+    return this.#u8.subarray(r.input + this.inputLen, r.input + r.inputCap);
+  }
+
+  /** `n` bytes were written at the start of inputRoom(): they join the input. */
+  appended(n: number): void {
+    if (!(Number.isInteger(n) && n >= 0 && n <= this.region.inputCap - this.inputLen)) throw new RangeError(`appended ${n} bytes, room for ${this.region.inputCap - this.inputLen}`);
+    this.inputLen += n;
+  }
+
   /** Position of the next record in the input area (what ingest has consumed). */
   get pos(): number { return this.#word(PC_POS); }
 

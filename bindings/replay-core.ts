@@ -65,6 +65,19 @@ export class ReplayCore {
     return this.#v;
   }
 
+  /**
+   * Make the core as it was made, for another capture: the memo emptied, every peer cleared, the
+   * outer IPv4 identification back at 0, batch 0 empty. Its memory stays mapped, which is what a
+   * fresh core would spend milliseconds faulting in again (the record arena is reset by
+   * RecordArena.configure(), at the start of every walk).
+   */
+  reset(): void {
+    this.views.keyU8.fill(0, this.memoAddr, this.memoAddr + (this.memoMask + 1) * RM_SIZE);
+    for (let i = 0; i < this.dp.config.maxPeers; i++) if (this.dp.peer(i) !== undefined) this.dp.removePeer(i);
+    this.dp.ipId = 0;
+    this.batch.clear();
+  }
+
   /** Keys rows for batch 0's packets (replayKeys); returns the number the memo knew. */
   keys(t0Sec: number, t0Nsec: number): number {
     const r = this.batch.region;

@@ -849,6 +849,13 @@ export declare class RecordArena {
     configure(f: RecordFormat, headroom: number): void;
     /** Copy as much of src[start, start + len) as fits after the input in use; returns the bytes copied. */
     append(src: Uint8Array, start: number, len: number): number;
+    /**
+     * The free part of the input area, [inputLen, inputCap), as a view: to read bytes straight into
+     * (then appended(n)) rather than append() a copy. Valid until the next call that could move memory.
+     */
+    inputRoom(): Uint8Array;
+    /** `n` bytes were written at the start of inputRoom(): they join the input. */
+    appended(n: number): void;
     /** Position of the next record in the input area (what ingest has consumed). */
     get pos(): number;
     /** Move the unconsumed input [pos, inputLen) to the front; returns the bytes moved. */
@@ -930,6 +937,13 @@ export declare class ReplayCore {
     constructor(dp: Datapath, memoSlots: number);
     /** The views (valid until the next call into this core that could grow memory: none after set-up). */
     get views(): ReplayViews;
+    /**
+     * Make the core as it was made, for another capture: the memo emptied, every peer cleared, the
+     * outer IPv4 identification back at 0, batch 0 empty. Its memory stays mapped, which is what a
+     * fresh core would spend milliseconds faulting in again (the record arena is reset by
+     * RecordArena.configure(), at the start of every walk).
+     */
+    reset(): void;
     /** Keys rows for batch 0's packets (replayKeys); returns the number the memo knew. */
     keys(t0Sec: number, t0Nsec: number): number;
     /** Remember the flows written into the rows' RK_FLOW (L4 rows only); returns the number written. */
@@ -2845,6 +2859,15 @@ export declare class PcapReader {
      * first byte. Memory stays bounded as in columns().
      */
     rawBytes(): AsyncGenerator<Uint8Array>;
+    /**
+     * After classicHeader(), like rawBytes() but into the caller's memory: the next bytes of the file
+     * (those the reader holds first, then read straight into `dst`) go into dst[offset, offset + length);
+     * returns how many, 0 at the end. A file is read on this thread, without a read ahead: for a bulk
+     * decoder whose own buffer is the destination (a Wasm record arena), which saves the copy through
+     * the reader's buffers and the hop to libuv's pool. `recordOffset` is then the file offset of the
+     * first byte written. Do not mix with rawBytes() or the record iterators.
+     */
+    readRaw(dst: Uint8Array, offset: number, length: number): Promise<number>;
     /** Close the file; closing twice does nothing. */
     close(): Promise<void>;
 }
@@ -2921,6 +2944,8 @@ export interface ByteSource {
     close(): Promise<void>;
     /** Reading the next chunk while the last is parsed pays (a file on libuv's pool); a stream buffers itself. */
     readonly readAhead?: boolean;
+    /** A file's read on this thread (PcapReader.readRaw); a stream has none. */
+    readSync?(buf: Uint8Array, offset: number, length: number): number;
 }
 /** A file's bytes; a failed read (EISDIR for a directory, EIO) is a FileError naming `path`. */
 export declare function fileSource(fh: FileHandle, path: string): ByteSource;
@@ -3117,7 +3142,8 @@ export declare class PcapWriter {
     /**
      * Append `records` classic pcap records already encoded (little-endian, in this writer's timestamp
      * resolution, within its snaplen rules): `src` is copied as it is, in as few copies as the buffers
-     * allow. For a bulk encoder (Datapath.emitRecords); classic pcap writers only.
+     * allow, or, from half a buffer up, written straight from `src` before this returns (after what is
+     * buffered). For a bulk encoder (Datapath.emitRecords); classic pcap writers only.
      */
     writeEncoded(src: Uint8Array, records: number): void;
     /**

@@ -75,3 +75,18 @@ t.test('checkOutputPath refuses by name before creating anything', async (t) => 
   t.doesNotThrow(() => checkOutputPath(join(sub, 'new.out')));
   t.same(readdirSync(sub), [], 'nothing created');
 });
+
+t.test('commit() over a large file: the new content in place, the old file released (closed on the pool)', async (t) => {
+  const target = join(dir, 'replaced.bin');
+  writeFileSync(target, Buffer.alloc(8 << 20, 1));
+  const fds = (): number => readdirSync('/proc/self/fd').length;
+  const before = fds();
+  const out = AtomicOutput.open(target);
+  writeSync(out.fd, Buffer.from('new'));
+  out.commit();
+  t.equal(readFileSync(target, 'utf8'), 'new');
+  t.same(readdirSync(dir).filter((n) => n.startsWith('.replaced.bin.tmp-')), [], 'no temporary file left');
+  // The old file's descriptor is closed on libuv's pool: gone once the pool has run.
+  for (let i = 0; i < 100 && fds() > before; i++) await new Promise((r) => setTimeout(r, 10));
+  t.equal(fds(), before, 'no descriptor left open');
+});

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../src/cli/errors.js';
 import { decodeCapture, encodePcap, PcapReader, PcapWriter, readPackets, type PcapRecord } from '../src/pcap/index.js';
+import { encodeEpb, epbSize, pcapngHeader } from '../src/pcap/pcapng-encode.js';
 import { classicPcap, concat, epb, frame, idb, ngBlock, opb, shb, spb, unknownBlock } from './fixtures/capture-bytes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zooroute-pcap-'));
@@ -355,5 +356,54 @@ t.test('every Zeek capture reads the same as a pcapng conversion of it would', a
     const ng = concat(shb(false), idb(false, 1, 0, 9), ...classic.records.map((r) =>
       epb(false, 0, BigInt(r.tsSec) * 1_000_000_000n + BigInt(r.tsNsec), r.data, r.origLen)));
     tt.same(await streamAll(tmpFile(ng), 4096), classic.records.map(plain), f);
+  }
+});
+
+t.test('a writer reusing the buffers of a closed one (writer.ts keeps them) writes only its own bytes', async (t) => {
+  // Fill every buffer of a first writer with 0xee, then write a small capture of each format: it is
+  // exactly what encodePcap gives, with no byte left over from the first.
+  const big = join(dir, 'reuse-big.pcap');
+  const w1 = await PcapWriter.open(big);
+  const junk = new Uint8Array(60000).fill(0xee);
+  for (let i = 0; i < 120; i++) w1.write({ tsSec: 1, tsNsec: 0, data: junk });
+  await w1.close();
+  const recs = [1, 2, 3].map((k) => ({ tsSec: 1_700_000_000 + k, tsNsec: k * 1000, data: new Uint8Array(61 + k).fill(k) }));
+  // pcapng, encoded by hand into zeroed memory.
+  const head = pcapngHeader(1, 262144, true);
+  const ng = new Uint8Array(head.length + recs.reduce((n, r) => n + epbSize(r.data.length), 0));
+  ng.set(head);
+  for (let i = 0, at = head.length; i < recs.length; i++) at += encodeEpb(ng, new DataView(ng.buffer), at, recs[i].data, recs[i].data.length, recs[i].data.length, recs[i].tsSec, recs[i].tsNsec, true);
+  for (const format of ['pcap', 'pcapng'] as const) {
+    const p = join(dir, `reuse-small.${format}`);
+    const w2 = await PcapWriter.open(p, { format, nanos: true });
+    for (const r of recs) w2.write(r);
+    await w2.close();
+    t.same(readFileSync(p), Buffer.from(format === 'pcap' ? encodePcap(recs, { nanos: true }) : ng), `${format}: byte for byte`);
+  }
+});
+
+t.test('readRaw(): the bytes after the file header, into the caller\'s memory, with their file offsets', async (t) => {
+  // Larger than the reader's 1 MiB chunk, so that the window's bytes come first, then direct reads.
+  const recs = Array.from({ length: 30000 }, (_, k) => ({ tsSec: 1_700_000_000 + k, tsNsec: k, data: new Uint8Array(40 + (k % 50)).fill(k & 255) }));
+  const bytes = encodePcap(recs);
+  const p = tmpFile(bytes);
+  for (const piece of [7, 4096, 1 << 21]) {
+    const r = await PcapReader.open(p);
+    try {
+      t.ok(await r.classicHeader());
+      const got = new Uint8Array(bytes.length - 24 + piece);
+      let at = 0, offsetsOk = true;
+      for (;;) {
+        const n = await r.readRaw(got, at, Math.min(piece, got.length - at));
+        if (n === 0) break;
+        if (r.recordOffset !== 24 + at) offsetsOk = false;
+        at += n;
+      }
+      t.equal(at, bytes.length - 24, `piece ${piece}: every byte after the header`);
+      t.ok(Buffer.compare(got.subarray(0, at), bytes.subarray(24)) === 0, `piece ${piece}: the same bytes`);
+      t.ok(offsetsOk, `piece ${piece}: recordOffset is each piece's file offset`);
+    } finally {
+      await r.close();
+    }
   }
 });

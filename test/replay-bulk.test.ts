@@ -135,3 +135,20 @@ t.test('more than 64 VTEPs: the encap pass has a core of its own, and still the 
   t.ok(bulk.report.flows > 100, `${bulk.report.flows} flows`);
   t.ok(Buffer.compare(readFileSync(outB), readFileSync(outG)) === 0, 'output byte for byte');
 });
+
+t.test('a core kept from an earlier replay (core-pool.ts) forgets that replay: flows, memo, peers', async (t) => {
+  // The same 5-tuples in the opposite order: X's flow ids are Y's reversed, so a memo or a peer row left
+  // over from Y would put X's frames in the wrong flows or on the wrong ports.
+  const tuples = Array.from({ length: 40 }, (_, i) => ({ kind: i % 3, s: i % 3, d: (i + 1) % 3, sport: 2000 + i, dport: 80, gapUs: 700, cut: false }));
+  const x = join(dir, 'pool-x.pcap'), y = join(dir, 'pool-y.pcap');
+  await writeCapture(x, [...tuples, ...tuples], false);
+  await writeCapture(y, [...tuples].reverse(), false);
+  const first = await replay({ input: x, scenario, out: join(dir, 'pool-x1.pcap') });
+  await replay({ input: y, scenario, out: join(dir, 'pool-y.out.pcap') });
+  const again = await replay({ input: x, scenario, out: join(dir, 'pool-x2.pcap') });
+  const general = await replay({ input: x, scenario, out: join(dir, 'pool-xg.pcap'), bulk: false });
+  t.same(again.report, first.report);
+  t.same(again.report, general.report);
+  t.ok(Buffer.compare(readFileSync(join(dir, 'pool-x2.pcap')), readFileSync(join(dir, 'pool-x1.pcap'))) === 0, 'output byte for byte as the first time');
+  t.ok(Buffer.compare(readFileSync(join(dir, 'pool-x2.pcap')), readFileSync(join(dir, 'pool-xg.pcap'))) === 0, 'and as the general path');
+});

@@ -68,16 +68,17 @@ export async function bulkRead(s: BulkReadSpec): Promise<BulkWalk> {
       throw fault;
     }
   };
-  for await (const bytes of reader.rawBytes()) {
+  // The file's bytes are read straight into the arena's free input (no copy through the reader's buffers).
+  for (;;) {
+    const room = arena.inputRoom();
+    if (room.length === 0) throw new Error('record arena smaller than one record'); // bulkArenaFor rules it out
+    const n = await reader.readRaw(room, 0, room.length);
+    if (n === 0) break;
     if (base < 0) base = reader.recordOffset;
-    s.chunk?.(bytes);
-    for (let off = 0; off < bytes.length;) {
-      const k = arena.append(bytes, off, bytes.length - off);
-      if (k === 0) throw new Error('record arena smaller than one record'); // bulkArenaFor rules it out
-      off += k;
-      drain(false);
-    }
-    s.progress?.(reader.recordOffset + bytes.length);
+    s.chunk?.(room.subarray(0, n));
+    arena.appended(n);
+    drain(false);
+    s.progress?.(reader.recordOffset + n);
   }
   if (base < 0) base = reader.recordOffset;
   drain(true);

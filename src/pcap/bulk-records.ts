@@ -10,7 +10,7 @@ import type { PcapWriter } from './writer.js';
 
 /** Bytes of the record arena's output area: what goes to the writer at a time. */
 export const BULK_OUTPUT_BYTES = 1 << 20;
-/** Input bytes appended at a time beyond the largest record (a reader's chunk is 1 MiB). */
+/** Input bytes read at a time beyond the largest record (bulkRead reads straight into the arena). */
 const BULK_INPUT_CHUNK = (1 << 20) + 64 * 1024;
 
 /** The record arena a capture of this layout needs (DatapathConfig.records). */

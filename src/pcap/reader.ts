@@ -90,7 +90,10 @@ export class PcapReader {
       const chunk = Math.max(4096, opts.chunkSize ?? DEFAULT_CHUNK);
       const buf = new Uint8Array(chunk + KEEP);
       const w: Window = { buf, dv: new DataView(buf.buffer), pos: 0, end: 0, base: 0, eof: false };
-      while (w.end < 4 && !w.eof) await fill(fh, w);
+      // A first read of 64 KiB, not the whole chunk: enough to detect the format and decode the
+      // header, and a bulk reader (readRaw) then reads the rest straight into its own memory, so the
+      // reader's buffer is barely touched (a 1 MiB read faults in 256 fresh pages).
+      while (w.end < 4 && !w.eof) await fill(fh, w, FIRST_READ);
       const dec = decoderFor(path, buf.subarray(0, Math.min(w.end, 4)), w.eof, opts);
       return new PcapReader(path, fh, dec, w);
     } catch (e) {
@@ -190,6 +193,34 @@ export class PcapReader {
       if (w.eof) return;
       await this.#more(1);
     }
+  }
+
+  /**
+   * After classicHeader(), like rawBytes() but into the caller's memory: the next bytes of the file
+   * (those the reader holds first, then read straight into `dst`) go into dst[offset, offset + length);
+   * returns how many, 0 at the end. A file is read on this thread, without a read ahead: for a bulk
+   * decoder whose own buffer is the destination (a Wasm record arena), which saves the copy through
+   * the reader's buffers and the hop to libuv's pool. `recordOffset` is then the file offset of the
+   * first byte written. Do not mix with rawBytes() or the record iterators.
+   */
+  async readRaw(dst: Uint8Array, offset: number, length: number): Promise<number> {
+    const w = this.#w;
+    await this.#absorb();
+    if (w.end > w.pos) {
+      const k = Math.min(length, w.end - w.pos);
+      dst.set(w.buf.subarray(w.pos, w.pos + k), offset);
+      this.#offset = w.base + w.pos;
+      w.pos += k;
+      return k;
+    }
+    if (w.eof || length <= 0) return 0;
+    const fh = this.#fh;
+    const n = fh.readSync !== undefined ? fh.readSync(dst, offset, length) : await fh.read(dst, offset, length);
+    // The window is empty (pos = end): its base moves past the bytes read around it.
+    this.#offset = w.base + w.end;
+    w.base += n;
+    if (n === 0) w.eof = true;
+    return n;
   }
 
   /**
@@ -356,9 +387,12 @@ function recordAt(c: RecordColumns, i: number): PcapRecord {
   return { tsSec: c.tsSec[i], tsNsec: c.tsNsec[i], data: c.buf.subarray(at, at + c.dataLen[i]), origLen: c.origLen[i], linkType: c.linkType[i] };
 }
 
-/** Read into the free space after w.end; sets eof when the file has no more bytes. */
-async function fill(fh: ByteSource, w: Window): Promise<void> {
-  const bytesRead = await fh.read(w.buf, w.end, w.buf.length - w.end);
+/** Bytes of a reader's first read (open()). */
+const FIRST_READ = 64 * 1024;
+
+/** Read into the free space after w.end (at most `max` bytes); sets eof when the file has no more bytes. */
+async function fill(fh: ByteSource, w: Window, max = Infinity): Promise<void> {
+  const bytesRead = await fh.read(w.buf, w.end, Math.min(max, w.buf.length - w.end));
   if (bytesRead === 0) w.eof = true;
   w.end += bytesRead;
 }

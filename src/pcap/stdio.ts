@@ -2,7 +2,7 @@
 // through ByteSource, so a file and a pipe are read the same way; stdin is read through Node's stream
 // (which copes with a non-blocking pipe), stdout written with writeSync, retried when the pipe is full.
 import { mkdtemp, rm, type FileHandle } from 'node:fs/promises';
-import { createWriteStream, writeSync } from 'node:fs';
+import { createWriteStream, readSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -18,6 +18,8 @@ export interface ByteSource {
   close(): Promise<void>;
   /** Reading the next chunk while the last is parsed pays (a file on libuv's pool); a stream buffers itself. */
   readonly readAhead?: boolean;
+  /** A file's read on this thread (PcapReader.readRaw); a stream has none. */
+  readSync?(buf: Uint8Array, offset: number, length: number): number;
 }
 
 /** A file's bytes; a failed read (EISDIR for a directory, EIO) is a FileError naming `path`. */
@@ -26,6 +28,13 @@ export function fileSource(fh: FileHandle, path: string): ByteSource {
     read: async (buf, offset, length) => {
       try {
         return (await fh.read(buf, offset, length, null)).bytesRead;
+      } catch (e) {
+        throw asFileError(e, path);
+      }
+    },
+    readSync: (buf, offset, length) => {
+      try {
+        return readSync(fh.fd, buf, offset, length, null);
       } catch (e) {
         throw asFileError(e, path);
       }

@@ -49,6 +49,23 @@ export interface WritableRecord {
 }
 
 const BUFFER = 1 << 20;
+
+/**
+ * Write buffers of closed writers, for the next writer in the process: a fresh 1 MiB buffer is
+ * faulted in page by page (and collected after), which for a writer of a few tens of MB (a replay's
+ * OUT, a bench call) costs milliseconds. Only buffers of a writer whose writes have all settled.
+ */
+const idleBuffers: Uint8Array[] = [];
+/** Buffers kept at most: two writers' worth. */
+const MAX_IDLE_BUFFERS = 8;
+
+function takeBuffer(): Uint8Array {
+  return idleBuffers.pop() ?? new Uint8Array(BUFFER);
+}
+
+function keepBuffer(b: Uint8Array): void {
+  if (b.length === BUFFER && idleBuffers.length < MAX_IDLE_BUFFERS) idleBuffers.push(b);
+}
 const REC_HDR = 16;
 
 /** The 24-byte classic file header. */
@@ -154,9 +171,9 @@ export class PcapWriter {
     this.nanos = opts.nanos ?? false;
     this.snaplen = checkedSnaplen(opts.snaplen, this.format);
     this.#cutAt = opts.cut === false || this.snaplen === 0 ? MAX_BLOCK : this.snaplen;
-    this.#buf = new Uint8Array(BUFFER);
+    this.#buf = takeBuffer();
     this.#dv = new DataView(this.#buf.buffer);
-    if (this.#behind) for (let k = 1; k < WRITE_BEHIND_BUFFERS; k++) this.#spare.push(new Uint8Array(BUFFER));
+    if (this.#behind) for (let k = 1; k < WRITE_BEHIND_BUFFERS; k++) this.#spare.push(takeBuffer());
     const head = this.format === 'pcapng'
       ? pcapngHeader(opts.linkType ?? LINKTYPE_ETHERNET, this.snaplen, this.nanos)
       : fileHeader(opts);
@@ -217,11 +234,25 @@ export class PcapWriter {
   /**
    * Append `records` classic pcap records already encoded (little-endian, in this writer's timestamp
    * resolution, within its snaplen rules): `src` is copied as it is, in as few copies as the buffers
-   * allow. For a bulk encoder (Datapath.emitRecords); classic pcap writers only.
+   * allow, or, from half a buffer up, written straight from `src` before this returns (after what is
+   * buffered). For a bulk encoder (Datapath.emitRecords); classic pcap writers only.
    */
   writeEncoded(src: Uint8Array, records: number): void {
     if (this.#closed) throw new Error(`${this.path}: write after close`);
     if (this.format !== 'pcap') throw new Error(`${this.path}: encoded classic records written to a ${this.format} writer`);
+    if (src.length >= DIRECT_WRITE) {
+      // A bulk encoder's output area: written from where it is, now, after what is buffered. Measured
+      // faster than copying it into the buffers and writing them behind (docs/pcap.md, "Bulk path").
+      this.flush();
+      if (this.#behind) {
+        writePositional(this.#fd, src, src.length, this.#pos, this.path);
+        this.#pos += src.length;
+      } else {
+        writeAll(this.#fd, src, src.length, this.path);
+      }
+      this.count += records;
+      return;
+    }
     let off = 0;
     while (off < src.length) {
       if (this.#used === this.#buf.length) this.#spill();
@@ -289,6 +320,9 @@ export class PcapWriter {
     }
     // Nothing is committed (or closed) under a write still in flight; a failed one fails the close.
     while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+    // Nothing is written from the buffers any more: the next writer may have them.
+    keepBuffer(this.#buf);
+    for (const b of this.#spare.splice(0)) keepBuffer(b);
     failure ??= this.#failure;
     if (failure !== undefined) {
       this.#out?.abort();
@@ -308,6 +342,9 @@ export class PcapWriter {
     this.#out?.abort(this.#inFlight.size > 0 ? Promise.allSettled([...this.#inFlight]) : undefined);
   }
 }
+
+/** writeEncoded() writes sources of this size and up directly, synchronously, not through the buffers. */
+const DIRECT_WRITE = BUFFER / 2;
 
 /** Buffers per file writer: one being filled, the others written behind. */
 const WRITE_BEHIND_BUFFERS = 4;

@@ -6,8 +6,8 @@
 // writes every packet's peer row and forced port into its descriptor (the memo's misses take the VTEP
 // map and one hash call), encapBatch over each run of one source, pcapEmit over the same runs into the
 // output area, which goes to the writer by the megabyte. docs/replay.md, "Bulk path".
-import { Datapath, formatIPv4, statusName } from '../../bindings/index.js';
-import { ReplayCore } from '../../bindings/replay-core.js';
+import { formatIPv4, statusName } from '../../bindings/index.js';
+import { giveBackReplayCore, takeReplayCore } from './core-pool.js';
 import { RK_SIZE, RK_FAMILY, DESC_SIZE, D_FORCE, D_PEER, D_STATUS, PC_STATUS_SLOTS } from '../../bindings/layout.js';
 import { bulkArenaFor } from '../pcap/bulk-records.js';
 import type { ClassicLayout, PcapReader, PcapWriter } from '../pcap/index.js';
@@ -28,14 +28,11 @@ export async function bulkEncap(o: EncapOptions, r: PcapReader, layout: ClassicL
   const rowOf = new Map<number, number>();
   for (let f = 0; f < o.srcOf.length; f++) { const key = o.srcOf[f] * V + o.firstHop[f]; if (!rowOf.has(key)) rowOf.set(key, rowOf.size); }
   // The scan's core when it reserved rows enough (it has every pair then), else a core of our own.
-  let rc = o.core;
-  if (rc === undefined || rc.dp.config.maxPeers < Math.min(V * V, rowOf.size + 1024)) {
-    const dp = Datapath.create({
-      localIp: '0.0.0.1', hashSeed: world.portSeed, portRange: world.portRange, candidates: world.candidateCount,
-      batchSize: REPLAY_BATCH, slotSize: REPLAY_SLOT, maxPeers: Math.max(1, rowOf.size + Math.min(V * V, 1024)), records: bulkArenaFor(layout),
-    });
-    rc = new ReplayCore(dp, REPLAY_MEMO_SLOTS);
-  }
+  const shared = o.core !== undefined && o.core.dp.config.maxPeers >= Math.min(V * V, rowOf.size + 1024) ? o.core : undefined;
+  const rc = shared ?? takeReplayCore({
+    localIp: '0.0.0.1', hashSeed: world.portSeed, portRange: world.portRange, candidates: world.candidateCount,
+    batchSize: REPLAY_BATCH, slotSize: REPLAY_SLOT, maxPeers: Math.max(1, rowOf.size + Math.min(V * V, 1024)), records: bulkArenaFor(layout),
+  }, REPLAY_MEMO_SLOTS);
   const dp = rc.dp;
   const configured = new Uint8Array(dp.config.maxPeers);
   const rowFor = (s: number, hop: number): number => {
@@ -192,4 +189,5 @@ export async function bulkEncap(o: EncapOptions, r: PcapReader, layout: ClassicL
     progress: (at) => o.progress?.('encap', at),
   });
   takeOutput();
+  if (rc !== shared) giveBackReplayCore(rc);
 }

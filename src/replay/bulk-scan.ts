@@ -3,9 +3,8 @@
 // call each per batch of 256), and TS works the rows as typed arrays: a memo hit is a count in its
 // flow's bins; only a miss takes the VTEP map and the batch's hash call, and opens or finds its flow.
 // The result is the general path's (capture-scan.ts), frame for frame. docs/replay.md, "Bulk path".
-import { Datapath } from '../../bindings/index.js';
 import { RK_SIZE, RK_FAMILY, RK_PROTO, RK_L4, RK_SPORT, RK_DPORT, DESC_SIZE, D_DATA_LEN } from '../../bindings/layout.js';
-import { ReplayCore } from '../../bindings/replay-core.js';
+import { giveBackReplayCore, takeReplayCore } from './core-pool.js';
 import { bulkArenaFor } from '../pcap/bulk-records.js';
 import type { ClassicLayout, PcapReader } from '../pcap/index.js';
 import { firstTimestamp } from './bulk-ingest.js';
@@ -18,11 +17,12 @@ export const REPLAY_MEMO_SLOTS = 1 << 14;
 
 export async function bulkScan(r: PcapReader, layout: ClassicLayout, o: ScanOptions): Promise<ScanResult> {
   const { mapper, index } = o;
-  const dp = Datapath.create({
+  // A core of an earlier replay with the same geometry when one is idle (core-pool.ts).
+  const rc = takeReplayCore({
     localIp: '0.0.0.1', hashSeed: o.hashSeed, batchSize: REPLAY_BATCH, slotSize: REPLAY_SLOT, records: bulkArenaFor(layout),
     maxPeers: Math.max(1, o.share?.peers ?? 0), portRange: o.share?.portRange, candidates: o.share?.candidates,
-  });
-  const rc = new ReplayCore(dp, REPLAY_MEMO_SLOTS);
+  }, REPLAY_MEMO_SLOTS);
+  const dp = rc.dp;
   const frames: FrameCounts = { total: 0, skipped: 0, local: 0, replayed: 0 };
   const flows: CaptureFlow[] = [];
   let maxBin = 0;
@@ -81,5 +81,7 @@ export async function bulkScan(r: PcapReader, layout: ClassicLayout, o: ScanOpti
   });
   frames.total = walked.frames;
   frames.skipped = walked.oversize;
+  // Shared: the encap pass works on it and replay gives it back after; else it is done with.
+  if (o.share === undefined) giveBackReplayCore(rc);
   return { frames, flows, bins: maxBin + 1, t0Sec: t0?.sec ?? 0, t0Nsec: t0?.nsec ?? 0, core: o.share !== undefined ? rc : undefined };
 }

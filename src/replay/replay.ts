@@ -15,6 +15,7 @@ import { encapCapture, type EncapResult } from './encap-pass.js';
 import { ModeObserver } from './mode-observer.js';
 import { VtepMapper, type VtepMapFile } from './vtep-map.js';
 import { FlowKeyCache } from './flow-cache.js';
+import { giveBackReplayCore } from './core-pool.js';
 import { InputError, STDIO_PATH, EthernetFramer, type EnetMacs, type FlavourOverrides, type PcapWriter } from '../pcap/index.js';
 import { spoolToFile } from '../pcap/stdio.js';
 
@@ -192,6 +193,8 @@ async function replayFile(o: ReplayOptions, path: string): Promise<ReplayRun> {
     defaultPortOf: Uint16Array.from(flows, (f) => defaultPort(world, f, f.segments[0])), ports: observers.get('zooroute')!.ports!, t0Sec: scan.t0Sec, t0Nsec: scan.t0Nsec,
     vni: o.vni ?? 1, out: o.out, holdOutput: o.holdOutput, flavour: o.flavour, progress: o.progress, enet, bulk: o.bulk, core: scan.core,
   });
+  // Both passes are done with the scan's core: the next replay in this process may reuse it.
+  if (scan.core !== undefined) giveBackReplayCore(scan.core);
 
   const recovery = {} as Record<SimMode, RecoverySummary>;
   for (const m of REPLAY_MODES) {
