@@ -4684,6 +4684,7 @@ export declare class Underlay {
     private readonly ipOf;
     /** Per-switch ECMP hash seed, derived from the scenario seed. */
     readonly switchSeed: number[];
+    /** Hop distances to each target node, by node id (made on first use): an array, looked up per packet. */
     private readonly dist;
     /** Paths by (a, b) pair, then by source port: small integer keys hash fast, a*n*65536+sport did not. */
     private readonly cache;
