@@ -1655,6 +1655,8 @@ export declare class PeerState {
     readonly nextSeq: Uint32Array;
     readonly outstandingSeq: Uint32Array;
     readonly hasOutstanding: Uint8Array;
+    /** Ports with hasOutstanding set (a reply's receipt window is read only when some are). */
+    outstandingCount: number;
     /** The outstanding probe's entry in the prober's PendingProbes. */
     readonly pendingId: Uint32Array;
     /** Last time a flow was given the port (-Infinity: never). */
@@ -1919,6 +1921,11 @@ export declare class TokenBucket {
     constructor(clock: Clock, ratePerSec: number, burst: number);
     /** Take one token; false when the bucket is empty. */
     take(): boolean;
+    /**
+     * take() with the clock already read: `now` must be the clock's time (a caller that reads it once
+     * for several buckets and steps saves a reading per call on the responder's path).
+     */
+    takeAt(now: number): boolean;
     /** Fill fraction 0..1. */
     fill(): number;
     /**
@@ -1926,6 +1933,8 @@ export declare class TokenBucket {
      * for every halving of the fill (1 at <= 1/2, 2 at <= 1/4, ...): floor(-log2(fill)), at most maxLevel.
      */
     ctlLevel(maxLevel?: number): number;
+    /** ctlLevel() with the clock already read (`now`, as takeAt). */
+    ctlLevelAt(now: number, maxLevel?: number): number;
 }
 
 // ==== dist/src/control/vtep-counters.d.ts

@@ -36,6 +36,8 @@ export class PeerState {
   readonly nextSeq: Uint32Array;
   readonly outstandingSeq: Uint32Array;
   readonly hasOutstanding: Uint8Array;
+  /** Ports with hasOutstanding set (a reply's receipt window is read only when some are). */
+  outstandingCount = 0;
   /** The outstanding probe's entry in the prober's PendingProbes. */
   readonly pendingId: Uint32Array;
   /** Last time a flow was given the port (-Infinity: never). */

@@ -384,6 +384,7 @@ export class VtepControl {
       p.scheduled.fill(0);
       p.scheduledCount = 0;
       p.hasOutstanding.fill(0);
+      p.outstandingCount = 0;
     }
   }
 
@@ -436,15 +437,19 @@ export class VtepControl {
 
   #answer(fromIp: number, request: Uint8Array): void {
     if (probeTarget(request) !== this.#localIp || probeOrigin(request) !== fromIp) { this.#stats.malformed++; return; }
+    // One clock reading for the whole answer (the buckets' refills, CTL and the reply time): the
+    // clock does not move within a call, and each reading was a call of its own.
+    const now = this.#clock.now();
     const mine = this.#sourceBuckets.of(fromIp);
-    if (!mine.take()) { this.#stats.throttled++; return; }
-    if (!this.#bucket.take()) { this.#stats.throttled++; return; }
+    if (!mine.takeAt(now)) { this.#stats.throttled++; return; }
+    if (!this.#bucket.takeAt(now)) { this.#stats.throttled++; return; }
     // CTL from whichever bucket is lower: the whole responder's, or this sender's own.
-    const ctl = Math.max(this.#bucket.ctlLevel(this.config.maxCtlBackoff), mine.ctlLevel(this.config.maxCtlBackoff));
+    const maxCtl = this.config.maxCtlBackoff;
+    const ctl = Math.max(this.#bucket.ctlLevelAt(now, maxCtl), mine.ctlLevelAt(now, maxCtl));
     const probed = probeSport(request);
     const num = probeNum(request);
     const w = this.#receiptWindows.note(fromIp, num);
-    const reply = encodeReplyInto(this.#replyOut, request, ctl, this.#clock.now() * 1000, this.#key, w.high, w.hi, w.lo);
+    const reply = encodeReplyInto(this.#replyOut, request, ctl, now * 1000, this.#key, w.high, w.hi, w.lo);
     this.#stats.repliesSent++;
     const mode = this.config.replyPort;
     // The prober matches a reply by its payload (probed port, sequence), never by its outer port, so
@@ -530,8 +535,9 @@ export class VtepControl {
       // that had come down too far would never grow again.
       if (k >= 0 && p.hasOutstanding[k] === 0 && p.nextSeq[k] === seq) this.#rttSample(p, this.#clock.now() - p.sentAt[k]);
     } else this.#answered(p, k, reply);
-    // Authentic and from this peer, even when late: its receipt window may resolve other probes.
-    if (this.config.receipts) this.#receipts(p, probeAckHigh(reply), probeAckMapHi(reply), probeAckMapLo(reply));
+    // Authentic and from this peer, even when late: its receipt window may resolve other probes
+    // (none when nothing is outstanding: the window's up to 64 bits would each find nothing to do).
+    if (this.config.receipts && p.outstandingCount > 0) this.#receipts(p, probeAckHigh(reply), probeAckMapHi(reply), probeAckMapLo(reply));
     return mine;
   }
 
@@ -576,6 +582,7 @@ export class VtepControl {
   #answered(p: PeerState, k: number, reply: Uint8Array | undefined): void {
     const now = this.#clock.now();
     p.hasOutstanding[k] = 0;
+    p.outstandingCount--;
     p.lastAnswer[k] = p.sentAt[k];
     const wasStale = p.stale[k] === 1;
     p.stale[k] = 0;
@@ -606,7 +613,7 @@ export class VtepControl {
       this.onEvent?.({ type: 'port-restored', peerIp: p.ip, sport: p.candidates[k], atMs: now, failureFreeMs: now - p.health.lastLossAt[k]! });
     }
     // A port in use or a backup (a scout) told its group: the backups may need to cover it now.
-    else if (regrouped && p.mode === 'partial' && this.#started && this.#active(p)
+    else if (regrouped && p.mode === 'partial' && this.#started && this.#active(p, now)
       && (p.backup[k] === 1 || now - p.lastUsed[k] <= this.config.inUseWindowMs)) this.#refreshBackups(p);
   }
 
@@ -628,7 +635,7 @@ export class VtepControl {
     if (kind === EV_SWEEP) { this.#sweep(); return; }
     if (!p!.live) return; // peer removed
     if (kind === EV_SEND) {
-      if (token === p!.sendGen[k]) this.#send(p!, k, due);
+      if (token === p!.sendGen[k]) this.#send(p!, k, due, this.#clock.now());
     }
   }
 
@@ -651,13 +658,12 @@ export class VtepControl {
     this.#queue(this.#pending.oldestDeadline, EV_SWEEP, undefined, 0, 0);
   }
 
-  #send(p: PeerState, k: number, due: number): void {
-    if (!this.#started || !this.#shouldProbe(p, k)) {
+  #send(p: PeerState, k: number, due: number, now: number): void {
+    if (!this.#started || !this.#shouldProbe(p, k, now)) {
       p.scheduled[k] = 0;
       p.scheduledCount--;
       return;
     }
-    const now = this.#clock.now();
     if (p.hasOutstanding[k] === 1) {
       // Never two probes of a port within a timeout (a reschedule or a stall's catch-up can bring its
       // next slot that close): the one out may still be answered. Its slot is taken by the next one.
@@ -667,6 +673,7 @@ export class VtepControl {
     const seq = (p.nextSeq[k] = (p.nextSeq[k] + 1) >>> 0);
     p.outstandingSeq[k] = seq;
     p.hasOutstanding[k] = 1;
+    p.outstandingCount++;
     p.sentAt[k] = now;
     const num = (p.nextNum = (p.nextNum + 1) >>> 0), slot = num & 63;
     p.sentNum[slot] = num; p.sentK[slot] = k; p.sentSeq[slot] = seq;
@@ -692,6 +699,7 @@ export class VtepControl {
 
   #lost(p: PeerState, k: number): void {
     p.hasOutstanding[k] = 0;
+    p.outstandingCount--;
     this.#stats.probesLost++;
     const now = this.#clock.now();
     if (p.health.consecutiveLosses[k] === 0) p.lossRunSentAt[k] = p.sentAt[k];
@@ -767,22 +775,25 @@ export class VtepControl {
 
   // ---- scheduling -----------------------------------------------------------------------------
 
-  #active(p: PeerState): boolean { return this.#clock.now() - p.lastTraffic <= this.config.activeWindowMs; }
+  #active(p: PeerState, now = this.#clock.now()): boolean { return now - p.lastTraffic <= this.config.activeWindowMs; }
 
   #interval(p: PeerState): number {
-    return this.config.probeIntervalMs * 2 ** (this.#backoff.level + p.ctl);
+    const e = this.#backoff.level + p.ctl;
+    // No backoff (the usual case): no Math.pow per probe.
+    return e === 0 ? this.config.probeIntervalMs : this.config.probeIntervalMs * 2 ** e;
   }
 
-  #shouldProbe(p: PeerState, k: number): boolean {
-    if (!p.probes || !this.#active(p)) return false;
-    if (p.mode === 'full' || this.#clock.now() < p.fullUntil) return true;
-    return p.backup[k] === 1 || !p.health.usable(k) || this.#clock.now() - p.lastUsed[k] <= this.config.inUseWindowMs;
+  #shouldProbe(p: PeerState, k: number, now: number): boolean {
+    if (!p.probes || now - p.lastTraffic > this.config.activeWindowMs) return false;
+    if (p.mode === 'full' || now < p.fullUntil) return true;
+    return p.backup[k] === 1 || !p.health.usable(k) || now - p.lastUsed[k] <= this.config.inUseWindowMs;
   }
 
   /** Start probing an active peer: every port that should be probed gets its slot in the interval. */
   #kick(p: PeerState): void {
     if (p.mode === 'partial') this.#refreshBackups(p);
-    for (let k = 0; k < p.n; k++) if (this.#shouldProbe(p, k)) this.#ensure(p, k);
+    const now = this.#clock.now();
+    for (let k = 0; k < p.n; k++) if (this.#shouldProbe(p, k, now)) this.#ensure(p, k);
   }
 
   /**
