@@ -56,7 +56,8 @@ export declare const SIPHASHER_MAX_BYTES = 256;
 /**
  * One message at a time through the same Wasm kernel, under a fixed key: the probe codec's tag (a
  * few bytes copied in, one JS->Wasm call, 8 bytes out: about half the TS twin's time per 48-byte
- * tag). All hashers share one core instance; the key is loaded when a different hasher calls.
+ * tag). All hashers share one core instance; the key is loaded when a hasher with a different key
+ * calls (hashers with equal keys, such as a simulation's thousands of control planes, share it).
  * Messages of up to SIPHASHER_MAX_BYTES (longer ones: SipHashBatch).
  */
 export declare class SipHasher {
@@ -67,6 +68,12 @@ export declare class SipHasher {
      * little-endian (as sipHash24Into writes it). Throws a RangeError on a range outside msg or out.
      */
     tagInto(msg: Uint8Array, start: number, end: number, out: Uint8Array, outOff: number): void;
+    /**
+     * Whether the tag of msg[start, end) equals the 8 bytes at tag[tagOff] (as tagInto would write
+     * them): a check without copying the tag out. Not constant-time (neither is a byte loop in JS).
+     * Throws a RangeError on a range outside msg or tag.
+     */
+    tagMatches(msg: Uint8Array, start: number, end: number, tag: Uint8Array, tagOff: number): boolean;
 }
 
 // ==== dist/bindings/batch.d.ts
@@ -1773,6 +1780,11 @@ export type ProbeKey = Uint8Array | ProbeTagger;
 export interface ProbeTagger {
     /** SipHash-2-4 of msg[start, end) under the secret, 8 bytes little-endian at out[outOff]. */
     tagInto(msg: Uint8Array, start: number, end: number, out: Uint8Array, outOff: number): void;
+    /**
+     * Optional: whether that tag equals the 8 bytes at tag[tagOff], without copying it out (what
+     * verifyProbe uses when present; a SipHasher has it).
+     */
+    tagMatches?(msg: Uint8Array, start: number, end: number, tag: Uint8Array, tagOff: number): boolean;
 }
 /** Encode a probe into out (56 bytes, a fresh array by default) and tag it with key. */
 export declare function encodeProbe(f: ProbeFields, key: ProbeKey, out?: Uint8Array<ArrayBuffer>): Uint8Array;

@@ -6,6 +6,7 @@ import {
   probePayloadOfInnerFrame, isProbeFrame, wrapVxlan, PROBE_PAYLOAD_BYTES, PROBE_VNI, type ProbeFields,
 } from '../src/control/probe-codec.js';
 import { SipHasher } from '../bindings/auth.js';
+import { sipHash24Into } from '../src/reference/siphash.js';
 
 const key = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
 const otherKey = Uint8Array.from({ length: 16 }, (_, i) => i);
@@ -179,4 +180,21 @@ t.test('a reply to a request held in a Node Buffer is a fresh Uint8Array; the re
   t.ok(req.equals(copy), 'request bytes unchanged');
   t.equal(Object.getPrototypeOf(reply), Uint8Array.prototype);
   t.equal(verifyProbe(reply, key), 'reply');
+});
+
+t.test('SipHasher.tagMatches agrees with tagInto; hashers of equal keys share the loaded key, others switch it', async () => {
+  const a = new SipHasher(key), a2 = new SipHasher(Uint8Array.from(key)), b = new SipHasher(otherKey);
+  fc.assert(fc.property(fc.uint8Array({ minLength: 0, maxLength: 80 }), fc.nat({ max: 2 }), fc.nat({ max: 7 }), (msg, order, flip) => {
+    const seq = [[a, a2, b], [b, a, a2], [a2, b, a]][order]!;
+    const tags = seq.map((h) => { const out = new Uint8Array(8); h.tagInto(msg, 0, msg.length, out, 0); return out; });
+    const twin = new Uint8Array(8);
+    sipHash24Into(key, msg, 0, msg.length, twin, 0);
+    const ofA = tags[seq.indexOf(a)]!, ofA2 = tags[seq.indexOf(a2)]!, ofB = tags[seq.indexOf(b)]!;
+    if (!Buffer.from(ofA).equals(Buffer.from(twin)) || !Buffer.from(ofA2).equals(Buffer.from(twin)) || Buffer.from(ofB).equals(Buffer.from(twin))) return false;
+    const withTag = new Uint8Array(msg.length + 8);
+    withTag.set(msg); withTag.set(twin, msg.length);
+    if (!a.tagMatches(withTag, 0, msg.length, withTag, msg.length) || b.tagMatches(withTag, 0, msg.length, withTag, msg.length)) return false;
+    withTag[msg.length + flip] ^= 1;
+    return !a2.tagMatches(withTag, 0, msg.length, withTag, msg.length);
+  }), { numRuns: 500 });
 });

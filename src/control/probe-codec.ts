@@ -91,6 +91,11 @@ export type ProbeKey = Uint8Array | ProbeTagger;
 export interface ProbeTagger {
   /** SipHash-2-4 of msg[start, end) under the secret, 8 bytes little-endian at out[outOff]. */
   tagInto(msg: Uint8Array, start: number, end: number, out: Uint8Array, outOff: number): void;
+  /**
+   * Optional: whether that tag equals the 8 bytes at tag[tagOff], without copying it out (what
+   * verifyProbe uses when present; a SipHasher has it).
+   */
+  tagMatches?(msg: Uint8Array, start: number, end: number, tag: Uint8Array, tagOff: number): boolean;
 }
 
 function checkKey(key: ProbeKey): void {
@@ -167,7 +172,12 @@ export function verifyProbe(bytes: Uint8Array, key: ProbeKey): 'request' | 'repl
   const req = t === T_REQUEST;
   if (bytes[O_CTL] > CTL_MAX || (req && (bytes[O_CTL] !== 0 || get64(bytes, O_REPLY_TS) !== 0
     || get32(bytes, O_ACK_HIGH) !== 0 || get32(bytes, O_ACK_MAP) !== 0 || get32(bytes, O_ACK_MAP + 4) !== 0))) return 'field';
-  tag(key, bytes, req ? REQUEST_TAGGED : REPLY_TAGGED, tagScratch, 0);
+  const end = req ? REQUEST_TAGGED : REPLY_TAGGED;
+  if (!(key instanceof Uint8Array) && key.tagMatches !== undefined) {
+    if (!key.tagMatches(bytes, 0, end, bytes, O_TAG)) return 'tag';
+    return req ? 'request' : 'reply';
+  }
+  tag(key, bytes, end, tagScratch, 0);
   let diff = 0;
   for (let i = 0; i < 8; i++) diff |= tagScratch[i] ^ bytes[O_TAG + i];
   if (diff !== 0) return 'tag';
