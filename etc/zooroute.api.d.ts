@@ -1886,16 +1886,21 @@ import type { Clock } from './clock.js';
  * The prober's event queue: events of type T run by `run` at the first tick (a multiple of tickMs ms)
  * at or after their time, in queue order, over a single clock timer. Queueing and running cost O(1);
  * events cannot be cancelled (handlers check for staleness). If a handler throws, the events after it
- * stay queued.
+ * stay queued. An event may carry two numbers besides its value (`at`'s a and b), which `run` gets
+ * with the time it was queued for: the control plane's events are a peer and numbers, so that
+ * queueing one builds no object.
  */
 export declare class TickScheduler<T> {
     #private;
-    /** A queue over `clock` with ticks of `tickMs` ms (> 0, else a RangeError) calling `run` for each due event. */
-    constructor(clock: Clock, tickMs: number, run: (ev: T) => void);
+    /**
+     * A queue over `clock` with ticks of `tickMs` ms (> 0, else a RangeError) calling `run` for each
+     * due event, with the time it was queued for and its two numbers.
+     */
+    constructor(clock: Clock, tickMs: number, run: (ev: T, atMs: number, a: number, b: number) => void);
     /** Events queued and not yet run. */
     get size(): number;
-    /** Run ev at time atMs: at the first tick at or after it (now if it is past). */
-    at(atMs: number, ev: T): void;
+    /** Run ev (with a and b) at time atMs: at the first tick at or after it (now if it is past). */
+    at(atMs: number, ev: T, a?: number, b?: number): void;
     /**
      * Drop every queued event and the timer. A new (empty) wheel: a slot being run when a handler
      * clears finishes with the old one's events of its tick, as before the clear.

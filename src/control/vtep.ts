@@ -141,8 +141,8 @@ export interface PortView {
 /** failureFreeSince written for never-validated ports (defined with the tables that rank by it). */
 export { UNVALIDATED_SINCE };
 
+// Queued events are (peer or undefined, kind + 4 * port, token) in the scheduler's records: no object per event.
 const EV_SEND = 0, EV_SWEEP = 1, EV_CPU = 2;
-interface Ev { kind: number; peer: PeerState | undefined; k: number; token: number; due: number }
 
 /**
  * One VTEP's control plane: prober, responder, port health, path switching, middlebox sensing and
@@ -175,7 +175,7 @@ export class VtepControl {
   readonly #rows: number;
   /** Peers by table row (notePortUsed). */
   readonly #byRow: (PeerState | undefined)[] = [];
-  readonly #sched: TickScheduler<Ev>;
+  readonly #sched: TickScheduler<PeerState | undefined>;
   readonly #bucket: TokenBucket;
   readonly #sourceBuckets: SourceBuckets;
   readonly #receiptWindows: ReceiptWindows;
@@ -198,8 +198,6 @@ export class VtepControl {
   readonly #replyOut = new Uint8Array(PROBE_PAYLOAD_BYTES);
   /** The words #spreadPort hashes (no array per reply). */
   readonly #spreadWords: number[] = [0, 0];
-  /** Event objects free for reuse: a dispatched event is recycled, so queueing one allocates nothing. */
-  readonly #freeEvs: Ev[] = [];
   readonly #stats: ControlStats = {
     probesSent: 0, repliesSent: 0, probeBytes: 0, repliesOk: 0, receipts: 0, badTags: 0, malformed: 0, stale: 0,
     throttled: 0, probesLost: 0, retransmits: 0, portsDown: 0, portsUp: 0, switches: 0, cpuBackoff: 0,
@@ -221,7 +219,7 @@ export class VtepControl {
     this.fast = createFastTable(o.table, this.slow, {
       peers: this.#rows, candidates: c.candidates, groups: c.pbmGroups, groupSize: c.hiGroupSize, spread: c.redirectSpread,
     });
-    this.#sched = new TickScheduler<Ev>(o.clock, this.config.tickMs, (e) => this.#dispatch(e));
+    this.#sched = new TickScheduler<PeerState | undefined>(o.clock, this.config.tickMs, (p, due, kindK, token) => this.#dispatch(p, due, kindK, token));
     this.#bucket = new TokenBucket(o.clock, this.config.responderRatePerSec, this.config.responderBurst);
     // Bounded well above the peers a VTEP talks to: only senders with the key get a bucket.
     this.#sourceBuckets = new SourceBuckets(o.clock, this.config.responderSourceRatePerSec, this.config.responderSourceBurst, 4 * this.config.maxPeers);
@@ -619,18 +617,14 @@ export class VtepControl {
 
   // ---- probes out -----------------------------------------------------------------------------
 
-  /** Queue an event at atMs (a recycled object when one is free). */
+  /** Queue an event at atMs. */
   #queue(atMs: number, kind: number, peer: PeerState | undefined, k: number, token: number): void {
-    const e = this.#freeEvs.pop();
-    if (e === undefined) { this.#sched.at(atMs, { kind, peer, k, token, due: atMs }); return; }
-    e.kind = kind; e.peer = peer; e.k = k; e.token = token; e.due = atMs;
-    this.#sched.at(atMs, e);
+    this.#sched.at(atMs, peer, kind + 4 * k, token);
   }
 
-  #dispatch(e: Ev): void {
-    const { kind, peer: p, k, token, due } = e;
-    e.peer = undefined;
-    this.#freeEvs.push(e);
+  /** Run a queued event: `due` is the time it was queued for. */
+  #dispatch(p: PeerState | undefined, due: number, kindK: number, token: number): void {
+    const kind = kindK & 3, k = kindK >>> 2;
     if (kind === EV_CPU) { this.#sampleCpu(); return; }
     if (kind === EV_SWEEP) { this.#sweep(); return; }
     if (!p!.live) return; // peer removed
