@@ -116,8 +116,9 @@ function put32(b: Uint8Array, o: number, x: number): void { b[o] = x >>> 24; b[o
 const U53 = 2 ** 53;
 function put64(b: Uint8Array, o: number, x: number): void {
   const n = x > 0 ? Math.min(U53 - 1, Math.round(x)) : 0;
-  put32(b, o, Math.floor(n / 4294967296));
-  put32(b, o + 4, n % 4294967296);
+  const hi = Math.floor(n / 4294967296);
+  put32(b, o, hi);
+  put32(b, o + 4, n - hi * 4294967296); // n % 2^32, exactly (n < 2^53), without a float modulo (a C call)
 }
 const get64 = (b: Uint8Array, o: number): number => get32(b, o) * 4294967296 + get32(b, o + 4);
 
@@ -170,7 +171,7 @@ export function verifyProbe(bytes: Uint8Array, key: ProbeKey): 'request' | 'repl
   if (t !== T_REQUEST && t !== T_REPLY) return 'type';
   if (bytes[O_RSV0] !== 0 || get16(bytes, O_RSV1) !== 0 || get16(bytes, O_RSV2) !== 0) return 'reserved';
   const req = t === T_REQUEST;
-  if (bytes[O_CTL] > CTL_MAX || (req && (bytes[O_CTL] !== 0 || get64(bytes, O_REPLY_TS) !== 0
+  if (bytes[O_CTL] > CTL_MAX || (req && (bytes[O_CTL] !== 0 || get32(bytes, O_REPLY_TS) !== 0 || get32(bytes, O_REPLY_TS + 4) !== 0
     || get32(bytes, O_ACK_HIGH) !== 0 || get32(bytes, O_ACK_MAP) !== 0 || get32(bytes, O_ACK_MAP + 4) !== 0))) return 'field';
   const end = req ? REQUEST_TAGGED : REPLY_TAGGED;
   if (!(key instanceof Uint8Array) && key.tagMatches !== undefined) {
