@@ -1654,9 +1654,15 @@ export declare class PeerState {
     fullUntil: number;
     /** Backpressure exponent from the latest reply's CTL. */
     ctl: number;
-    /** Ports with a send event queued, and how many. */
+    /** Ports with a send event queued, and how many. Set and cleared through setScheduled (and clearScheduled). */
     readonly scheduled: Uint8Array;
     scheduledCount: number;
+    /**
+     * The same ports as a bit set, ports 0-31 in schedLo and 32-63 in schedHi (uint32 each): the
+     * responder's choice of reply port walks only the probed ports, a few of 32 in partial mode.
+     */
+    schedLo: number;
+    schedHi: number;
     /** Generation of each port's send event: a queued send whose token differs is stale. */
     readonly sendGen: Uint32Array;
     readonly nextSeq: Uint32Array;
@@ -1696,6 +1702,10 @@ export declare class PeerState {
     readonly sentK: Uint8Array<ArrayBuffer>;
     readonly sentSeq: Uint32Array<ArrayBuffer>;
     constructor(ip: number, row: number, candidates: readonly number[], probes: boolean, mode: ProbeMode, phase: number, rules: HealthRules, firstNum?: number);
+    /** Mark port k scheduled (on) or not, in `scheduled` and the bit set; scheduledCount is the caller's. */
+    setScheduled(k: number, on: boolean): void;
+    /** No port scheduled. */
+    clearScheduled(): void;
     /** Index of source port sport among the candidates, or -1. A scan of 2n bytes of state the reply
      * touches anyway, instead of a Map whose buckets are one more cache miss per reply. */
     indexOf(sport: number): number;

@@ -28,9 +28,15 @@ export class PeerState {
   fullUntil = -Infinity;
   /** Backpressure exponent from the latest reply's CTL. */
   ctl = 0;
-  /** Ports with a send event queued, and how many. */
+  /** Ports with a send event queued, and how many. Set and cleared through setScheduled (and clearScheduled). */
   readonly scheduled: Uint8Array;
   scheduledCount = 0;
+  /**
+   * The same ports as a bit set, ports 0-31 in schedLo and 32-63 in schedHi (uint32 each): the
+   * responder's choice of reply port walks only the probed ports, a few of 32 in partial mode.
+   */
+  schedLo = 0;
+  schedHi = 0;
   /** Generation of each port's send event: a queued send whose token differs is stale. */
   readonly sendGen: Uint32Array;
   readonly nextSeq: Uint32Array;
@@ -91,6 +97,26 @@ export class PeerState {
     this.ports = a.u16[0]!; this.group = a.u16[1]!;
     this.hasOutstanding = a.u8[0]!; this.scheduled = a.u8[1]!; this.backup = a.u8[2]!;
     this.ports.set(candidates);
+  }
+
+  /** Mark port k scheduled (on) or not, in `scheduled` and the bit set; scheduledCount is the caller's. */
+  setScheduled(k: number, on: boolean): void {
+    this.scheduled[k] = on ? 1 : 0;
+    if (k < 32) {
+      const b = 1 << k;
+      this.schedLo = (on ? this.schedLo | b : this.schedLo & ~b) >>> 0;
+    } else {
+      const b = 1 << (k - 32);
+      this.schedHi = (on ? this.schedHi | b : this.schedHi & ~b) >>> 0;
+    }
+  }
+
+  /** No port scheduled. */
+  clearScheduled(): void {
+    this.scheduled.fill(0);
+    this.scheduledCount = 0;
+    this.schedLo = 0;
+    this.schedHi = 0;
   }
 
   /** Index of source port sport among the candidates, or -1. A scan of 2n bytes of state the reply

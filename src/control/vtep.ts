@@ -319,7 +319,7 @@ export class VtepControl {
     const t = p.health.lost(k, now, true);
     this.#publish(p, k);
     if (t === 'down') { this.#down(p, k, now); return; }
-    if (p.scheduled[k] === 0) { p.scheduled[k] = 1; p.scheduledCount++; }
+    if (p.scheduled[k] === 0) { p.setScheduled(k, true); p.scheduledCount++; }
     if (p.hasOutstanding[k] === 1) return; // a probe is on its way: its fate is the confirmation
     this.#queue(now, EV_SEND, p, k, (p.sendGen[k] = (p.sendGen[k] + 1) >>> 0));
   }
@@ -379,8 +379,7 @@ export class VtepControl {
     this.#sweepQueued = false;
     this.#pending.clear();
     for (const p of this.#peers.values()) {
-      p.scheduled.fill(0);
-      p.scheduledCount = 0;
+      p.clearScheduled();
       p.hasOutstanding.fill(0);
       p.outstandingCount = 0;
     }
@@ -508,9 +507,12 @@ export class VtepControl {
     if (p === undefined || !p.live) return -1;
     const h = p.health;
     let best = -1, since = Infinity;
-    for (let k = 0; k < p.n; k++) {
-      // Probed first: in partial mode most ports are not, and that test reads the peer's own array.
-      if (p.scheduled[k] === 0 || h.state[k] !== PORT_GOOD || h.restoring[k] === 1 || h.consecutiveLosses[k] !== 0) continue;
+    // Only the probed ports (in partial mode a few of 32), lowest first: their bit set.
+    let lo = p.schedLo, hi = p.schedHi;
+    while ((lo | hi) !== 0) {
+      let k: number;
+      if (lo !== 0) { k = 31 - Math.clz32(lo & -lo); lo = (lo & (lo - 1)) >>> 0; } else { k = 63 - Math.clz32(hi & -hi); hi = (hi & (hi - 1)) >>> 0; }
+      if (h.state[k] !== PORT_GOOD || h.restoring[k] === 1 || h.consecutiveLosses[k] !== 0) continue;
       const s = h.failureFreeSince(k);
       if (s < since) { since = s; best = k; }
     }
@@ -654,7 +656,7 @@ export class VtepControl {
 
   #send(p: PeerState, k: number, due: number, now: number): void {
     if (!this.#started || !this.#shouldProbe(p, k, now)) {
-      p.scheduled[k] = 0;
+      p.setScheduled(k, false);
       p.scheduledCount--;
       return;
     }
@@ -797,7 +799,7 @@ export class VtepControl {
    */
   #ensure(p: PeerState, k: number): void {
     if (p.scheduled[k] === 1) return;
-    p.scheduled[k] = 1;
+    p.setScheduled(k, true);
     p.scheduledCount++;
     const gen = (p.sendGen[k] = (p.sendGen[k] + 1) >>> 0);
     const I = this.config.probeIntervalMs;
@@ -849,7 +851,7 @@ export class VtepControl {
   #reschedule(p: PeerState): void {
     for (let k = 0; k < p.n; k++) {
       if (p.scheduled[k] === 0) continue;
-      p.scheduled[k] = 0;
+      p.setScheduled(k, false);
       p.scheduledCount--;
       this.#ensure(p, k); // a new generation: the queued send goes stale
     }
