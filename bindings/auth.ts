@@ -107,7 +107,9 @@ export class SipHashBatch {
 export const SIPHASHER_MAX_BYTES = 256;
 const ONE_SLOT_BYTES = SIPHASHER_MAX_BYTES;
 /** The kernel instance every SipHasher shares (created on first use), and whose key it holds now. */
-let shared: { core: CoreExports; desc: number; arena: number; out: number; descView: Uint32Array; arenaView: Uint8Array; tag: Uint8Array } | undefined;
+let shared: {
+  core: CoreExports; hash: CoreExports['sipHashBatch']; desc: number; arena: number; out: number; descView: Uint32Array; arenaView: Uint8Array; tag: Uint8Array;
+} | undefined;
 /** The key the shared instance holds now, as its four words (-1: none loaded yet). */
 let sharedW0 = -1, sharedW1 = -1, sharedW2 = -1, sharedW3 = -1;
 
@@ -172,7 +174,7 @@ export class SipHasher {
     else { s.arenaView.set(msg.subarray(start, end)); off = 0; }
     s.descView[0] = off;
     s.descView[1] = end - start;
-    s.core.sipHashBatch(s.desc, s.arena, ONE_SLOT_BYTES, s.out, 1);
+    s.hash(s.desc, s.arena, ONE_SLOT_BYTES, s.out, 1);
     return s.tag;
   }
 
@@ -181,8 +183,11 @@ export class SipHasher {
     const desc = core.reserve(8), arena = core.reserve(ONE_SLOT_BYTES), out = core.reserve(TAG_BYTES);
     if (desc === 0 || arena === 0 || out === 0) throw new Error('cannot reserve Wasm memory for the SipHash tagger');
     const buf = core.memory.buffer; // views after the last reserve(): growing memory would detach them
+    // The export itself, not the loader's wrapper of it (a rest-argument arrow per call): one tag is
+    // one call on the probe path, and sipHashBatch takes no optional arguments.
+    const wrapped = core.sipHashBatch as CoreExports['sipHashBatch'] & { original?: CoreExports['sipHashBatch'] };
     return {
-      core, desc, arena, out,
+      core, hash: wrapped.original ?? wrapped, desc, arena, out,
       descView: new Uint32Array(buf, desc, 2), arenaView: new Uint8Array(buf, arena, ONE_SLOT_BYTES), tag: new Uint8Array(buf, out, TAG_BYTES),
     };
   }

@@ -1827,6 +1827,24 @@ export declare function encodeReplyTo(request: Uint8Array, ctl: number, replyTsU
  * verified one; `out` may be the request itself). Returns `out`; throws a RangeError on a length mismatch.
  */
 export declare function encodeReplyInto(out: Uint8Array, request: Uint8Array, ctl: number, replyTsUs: number, key: ProbeKey, ackHigh?: number, ackMapHi?: number, ackMapLo?: number): Uint8Array;
+/**
+ * A sender's probe buffer, reused for every probe it writes: the same bytes as encodeRequestInto and
+ * encodeReplyInto, written through a DataView made once (big-endian 32-bit stores instead of byte
+ * by byte: measured about 50 ns less per request). For a long-lived buffer only: a DataView per
+ * fresh array would move each off V8's heap. `bytes` is overwritten by each request() or replyTo().
+ */
+export declare class ProbeBuffer {
+    #private;
+    /** The payload written by the latest request() or replyTo(), PROBE_PAYLOAD_BYTES long. */
+    readonly bytes: Uint8Array<ArrayBuffer>;
+    /** encodeRequestInto(this.bytes, ...): every byte written, tagged. Returns `bytes`. */
+    request(origin: number, target: number, seq: number, sport: number, sendTsUs: number, key: ProbeKey, num?: number): Uint8Array;
+    /**
+     * encodeReplyInto(this.bytes, request, ...). Returns `bytes`; throws a RangeError when the request
+     * is not PROBE_PAYLOAD_BYTES long.
+     */
+    replyTo(request: Uint8Array, ctl: number, replyTsUs: number, key: ProbeKey, ackHigh?: number, ackMapHi?: number, ackMapLo?: number): Uint8Array;
+}
 /** Field readers for a payload that verifyProbe accepted. */
 export declare const probeOrigin: (b: Uint8Array) => number;
 export declare const probeTarget: (b: Uint8Array) => number;

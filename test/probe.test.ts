@@ -2,7 +2,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import {
-  encodeProbe, decodeProbe, encodeRequest, encodeRequestInto, encodeReplyTo, encodeReplyInto, verifyProbe, probeBackendKey, writeBackendId, readBackendId, buildProbeInnerFrame, probePayloadOfVxlan,
+  encodeProbe, decodeProbe, encodeRequest, encodeRequestInto, encodeReplyTo, encodeReplyInto, ProbeBuffer, verifyProbe, probeBackendKey, writeBackendId, readBackendId, buildProbeInnerFrame, probePayloadOfVxlan,
   probePayloadOfInnerFrame, isProbeFrame, wrapVxlan, PROBE_PAYLOAD_BYTES, PROBE_VNI, type ProbeFields,
 } from '../src/control/probe-codec.js';
 import { SipHasher } from '../bindings/auth.js';
@@ -197,4 +197,31 @@ t.test('SipHasher.tagMatches agrees with tagInto; hashers of equal keys share th
     withTag[msg.length + flip] ^= 1;
     return !a2.tagMatches(withTag, 0, msg.length, withTag, msg.length);
   }), { numRuns: 500 });
+});
+
+t.test('ProbeBuffer (DataView stores) writes the bytes encodeRequestInto and encodeReplyInto write, for any numbers', async () => {
+  // Any numbers, not only in-range ones: the byte-wise writers' conversions (ToUint32, rounding of
+  // the 64-bit times, CTL clamping) must be matched exactly.
+  const num = fc.oneof(fc.nat({ max: 0xffffffff }), fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, 2 ** 53, 2 ** 64, -0.5, 0.5));
+  const tagger = new SipHasher(key);
+  const pb = new ProbeBuffer();
+  fc.assert(fc.property(fc.array(num, { minLength: 13, maxLength: 13 }), fc.boolean(), fc.uint8Array({ minLength: 6, maxLength: 6 }),
+    ([origin, target, seq, sport, ts, n, ctl, replyTs, ackHigh, mapHi, mapLo, , ], useTagger, mac) => {
+      const k = useTagger ? tagger : key;
+      const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
+      const want = encodeRequestInto(new Uint8Array(PROBE_PAYLOAD_BYTES), origin!, target!, seq!, sport!, ts!, k, n!);
+      const got = pb.request(origin!, target!, seq!, sport!, ts!, k, n!);
+      if (got !== pb.bytes || !same(got, want)) return false;
+      const req = Uint8Array.from(got);
+      writeBackendId(req, mac);
+      const wantReply = encodeReplyInto(new Uint8Array(PROBE_PAYLOAD_BYTES), req, ctl!, replyTs!, k, ackHigh!, mapHi!, mapLo!);
+      if (!same(pb.replyTo(req, ctl!, replyTs!, k, ackHigh!, mapHi!, mapLo!), wantReply)) return false;
+      // In place: the buffer's own request becomes its reply, as encodeReplyInto(out, out, ...).
+      pb.request(origin!, target!, seq!, sport!, ts!, k, n!);
+      const inPlace = encodeReplyInto(Uint8Array.from(pb.bytes), Uint8Array.from(pb.bytes), ctl!, replyTs!, k, ackHigh!, mapHi!, mapLo!);
+      return same(pb.replyTo(pb.bytes, ctl!, replyTs!, k, ackHigh!, mapHi!, mapLo!), inPlace);
+    }), { numRuns: 1000 });
+  const t2 = new ProbeBuffer();
+  t2.request(1, 2, 3, 4, 5, key);
+  fc.assert(fc.property(fc.constant(0), () => { try { t2.replyTo(new Uint8Array(PROBE_PAYLOAD_BYTES - 1), 0, 0, key); return false; } catch (e) { return e instanceof RangeError; } }), { numRuns: 1 });
 });

@@ -4,8 +4,8 @@
 import type { Clock } from './clock.js';
 import { resolveControlConfig, type ControlConfig, type ProbeMode } from './config.js';
 import {
-  verifyProbe, encodeRequestInto, encodeReplyInto, probeOrigin, probeTarget, probeSeq, probeSport, probeCtl, probeBackendKey,
-  probeNum, probeAckHigh, probeAckMapHi, probeAckMapLo, PROBE_WIRE_BYTES, PROBE_PAYLOAD_BYTES,
+  verifyProbe, ProbeBuffer, probeOrigin, probeTarget, probeSeq, probeSport, probeCtl, probeBackendKey,
+  probeNum, probeAckHigh, probeAckMapHi, probeAckMapLo, PROBE_WIRE_BYTES,
 } from './probe-codec.js';
 import { ReceiptWindows } from './receipt-windows.js';
 import { PORT_BAD, PORT_GOOD, PORT_UNKNOWN, type Transition } from './health.js';
@@ -194,8 +194,8 @@ export class VtepControl {
   readonly #pending = new PendingProbes();
   #sweepQueued = false;
   /** The payload of the request and of the reply being sent (ProbeTransport.send copies what it keeps): no array per probe. */
-  readonly #requestOut = new Uint8Array(PROBE_PAYLOAD_BYTES);
-  readonly #replyOut = new Uint8Array(PROBE_PAYLOAD_BYTES);
+  readonly #requestOut = new ProbeBuffer();
+  readonly #replyOut = new ProbeBuffer();
   /** The words #spreadPort hashes (no array per reply). */
   readonly #spreadWords: number[] = [0, 0];
   readonly #stats: ControlStats = {
@@ -446,7 +446,7 @@ export class VtepControl {
     const probed = probeSport(request);
     const num = probeNum(request);
     const w = this.#receiptWindows.note(fromIp, num);
-    const reply = encodeReplyInto(this.#replyOut, request, ctl, now * 1000, this.#key, w.high, w.hi, w.lo);
+    const reply = this.#replyOut.replyTo(request, ctl, now * 1000, this.#key, w.high, w.hi, w.lo);
     this.#stats.repliesSent++;
     const mode = this.config.replyPort;
     // The prober matches a reply by its payload (probed port, sequence), never by its outer port, so
@@ -673,7 +673,7 @@ export class VtepControl {
     p.sentAt[k] = now;
     const num = (p.nextNum = (p.nextNum + 1) >>> 0), slot = num & 63;
     p.sentNum[slot] = num; p.sentK[slot] = k; p.sentSeq[slot] = seq;
-    const payload = encodeRequestInto(this.#requestOut, this.#localIp, p.ip, seq, p.candidates[k], now * 1000, this.#key, num);
+    const payload = this.#requestOut.request(this.#localIp, p.ip, seq, p.candidates[k], now * 1000, this.#key, num);
     this.#stats.probesSent++;
     this.#stats.probeBytes += PROBE_WIRE_BYTES;
     p.pendingId[k] = this.#pending.push(p, k, seq, now + this.#timeoutMs);
