@@ -1630,6 +1630,11 @@ export declare class PeerProbeStats {
 // ==== dist/src/control/peer.d.ts
 import type { ProbeMode } from './config.js';
 import { PortHealth, type HealthRules } from './health.js';
+/**
+ * Numbers per entry of PeerState.sentLog: probe number, per-port sequence, port index (and one
+ * spare, so that an entry is 16 aligned bytes): what a send writes and a receipt reads, together.
+ */
+export declare const SENT_STRIDE = 4;
 export declare class PeerState {
     readonly ip: number;
     /** Row (peer index) in the path tables. */
@@ -1696,11 +1701,10 @@ export declare class PeerState {
     nextNum: number;
     /**
      * The latest RECEIPT_WINDOW requests by probe number (slot num & 63): which port and per-port
-     * sequence each stood for, so that a reply's receipt window resolves them (VtepControl #receipts).
+     * sequence each stood for, so that a reply's receipt window resolves them (VtepControl #receipts):
+     * entry slot * SENT_STRIDE holds the probe number, then the sequence, then the port index.
      */
-    readonly sentNum: Uint32Array<ArrayBuffer>;
-    readonly sentK: Uint8Array<ArrayBuffer>;
-    readonly sentSeq: Uint32Array<ArrayBuffer>;
+    readonly sentLog: Uint32Array<ArrayBuffer>;
     constructor(ip: number, row: number, candidates: readonly number[], probes: boolean, mode: ProbeMode, phase: number, rules: HealthRules, firstNum?: number);
     /** Mark port k scheduled (on) or not, in `scheduled` and the bit set; scheduledCount is the caller's. */
     setScheduled(k: number, on: boolean): void;

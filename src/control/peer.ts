@@ -4,6 +4,12 @@ import type { ProbeMode } from './config.js';
 import { PortHealth, type HealthRules } from './health.js';
 import { carvePortArrays } from './port-arrays.js';
 
+/**
+ * Numbers per entry of PeerState.sentLog: probe number, per-port sequence, port index (and one
+ * spare, so that an entry is 16 aligned bytes): what a send writes and a receipt reads, together.
+ */
+export const SENT_STRIDE = 4;
+
 export class PeerState {
   readonly ip: number;
   /** Row (peer index) in the path tables. */
@@ -70,11 +76,10 @@ export class PeerState {
   nextNum: number;
   /**
    * The latest RECEIPT_WINDOW requests by probe number (slot num & 63): which port and per-port
-   * sequence each stood for, so that a reply's receipt window resolves them (VtepControl #receipts).
+   * sequence each stood for, so that a reply's receipt window resolves them (VtepControl #receipts):
+   * entry slot * SENT_STRIDE holds the probe number, then the sequence, then the port index.
    */
-  readonly sentNum = new Uint32Array(64);
-  readonly sentK = new Uint8Array(64);
-  readonly sentSeq = new Uint32Array(64);
+  readonly sentLog = new Uint32Array(64 * SENT_STRIDE);
 
   constructor(ip: number, row: number, candidates: readonly number[], probes: boolean, mode: ProbeMode, phase: number, rules: HealthRules, firstNum = 0) {
     this.ip = ip >>> 0;

@@ -9,7 +9,7 @@ import {
 } from './probe-codec.js';
 import { ReceiptWindows } from './receipt-windows.js';
 import { PORT_BAD, PORT_GOOD, PORT_UNKNOWN, type Transition } from './health.js';
-import { PeerState } from './peer.js';
+import { PeerState, SENT_STRIDE } from './peer.js';
 import { TokenBucket } from './token-bucket.js';
 import { SourceBuckets } from './source-buckets.js';
 import { CpuBackoff } from './cpu-backoff.js';
@@ -552,9 +552,10 @@ export class VtepControl {
       let i: number;
       if (lo !== 0) { i = 31 - Math.clz32(lo & -lo); lo = (lo & (lo - 1)) >>> 0; } else { i = 63 - Math.clz32(hi & -hi); hi = (hi & (hi - 1)) >>> 0; }
       const num = (high - i) >>> 0, slot = num & 63;
-      if (p.sentNum[slot] !== num) continue;
-      const k = p.sentK[slot];
-      if (p.hasOutstanding[k] === 0 || p.outstandingSeq[k] !== p.sentSeq[slot]) continue;
+      const log = p.sentLog, e = slot * SENT_STRIDE;
+      if (log[e] !== num) continue;
+      const k = log[e + 2];
+      if (p.hasOutstanding[k] === 0 || p.outstandingSeq[k] !== log[e + 1]) continue;
       this.#stats.receipts++;
       this.#answered(p, k, undefined);
     }
@@ -672,7 +673,8 @@ export class VtepControl {
     p.outstandingCount++;
     p.sentAt[k] = now;
     const num = (p.nextNum = (p.nextNum + 1) >>> 0), slot = num & 63;
-    p.sentNum[slot] = num; p.sentK[slot] = k; p.sentSeq[slot] = seq;
+    const log = p.sentLog, e = slot * SENT_STRIDE;
+    log[e] = num; log[e + 1] = seq; log[e + 2] = k;
     const payload = this.#requestOut.request(this.#localIp, p.ip, seq, p.candidates[k], now * 1000, this.#key, num);
     this.#stats.probesSent++;
     this.#stats.probeBytes += PROBE_WIRE_BYTES;
