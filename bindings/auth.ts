@@ -107,13 +107,17 @@ export class SipHashBatch {
 export const SIPHASHER_MAX_BYTES = 256;
 const ONE_SLOT_BYTES = SIPHASHER_MAX_BYTES;
 /** The kernel instance every SipHasher shares (created on first use), and whose key it holds now. */
-let shared: { core: CoreExports; desc: number; arena: number; out: number; descView: Uint32Array; arenaView: Uint8Array; tag: Uint8Array } | undefined;
-let sharedKeyOwner: SipHasher | undefined;
+let shared: {
+  core: CoreExports; hash: CoreExports['sipHashBatch']; desc: number; arena: number; out: number; descView: Uint32Array; arenaView: Uint8Array; tag: Uint8Array;
+} | undefined;
+/** The key the shared instance holds now, as its four words (-1: none loaded yet). */
+let sharedW0 = -1, sharedW1 = -1, sharedW2 = -1, sharedW3 = -1;
 
 /**
  * One message at a time through the same Wasm kernel, under a fixed key: the probe codec's tag (a
  * few bytes copied in, one JS->Wasm call, 8 bytes out: about half the TS twin's time per 48-byte
- * tag). All hashers share one core instance; the key is loaded when a different hasher calls.
+ * tag). All hashers share one core instance; the key is loaded when a hasher with a different key
+ * calls (hashers with equal keys, such as a simulation's thousands of control planes, share it).
  * Messages of up to SIPHASHER_MAX_BYTES (longer ones: SipHashBatch).
  */
 export class SipHasher {
@@ -133,22 +137,45 @@ export class SipHasher {
    * little-endian (as sipHash24Into writes it). Throws a RangeError on a range outside msg or out.
    */
   tagInto(msg: Uint8Array, start: number, end: number, out: Uint8Array, outOff: number): void {
-    if (!(start >= 0 && start <= end && end <= msg.length)) throw new RangeError(`bad message range ${start}..${end} of ${msg.length}`);
+    SipHasher.#checkRange(msg, start, end);
     if (!(outOff >= 0 && outOff + TAG_BYTES <= out.length)) throw new RangeError('tag does not fit in out');
+    const tag = this.#hash(msg, start, end);
+    for (let i = 0; i < TAG_BYTES; i++) out[outOff + i] = tag[i];
+  }
+
+  /**
+   * Whether the tag of msg[start, end) equals the 8 bytes at tag[tagOff] (as tagInto would write
+   * them): a check without copying the tag out. Not constant-time (neither is a byte loop in JS).
+   * Throws a RangeError on a range outside msg or tag.
+   */
+  tagMatches(msg: Uint8Array, start: number, end: number, tag: Uint8Array, tagOff: number): boolean {
+    SipHasher.#checkRange(msg, start, end);
+    if (!(tagOff >= 0 && tagOff + TAG_BYTES <= tag.length)) throw new RangeError('tag range outside its array');
+    const t = this.#hash(msg, start, end);
+    let diff = 0;
+    for (let i = 0; i < TAG_BYTES; i++) diff |= t[i] ^ tag[tagOff + i];
+    return diff === 0;
+  }
+
+  static #checkRange(msg: Uint8Array, start: number, end: number): void {
+    if (!(start >= 0 && start <= end && end <= msg.length)) throw new RangeError(`bad message range ${start}..${end} of ${msg.length}`);
     if (end - start > SIPHASHER_MAX_BYTES) throw new RangeError(`SipHasher tags messages of up to ${SIPHASHER_MAX_BYTES} bytes, got ${end - start}`);
+  }
+
+  /** The tag of msg[start, end) (a checked range), as a view of the shared instance's output, valid until its next call. */
+  #hash(msg: Uint8Array, start: number, end: number): Uint8Array {
     const s = (shared ??= SipHasher.#instantiate());
-    if (sharedKeyOwner !== this) {
+    if (sharedW0 !== this.#w0 || sharedW1 !== this.#w1 || sharedW2 !== this.#w2 || sharedW3 !== this.#w3) {
       s.core.sipSetKey(this.#w0, this.#w1, this.#w2, this.#w3);
-      sharedKeyOwner = this;
+      sharedW0 = this.#w0; sharedW1 = this.#w1; sharedW2 = this.#w2; sharedW3 = this.#w3;
     }
     let off = start;
     if (msg.length <= ONE_SLOT_BYTES) s.arenaView.set(msg); // the whole (short) array: no view to build
     else { s.arenaView.set(msg.subarray(start, end)); off = 0; }
     s.descView[0] = off;
     s.descView[1] = end - start;
-    s.core.sipHashBatch(s.desc, s.arena, ONE_SLOT_BYTES, s.out, 1);
-    const tag = s.tag;
-    for (let i = 0; i < TAG_BYTES; i++) out[outOff + i] = tag[i];
+    s.hash(s.desc, s.arena, ONE_SLOT_BYTES, s.out, 1);
+    return s.tag;
   }
 
   static #instantiate(): NonNullable<typeof shared> {
@@ -156,8 +183,11 @@ export class SipHasher {
     const desc = core.reserve(8), arena = core.reserve(ONE_SLOT_BYTES), out = core.reserve(TAG_BYTES);
     if (desc === 0 || arena === 0 || out === 0) throw new Error('cannot reserve Wasm memory for the SipHash tagger');
     const buf = core.memory.buffer; // views after the last reserve(): growing memory would detach them
+    // The export itself, not the loader's wrapper of it (a rest-argument arrow per call): one tag is
+    // one call on the probe path, and sipHashBatch takes no optional arguments.
+    const wrapped = core.sipHashBatch as CoreExports['sipHashBatch'] & { original?: CoreExports['sipHashBatch'] };
     return {
-      core, desc, arena, out,
+      core, hash: wrapped.original ?? wrapped, desc, arena, out,
       descView: new Uint32Array(buf, desc, 2), arenaView: new Uint8Array(buf, arena, ONE_SLOT_BYTES), tag: new Uint8Array(buf, out, TAG_BYTES),
     };
   }

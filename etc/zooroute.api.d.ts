@@ -56,7 +56,8 @@ export declare const SIPHASHER_MAX_BYTES = 256;
 /**
  * One message at a time through the same Wasm kernel, under a fixed key: the probe codec's tag (a
  * few bytes copied in, one JS->Wasm call, 8 bytes out: about half the TS twin's time per 48-byte
- * tag). All hashers share one core instance; the key is loaded when a different hasher calls.
+ * tag). All hashers share one core instance; the key is loaded when a hasher with a different key
+ * calls (hashers with equal keys, such as a simulation's thousands of control planes, share it).
  * Messages of up to SIPHASHER_MAX_BYTES (longer ones: SipHashBatch).
  */
 export declare class SipHasher {
@@ -67,6 +68,12 @@ export declare class SipHasher {
      * little-endian (as sipHash24Into writes it). Throws a RangeError on a range outside msg or out.
      */
     tagInto(msg: Uint8Array, start: number, end: number, out: Uint8Array, outOff: number): void;
+    /**
+     * Whether the tag of msg[start, end) equals the 8 bytes at tag[tagOff] (as tagInto would write
+     * them): a check without copying the tag out. Not constant-time (neither is a byte loop in JS).
+     * Throws a RangeError on a range outside msg or tag.
+     */
+    tagMatches(msg: Uint8Array, start: number, end: number, tag: Uint8Array, tagOff: number): boolean;
 }
 
 // ==== dist/bindings/batch.d.ts
@@ -1637,6 +1644,11 @@ export declare class PeerProbeStats {
 // ==== dist/src/control/peer.d.ts
 import type { ProbeMode } from './config.js';
 import { PortHealth, type HealthRules } from './health.js';
+/**
+ * Numbers per entry of PeerState.sentLog: probe number, per-port sequence, port index (and one
+ * spare, so that an entry is 16 aligned bytes): what a send writes and a receipt reads, together.
+ */
+export declare const SENT_STRIDE = 4;
 export declare class PeerState {
     readonly ip: number;
     /** Row (peer index) in the path tables. */
@@ -1661,14 +1673,22 @@ export declare class PeerState {
     fullUntil: number;
     /** Backpressure exponent from the latest reply's CTL. */
     ctl: number;
-    /** Ports with a send event queued, and how many. */
+    /** Ports with a send event queued, and how many. Set and cleared through setScheduled (and clearScheduled). */
     readonly scheduled: Uint8Array;
     scheduledCount: number;
+    /**
+     * The same ports as a bit set, ports 0-31 in schedLo and 32-63 in schedHi (uint32 each): the
+     * responder's choice of reply port walks only the probed ports, a few of 32 in partial mode.
+     */
+    schedLo: number;
+    schedHi: number;
     /** Generation of each port's send event: a queued send whose token differs is stale. */
     readonly sendGen: Uint32Array;
     readonly nextSeq: Uint32Array;
     readonly outstandingSeq: Uint32Array;
     readonly hasOutstanding: Uint8Array;
+    /** Ports with hasOutstanding set (a reply's receipt window is read only when some are). */
+    outstandingCount: number;
     /** The outstanding probe's entry in the prober's PendingProbes. */
     readonly pendingId: Uint32Array;
     /** Last time a flow was given the port (-Infinity: never). */
@@ -1695,12 +1715,15 @@ export declare class PeerState {
     nextNum: number;
     /**
      * The latest RECEIPT_WINDOW requests by probe number (slot num & 63): which port and per-port
-     * sequence each stood for, so that a reply's receipt window resolves them (VtepControl #receipts).
+     * sequence each stood for, so that a reply's receipt window resolves them (VtepControl #receipts):
+     * entry slot * SENT_STRIDE holds the probe number, then the sequence, then the port index.
      */
-    readonly sentNum: Uint32Array<ArrayBuffer>;
-    readonly sentK: Uint8Array<ArrayBuffer>;
-    readonly sentSeq: Uint32Array<ArrayBuffer>;
+    readonly sentLog: Uint32Array<ArrayBuffer>;
     constructor(ip: number, row: number, candidates: readonly number[], probes: boolean, mode: ProbeMode, phase: number, rules: HealthRules, firstNum?: number);
+    /** Mark port k scheduled (on) or not, in `scheduled` and the bit set; scheduledCount is the caller's. */
+    setScheduled(k: number, on: boolean): void;
+    /** No port scheduled. */
+    clearScheduled(): void;
     /** Index of source port sport among the candidates, or -1. A scan of 2n bytes of state the reply
      * touches anyway, instead of a Map whose buckets are one more cache miss per reply. */
     indexOf(sport: number): number;
@@ -1785,6 +1808,11 @@ export type ProbeKey = Uint8Array | ProbeTagger;
 export interface ProbeTagger {
     /** SipHash-2-4 of msg[start, end) under the secret, 8 bytes little-endian at out[outOff]. */
     tagInto(msg: Uint8Array, start: number, end: number, out: Uint8Array, outOff: number): void;
+    /**
+     * Optional: whether that tag equals the 8 bytes at tag[tagOff], without copying it out (what
+     * verifyProbe uses when present; a SipHasher has it).
+     */
+    tagMatches?(msg: Uint8Array, start: number, end: number, tag: Uint8Array, tagOff: number): boolean;
 }
 /** Encode a probe into out (56 bytes, a fresh array by default) and tag it with key. */
 export declare function encodeProbe(f: ProbeFields, key: ProbeKey, out?: Uint8Array<ArrayBuffer>): Uint8Array;
@@ -1817,6 +1845,24 @@ export declare function encodeReplyTo(request: Uint8Array, ctl: number, replyTsU
  * verified one; `out` may be the request itself). Returns `out`; throws a RangeError on a length mismatch.
  */
 export declare function encodeReplyInto(out: Uint8Array, request: Uint8Array, ctl: number, replyTsUs: number, key: ProbeKey, ackHigh?: number, ackMapHi?: number, ackMapLo?: number): Uint8Array;
+/**
+ * A sender's probe buffer, reused for every probe it writes: the same bytes as encodeRequestInto and
+ * encodeReplyInto, written through a DataView made once (big-endian 32-bit stores instead of byte
+ * by byte: measured about 50 ns less per request). For a long-lived buffer only: a DataView per
+ * fresh array would move each off V8's heap. `bytes` is overwritten by each request() or replyTo().
+ */
+export declare class ProbeBuffer {
+    #private;
+    /** The payload written by the latest request() or replyTo(), PROBE_PAYLOAD_BYTES long. */
+    readonly bytes: Uint8Array<ArrayBuffer>;
+    /** encodeRequestInto(this.bytes, ...): every byte written, tagged. Returns `bytes`. */
+    request(origin: number, target: number, seq: number, sport: number, sendTsUs: number, key: ProbeKey, num?: number): Uint8Array;
+    /**
+     * encodeReplyInto(this.bytes, request, ...). Returns `bytes`; throws a RangeError when the request
+     * is not PROBE_PAYLOAD_BYTES long.
+     */
+    replyTo(request: Uint8Array, ctl: number, replyTsUs: number, key: ProbeKey, ackHigh?: number, ackMapHi?: number, ackMapLo?: number): Uint8Array;
+}
 /** Field readers for a payload that verifyProbe accepted. */
 export declare const probeOrigin: (b: Uint8Array) => number;
 export declare const probeTarget: (b: Uint8Array) => number;
@@ -1886,16 +1932,21 @@ import type { Clock } from './clock.js';
  * The prober's event queue: events of type T run by `run` at the first tick (a multiple of tickMs ms)
  * at or after their time, in queue order, over a single clock timer. Queueing and running cost O(1);
  * events cannot be cancelled (handlers check for staleness). If a handler throws, the events after it
- * stay queued.
+ * stay queued. An event may carry two numbers besides its value (`at`'s a and b), which `run` gets
+ * with the time it was queued for: the control plane's events are a peer and numbers, so that
+ * queueing one builds no object.
  */
 export declare class TickScheduler<T> {
     #private;
-    /** A queue over `clock` with ticks of `tickMs` ms (> 0, else a RangeError) calling `run` for each due event. */
-    constructor(clock: Clock, tickMs: number, run: (ev: T) => void);
+    /**
+     * A queue over `clock` with ticks of `tickMs` ms (> 0, else a RangeError) calling `run` for each
+     * due event, with the time it was queued for and its two numbers.
+     */
+    constructor(clock: Clock, tickMs: number, run: (ev: T, atMs: number, a: number, b: number) => void);
     /** Events queued and not yet run. */
     get size(): number;
-    /** Run ev at time atMs: at the first tick at or after it (now if it is past). */
-    at(atMs: number, ev: T): void;
+    /** Run ev (with a and b) at time atMs: at the first tick at or after it (now if it is past). */
+    at(atMs: number, ev: T, a?: number, b?: number): void;
     /**
      * Drop every queued event and the timer. A new (empty) wheel: a slot being run when a handler
      * clears finishes with the old one's events of its tick, as before the clear.
@@ -1933,6 +1984,11 @@ export declare class TokenBucket {
     constructor(clock: Clock, ratePerSec: number, burst: number);
     /** Take one token; false when the bucket is empty. */
     take(): boolean;
+    /**
+     * take() with the clock already read: `now` must be the clock's time (a caller that reads it once
+     * for several buckets and steps saves a reading per call on the responder's path).
+     */
+    takeAt(now: number): boolean;
     /** Fill fraction 0..1. */
     fill(): number;
     /**
@@ -1940,6 +1996,8 @@ export declare class TokenBucket {
      * for every halving of the fill (1 at <= 1/2, 2 at <= 1/4, ...): floor(-log2(fill)), at most maxLevel.
      */
     ctlLevel(maxLevel?: number): number;
+    /** ctlLevel() with the clock already read (`now`, as takeAt). */
+    ctlLevelAt(now: number, maxLevel?: number): number;
 }
 
 // ==== dist/src/control/vtep-counters.d.ts

@@ -136,3 +136,19 @@ t.test('a re-add that fails validation leaves the peer as it was, still probed',
   clock.advance(1000);
   t.equal(sent.length, atRemove, 'nothing once removed');
 });
+
+t.test('PeerState keeps its scheduled ports as a bit set that matches the scheduled array', async () => {
+  const rules = resolveControlConfig({});
+  fc.assert(fc.property(fc.integer({ min: 1, max: 64 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 2 })), { maxLength: 200 }), (n, ops) => {
+    const p = new PeerState(1, 0, Array.from({ length: n }, (_, k) => 1000 + k), true, 'partial', 0, rules);
+    for (const [x, op] of ops) {
+      if (op === 2) p.clearScheduled(); else p.setScheduled(x % n, op === 1);
+      for (let k = 0; k < n; k++) {
+        const bit = k < 32 ? (p.schedLo >>> k) & 1 : (p.schedHi >>> (k - 32)) & 1;
+        if (bit !== p.scheduled[k]) return false;
+      }
+      if (p.schedLo < 0 || p.schedHi < 0 || (n <= 32 && p.schedHi !== 0)) return false;
+    }
+    return true;
+  }), { numRuns: 300 });
+});

@@ -2,10 +2,11 @@
 import t from 'tap';
 import fc from 'fast-check';
 import {
-  encodeProbe, decodeProbe, encodeRequest, encodeRequestInto, encodeReplyTo, encodeReplyInto, verifyProbe, probeBackendKey, writeBackendId, readBackendId, buildProbeInnerFrame, probePayloadOfVxlan,
+  encodeProbe, decodeProbe, encodeRequest, encodeRequestInto, encodeReplyTo, encodeReplyInto, ProbeBuffer, verifyProbe, probeBackendKey, writeBackendId, readBackendId, buildProbeInnerFrame, probePayloadOfVxlan,
   probePayloadOfInnerFrame, isProbeFrame, wrapVxlan, PROBE_PAYLOAD_BYTES, PROBE_VNI, type ProbeFields,
 } from '../src/control/probe-codec.js';
 import { SipHasher } from '../bindings/auth.js';
+import { sipHash24Into } from '../src/reference/siphash.js';
 
 const key = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
 const otherKey = Uint8Array.from({ length: 16 }, (_, i) => i);
@@ -179,4 +180,48 @@ t.test('a reply to a request held in a Node Buffer is a fresh Uint8Array; the re
   t.ok(req.equals(copy), 'request bytes unchanged');
   t.equal(Object.getPrototypeOf(reply), Uint8Array.prototype);
   t.equal(verifyProbe(reply, key), 'reply');
+});
+
+t.test('SipHasher.tagMatches agrees with tagInto; hashers of equal keys share the loaded key, others switch it', async () => {
+  const a = new SipHasher(key), a2 = new SipHasher(Uint8Array.from(key)), b = new SipHasher(otherKey);
+  fc.assert(fc.property(fc.uint8Array({ minLength: 0, maxLength: 80 }), fc.nat({ max: 2 }), fc.nat({ max: 7 }), (msg, order, flip) => {
+    const seq = [[a, a2, b], [b, a, a2], [a2, b, a]][order]!;
+    const tags = seq.map((h) => { const out = new Uint8Array(8); h.tagInto(msg, 0, msg.length, out, 0); return out; });
+    const twin = new Uint8Array(8);
+    sipHash24Into(key, msg, 0, msg.length, twin, 0);
+    const ofA = tags[seq.indexOf(a)]!, ofA2 = tags[seq.indexOf(a2)]!, ofB = tags[seq.indexOf(b)]!;
+    if (!Buffer.from(ofA).equals(Buffer.from(twin)) || !Buffer.from(ofA2).equals(Buffer.from(twin)) || Buffer.from(ofB).equals(Buffer.from(twin))) return false;
+    const withTag = new Uint8Array(msg.length + 8);
+    withTag.set(msg); withTag.set(twin, msg.length);
+    if (!a.tagMatches(withTag, 0, msg.length, withTag, msg.length) || b.tagMatches(withTag, 0, msg.length, withTag, msg.length)) return false;
+    withTag[msg.length + flip] ^= 1;
+    return !a2.tagMatches(withTag, 0, msg.length, withTag, msg.length);
+  }), { numRuns: 500 });
+});
+
+t.test('ProbeBuffer (DataView stores) writes the bytes encodeRequestInto and encodeReplyInto write, for any numbers', async () => {
+  // Any numbers, not only in-range ones: the byte-wise writers' conversions (ToUint32, rounding of
+  // the 64-bit times, CTL clamping) must be matched exactly.
+  const num = fc.oneof(fc.nat({ max: 0xffffffff }), fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, 2 ** 53, 2 ** 64, -0.5, 0.5));
+  const tagger = new SipHasher(key);
+  const pb = new ProbeBuffer();
+  fc.assert(fc.property(fc.array(num, { minLength: 13, maxLength: 13 }), fc.boolean(), fc.uint8Array({ minLength: 6, maxLength: 6 }),
+    ([origin, target, seq, sport, ts, n, ctl, replyTs, ackHigh, mapHi, mapLo, , ], useTagger, mac) => {
+      const k = useTagger ? tagger : key;
+      const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
+      const want = encodeRequestInto(new Uint8Array(PROBE_PAYLOAD_BYTES), origin!, target!, seq!, sport!, ts!, k, n!);
+      const got = pb.request(origin!, target!, seq!, sport!, ts!, k, n!);
+      if (got !== pb.bytes || !same(got, want)) return false;
+      const req = Uint8Array.from(got);
+      writeBackendId(req, mac);
+      const wantReply = encodeReplyInto(new Uint8Array(PROBE_PAYLOAD_BYTES), req, ctl!, replyTs!, k, ackHigh!, mapHi!, mapLo!);
+      if (!same(pb.replyTo(req, ctl!, replyTs!, k, ackHigh!, mapHi!, mapLo!), wantReply)) return false;
+      // In place: the buffer's own request becomes its reply, as encodeReplyInto(out, out, ...).
+      pb.request(origin!, target!, seq!, sport!, ts!, k, n!);
+      const inPlace = encodeReplyInto(Uint8Array.from(pb.bytes), Uint8Array.from(pb.bytes), ctl!, replyTs!, k, ackHigh!, mapHi!, mapLo!);
+      return same(pb.replyTo(pb.bytes, ctl!, replyTs!, k, ackHigh!, mapHi!, mapLo!), inPlace);
+    }), { numRuns: 1000 });
+  const t2 = new ProbeBuffer();
+  t2.request(1, 2, 3, 4, 5, key);
+  fc.assert(fc.property(fc.constant(0), () => { try { t2.replyTo(new Uint8Array(PROBE_PAYLOAD_BYTES - 1), 0, 0, key); return false; } catch (e) { return e instanceof RangeError; } }), { numRuns: 1 });
 });

@@ -4,6 +4,12 @@ import type { ProbeMode } from './config.js';
 import { PortHealth, type HealthRules } from './health.js';
 import { carvePortArrays } from './port-arrays.js';
 
+/**
+ * Numbers per entry of PeerState.sentLog: probe number, per-port sequence, port index (and one
+ * spare, so that an entry is 16 aligned bytes): what a send writes and a receipt reads, together.
+ */
+export const SENT_STRIDE = 4;
+
 export class PeerState {
   readonly ip: number;
   /** Row (peer index) in the path tables. */
@@ -28,14 +34,22 @@ export class PeerState {
   fullUntil = -Infinity;
   /** Backpressure exponent from the latest reply's CTL. */
   ctl = 0;
-  /** Ports with a send event queued, and how many. */
+  /** Ports with a send event queued, and how many. Set and cleared through setScheduled (and clearScheduled). */
   readonly scheduled: Uint8Array;
   scheduledCount = 0;
+  /**
+   * The same ports as a bit set, ports 0-31 in schedLo and 32-63 in schedHi (uint32 each): the
+   * responder's choice of reply port walks only the probed ports, a few of 32 in partial mode.
+   */
+  schedLo = 0;
+  schedHi = 0;
   /** Generation of each port's send event: a queued send whose token differs is stale. */
   readonly sendGen: Uint32Array;
   readonly nextSeq: Uint32Array;
   readonly outstandingSeq: Uint32Array;
   readonly hasOutstanding: Uint8Array;
+  /** Ports with hasOutstanding set (a reply's receipt window is read only when some are). */
+  outstandingCount = 0;
   /** The outstanding probe's entry in the prober's PendingProbes. */
   readonly pendingId: Uint32Array;
   /** Last time a flow was given the port (-Infinity: never). */
@@ -62,11 +76,10 @@ export class PeerState {
   nextNum: number;
   /**
    * The latest RECEIPT_WINDOW requests by probe number (slot num & 63): which port and per-port
-   * sequence each stood for, so that a reply's receipt window resolves them (VtepControl #receipts).
+   * sequence each stood for, so that a reply's receipt window resolves them (VtepControl #receipts):
+   * entry slot * SENT_STRIDE holds the probe number, then the sequence, then the port index.
    */
-  readonly sentNum = new Uint32Array(64);
-  readonly sentK = new Uint8Array(64);
-  readonly sentSeq = new Uint32Array(64);
+  readonly sentLog = new Uint32Array(64 * SENT_STRIDE);
 
   constructor(ip: number, row: number, candidates: readonly number[], probes: boolean, mode: ProbeMode, phase: number, rules: HealthRules, firstNum = 0) {
     this.ip = ip >>> 0;
@@ -89,6 +102,26 @@ export class PeerState {
     this.ports = a.u16[0]!; this.group = a.u16[1]!;
     this.hasOutstanding = a.u8[0]!; this.scheduled = a.u8[1]!; this.backup = a.u8[2]!;
     this.ports.set(candidates);
+  }
+
+  /** Mark port k scheduled (on) or not, in `scheduled` and the bit set; scheduledCount is the caller's. */
+  setScheduled(k: number, on: boolean): void {
+    this.scheduled[k] = on ? 1 : 0;
+    if (k < 32) {
+      const b = 1 << k;
+      this.schedLo = (on ? this.schedLo | b : this.schedLo & ~b) >>> 0;
+    } else {
+      const b = 1 << (k - 32);
+      this.schedHi = (on ? this.schedHi | b : this.schedHi & ~b) >>> 0;
+    }
+  }
+
+  /** No port scheduled. */
+  clearScheduled(): void {
+    this.scheduled.fill(0);
+    this.scheduledCount = 0;
+    this.schedLo = 0;
+    this.schedHi = 0;
   }
 
   /** Index of source port sport among the candidates, or -1. A scan of 2n bytes of state the reply

@@ -91,6 +91,11 @@ export type ProbeKey = Uint8Array | ProbeTagger;
 export interface ProbeTagger {
   /** SipHash-2-4 of msg[start, end) under the secret, 8 bytes little-endian at out[outOff]. */
   tagInto(msg: Uint8Array, start: number, end: number, out: Uint8Array, outOff: number): void;
+  /**
+   * Optional: whether that tag equals the 8 bytes at tag[tagOff], without copying it out (what
+   * verifyProbe uses when present; a SipHasher has it).
+   */
+  tagMatches?(msg: Uint8Array, start: number, end: number, tag: Uint8Array, tagOff: number): boolean;
 }
 
 function checkKey(key: ProbeKey): void {
@@ -111,8 +116,9 @@ function put32(b: Uint8Array, o: number, x: number): void { b[o] = x >>> 24; b[o
 const U53 = 2 ** 53;
 function put64(b: Uint8Array, o: number, x: number): void {
   const n = x > 0 ? Math.min(U53 - 1, Math.round(x)) : 0;
-  put32(b, o, Math.floor(n / 4294967296));
-  put32(b, o + 4, n % 4294967296);
+  const hi = Math.floor(n / 4294967296);
+  put32(b, o, hi);
+  put32(b, o + 4, n - hi * 4294967296); // n % 2^32, exactly (n < 2^53), without a float modulo (a C call)
 }
 const get64 = (b: Uint8Array, o: number): number => get32(b, o) * 4294967296 + get32(b, o + 4);
 
@@ -165,9 +171,14 @@ export function verifyProbe(bytes: Uint8Array, key: ProbeKey): 'request' | 'repl
   if (t !== T_REQUEST && t !== T_REPLY) return 'type';
   if (bytes[O_RSV0] !== 0 || get16(bytes, O_RSV1) !== 0 || get16(bytes, O_RSV2) !== 0) return 'reserved';
   const req = t === T_REQUEST;
-  if (bytes[O_CTL] > CTL_MAX || (req && (bytes[O_CTL] !== 0 || get64(bytes, O_REPLY_TS) !== 0
+  if (bytes[O_CTL] > CTL_MAX || (req && (bytes[O_CTL] !== 0 || get32(bytes, O_REPLY_TS) !== 0 || get32(bytes, O_REPLY_TS + 4) !== 0
     || get32(bytes, O_ACK_HIGH) !== 0 || get32(bytes, O_ACK_MAP) !== 0 || get32(bytes, O_ACK_MAP + 4) !== 0))) return 'field';
-  tag(key, bytes, req ? REQUEST_TAGGED : REPLY_TAGGED, tagScratch, 0);
+  const end = req ? REQUEST_TAGGED : REPLY_TAGGED;
+  if (!(key instanceof Uint8Array) && key.tagMatches !== undefined) {
+    if (!key.tagMatches(bytes, 0, end, bytes, O_TAG)) return 'tag';
+    return req ? 'request' : 'reply';
+  }
+  tag(key, bytes, end, tagScratch, 0);
   let diff = 0;
   for (let i = 0; i < 8; i++) diff |= tagScratch[i] ^ bytes[O_TAG + i];
   if (diff !== 0) return 'tag';
@@ -258,6 +269,67 @@ export function encodeReplyInto(out: Uint8Array, request: Uint8Array, ctl: numbe
   put32(out, O_ACK_MAP + 4, ackMapLo);
   tag(key, out, REPLY_TAGGED, out, O_TAG);
   return out;
+}
+
+/**
+ * A sender's probe buffer, reused for every probe it writes: the same bytes as encodeRequestInto and
+ * encodeReplyInto, written through a DataView made once (big-endian 32-bit stores instead of byte
+ * by byte: measured about 50 ns less per request). For a long-lived buffer only: a DataView per
+ * fresh array would move each off V8's heap. `bytes` is overwritten by each request() or replyTo().
+ */
+export class ProbeBuffer {
+  /** The payload written by the latest request() or replyTo(), PROBE_PAYLOAD_BYTES long. */
+  readonly bytes = new Uint8Array(PROBE_PAYLOAD_BYTES);
+  readonly #v = new DataView(this.bytes.buffer);
+
+  /** encodeRequestInto(this.bytes, ...): every byte written, tagged. Returns `bytes`. */
+  request(origin: number, target: number, seq: number, sport: number, sendTsUs: number, key: ProbeKey, num = 0): Uint8Array {
+    checkKey(key);
+    const v = this.#v;
+    v.setUint32(0, PROBE_MAGIC);
+    v.setUint32(O_VERSION, (PROBE_VERSION << 24) | (T_REQUEST << 16)); // version, type, CTL 0, reserved 0
+    v.setUint32(O_ORIGIN, origin);
+    v.setUint32(O_TARGET, target);
+    v.setUint32(O_SEQ, seq);
+    v.setUint16(O_SPORT, sport);
+    v.setUint16(O_RSV1, 0);
+    setU64(v, O_SEND_TS, sendTsUs);
+    v.setUint32(O_REPLY_TS, 0); v.setUint32(O_REPLY_TS + 4, 0);
+    v.setUint32(O_NUM, num);
+    v.setUint32(O_ACK_HIGH, 0);
+    v.setUint32(O_ACK_MAP, 0); v.setUint32(O_ACK_MAP + 4, 0);
+    v.setUint32(O_BACKEND, 0); v.setUint32(O_BACKEND + 4, 0); // BackendID and the reserved 2 bytes after it
+    tag(key, this.bytes, REQUEST_TAGGED, this.bytes, O_TAG);
+    return this.bytes;
+  }
+
+  /**
+   * encodeReplyInto(this.bytes, request, ...). Returns `bytes`; throws a RangeError when the request
+   * is not PROBE_PAYLOAD_BYTES long.
+   */
+  replyTo(request: Uint8Array, ctl: number, replyTsUs: number, key: ProbeKey, ackHigh = 0, ackMapHi = 0, ackMapLo = 0): Uint8Array {
+    checkKey(key);
+    const out = this.bytes;
+    if (request.length !== out.length) throw new RangeError(`reply buffer must be ${request.length} bytes, got ${out.length}`);
+    if (request !== out) out.set(request);
+    const v = this.#v;
+    out[O_TYPE] = T_REPLY;
+    out[O_CTL] = Math.max(0, Math.min(CTL_MAX, ctl | 0));
+    setU64(v, O_REPLY_TS, replyTsUs);
+    v.setUint32(O_ACK_HIGH, ackHigh);
+    v.setUint32(O_ACK_MAP, ackMapHi);
+    v.setUint32(O_ACK_MAP + 4, ackMapLo);
+    tag(key, out, REPLY_TAGGED, out, O_TAG);
+    return out;
+  }
+}
+
+/** put64 through a DataView: the same bytes. */
+function setU64(v: DataView, o: number, x: number): void {
+  const n = x > 0 ? Math.min(U53 - 1, Math.round(x)) : 0;
+  const hi = Math.floor(n / 4294967296);
+  v.setUint32(o, hi);
+  v.setUint32(o + 4, n - hi * 4294967296);
 }
 
 /** Field readers for a payload that verifyProbe accepted. */

@@ -5,17 +5,21 @@
 import type { Clock, TimerId } from './clock.js';
 
 const SLOTS = 1024; // a power of two; events further ahead wait in their slot for their round
+/** Numbers per node record: tick, queued-for time, a, b. */
+const REC = 4;
 
 /**
  * The prober's event queue: events of type T run by `run` at the first tick (a multiple of tickMs ms)
  * at or after their time, in queue order, over a single clock timer. Queueing and running cost O(1);
  * events cannot be cancelled (handlers check for staleness). If a handler throws, the events after it
- * stay queued.
+ * stay queued. An event may carry two numbers besides its value (`at`'s a and b), which `run` gets
+ * with the time it was queued for: the control plane's events are a peer and numbers, so that
+ * queueing one builds no object.
  */
 export class TickScheduler<T> {
   readonly #clock: Clock;
   readonly #tickMs: number;
-  readonly #run: (ev: T) => void;
+  readonly #run: (ev: T, atMs: number, a: number, b: number) => void;
   /** The timer's callback, made once (a closure per arm was an allocation per tick fired). */
   readonly #fireFn = (): void => this.#fire();
   // Queued events: each slot a singly linked list, in queue order, of nodes in parallel arrays that
@@ -33,8 +37,11 @@ export class TickScheduler<T> {
   /** Inside #fire: the timer is re-armed once, at the end, for the earliest queued tick. */
   #firing = false;
 
-  /** A queue over `clock` with ticks of `tickMs` ms (> 0, else a RangeError) calling `run` for each due event. */
-  constructor(clock: Clock, tickMs: number, run: (ev: T) => void) {
+  /**
+   * A queue over `clock` with ticks of `tickMs` ms (> 0, else a RangeError) calling `run` for each
+   * due event, with the time it was queued for and its two numbers.
+   */
+  constructor(clock: Clock, tickMs: number, run: (ev: T, atMs: number, a: number, b: number) => void) {
     if (!(tickMs > 0)) throw new RangeError(`tickMs must be > 0, got ${tickMs}`);
     this.#clock = clock;
     this.#tickMs = tickMs;
@@ -45,8 +52,8 @@ export class TickScheduler<T> {
   /** Events queued and not yet run. */
   get size(): number { return this.#count; }
 
-  /** Run ev at time atMs: at the first tick at or after it (now if it is past). */
-  at(atMs: number, ev: T): void {
+  /** Run ev (with a and b) at time atMs: at the first tick at or after it (now if it is past). */
+  at(atMs: number, ev: T, a = 0, b = 0): void {
     const tick = Math.max(this.#cur, Math.ceil(atMs / this.#tickMs));
     const w = this.#w;
     let n = w.free;
@@ -55,7 +62,8 @@ export class TickScheduler<T> {
       n = w.used++;
       if (n === w.next.length) growWheel(w);
     }
-    w.tick[n] = tick;
+    const r = w.rec, o = n * REC;
+    r[o] = tick; r[o + 1] = atMs; r[o + 2] = a; r[o + 3] = b;
     w.ev[n] = ev;
     w.next[n] = -1;
     const i = tick & (SLOTS - 1);
@@ -125,16 +133,18 @@ export class TickScheduler<T> {
     let n = w.head[i];
     while (n >= 0) {
       // The node arrays are read through w each time: a handler's queueing may have grown them.
-      if (w.tick[n] > t) { prev = n; n = w.next[n]; continue; } // a later round's: kept in place
+      const r = w.rec, o = n * REC;
+      if (r[o] > t) { prev = n; n = w.next[n]; continue; } // a later round's: kept in place
       const after = w.next[n];
       if (prev < 0) w.head[i] = after; else w.next[prev] = after;
       if (w.tail[i] === n) w.tail[i] = prev;
       const ev = w.ev[n] as T;
+      const atMs = r[o + 1], a = r[o + 2], b = r[o + 3];
       w.ev[n] = undefined;
       w.next[n] = w.free;
       w.free = n;
       this.#count--;
-      this.#run(ev);
+      this.#run(ev, atMs, a, b);
       // On from the last kept node: the handler may have appended (and reused n's node).
       n = prev < 0 ? w.head[i] : w.next[prev];
     }
@@ -143,13 +153,13 @@ export class TickScheduler<T> {
   /** Arm the timer for the earliest queued tick. */
   #armNext(): void {
     if (this.#count === 0 || this.#timer !== undefined) return;
-    const w = this.#w, head = w.head, next = w.next, ticks = w.tick;
+    const w = this.#w, head = w.head, next = w.next, rec = w.rec;
     for (let t = this.#cur; t < this.#cur + SLOTS; t++) {
-      for (let n = head[t & (SLOTS - 1)]; n >= 0; n = next[n]) if (ticks[n] === t) { this.#armAt(t); return; }
+      for (let n = head[t & (SLOTS - 1)]; n >= 0; n = next[n]) if (rec[n * REC] === t) { this.#armAt(t); return; }
     }
     let min = Infinity; // everything queued is more than a round ahead
     for (let i = 0; i < SLOTS; i++) {
-      for (let n = head[i]; n >= 0; n = next[n]) if (ticks[n] < min) min = ticks[n];
+      for (let n = head[i]; n >= 0; n = next[n]) if (rec[n * REC] < min) min = rec[n * REC];
     }
     this.#armAt(min);
   }
@@ -159,8 +169,11 @@ export class TickScheduler<T> {
 interface Wheel<T> {
   head: Int32Array;
   tail: Int32Array;
-  /** Per node: its tick, its event, the next node in its slot's list (or in the free list), -1 at the end. */
-  tick: Float64Array;
+  /**
+   * Per node: its record of REC numbers (tick, the time it was queued for, a, b: one cache line for
+   * what running it reads), its event, the next node in its slot's list (or in the free list), -1 at the end.
+   */
+  rec: Float64Array;
   ev: (T | undefined)[];
   next: Int32Array;
   /** Nodes handed out so far; the first free node (-1: none). */
@@ -171,14 +184,14 @@ interface Wheel<T> {
 function newWheel<T>(): Wheel<T> {
   return {
     head: new Int32Array(SLOTS).fill(-1), tail: new Int32Array(SLOTS).fill(-1),
-    tick: new Float64Array(8), ev: new Array<undefined>(8).fill(undefined), next: new Int32Array(8), used: 0, free: -1,
+    rec: new Float64Array(8 * REC), ev: new Array<undefined>(8).fill(undefined), next: new Int32Array(8), used: 0, free: -1,
   };
 }
 
 /** Double a wheel's node arrays (all nodes are in use). */
 function growWheel<T>(w: Wheel<T>): void {
   const n = 2 * w.next.length;
-  const tick = new Float64Array(n); tick.set(w.tick); w.tick = tick;
+  const rec = new Float64Array(n * REC); rec.set(w.rec); w.rec = rec;
   const next = new Int32Array(n); next.set(w.next); w.next = next;
   for (let j = w.ev.length; j < n; j++) w.ev.push(undefined);
 }

@@ -22,29 +22,39 @@ export class TokenBucket {
     this.#at = clock.now();
   }
 
-  #refill(): void {
-    const now = this.#clock.now();
+  /** Refill to clock time `now` (not before the last refill's). */
+  #refillAt(now: number): void {
     if (now > this.#at) this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#at) * this.#rate);
     this.#at = now;
   }
 
   /** Take one token; false when the bucket is empty. */
-  take(): boolean {
-    this.#refill();
+  take(): boolean { return this.takeAt(this.#clock.now()); }
+
+  /**
+   * take() with the clock already read: `now` must be the clock's time (a caller that reads it once
+   * for several buckets and steps saves a reading per call on the responder's path).
+   */
+  takeAt(now: number): boolean {
+    this.#refillAt(now);
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;
     return true;
   }
 
   /** Fill fraction 0..1. */
-  fill(): number { this.#refill(); return this.#tokens / this.#burst; }
+  fill(): number { this.#refillAt(this.#clock.now()); return this.#tokens / this.#burst; }
 
   /**
    * CTL to advertise: 0 while more than half full, then one more doubling of the senders' interval
    * for every halving of the fill (1 at <= 1/2, 2 at <= 1/4, ...): floor(-log2(fill)), at most maxLevel.
    */
-  ctlLevel(maxLevel = CTL_MAX): number {
-    const f = this.fill();
+  ctlLevel(maxLevel = CTL_MAX): number { return this.ctlLevelAt(this.#clock.now(), maxLevel); }
+
+  /** ctlLevel() with the clock already read (`now`, as takeAt). */
+  ctlLevelAt(now: number, maxLevel = CTL_MAX): number {
+    this.#refillAt(now);
+    const f = this.#tokens / this.#burst;
     if (f > 0.5) return 0;
     const level = f <= 0 ? CTL_MAX : Math.floor(-Math.log2(f));
     return Math.min(maxLevel, CTL_MAX, Math.max(1, level));

@@ -4,12 +4,12 @@
 import type { Clock } from './clock.js';
 import { resolveControlConfig, type ControlConfig, type ProbeMode } from './config.js';
 import {
-  verifyProbe, encodeRequestInto, encodeReplyInto, probeOrigin, probeTarget, probeSeq, probeSport, probeCtl, probeBackendKey,
-  probeNum, probeAckHigh, probeAckMapHi, probeAckMapLo, PROBE_WIRE_BYTES, PROBE_PAYLOAD_BYTES,
+  verifyProbe, ProbeBuffer, probeOrigin, probeTarget, probeSeq, probeSport, probeCtl, probeBackendKey,
+  probeNum, probeAckHigh, probeAckMapHi, probeAckMapLo, PROBE_WIRE_BYTES,
 } from './probe-codec.js';
 import { ReceiptWindows } from './receipt-windows.js';
 import { PORT_BAD, PORT_GOOD, PORT_UNKNOWN, type Transition } from './health.js';
-import { PeerState } from './peer.js';
+import { PeerState, SENT_STRIDE } from './peer.js';
 import { TokenBucket } from './token-bucket.js';
 import { SourceBuckets } from './source-buckets.js';
 import { CpuBackoff } from './cpu-backoff.js';
@@ -141,8 +141,8 @@ export interface PortView {
 /** failureFreeSince written for never-validated ports (defined with the tables that rank by it). */
 export { UNVALIDATED_SINCE };
 
+// Queued events are (peer or undefined, kind + 4 * port, token) in the scheduler's records: no object per event.
 const EV_SEND = 0, EV_SWEEP = 1, EV_CPU = 2;
-interface Ev { kind: number; peer: PeerState | undefined; k: number; token: number; due: number }
 
 /**
  * One VTEP's control plane: prober, responder, port health, path switching, middlebox sensing and
@@ -175,7 +175,7 @@ export class VtepControl {
   readonly #rows: number;
   /** Peers by table row (notePortUsed). */
   readonly #byRow: (PeerState | undefined)[] = [];
-  readonly #sched: TickScheduler<Ev>;
+  readonly #sched: TickScheduler<PeerState | undefined>;
   readonly #bucket: TokenBucket;
   readonly #sourceBuckets: SourceBuckets;
   readonly #receiptWindows: ReceiptWindows;
@@ -194,12 +194,10 @@ export class VtepControl {
   readonly #pending = new PendingProbes();
   #sweepQueued = false;
   /** The payload of the request and of the reply being sent (ProbeTransport.send copies what it keeps): no array per probe. */
-  readonly #requestOut = new Uint8Array(PROBE_PAYLOAD_BYTES);
-  readonly #replyOut = new Uint8Array(PROBE_PAYLOAD_BYTES);
+  readonly #requestOut = new ProbeBuffer();
+  readonly #replyOut = new ProbeBuffer();
   /** The words #spreadPort hashes (no array per reply). */
   readonly #spreadWords: number[] = [0, 0];
-  /** Event objects free for reuse: a dispatched event is recycled, so queueing one allocates nothing. */
-  readonly #freeEvs: Ev[] = [];
   readonly #stats: ControlStats = {
     probesSent: 0, repliesSent: 0, probeBytes: 0, repliesOk: 0, receipts: 0, badTags: 0, malformed: 0, stale: 0,
     throttled: 0, probesLost: 0, retransmits: 0, portsDown: 0, portsUp: 0, switches: 0, cpuBackoff: 0,
@@ -221,7 +219,7 @@ export class VtepControl {
     this.fast = createFastTable(o.table, this.slow, {
       peers: this.#rows, candidates: c.candidates, groups: c.pbmGroups, groupSize: c.hiGroupSize, spread: c.redirectSpread,
     });
-    this.#sched = new TickScheduler<Ev>(o.clock, this.config.tickMs, (e) => this.#dispatch(e));
+    this.#sched = new TickScheduler<PeerState | undefined>(o.clock, this.config.tickMs, (p, due, kindK, token) => this.#dispatch(p, due, kindK, token));
     this.#bucket = new TokenBucket(o.clock, this.config.responderRatePerSec, this.config.responderBurst);
     // Bounded well above the peers a VTEP talks to: only senders with the key get a bucket.
     this.#sourceBuckets = new SourceBuckets(o.clock, this.config.responderSourceRatePerSec, this.config.responderSourceBurst, 4 * this.config.maxPeers);
@@ -321,7 +319,7 @@ export class VtepControl {
     const t = p.health.lost(k, now, true);
     this.#publish(p, k);
     if (t === 'down') { this.#down(p, k, now); return; }
-    if (p.scheduled[k] === 0) { p.scheduled[k] = 1; p.scheduledCount++; }
+    if (p.scheduled[k] === 0) { p.setScheduled(k, true); p.scheduledCount++; }
     if (p.hasOutstanding[k] === 1) return; // a probe is on its way: its fate is the confirmation
     this.#queue(now, EV_SEND, p, k, (p.sendGen[k] = (p.sendGen[k] + 1) >>> 0));
   }
@@ -381,9 +379,9 @@ export class VtepControl {
     this.#sweepQueued = false;
     this.#pending.clear();
     for (const p of this.#peers.values()) {
-      p.scheduled.fill(0);
-      p.scheduledCount = 0;
+      p.clearScheduled();
       p.hasOutstanding.fill(0);
+      p.outstandingCount = 0;
     }
   }
 
@@ -436,15 +434,19 @@ export class VtepControl {
 
   #answer(fromIp: number, request: Uint8Array): void {
     if (probeTarget(request) !== this.#localIp || probeOrigin(request) !== fromIp) { this.#stats.malformed++; return; }
+    // One clock reading for the whole answer (the buckets' refills, CTL and the reply time): the
+    // clock does not move within a call, and each reading was a call of its own.
+    const now = this.#clock.now();
     const mine = this.#sourceBuckets.of(fromIp);
-    if (!mine.take()) { this.#stats.throttled++; return; }
-    if (!this.#bucket.take()) { this.#stats.throttled++; return; }
+    if (!mine.takeAt(now)) { this.#stats.throttled++; return; }
+    if (!this.#bucket.takeAt(now)) { this.#stats.throttled++; return; }
     // CTL from whichever bucket is lower: the whole responder's, or this sender's own.
-    const ctl = Math.max(this.#bucket.ctlLevel(this.config.maxCtlBackoff), mine.ctlLevel(this.config.maxCtlBackoff));
+    const maxCtl = this.config.maxCtlBackoff;
+    const ctl = Math.max(this.#bucket.ctlLevelAt(now, maxCtl), mine.ctlLevelAt(now, maxCtl));
     const probed = probeSport(request);
     const num = probeNum(request);
     const w = this.#receiptWindows.note(fromIp, num);
-    const reply = encodeReplyInto(this.#replyOut, request, ctl, this.#clock.now() * 1000, this.#key, w.high, w.hi, w.lo);
+    const reply = this.#replyOut.replyTo(request, ctl, now * 1000, this.#key, w.high, w.hi, w.lo);
     this.#stats.repliesSent++;
     const mode = this.config.replyPort;
     // The prober matches a reply by its payload (probed port, sequence), never by its outer port, so
@@ -505,9 +507,12 @@ export class VtepControl {
     if (p === undefined || !p.live) return -1;
     const h = p.health;
     let best = -1, since = Infinity;
-    for (let k = 0; k < p.n; k++) {
-      // Probed first: in partial mode most ports are not, and that test reads the peer's own array.
-      if (p.scheduled[k] === 0 || h.state[k] !== PORT_GOOD || h.restoring[k] === 1 || h.consecutiveLosses[k] !== 0) continue;
+    // Only the probed ports (in partial mode a few of 32), lowest first: their bit set.
+    let lo = p.schedLo, hi = p.schedHi;
+    while ((lo | hi) !== 0) {
+      let k: number;
+      if (lo !== 0) { k = 31 - Math.clz32(lo & -lo); lo = (lo & (lo - 1)) >>> 0; } else { k = 63 - Math.clz32(hi & -hi); hi = (hi & (hi - 1)) >>> 0; }
+      if (h.state[k] !== PORT_GOOD || h.restoring[k] === 1 || h.consecutiveLosses[k] !== 0) continue;
       const s = h.failureFreeSince(k);
       if (s < since) { since = s; best = k; }
     }
@@ -530,8 +535,9 @@ export class VtepControl {
       // that had come down too far would never grow again.
       if (k >= 0 && p.hasOutstanding[k] === 0 && p.nextSeq[k] === seq) this.#rttSample(p, this.#clock.now() - p.sentAt[k]);
     } else this.#answered(p, k, reply);
-    // Authentic and from this peer, even when late: its receipt window may resolve other probes.
-    if (this.config.receipts) this.#receipts(p, probeAckHigh(reply), probeAckMapHi(reply), probeAckMapLo(reply));
+    // Authentic and from this peer, even when late: its receipt window may resolve other probes
+    // (none when nothing is outstanding: the window's up to 64 bits would each find nothing to do).
+    if (this.config.receipts && p.outstandingCount > 0) this.#receipts(p, probeAckHigh(reply), probeAckMapHi(reply), probeAckMapLo(reply));
     return mine;
   }
 
@@ -546,9 +552,10 @@ export class VtepControl {
       let i: number;
       if (lo !== 0) { i = 31 - Math.clz32(lo & -lo); lo = (lo & (lo - 1)) >>> 0; } else { i = 63 - Math.clz32(hi & -hi); hi = (hi & (hi - 1)) >>> 0; }
       const num = (high - i) >>> 0, slot = num & 63;
-      if (p.sentNum[slot] !== num) continue;
-      const k = p.sentK[slot];
-      if (p.hasOutstanding[k] === 0 || p.outstandingSeq[k] !== p.sentSeq[slot]) continue;
+      const log = p.sentLog, e = slot * SENT_STRIDE;
+      if (log[e] !== num) continue;
+      const k = log[e + 2];
+      if (p.hasOutstanding[k] === 0 || p.outstandingSeq[k] !== log[e + 1]) continue;
       this.#stats.receipts++;
       this.#answered(p, k, undefined);
     }
@@ -576,6 +583,7 @@ export class VtepControl {
   #answered(p: PeerState, k: number, reply: Uint8Array | undefined): void {
     const now = this.#clock.now();
     p.hasOutstanding[k] = 0;
+    p.outstandingCount--;
     p.lastAnswer[k] = p.sentAt[k];
     const wasStale = p.stale[k] === 1;
     p.stale[k] = 0;
@@ -606,29 +614,25 @@ export class VtepControl {
       this.onEvent?.({ type: 'port-restored', peerIp: p.ip, sport: p.candidates[k], atMs: now, failureFreeMs: now - p.health.lastLossAt[k]! });
     }
     // A port in use or a backup (a scout) told its group: the backups may need to cover it now.
-    else if (regrouped && p.mode === 'partial' && this.#started && this.#active(p)
+    else if (regrouped && p.mode === 'partial' && this.#started && this.#active(p, now)
       && (p.backup[k] === 1 || now - p.lastUsed[k] <= this.config.inUseWindowMs)) this.#refreshBackups(p);
   }
 
   // ---- probes out -----------------------------------------------------------------------------
 
-  /** Queue an event at atMs (a recycled object when one is free). */
+  /** Queue an event at atMs. */
   #queue(atMs: number, kind: number, peer: PeerState | undefined, k: number, token: number): void {
-    const e = this.#freeEvs.pop();
-    if (e === undefined) { this.#sched.at(atMs, { kind, peer, k, token, due: atMs }); return; }
-    e.kind = kind; e.peer = peer; e.k = k; e.token = token; e.due = atMs;
-    this.#sched.at(atMs, e);
+    this.#sched.at(atMs, peer, kind + 4 * k, token);
   }
 
-  #dispatch(e: Ev): void {
-    const { kind, peer: p, k, token, due } = e;
-    e.peer = undefined;
-    this.#freeEvs.push(e);
+  /** Run a queued event: `due` is the time it was queued for. */
+  #dispatch(p: PeerState | undefined, due: number, kindK: number, token: number): void {
+    const kind = kindK & 3, k = kindK >>> 2;
     if (kind === EV_CPU) { this.#sampleCpu(); return; }
     if (kind === EV_SWEEP) { this.#sweep(); return; }
     if (!p!.live) return; // peer removed
     if (kind === EV_SEND) {
-      if (token === p!.sendGen[k]) this.#send(p!, k, due);
+      if (token === p!.sendGen[k]) this.#send(p!, k, due, this.#clock.now());
     }
   }
 
@@ -651,13 +655,12 @@ export class VtepControl {
     this.#queue(this.#pending.oldestDeadline, EV_SWEEP, undefined, 0, 0);
   }
 
-  #send(p: PeerState, k: number, due: number): void {
-    if (!this.#started || !this.#shouldProbe(p, k)) {
-      p.scheduled[k] = 0;
+  #send(p: PeerState, k: number, due: number, now: number): void {
+    if (!this.#started || !this.#shouldProbe(p, k, now)) {
+      p.setScheduled(k, false);
       p.scheduledCount--;
       return;
     }
-    const now = this.#clock.now();
     if (p.hasOutstanding[k] === 1) {
       // Never two probes of a port within a timeout (a reschedule or a stall's catch-up can bring its
       // next slot that close): the one out may still be answered. Its slot is taken by the next one.
@@ -667,10 +670,12 @@ export class VtepControl {
     const seq = (p.nextSeq[k] = (p.nextSeq[k] + 1) >>> 0);
     p.outstandingSeq[k] = seq;
     p.hasOutstanding[k] = 1;
+    p.outstandingCount++;
     p.sentAt[k] = now;
     const num = (p.nextNum = (p.nextNum + 1) >>> 0), slot = num & 63;
-    p.sentNum[slot] = num; p.sentK[slot] = k; p.sentSeq[slot] = seq;
-    const payload = encodeRequestInto(this.#requestOut, this.#localIp, p.ip, seq, p.candidates[k], now * 1000, this.#key, num);
+    const log = p.sentLog, e = slot * SENT_STRIDE;
+    log[e] = num; log[e + 1] = seq; log[e + 2] = k;
+    const payload = this.#requestOut.request(this.#localIp, p.ip, seq, p.candidates[k], now * 1000, this.#key, num);
     this.#stats.probesSent++;
     this.#stats.probeBytes += PROBE_WIRE_BYTES;
     p.pendingId[k] = this.#pending.push(p, k, seq, now + this.#timeoutMs);
@@ -692,6 +697,7 @@ export class VtepControl {
 
   #lost(p: PeerState, k: number): void {
     p.hasOutstanding[k] = 0;
+    p.outstandingCount--;
     this.#stats.probesLost++;
     const now = this.#clock.now();
     if (p.health.consecutiveLosses[k] === 0) p.lossRunSentAt[k] = p.sentAt[k];
@@ -767,22 +773,25 @@ export class VtepControl {
 
   // ---- scheduling -----------------------------------------------------------------------------
 
-  #active(p: PeerState): boolean { return this.#clock.now() - p.lastTraffic <= this.config.activeWindowMs; }
+  #active(p: PeerState, now = this.#clock.now()): boolean { return now - p.lastTraffic <= this.config.activeWindowMs; }
 
   #interval(p: PeerState): number {
-    return this.config.probeIntervalMs * 2 ** (this.#backoff.level + p.ctl);
+    const e = this.#backoff.level + p.ctl;
+    // No backoff (the usual case): no Math.pow per probe.
+    return e === 0 ? this.config.probeIntervalMs : this.config.probeIntervalMs * 2 ** e;
   }
 
-  #shouldProbe(p: PeerState, k: number): boolean {
-    if (!p.probes || !this.#active(p)) return false;
-    if (p.mode === 'full' || this.#clock.now() < p.fullUntil) return true;
-    return p.backup[k] === 1 || !p.health.usable(k) || this.#clock.now() - p.lastUsed[k] <= this.config.inUseWindowMs;
+  #shouldProbe(p: PeerState, k: number, now: number): boolean {
+    if (!p.probes || now - p.lastTraffic > this.config.activeWindowMs) return false;
+    if (p.mode === 'full' || now < p.fullUntil) return true;
+    return p.backup[k] === 1 || !p.health.usable(k) || now - p.lastUsed[k] <= this.config.inUseWindowMs;
   }
 
   /** Start probing an active peer: every port that should be probed gets its slot in the interval. */
   #kick(p: PeerState): void {
     if (p.mode === 'partial') this.#refreshBackups(p);
-    for (let k = 0; k < p.n; k++) if (this.#shouldProbe(p, k)) this.#ensure(p, k);
+    const now = this.#clock.now();
+    for (let k = 0; k < p.n; k++) if (this.#shouldProbe(p, k, now)) this.#ensure(p, k);
   }
 
   /**
@@ -792,7 +801,7 @@ export class VtepControl {
    */
   #ensure(p: PeerState, k: number): void {
     if (p.scheduled[k] === 1) return;
-    p.scheduled[k] = 1;
+    p.setScheduled(k, true);
     p.scheduledCount++;
     const gen = (p.sendGen[k] = (p.sendGen[k] + 1) >>> 0);
     const I = this.config.probeIntervalMs;
@@ -844,7 +853,7 @@ export class VtepControl {
   #reschedule(p: PeerState): void {
     for (let k = 0; k < p.n; k++) {
       if (p.scheduled[k] === 0) continue;
-      p.scheduled[k] = 0;
+      p.setScheduled(k, false);
       p.scheduledCount--;
       this.#ensure(p, k); // a new generation: the queued send goes stale
     }
