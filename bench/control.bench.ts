@@ -15,7 +15,7 @@ import { SipHashBatch, SipHasher } from '../bindings/auth.js';
 import { VirtualClock } from '../src/control/clock.js';
 import { VtepControl } from '../src/control/vtep.js';
 import type { ProbeMode } from '../src/control/config.js';
-import { decodeProbe, encodeProbe } from '../src/control/probe-codec.js';
+import { decodeProbe, encodeProbe, PROBE_PAYLOAD_BYTES } from '../src/control/probe-codec.js';
 import { candidatePorts, DEFAULT_PORT_RANGE } from '../bindings/ports.js';
 
 const MSG = 48;
@@ -75,14 +75,20 @@ function oneVtep(mode: ProbeMode): { measureMs: (simMs: number) => { cpuMs: numb
   };
   const inReplies: Packet[] = [];
   const inRequests: Packet[] = [];
+  // The stubs' payloads in buffers reused every tick: a new buffer per probe is an ArrayBuffer backing
+  // store that V8 frees on its background threads, which process.cpuUsage would count in local's time.
+  const replyPool: Uint8Array<ArrayBuffer>[] = [];
+  const requestPool: Uint8Array<ArrayBuffer>[] = [];
   /** The stubs' side (untimed): a reply to each request of local's, and a mirror request to local. */
   const stubs = (): void => {
     for (const p of outbox) {
       const r = decodeProbe(p.payload, secret);
       if (!r.ok || r.probe.type !== 'request') continue; // local's own replies: delivered, done
       const f = r.probe;
-      inReplies.push({ to: p.to, sport: p.sport, payload: encodeProbe({ ...f, type: 'reply', ctl: 0, replyTsUs: clock.now() * 1000 }, secret) });
-      inRequests.push({ to: p.to, sport: p.sport, payload: encodeProbe({ ...f, origin: p.to, target: LOCAL }, secret) });
+      const reply = (replyPool[inReplies.length] ??= new Uint8Array(PROBE_PAYLOAD_BYTES));
+      const request = (requestPool[inRequests.length] ??= new Uint8Array(PROBE_PAYLOAD_BYTES));
+      inReplies.push({ to: p.to, sport: p.sport, payload: encodeProbe({ ...f, type: 'reply', ctl: 0, replyTsUs: clock.now() * 1000 }, secret, reply) });
+      inRequests.push({ to: p.to, sport: p.sport, payload: encodeProbe({ ...f, origin: p.to, target: LOCAL }, secret, request) });
     }
     outbox.length = 0;
   };

@@ -50,6 +50,8 @@ function tenantFrames(): Uint8Array[] {
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+/** A VXLAN frame's hex without its outer IPv4 id and header checksum: each capture thread's Datapath numbers its own ids (the checksum is checked apart). */
+const sansId = (f: Uint8Array): string => { const c = Uint8Array.from(f); c.fill(0, 18, 20); c.fill(0, 24, 26); return hex(c); };
 
 /** Node with tsx inside a namespace, running an ES module snippet (args follow as process.argv[1..]). */
 function nodeIn(lab: NetnsLab, ns: string, code: string, args: string[] = []): NsProcess {
@@ -286,8 +288,6 @@ t.test('--workers 2 (mmap): one PACKET_FANOUT group shares the frames by flow; e
     const [s0, c0] = await lab.veth({ a: 's', b: 'c', aIf: 's0', bIf: 'c0' });
     const sent = manyFlows(64, 30);
     const want = expected(sent.map((x) => x.frame), { localIp: LOCAL, portRange: { lo: 50000, hi: 50999 }, candidates: 16 }, { remoteIp: REMOTE, vni: VNI });
-    // Each thread's Datapath numbers its own outer IPv4 ids: compared without the id and the header checksum (checked apart).
-    const sansId = (f: Uint8Array): string => { const c = Uint8Array.from(f); c.fill(0, 18, 20); c.fill(0, 24, 26); return hex(c); };
     const wantIndex = new Map(want.map((w, i) => [sansId(w), i]));
     const args = ['--io', 'mmap', '--workers', '2', '--vni', String(VNI), '--local', LOCAL, '--remote', REMOTE, '--candidates', '16', '--sport-range', '50000-50999', '--json'];
 
@@ -327,5 +327,31 @@ t.test('--workers 2 (mmap): one PACKET_FANOUT group shares the frames by flow; e
     await t.rejects(runCapture({ ...base, io: 'cap', workers: 2 }), { name: 'UsageError', message: /--workers 2 needs the AF_PACKET ring/ });
     await t.rejects(runCapture({ ...base, filter: 'udp', workers: 2 }), { name: 'UsageError', message: /--workers 2 needs the AF_PACKET ring.*--filter needs --io cap/ });
     await t.rejects(runCapture({ ...base, workers: 0 }), { name: 'UsageError', message: /--workers must be an integer 1\.\.64/ });
+  });
+});
+
+t.test('--workers 2 --out-iface (mmap): each thread sends on its own socket; every frame arrives once at the far end', { skip: skipMmap }, async (t) => {
+  await withNetns(async (lab) => {
+    await lab.addNs('s');
+    await lab.addNs('c');
+    await lab.addNs('r');
+    const [s0, c0] = await lab.veth({ a: 's', b: 'c', aIf: 's0', bIf: 'c0' });
+    const [c1, r0] = await lab.veth({ a: 'c', b: 'r', aIf: 'c1', bIf: 'r0', aCidr: `${LOCAL}/24`, bCidr: `${REMOTE}/24` });
+    const sent = manyFlows(32, 20);
+    const outer = receiver(lab, 'r', r0.ifname, 'udp dst port 4789', sent.length);
+    const cap = zooroute(lab, 'c', ['capture', '-i', c0.ifname, '--io', 'mmap', '--workers', '2', '--out-iface', c1.ifname,
+      '--vni', String(VNI), '--local', LOCAL, '--remote', REMOTE, '--src-mac', c1.mac, '--dst-mac', r0.mac, '--count', String(sent.length), '--json']);
+    await Promise.all([outer.waitFor(/receiver ready/, 20_000), cap.waitFor(/capturing on .*io mmap\)/, 30_000)]);
+    await inject(lab, 's', s0.ifname, sent.map((x) => x.frame));
+    const r = await cap.exited;
+    t.equal(r.code, 0, `capture exits 0 (${r.stderr.trim()})`);
+    const summary = JSON.parse(r.stdout) as { frames: number; encapsulated: number; workers: { frames: number }[] };
+    t.match(summary, { io: 'mmap', frames: sent.length, encapsulated: sent.length, dropped: {}, stoppedBy: 'count' });
+    t.ok(summary.workers.length === 2 && summary.workers.every((w) => w.frames > 0), `both threads sent (${summary.workers.map((w) => w.frames).join(' + ')})`);
+    const got = (await outer.exited).stdout.trim().split('\n').filter(Boolean).map((h) => Uint8Array.from(Buffer.from(h, 'hex')));
+    t.equal(got.length, sent.length, 'every frame arrived at the far end');
+    const want = expected(sent.map((x) => x.frame), { localIp: LOCAL, localMac: c1.mac }, { remoteIp: REMOTE, vni: VNI, mac: r0.mac });
+    t.same(got.map(sansId).sort(), want.map(sansId).sort(), 'each one once, as the datapath encapsulates it (but for the outer IPv4 id)');
+    t.ok(got.every((f) => decodeOuter(f).checksumOk), 'every outer IPv4 checksum is right');
   });
 });
