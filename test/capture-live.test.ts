@@ -2,7 +2,7 @@
 // by a sender in one namespace, the capture in another, and its output checked frame by frame
 // (pcap file mode), or captured at the far end of a second veth, and decapsulated there by the
 // kernel's own vxlan device (--out-iface mode).
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,7 +17,7 @@ import { ipv4ChecksumValid } from '../src/reference/checksum.js';
 import { runCapture } from '../src/capture/session.js';
 import { UsageError } from '../src/cli/errors.js';
 import { needAfPacket, needCap, needRoot, needTshark } from './helpers/needs.js';
-import { withNetns, type NetnsLab, type NsProcess } from './helpers/netns.js';
+import { withNetns, type NetnsLab, type NsProcess, type VethEnd } from './helpers/netns.js';
 
 const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -129,9 +129,11 @@ function decodeOuter(f: Uint8Array): Outer {
   };
 }
 
-// With cap, a pcap filter keeps anything else out; the AF_PACKET ring takes no filter text, and on this
-// veth (no addresses, IPv6 off) nothing but the injected frames is sent.
-for (const io of ['cap', 'mmap'] as const) t.test(`capture to a pcap file (--io ${io}): exactly the injected frames, encapsulated`, { skip: io === 'cap' ? skip : skipMmap }, async (t) => {
+/**
+ * A sender namespace `s` and a capture namespace `c` joined by a veth (s0 - c0), and a temporary
+ * directory others may read (the capture may run as another user), all removed afterwards.
+ */
+async function senderAndCapture(t: Test, fn: (lab: NetnsLab, s0: VethEnd, c0: VethEnd, dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'zr-capture-'));
   chmodSync(dir, 0o755);
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -139,6 +141,26 @@ for (const io of ['cap', 'mmap'] as const) t.test(`capture to a pcap file (--io 
     await lab.addNs('s');
     await lab.addNs('c');
     const [s0, c0] = await lab.veth({ a: 's', b: 'c', aIf: 's0', bIf: 'c0' });
+    await fn(lab, s0, c0, dir);
+  });
+}
+
+/** Namespaces s - c - r in a line (veths s0 - c0 and c1 - r0, LOCAL on c1, REMOTE on r0): the --out-iface set-up. */
+async function senderCaptureReceiver(fn: (lab: NetnsLab, s0: VethEnd, c0: VethEnd, c1: VethEnd, r0: VethEnd) => Promise<void>): Promise<void> {
+  await withNetns(async (lab) => {
+    await lab.addNs('s');
+    await lab.addNs('c');
+    await lab.addNs('r');
+    const [s0, c0] = await lab.veth({ a: 's', b: 'c', aIf: 's0', bIf: 'c0' });
+    const [c1, r0] = await lab.veth({ a: 'c', b: 'r', aIf: 'c1', bIf: 'r0', aCidr: `${LOCAL}/24`, bCidr: `${REMOTE}/24` });
+    await fn(lab, s0, c0, c1, r0);
+  });
+}
+
+// With cap, a pcap filter keeps anything else out; the AF_PACKET ring takes no filter text, and on this
+// veth (no addresses, IPv6 off) nothing but the injected frames is sent.
+for (const io of ['cap', 'mmap'] as const) t.test(`capture to a pcap file (--io ${io}): exactly the injected frames, encapsulated`, { skip: io === 'cap' ? skip : skipMmap }, async (t) => {
+  await senderAndCapture(t, async (lab, s0, c0, dir) => {
     const frames = tenantFrames();
     const out = join(dir, 'out.pcap');
     const cap = zooroute(lab, 'c', ['capture', '-i', c0.ifname, ...(io === 'cap' ? ['--filter', `ether src ${SENDER_MAC}`] : ['--io', 'mmap']), '-o', out,
@@ -182,12 +204,7 @@ for (const io of ['cap', 'mmap'] as const) t.test(`capture to a pcap file (--io 
 });
 
 for (const io of ['cap', 'mmap'] as const) t.test(`--out-iface (--io ${io}): frames arrive encapsulated at the far end and the kernel vxlan device decapsulates them`, { skip: io === 'cap' ? skip : skipMmap }, async (t) => {
-  await withNetns(async (lab) => {
-    await lab.addNs('s');
-    await lab.addNs('c');
-    await lab.addNs('r');
-    const [s0, c0] = await lab.veth({ a: 's', b: 'c', aIf: 's0', bIf: 'c0' });
-    const [c1, r0] = await lab.veth({ a: 'c', b: 'r', aIf: 'c1', bIf: 'r0', aCidr: `${LOCAL}/24`, bCidr: `${REMOTE}/24` });
+  await senderCaptureReceiver(async (lab, s0, c0, c1, r0) => {
     const vx = `${lab.prefix}vx`;
     await lab.exec('r', 'ip', ['link', 'add', vx, 'type', 'vxlan', 'id', String(VNI), 'dstport', '4789', 'local', REMOTE, 'nolearning']);
     await lab.exec('r', 'sysctl', ['-qw', `net.ipv6.conf.${vx}.disable_ipv6=1`]);
@@ -279,13 +296,7 @@ function manyFlows(flows: number, perFlow: number): { frame: Uint8Array; flow: n
 }
 
 t.test('--workers 2 (mmap): one PACKET_FANOUT group shares the frames by flow; exactly --count frames, each once, a flow in order, one pcap', { skip: skipMmap }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'zr-capture-workers-'));
-  chmodSync(dir, 0o755);
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  await withNetns(async (lab) => {
-    await lab.addNs('s');
-    await lab.addNs('c');
-    const [s0, c0] = await lab.veth({ a: 's', b: 'c', aIf: 's0', bIf: 'c0' });
+  await senderAndCapture(t, async (lab, s0, c0, dir) => {
     const sent = manyFlows(64, 30);
     const want = expected(sent.map((x) => x.frame), { localIp: LOCAL, portRange: { lo: 50000, hi: 50999 }, candidates: 16 }, { remoteIp: REMOTE, vni: VNI });
     const wantIndex = new Map(want.map((w, i) => [sansId(w), i]));
@@ -331,12 +342,7 @@ t.test('--workers 2 (mmap): one PACKET_FANOUT group shares the frames by flow; e
 });
 
 t.test('--workers 2 --out-iface (mmap): each thread sends on its own socket; every frame arrives once at the far end', { skip: skipMmap }, async (t) => {
-  await withNetns(async (lab) => {
-    await lab.addNs('s');
-    await lab.addNs('c');
-    await lab.addNs('r');
-    const [s0, c0] = await lab.veth({ a: 's', b: 'c', aIf: 's0', bIf: 'c0' });
-    const [c1, r0] = await lab.veth({ a: 'c', b: 'r', aIf: 'c1', bIf: 'r0', aCidr: `${LOCAL}/24`, bCidr: `${REMOTE}/24` });
+  await senderCaptureReceiver(async (lab, s0, c0, c1, r0) => {
     // Fewer frames than the receiver's libpcap buffer holds (16 MiB in 64 KiB slots: 256 frames), as the sender injects them in one burst.
     const sent = manyFlows(32, 5);
     const outer = receiver(lab, 'r', r0.ifname, 'udp dst port 4789', sent.length);
