@@ -1323,7 +1323,11 @@ export interface FrameBatch {
  * drops). `undefined` (a callback returning nothing) means every frame was sent.
  */
 export type SentCount = number | void;
-/** A FrameBatch listing some packets of a PacketBatch (their outputs). */
+/**
+ * A FrameBatch listing some packets of a PacketBatch (their outputs). The view of each packet's
+ * output is kept and handed out again while the output lies where it did (a probe's always does:
+ * same slot, same length), so a send loop makes no view, and the GC collects none, per frame.
+ */
 export declare class SelectedFrames implements FrameBatch {
     #private;
     length: number;
