@@ -244,6 +244,10 @@ export class PacketBatch {
    * without a view per packet. Valid while the Datapath lives (its memory never grows).
    */
   bytes(): Uint8Array { this.#views(); return this.#u8; }
+  /** Index in bytes() of packet i's input frame as written (see input()): `bytes()[inputStart(i), inputStart(i) + inputLength(i))`. */
+  inputStart(i: number): number { return this.region.arena + i * this.slotSize + this.#u32(i, D_DATA_OFF); }
+  /** Length of packet i's input frame as written. */
+  inputLength(i: number): number { return this.#u32(i, D_DATA_LEN); }
   /** Index in bytes() of packet i's result frame (see output()). */
   outputStart(i: number): number { return this.region.arena + i * this.slotSize + this.#u32(i, D_OUT_OFF); }
   /** Length of packet i's result frame; 0 when dropped. */

@@ -198,6 +198,10 @@ export declare class PacketBatch {
      * without a view per packet. Valid while the Datapath lives (its memory never grows).
      */
     bytes(): Uint8Array;
+    /** Index in bytes() of packet i's input frame as written (see input()): `bytes()[inputStart(i), inputStart(i) + inputLength(i))`. */
+    inputStart(i: number): number;
+    /** Length of packet i's input frame as written. */
+    inputLength(i: number): number;
     /** Index in bytes() of packet i's result frame (see output()). */
     outputStart(i: number): number;
     /** Length of packet i's result frame; 0 when dropped. */
