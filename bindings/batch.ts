@@ -131,8 +131,9 @@ export class PacketBatch {
   }
 
   #setDesc(i: number, off: number, len: number, peer: number, force: number): void {
-    const d = this.region.desc + i * DESC_SIZE;
-    this.#u8.fill(0, d, d + DESC_SIZE);
+    const d = this.region.desc + i * DESC_SIZE, dv = this.#dv;
+    // Zeroed a word at a time: a fill() call (a builtin) cost about twice as much per descriptor.
+    for (let k = 0; k < DESC_SIZE; k += 4) dv.setUint32(d + k, 0, true);
     this.#dv.setUint32(d + D_DATA_OFF, off, true);
     this.#dv.setUint32(d + D_DATA_LEN, len, true);
     this.#dv.setUint16(d + D_PEER, peer, true);
@@ -243,6 +244,10 @@ export class PacketBatch {
    * without a view per packet. Valid while the Datapath lives (its memory never grows).
    */
   bytes(): Uint8Array { this.#views(); return this.#u8; }
+  /** Index in bytes() of packet i's input frame as written (see input()): `bytes()[inputStart(i), inputStart(i) + inputLength(i))`. */
+  inputStart(i: number): number { return this.region.arena + i * this.slotSize + this.#u32(i, D_DATA_OFF); }
+  /** Length of packet i's input frame as written. */
+  inputLength(i: number): number { return this.#u32(i, D_DATA_LEN); }
   /** Index in bytes() of packet i's result frame (see output()). */
   outputStart(i: number): number { return this.region.arena + i * this.slotSize + this.#u32(i, D_OUT_OFF); }
   /** Length of packet i's result frame; 0 when dropped. */

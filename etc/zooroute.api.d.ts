@@ -198,6 +198,10 @@ export declare class PacketBatch {
      * without a view per packet. Valid while the Datapath lives (its memory never grows).
      */
     bytes(): Uint8Array;
+    /** Index in bytes() of packet i's input frame as written (see input()): `bytes()[inputStart(i), inputStart(i) + inputLength(i))`. */
+    inputStart(i: number): number;
+    /** Length of packet i's input frame as written. */
+    inputLength(i: number): number;
     /** Index in bytes() of packet i's result frame (see output()). */
     outputStart(i: number): number;
     /** Length of packet i's result frame; 0 when dropped. */
@@ -1323,7 +1327,11 @@ export interface FrameBatch {
  * drops). `undefined` (a callback returning nothing) means every frame was sent.
  */
 export type SentCount = number | void;
-/** A FrameBatch listing some packets of a PacketBatch (their outputs). */
+/**
+ * A FrameBatch listing some packets of a PacketBatch (their outputs). The view of each packet's
+ * output is kept and handed out again while the output lies where it did (a probe's always does:
+ * same slot, same length), so a send loop makes no view, and the GC collects none, per frame.
+ */
 export declare class SelectedFrames implements FrameBatch {
     #private;
     length: number;

@@ -3,7 +3,7 @@
 // flush their own), tenant frames cross both ways, a black-holed port fails over with the events an
 // embedder sees, and the send callbacks' answers (SentCount) are honoured.
 import t from 'tap';
-import { Vtep, VirtualClock, type FrameBatch, type VtepEvent, type VtepOptions } from '../src/control/index.js';
+import { Vtep, VirtualClock, buildProbeInnerFrame, type FrameBatch, type VtepEvent, type VtepOptions } from '../src/control/index.js';
 import { parseIPv4 } from '../bindings/index.js';
 import { tenantFrame } from './helpers/tenant-frame.js';
 
@@ -15,11 +15,18 @@ const MAC_A = [2, 0, 0, 0, 0, 0xaa], MAC_B = [2, 0, 0, 0, 0, 0xbb];
 const copyAll = (f: FrameBatch): Uint8Array[] => Array.from({ length: f.length }, (_, i) => Uint8Array.from(f.frame(i)));
 const outerSport = (f: Uint8Array): number => (f[34] << 8) | f[35];
 const isData = (f: Uint8Array): boolean => f.length > 50 && f[46] === 0 && f[47] === 0 && f[48] === 42;
+const isProbe = (f: Uint8Array): boolean => f.length > 50 && f[46] === 0xff && f[47] === 0xff && f[48] === 0xff;
+/** The frames copied into one buffer (at odd offsets, a junk byte between): views of it, as a receive batch hands them over. */
+function packed(frames: Uint8Array[]): Uint8Array[] {
+  const buf = new Uint8Array(frames.reduce((n, f) => n + f.length + 3, 1));
+  let o = 1;
+  return frames.map((f) => { buf.set(f, o); const v = buf.subarray(o, o + f.length); o += f.length + 3; return v; });
+}
 
 interface Side { vtep: Vtep; wire: Uint8Array[]; vm: Uint8Array[]; events: VtepEvent[] }
 
 /** Two Vteps; underlay frames cross on the next turn of `pump`, unless `drop` says otherwise. */
-function pair(clock: VirtualClock, extra: Partial<VtepOptions> = {}): { a: Side; b: Side; pump: () => void; drop: { a: (f: Uint8Array) => boolean } } {
+function pair(clock: VirtualClock, extra: Partial<VtepOptions> = {}, pack = false): { a: Side; b: Side; pump: () => void; drop: { a: (f: Uint8Array) => boolean } } {
   const inflight: [Side, Uint8Array[]][] = [];
   const drop = { a: (_f: Uint8Array): boolean => false };
   const make = (ip: string, mac: number[], peer: string, peerMac: number[], isA: boolean): Side => {
@@ -41,7 +48,7 @@ function pair(clock: VirtualClock, extra: Partial<VtepOptions> = {}): { a: Side;
   };
   const a: Side = make(IP_A, MAC_A, IP_B, MAC_B, true);
   const b: Side = make(IP_B, MAC_B, IP_A, MAC_A, false);
-  const pump = (): void => { for (const [to, frames] of inflight.splice(0)) to.vtep.receiveUnderlay(frames); };
+  const pump = (): void => { for (const [to, frames] of inflight.splice(0)) to.vtep.receiveUnderlay(pack ? packed(frames) : frames); };
   return { a, b, pump, drop };
 }
 
@@ -84,6 +91,42 @@ t.test('probes answered and consumed, tenant frames both ways, one port black-ho
   t.notOk(a.wire.filter(isData).slice(-16).map(outerSport).includes(sport), 'no data leaves on the broken port any more');
   t.equal(a.vtep.counters.flowSwitches, switched.length);
   a.vtep.stop(); b.vtep.stop();
+});
+
+t.test('probe frames: inner headers as buildProbeInnerFrame makes them; probes in a shared receive buffer are read as in frames of their own', async (t) => {
+  const clock = new VirtualClock(0);
+  const { a, b, pump } = pair(clock, {}, true);
+  a.vtep.start(); b.vtep.start();
+  a.vtep.encapTenant([tenantFrame(MAC_B, MAC_A, 0)]);
+  b.vtep.encapTenant([tenantFrame(MAC_A, MAC_B, 0)]);
+  run(clock, pump, 1500);
+  const peerB = parseIPv4(IP_B), peerA = parseIPv4(IP_A);
+  t.equal(a.vtep.control.ports(peerB).filter((p) => p.state === 'good').length, 32, 'every port to B good, each probe and reply read out of a shared buffer');
+  t.equal(b.vtep.control.ports(peerA).filter((p) => p.state === 'good').length, 32, 'and every port to A');
+  for (const [side, src, dst] of [[a, peerA, peerB], [b, peerB, peerA]] as const) {
+    const probes = side.wire.filter(isProbe);
+    t.ok(probes.length > 64, `${probes.length} probe frames sent`);
+    const bad = probes.filter((f) => {
+      const inner = f.subarray(50);
+      return !Buffer.from(inner).equals(Buffer.from(buildProbeInnerFrame(inner.subarray(42), { srcIp: src, dstIp: dst })));
+    });
+    t.equal(bad.length, 0, 'every probe\'s inner frame is the reference frame of its payload');
+  }
+
+  // The same request, in a frame of its own and in a shared buffer after another frame, to two
+  // Vteps in the same state: the same reply, byte for byte.
+  const c2 = new VirtualClock(0);
+  const x = pair(c2), y = pair(c2);
+  x.a.vtep.start();
+  x.a.vtep.encapTenant([tenantFrame(MAC_B, MAC_A, 0)]);
+  c2.advance(400);
+  const req = x.a.wire.find(isProbe)!;
+  t.ok(req !== undefined, 'a request to answer');
+  x.b.wire.length = 0; y.b.wire.length = 0;
+  x.b.vtep.receiveUnderlay([Uint8Array.from(req), Uint8Array.from(req)]);
+  y.b.vtep.receiveUnderlay(packed([tenantFrame(MAC_B, MAC_A, 1), req, req]));
+  t.equal(x.b.wire.filter(isProbe).length, 2, 'both copies answered');
+  t.same(y.b.wire.filter(isProbe).map((f) => Array.from(f)), x.b.wire.filter(isProbe).map((f) => Array.from(f)), 'the same replies');
 });
 
 t.test('send callbacks: a short SentCount and a throw count as send_failed; stop drops what is batched', async (t) => {
@@ -148,7 +191,6 @@ t.test('flushProbesOnTimer false: timers queue probes, flush() sends them with t
   const clock = new VirtualClock(0);
   const { a, b, pump } = pair(clock, { flushProbesOnTimer: false });
   a.vtep.start(); b.vtep.start();
-  const isProbe = (f: Uint8Array): boolean => f.length > 50 && f[46] === 0xff && f[47] === 0xff && f[48] === 0xff;
   a.vtep.encapTenant([tenantFrame(MAC_B, MAC_A, 0)]); // B is active for A: probed
   pump();
   a.wire.length = 0;

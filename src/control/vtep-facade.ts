@@ -144,13 +144,13 @@ interface PeerEntry {
   readonly row: number;
   readonly probes: boolean;
   readonly probe: PeerProbeStats;
-  /** The inner probe frame towards this peer: headers built once, the payload rewritten per probe. */
-  probeFrame: Uint8Array | undefined;
 }
 
 const BROADCAST_BIT = 0x01;
 /** Ethernet + IPv4 + UDP headers in front of a probe payload in its inner frame. */
 const PROBE_HEADERS = 14 + 20 + 8;
+/** Bytes per peer in the probe header templates: PROBE_HEADERS rounded up to whole 32-bit words. */
+const PROBE_HEAD_STRIDE = 44;
 /** Type byte of a probe payload (offset 5, docs/probe-format.md): 1 request, 2 reply. */
 const PROBE_TYPE_REQUEST = 1;
 /** Probe statistics windows and rates close once per this much clock time (at a tick). */
@@ -227,6 +227,21 @@ export class Vtep {
   readonly #flows = new FlowPorts();
   readonly #rates: RateGauge;
   readonly #outer: OuterUdp = { srcIp: 0, sport: 0, payloadOff: 0 };
+  /**
+   * The inner headers of each peer's probe frames (Ethernet/IPv4/UDP, checksum included: every probe
+   * payload has the same length, so they never change), PROBE_HEAD_STRIDE bytes per datapath row,
+   * built at addPeer: a probe is written straight into its batch slot, headers then payload.
+   */
+  readonly #probeHeads: DataView;
+  /** Per probe-batch slot, a DataView of its frame area and a view of the same (made once, not per probe). */
+  readonly #probeSlotView: (DataView | undefined)[] = [];
+  readonly #probeSlotBytes: (Uint8Array | undefined)[] = [];
+  /** A received probe's payload, copied out of its frame (not a view per probe): valid during control.onProbe. */
+  readonly #probeIn = new Uint8Array(PROBE_PAYLOAD_BYTES);
+  readonly #probeInView = new DataView(this.#probeIn.buffer);
+  /** The buffer the latest received probe lay in, and a DataView of it once a second probe came in it. */
+  #rxBuffer: ArrayBufferLike | undefined;
+  #rxView: DataView | undefined;
   #windowAt: number;
   #started = false;
   #stopped = false;
@@ -281,6 +296,7 @@ export class Vtep {
     [this.#encap, this.#decap, this.#probes] = [this.#dp.batch(0), this.#dp.batch(1), this.#dp.batch(2)];
     this.#encapRow = new Uint16Array(this.#encap.capacity);
     this.#encapSeen = new Uint8Array(maxPeers);
+    this.#probeHeads = new DataView(new ArrayBuffer(maxPeers * PROBE_HEAD_STRIDE));
     [this.#outEncap, this.#outDecap, this.#outProbes] = [0, 1, 2].map(() => new SelectedFrames(this.#encap.capacity));
     this.#rates = new RateGauge(o.clock.now());
     this.#windowAt = o.clock.now();
@@ -332,7 +348,9 @@ export class Vtep {
     this.#dp.setPeer(row, { remoteIp, mac, vni: this.#vni, candidates: cands });
     this.#dp.setPeer(this.#maxPeers + row, { remoteIp, mac, vni: this.#probeVni, candidates: cands });
     this.#dp.usePeerTable(this.#maxPeers + row, false); // probes always leave on the port they test (forced)
-    const e: PeerEntry = { ip: addr, row, probes: o.probes ?? true, probe: old?.probe ?? new PeerProbeStats(), probeFrame: undefined };
+    const head = buildProbeInnerFrame(new Uint8Array(PROBE_PAYLOAD_BYTES), { srcIp: this.localIp, dstIp: addr });
+    new Uint8Array(this.#probeHeads.buffer, row * PROBE_HEAD_STRIDE, PROBE_HEADERS).set(head.subarray(0, PROBE_HEADERS));
+    const e: PeerEntry = { ip: addr, row, probes: o.probes ?? true, probe: old?.probe ?? new PeerProbeStats() };
     this.#rows[row] = e;
     this.#byIp.set(addr, e);
     for (const m of o.macs ?? []) this.#macs.set(macKey(macBytes(m)), row);
@@ -492,23 +510,27 @@ export class Vtep {
     if (p === undefined || this.#stopped) return;
     if (payload[5] === PROBE_TYPE_REQUEST) p.probe.sent++; // the transport carries our replies too
     else p.probe.repliesSent++;
-    const inner = this.#probeInnerFrame(p, payload);
-    const row = this.#maxPeers + p.row;
-    if (this.#probes.push(inner, row, sport) < 0) { this.#flushProbes(); this.#probes.push(inner, row, sport); }
+    const row = this.#maxPeers + p.row, b = this.#probes;
+    if (payload.length !== PROBE_PAYLOAD_BYTES) { // not a payload of this format's length: its own headers (never, today)
+      const inner = buildProbeInnerFrame(payload, { srcIp: this.localIp, dstIp: p.ip });
+      if (b.push(inner, row, sport) < 0) { this.#flushProbes(); b.push(inner, row, sport); }
+      return;
+    }
+    if (b.full) this.#flushProbes();
+    // The inner frame written in place: the peer's headers a word at a time, then the payload.
+    const i = b.length, slot = this.#probeSlot(i), heads = this.#probeHeads, h = p.row * PROBE_HEAD_STRIDE;
+    for (let k = 0; k < PROBE_HEADERS - 2; k += 4) slot.setUint32(k, heads.getUint32(h + k));
+    slot.setUint16(PROBE_HEADERS - 2, heads.getUint16(h + PROBE_HEADERS - 2));
+    this.#probeSlotBytes[i]!.set(payload, PROBE_HEADERS);
+    b.commit(PROBE_HEADERS + PROBE_PAYLOAD_BYTES, row, sport);
   }
 
-  /**
-   * The inner frame of a probe to p: the peer's frame with this payload copied in. Every probe
-   * payload has the same length, so the Ethernet/IPv4/UDP headers (checksum included) never change.
-   */
-  #probeInnerFrame(p: PeerEntry, payload: Uint8Array): Uint8Array {
-    let f = p.probeFrame;
-    if (f === undefined || f.length - PROBE_HEADERS !== payload.length) {
-      f = p.probeFrame = buildProbeInnerFrame(payload, { srcIp: this.localIp, dstIp: p.ip });
-      return f;
-    }
-    f.set(payload, PROBE_HEADERS);
-    return f;
+  /** A DataView of probe-batch slot i's frame area (its view made once; again should the memory ever grow). */
+  #probeSlot(i: number): DataView {
+    const v = this.#probeSlotView[i];
+    if (v !== undefined && this.#probeSlotBytes[i]!.length !== 0) return v; // a detached view has length 0
+    const bytes = (this.#probeSlotBytes[i] = this.#probes.slotView(i));
+    return (this.#probeSlotView[i] = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
 
   #flushProbes(): void {
@@ -533,7 +555,7 @@ export class Vtep {
     const o = outerUdp(frame, this.vxlanPort, this.#outer);
     if (o !== undefined) {
       const at = probePayloadOffset(frame, o.payloadOff, this.#probeVni); // no view unless it is a probe
-      if (at >= 0) { this.#onProbe(o.srcIp, o.sport, frame.subarray(at, at + PROBE_PAYLOAD_BYTES)); return; }
+      if (at >= 0) { this.#onProbe(o.srcIp, o.sport, this.#probePayload(frame, at)); return; }
     }
     if (frame.length > this.#decap.maxFrame) { this.counters.drop('oversize'); return; }
     this.#decap.push(frame, 0);
@@ -544,6 +566,21 @@ export class Vtep {
   receiveUnderlay(frames: ArrayLike<Uint8Array>): void {
     for (let i = 0; i < frames.length; i++) this.pushUnderlay(frames[i]!);
     this.flush();
+  }
+
+  /**
+   * The probe payload at `at` in frame. Frames that share a buffer (a receive batch, a ring, a
+   * packed message) have it copied a word at a time into a buffer reused for every probe: cheaper
+   * than a view per probe, an allocation the GC then collects. A frame in a buffer of its own gets
+   * a view, as a DataView of its buffer would cost more than the view.
+   */
+  #probePayload(frame: Uint8Array, at: number): Uint8Array {
+    const buf = frame.buffer;
+    if (buf !== this.#rxBuffer) { this.#rxBuffer = buf; this.#rxView = undefined; return frame.subarray(at, at + PROBE_PAYLOAD_BYTES); }
+    // (The buffer is live: a detached one holds no frame that gets this far.)
+    const src = (this.#rxView ??= new DataView(buf)), out = this.#probeInView, base = frame.byteOffset + at;
+    for (let k = 0; k < PROBE_PAYLOAD_BYTES; k += 4) out.setUint32(k, src.getUint32(base + k));
+    return this.#probeIn;
   }
 
   #onProbe(srcIp: number, sport: number, payload: Uint8Array): void {
