@@ -44,6 +44,12 @@ export class PacketBatch {
   /** @internal */ readonly region: BatchRegion;
   #u8: Uint8Array;
   #dv: DataView;
+  // The latest view handed out per slot by input(), output() and slotView(), handed out again while
+  // the frame lies where it did: a loop over a batch (a send, a receive, a probe written in place)
+  // then makes no view per packet for the GC to collect. Dropped when the memory is replaced.
+  #inViews: (Uint8Array | undefined)[] = [];
+  #outViews: (Uint8Array | undefined)[] = [];
+  #slotViews: (Uint8Array | undefined)[] = [];
 
   /** @internal */
   constructor(region: BatchRegion) {
@@ -63,7 +69,15 @@ export class PacketBatch {
     if (this.#u8.byteLength === 0) {
       this.#u8 = new Uint8Array(this.region.memory.buffer);
       this.#dv = new DataView(this.region.memory.buffer);
+      this.#inViews = []; this.#outViews = []; this.#slotViews = [];
     }
+  }
+
+  /** bytes [start, start + len) as a view: slot i's kept one in `kept` when it still covers them, else a new one kept there. */
+  #view(kept: (Uint8Array | undefined)[], i: number, start: number, len: number): Uint8Array {
+    const v = kept[i];
+    if (v !== undefined && v.byteOffset === start && v.length === len) return v;
+    return (kept[i] = this.#u8.subarray(start, start + len));
   }
 
   #d(i: number): number {
@@ -112,8 +126,7 @@ export class PacketBatch {
   slotView(i: number): Uint8Array {
     if (!(i >= 0 && i < this.capacity)) throw new RangeError(`slot ${i} outside capacity ${this.capacity}`);
     this.#views();
-    const base = this.region.arena + i * this.slotSize + this.headroom;
-    return this.#u8.subarray(base, base + this.maxFrame);
+    return this.#view(this.#slotViews, i, this.region.arena + i * this.slotSize + this.headroom, this.maxFrame);
   }
 
   /**
@@ -222,20 +235,26 @@ export class PacketBatch {
     return this.#u8[marks + i] === RT_STALLED;
   }
 
-  /** The input frame of packet i as written (a view; valid until the slot is rewritten). */
+  /**
+   * The input frame of packet i as written (a view; valid until the slot is rewritten). The same view
+   * object again while the frame lies where it did.
+   */
   input(i: number): Uint8Array {
     const d = this.#d(i);
     this.#views();
     const base = this.region.arena + i * this.slotSize + this.#dv.getUint32(d + D_DATA_OFF, true);
-    return this.#u8.subarray(base, base + this.#dv.getUint32(d + D_DATA_LEN, true));
+    return this.#view(this.#inViews, i, base, this.#dv.getUint32(d + D_DATA_LEN, true));
   }
 
-  /** The result frame of packet i (encapsulated, or the inner frame after decap) as a view; empty when dropped. */
+  /**
+   * The result frame of packet i (encapsulated, or the inner frame after decap) as a view; empty when
+   * dropped. The same view object again while the frame lies where it did.
+   */
   output(i: number): Uint8Array {
     const d = this.#d(i);
     this.#views();
     const base = this.region.arena + i * this.slotSize + this.#dv.getUint32(d + D_OUT_OFF, true);
-    return this.#u8.subarray(base, base + this.#dv.getUint32(d + D_OUT_LEN, true));
+    return this.#view(this.#outViews, i, base, this.#dv.getUint32(d + D_OUT_LEN, true));
   }
 
   /**
@@ -244,10 +263,6 @@ export class PacketBatch {
    * without a view per packet. Valid while the Datapath lives (its memory never grows).
    */
   bytes(): Uint8Array { this.#views(); return this.#u8; }
-  /** Index in bytes() of packet i's input frame as written (see input()): `bytes()[inputStart(i), inputStart(i) + inputLength(i))`. */
-  inputStart(i: number): number { return this.region.arena + i * this.slotSize + this.#u32(i, D_DATA_OFF); }
-  /** Length of packet i's input frame as written. */
-  inputLength(i: number): number { return this.#u32(i, D_DATA_LEN); }
   /** Index in bytes() of packet i's result frame (see output()). */
   outputStart(i: number): number { return this.region.arena + i * this.slotSize + this.#u32(i, D_OUT_OFF); }
   /** Length of packet i's result frame; 0 when dropped. */

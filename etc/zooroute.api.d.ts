@@ -188,9 +188,15 @@ export declare class PacketBatch {
      * Throws as retransmitted(i) does.
      */
     retransmittedAfterStall(i: number): boolean;
-    /** The input frame of packet i as written (a view; valid until the slot is rewritten). */
+    /**
+     * The input frame of packet i as written (a view; valid until the slot is rewritten). The same view
+     * object again while the frame lies where it did.
+     */
     input(i: number): Uint8Array;
-    /** The result frame of packet i (encapsulated, or the inner frame after decap) as a view; empty when dropped. */
+    /**
+     * The result frame of packet i (encapsulated, or the inner frame after decap) as a view; empty when
+     * dropped. The same view object again while the frame lies where it did.
+     */
     output(i: number): Uint8Array;
     /**
      * The Wasm memory the slots lie in, as bytes: packet i's result frame is
@@ -198,10 +204,6 @@ export declare class PacketBatch {
      * without a view per packet. Valid while the Datapath lives (its memory never grows).
      */
     bytes(): Uint8Array;
-    /** Index in bytes() of packet i's input frame as written (see input()): `bytes()[inputStart(i), inputStart(i) + inputLength(i))`. */
-    inputStart(i: number): number;
-    /** Length of packet i's input frame as written. */
-    inputLength(i: number): number;
     /** Index in bytes() of packet i's result frame (see output()). */
     outputStart(i: number): number;
     /** Length of packet i's result frame; 0 when dropped. */
@@ -1328,9 +1330,8 @@ export interface FrameBatch {
  */
 export type SentCount = number | void;
 /**
- * A FrameBatch listing some packets of a PacketBatch (their outputs). The view of each packet's
- * output is kept and handed out again while the output lies where it did (a probe's always does:
- * same slot, same length), so a send loop makes no view, and the GC collects none, per frame.
+ * A FrameBatch listing some packets of a PacketBatch (their outputs; PacketBatch.output hands out a
+ * slot's view again while the output lies where it did, so a send loop makes no view per frame).
  */
 export declare class SelectedFrames implements FrameBatch {
     #private;

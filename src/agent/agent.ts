@@ -123,11 +123,6 @@ export class Agent {
   /** The fallback notice of the I/O choice, logged once at start. */
   readonly #ioNotice: string | undefined;
   readonly #rx = rxBatch();
-  /**
-   * The view of each receive slot's frame, handed out again while the frame there has the same
-   * length (probes always do): no view per received frame. The Vtep copies what it keeps.
-   */
-  readonly #rxViews: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(RX_BATCH).fill(undefined);
   readonly #emit: (e: AgentEvent) => void;
   readonly #eventLog: EventLog | undefined;
   readonly #cpu = new CpuSampler();
@@ -240,22 +235,13 @@ export class Agent {
     const rx = this.#rx;
     let total = 0;
     for (let n = io.receive(rx); n > 0; n = io.receive(rx)) {
-      for (let i = 0; i < n; i++) push(this.#rxFrame(i));
+      for (let i = 0; i < n; i++) push(rx.input(i));
       rx.clear();
       total += n;
     }
     if (total === 0) return;
     this.#coalescer.note(total);
     this.#queueFlush();
-  }
-
-  /** Received frame i of the receive batch, as a view (see #rxViews). */
-  #rxFrame(i: number): Uint8Array {
-    const rx = this.#rx, start = rx.inputStart(i), len = rx.inputLength(i);
-    const v = this.#rxViews[i];
-    // Its memory never grows: a view, once made, stays a view of it.
-    if (v !== undefined && v.byteOffset === start && v.length === len) return v;
-    return (this.#rxViews[i] = rx.bytes().subarray(start, start + len));
   }
 
   /** Counters of the live interfaces' I/O (drops by reason), for the metrics and the stop event. */

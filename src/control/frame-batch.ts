@@ -22,29 +22,19 @@ export interface FrameBatch {
 export type SentCount = number | void;
 
 /**
- * A FrameBatch listing some packets of a PacketBatch (their outputs). The view of each packet's
- * output is kept and handed out again while the output lies where it did (a probe's always does:
- * same slot, same length), so a send loop makes no view, and the GC collects none, per frame.
+ * A FrameBatch listing some packets of a PacketBatch (their outputs; PacketBatch.output hands out a
+ * slot's view again while the output lies where it did, so a send loop makes no view per frame).
  */
 export class SelectedFrames implements FrameBatch {
   length = 0;
   #batch: PacketBatch | undefined;
   readonly #index: Uint32Array;
-  /** The latest output view of each packet index, and the memory view they were cut from. */
-  readonly #views: (Uint8Array | undefined)[];
-  #bytes: Uint8Array | undefined;
 
   /** A list with room for `capacity` packets (the PacketBatch's capacity). */
-  constructor(capacity: number) {
-    this.#index = new Uint32Array(capacity);
-    this.#views = new Array<Uint8Array | undefined>(capacity).fill(undefined);
-  }
+  constructor(capacity: number) { this.#index = new Uint32Array(capacity); }
 
   /** Start a list over `b`'s packets. */
-  reset(b: PacketBatch): void {
-    if (b !== this.#batch) { this.#batch = b; this.#views.fill(undefined); }
-    this.length = 0;
-  }
+  reset(b: PacketBatch): void { this.#batch = b; this.length = 0; }
 
   /** List packet i of the batch. */
   add(i: number): void { this.#index[this.length++] = i; }
@@ -54,11 +44,6 @@ export class SelectedFrames implements FrameBatch {
 
   frame(i: number): Uint8Array {
     if (!(i >= 0 && i < this.length) || this.#batch === undefined) throw new RangeError(`frame ${i} outside batch of ${this.length}`);
-    const b = this.#batch, p = this.#index[i], bytes = b.bytes();
-    if (bytes !== this.#bytes) { this.#bytes = bytes; this.#views.fill(undefined); } // the memory grew: views of it are new
-    const start = b.outputStart(p), len = b.outputLength(p);
-    let v = this.#views[p];
-    if (v === undefined || v.byteOffset !== start || v.length !== len) v = this.#views[p] = bytes.subarray(start, start + len);
-    return v;
+    return this.#batch.output(this.#index[i]);
   }
 }

@@ -233,9 +233,8 @@ export class Vtep {
    * built at addPeer: a probe is written straight into its batch slot, headers then payload.
    */
   readonly #probeHeads: DataView;
-  /** Per probe-batch slot, a DataView of its frame area and a view of the same (made once, not per probe). */
+  /** Per probe-batch slot, a DataView of its frame area (made once, not per probe). */
   readonly #probeSlotView: (DataView | undefined)[] = [];
-  readonly #probeSlotBytes: (Uint8Array | undefined)[] = [];
   /** A received probe's payload, copied out of its frame (not a view per probe): valid during control.onProbe. */
   readonly #probeIn = new Uint8Array(PROBE_PAYLOAD_BYTES);
   readonly #probeInView = new DataView(this.#probeIn.buffer);
@@ -521,15 +520,14 @@ export class Vtep {
     const i = b.length, slot = this.#probeSlot(i), heads = this.#probeHeads, h = p.row * PROBE_HEAD_STRIDE;
     for (let k = 0; k < PROBE_HEADERS - 2; k += 4) slot.setUint32(k, heads.getUint32(h + k));
     slot.setUint16(PROBE_HEADERS - 2, heads.getUint16(h + PROBE_HEADERS - 2));
-    this.#probeSlotBytes[i]!.set(payload, PROBE_HEADERS);
+    b.slotView(i).set(payload, PROBE_HEADERS);
     b.commit(PROBE_HEADERS + PROBE_PAYLOAD_BYTES, row, sport);
   }
 
-  /** A DataView of probe-batch slot i's frame area (its view made once; again should the memory ever grow). */
+  /** A DataView of probe-batch slot i's frame area, made again only when its slot view is (PacketBatch.slotView). */
   #probeSlot(i: number): DataView {
-    const v = this.#probeSlotView[i];
-    if (v !== undefined && this.#probeSlotBytes[i]!.length !== 0) return v; // a detached view has length 0
-    const bytes = (this.#probeSlotBytes[i] = this.#probes.slotView(i));
+    const bytes = this.#probes.slotView(i), v = this.#probeSlotView[i];
+    if (v !== undefined && v.buffer === bytes.buffer) return v;
     return (this.#probeSlotView[i] = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
 
