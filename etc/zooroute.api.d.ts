@@ -3749,6 +3749,11 @@ export declare class ProbeNetwork {
      * {@link EventQueue}. The payload `sink` receives is valid only during the call: its buffer is reused.
      */
     post(from: Vtep, to: Vtep, sport: number, payload: Uint8Array, sink: EventSink<Uint8Array>): void;
+    /**
+     * {@link post} between the VTEPs at these indexes of `world.vteps`: the same packet, for callers that
+     * know the indexes (the zooroute mode's transport), without reading the VTEP objects.
+     */
+    postIndex(from: number, to: number, sport: number, payload: Uint8Array, sink: EventSink<Uint8Array>): void;
 }
 /** What one mode's run leaves behind; `simulate` turns it into a {@link ModeReport}. */
 export interface RunOutput {
@@ -4761,6 +4766,13 @@ export declare class Underlay {
     /** ipOf per node, read once (NaN: not read yet). */
     private readonly ipCache;
     /**
+     * Per host node, what routeInto reads of it, side by side (one cache line, not the graph's nested
+     * arrays — a probe joins two random hosts, and at region scale each read of g.out[host] was a miss):
+     * [NODE_IP] its address (as int32), [NODE_FIRST] its access link's id (out of the host), [NODE_SWITCH]
+     * the switch it is attached to. NODE_FIRST -1: not read yet.
+     */
+    private readonly nodeInfo;
+    /**
      * @param g - the graph to route over (VTEP hosts attached)
      * @param seed - the scenario seed; each switch's ECMP hash seed is derived from it
      * @param ipOf - the underlay address of a host node, hashed as the outer source or destination
@@ -4778,6 +4790,8 @@ export declare class Underlay {
      * (the node count is always enough).
      */
     routeInto(a: number, b: number, sport: number, out: Int32Array): number;
+    /** Fill nodeInfo for a node (routeInto's per-host reads). */
+    private readNode;
     private ip;
     private hopsTo;
     /** sw's next hops towards the target whose distances are d: path()'s filter, kept. */

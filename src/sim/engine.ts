@@ -57,10 +57,16 @@ export class ProbeNetwork {
   readonly #relays = new Map<EventSink<Uint8Array>, EventSink<Uint8Array>>();
   #relayTarget: EventSink<Uint8Array> | undefined;
   #relay: EventSink<Uint8Array> | undefined;
-  /** survive[l] x keep[l] per link, refreshed on the first packet after the engine changed either. */
-  readonly #sk: Float64Array;
+  /**
+   * Per link l, side by side: [2l] survive[l] x keep[l] (refreshed on the first packet after the engine
+   * changed either) and [2l + 1] its latency (ms). A probe's first and last links are its two hosts'
+   * access links, a random pick among thousands at region scale: one cache line each, not two.
+   */
+  readonly #linkState: Float64Array;
   #version = 0;
   #skVersion = -1;
+  /** The host node of each VTEP, by index (postIndex reads no Vtep object). */
+  readonly #vtepNode: Int32Array;
 
   constructor(
     private readonly world: World,
@@ -69,8 +75,11 @@ export class ProbeNetwork {
     private readonly keep: Float64Array,
     private readonly rng: Prng,
   ) {
-    this.#sk = new Float64Array(survive.length);
+    const lat = world.graph.latencyMs;
+    this.#linkState = new Float64Array(2 * survive.length);
+    for (let l = 0; l < survive.length; l++) this.#linkState[2 * l + 1] = lat[l];
     this.#route = new Int32Array(world.graph.names.length + 2);
+    this.#vtepNode = Int32Array.from(world.vteps, (v) => v.node);
   }
 
   /** The engine wrote `survive` or `keep`: the next packet sees the new link state. */
@@ -78,7 +87,7 @@ export class ProbeNetwork {
 
   /** Send one probe packet; `arrive` runs at the receiver after the path latency unless it is lost. */
   send(from: Vtep, to: Vtep, sport: number, payload: Uint8Array, arrive: (payload: Uint8Array) => void): void {
-    const latency = this.#transit(from, to, sport, payload);
+    const latency = this.#transit(from.node, to.node, sport, payload);
     if (latency < 0) return;
     const copy = payload.slice(); // the sender may reuse its buffer
     this.clock.setTimer(latency, () => arrive(copy));
@@ -90,16 +99,24 @@ export class ProbeNetwork {
    * {@link EventQueue}. The payload `sink` receives is valid only during the call: its buffer is reused.
    */
   post(from: Vtep, to: Vtep, sport: number, payload: Uint8Array, sink: EventSink<Uint8Array>): void {
-    const latency = this.#transit(from, to, sport, payload);
+    this.postIndex(from.index, to.index, sport, payload, sink);
+  }
+
+  /**
+   * {@link post} between the VTEPs at these indexes of `world.vteps`: the same packet, for callers that
+   * know the indexes (the zooroute mode's transport), without reading the VTEP objects.
+   */
+  postIndex(from: number, to: number, sport: number, payload: Uint8Array, sink: EventSink<Uint8Array>): void {
+    const latency = this.#transit(this.#vtepNode[from], this.#vtepNode[to], sport, payload);
     if (latency < 0) return;
     if (this.clock instanceof EventQueue) {
       // A copy (the sender may reuse its buffer) in a pooled buffer, back in the pool once delivered.
       const copy = payload.length === PROBE_PAYLOAD_BYTES && this.#poolCount > 0 ? this.#pool[--this.#poolCount] : new Uint8Array(payload.length);
       copy.set(payload);
-      this.clock.post(latency, this.#relayFor(sink), from.index, to.index, sport, copy);
+      this.clock.post(latency, this.#relayFor(sink), from, to, sport, copy);
     } else {
       const copy = payload.slice();
-      this.clock.setTimer(latency, () => sink.fire(from.index, to.index, sport, copy));
+      this.clock.setTimer(latency, () => sink.fire(from, to, sport, copy));
     }
   }
 
@@ -126,22 +143,23 @@ export class ProbeNetwork {
    * lost. Routed per packet (Underlay.routeInto, nothing cached): with a reply port drawn anew per
    * request most (from, to, port) keys are new, and a table of them grew with the run.
    */
-  #transit(from: Vtep, to: Vtep, sport: number, payload: Uint8Array): number {
+  #transit(fromNode: number, toNode: number, sport: number, payload: Uint8Array): number {
     this.packets++;
     this.bytes += payload.length + PROBE_OVERHEAD_BYTES;
-    const sk = this.#sk;
+    const ls = this.#linkState;
     if (this.#skVersion !== this.#version) {
       const s = this.survive, k = this.keep;
-      for (let l = 0; l < sk.length; l++) sk[l] = s[l] * k[l];
+      for (let l = 0; l < s.length; l++) ls[2 * l] = s[l] * k[l];
       this.#skVersion = this.#version;
     }
     const links = this.#route;
-    const n = this.world.underlay.routeInto(from.node, to.node, sport, links);
-    // The product in path order, of the same factors as survive[l] * keep[l]: the same number.
-    let q = n > 0 ? 1 : 0;
-    for (let j = 0; j < n; j++) q *= sk[links[j]];
+    const n = this.world.underlay.routeInto(fromNode, toNode, sport, links);
+    // The product in path order, of the same factors as survive[l] * keep[l]: the same number; the
+    // latency summed in path order as Underlay.latencyOf sums it (used only if the packet arrives).
+    let q = n > 0 ? 1 : 0, ms = 0;
+    for (let j = 0; j < n; j++) { const i = 2 * links[j]; q *= ls[i]; ms += ls[i + 1]; }
     if (this.rng.next() >= q) { this.lost++; return -1; }
-    return this.world.underlay.latencyOf(links, n);
+    return ms;
   }
 }
 
