@@ -10,6 +10,7 @@ import { OutageLedger } from './outage.js';
 import { Middlebox } from './middlebox.js';
 import { Prng } from './prng.js';
 import { EventQueue, type EventSink } from './event-queue.js';
+import { FlowPaths } from './flow-paths.js';
 import { PROBE_PAYLOAD_BYTES } from '../control/probe-codec.js';
 
 /** The clock the simulator needs: the control plane's Clock plus running the event queue. */
@@ -227,7 +228,8 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
   }
   const flows = world.flows;
   const segPort = flows.map((f) => new Int32Array(f.segments.length).fill(-1));
-  const segPath: Int32Array[][] = flows.map((f) => f.segments.map(() => new Int32Array(0)));
+  // Each flow segment's current path (empty until its first port), flat (FlowPaths).
+  const paths = new FlowPaths(flows.map((f) => f.segments.length), L);
   const segLatency = flows.map((f) => new Float64Array(f.segments.length));
   const pathLatencyMs = (f: Flow, k: number): number => segLatency[f.id][k];
   const policy = makePolicy({ world, clock, net, middleboxByIp, pathLatencyMs });
@@ -261,7 +263,7 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
     for (const f of flows) {
       const i = f.id;
       sentNow[i] = 0;
-      if (t < f.startMs || t >= f.endMs) continue;
+      if (t < f.startMs || t >= f.endMs) { paths.setBits(i, 0); continue; }
       let n: number;
       if (opts.sentInBin) n = opts.sentInBin(f, b);
       else {
@@ -270,15 +272,18 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
         acc[i] -= n;
       }
       sentNow[i] = n;
+      // What the capacity rounds below would add to each link of the flow's paths (before drops).
+      paths.setBits(i, n * f.packetBytes * 8);
       if (n === 0) continue; // no packet this bin: the datapath picks no port
-      const segs = f.segments, ports = segPort[i], paths = segPath[i], lat = segLatency[i], pid = segPair[i];
+      const segs = f.segments, ports = segPort[i], lat = segLatency[i], pid = segPair[i];
       for (let k = 0; k < segs.length; k++) {
         const s = segs[k];
         const port = policy.port(f, k, s);
         if (port !== ports[k]) {
           ports[k] = port;
-          paths[k] = world.underlay.path(world.vteps[s.from].node, world.vteps[s.to].node, port);
-          lat[k] = world.underlay.latency(paths[k]);
+          const path = world.underlay.path(world.vteps[s.from].node, world.vteps[s.to].node, port);
+          paths.setPath(i, k, path);
+          lat[k] = world.underlay.latency(path);
         }
         // As Map.set would: the pair keeps its first place, its segment is the latest one.
         const id = pid[k];
@@ -291,16 +296,23 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
     // overloaded, the common case, settles after one round).
     keep.fill(1);
     net.linkStateChanged();
-    for (let round = 0; round < CAPACITY_ROUNDS; round++) {
+    const segStart = paths.segStart, len = paths.len, links = paths.links, stride = paths.stride;
+    // When no link's offered load, counted before any drop, exceeds its capacity, the first round would
+    // find every link within capacity (what reaches a link is never more: survive <= 1, keep = 1) and
+    // stop, keep all 1: skip it.
+    let rounds = CAPACITY_ROUNDS;
+    if (paths.fits(capBits)) {
+      rounds = 0;
+      for (let l = 0; l < L; l++) if (!(survive[l] <= 1)) { rounds = CAPACITY_ROUNDS; break; }
+    }
+    for (let round = 0; round < rounds; round++) {
       load.fill(0);
       for (let i = 0; i < flows.length; i++) {
         const f = flows[i];
         let bits = sentNow[i] * f.packetBytes * 8;
         if (bits === 0) continue;
-        const paths = segPath[i];
-        for (let k = 0; k < paths.length; k++) {
-          const p = paths[k];
-          for (let j = 0; j < p.length; j++) { const l = p[j]; load[l] += bits; bits *= survive[l] * keep[l]; }
+        for (let s = segStart[i]; s < segStart[i + 1]; s++) {
+          for (let j = s * stride, end = j + len[s]; j < end; j++) { const l = links[j]; load[l] += bits; bits *= survive[l] * keep[l]; }
         }
       }
       let changed = false;
@@ -316,11 +328,9 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
       const n = sentNow[i];
       if (t < f.startMs || t >= f.endMs) continue;
       let q = 1;
-      const paths = segPath[i];
-      for (let k = 0; k < paths.length; k++) {
-        const p = paths[k];
-        if (p.length === 0) q = 0;
-        for (let j = 0; j < p.length; j++) { const l = p[j]; q *= survive[l] * keep[l]; }
+      for (let s = segStart[i]; s < segStart[i + 1]; s++) {
+        if (len[s] === 0) q = 0;
+        for (let j = s * stride, end = j + len[s]; j < end; j++) { const l = links[j]; q *= survive[l] * keep[l]; }
       }
       const delivered = dataRng.binomial(n, q);
       ledger.record(i, b, n, n - delivered);
