@@ -136,7 +136,7 @@ t.test('posts in lanes and in the heap fire as VirtualClock fires the same event
   const pop: fc.Arbitrary<PostOp> = fc.oneof(
     fc.record({ kind: fc.constant('set' as const), delay: pdelay, nested: fc.array(pdelay, { maxLength: 3 }) }),
     fc.record({ kind: fc.constant('post' as const), delay: pdelay, nested: fc.array(pdelay, { maxLength: 3 }) }),
-    fc.record({ kind: fc.constant('post' as const), delay: pdelay, nested: fc.constant([]) }),
+    fc.record({ kind: fc.constant('post' as const), delay: pdelay, nested: fc.constant<number[]>([]) }),
     fc.record({ kind: fc.constant('clear' as const), which: fc.nat() }),
     fc.record({ kind: fc.constant('run' as const), by: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.constantFrom(0.04, 0.08, 15.1)) }),
   );
