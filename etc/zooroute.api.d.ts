@@ -4761,8 +4761,18 @@ export declare class Underlay {
     /** Paths by (a, b) pair, then by source port: small integer keys hash fast, a*n*65536+sport did not. */
     private readonly cache;
     private readonly hostCount;
-    /** Per target switch, per switch: its next hops towards the target (as path() filters them), made on first use. */
+    /**
+     * Per target switch (by node id), every switch's next hops towards it (as path() filters them) in one
+     * array, made on first use: [0 .. S] where switch i's list starts (its dense index i = swIndex[node],
+     * S switches), then the lists. One typed array per route instead of an array of arrays of them.
+     */
     private readonly hops;
+    /** Dense index of each switch node (-1 for hosts), and their count. */
+    private readonly swIndex;
+    private readonly switches;
+    /** switchSeed and g.to as typed arrays, read per hop. */
+    private readonly seedOf;
+    private readonly linkTo;
     /** ipOf per node, read once (NaN: not read yet). */
     private readonly ipCache;
     /**
@@ -4793,9 +4803,8 @@ export declare class Underlay {
     /** Fill nodeInfo for a node (routeInto's per-host reads). */
     private readNode;
     private ip;
+    /** Every switch's next hops towards `target` (distances d): path()'s filter, as `hops` lays it out. */
     private hopsTo;
-    /** sw's next hops towards the target whose distances are d: path()'s filter, kept. */
-    private hopsOf;
     /**
      * Directed link ids an outer packet from host `a` to host `b` with source port `sport` crosses.
      * Empty when b is unreachable. Cached: routes are static.

@@ -20,8 +20,18 @@ export class Underlay {
   /** Paths by (a, b) pair, then by source port: small integer keys hash fast, a*n*65536+sport did not. */
   private readonly cache = new Map<number, Map<number, Int32Array>>();
   private readonly hostCount: number;
-  /** Per target switch, per switch: its next hops towards the target (as path() filters them), made on first use. */
-  private readonly hops: ((Int32Array | undefined)[] | undefined)[];
+  /**
+   * Per target switch (by node id), every switch's next hops towards it (as path() filters them) in one
+   * array, made on first use: [0 .. S] where switch i's list starts (its dense index i = swIndex[node],
+   * S switches), then the lists. One typed array per route instead of an array of arrays of them.
+   */
+  private readonly hops: (Int32Array | undefined)[];
+  /** Dense index of each switch node (-1 for hosts), and their count. */
+  private readonly swIndex: Int32Array;
+  private readonly switches: number;
+  /** switchSeed and g.to as typed arrays, read per hop. */
+  private readonly seedOf: Int32Array;
+  private readonly linkTo: Int32Array;
   /** ipOf per node, read once (NaN: not read yet). */
   private readonly ipCache: Float64Array;
   /**
@@ -44,6 +54,12 @@ export class Underlay {
     this.nodeInfo = new Int32Array(g.names.length * NODE_STRIDE).fill(-1);
     this.dist = new Array<undefined>(g.names.length).fill(undefined);
     this.hops = new Array<undefined>(g.names.length).fill(undefined);
+    this.swIndex = new Int32Array(g.names.length).fill(-1);
+    let sw = 0;
+    for (let v = 0; v < g.names.length; v++) if (!g.isHost[v]) this.swIndex[v] = sw++;
+    this.switches = sw;
+    this.seedOf = Int32Array.from(this.switchSeed);
+    this.linkTo = Int32Array.from(g.to);
   }
 
   /** Hop distances from every node to `target` over switches only (hosts never transit). */
@@ -81,7 +97,6 @@ export class Underlay {
    * (the node count is always enough).
    */
   routeInto(a: number, b: number, sport: number, out: Int32Array): number {
-    const g = this.g;
     const info = this.nodeInfo;
     const ia = a * NODE_STRIDE, ib = b * NODE_STRIDE;
     if (info[ia + NODE_FIRST] < 0) this.readNode(a); // first use
@@ -93,15 +108,17 @@ export class Underlay {
     let sw = info[ia + NODE_SWITCH]; // g.to[first]
     const d = this.distTo(target);
     if (d[sw] < 0) return 0;
-    const byNode = this.hopsTo(target);
+    const hops = this.hops[target] ?? this.hopsTo(target, d);
+    const swIndex = this.swIndex, seedOf = this.seedOf, linkTo = this.linkTo;
     const k2 = ((sport << 16) | VXLAN_PORT) >>> 0;
     let n = 0;
     out[n++] = first;
     while (sw !== target) {
-      const next = byNode[sw] ?? this.hopsOf(byNode, d, sw);
-      const l = next.length === 1 ? next[0] : next[jhash4(src, dst, k2, 17, this.switchSeed[sw]) % next.length];
+      const i = swIndex[sw];
+      const o = hops[i], m = hops[i + 1] - o;
+      const l = m === 1 ? hops[o] : hops[o + (jhash4(src, dst, k2, 17, seedOf[sw]) % m)];
       out[n++] = l;
-      sw = g.to[l];
+      sw = linkTo[l];
     }
     out[n++] = last;
     return n;
@@ -122,17 +139,22 @@ export class Underlay {
     return x;
   }
 
-  private hopsTo(target: number): (Int32Array | undefined)[] {
-    let h = this.hops[target];
-    if (h === undefined) this.hops[target] = h = new Array<undefined>(this.g.names.length).fill(undefined);
-    return h;
-  }
-
-  /** sw's next hops towards the target whose distances are d: path()'s filter, kept. */
-  private hopsOf(byNode: (Int32Array | undefined)[], d: Int32Array, sw: number): Int32Array {
-    const g = this.g;
-    const h = Int32Array.from(g.out[sw].filter((l) => d[g.to[l]] === d[sw] - 1 && !g.isHost[g.to[l]]));
-    byNode[sw] = h;
+  /** Every switch's next hops towards `target` (distances d): path()'s filter, as `hops` lays it out. */
+  private hopsTo(target: number, d: Int32Array): Int32Array {
+    const g = this.g, S = this.switches;
+    const lists: number[] = [];
+    const starts = new Int32Array(S + 1);
+    for (let v = 0; v < g.names.length; v++) {
+      const i = this.swIndex[v];
+      if (i < 0) continue;
+      starts[i] = lists.length;
+      for (const l of g.out[v]) if (d[v] >= 0 && d[g.to[l]] === d[v] - 1 && !g.isHost[g.to[l]]) lists.push(l);
+    }
+    starts[S] = lists.length;
+    const h = new Int32Array(S + 1 + lists.length);
+    for (let i = 0; i <= S; i++) h[i] = starts[i] + S + 1;
+    h.set(lists, S + 1);
+    this.hops[target] = h;
     return h;
   }
 
