@@ -4764,7 +4764,8 @@ export declare class Underlay {
     /**
      * Per target switch (by node id), every switch's next hops towards it (as path() filters them) in one
      * array, made on first use: [0 .. S] where switch i's list starts (its dense index i = swIndex[node],
-     * S switches), then the lists. One typed array per route instead of an array of arrays of them.
+     * S switches), [S + 1 + i] switch i's hop distance to the target (-1: none), then the lists. One typed
+     * array per route, a few hundred bytes, instead of the distances by node and an array of arrays.
      */
     private readonly hops;
     /** Dense index of each switch node (-1 for hosts), and their count. */

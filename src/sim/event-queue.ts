@@ -25,33 +25,45 @@ const SLOT_SPACE = 2 ** 24;
 const KIND_FREE = 0, KIND_FN = 1, KIND_SINK = 2, KIND_CLEARED = 3;
 /** Lanes at most: delays beyond these (while all hold events) go through the heap. */
 const MAX_LANES = 8;
+/** Numbers per lane record: time, sequence, a, b, c. */
+const REC = 5;
 
-/** Posted events of one delay, in the order posted (so in time order): a ring of (time, sequence, slot). */
+/**
+ * Posted events of one delay, in the order posted (so in time order): a ring of records (time,
+ * sequence, the three numbers) with the sink and datum beside them. A lane's event needs no slot (a
+ * post has no id to clear it by), and the ring is read in order, not at random as slots are.
+ */
 class Lane {
-  at = new Float64Array(64);
-  seq = new Float64Array(64);
-  slot = new Int32Array(64);
+  /** Record i: [REC * i] time, then sequence, a, b, c. */
+  rec = new Float64Array(REC * 64);
+  sink: (EventSink<unknown> | undefined)[] = new Array<undefined>(64).fill(undefined);
+  data: unknown[] = new Array<undefined>(64).fill(undefined);
   head = 0;
   size = 0;
 
-  push(at: number, seq: number, slot: number): void {
-    if (this.size === this.at.length) this.#grow();
-    const i = (this.head + this.size) & (this.at.length - 1);
-    this.at[i] = at; this.seq[i] = seq; this.slot[i] = slot;
+  push(at: number, seq: number, sink: EventSink<unknown>, a: number, b: number, c: number, data: unknown): void {
+    if (this.size === this.sink.length) this.#grow();
+    const i = (this.head + this.size) & (this.sink.length - 1);
+    const r = REC * i, rec = this.rec;
+    rec[r] = at; rec[r + 1] = seq; rec[r + 2] = a; rec[r + 3] = b; rec[r + 4] = c;
+    this.sink[i] = sink; this.data[i] = data;
     this.size++;
   }
 
   /** Time of the newest event (the lane is not empty). */
-  lastAt(): number { return this.at[(this.head + this.size - 1) & (this.at.length - 1)]; }
+  lastAt(): number { return this.rec[REC * ((this.head + this.size - 1) & (this.sink.length - 1))]; }
 
   #grow(): void {
-    const n = 2 * this.at.length;
-    const at = new Float64Array(n), seq = new Float64Array(n), slot = new Int32Array(n);
+    const n = 2 * this.sink.length, old = this.sink.length;
+    const rec = new Float64Array(REC * n);
+    const sink = new Array<EventSink<unknown> | undefined>(n).fill(undefined);
+    const data = new Array<unknown>(n).fill(undefined);
     for (let k = 0; k < this.size; k++) {
-      const i = (this.head + k) & (this.at.length - 1);
-      at[k] = this.at[i]; seq[k] = this.seq[i]; slot[k] = this.slot[i];
+      const i = (this.head + k) & (old - 1);
+      rec.set(this.rec.subarray(REC * i, REC * i + REC), REC * k);
+      sink[k] = this.sink[i]; data[k] = this.data[i];
     }
-    this.at = at; this.seq = seq; this.slot = slot;
+    this.rec = rec; this.sink = sink; this.data = data;
     this.head = 0;
   }
 }
@@ -110,7 +122,8 @@ export class EventQueue implements SimClock {
    * closure, for the many small deliveries of a run.
    */
   post<T>(delayMs: number, sink: EventSink<T>, a: number, b: number, c: number, data: T): void {
-    const s = this.#postSlot(delayMs);
+    if (this.#postToLane(delayMs, sink as EventSink<unknown>, a, b, c, data)) return;
+    const s = this.#push(delayMs, KIND_SINK);
     this.#fn[s] = sink as EventSink<unknown>;
     this.#a[s] = a; this.#b[s] = b; this.#c[s] = c;
     this.#data[s] = data;
@@ -141,11 +154,22 @@ export class EventQueue implements SimClock {
       }
       if (from < 0 && !heap) break; // nothing pending
       if (t > tMs) break;
-      let s: number;
-      if (from < 0) {
-        s = this.#hSlot[0];
-        this.#pop();
-      } else s = this.#shiftLane(from);
+      if (from >= 0) {
+        // A lane's head: its record, then the lane's next head (or Infinity) for the scan.
+        const lane = this.#lanes[from];
+        const h = lane.head, r = REC * h, rec = lane.rec;
+        const sink = lane.sink[h]!, data = lane.data[h];
+        const a = rec[r + 2], b = rec[r + 3], c = rec[r + 4];
+        lane.sink[h] = undefined; lane.data[h] = undefined;
+        lane.head = (h + 1) & (lane.sink.length - 1);
+        if (--lane.size > 0) { laneAt[from] = rec[REC * lane.head]; laneSeq[from] = rec[REC * lane.head + 1]; } else laneAt[from] = Infinity;
+        this.#live--;
+        if (t > this.#now) this.#now = t;
+        sink.fire(a, b, c, data);
+        continue;
+      }
+      const s = this.#hSlot[0];
+      this.#pop();
       const kind = this.#kind[s], fn = this.#fn[s];
       const a = this.#a[s], b = this.#b[s], c = this.#c[s], data = this.#data[s];
       this.#release(s);
@@ -158,8 +182,8 @@ export class EventQueue implements SimClock {
     if (tMs > this.#now) this.#now = tMs;
   }
 
-  /** A slot for a posted event, queued in the lane of its delay (or the heap). */
-  #postSlot(delayMs: number): number {
+  /** Queue a posted event in the lane of its delay; false when it must go through the heap. */
+  #postToLane(delayMs: number, sink: EventSink<unknown>, a: number, b: number, c: number, data: unknown): boolean {
     const d = Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0;
     const at = this.#now + d;
     const lanes = this.#lanes, delays = this.#laneDelay;
@@ -170,31 +194,19 @@ export class EventQueue implements SimClock {
       k = 0;
       while (k < lanes.length && lanes[k].size > 0) k++;
       if (k === lanes.length) {
-        if (k === MAX_LANES) return this.#push(d, KIND_SINK);
+        if (k === MAX_LANES) return false;
         lanes.push(new Lane());
       }
       delays[k] = d;
     }
     const lane = lanes[k];
     // In order by construction (the clock never goes back); kept safe should that ever not hold.
-    if (lane.size > 0 && at < lane.lastAt()) return this.#push(d, KIND_SINK);
-    const s = this.#take();
+    if (lane.size > 0 && at < lane.lastAt()) return false;
     const seq = this.#seq++;
-    this.#kind[s] = KIND_SINK;
     this.#live++;
     if (lane.size === 0) { this.#laneAt[k] = at; this.#laneSeq[k] = seq; }
-    lane.push(at, seq, s);
-    return s;
-  }
-
-  /** Take lane k's head: its slot; the lane's next head (or Infinity) for the scan. */
-  #shiftLane(k: number): number {
-    const lane = this.#lanes[k];
-    const s = lane.slot[lane.head];
-    lane.head = (lane.head + 1) & (lane.at.length - 1);
-    lane.size--;
-    if (lane.size > 0) { this.#laneAt[k] = lane.at[lane.head]; this.#laneSeq[k] = lane.seq[lane.head]; } else this.#laneAt[k] = Infinity;
-    return s;
+    lane.push(at, seq, sink, a, b, c, data);
+    return true;
   }
 
   #push(delayMs: number, kind: number): number {

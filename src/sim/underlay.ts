@@ -23,7 +23,8 @@ export class Underlay {
   /**
    * Per target switch (by node id), every switch's next hops towards it (as path() filters them) in one
    * array, made on first use: [0 .. S] where switch i's list starts (its dense index i = swIndex[node],
-   * S switches), then the lists. One typed array per route instead of an array of arrays of them.
+   * S switches), [S + 1 + i] switch i's hop distance to the target (-1: none), then the lists. One typed
+   * array per route, a few hundred bytes, instead of the distances by node and an array of arrays.
    */
   private readonly hops: (Int32Array | undefined)[];
   /** Dense index of each switch node (-1 for hosts), and their count. */
@@ -106,10 +107,9 @@ export class Underlay {
     const last = info[ib + NODE_FIRST] ^ 1; // b's access link, towards b
     const target = info[ib + NODE_SWITCH]; // g.from[last]
     let sw = info[ia + NODE_SWITCH]; // g.to[first]
-    const d = this.distTo(target);
-    if (d[sw] < 0) return 0;
-    const hops = this.hops[target] ?? this.hopsTo(target, d);
+    const hops = this.hops[target] ?? this.hopsTo(target);
     const swIndex = this.swIndex, seedOf = this.seedOf, linkTo = this.linkTo;
+    if (hops[this.switches + 1 + swIndex[sw]] < 0) return 0; // b unreachable
     const k2 = ((sport << 16) | VXLAN_PORT) >>> 0;
     let n = 0;
     out[n++] = first;
@@ -140,8 +140,9 @@ export class Underlay {
   }
 
   /** Every switch's next hops towards `target` (distances d): path()'s filter, as `hops` lays it out. */
-  private hopsTo(target: number, d: Int32Array): Int32Array {
+  private hopsTo(target: number): Int32Array {
     const g = this.g, S = this.switches;
+    const d = this.distTo(target);
     const lists: number[] = [];
     const starts = new Int32Array(S + 1);
     for (let v = 0; v < g.names.length; v++) {
@@ -151,9 +152,10 @@ export class Underlay {
       for (const l of g.out[v]) if (d[v] >= 0 && d[g.to[l]] === d[v] - 1 && !g.isHost[g.to[l]]) lists.push(l);
     }
     starts[S] = lists.length;
-    const h = new Int32Array(S + 1 + lists.length);
-    for (let i = 0; i <= S; i++) h[i] = starts[i] + S + 1;
-    h.set(lists, S + 1);
+    const h = new Int32Array(2 * S + 1 + lists.length);
+    for (let i = 0; i <= S; i++) h[i] = starts[i] + 2 * S + 1;
+    for (let v = 0; v < g.names.length; v++) if (this.swIndex[v] >= 0) h[S + 1 + this.swIndex[v]] = d[v];
+    h.set(lists, 2 * S + 1);
     this.hops[target] = h;
     return h;
   }
