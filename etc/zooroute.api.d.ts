@@ -3749,6 +3749,11 @@ export declare class ProbeNetwork {
      * {@link EventQueue}. The payload `sink` receives is valid only during the call: its buffer is reused.
      */
     post(from: Vtep, to: Vtep, sport: number, payload: Uint8Array, sink: EventSink<Uint8Array>): void;
+    /**
+     * {@link post} between the VTEPs at these indexes of `world.vteps`: the same packet, for callers that
+     * know the indexes (the zooroute mode's transport), without reading the VTEP objects.
+     */
+    postIndex(from: number, to: number, sport: number, payload: Uint8Array, sink: EventSink<Uint8Array>): void;
 }
 /** What one mode's run leaves behind; `simulate` turns it into a {@link ModeReport}. */
 export interface RunOutput {
@@ -4756,10 +4761,28 @@ export declare class Underlay {
     /** Paths by (a, b) pair, then by source port: small integer keys hash fast, a*n*65536+sport did not. */
     private readonly cache;
     private readonly hostCount;
-    /** Per target switch, per switch: its next hops towards the target (as path() filters them), made on first use. */
+    /**
+     * Per target switch (by node id), every switch's next hops towards it (as path() filters them) in one
+     * array, made on first use: [0 .. S] where switch i's list starts (its dense index i = swIndex[node],
+     * S switches), [S + 1 + i] switch i's hop distance to the target (-1: none), then the lists. One typed
+     * array per route, a few hundred bytes, instead of the distances by node and an array of arrays.
+     */
     private readonly hops;
+    /** Dense index of each switch node (-1 for hosts), and their count. */
+    private readonly swIndex;
+    private readonly switches;
+    /** switchSeed and g.to as typed arrays, read per hop. */
+    private readonly seedOf;
+    private readonly linkTo;
     /** ipOf per node, read once (NaN: not read yet). */
     private readonly ipCache;
+    /**
+     * Per host node, what routeInto reads of it, side by side (one cache line, not the graph's nested
+     * arrays — a probe joins two random hosts, and at region scale each read of g.out[host] was a miss):
+     * [NODE_IP] its address (as int32), [NODE_FIRST] its access link's id (out of the host), [NODE_SWITCH]
+     * the switch it is attached to. NODE_FIRST -1: not read yet.
+     */
+    private readonly nodeInfo;
     /**
      * @param g - the graph to route over (VTEP hosts attached)
      * @param seed - the scenario seed; each switch's ECMP hash seed is derived from it
@@ -4778,10 +4801,11 @@ export declare class Underlay {
      * (the node count is always enough).
      */
     routeInto(a: number, b: number, sport: number, out: Int32Array): number;
+    /** Fill nodeInfo for a node (routeInto's per-host reads). */
+    private readNode;
     private ip;
+    /** Every switch's next hops towards `target` (distances d): path()'s filter, as `hops` lays it out. */
     private hopsTo;
-    /** sw's next hops towards the target whose distances are d: path()'s filter, kept. */
-    private hopsOf;
     /**
      * Directed link ids an outer packet from host `a` to host `b` with source port `sport` crosses.
      * Empty when b is unreachable. Cached: routes are static.

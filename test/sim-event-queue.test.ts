@@ -92,3 +92,72 @@ t.test('grows past its first arrays while firing, in order', async (t) => {
   t.same(seen[0], [501, 499]);
   t.equal(seen[seen.length - 1][1], 0);
 });
+
+// Posts of many delays (more than the queue has lanes: the rest go through the heap), posted from
+// outside and from within callbacks, mixed with timers and clears: the same order and times as
+// VirtualClock firing the same events as closures.
+type PostOp =
+  | { kind: 'set'; delay: number; nested: number[] }
+  | { kind: 'post'; delay: number; nested: number[] }
+  | { kind: 'clear'; which: number }
+  | { kind: 'run'; by: number };
+
+function playPosts(q: EventQueue | VirtualClock, ops: PostOp[]): string[] {
+  const log: string[] = [];
+  const ids: number[] = [];
+  let label = 0;
+  const sink = { fire: (a: number, b: number, c: number, data: number[]): void => {
+    log.push(`p${a}@${q.now()}:${b},${c}`);
+    data.forEach((d, j) => post(d, a * 10 + j, []));
+  } };
+  const post = (d: number, me: number, nested: number[]): void => {
+    if (q instanceof EventQueue) q.post(d, sink, me, me + 1, me + 2, nested);
+    else q.setTimer(d, () => sink.fire(me, me + 1, me + 2, nested));
+  };
+  for (const op of ops) {
+    const me = label++;
+    if (op.kind === 'set') {
+      ids.push(q.setTimer(op.delay, () => {
+        log.push(`t${me}@${q.now()}`);
+        op.nested.forEach((d, j) => post(d, me * 10 + j, []));
+      }));
+    } else if (op.kind === 'post') post(op.delay, me, op.nested);
+    else if (op.kind === 'clear') { if (ids.length > 0) q.clearTimer(ids[op.which % ids.length]); }
+    else q.runUntil(q.now() + op.by);
+  }
+  q.runUntil(q.now() + 1e6);
+  log.push(`end@${q.now()} pending ${q instanceof EventQueue ? q.pending() : 0}`);
+  return log;
+}
+
+t.test('posts in lanes and in the heap fire as VirtualClock fires the same events', async (t) => {
+  // A dozen delays (more than the lanes), fractional sums of latencies among them.
+  const pdelay = fc.oneof(fc.constantFrom(0, 0.02, 0.06, 0.08, 15.1, 15.14, 0.1 + 0.2, 0.3, 1, 2.5, 7, 30, -1, Number.NaN), fc.integer({ min: 0, max: 20 }));
+  const pop: fc.Arbitrary<PostOp> = fc.oneof(
+    fc.record({ kind: fc.constant('set' as const), delay: pdelay, nested: fc.array(pdelay, { maxLength: 3 }) }),
+    fc.record({ kind: fc.constant('post' as const), delay: pdelay, nested: fc.array(pdelay, { maxLength: 3 }) }),
+    fc.record({ kind: fc.constant('post' as const), delay: pdelay, nested: fc.constant<number[]>([]) }),
+    fc.record({ kind: fc.constant('clear' as const), which: fc.nat() }),
+    fc.record({ kind: fc.constant('run' as const), by: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.constantFrom(0.04, 0.08, 15.1)) }),
+  );
+  fc.assert(fc.property(fc.array(pop, { maxLength: 300 }), (ops) => {
+    const got = playPosts(new EventQueue(), ops);
+    const want = playPosts(new VirtualClock(), ops);
+    want[want.length - 1] = want[want.length - 1].replace(/pending \d+/, 'pending 0');
+    t.same(got, want);
+  }), { numRuns: 400 });
+});
+
+t.test('a lane grows past its ring while its head moves', async (t) => {
+  const ops: PostOp[] = [];
+  for (let i = 0; i < 700; i++) {
+    ops.push({ kind: 'post', delay: 0.08, nested: i % 7 === 0 ? [0.08, 3] : [] });
+    if (i % 50 === 0) ops.push({ kind: 'set', delay: 0.04, nested: [0.08] });
+    if (i % 90 === 0) ops.push({ kind: 'run', by: 0.04 });
+  }
+  const got = playPosts(new EventQueue(), ops);
+  const want = playPosts(new VirtualClock(), ops);
+  want[want.length - 1] = want[want.length - 1].replace(/pending \d+/, 'pending 0');
+  t.same(got, want);
+  t.ok(got.length > 800, `${got.length} events`);
+});

@@ -4,7 +4,8 @@
 import t from 'tap';
 import { parseScenario } from '../src/sim/scenario.js';
 import { buildWorld } from '../src/sim/world.js';
-import { ProbeNetwork } from '../src/sim/engine.js';
+import { ProbeNetwork, PROBE_OVERHEAD_BYTES } from '../src/sim/engine.js';
+import type { Vtep } from '../src/sim/world.js';
 import { EventQueue, type EventSink } from '../src/sim/event-queue.js';
 import { Prng } from '../src/sim/prng.js';
 import { VirtualClock } from '../src/control/clock.js';
@@ -21,11 +22,33 @@ const world = buildWorld(parseScenario({
 
 type Arrival = string;
 
-function play(kind: 'send' | 'post', clock: VirtualClock | EventQueue): { log: Arrival[]; packets: number; bytes: number; lost: number } {
+/**
+ * What ProbeNetwork does, written plainly from the cached Underlay.path and latency() and the link
+ * arrays as they are now: the reference its flat tables and combined loop must match.
+ */
+class ModelNetwork {
+  packets = 0;
+  bytes = 0;
+  lost = 0;
+  constructor(private readonly clock: VirtualClock | EventQueue, private readonly rng: Prng) {}
+  send(from: Vtep, to: Vtep, sport: number, payload: Uint8Array, survive: Float64Array, keep: Float64Array, sink: EventSink<Uint8Array>): void {
+    this.packets++;
+    this.bytes += payload.length + PROBE_OVERHEAD_BYTES;
+    const path = world.underlay.path(from.node, to.node, sport);
+    let q = path.length > 0 ? 1 : 0;
+    for (const l of path) q *= survive[l] * keep[l];
+    if (this.rng.next() >= q) { this.lost++; return; }
+    const copy = payload.slice();
+    this.clock.setTimer(world.underlay.latency(path), () => sink.fire(from.index, to.index, sport, copy));
+  }
+}
+
+function play(kind: 'send' | 'post' | 'postIndex' | 'model', clock: VirtualClock | EventQueue): { log: Arrival[]; packets: number; bytes: number; lost: number } {
   const L = world.graph.linkCount;
   const survive = new Float64Array(L).fill(1), keep = new Float64Array(L).fill(1);
   const net = new ProbeNetwork(world, clock, survive, keep, new Prng(world.seed, 2));
   const log: Arrival[] = [];
+  const model = new ModelNetwork(clock, new Prng(world.seed, 2));
   const sink: EventSink<Uint8Array> = { fire: (a, b, sport, p) => log.push(`${a}>${b}:${sport}@${clock.now()}:${p.join(',')}`) };
   const rng = new Prng(99, 1);
   const payload = new Uint8Array(8);
@@ -43,10 +66,13 @@ function play(kind: 'send' | 'post', clock: VirtualClock | EventQueue): { log: A
     const sport = rng.next() < 0.8 ? c[rng.int(c.length)] : 49152 + rng.int(16384);
     payload[0] = step & 0xff; payload[1] = step >> 8;
     if (kind === 'send') net.send(from, to, sport, payload, (p) => sink.fire(from.index, to.index, sport, p));
-    else net.post(from, to, sport, payload, sink);
+    else if (kind === 'post') net.post(from, to, sport, payload, sink);
+    else if (kind === 'postIndex') net.postIndex(from.index, to.index, sport, payload, sink);
+    else model.send(from, to, sport, payload, survive, keep, sink);
     payload.fill(0xee); // the sender reuses its buffer: what arrives is what was sent
   }
   clock.runUntil(clock.now() + 1000);
+  if (kind === 'model') return { log, packets: model.packets, bytes: model.bytes, lost: model.lost };
   return { log, packets: net.packets, bytes: net.bytes, lost: net.lost };
 }
 
@@ -57,6 +83,8 @@ t.test('post delivers what send delivers, on either clock', async (t) => {
     ['post on EventQueue', play('post', new EventQueue())],
     ['post on VirtualClock', play('post', new VirtualClock())],
     ['send on EventQueue', play('send', new EventQueue())],
+    ['postIndex on EventQueue', play('postIndex', new EventQueue())],
+    ['the plain model (Underlay.path) on EventQueue', play('model', new EventQueue())],
   ] as const) {
     t.same(got, ref, name);
   }

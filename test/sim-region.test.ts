@@ -38,8 +38,9 @@ t.test('zooroute probes only the peers its VTEPs carry tenant traffic to', async
   const sent = new Set<string>();
   let zp: ReturnType<typeof zooroutePolicy> | undefined;
   runMode(w, new VirtualClock(), (ctx) => {
-    const post = ctx.net.post.bind(ctx.net);
-    ctx.net.post = (from, to, sport, payload, sink) => { sent.add(`${from.index}>${to.index}`); post(from, to, sport, payload, sink); };
+    // The mode's transport posts by VTEP index (postIndex; post goes through it too).
+    const postIndex = ctx.net.postIndex.bind(ctx.net);
+    ctx.net.postIndex = (from, to, sport, payload, sink) => { sent.add(`${from}>${to}`); postIndex(from, to, sport, payload, sink); };
     return (zp = zooroutePolicy(ctx, (s.control ?? {}) as Partial<ControlConfig>));
   });
   t.ok(sent.size > 0, 'probes were sent');

@@ -72,6 +72,32 @@ t.test('traffic beyond a link capacity is dropped in proportion', async (t) => {
   t.equal(roomy.lost, 0, 'nothing dropped under capacity');
 });
 
+t.test('routeInto agrees with path() on a Clos with parallel links', async (t) => {
+  const w = buildWorld(parseScenario({
+    name: 'route-clos', durationMs: 1000,
+    topology: { kind: 'clos', pods: 2, torsPerPod: 3, aggsPerPod: 2, cores: 3, parallelLinks: 2 },
+    vteps: [
+      { name: 'a', count: 5, ip: '10.0.0.1', region: 'pod0', inner: ['192.168.0.0/24'] },
+      { name: 'b', count: 5, ip: '200.1.0.1', region: 'pod1', inner: ['192.169.0.0/24'] },
+    ],
+    traffic: { flows: [{ src: '192.168.0.1', dst: '192.169.0.1' }] },
+  }), 5);
+  const out = new Int32Array(w.graph.names.length + 2);
+  let checked = 0;
+  for (const a of w.vteps) {
+    for (const b of w.vteps) {
+      if (a === b) continue;
+      for (const p of PORTS) {
+        const n = w.underlay.routeInto(a.node, b.node, p, out);
+        const ref = w.underlay.path(a.node, b.node, p);
+        if (n !== ref.length || out.subarray(0, n).some((l, i) => l !== ref[i])) { t.fail(`route ${a.name}->${b.name}:${p}`); return; }
+        checked++;
+      }
+    }
+  }
+  t.pass(`${checked} routes agree`);
+});
+
 t.test('routeInto is path() without the cache: the same links and latency, and jhash4 is jhash2 of 4 words', async (t) => {
   const w = buildWorld(parseScenario({
     name: 'route', durationMs: 1000,

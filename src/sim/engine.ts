@@ -10,6 +10,7 @@ import { OutageLedger } from './outage.js';
 import { Middlebox } from './middlebox.js';
 import { Prng } from './prng.js';
 import { EventQueue, type EventSink } from './event-queue.js';
+import { FlowPaths } from './flow-paths.js';
 import { PROBE_PAYLOAD_BYTES } from '../control/probe-codec.js';
 
 /** The clock the simulator needs: the control plane's Clock plus running the event queue. */
@@ -57,10 +58,16 @@ export class ProbeNetwork {
   readonly #relays = new Map<EventSink<Uint8Array>, EventSink<Uint8Array>>();
   #relayTarget: EventSink<Uint8Array> | undefined;
   #relay: EventSink<Uint8Array> | undefined;
-  /** survive[l] x keep[l] per link, refreshed on the first packet after the engine changed either. */
-  readonly #sk: Float64Array;
+  /**
+   * Per link l, side by side: [2l] survive[l] x keep[l] (refreshed on the first packet after the engine
+   * changed either) and [2l + 1] its latency (ms). A probe's first and last links are its two hosts'
+   * access links, a random pick among thousands at region scale: one cache line each, not two.
+   */
+  readonly #linkState: Float64Array;
   #version = 0;
   #skVersion = -1;
+  /** The host node of each VTEP, by index (postIndex reads no Vtep object). */
+  readonly #vtepNode: Int32Array;
 
   constructor(
     private readonly world: World,
@@ -69,8 +76,11 @@ export class ProbeNetwork {
     private readonly keep: Float64Array,
     private readonly rng: Prng,
   ) {
-    this.#sk = new Float64Array(survive.length);
+    const lat = world.graph.latencyMs;
+    this.#linkState = new Float64Array(2 * survive.length);
+    for (let l = 0; l < survive.length; l++) this.#linkState[2 * l + 1] = lat[l];
     this.#route = new Int32Array(world.graph.names.length + 2);
+    this.#vtepNode = Int32Array.from(world.vteps, (v) => v.node);
   }
 
   /** The engine wrote `survive` or `keep`: the next packet sees the new link state. */
@@ -78,7 +88,7 @@ export class ProbeNetwork {
 
   /** Send one probe packet; `arrive` runs at the receiver after the path latency unless it is lost. */
   send(from: Vtep, to: Vtep, sport: number, payload: Uint8Array, arrive: (payload: Uint8Array) => void): void {
-    const latency = this.#transit(from, to, sport, payload);
+    const latency = this.#transit(from.node, to.node, sport, payload);
     if (latency < 0) return;
     const copy = payload.slice(); // the sender may reuse its buffer
     this.clock.setTimer(latency, () => arrive(copy));
@@ -90,16 +100,24 @@ export class ProbeNetwork {
    * {@link EventQueue}. The payload `sink` receives is valid only during the call: its buffer is reused.
    */
   post(from: Vtep, to: Vtep, sport: number, payload: Uint8Array, sink: EventSink<Uint8Array>): void {
-    const latency = this.#transit(from, to, sport, payload);
+    this.postIndex(from.index, to.index, sport, payload, sink);
+  }
+
+  /**
+   * {@link post} between the VTEPs at these indexes of `world.vteps`: the same packet, for callers that
+   * know the indexes (the zooroute mode's transport), without reading the VTEP objects.
+   */
+  postIndex(from: number, to: number, sport: number, payload: Uint8Array, sink: EventSink<Uint8Array>): void {
+    const latency = this.#transit(this.#vtepNode[from], this.#vtepNode[to], sport, payload);
     if (latency < 0) return;
     if (this.clock instanceof EventQueue) {
       // A copy (the sender may reuse its buffer) in a pooled buffer, back in the pool once delivered.
       const copy = payload.length === PROBE_PAYLOAD_BYTES && this.#poolCount > 0 ? this.#pool[--this.#poolCount] : new Uint8Array(payload.length);
       copy.set(payload);
-      this.clock.post(latency, this.#relayFor(sink), from.index, to.index, sport, copy);
+      this.clock.post(latency, this.#relayFor(sink), from, to, sport, copy);
     } else {
       const copy = payload.slice();
-      this.clock.setTimer(latency, () => sink.fire(from.index, to.index, sport, copy));
+      this.clock.setTimer(latency, () => sink.fire(from, to, sport, copy));
     }
   }
 
@@ -126,22 +144,23 @@ export class ProbeNetwork {
    * lost. Routed per packet (Underlay.routeInto, nothing cached): with a reply port drawn anew per
    * request most (from, to, port) keys are new, and a table of them grew with the run.
    */
-  #transit(from: Vtep, to: Vtep, sport: number, payload: Uint8Array): number {
+  #transit(fromNode: number, toNode: number, sport: number, payload: Uint8Array): number {
     this.packets++;
     this.bytes += payload.length + PROBE_OVERHEAD_BYTES;
-    const sk = this.#sk;
+    const ls = this.#linkState;
     if (this.#skVersion !== this.#version) {
       const s = this.survive, k = this.keep;
-      for (let l = 0; l < sk.length; l++) sk[l] = s[l] * k[l];
+      for (let l = 0; l < s.length; l++) ls[2 * l] = s[l] * k[l];
       this.#skVersion = this.#version;
     }
     const links = this.#route;
-    const n = this.world.underlay.routeInto(from.node, to.node, sport, links);
-    // The product in path order, of the same factors as survive[l] * keep[l]: the same number.
-    let q = n > 0 ? 1 : 0;
-    for (let j = 0; j < n; j++) q *= sk[links[j]];
+    const n = this.world.underlay.routeInto(fromNode, toNode, sport, links);
+    // The product in path order, of the same factors as survive[l] * keep[l]: the same number; the
+    // latency summed in path order as Underlay.latencyOf sums it (used only if the packet arrives).
+    let q = n > 0 ? 1 : 0, ms = 0;
+    for (let j = 0; j < n; j++) { const i = 2 * links[j]; q *= ls[i]; ms += ls[i + 1]; }
     if (this.rng.next() >= q) { this.lost++; return -1; }
-    return this.world.underlay.latencyOf(links, n);
+    return ms;
   }
 }
 
@@ -209,7 +228,8 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
   }
   const flows = world.flows;
   const segPort = flows.map((f) => new Int32Array(f.segments.length).fill(-1));
-  const segPath: Int32Array[][] = flows.map((f) => f.segments.map(() => new Int32Array(0)));
+  // Each flow segment's current path (empty until its first port), flat (FlowPaths).
+  const paths = new FlowPaths(flows.map((f) => f.segments.length), L);
   const segLatency = flows.map((f) => new Float64Array(f.segments.length));
   const pathLatencyMs = (f: Flow, k: number): number => segLatency[f.id][k];
   const policy = makePolicy({ world, clock, net, middleboxByIp, pathLatencyMs });
@@ -243,7 +263,7 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
     for (const f of flows) {
       const i = f.id;
       sentNow[i] = 0;
-      if (t < f.startMs || t >= f.endMs) continue;
+      if (t < f.startMs || t >= f.endMs) { paths.setBits(i, 0); continue; }
       let n: number;
       if (opts.sentInBin) n = opts.sentInBin(f, b);
       else {
@@ -252,15 +272,18 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
         acc[i] -= n;
       }
       sentNow[i] = n;
+      // What the capacity rounds below would add to each link of the flow's paths (before drops).
+      paths.setBits(i, n * f.packetBytes * 8);
       if (n === 0) continue; // no packet this bin: the datapath picks no port
-      const segs = f.segments, ports = segPort[i], paths = segPath[i], lat = segLatency[i], pid = segPair[i];
+      const segs = f.segments, ports = segPort[i], lat = segLatency[i], pid = segPair[i];
       for (let k = 0; k < segs.length; k++) {
         const s = segs[k];
         const port = policy.port(f, k, s);
         if (port !== ports[k]) {
           ports[k] = port;
-          paths[k] = world.underlay.path(world.vteps[s.from].node, world.vteps[s.to].node, port);
-          lat[k] = world.underlay.latency(paths[k]);
+          const path = world.underlay.path(world.vteps[s.from].node, world.vteps[s.to].node, port);
+          paths.setPath(i, k, path);
+          lat[k] = world.underlay.latency(path);
         }
         // As Map.set would: the pair keeps its first place, its segment is the latest one.
         const id = pid[k];
@@ -273,16 +296,23 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
     // overloaded, the common case, settles after one round).
     keep.fill(1);
     net.linkStateChanged();
-    for (let round = 0; round < CAPACITY_ROUNDS; round++) {
+    const segStart = paths.segStart, len = paths.len, links = paths.links, stride = paths.stride;
+    // When no link's offered load, counted before any drop, exceeds its capacity, the first round would
+    // find every link within capacity (what reaches a link is never more: survive <= 1, keep = 1) and
+    // stop, keep all 1: skip it.
+    let rounds = CAPACITY_ROUNDS;
+    if (paths.fits(capBits)) {
+      rounds = 0;
+      for (let l = 0; l < L; l++) if (!(survive[l] <= 1)) { rounds = CAPACITY_ROUNDS; break; }
+    }
+    for (let round = 0; round < rounds; round++) {
       load.fill(0);
       for (let i = 0; i < flows.length; i++) {
         const f = flows[i];
         let bits = sentNow[i] * f.packetBytes * 8;
         if (bits === 0) continue;
-        const paths = segPath[i];
-        for (let k = 0; k < paths.length; k++) {
-          const p = paths[k];
-          for (let j = 0; j < p.length; j++) { const l = p[j]; load[l] += bits; bits *= survive[l] * keep[l]; }
+        for (let s = segStart[i]; s < segStart[i + 1]; s++) {
+          for (let j = s * stride, end = j + len[s]; j < end; j++) { const l = links[j]; load[l] += bits; bits *= survive[l] * keep[l]; }
         }
       }
       let changed = false;
@@ -298,11 +328,9 @@ export function runMode(world: World, clock: SimClock, makePolicy: (ctx: RunCont
       const n = sentNow[i];
       if (t < f.startMs || t >= f.endMs) continue;
       let q = 1;
-      const paths = segPath[i];
-      for (let k = 0; k < paths.length; k++) {
-        const p = paths[k];
-        if (p.length === 0) q = 0;
-        for (let j = 0; j < p.length; j++) { const l = p[j]; q *= survive[l] * keep[l]; }
+      for (let s = segStart[i]; s < segStart[i + 1]; s++) {
+        if (len[s] === 0) q = 0;
+        for (let j = s * stride, end = j + len[s]; j < end; j++) { const l = links[j]; q *= survive[l] * keep[l]; }
       }
       const delivered = dataRng.binomial(n, q);
       ledger.record(i, b, n, n - delivered);

@@ -4,6 +4,13 @@
 // probe deliveries through the clock, and VirtualClock spends an object, a closure and a Set entry on
 // each. Here a timer is a slot of typed arrays (reused), and a probe delivery is posted to a sink with
 // its numbers and payload, so it allocates nothing.
+//
+// Posted events mostly have one of a few delays (a probe's path latency: a handful of distinct sums
+// of link latencies), and events posted with one delay fall due in the order posted (the clock never
+// goes back). So each such delay gets a lane, a FIFO ring that is already in (time, sequence) order,
+// and only timers and posts of other delays go through the heap: a post is O(1), and the next event
+// is the least of the heap's top and the lanes' heads (a short scan of a typed array). At region
+// scale 9 in 10 events are posts, and the heap, now of timers only, is shallower.
 import type { SimClock } from './engine.js';
 
 /** Receives events posted with {@link EventQueue.post}: three numbers and one datum, as posted. */
@@ -16,6 +23,50 @@ export interface EventSink<T> {
 // one that fired or was cleared (the slot's generation moves on when it is freed).
 const SLOT_SPACE = 2 ** 24;
 const KIND_FREE = 0, KIND_FN = 1, KIND_SINK = 2, KIND_CLEARED = 3;
+/** Lanes at most: delays beyond these (while all hold events) go through the heap. */
+const MAX_LANES = 8;
+/** Numbers per lane record: time, sequence, a, b, c. */
+const REC = 5;
+
+/**
+ * Posted events of one delay, in the order posted (so in time order): a ring of records (time,
+ * sequence, the three numbers) with the sink and datum beside them. A lane's event needs no slot (a
+ * post has no id to clear it by), and the ring is read in order, not at random as slots are.
+ */
+class Lane {
+  /** Record i: [REC * i] time, then sequence, a, b, c. */
+  rec = new Float64Array(REC * 64);
+  sink: (EventSink<unknown> | undefined)[] = new Array<undefined>(64).fill(undefined);
+  data: unknown[] = new Array<undefined>(64).fill(undefined);
+  head = 0;
+  size = 0;
+
+  push(at: number, seq: number, sink: EventSink<unknown>, a: number, b: number, c: number, data: unknown): void {
+    if (this.size === this.sink.length) this.#grow();
+    const i = (this.head + this.size) & (this.sink.length - 1);
+    const r = REC * i, rec = this.rec;
+    rec[r] = at; rec[r + 1] = seq; rec[r + 2] = a; rec[r + 3] = b; rec[r + 4] = c;
+    this.sink[i] = sink; this.data[i] = data;
+    this.size++;
+  }
+
+  /** Time of the newest event (the lane is not empty). */
+  lastAt(): number { return this.rec[REC * ((this.head + this.size - 1) & (this.sink.length - 1))]; }
+
+  #grow(): void {
+    const n = 2 * this.sink.length, old = this.sink.length;
+    const rec = new Float64Array(REC * n);
+    const sink = new Array<EventSink<unknown> | undefined>(n).fill(undefined);
+    const data = new Array<unknown>(n).fill(undefined);
+    for (let k = 0; k < this.size; k++) {
+      const i = (this.head + k) & (old - 1);
+      rec.set(this.rec.subarray(REC * i, REC * i + REC), REC * k);
+      sink[k] = this.sink[i]; data[k] = this.data[i];
+    }
+    this.rec = rec; this.sink = sink; this.data = data;
+    this.head = 0;
+  }
+}
 
 /**
  * A virtual clock for simulation runs: `setTimer` callbacks and `post`ed sink events fire in time
@@ -44,6 +95,11 @@ export class EventQueue implements SimClock {
   #free: Int32Array = new Int32Array(1024);
   #freeCount = 0;
   #fresh = 0;
+  /** The lanes, each one's delay, and its head's time and sequence (Infinity when empty) for the scan. */
+  readonly #lanes: Lane[] = [];
+  readonly #laneDelay = new Float64Array(MAX_LANES);
+  readonly #laneAt = new Float64Array(MAX_LANES).fill(Infinity);
+  readonly #laneSeq = new Float64Array(MAX_LANES);
 
   /** A clock reading `startMs` until run. */
   constructor(startMs = 0) { this.#now = startMs; }
@@ -66,6 +122,7 @@ export class EventQueue implements SimClock {
    * closure, for the many small deliveries of a run.
    */
   post<T>(delayMs: number, sink: EventSink<T>, a: number, b: number, c: number, data: T): void {
+    if (this.#postToLane(delayMs, sink as EventSink<unknown>, a, b, c, data)) return;
     const s = this.#push(delayMs, KIND_SINK);
     this.#fn[s] = sink as EventSink<unknown>;
     this.#a[s] = a; this.#b[s] = b; this.#c[s] = c;
@@ -83,10 +140,35 @@ export class EventQueue implements SimClock {
 
   /** Fire every event due at or before tMs in order, those they set included, and leave the clock at tMs. */
   runUntil(tMs: number): void {
-    while (this.#size > 0) {
-      const s = this.#hSlot[0]; // re-read: a callback may have grown the arrays
-      const t = this.#hAt[0];
+    const laneAt = this.#laneAt, laneSeq = this.#laneSeq;
+    for (;;) {
+      // The next event: the heap's top or a lane's head, whichever is least in (time, sequence). Empty
+      // lanes read Infinity; events are never due at Infinity (delays are finite).
+      const heap = this.#size > 0;
+      let t = heap ? this.#hAt[0] : Infinity; // re-read: a callback may have grown the arrays
+      let seq = heap ? this.#hSeq[0] : 0;
+      let from = -1;
+      for (let k = 0, n = this.#lanes.length; k < n; k++) { // re-read: a callback may have added a lane
+        const at = laneAt[k];
+        if (at < t || (at === t && at !== Infinity && laneSeq[k] < seq)) { t = at; seq = laneSeq[k]; from = k; }
+      }
+      if (from < 0 && !heap) break; // nothing pending
       if (t > tMs) break;
+      if (from >= 0) {
+        // A lane's head: its record, then the lane's next head (or Infinity) for the scan.
+        const lane = this.#lanes[from];
+        const h = lane.head, r = REC * h, rec = lane.rec;
+        const sink = lane.sink[h]!, data = lane.data[h];
+        const a = rec[r + 2], b = rec[r + 3], c = rec[r + 4];
+        lane.sink[h] = undefined; lane.data[h] = undefined;
+        lane.head = (h + 1) & (lane.sink.length - 1);
+        if (--lane.size > 0) { laneAt[from] = rec[REC * lane.head]; laneSeq[from] = rec[REC * lane.head + 1]; } else laneAt[from] = Infinity;
+        this.#live--;
+        if (t > this.#now) this.#now = t;
+        sink.fire(a, b, c, data);
+        continue;
+      }
+      const s = this.#hSlot[0];
       this.#pop();
       const kind = this.#kind[s], fn = this.#fn[s];
       const a = this.#a[s], b = this.#b[s], c = this.#c[s], data = this.#data[s];
@@ -98,6 +180,33 @@ export class EventQueue implements SimClock {
       else (fn as EventSink<unknown>).fire(a, b, c, data);
     }
     if (tMs > this.#now) this.#now = tMs;
+  }
+
+  /** Queue a posted event in the lane of its delay; false when it must go through the heap. */
+  #postToLane(delayMs: number, sink: EventSink<unknown>, a: number, b: number, c: number, data: unknown): boolean {
+    const d = Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0;
+    const at = this.#now + d;
+    const lanes = this.#lanes, delays = this.#laneDelay;
+    let k = 0;
+    while (k < lanes.length && !(delays[k] === d && lanes[k].size > 0)) k++;
+    if (k === lanes.length) {
+      // No lane holds this delay: an empty lane takes it (a new one while there are fewer than MAX_LANES).
+      k = 0;
+      while (k < lanes.length && lanes[k].size > 0) k++;
+      if (k === lanes.length) {
+        if (k === MAX_LANES) return false;
+        lanes.push(new Lane());
+      }
+      delays[k] = d;
+    }
+    const lane = lanes[k];
+    // In order by construction (the clock never goes back); kept safe should that ever not hold.
+    if (lane.size > 0 && at < lane.lastAt()) return false;
+    const seq = this.#seq++;
+    this.#live++;
+    if (lane.size === 0) { this.#laneAt[k] = at; this.#laneSeq[k] = seq; }
+    lane.push(at, seq, sink, a, b, c, data);
+    return true;
   }
 
   #push(delayMs: number, kind: number): number {

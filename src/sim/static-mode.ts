@@ -13,5 +13,10 @@ export function defaultPort(world: World, flow: Flow, seg: Segment): number {
 
 /** The static baseline: every flow keeps its {@link defaultPort} on every segment, whatever it loses. */
 export function staticPolicy(world: World): PortPolicy {
-  return { port: (flow, _k, seg) => defaultPort(world, flow, seg) };
+  // Worked out once per flow segment (the engine asks every bin; at region scale the candidate lookup
+  // by peer address was a Map miss per flow and bin). Asked about another flow or segment: computed.
+  const ports = world.flows.map((f) => Int32Array.from(f.segments, (s) => defaultPort(world, f, s)));
+  return {
+    port: (flow, k, seg) => (world.flows[flow.id] === flow && flow.segments[k] === seg ? ports[flow.id][k] : defaultPort(world, flow, seg)),
+  };
 }

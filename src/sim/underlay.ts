@@ -20,10 +20,28 @@ export class Underlay {
   /** Paths by (a, b) pair, then by source port: small integer keys hash fast, a*n*65536+sport did not. */
   private readonly cache = new Map<number, Map<number, Int32Array>>();
   private readonly hostCount: number;
-  /** Per target switch, per switch: its next hops towards the target (as path() filters them), made on first use. */
-  private readonly hops: ((Int32Array | undefined)[] | undefined)[];
+  /**
+   * Per target switch (by node id), every switch's next hops towards it (as path() filters them) in one
+   * array, made on first use: [0 .. S] where switch i's list starts (its dense index i = swIndex[node],
+   * S switches), [S + 1 + i] switch i's hop distance to the target (-1: none), then the lists. One typed
+   * array per route, a few hundred bytes, instead of the distances by node and an array of arrays.
+   */
+  private readonly hops: (Int32Array | undefined)[];
+  /** Dense index of each switch node (-1 for hosts), and their count. */
+  private readonly swIndex: Int32Array;
+  private readonly switches: number;
+  /** switchSeed and g.to as typed arrays, read per hop. */
+  private readonly seedOf: Int32Array;
+  private readonly linkTo: Int32Array;
   /** ipOf per node, read once (NaN: not read yet). */
   private readonly ipCache: Float64Array;
+  /**
+   * Per host node, what routeInto reads of it, side by side (one cache line, not the graph's nested
+   * arrays — a probe joins two random hosts, and at region scale each read of g.out[host] was a miss):
+   * [NODE_IP] its address (as int32), [NODE_FIRST] its access link's id (out of the host), [NODE_SWITCH]
+   * the switch it is attached to. NODE_FIRST -1: not read yet.
+   */
+  private readonly nodeInfo: Int32Array;
 
   /**
    * @param g - the graph to route over (VTEP hosts attached)
@@ -34,8 +52,15 @@ export class Underlay {
     this.switchSeed = g.names.map((_, i) => mix32((seed >>> 0) ^ mix32(i + 0x51ed)));
     this.hostCount = g.names.length;
     this.ipCache = new Float64Array(g.names.length).fill(NaN);
+    this.nodeInfo = new Int32Array(g.names.length * NODE_STRIDE).fill(-1);
     this.dist = new Array<undefined>(g.names.length).fill(undefined);
     this.hops = new Array<undefined>(g.names.length).fill(undefined);
+    this.swIndex = new Int32Array(g.names.length).fill(-1);
+    let sw = 0;
+    for (let v = 0; v < g.names.length; v++) if (!g.isHost[v]) this.swIndex[v] = sw++;
+    this.switches = sw;
+    this.seedOf = Int32Array.from(this.switchSeed);
+    this.linkTo = Int32Array.from(g.to);
   }
 
   /** Hop distances from every node to `target` over switches only (hosts never transit). */
@@ -73,26 +98,39 @@ export class Underlay {
    * (the node count is always enough).
    */
   routeInto(a: number, b: number, sport: number, out: Int32Array): number {
-    const g = this.g;
-    const src = this.ip(a), dst = this.ip(b);
-    const first = g.out[a][0];
-    const last = g.out[b][0] ^ 1;
-    const target = g.from[last];
-    let sw = g.to[first];
-    const d = this.distTo(target);
-    if (d[sw] < 0) return 0;
-    const byNode = this.hopsTo(target);
+    const info = this.nodeInfo;
+    const ia = a * NODE_STRIDE, ib = b * NODE_STRIDE;
+    if (info[ia + NODE_FIRST] < 0) this.readNode(a); // first use
+    if (info[ib + NODE_FIRST] < 0) this.readNode(b);
+    const src = info[ia + NODE_IP] >>> 0, dst = info[ib + NODE_IP] >>> 0;
+    const first = info[ia + NODE_FIRST];
+    const last = info[ib + NODE_FIRST] ^ 1; // b's access link, towards b
+    const target = info[ib + NODE_SWITCH]; // g.from[last]
+    let sw = info[ia + NODE_SWITCH]; // g.to[first]
+    const hops = this.hops[target] ?? this.hopsTo(target);
+    const swIndex = this.swIndex, seedOf = this.seedOf, linkTo = this.linkTo;
+    if (hops[this.switches + 1 + swIndex[sw]] < 0) return 0; // b unreachable
     const k2 = ((sport << 16) | VXLAN_PORT) >>> 0;
     let n = 0;
     out[n++] = first;
     while (sw !== target) {
-      const next = byNode[sw] ?? this.hopsOf(byNode, d, sw);
-      const l = next.length === 1 ? next[0] : next[jhash4(src, dst, k2, 17, this.switchSeed[sw]) % next.length];
+      const i = swIndex[sw];
+      const o = hops[i], m = hops[i + 1] - o;
+      const l = m === 1 ? hops[o] : hops[o + (jhash4(src, dst, k2, 17, seedOf[sw]) % m)];
       out[n++] = l;
-      sw = g.to[l];
+      sw = linkTo[l];
     }
     out[n++] = last;
     return n;
+  }
+
+  /** Fill nodeInfo for a node (routeInto's per-host reads). */
+  private readNode(node: number): void {
+    const g = this.g, i = node * NODE_STRIDE;
+    const first = g.out[node][0];
+    this.nodeInfo[i + NODE_FIRST] = first;
+    this.nodeInfo[i + NODE_SWITCH] = g.to[first];
+    this.nodeInfo[i + NODE_IP] = this.ip(node) | 0;
   }
 
   private ip(node: number): number {
@@ -101,17 +139,24 @@ export class Underlay {
     return x;
   }
 
-  private hopsTo(target: number): (Int32Array | undefined)[] {
-    let h = this.hops[target];
-    if (h === undefined) this.hops[target] = h = new Array<undefined>(this.g.names.length).fill(undefined);
-    return h;
-  }
-
-  /** sw's next hops towards the target whose distances are d: path()'s filter, kept. */
-  private hopsOf(byNode: (Int32Array | undefined)[], d: Int32Array, sw: number): Int32Array {
-    const g = this.g;
-    const h = Int32Array.from(g.out[sw].filter((l) => d[g.to[l]] === d[sw] - 1 && !g.isHost[g.to[l]]));
-    byNode[sw] = h;
+  /** Every switch's next hops towards `target` (distances d): path()'s filter, as `hops` lays it out. */
+  private hopsTo(target: number): Int32Array {
+    const g = this.g, S = this.switches;
+    const d = this.distTo(target);
+    const lists: number[] = [];
+    const starts = new Int32Array(S + 1);
+    for (let v = 0; v < g.names.length; v++) {
+      const i = this.swIndex[v];
+      if (i < 0) continue;
+      starts[i] = lists.length;
+      for (const l of g.out[v]) if (d[v] >= 0 && d[g.to[l]] === d[v] - 1 && !g.isHost[g.to[l]]) lists.push(l);
+    }
+    starts[S] = lists.length;
+    const h = new Int32Array(2 * S + 1 + lists.length);
+    for (let i = 0; i <= S; i++) h[i] = starts[i] + 2 * S + 1;
+    for (let v = 0; v < g.names.length; v++) if (this.swIndex[v] >= 0) h[S + 1 + this.swIndex[v]] = d[v];
+    h.set(lists, 2 * S + 1);
+    this.hops[target] = h;
     return h;
   }
 
@@ -164,6 +209,9 @@ export class Underlay {
     return p;
   }
 }
+
+/** nodeInfo's layout: four int32 per node (16 bytes, a quarter of a cache line), three used. */
+const NODE_STRIDE = 4, NODE_IP = 0, NODE_FIRST = 1, NODE_SWITCH = 2;
 
 const rol = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
 

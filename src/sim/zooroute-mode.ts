@@ -12,6 +12,7 @@ import { defaultPort } from './static-mode.js';
 import { Prng } from './prng.js';
 import { TcpRtoTimers } from './tcp-rto.js';
 import type { EventSink } from './event-queue.js';
+import { IpIndex } from './ip-index.js';
 
 /**
  * The zooroute mode's port policy: the control planes of every probing VTEP, created as flows need
@@ -78,6 +79,8 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
   const tableRows = (from: Vtep, kind: TableKind): number | undefined =>
     kind === 'redirect' ? Math.min(maxPeers, Math.max(1, hostPeers.get(from.index)?.size ?? 0)) : undefined;
 
+  const vtepAt = new IpIndex(world.vteps.map((v) => v.ip)); // as world.vtepByIp, as an index
+
   const control = (from: Vtep, kind: TableKind): VtepControl => {
     if (!kindsMade[from.index]) { kindsMade[from.index] = []; vtepsMade.push(from.index); }
     const ki = KINDS.indexOf(kind);
@@ -87,8 +90,8 @@ export function zooroutePolicy(ctx: RunContext, config: Partial<ControlConfig>):
         clock, localIp: from.ip, secret, table: kind, config, cpu: () => from.cpu, tableRows: tableRows(from, kind), replyPortRange: world.portRange,
         transport: {
           send: (peerIp, sport, payload) => {
-            const to = world.vtepByIp.get(peerIp);
-            if (to) net.post(from, to, sport, payload, arrival);
+            const to = vtepAt.get(peerIp);
+            if (to >= 0) net.postIndex(from.index, to, sport, payload, arrival);
           },
         },
       });
