@@ -5,7 +5,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { SipHasher, SIPHASHER_MAX_BYTES } from '../bindings/auth.js';
 import { sipHash24Into } from '../src/reference/siphash.js';
-import { VirtualClock } from '../src/control/clock.js';
+import { VirtualClock, type Clock, type TimerId } from '../src/control/clock.js';
 import { TickScheduler } from '../src/control/scheduler.js';
 import { PendingProbes } from '../src/control/pending-probes.js';
 import { PeerState } from '../src/control/peer.js';
@@ -70,6 +70,93 @@ t.test('TickScheduler runs events, and those their handlers queue, in (tick, que
       for (let i = 0; i < 1000 && sch.size > 0; i++) clock.advance(20_000); // chains of follow-ups run out
       model.sort((a, b) => a.tick - b.tick || a.id - b.id);
       return sch.size === 0 && ran.length === model.length && ran.every((id, i) => id === model[i]!.id);
+    }), { numRuns: 300 });
+});
+
+/**
+ * A clock whose timers fire late, or early by less than a millisecond (as Node's may), by an amount
+ * that depends only on when they were due; a timer less than a millisecond away fires on time.
+ */
+class JitterClock implements Clock {
+  readonly inner = new VirtualClock();
+  constructor(readonly jitter: readonly number[]) {}
+  now(): number { return this.inner.now(); }
+  setTimer(delayMs: number, fn: () => void): TimerId {
+    const d = Math.max(0, delayMs);
+    const j = this.jitter[Math.floor(this.inner.now() + d) % this.jitter.length]!;
+    return this.inner.setTimer(j >= 0 || d >= 1 ? d + j : d, fn);
+  }
+  clearTimer(id: TimerId): void { this.inner.clearTimer(id); }
+}
+
+/**
+ * TickScheduler's rules written plainly (one array of events, scanned): the model the wheel, its
+ * occupied-slot bits and the skip to the armed tick must agree with, deferral included.
+ */
+class ModelScheduler {
+  readonly #ev: { tick: number; id: number }[] = [];
+  #cur: number;
+  #timer: TimerId | undefined;
+  #armed = Infinity;
+  #deferred = false;
+  #firing = false;
+  constructor(readonly clock: Clock, readonly tickMs: number, readonly run: (id: number) => void) { this.#cur = Math.floor(clock.now() / tickMs); }
+  get size(): number { return this.#ev.length; }
+  at(atMs: number, id: number): void {
+    const tick = Math.max(this.#cur, Math.ceil(atMs / this.tickMs));
+    this.#ev.push({ tick, id });
+    if (!this.#firing && tick < this.#armed) this.#arm(tick);
+  }
+  #arm(tick: number): void {
+    if (this.#timer !== undefined) this.clock.clearTimer(this.#timer);
+    this.#armed = tick;
+    this.#timer = this.clock.setTimer(tick * this.tickMs - this.clock.now(), () => this.#fire());
+  }
+  #fire(): void {
+    this.#timer = undefined;
+    const armed = this.#armed;
+    this.#armed = Infinity;
+    if (!this.#deferred && this.clock.now() - armed * this.tickMs > 2 * this.tickMs) {
+      this.#deferred = true;
+      this.#arm(Math.floor(this.clock.now() / this.tickMs) + 1);
+      return;
+    }
+    this.#deferred = false;
+    this.#firing = true;
+    const nowTick = Math.floor(this.clock.now() / this.tickMs);
+    while (this.#cur <= nowTick && this.#ev.length > 0) {
+      for (let i; (i = this.#ev.findIndex((e) => e.tick === this.#cur)) >= 0;) this.run(this.#ev.splice(i, 1)[0]!.id);
+      this.#cur++;
+    }
+    if (this.#cur <= nowTick) this.#cur = nowTick + 1;
+    this.#firing = false;
+    if (this.#ev.length > 0) this.#arm(Math.min(...this.#ev.map((e) => e.tick)));
+  }
+}
+
+t.test('TickScheduler agrees with a plain model on a clock whose timers fire early and late (deferral, skipped idle ticks)', async () => {
+  const TICK = 5;
+  fc.assert(fc.property(
+    fc.array(fc.nat({ max: 12000 }), { minLength: 1, maxLength: 60 }),
+    fc.array(fc.array(fc.constantFrom(0, 1, 4, 5, 300, 5119, 5120, 5125, 12000), { maxLength: 3 }), { minLength: 1, maxLength: 40 }),
+    // Early by up to 0.9 ms, or late by up to 40 ms (more than two ticks late defers the events).
+    fc.array(fc.oneof(fc.double({ min: -0.9, max: 0, noNaN: true }), fc.double({ min: 0, max: 40, noNaN: true }), fc.constant(0)), { minLength: 1, maxLength: 50 }),
+    (times, follow, jitter) => {
+      const trace = (make: (clock: Clock, run: (id: number) => void) => { at(ms: number, id: number): void; readonly size: number }): string[] => {
+        const clock = new JitterClock(jitter);
+        const ran: string[] = [];
+        let seq = 0;
+        const s = make(clock, (id) => {
+          ran.push(`${id}@${clock.now()}`);
+          if (id < 200) for (const d of follow[id % follow.length]!) s.at(clock.now() + d, seq++);
+        });
+        for (const x of times) s.at(x, seq++);
+        for (let i = 0; i < 1000 && s.size > 0; i++) clock.inner.advance(20_000);
+        return ran;
+      };
+      const got = trace((c, run) => new TickScheduler<number>(c, TICK, run));
+      const want = trace((c, run) => new ModelScheduler(c, TICK, run));
+      return got.length === want.length && got.every((x, i) => x === want[i]);
     }), { numRuns: 300 });
 });
 
