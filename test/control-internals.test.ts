@@ -1,6 +1,7 @@
 // The control plane's allocation-free internals against plain models: the Wasm SipHasher against the
-// TS twin, the tick scheduler with handlers that queue more events, the pending-probe ring, and the
-// per-port arrays carved from one buffer.
+// TS twin, the tick scheduler with handlers that queue more events (and against a plain model on a
+// clock that fires early and late), the pending-probe ring, and the per-port records (fields apart,
+// health shared with the peer's own state unaffected by it).
 import t from 'tap';
 import fc from 'fast-check';
 import { SipHasher, SIPHASHER_MAX_BYTES } from '../bindings/auth.js';
@@ -9,7 +10,12 @@ import { VirtualClock, type Clock, type TimerId } from '../src/control/clock.js'
 import { TickScheduler } from '../src/control/scheduler.js';
 import { PendingProbes } from '../src/control/pending-probes.js';
 import { PeerState } from '../src/control/peer.js';
-import { carvePortArrays } from '../src/control/port-arrays.js';
+import {
+  PortRecords, PORT_RECORD_BYTES, F64_STRIDE, U32_STRIDE, U8_STRIDE, SENT_AT, LAST_ANSWER, FIRST_ANSWER_AT, LAST_USED, LAST_LOSS_AT,
+  LOSS_RUN_SENT_AT, PENALTY, PENALTY_AT, OUTSTANDING_SEQ, PENDING_ID, HISTORY, SEND_GEN, NEXT_SEQ, LOSS_BITS, GROUP, HAS_OUTSTANDING,
+  STATE, RESTORING, CONSECUTIVE_LOSSES, HELD, STALE, BACKUP, SCHEDULED, HISTORY_LEN,
+} from '../src/control/port-records.js';
+import { PortHealth } from '../src/control/health.js';
 import { resolveControlConfig } from '../src/control/config.js';
 import { VtepControl } from '../src/control/vtep.js';
 
@@ -192,14 +198,53 @@ t.test('PendingProbes: a FIFO through growth and wrap-around, with done marks by
   t.pass('model agreed');
 });
 
-t.test('per-port arrays carved from one buffer are aligned, zeroed and disjoint', async (t) => {
-  for (const n of [1, 3, 32, 64]) {
-    const a = carvePortArrays(n, { f64: 3, u32: 2, u16: 2, u8: 3 });
-    const all = [...a.f64, ...a.u32, ...a.u16, ...a.u8];
-    t.ok(all.every((v) => v.length === n && v.byteOffset % v.BYTES_PER_ELEMENT === 0 && v.every((x) => x === 0)), `n=${n}: sizes, alignment, zero`);
-    all.forEach((v, i) => v.fill(i + 1));
-    t.ok(all.every((v, i) => v.every((x) => x === i + 1)), `n=${n}: no two arrays overlap`);
-  }
+t.test('port records: every field in its record, aligned, no two overlapping', async (t) => {
+  const f64 = { SENT_AT, LAST_ANSWER, FIRST_ANSWER_AT, LAST_USED, LAST_LOSS_AT, LOSS_RUN_SENT_AT, PENALTY, PENALTY_AT };
+  const u32 = { OUTSTANDING_SEQ, PENDING_ID, HISTORY, SEND_GEN, NEXT_SEQ, LOSS_BITS, GROUP };
+  const u8 = { HAS_OUTSTANDING, STATE, RESTORING, CONSECUTIVE_LOSSES, HELD, STALE, BACKUP, SCHEDULED, HISTORY_LEN };
+  const ranges = [
+    ...Object.entries(f64).map(([name, i]) => ({ name, at: 8 * i, len: 8 })),
+    ...Object.entries(u32).map(([name, i]) => ({ name, at: 4 * i, len: 4 })),
+    ...Object.entries(u8).map(([name, i]) => ({ name, at: i, len: 1 })),
+  ];
+  t.ok(ranges.every((r) => Number.isInteger(r.at) && r.at >= 0 && r.at + r.len <= PORT_RECORD_BYTES), 'within a record');
+  const clash = ranges.flatMap((a, i) => ranges.slice(i + 1).filter((b) => a.at < b.at + b.len && b.at < a.at + a.len).map((b) => `${a.name}/${b.name}`));
+  t.same(clash, [], 'no two fields share a byte');
+  t.equal(PORT_RECORD_BYTES % 8, 0, 'records keep the f64 fields aligned');
+  const r = new PortRecords(3);
+  t.ok(r.f64.buffer === r.u32.buffer && r.u8.buffer === r.f64.buffer && r.u8.length === 3 * PORT_RECORD_BYTES && r.u8.every((x) => x === 0), 'one zeroed buffer');
+});
+
+t.test('PortHealth in records shared with PeerState agrees with one in records of its own, whatever the peer writes beside it', async () => {
+  const rules = { ...resolveControlConfig({}), flapHalfLifeMs: 10_000, flapSuppressPenalty: 1.5, suppressHoldMs: 3000, lossyWindow: 8, holdFloor: 0.25, waitToRestoreMs: 2000 };
+  const n = 4;
+  fc.assert(fc.property(fc.array(fc.tuple(fc.nat({ max: n - 1 }), fc.integer({ min: 0, max: 3 }), fc.nat({ max: 0xffffffff })), { maxLength: 300 }), (ops) => {
+    const p = new PeerState(1, 0, [1000, 1001, 1002, 1003], true, 'partial', 0, rules);
+    const own = new PortHealth(n, rules);
+    let now = 0;
+    for (const [k, op, x] of ops) {
+      now += 100;
+      // The peer's own fields of every port, scribbled on: they must not reach the health state.
+      for (let j = 0; j < n; j++) {
+        p.f64[j * F64_STRIDE + SENT_AT] = x; p.f64[j * F64_STRIDE + LAST_ANSWER] = -x; p.f64[j * F64_STRIDE + LAST_USED] = x / 3;
+        p.f64[j * F64_STRIDE + LOSS_RUN_SENT_AT] = x + 1;
+        p.u32[j * U32_STRIDE + OUTSTANDING_SEQ] = x; p.u32[j * U32_STRIDE + PENDING_ID] = ~x; p.u32[j * U32_STRIDE + SEND_GEN] = x >>> 3;
+        p.u32[j * U32_STRIDE + NEXT_SEQ] = x + j; p.u32[j * U32_STRIDE + GROUP] = x & 0xffff;
+        for (const f of [HAS_OUTSTANDING, STALE, BACKUP, SCHEDULED]) p.u8[j * U8_STRIDE + f] = x >>> f;
+      }
+      const a = op === 0 ? p.health.lost(k, now, true) : op === 1 ? p.health.answered(k, now) : op === 2 ? p.health.lost(k, now, false) : p.health.settle(k);
+      const b = op === 0 ? own.lost(k, now, true) : op === 1 ? own.answered(k, now) : op === 2 ? own.lost(k, now, false) : own.settle(k);
+      if (a !== b || p.health.badCount !== own.badCount) return false;
+      for (let j = 0; j < n; j++) {
+        const h = p.health;
+        if (h.state(j) !== own.state(j) || h.history(j) !== own.history(j) || h.historyLen(j) !== own.historyLen(j)
+          || h.consecutiveLosses(j) !== own.consecutiveLosses(j) || h.lastLossAt(j) !== own.lastLossAt(j) || h.firstAnswerAt(j) !== own.firstAnswerAt(j)
+          || h.penalty(j) !== own.penalty(j) || h.penaltyAt(j) !== own.penaltyAt(j) || h.held(j) !== own.held(j) || h.restoring(j) !== own.restoring(j)
+          || h.lossBits(j) !== own.lossBits(j) || h.usable(j) !== own.usable(j) || h.failureFreeSince(j) !== own.failureFreeSince(j)) return false;
+      }
+    }
+    return true;
+  }), { numRuns: 200 });
 });
 
 t.test('a re-add that fails validation leaves the peer as it was, still probed', async (t) => {
@@ -232,7 +277,7 @@ t.test('PeerState keeps its scheduled ports as a bit set that matches the schedu
       if (op === 2) p.clearScheduled(); else p.setScheduled(x % n, op === 1);
       for (let k = 0; k < n; k++) {
         const bit = k < 32 ? (p.schedLo >>> k) & 1 : (p.schedHi >>> (k - 32)) & 1;
-        if (bit !== p.scheduled[k]) return false;
+        if (bit !== p.u8[k * U8_STRIDE + SCHEDULED]) return false;
       }
       if (p.schedLo < 0 || p.schedHi < 0 || (n <= 32 && p.schedHi !== 0)) return false;
     }
