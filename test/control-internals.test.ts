@@ -269,6 +269,28 @@ t.test('a re-add that fails validation leaves the peer as it was, still probed',
   t.equal(sent.length, atRemove, 'nothing once removed');
 });
 
+t.test('PeerState.replyPort (kept until a probed port or its rank changes) agrees with bestReplyPort worked out afresh', async () => {
+  const rules = { ...resolveControlConfig({}), flapHalfLifeMs: 10_000, flapSuppressPenalty: 1.5, suppressHoldMs: 3000, lossyWindow: 8, holdFloor: 0.25, waitToRestoreMs: 2000 };
+  fc.assert(fc.property(fc.integer({ min: 1, max: 40 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 6 }), fc.nat({ max: 400 })), { maxLength: 300 }), (n, ops) => {
+    const p = new PeerState(1, 0, Array.from({ length: n }, (_, k) => 2000 + 7 * k), true, 'partial', 0, rules);
+    let now = 0;
+    for (const [x, op, dt] of ops) {
+      const k = x % n;
+      now += dt;
+      if (op === 0) p.health.answered(k, now);
+      else if (op === 1) p.health.lost(k, now, true);
+      else if (op === 2) p.health.lost(k, now, false);
+      else if (op === 3) p.health.settle(k);
+      else if (op === 4) p.setScheduled(k, true);
+      else if (op === 5) p.setScheduled(k, false);
+      else if (x % 7 === 0) p.clearScheduled();
+      else p.health.load(k, { state: x % 3 as 0 | 1 | 2, history: x, historyLen: x % 6, consecutiveLosses: x % 4, lossBits: x, lastLossAt: now - (x % 900), firstAnswerAt: now - (x % 1000), penalty: 0, penaltyAt: now, held: false, restoring: x % 5 === 0 });
+      if (p.replyPort() !== p.bestReplyPort()) return false;
+    }
+    return true;
+  }), { numRuns: 300 });
+});
+
 t.test('PeerState keeps its scheduled ports as a bit set that matches the scheduled array', async () => {
   const rules = resolveControlConfig({});
   fc.assert(fc.property(fc.integer({ min: 1, max: 64 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 2 })), { maxLength: 200 }), (n, ops) => {

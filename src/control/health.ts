@@ -110,6 +110,11 @@ export class PortHealth {
   readonly #lossyMask: number;
   #bad = 0;
   #restoring = 0;
+  /**
+   * Counts changes to what ranks a port as a reply port (state, restoring, losses in a row, last loss,
+   * first answer): a port answering again while good and not losing changes none of it (PeerState.replyPort).
+   */
+  rankChanges = 0;
 
   /**
    * n ports, all PORT_UNKNOWN with no history, under `rules`, in `records` (n of them, fresh: zeroed)
@@ -191,9 +196,12 @@ export class PortHealth {
     const h = (u32[w + HISTORY] = ((u32[w + HISTORY]! << 1) | 1) & this.#mask);
     u32[w + LOSS_BITS] = (u32[w + LOSS_BITS]! << 1) & 0xffff;
     if (u8[b + HISTORY_LEN]! < this.#rules.recoverWindow) u8[b + HISTORY_LEN]++;
+    const consecutiveBefore = u8[b + CONSECUTIVE_LOSSES]!, firstBefore = f64[f + FIRST_ANSWER_AT]!;
     u8[b + CONSECUTIVE_LOSSES] = 0;
-    if (f64[f + FIRST_ANSWER_AT] === Infinity) f64[f + FIRST_ANSWER_AT] = now;
+    if (firstBefore === Infinity) f64[f + FIRST_ANSWER_AT] = now;
     const s = u8[b + STATE];
+    // (Losses in a row and the first answer were reset above: a change unless good with none before.)
+    if (s !== PORT_GOOD || consecutiveBefore !== 0 || firstBefore === Infinity) this.rankChanges++;
     if (s === PORT_UNKNOWN) { u8[b + STATE] = PORT_GOOD; return 'none'; }
     if (s === PORT_BAD && popcount(h >>> 0) >= this.#rules.recoverAnswered && !this.suppressed(k, now)) {
       // Intermittent: a lost probe between the answers in the window (clean = zeros, then only ones).
@@ -214,6 +222,7 @@ export class PortHealth {
     if (u8[b + RESTORING] === 1 && (now - f64[f + LAST_LOSS_AT]! >= (this.#rules.waitToRestoreMs ?? 0) || !this.#usableAboveFloor())) {
       u8[b + RESTORING] = 0;
       this.#restoring--;
+      this.rankChanges++;
       return 'restored';
     }
     return 'none';
@@ -231,6 +240,7 @@ export class PortHealth {
     if (u8[b + HISTORY_LEN]! < this.#rules.recoverWindow) u8[b + HISTORY_LEN]++;
     if (u8[b + CONSECUTIVE_LOSSES]! < 255) u8[b + CONSECUTIVE_LOSSES]++;
     this.#f64[k * F64_STRIDE + LAST_LOSS_AT] = now;
+    this.rankChanges++;
     return mayTurnBad ? this.settle(k) : 'none';
   }
 
@@ -241,6 +251,7 @@ export class PortHealth {
     if (u8[b + STATE] !== PORT_BAD && u8[b + CONSECUTIVE_LOSSES]! >= this.#rules.badAfterLosses) {
       u8[b + STATE] = PORT_BAD;
       this.#bad++;
+      this.rankChanges++;
       if (u8[b + RESTORING] === 1) { u8[b + RESTORING] = 0; this.#restoring--; }
       // Losses before this run (within lossyWindow probes): scattered loss, not a black hole.
       const run = Math.min(16, u8[b + CONSECUTIVE_LOSSES]!);
@@ -267,6 +278,7 @@ export class PortHealth {
     const b = k * U8_STRIDE, w = k * U32_STRIDE, f = k * F64_STRIDE;
     if (u8[b + STATE] === PORT_BAD) this.#bad--;
     if (u8[b + RESTORING] === 1) this.#restoring--;
+    this.rankChanges++;
     u8[b + STATE] = s.state;
     u32[w + HISTORY] = (s.history >>> 0) & this.#mask;
     u8[b + HISTORY_LEN] = Math.min(s.historyLen, this.#rules.recoverWindow);

@@ -1,14 +1,19 @@
 // What the control plane keeps per peer: its candidates, each port's health, probe bookkeeping
 // (sequence, outstanding probe, schedule), use by flows, and BackendID grouping.
 import type { ProbeMode } from './config.js';
-import { PortHealth, type HealthRules } from './health.js';
-import { PortRecords, U8_STRIDE, F64_STRIDE, SCHEDULED, LAST_USED, LAST_ANSWER } from './port-records.js';
+import { PortHealth, PORT_GOOD, type HealthRules } from './health.js';
+import {
+  PortRecords, U8_STRIDE, U32_STRIDE, F64_STRIDE, SCHEDULED, LAST_USED, LAST_ANSWER, SPORT, STATE, RESTORING, CONSECUTIVE_LOSSES,
+} from './port-records.js';
 
 /**
  * Numbers per entry of PeerState.sentLog: probe number, per-port sequence, port index (and one
  * spare, so that an entry is 16 aligned bytes): what a send writes and a receipt reads, together.
  */
 export const SENT_STRIDE = 4;
+
+/** PeerState's cached reply port, not worked out yet (a port is >= 1, none is -1). */
+const NOT_KNOWN = -2;
 
 export class PeerState {
   readonly ip: number;
@@ -64,6 +69,9 @@ export class PeerState {
    * entry slot * SENT_STRIDE holds the probe number, then the sequence, then the port index.
    */
   readonly sentLog = new Uint32Array(64 * SENT_STRIDE);
+  /** replyPort()'s answer (NOT_KNOWN: to be worked out), and the health.rankChanges it was worked out at. */
+  #replyPort = NOT_KNOWN;
+  #replyPortAt = 0;
 
   constructor(ip: number, row: number, candidates: readonly number[], probes: boolean, mode: ProbeMode, phase: number, rules: HealthRules, firstNum = 0) {
     this.ip = ip >>> 0;
@@ -79,6 +87,7 @@ export class PeerState {
     for (let k = 0; k < this.n; k++) {
       this.f64[k * F64_STRIDE + LAST_USED] = -Infinity;
       this.f64[k * F64_STRIDE + LAST_ANSWER] = -Infinity;
+      this.u32[k * U32_STRIDE + SPORT] = candidates[k]!;
     }
     this.health = new PortHealth(this.n, rules, this.records);
     // Apart from the records: indexOf scans every port's, 2n bytes in one line or two.
@@ -88,6 +97,7 @@ export class PeerState {
   /** Mark port k scheduled (on) or not, in `scheduled` and the bit set; scheduledCount is the caller's. */
   setScheduled(k: number, on: boolean): void {
     this.u8[k * U8_STRIDE + SCHEDULED] = on ? 1 : 0;
+    this.#replyPort = NOT_KNOWN;
     if (k < 32) {
       const b = 1 << k;
       this.schedLo = (on ? this.schedLo | b : this.schedLo & ~b) >>> 0;
@@ -99,10 +109,43 @@ export class PeerState {
 
   /** No port scheduled. */
   clearScheduled(): void {
+    this.#replyPort = NOT_KNOWN;
     for (let k = 0; k < this.n; k++) this.u8[k * U8_STRIDE + SCHEDULED] = 0;
     this.scheduledCount = 0;
     this.schedLo = 0;
     this.schedHi = 0;
+  }
+
+  /**
+   * Our best port towards this peer for a reply, or -1 (VtepControl's responder): a good port, probed
+   * now (so its state is fresh), not restoring, whose latest probe was answered, failure-free the
+   * longest (the lowest of equals). Worked out again only after a change to the probed ports or to
+   * their health's rank (PortHealth.rankChanges): a port answering again as before changes neither.
+   */
+  replyPort(): number {
+    const changes = this.health.rankChanges;
+    if (this.#replyPort === NOT_KNOWN || this.#replyPortAt !== changes) {
+      this.#replyPort = this.bestReplyPort();
+      this.#replyPortAt = changes;
+    }
+    return this.#replyPort;
+  }
+
+  /** replyPort() worked out now, without the cache. */
+  bestReplyPort(): number {
+    const h = this.health, u8 = this.u8;
+    let best = -1, since = Infinity;
+    // Only the probed ports (in partial mode a few of 32), lowest first: their bit set.
+    let lo = this.schedLo, hi = this.schedHi;
+    while ((lo | hi) !== 0) {
+      let k: number;
+      if (lo !== 0) { k = 31 - Math.clz32(lo & -lo); lo = (lo & (lo - 1)) >>> 0; } else { k = 63 - Math.clz32(hi & -hi); hi = (hi & (hi - 1)) >>> 0; }
+      const b = k * U8_STRIDE;
+      if (u8[b + STATE] !== PORT_GOOD || u8[b + RESTORING] === 1 || u8[b + CONSECUTIVE_LOSSES] !== 0) continue;
+      const s = h.failureFreeSince(k);
+      if (s < since) { since = s; best = k; }
+    }
+    return best < 0 ? -1 : this.u32[best * U32_STRIDE + SPORT]!;
   }
 
   /** Index of source port sport among the candidates, or -1. A scan of 2n bytes, instead of a Map

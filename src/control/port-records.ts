@@ -62,6 +62,8 @@ export const HISTORY_LEN = 68;
 export const LOSS_BITS = 18;
 /** u32: BackendID group, 0 = none seen (PeerState). */
 export const GROUP = 19;
+/** u32 (bytes 104-107): the port itself, the outer UDP source port (PeerState: what a send and a reply port read). */
+export const SPORT = 26;
 /** f64 (bytes 80-87): send time of the first lost probe of the current run of losses (PeerState). */
 export const LOSS_RUN_SENT_AT = 10;
 /** f64: flap penalty as of PENALTY_AT (PortHealth). */

@@ -12,7 +12,7 @@ import { PORT_BAD, PORT_GOOD, PORT_UNKNOWN, type Transition } from './health.js'
 import { PeerState, SENT_STRIDE } from './peer.js';
 import {
   F64_STRIDE, U32_STRIDE, U8_STRIDE, SENT_AT, LAST_ANSWER, LAST_USED, LAST_LOSS_AT, LOSS_RUN_SENT_AT, OUTSTANDING_SEQ,
-  PENDING_ID, SEND_GEN, NEXT_SEQ, GROUP, HAS_OUTSTANDING, STATE, RESTORING, CONSECUTIVE_LOSSES, HELD, STALE, BACKUP, SCHEDULED,
+  PENDING_ID, SEND_GEN, NEXT_SEQ, GROUP, HAS_OUTSTANDING, STATE, RESTORING, CONSECUTIVE_LOSSES, HELD, STALE, BACKUP, SCHEDULED, SPORT,
 } from './port-records.js';
 import { TokenBucket } from './token-bucket.js';
 import { SourceBuckets } from './source-buckets.js';
@@ -509,19 +509,7 @@ export class VtepControl {
   #replyPortTo(peerIp: number): number {
     const p = this.#peers.get(peerIp);
     if (p === undefined || !p.live) return -1;
-    const h = p.health, u8 = p.u8;
-    let best = -1, since = Infinity;
-    // Only the probed ports (in partial mode a few of 32), lowest first: their bit set.
-    let lo = p.schedLo, hi = p.schedHi;
-    while ((lo | hi) !== 0) {
-      let k: number;
-      if (lo !== 0) { k = 31 - Math.clz32(lo & -lo); lo = (lo & (lo - 1)) >>> 0; } else { k = 63 - Math.clz32(hi & -hi); hi = (hi & (hi - 1)) >>> 0; }
-      const b = k * U8_STRIDE;
-      if (u8[b + STATE] !== PORT_GOOD || u8[b + RESTORING] === 1 || u8[b + CONSECUTIVE_LOSSES] !== 0) continue;
-      const s = h.failureFreeSince(k);
-      if (s < since) { since = s; best = k; }
-    }
-    return best < 0 ? -1 : p.candidates[best];
+    return p.replyPort();
   }
 
   #onReply(fromIp: number, reply: Uint8Array): boolean {
@@ -680,14 +668,15 @@ export class VtepControl {
     const num = (p.nextNum = (p.nextNum + 1) >>> 0), slot = num & 63;
     const log = p.sentLog, e = slot * SENT_STRIDE;
     log[e] = num; log[e + 1] = seq; log[e + 2] = k;
-    const payload = this.#requestOut.request(this.#localIp, p.ip, seq, p.candidates[k], now * 1000, this.#key, num);
+    const sport = p.u32[k * U32_STRIDE + SPORT]!; // p.candidates[k], from the record the send touches anyway
+    const payload = this.#requestOut.request(this.#localIp, p.ip, seq, sport, now * 1000, this.#key, num);
     this.#stats.probesSent++;
     this.#stats.probeBytes += PROBE_WIRE_BYTES;
     p.u32[k * U32_STRIDE + PENDING_ID] = this.#pending.push(p, k, seq, now + this.#timeoutMs);
     this.#queueSweep();
     const next = this.#nextSlot(p, due, now);
     this.#queue(next, EV_SEND, p, k, p.u32[k * U32_STRIDE + SEND_GEN]);
-    this.#transport.send(p.ip, p.candidates[k], payload);
+    this.#transport.send(p.ip, sport, payload);
   }
 
   /**
