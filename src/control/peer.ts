@@ -44,8 +44,11 @@ export class PeerState {
    * the health update touch in two cache lines), shared with `health`; f64, u32 and u8 are its views.
    */
   readonly records: PortRecords;
+  /** The records as float64s (index k * F64_STRIDE + field). */
   readonly f64: Float64Array;
+  /** The records as uint32s (index k * U32_STRIDE + field). */
   readonly u32: Uint32Array;
+  /** The records as bytes (index k * U8_STRIDE + field). */
   readonly u8: Uint8Array;
   /** Ports with a send event queued (the SCHEDULED byte of their records, set through setScheduled). */
   scheduledCount = 0;

@@ -75,10 +75,14 @@ export const PENALTY_AT = 12;
 export class PortRecords {
   /** Records held. */
   readonly n: number;
+  /** The records as float64s: port k's field i at k * F64_STRIDE + i. */
   readonly f64: Float64Array;
+  /** The records as uint32s: port k's field i at k * U32_STRIDE + i. */
   readonly u32: Uint32Array;
+  /** The records as bytes: port k's field i at k * U8_STRIDE + i. */
   readonly u8: Uint8Array;
 
+  /** n records, zeroed. */
   constructor(n: number) {
     this.n = n;
     const buf = new ArrayBuffer(n * PORT_RECORD_BYTES);
