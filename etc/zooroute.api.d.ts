@@ -1613,6 +1613,7 @@ export declare class PortHealth {
 export { VirtualClock, RealClock, type Clock, type TimerId } from './clock.js';
 export { DEFAULT_CONTROL_CONFIG, resolveControlConfig, type ControlConfig, type ProbeMode, type ReplyPort } from './config.js';
 export { encodeProbe, decodeProbe, verifyProbe, encodeRequest, encodeRequestInto, encodeReplyTo, encodeReplyInto, writeBackendId, readBackendId, isProbePayload, isProbeFrame, buildProbeInnerFrame, probePayloadOfInnerFrame, probePayloadOfVxlan, wrapVxlan, PROBE_MAGIC, PROBE_VERSION, PROBE_PAYLOAD_BYTES, PROBE_VNI, PROBE_WIRE_BYTES, PROBE_INNER_UDP_PORT, CTL_MAX, type ProbeFields, type ProbeError, type DecodeResult, type ProbeFrameAddrs, type ProbeKey, type ProbeTagger, } from './probe-codec.js';
+export { PortRecords, PORT_RECORD_BYTES } from './port-records.js';
 export { PortHealth, PORT_UNKNOWN, PORT_GOOD, PORT_BAD, type PortState, type Transition, type HealthRules, type SavedPortHealth } from './health.js';
 export { TokenBucket } from './token-bucket.js';
 export { CpuBackoff } from './cpu-backoff.js';
@@ -1667,7 +1668,7 @@ import type { ProbeMode } from './config.js';
 import { PortHealth, type HealthRules } from './health.js';
 import { PortRecords } from './port-records.js';
 /**
- * Numbers per entry of PeerState.sentLog: probe number, per-port sequence, port index (and one
+ * Numbers per entry of PeerState's sent-probe log (sentLogAt): probe number, per-port sequence, port index (and one
  * spare, so that an entry is 16 aligned bytes): what a send writes and a receipt reads, together.
  */
 export declare const SENT_STRIDE = 4;
@@ -1701,8 +1702,11 @@ export declare class PeerState {
      * the health update touch in two cache lines), shared with `health`; f64, u32 and u8 are its views.
      */
     readonly records: PortRecords;
+    /** The records as float64s (index k * F64_STRIDE + field). */
     readonly f64: Float64Array;
+    /** The records as uint32s (index k * U32_STRIDE + field). */
     readonly u32: Uint32Array;
+    /** The records as bytes (index k * U8_STRIDE + field). */
     readonly u8: Uint8Array;
     /** Ports with a send event queued (the SCHEDULED byte of their records, set through setScheduled). */
     scheduledCount: number;
@@ -1721,11 +1725,13 @@ export declare class PeerState {
     /** Probe number of the latest request to this peer (ProbeFields.num): one count across all ports. */
     nextNum: number;
     /**
-     * The latest RECEIPT_WINDOW requests by probe number (slot num & 63): which port and per-port
-     * sequence each stood for, so that a reply's receipt window resolves them (VtepControl #receipts):
-     * entry slot * SENT_STRIDE holds the probe number, then the sequence, then the port index.
+     * The sent-probe log, in u32 from this index on (after the records, in their buffer: no view of
+     * its own): the latest RECEIPT_WINDOW requests by probe number (slot num & 63), which port and
+     * per-port sequence each stood for, so that a reply's receipt window resolves them (VtepControl
+     * #receipts), and a reply finds its port: entry sentLogAt + slot * SENT_STRIDE holds the probe
+     * number, then the sequence, then the port index.
      */
-    readonly sentLog: Uint32Array<ArrayBuffer>;
+    readonly sentLogAt: number;
     constructor(ip: number, row: number, candidates: readonly number[], probes: boolean, mode: ProbeMode, phase: number, rules: HealthRules, firstNum?: number);
     /** Mark port k scheduled (on) or not, in `scheduled` and the bit set; scheduledCount is the caller's. */
     setScheduled(k: number, on: boolean): void;
@@ -1806,14 +1812,21 @@ export declare const LOSS_RUN_SENT_AT = 10;
 export declare const PENALTY = 11;
 /** f64: clock time PENALTY was computed at (PortHealth). */
 export declare const PENALTY_AT = 12;
-/** n zeroed port records in one buffer, and its three views. */
+/** n zeroed port records in one buffer (and `extraBytes` more after them), and its three views. */
 export declare class PortRecords {
     /** Records held. */
     readonly n: number;
+    /** The records as float64s: port k's field i at k * F64_STRIDE + i. */
     readonly f64: Float64Array;
+    /** The records as uint32s: port k's field i at k * U32_STRIDE + i. */
     readonly u32: Uint32Array;
+    /** The records as bytes: port k's field i at k * U8_STRIDE + i. */
     readonly u8: Uint8Array;
-    constructor(n: number);
+    /**
+     * n records, zeroed, and extraBytes (a multiple of 8) after them for the owner's other per-probe
+     * state (PeerState's sent-probe log), read through the same views.
+     */
+    constructor(n: number, extraBytes?: number);
 }
 
 // ==== dist/src/control/probe-codec.d.ts

@@ -7,7 +7,7 @@ import {
 } from './port-records.js';
 
 /**
- * Numbers per entry of PeerState.sentLog: probe number, per-port sequence, port index (and one
+ * Numbers per entry of PeerState's sent-probe log (sentLogAt): probe number, per-port sequence, port index (and one
  * spare, so that an entry is 16 aligned bytes): what a send writes and a receipt reads, together.
  */
 export const SENT_STRIDE = 4;
@@ -67,11 +67,13 @@ export class PeerState {
   /** Probe number of the latest request to this peer (ProbeFields.num): one count across all ports. */
   nextNum: number;
   /**
-   * The latest RECEIPT_WINDOW requests by probe number (slot num & 63): which port and per-port
-   * sequence each stood for, so that a reply's receipt window resolves them (VtepControl #receipts):
-   * entry slot * SENT_STRIDE holds the probe number, then the sequence, then the port index.
+   * The sent-probe log, in u32 from this index on (after the records, in their buffer: no view of
+   * its own): the latest RECEIPT_WINDOW requests by probe number (slot num & 63), which port and
+   * per-port sequence each stood for, so that a reply's receipt window resolves them (VtepControl
+   * #receipts), and a reply finds its port: entry sentLogAt + slot * SENT_STRIDE holds the probe
+   * number, then the sequence, then the port index.
    */
-  readonly sentLog = new Uint32Array(64 * SENT_STRIDE);
+  readonly sentLogAt: number;
   /** replyPort()'s answer (NOT_KNOWN: to be worked out), and the health.rankChanges it was worked out at. */
   #replyPort = NOT_KNOWN;
   #replyPortAt = 0;
@@ -85,7 +87,8 @@ export class PeerState {
     this.probes = probes;
     this.mode = mode;
     this.phase = phase;
-    this.records = new PortRecords(this.n);
+    this.records = new PortRecords(this.n, 64 * SENT_STRIDE * 4);
+    this.sentLogAt = this.n * U32_STRIDE;
     this.f64 = this.records.f64; this.u32 = this.records.u32; this.u8 = this.records.u8;
     for (let k = 0; k < this.n; k++) {
       this.f64[k * F64_STRIDE + LAST_USED] = -Infinity;

@@ -71,7 +71,7 @@ export const PENALTY = 11;
 /** f64: clock time PENALTY was computed at (PortHealth). */
 export const PENALTY_AT = 12;
 
-/** n zeroed port records in one buffer, and its three views. */
+/** n zeroed port records in one buffer (and `extraBytes` more after them), and its three views. */
 export class PortRecords {
   /** Records held. */
   readonly n: number;
@@ -82,10 +82,14 @@ export class PortRecords {
   /** The records as bytes: port k's field i at k * U8_STRIDE + i. */
   readonly u8: Uint8Array;
 
-  /** n records, zeroed. */
-  constructor(n: number) {
+  /**
+   * n records, zeroed, and extraBytes (a multiple of 8) after them for the owner's other per-probe
+   * state (PeerState's sent-probe log), read through the same views.
+   */
+  constructor(n: number, extraBytes = 0) {
+    if (!Number.isInteger(extraBytes / 8) || extraBytes < 0) throw new RangeError(`extraBytes must be a multiple of 8, got ${extraBytes}`);
     this.n = n;
-    const buf = new ArrayBuffer(n * PORT_RECORD_BYTES);
+    const buf = new ArrayBuffer(n * PORT_RECORD_BYTES + extraBytes);
     this.f64 = new Float64Array(buf);
     this.u32 = new Uint32Array(buf);
     this.u8 = new Uint8Array(buf);

@@ -518,8 +518,12 @@ export class VtepControl {
       this.#stats.stale++;
       return false;
     }
-    const k = p.indexOf(probeSport(reply));
-    const seq = probeSeq(reply);
+    const sport = probeSport(reply), seq = probeSeq(reply), num = probeNum(reply);
+    // The port: the one the sent-probe log has for the reply's probe number, while the log still holds
+    // that probe (the receipts read the log anyway, and it shares the records' views), else a scan.
+    const u32 = p.u32, e = p.sentLogAt + (num & 63) * SENT_STRIDE;
+    let k = u32[e] === num && u32[e + 1] === seq ? u32[e + 2]! : -1;
+    if (k < 0 || u32[k * U32_STRIDE + SPORT] !== sport) k = p.indexOf(sport);
     const mine = k >= 0 && p.u8[k * U8_STRIDE + HAS_OUTSTANDING] === 1 && p.u32[k * U32_STRIDE + OUTSTANDING_SEQ] === seq;
     if (!mine) {
       this.#stats.stale++;
@@ -545,7 +549,7 @@ export class VtepControl {
       let i: number;
       if (lo !== 0) { i = 31 - Math.clz32(lo & -lo); lo = (lo & (lo - 1)) >>> 0; } else { i = 63 - Math.clz32(hi & -hi); hi = (hi & (hi - 1)) >>> 0; }
       const num = (high - i) >>> 0, slot = num & 63;
-      const log = p.sentLog, e = slot * SENT_STRIDE;
+      const log = p.u32, e = p.sentLogAt + slot * SENT_STRIDE;
       if (log[e] !== num) continue;
       const k = log[e + 2];
       if (p.u8[k * U8_STRIDE + HAS_OUTSTANDING] === 0 || p.u32[k * U32_STRIDE + OUTSTANDING_SEQ] !== log[e + 1]) continue;
@@ -666,7 +670,7 @@ export class VtepControl {
     p.outstandingCount++;
     p.f64[k * F64_STRIDE + SENT_AT] = now;
     const num = (p.nextNum = (p.nextNum + 1) >>> 0), slot = num & 63;
-    const log = p.sentLog, e = slot * SENT_STRIDE;
+    const log = p.u32, e = p.sentLogAt + slot * SENT_STRIDE;
     log[e] = num; log[e + 1] = seq; log[e + 2] = k;
     const sport = p.u32[k * U32_STRIDE + SPORT]!; // p.candidates[k], from the record the send touches anyway
     const payload = this.#requestOut.request(this.#localIp, p.ip, seq, sport, now * 1000, this.#key, num);
