@@ -1,5 +1,6 @@
 // What the control plane keeps per peer: its candidates, each port's health, probe bookkeeping
-// (sequence, outstanding probe, schedule), use by flows, and BackendID grouping.
+// (sequence, outstanding probe, schedule), use by flows, and BackendID grouping; the per-port part
+// as one record per port (port-records.ts), the peer's sent-probe log after them in their buffer.
 import type { ProbeMode } from './config.js';
 import { PortHealth, PORT_GOOD, type HealthRules } from './health.js';
 import {
@@ -21,7 +22,7 @@ export class PeerState {
   readonly row: number;
   readonly candidates: readonly number[];
   readonly n: number;
-  /** The candidates again, as 16-bit ports beside the rest of the per-port state (see indexOf). */
+  /** The candidates again, as 16-bit ports side by side (see indexOf; each record holds its own, SPORT). */
   readonly ports: Uint16Array;
   readonly probes: boolean;
   readonly mode: ProbeMode;
