@@ -1679,7 +1679,7 @@ export declare class PeerState {
     readonly row: number;
     readonly candidates: readonly number[];
     readonly n: number;
-    /** The candidates again, as 16-bit ports beside the rest of the per-port state (see indexOf). */
+    /** The candidates again, as 16-bit ports side by side (see indexOf; each record holds its own, SPORT). */
     readonly ports: Uint16Array;
     readonly probes: boolean;
     readonly mode: ProbeMode;
@@ -2038,9 +2038,12 @@ export declare class TickScheduler<T> {
     #private;
     /**
      * A queue over `clock` with ticks of `tickMs` ms (> 0, else a RangeError) calling `run` for each
-     * due event, with the time it was queued for and its two numbers.
+     * due event, with the time it was queued for and its two numbers. `warm`, if given, is called for
+     * every event due at a tick before the first of them runs, and must only read (no effects): the
+     * state a tick's events touch is cold (a peer each, of 1000), and reads of it that do not depend on
+     * each other are fetched from memory together, not one event after the other.
      */
-    constructor(clock: Clock, tickMs: number, run: (ev: T, atMs: number, a: number, b: number) => void);
+    constructor(clock: Clock, tickMs: number, run: (ev: T, atMs: number, a: number, b: number) => void, warm?: (ev: T, a: number, b: number) => number);
     /** Events queued and not yet run. */
     get size(): number;
     /** Run ev (with a and b) at time atMs: at the first tick at or after it (now if it is past). */

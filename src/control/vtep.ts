@@ -223,7 +223,9 @@ export class VtepControl {
     this.fast = createFastTable(o.table, this.slow, {
       peers: this.#rows, candidates: c.candidates, groups: c.pbmGroups, groupSize: c.hiGroupSize, spread: c.redirectSpread,
     });
-    this.#sched = new TickScheduler<PeerState | undefined>(o.clock, this.config.tickMs, (p, due, kindK, token) => this.#dispatch(p, due, kindK, token));
+    this.#sched = new TickScheduler<PeerState | undefined>(o.clock, this.config.tickMs, (p, due, kindK, token) => this.#dispatch(p, due, kindK, token),
+      // A send's first reads, for all of a tick's sends before the first runs (see TickScheduler).
+      (p, kindK) => (p === undefined ? 0 : p.u32[(kindK >>> 2) * U32_STRIDE + SEND_GEN]! + p.u8[(kindK >>> 2) * U8_STRIDE + BACKUP]! + p.health.n));
     this.#bucket = new TokenBucket(o.clock, this.config.responderRatePerSec, this.config.responderBurst);
     // Bounded well above the peers a VTEP talks to: only senders with the key get a bucket.
     this.#sourceBuckets = new SourceBuckets(o.clock, this.config.responderSourceRatePerSec, this.config.responderSourceBurst, 4 * this.config.maxPeers);
