@@ -1454,6 +1454,7 @@ export declare function encodeHealthState(s: HealthSnapshot): string;
 export declare function decodeHealthState(text: string): HealthSnapshot;
 
 // ==== dist/src/control/health.d.ts
+import { PortRecords } from './port-records.js';
 /** Port state: never answered a probe; usable by default, not pre-validated. */
 export declare const PORT_UNKNOWN = 0;
 /** Port state: answering probes. */
@@ -1530,39 +1531,50 @@ export interface SavedPortHealth {
     restoring: boolean;
 }
 /**
- * Health of one peer's n candidate ports, kept in parallel typed arrays indexed by candidate (one
- * buffer). Fed probe outcomes with answered() and lost(), which return the transition they caused;
- * applies the bad rule, 3-of-5 style recovery, flap and loss damping and wait-to-restore of
- * HealthRules. Times are Clock milliseconds.
+ * Health of one peer's n candidate ports, kept in the ports' records (PortRecords: the peer's other
+ * per-port state shares them, so that a probe's outcome touches one port's two cache lines). Fed
+ * probe outcomes with answered() and lost(), which return the transition they caused; applies the
+ * bad rule, 3-of-5 style recovery, flap and loss damping and wait-to-restore of HealthRules. Times
+ * are Clock milliseconds.
  */
 export declare class PortHealth {
     #private;
     /** Candidate ports tracked. */
     readonly n: number;
-    /** Each port's PortState. */
-    readonly state: Uint8Array;
-    /** Outcomes of the latest probes, newest in bit 0 (1 = answered). */
-    readonly history: Uint32Array;
-    /** How many bits of each history count (at most recoverWindow). */
-    readonly historyLen: Uint8Array;
-    /** Probes lost in a row, per port. */
-    readonly consecutiveLosses: Uint8Array;
-    /** Time of the last loss, -Infinity if none. */
-    readonly lastLossAt: Float64Array;
-    /** Time of the first answer, +Infinity until one. */
-    readonly firstAnswerAt: Float64Array;
-    /** Flap penalty as of penaltyAt (see HealthRules). */
-    readonly penalty: Float64Array;
-    /** Clock time each penalty was computed at, ms. */
-    readonly penaltyAt: Float64Array;
-    /** 1 while a bad port is held out by flap damping (it failed again while its penalty was high). */
-    readonly held: Uint8Array;
-    /** 1 while a good port waits to restore (HealthRules.waitToRestoreMs): not usable yet. */
-    readonly restoring: Uint8Array;
-    /** Outcomes of the latest 16 probes, newest in bit 0 (1 = lost); never reset, unlike history. */
-    readonly lossBits: Uint16Array;
-    /** n ports, all PORT_UNKNOWN with no history, under `rules`. */
-    constructor(n: number, rules: HealthRules);
+    /** The records the state lives in (shared with the peer's own per-port state). */
+    readonly records: PortRecords;
+    /**
+     * Counts changes to what ranks a port as a reply port (state, restoring, losses in a row, last loss,
+     * first answer): a port answering again while good and not losing changes none of it (PeerState.replyPort).
+     */
+    rankChanges: number;
+    /**
+     * n ports, all PORT_UNKNOWN with no history, under `rules`, in `records` (n of them, fresh: zeroed)
+     * or in records of their own.
+     */
+    constructor(n: number, rules: HealthRules, records?: PortRecords);
+    /** Port k's PortState. */
+    state(k: number): PortState;
+    /** Port k's latest probe outcomes, newest in bit 0 (1 = answered). */
+    history(k: number): number;
+    /** How many bits of port k's history count (at most recoverWindow). */
+    historyLen(k: number): number;
+    /** Probes of port k lost in a row (at most 255). */
+    consecutiveLosses(k: number): number;
+    /** Time of port k's last loss, -Infinity if none. */
+    lastLossAt(k: number): number;
+    /** Time of port k's first answer, +Infinity until one. */
+    firstAnswerAt(k: number): number;
+    /** Port k's flap penalty as of penaltyAt(k) (see HealthRules). */
+    penalty(k: number): number;
+    /** Clock time port k's penalty was computed at, ms. */
+    penaltyAt(k: number): number;
+    /** Whether flap damping holds bad port k out (it failed again while its penalty was high). */
+    held(k: number): boolean;
+    /** Whether good port k waits to restore (HealthRules.waitToRestoreMs): not usable yet. */
+    restoring(k: number): boolean;
+    /** Port k's latest 16 probe outcomes, newest in bit 0 (1 = lost); never reset, unlike history. */
+    lossBits(k: number): number;
     /** Candidates currently bad. */
     get badCount(): number;
     /** Port k's flap penalty decayed to `now`. */
@@ -1601,6 +1613,7 @@ export declare class PortHealth {
 export { VirtualClock, RealClock, type Clock, type TimerId } from './clock.js';
 export { DEFAULT_CONTROL_CONFIG, resolveControlConfig, type ControlConfig, type ProbeMode, type ReplyPort } from './config.js';
 export { encodeProbe, decodeProbe, verifyProbe, encodeRequest, encodeRequestInto, encodeReplyTo, encodeReplyInto, writeBackendId, readBackendId, isProbePayload, isProbeFrame, buildProbeInnerFrame, probePayloadOfInnerFrame, probePayloadOfVxlan, wrapVxlan, PROBE_MAGIC, PROBE_VERSION, PROBE_PAYLOAD_BYTES, PROBE_VNI, PROBE_WIRE_BYTES, PROBE_INNER_UDP_PORT, CTL_MAX, type ProbeFields, type ProbeError, type DecodeResult, type ProbeFrameAddrs, type ProbeKey, type ProbeTagger, } from './probe-codec.js';
+export { PortRecords, PORT_RECORD_BYTES } from './port-records.js';
 export { PortHealth, PORT_UNKNOWN, PORT_GOOD, PORT_BAD, type PortState, type Transition, type HealthRules, type SavedPortHealth } from './health.js';
 export { TokenBucket } from './token-bucket.js';
 export { CpuBackoff } from './cpu-backoff.js';
@@ -1653,18 +1666,20 @@ export declare class PeerProbeStats {
 // ==== dist/src/control/peer.d.ts
 import type { ProbeMode } from './config.js';
 import { PortHealth, type HealthRules } from './health.js';
+import { PortRecords } from './port-records.js';
 /**
- * Numbers per entry of PeerState.sentLog: probe number, per-port sequence, port index (and one
+ * Numbers per entry of PeerState's sent-probe log (sentLogAt): probe number, per-port sequence, port index (and one
  * spare, so that an entry is 16 aligned bytes): what a send writes and a receipt reads, together.
  */
 export declare const SENT_STRIDE = 4;
 export declare class PeerState {
+    #private;
     readonly ip: number;
     /** Row (peer index) in the path tables. */
     readonly row: number;
     readonly candidates: readonly number[];
     readonly n: number;
-    /** The candidates again, as 16-bit ports beside the rest of the per-port state (see indexOf). */
+    /** The candidates again, as 16-bit ports side by side (see indexOf; each record holds its own, SPORT). */
     readonly ports: Uint16Array;
     readonly probes: boolean;
     readonly mode: ProbeMode;
@@ -1682,8 +1697,18 @@ export declare class PeerState {
     fullUntil: number;
     /** Backpressure exponent from the latest reply's CTL. */
     ctl: number;
-    /** Ports with a send event queued, and how many. Set and cleared through setScheduled (and clearScheduled). */
-    readonly scheduled: Uint8Array;
+    /**
+     * Each port's state, one record per port (src/control/port-records.ts: what a send, its reply and
+     * the health update touch in two cache lines), shared with `health`; f64, u32 and u8 are its views.
+     */
+    readonly records: PortRecords;
+    /** The records as float64s (index k * F64_STRIDE + field). */
+    readonly f64: Float64Array;
+    /** The records as uint32s (index k * U32_STRIDE + field). */
+    readonly u32: Uint32Array;
+    /** The records as bytes (index k * U8_STRIDE + field). */
+    readonly u8: Uint8Array;
+    /** Ports with a send event queued (the SCHEDULED byte of their records, set through setScheduled). */
     scheduledCount: number;
     /**
      * The same ports as a bit set, ports 0-31 in schedLo and 32-63 in schedHi (uint32 each): the
@@ -1691,53 +1716,117 @@ export declare class PeerState {
      */
     schedLo: number;
     schedHi: number;
-    /** Generation of each port's send event: a queued send whose token differs is stale. */
-    readonly sendGen: Uint32Array;
-    readonly nextSeq: Uint32Array;
-    readonly outstandingSeq: Uint32Array;
-    readonly hasOutstanding: Uint8Array;
-    /** Ports with hasOutstanding set (a reply's receipt window is read only when some are). */
+    /** Ports with an outstanding probe (HAS_OUTSTANDING; a reply's receipt window is read only when some are). */
     outstandingCount: number;
-    /** The outstanding probe's entry in the prober's PendingProbes. */
-    readonly pendingId: Uint32Array;
-    /** Last time a flow was given the port (-Infinity: never). */
-    readonly lastUsed: Float64Array;
-    /** Send time of the port's latest answered probe (-Infinity: never). */
-    readonly lastAnswer: Float64Array;
-    /** Send time of the port's outstanding (or latest) probe. */
-    readonly sentAt: Float64Array;
-    /** Send time of the first lost probe of the port's current run of losses. */
-    readonly lossRunSentAt: Float64Array;
-    /**
-     * 1: ranked as unvalidated until its next answer, because a port of this peer failed while this one
-     * had not been answered for longer than an interval and a timeout: what it knew may predate the failure.
-     */
-    readonly stale: Uint8Array;
-    /** Healthy ports kept probed in partial mode besides those in use. */
-    readonly backup: Uint8Array;
     /** Rotates the unprobed port picked as a scout for a BackendID group with no known spare. */
     scoutCursor: number;
-    /** BackendID group per port (0 = no BackendID seen), and the BackendIDs' group numbers. */
-    readonly group: Uint16Array;
+    /** The BackendIDs' group numbers (a port's group, 0 = no BackendID seen, is its record's GROUP). */
     readonly groupOfBackend: Map<number, number>;
     /** Probe number of the latest request to this peer (ProbeFields.num): one count across all ports. */
     nextNum: number;
     /**
-     * The latest RECEIPT_WINDOW requests by probe number (slot num & 63): which port and per-port
-     * sequence each stood for, so that a reply's receipt window resolves them (VtepControl #receipts):
-     * entry slot * SENT_STRIDE holds the probe number, then the sequence, then the port index.
+     * The sent-probe log, in u32 from this index on (after the records, in their buffer: no view of
+     * its own): the latest RECEIPT_WINDOW requests by probe number (slot num & 63), which port and
+     * per-port sequence each stood for, so that a reply's receipt window resolves them (VtepControl
+     * #receipts), and a reply finds its port: entry sentLogAt + slot * SENT_STRIDE holds the probe
+     * number, then the sequence, then the port index.
      */
-    readonly sentLog: Uint32Array<ArrayBuffer>;
+    readonly sentLogAt: number;
     constructor(ip: number, row: number, candidates: readonly number[], probes: boolean, mode: ProbeMode, phase: number, rules: HealthRules, firstNum?: number);
     /** Mark port k scheduled (on) or not, in `scheduled` and the bit set; scheduledCount is the caller's. */
     setScheduled(k: number, on: boolean): void;
     /** No port scheduled. */
     clearScheduled(): void;
-    /** Index of source port sport among the candidates, or -1. A scan of 2n bytes of state the reply
-     * touches anyway, instead of a Map whose buckets are one more cache miss per reply. */
+    /**
+     * Our best port towards this peer for a reply, or -1 (VtepControl's responder): a good port, probed
+     * now (so its state is fresh), not restoring, whose latest probe was answered, failure-free the
+     * longest (the lowest of equals). Worked out again only after a change to the probed ports or to
+     * their health's rank (PortHealth.rankChanges): a port answering again as before changes neither.
+     */
+    replyPort(): number;
+    /** replyPort() worked out now, without the cache. */
+    bestReplyPort(): number;
+    /** Index of source port sport among the candidates, or -1. A scan of 2n bytes, instead of a Map
+     * whose buckets are one more cache miss per reply. */
     indexOf(sport: number): number;
     /** Group number for a BackendID (as a 48-bit number); 0 means no middlebox wrote one: group 0. */
     groupFor(backendKey: number): number;
+}
+
+// ==== dist/src/control/port-records.d.ts
+/** Bytes per port record. */
+export declare const PORT_RECORD_BYTES = 128;
+/** Float64 slots per record. */
+export declare const F64_STRIDE: number;
+/** Uint32 slots per record. */
+export declare const U32_STRIDE: number;
+/** Bytes per record, for the Uint8 view. */
+export declare const U8_STRIDE = 128;
+/** f64: send time of the port's outstanding (or latest) probe (PeerState). */
+export declare const SENT_AT = 0;
+/** f64: send time of the port's latest answered probe, -Infinity if never (PeerState). */
+export declare const LAST_ANSWER = 1;
+/** f64: clock time of the first answer, +Infinity until one (PortHealth). */
+export declare const FIRST_ANSWER_AT = 2;
+/** f64: last time a flow was given the port, -Infinity if never (PeerState). */
+export declare const LAST_USED = 3;
+/** f64: clock time of the last loss, -Infinity if none (PortHealth). */
+export declare const LAST_LOSS_AT = 4;
+/** u32 (bytes 40-43): per-port sequence of the outstanding probe (PeerState). */
+export declare const OUTSTANDING_SEQ = 10;
+/** u32: the outstanding probe's entry in the prober's PendingProbes (PeerState). */
+export declare const PENDING_ID = 11;
+/** u32: outcomes of the latest probes, newest in bit 0, 1 = answered (PortHealth). */
+export declare const HISTORY = 12;
+/** u32: generation of the port's send event; a queued send with another token is stale (PeerState). */
+export declare const SEND_GEN = 13;
+/** u32: the port's latest probe sequence (PeerState). */
+export declare const NEXT_SEQ = 14;
+/** u8 (byte 60): 1 while a probe of the port is outstanding (PeerState). */
+export declare const HAS_OUTSTANDING = 60;
+/** u8: PortState (PortHealth). */
+export declare const STATE = 61;
+/** u8: 1 while a good port waits to restore (PortHealth). */
+export declare const RESTORING = 62;
+/** u8: probes lost in a row, at most 255 (PortHealth). */
+export declare const CONSECUTIVE_LOSSES = 63;
+/** u8 (byte 64): 1 while flap damping holds the bad port out (PortHealth). */
+export declare const HELD = 64;
+/** u8: 1 while ranked as unvalidated until its next answer (PeerState, VtepControl #markStale). */
+export declare const STALE = 65;
+/** u8: 1 for a healthy port kept probed as a backup in partial mode (PeerState). */
+export declare const BACKUP = 66;
+/** u8: 1 while a send event of the port is queued (PeerState.setScheduled). */
+export declare const SCHEDULED = 67;
+/** u8: how many bits of HISTORY count, at most recoverWindow (PortHealth). */
+export declare const HISTORY_LEN = 68;
+/** u32 (bytes 72-75): outcomes of the latest 16 probes, newest in bit 0, 1 = lost (PortHealth). */
+export declare const LOSS_BITS = 18;
+/** u32: BackendID group, 0 = none seen (PeerState). */
+export declare const GROUP = 19;
+/** u32 (bytes 104-107): the port itself, the outer UDP source port (PeerState: what a send and a reply port read). */
+export declare const SPORT = 26;
+/** f64 (bytes 80-87): send time of the first lost probe of the current run of losses (PeerState). */
+export declare const LOSS_RUN_SENT_AT = 10;
+/** f64: flap penalty as of PENALTY_AT (PortHealth). */
+export declare const PENALTY = 11;
+/** f64: clock time PENALTY was computed at (PortHealth). */
+export declare const PENALTY_AT = 12;
+/** n zeroed port records in one buffer (and `extraBytes` more after them), and its three views. */
+export declare class PortRecords {
+    /** Records held. */
+    readonly n: number;
+    /** The records as float64s: port k's field i at k * F64_STRIDE + i. */
+    readonly f64: Float64Array;
+    /** The records as uint32s: port k's field i at k * U32_STRIDE + i. */
+    readonly u32: Uint32Array;
+    /** The records as bytes: port k's field i at k * U8_STRIDE + i. */
+    readonly u8: Uint8Array;
+    /**
+     * n records, zeroed, and extraBytes (a multiple of 8) after them for the owner's other per-probe
+     * state (PeerState's sent-probe log), read through the same views.
+     */
+    constructor(n: number, extraBytes?: number);
 }
 
 // ==== dist/src/control/probe-codec.d.ts
@@ -1949,9 +2038,12 @@ export declare class TickScheduler<T> {
     #private;
     /**
      * A queue over `clock` with ticks of `tickMs` ms (> 0, else a RangeError) calling `run` for each
-     * due event, with the time it was queued for and its two numbers.
+     * due event, with the time it was queued for and its two numbers. `warm`, if given, is called for
+     * every event due at a tick before the first of them runs, and must only read (no effects): the
+     * state a tick's events touch is cold (a peer each, of 1000), and reads of it that do not depend on
+     * each other are fetched from memory together, not one event after the other.
      */
-    constructor(clock: Clock, tickMs: number, run: (ev: T, atMs: number, a: number, b: number) => void);
+    constructor(clock: Clock, tickMs: number, run: (ev: T, atMs: number, a: number, b: number) => void, warm?: (ev: T, a: number, b: number) => number);
     /** Events queued and not yet run. */
     get size(): number;
     /** Run ev (with a and b) at time atMs: at the first tick at or after it (now if it is past). */

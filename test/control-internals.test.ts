@@ -1,15 +1,21 @@
 // The control plane's allocation-free internals against plain models: the Wasm SipHasher against the
-// TS twin, the tick scheduler with handlers that queue more events, the pending-probe ring, and the
-// per-port arrays carved from one buffer.
+// TS twin, the tick scheduler with handlers that queue more events (and against a plain model on a
+// clock that fires early and late), the pending-probe ring, and the per-port records (fields apart,
+// health shared with the peer's own state unaffected by it).
 import t from 'tap';
 import fc from 'fast-check';
 import { SipHasher, SIPHASHER_MAX_BYTES } from '../bindings/auth.js';
 import { sipHash24Into } from '../src/reference/siphash.js';
-import { VirtualClock } from '../src/control/clock.js';
+import { VirtualClock, type Clock, type TimerId } from '../src/control/clock.js';
 import { TickScheduler } from '../src/control/scheduler.js';
 import { PendingProbes } from '../src/control/pending-probes.js';
 import { PeerState } from '../src/control/peer.js';
-import { carvePortArrays } from '../src/control/port-arrays.js';
+import {
+  PortRecords, PORT_RECORD_BYTES, F64_STRIDE, U32_STRIDE, U8_STRIDE, SENT_AT, LAST_ANSWER, FIRST_ANSWER_AT, LAST_USED, LAST_LOSS_AT,
+  LOSS_RUN_SENT_AT, PENALTY, PENALTY_AT, OUTSTANDING_SEQ, PENDING_ID, HISTORY, SEND_GEN, NEXT_SEQ, LOSS_BITS, GROUP, HAS_OUTSTANDING,
+  STATE, RESTORING, CONSECUTIVE_LOSSES, HELD, STALE, BACKUP, SCHEDULED, HISTORY_LEN,
+} from '../src/control/port-records.js';
+import { PortHealth } from '../src/control/health.js';
 import { resolveControlConfig } from '../src/control/config.js';
 import { VtepControl } from '../src/control/vtep.js';
 
@@ -73,6 +79,97 @@ t.test('TickScheduler runs events, and those their handlers queue, in (tick, que
     }), { numRuns: 300 });
 });
 
+/**
+ * A clock whose timers fire late, or early by less than a millisecond (as Node's may), by an amount
+ * that depends only on when they were due; a timer less than a millisecond away fires on time.
+ */
+class JitterClock implements Clock {
+  readonly inner = new VirtualClock();
+  constructor(readonly jitter: readonly number[]) {}
+  now(): number { return this.inner.now(); }
+  setTimer(delayMs: number, fn: () => void): TimerId {
+    const d = Math.max(0, delayMs);
+    const j = this.jitter[Math.floor(this.inner.now() + d) % this.jitter.length]!;
+    return this.inner.setTimer(j >= 0 || d >= 1 ? d + j : d, fn);
+  }
+  clearTimer(id: TimerId): void { this.inner.clearTimer(id); }
+}
+
+/**
+ * TickScheduler's rules written plainly (one array of events, scanned): the model the wheel, its
+ * occupied-slot bits and the skip to the armed tick must agree with, deferral included.
+ */
+class ModelScheduler {
+  readonly #ev: { tick: number; id: number }[] = [];
+  #cur: number;
+  #timer: TimerId | undefined;
+  #armed = Infinity;
+  #deferred = false;
+  #firing = false;
+  constructor(readonly clock: Clock, readonly tickMs: number, readonly run: (id: number) => void) { this.#cur = Math.floor(clock.now() / tickMs); }
+  get size(): number { return this.#ev.length; }
+  at(atMs: number, id: number): void {
+    const tick = Math.max(this.#cur, Math.ceil(atMs / this.tickMs));
+    this.#ev.push({ tick, id });
+    if (!this.#firing && tick < this.#armed) this.#arm(tick);
+  }
+  #arm(tick: number): void {
+    if (this.#timer !== undefined) this.clock.clearTimer(this.#timer);
+    this.#armed = tick;
+    this.#timer = this.clock.setTimer(tick * this.tickMs - this.clock.now(), () => this.#fire());
+  }
+  #fire(): void {
+    this.#timer = undefined;
+    const armed = this.#armed;
+    this.#armed = Infinity;
+    if (!this.#deferred && this.clock.now() - armed * this.tickMs > 2 * this.tickMs) {
+      this.#deferred = true;
+      this.#arm(Math.floor(this.clock.now() / this.tickMs) + 1);
+      return;
+    }
+    this.#deferred = false;
+    this.#firing = true;
+    const nowTick = Math.floor(this.clock.now() / this.tickMs);
+    while (this.#cur <= nowTick && this.#ev.length > 0) {
+      for (let i; (i = this.#ev.findIndex((e) => e.tick === this.#cur)) >= 0;) this.run(this.#ev.splice(i, 1)[0]!.id);
+      this.#cur++;
+    }
+    if (this.#cur <= nowTick) this.#cur = nowTick + 1;
+    this.#firing = false;
+    if (this.#ev.length > 0) this.#arm(Math.min(...this.#ev.map((e) => e.tick)));
+  }
+}
+
+t.test('TickScheduler agrees with a plain model on a clock whose timers fire early and late (deferral, skipped idle ticks)', async () => {
+  const TICK = 5;
+  fc.assert(fc.property(
+    fc.array(fc.nat({ max: 12000 }), { minLength: 1, maxLength: 60 }),
+    fc.array(fc.array(fc.constantFrom(0, 1, 4, 5, 300, 5119, 5120, 5125, 12000), { maxLength: 3 }), { minLength: 1, maxLength: 40 }),
+    // Early by up to 0.9 ms, or late by up to 40 ms (more than two ticks late defers the events).
+    fc.array(fc.oneof(fc.double({ min: -0.9, max: 0, noNaN: true }), fc.double({ min: 0, max: 40, noNaN: true }), fc.constant(0)), { minLength: 1, maxLength: 50 }),
+    (times, follow, jitter) => {
+      const trace = (make: (clock: Clock, run: (id: number) => void) => { at(ms: number, id: number): void; readonly size: number }): string[] => {
+        const clock = new JitterClock(jitter);
+        const ran: string[] = [];
+        let seq = 0;
+        const s = make(clock, (id) => {
+          ran.push(`${id}@${clock.now()}`);
+          if (id < 200) for (const d of follow[id % follow.length]!) s.at(clock.now() + d, seq++);
+        });
+        for (const x of times) s.at(x, seq++);
+        for (let i = 0; i < 1000 && s.size > 0; i++) clock.inner.advance(20_000);
+        return ran;
+      };
+      // With a warm pass (reads only): the same runs, and every event warmed ran, none before its tick.
+      const warmed: number[] = [];
+      const ran = new Set<number>();
+      const got = trace((c, run) => new TickScheduler<number>(c, TICK, (id) => { ran.add(id); run(id); }, (id) => { warmed.push(id); return id; }));
+      const want = trace((c, run) => new ModelScheduler(c, TICK, run));
+      return got.length === want.length && got.every((x, i) => x === want[i]) && warmed.every((id) => ran.has(id))
+        && (got.length === 0 || warmed.length > 0);
+    }), { numRuns: 300 });
+});
+
 t.test('PendingProbes: a FIFO through growth and wrap-around, with done marks by id', async (t) => {
   const cfg = resolveControlConfig({ candidates: 4 });
   const peers = [0, 1, 2].map((i) => new PeerState(i + 1, i, [1000, 1001, 1002, 1003], true, 'full', 0, cfg));
@@ -105,14 +202,53 @@ t.test('PendingProbes: a FIFO through growth and wrap-around, with done marks by
   t.pass('model agreed');
 });
 
-t.test('per-port arrays carved from one buffer are aligned, zeroed and disjoint', async (t) => {
-  for (const n of [1, 3, 32, 64]) {
-    const a = carvePortArrays(n, { f64: 3, u32: 2, u16: 2, u8: 3 });
-    const all = [...a.f64, ...a.u32, ...a.u16, ...a.u8];
-    t.ok(all.every((v) => v.length === n && v.byteOffset % v.BYTES_PER_ELEMENT === 0 && v.every((x) => x === 0)), `n=${n}: sizes, alignment, zero`);
-    all.forEach((v, i) => v.fill(i + 1));
-    t.ok(all.every((v, i) => v.every((x) => x === i + 1)), `n=${n}: no two arrays overlap`);
-  }
+t.test('port records: every field in its record, aligned, no two overlapping', async (t) => {
+  const f64 = { SENT_AT, LAST_ANSWER, FIRST_ANSWER_AT, LAST_USED, LAST_LOSS_AT, LOSS_RUN_SENT_AT, PENALTY, PENALTY_AT };
+  const u32 = { OUTSTANDING_SEQ, PENDING_ID, HISTORY, SEND_GEN, NEXT_SEQ, LOSS_BITS, GROUP };
+  const u8 = { HAS_OUTSTANDING, STATE, RESTORING, CONSECUTIVE_LOSSES, HELD, STALE, BACKUP, SCHEDULED, HISTORY_LEN };
+  const ranges = [
+    ...Object.entries(f64).map(([name, i]) => ({ name, at: 8 * i, len: 8 })),
+    ...Object.entries(u32).map(([name, i]) => ({ name, at: 4 * i, len: 4 })),
+    ...Object.entries(u8).map(([name, i]) => ({ name, at: i, len: 1 })),
+  ];
+  t.ok(ranges.every((r) => Number.isInteger(r.at) && r.at >= 0 && r.at + r.len <= PORT_RECORD_BYTES), 'within a record');
+  const clash = ranges.flatMap((a, i) => ranges.slice(i + 1).filter((b) => a.at < b.at + b.len && b.at < a.at + a.len).map((b) => `${a.name}/${b.name}`));
+  t.same(clash, [], 'no two fields share a byte');
+  t.equal(PORT_RECORD_BYTES % 8, 0, 'records keep the f64 fields aligned');
+  const r = new PortRecords(3);
+  t.ok(r.f64.buffer === r.u32.buffer && r.u8.buffer === r.f64.buffer && r.u8.length === 3 * PORT_RECORD_BYTES && r.u8.every((x) => x === 0), 'one zeroed buffer');
+});
+
+t.test('PortHealth in records shared with PeerState agrees with one in records of its own, whatever the peer writes beside it', async () => {
+  const rules = { ...resolveControlConfig({}), flapHalfLifeMs: 10_000, flapSuppressPenalty: 1.5, suppressHoldMs: 3000, lossyWindow: 8, holdFloor: 0.25, waitToRestoreMs: 2000 };
+  const n = 4;
+  fc.assert(fc.property(fc.array(fc.tuple(fc.nat({ max: n - 1 }), fc.integer({ min: 0, max: 3 }), fc.nat({ max: 0xffffffff })), { maxLength: 300 }), (ops) => {
+    const p = new PeerState(1, 0, [1000, 1001, 1002, 1003], true, 'partial', 0, rules);
+    const own = new PortHealth(n, rules);
+    let now = 0;
+    for (const [k, op, x] of ops) {
+      now += 100;
+      // The peer's own fields of every port, scribbled on: they must not reach the health state.
+      for (let j = 0; j < n; j++) {
+        p.f64[j * F64_STRIDE + SENT_AT] = x; p.f64[j * F64_STRIDE + LAST_ANSWER] = -x; p.f64[j * F64_STRIDE + LAST_USED] = x / 3;
+        p.f64[j * F64_STRIDE + LOSS_RUN_SENT_AT] = x + 1;
+        p.u32[j * U32_STRIDE + OUTSTANDING_SEQ] = x; p.u32[j * U32_STRIDE + PENDING_ID] = ~x; p.u32[j * U32_STRIDE + SEND_GEN] = x >>> 3;
+        p.u32[j * U32_STRIDE + NEXT_SEQ] = x + j; p.u32[j * U32_STRIDE + GROUP] = x & 0xffff;
+        for (const f of [HAS_OUTSTANDING, STALE, BACKUP, SCHEDULED]) p.u8[j * U8_STRIDE + f] = x >>> f;
+      }
+      const a = op === 0 ? p.health.lost(k, now, true) : op === 1 ? p.health.answered(k, now) : op === 2 ? p.health.lost(k, now, false) : p.health.settle(k);
+      const b = op === 0 ? own.lost(k, now, true) : op === 1 ? own.answered(k, now) : op === 2 ? own.lost(k, now, false) : own.settle(k);
+      if (a !== b || p.health.badCount !== own.badCount) return false;
+      for (let j = 0; j < n; j++) {
+        const h = p.health;
+        if (h.state(j) !== own.state(j) || h.history(j) !== own.history(j) || h.historyLen(j) !== own.historyLen(j)
+          || h.consecutiveLosses(j) !== own.consecutiveLosses(j) || h.lastLossAt(j) !== own.lastLossAt(j) || h.firstAnswerAt(j) !== own.firstAnswerAt(j)
+          || h.penalty(j) !== own.penalty(j) || h.penaltyAt(j) !== own.penaltyAt(j) || h.held(j) !== own.held(j) || h.restoring(j) !== own.restoring(j)
+          || h.lossBits(j) !== own.lossBits(j) || h.usable(j) !== own.usable(j) || h.failureFreeSince(j) !== own.failureFreeSince(j)) return false;
+      }
+    }
+    return true;
+  }), { numRuns: 200 });
 });
 
 t.test('a re-add that fails validation leaves the peer as it was, still probed', async (t) => {
@@ -137,6 +273,28 @@ t.test('a re-add that fails validation leaves the peer as it was, still probed',
   t.equal(sent.length, atRemove, 'nothing once removed');
 });
 
+t.test('PeerState.replyPort (kept until a probed port or its rank changes) agrees with bestReplyPort worked out afresh', async () => {
+  const rules = { ...resolveControlConfig({}), flapHalfLifeMs: 10_000, flapSuppressPenalty: 1.5, suppressHoldMs: 3000, lossyWindow: 8, holdFloor: 0.25, waitToRestoreMs: 2000 };
+  fc.assert(fc.property(fc.integer({ min: 1, max: 40 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 6 }), fc.nat({ max: 400 })), { maxLength: 300 }), (n, ops) => {
+    const p = new PeerState(1, 0, Array.from({ length: n }, (_, k) => 2000 + 7 * k), true, 'partial', 0, rules);
+    let now = 0;
+    for (const [x, op, dt] of ops) {
+      const k = x % n;
+      now += dt;
+      if (op === 0) p.health.answered(k, now);
+      else if (op === 1) p.health.lost(k, now, true);
+      else if (op === 2) p.health.lost(k, now, false);
+      else if (op === 3) p.health.settle(k);
+      else if (op === 4) p.setScheduled(k, true);
+      else if (op === 5) p.setScheduled(k, false);
+      else if (x % 7 === 0) p.clearScheduled();
+      else p.health.load(k, { state: x % 3 as 0 | 1 | 2, history: x, historyLen: x % 6, consecutiveLosses: x % 4, lossBits: x, lastLossAt: now - (x % 900), firstAnswerAt: now - (x % 1000), penalty: 0, penaltyAt: now, held: false, restoring: x % 5 === 0 });
+      if (p.replyPort() !== p.bestReplyPort()) return false;
+    }
+    return true;
+  }), { numRuns: 300 });
+});
+
 t.test('PeerState keeps its scheduled ports as a bit set that matches the scheduled array', async () => {
   const rules = resolveControlConfig({});
   fc.assert(fc.property(fc.integer({ min: 1, max: 64 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 2 })), { maxLength: 200 }), (n, ops) => {
@@ -145,7 +303,7 @@ t.test('PeerState keeps its scheduled ports as a bit set that matches the schedu
       if (op === 2) p.clearScheduled(); else p.setScheduled(x % n, op === 1);
       for (let k = 0; k < n; k++) {
         const bit = k < 32 ? (p.schedLo >>> k) & 1 : (p.schedHi >>> (k - 32)) & 1;
-        if (bit !== p.scheduled[k]) return false;
+        if (bit !== p.u8[k * U8_STRIDE + SCHEDULED]) return false;
       }
       if (p.schedLo < 0 || p.schedHi < 0 || (n <= 32 && p.schedHi !== 0)) return false;
     }

@@ -104,7 +104,7 @@ t.test('PortHealth follows the rule: bad after 2 losses, good again on 3 of the 
   fc.assert(fc.property(fc.array(fc.boolean(), { maxLength: 60 }), (outcomes) => {
     const h = new PortHealth(1, { badAfterLosses: 2, recoverAnswered: 3, recoverWindow: 5 });
     outcomes.forEach((ok, i) => (ok ? h.answered(0, i) : h.lost(0, i, true)));
-    return h.state[0] === modelState(outcomes, outcomes.map(() => true));
+    return h.state(0) === modelState(outcomes, outcomes.map(() => true));
   }), { numRuns: 2000 });
   const h = new PortHealth(2, { badAfterLosses: 2, recoverAnswered: 3, recoverWindow: 5 });
   t.equal(h.failureFreeSince(0), Infinity, 'never answered: unranked');
@@ -113,7 +113,7 @@ t.test('PortHealth follows the rule: bad after 2 losses, good again on 3 of the 
   h.lost(0, 20, true);
   t.equal(h.failureFreeSince(0), 20, 'a loss restarts the failure-free duration');
   h.lost(1, 1, false); h.lost(1, 2, false);
-  t.equal(h.state[1], PORT_UNKNOWN, 'not bad while the peer never answered');
+  t.equal(h.state(1), PORT_UNKNOWN, 'not bad while the peer never answered');
   t.equal(h.settle(1), 'down', 'then bad once it has');
   t.equal(h.answered(1, 3), 'none');
   t.equal(h.answered(1, 4), 'none');
@@ -178,7 +178,7 @@ t.test('flap damping: a port that fails once recovers on 3-of-5, one that keeps 
       x = (Math.imul(x, 1103515245) + 12345) >>> 0;
       const ok = (x >>> 16) % 100 >= 30;
       if (ok) p.answered(0, i * 300); else p.lost(0, i * 300, true);
-      if (p.state[0] === PORT_BAD) bad++;
+      if (p.state(0) === PORT_BAD) bad++;
     }
     return bad / 3000;
   };

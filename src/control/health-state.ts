@@ -4,6 +4,7 @@
 // the next process's clock; the save's wall-clock time says how old the whole snapshot is.
 import { PORT_BAD, PORT_GOOD, PORT_UNKNOWN, type PortState } from './health.js';
 import type { PeerState } from './peer.js';
+import { F64_STRIDE, U32_STRIDE, LAST_USED, GROUP } from './port-records.js';
 
 /** The `format` field of every health state file. */
 export const HEALTH_STATE_FORMAT = 'zooroute-health';
@@ -105,13 +106,13 @@ export function snapshotPeers(
     for (let k = 0; k < p.n; k++) {
       ports.push({
         sport: p.candidates[k]!,
-        state: STATE_NAMES[h.state[k] as PortState],
-        history: h.history[k]!, historyLen: h.historyLen[k]!, consecutiveLosses: h.consecutiveLosses[k]!, lossBits: h.lossBits[k]!,
-        lastLossAgoMs: ago(o.now, h.lastLossAt[k]!), firstAnswerAgoMs: ago(o.now, h.firstAnswerAt[k]!),
-        penalty: h.penalty[k]!, penaltyAgoMs: Math.max(0, o.now - h.penaltyAt[k]!),
-        held: h.held[k] === 1, restoring: h.restoring[k] === 1,
-        inUse: o.now - p.lastUsed[k]! <= o.inUseWindowMs,
-        backend: p.group[k] === 0 ? 0 : keys.get(p.group[k]!) ?? 0,
+        state: STATE_NAMES[h.state(k)],
+        history: h.history(k), historyLen: h.historyLen(k), consecutiveLosses: h.consecutiveLosses(k), lossBits: h.lossBits(k),
+        lastLossAgoMs: ago(o.now, h.lastLossAt(k)), firstAnswerAgoMs: ago(o.now, h.firstAnswerAt(k)),
+        penalty: h.penalty(k), penaltyAgoMs: Math.max(0, o.now - h.penaltyAt(k)),
+        held: h.held(k), restoring: h.restoring(k),
+        inUse: o.now - p.f64[k * F64_STRIDE + LAST_USED]! <= o.inUseWindowMs,
+        backend: p.u32[k * U32_STRIDE + GROUP] === 0 ? 0 : keys.get(p.u32[k * U32_STRIDE + GROUP]!) ?? 0,
       });
     }
     out.push({ ip: p.ip, candidates: [...p.candidates], everAnswered: p.everAnswered, active: o.now - p.lastTraffic <= o.activeWindowMs, ports });
@@ -149,8 +150,8 @@ export function restorePeers(
         lastLossAt: at(q.lastLossAgoMs, -Infinity), firstAnswerAt: at(q.firstAnswerAgoMs, Infinity),
         penalty: q.penalty, penaltyAt: o.now - (q.penaltyAgoMs + age), held: q.held, restoring: q.restoring,
       });
-      p.group[k] = q.backend === 0 ? 0 : p.groupFor(q.backend);
-      if (q.inUse) p.lastUsed[k] = o.now;
+      p.u32[k * U32_STRIDE + GROUP] = q.backend === 0 ? 0 : p.groupFor(q.backend);
+      if (q.inUse) p.f64[k * F64_STRIDE + LAST_USED] = o.now;
       o.publish(p, k);
       nPorts++;
     });

@@ -1,7 +1,10 @@
 // Per-port health of one peer's candidates (docs/health.md): bad after `badAfterLosses` consecutive
 // losses; a bad port is good again when >= recoverAnswered of its last recoverWindow probes were
 // answered, the latest included; ports are ranked by failure-free duration (time since last loss).
-import { carvePortArrays } from './port-arrays.js';
+import {
+  PortRecords, F64_STRIDE, U32_STRIDE, U8_STRIDE, STATE, HISTORY, HISTORY_LEN, CONSECUTIVE_LOSSES, LAST_LOSS_AT,
+  FIRST_ANSWER_AT, PENALTY, PENALTY_AT, HELD, RESTORING, LOSS_BITS,
+} from './port-records.js';
 
 /** Port state: never answered a probe; usable by default, not pre-validated. */
 export const PORT_UNKNOWN = 0;
@@ -88,57 +91,71 @@ function popcount(x: number): number {
 }
 
 /**
- * Health of one peer's n candidate ports, kept in parallel typed arrays indexed by candidate (one
- * buffer). Fed probe outcomes with answered() and lost(), which return the transition they caused;
- * applies the bad rule, 3-of-5 style recovery, flap and loss damping and wait-to-restore of
- * HealthRules. Times are Clock milliseconds.
+ * Health of one peer's n candidate ports, kept in the ports' records (PortRecords: the peer's other
+ * per-port state shares them, so that a probe's outcome touches one port's two cache lines). Fed
+ * probe outcomes with answered() and lost(), which return the transition they caused; applies the
+ * bad rule, 3-of-5 style recovery, flap and loss damping and wait-to-restore of HealthRules. Times
+ * are Clock milliseconds.
  */
 export class PortHealth {
   /** Candidate ports tracked. */
   readonly n: number;
-  /** Each port's PortState. */
-  readonly state: Uint8Array;
-  /** Outcomes of the latest probes, newest in bit 0 (1 = answered). */
-  readonly history: Uint32Array;
-  /** How many bits of each history count (at most recoverWindow). */
-  readonly historyLen: Uint8Array;
-  /** Probes lost in a row, per port. */
-  readonly consecutiveLosses: Uint8Array;
-  /** Time of the last loss, -Infinity if none. */
-  readonly lastLossAt: Float64Array;
-  /** Time of the first answer, +Infinity until one. */
-  readonly firstAnswerAt: Float64Array;
-  /** Flap penalty as of penaltyAt (see HealthRules). */
-  readonly penalty: Float64Array;
-  /** Clock time each penalty was computed at, ms. */
-  readonly penaltyAt: Float64Array;
-  /** 1 while a bad port is held out by flap damping (it failed again while its penalty was high). */
-  readonly held: Uint8Array;
-  /** 1 while a good port waits to restore (HealthRules.waitToRestoreMs): not usable yet. */
-  readonly restoring: Uint8Array;
-  /** Outcomes of the latest 16 probes, newest in bit 0 (1 = lost); never reset, unlike history. */
-  readonly lossBits: Uint16Array;
+  /** The records the state lives in (shared with the peer's own per-port state). */
+  readonly records: PortRecords;
+  readonly #f64: Float64Array;
+  readonly #u32: Uint32Array;
+  readonly #u8: Uint8Array;
   readonly #rules: HealthRules;
   readonly #mask: number;
   readonly #lossyMask: number;
   #bad = 0;
   #restoring = 0;
+  /**
+   * Counts changes to what ranks a port as a reply port (state, restoring, losses in a row, last loss,
+   * first answer): a port answering again while good and not losing changes none of it (PeerState.replyPort).
+   */
+  rankChanges = 0;
 
-  /** n ports, all PORT_UNKNOWN with no history, under `rules`. */
-  constructor(n: number, rules: HealthRules) {
+  /**
+   * n ports, all PORT_UNKNOWN with no history, under `rules`, in `records` (n of them, fresh: zeroed)
+   * or in records of their own.
+   */
+  constructor(n: number, rules: HealthRules, records: PortRecords = new PortRecords(n)) {
+    if (records.n !== n) throw new RangeError(`PortHealth of ${n} ports given ${records.n} records`);
     this.n = n;
+    this.records = records;
+    this.#f64 = records.f64; this.#u32 = records.u32; this.#u8 = records.u8;
     this.#rules = rules;
     this.#mask = rules.recoverWindow >= 32 ? 0xffffffff : (1 << rules.recoverWindow) - 1;
     this.#lossyMask = (1 << Math.min(16, rules.lossyWindow ?? 0)) - 1;
-    // One buffer (see port-arrays.ts); what a probe outcome touches is adjacent, firstAnswerAt to history.
-    const a = carvePortArrays(n, { f64: 4, u32: 1, u16: 1, u8: 5 });
-    this.penalty = a.f64[0]!; this.penaltyAt = a.f64[1]!; this.lastLossAt = a.f64[2]!; this.firstAnswerAt = a.f64[3]!;
-    this.history = a.u32[0]!;
-    this.lossBits = a.u16[0]!;
-    this.state = a.u8[0]!; this.historyLen = a.u8[1]!; this.consecutiveLosses = a.u8[2]!; this.held = a.u8[3]!; this.restoring = a.u8[4]!;
-    this.lastLossAt.fill(-Infinity);
-    this.firstAnswerAt.fill(Infinity);
+    for (let k = 0; k < n; k++) {
+      this.#f64[k * F64_STRIDE + LAST_LOSS_AT] = -Infinity;
+      this.#f64[k * F64_STRIDE + FIRST_ANSWER_AT] = Infinity;
+    }
   }
+
+  /** Port k's PortState. */
+  state(k: number): PortState { return this.#u8[k * U8_STRIDE + STATE] as PortState; }
+  /** Port k's latest probe outcomes, newest in bit 0 (1 = answered). */
+  history(k: number): number { return this.#u32[k * U32_STRIDE + HISTORY]!; }
+  /** How many bits of port k's history count (at most recoverWindow). */
+  historyLen(k: number): number { return this.#u8[k * U8_STRIDE + HISTORY_LEN]!; }
+  /** Probes of port k lost in a row (at most 255). */
+  consecutiveLosses(k: number): number { return this.#u8[k * U8_STRIDE + CONSECUTIVE_LOSSES]!; }
+  /** Time of port k's last loss, -Infinity if none. */
+  lastLossAt(k: number): number { return this.#f64[k * F64_STRIDE + LAST_LOSS_AT]!; }
+  /** Time of port k's first answer, +Infinity until one. */
+  firstAnswerAt(k: number): number { return this.#f64[k * F64_STRIDE + FIRST_ANSWER_AT]!; }
+  /** Port k's flap penalty as of penaltyAt(k) (see HealthRules). */
+  penalty(k: number): number { return this.#f64[k * F64_STRIDE + PENALTY]!; }
+  /** Clock time port k's penalty was computed at, ms. */
+  penaltyAt(k: number): number { return this.#f64[k * F64_STRIDE + PENALTY_AT]!; }
+  /** Whether flap damping holds bad port k out (it failed again while its penalty was high). */
+  held(k: number): boolean { return this.#u8[k * U8_STRIDE + HELD] === 1; }
+  /** Whether good port k waits to restore (HealthRules.waitToRestoreMs): not usable yet. */
+  restoring(k: number): boolean { return this.#u8[k * U8_STRIDE + RESTORING] === 1; }
+  /** Port k's latest 16 probe outcomes, newest in bit 0 (1 = lost); never reset, unlike history. */
+  lossBits(k: number): number { return this.#u32[k * U32_STRIDE + LOSS_BITS]!; }
 
   /** Candidates currently bad. */
   get badCount(): number { return this.#bad; }
@@ -146,12 +163,16 @@ export class PortHealth {
   /** Port k's flap penalty decayed to `now`. */
   flapPenalty(k: number, now: number): number {
     const half = this.#rules.flapHalfLifeMs;
-    if (half === undefined || this.penalty[k] === 0) return this.penalty[k]!;
-    return this.penalty[k]! * Math.pow(2, -Math.max(0, now - this.penaltyAt[k]!) / half);
+    const f = k * F64_STRIDE, pen = this.#f64[f + PENALTY]!;
+    if (half === undefined || pen === 0) return pen;
+    return pen * Math.pow(2, -Math.max(0, now - this.#f64[f + PENALTY_AT]!) / half);
   }
 
   /** Whether port k may carry flows: not bad and not waiting to restore. */
-  usable(k: number): boolean { return this.state[k] !== PORT_BAD && this.restoring[k] === 0; }
+  usable(k: number): boolean {
+    const b = k * U8_STRIDE;
+    return this.#u8[b + STATE] !== PORT_BAD && this.#u8[b + RESTORING] === 0;
+  }
 
   /** Whether the peer has enough ports not bad for damping to hold one out. */
   #aboveFloor(): boolean { return this.n - this.#bad >= (this.#rules.holdFloor ?? 0) * this.n; }
@@ -164,38 +185,44 @@ export class PortHealth {
    * the peer has enough other ports (holdFloor).
    */
   suppressed(k: number, now: number): boolean {
-    if (this.held[k] !== 1 || now - this.lastLossAt[k]! >= (this.#rules.suppressHoldMs ?? 0)) return false;
+    if (this.#u8[k * U8_STRIDE + HELD] !== 1 || now - this.#f64[k * F64_STRIDE + LAST_LOSS_AT]! >= (this.#rules.suppressHoldMs ?? 0)) return false;
     return this.#aboveFloor();
   }
 
   /** Probe k was answered at now. */
   answered(k: number, now: number): Transition {
-    this.history[k] = ((this.history[k] << 1) | 1) & this.#mask;
-    this.lossBits[k] = (this.lossBits[k]! << 1) & 0xffff;
-    if (this.historyLen[k] < this.#rules.recoverWindow) this.historyLen[k]++;
-    this.consecutiveLosses[k] = 0;
-    if (this.firstAnswerAt[k] === Infinity) this.firstAnswerAt[k] = now;
-    const s = this.state[k];
-    if (s === PORT_UNKNOWN) { this.state[k] = PORT_GOOD; return 'none'; }
-    if (s === PORT_BAD && popcount(this.history[k]) >= this.#rules.recoverAnswered && !this.suppressed(k, now)) {
-      // Intermittent: a lost probe between answers in the window (clean = zeros, then only ones).
+    const u8 = this.#u8, u32 = this.#u32, f64 = this.#f64;
+    const b = k * U8_STRIDE, w = k * U32_STRIDE, f = k * F64_STRIDE;
+    const h = (u32[w + HISTORY] = ((u32[w + HISTORY]! << 1) | 1) & this.#mask);
+    u32[w + LOSS_BITS] = (u32[w + LOSS_BITS]! << 1) & 0xffff;
+    if (u8[b + HISTORY_LEN]! < this.#rules.recoverWindow) u8[b + HISTORY_LEN]++;
+    const consecutiveBefore = u8[b + CONSECUTIVE_LOSSES]!, firstBefore = f64[f + FIRST_ANSWER_AT]!;
+    u8[b + CONSECUTIVE_LOSSES] = 0;
+    if (firstBefore === Infinity) f64[f + FIRST_ANSWER_AT] = now;
+    const s = u8[b + STATE];
+    // (Losses in a row and the first answer were reset above: a change unless good with none before.)
+    if (s !== PORT_GOOD || consecutiveBefore !== 0 || firstBefore === Infinity) this.rankChanges++;
+    if (s === PORT_UNKNOWN) { u8[b + STATE] = PORT_GOOD; return 'none'; }
+    if (s === PORT_BAD && popcount(h >>> 0) >= this.#rules.recoverAnswered && !this.suppressed(k, now)) {
+      // Intermittent: a lost probe between the answers in the window (clean = zeros, then only ones).
       // Decided while k still counts as bad: the other usable ports must meet the floor without it.
-      const h = this.history[k]!;
+      const hu = h >>> 0;
       const wtr = this.#rules.waitToRestoreMs ?? 0;
-      if (wtr > 0 && (h & (h + 1)) !== 0 && now - this.lastLossAt[k]! < wtr && this.#usableAboveFloor()) {
-        this.restoring[k] = 1;
+      if (wtr > 0 && (hu & (hu + 1)) !== 0 && now - f64[f + LAST_LOSS_AT]! < wtr && this.#usableAboveFloor()) {
+        u8[b + RESTORING] = 1;
         this.#restoring++;
       }
-      this.state[k] = PORT_GOOD;
+      u8[b + STATE] = PORT_GOOD;
       this.#bad--;
-      this.held[k] = 0;
+      u8[b + HELD] = 0;
       return 'up';
     }
     // Released when failure-free long enough, or when the other usable ports (k, restoring, is not
     // one) no longer meet the floor.
-    if (this.restoring[k] === 1 && (now - this.lastLossAt[k]! >= (this.#rules.waitToRestoreMs ?? 0) || !this.#usableAboveFloor())) {
-      this.restoring[k] = 0;
+    if (u8[b + RESTORING] === 1 && (now - f64[f + LAST_LOSS_AT]! >= (this.#rules.waitToRestoreMs ?? 0) || !this.#usableAboveFloor())) {
+      u8[b + RESTORING] = 0;
       this.#restoring--;
+      this.rankChanges++;
       return 'restored';
     }
     return 'none';
@@ -206,31 +233,37 @@ export class PortHealth {
    * peer that does not probe keeps the default choice instead of having every port marked bad).
    */
   lost(k: number, now: number, mayTurnBad: boolean): Transition {
-    this.history[k] = (this.history[k] << 1) & this.#mask;
-    this.lossBits[k] = ((this.lossBits[k]! << 1) | 1) & 0xffff;
-    if (this.historyLen[k] < this.#rules.recoverWindow) this.historyLen[k]++;
-    if (this.consecutiveLosses[k] < 255) this.consecutiveLosses[k]++;
-    this.lastLossAt[k] = now;
+    const u8 = this.#u8, u32 = this.#u32;
+    const b = k * U8_STRIDE, w = k * U32_STRIDE;
+    u32[w + HISTORY] = (u32[w + HISTORY]! << 1) & this.#mask;
+    u32[w + LOSS_BITS] = ((u32[w + LOSS_BITS]! << 1) | 1) & 0xffff;
+    if (u8[b + HISTORY_LEN]! < this.#rules.recoverWindow) u8[b + HISTORY_LEN]++;
+    if (u8[b + CONSECUTIVE_LOSSES]! < 255) u8[b + CONSECUTIVE_LOSSES]++;
+    this.#f64[k * F64_STRIDE + LAST_LOSS_AT] = now;
+    this.rankChanges++;
     return mayTurnBad ? this.settle(k) : 'none';
   }
 
   /** Apply the bad rule to losses counted before it was allowed to (see lost()). */
   settle(k: number): Transition {
-    if (this.state[k] !== PORT_BAD && this.consecutiveLosses[k] >= this.#rules.badAfterLosses) {
-      this.state[k] = PORT_BAD;
+    const u8 = this.#u8, u32 = this.#u32, f64 = this.#f64;
+    const b = k * U8_STRIDE, w = k * U32_STRIDE, f = k * F64_STRIDE;
+    if (u8[b + STATE] !== PORT_BAD && u8[b + CONSECUTIVE_LOSSES]! >= this.#rules.badAfterLosses) {
+      u8[b + STATE] = PORT_BAD;
       this.#bad++;
-      if (this.restoring[k] === 1) { this.restoring[k] = 0; this.#restoring--; }
+      this.rankChanges++;
+      if (u8[b + RESTORING] === 1) { u8[b + RESTORING] = 0; this.#restoring--; }
       // Losses before this run (within lossyWindow probes): scattered loss, not a black hole.
-      const run = Math.min(16, this.consecutiveLosses[k]!);
-      const lossy = ((this.lossBits[k]! >>> run) & this.#lossyMask) !== 0;
+      const run = Math.min(16, u8[b + CONSECUTIVE_LOSSES]!);
+      const lossy = ((u32[w + LOSS_BITS]! >>> run) & this.#lossyMask) !== 0;
       // Restart the recovery window: answers from before the failure must not vouch for the port,
       // or a single answer after going bad would bring it back (3 of 5 met by stale history).
-      this.history[k] = 0;
-      const at = this.lastLossAt[k]!;
-      this.penalty[k] = this.flapPenalty(k, at) + 1;
-      this.penaltyAt[k] = at;
+      u32[w + HISTORY] = 0;
+      const at = f64[f + LAST_LOSS_AT]!;
+      f64[f + PENALTY] = this.flapPenalty(k, at) + 1;
+      f64[f + PENALTY_AT] = at;
       const lim = this.#rules.flapSuppressPenalty;
-      if (this.#rules.flapHalfLifeMs !== undefined && lim !== undefined && (this.penalty[k]! > lim || lossy)) this.held[k] = 1;
+      if (this.#rules.flapHalfLifeMs !== undefined && lim !== undefined && (f64[f + PENALTY]! > lim || lossy)) u8[b + HELD] = 1;
       return 'down';
     }
     return 'none';
@@ -241,26 +274,30 @@ export class PortHealth {
    * the counts of bad and restoring ports right. Only a good port may be restoring.
    */
   load(k: number, s: SavedPortHealth): void {
-    if (this.state[k] === PORT_BAD) this.#bad--;
-    if (this.restoring[k] === 1) this.#restoring--;
-    this.state[k] = s.state;
-    this.history[k] = (s.history >>> 0) & this.#mask;
-    this.historyLen[k] = Math.min(s.historyLen, this.#rules.recoverWindow);
-    this.consecutiveLosses[k] = Math.min(255, s.consecutiveLosses);
-    this.lossBits[k] = s.lossBits & 0xffff;
-    this.lastLossAt[k] = s.lastLossAt;
-    this.firstAnswerAt[k] = s.firstAnswerAt;
-    this.penalty[k] = s.penalty;
-    this.penaltyAt[k] = s.penaltyAt;
-    this.held[k] = s.held && s.state === PORT_BAD ? 1 : 0;
-    this.restoring[k] = s.restoring && s.state === PORT_GOOD ? 1 : 0;
+    const u8 = this.#u8, u32 = this.#u32, f64 = this.#f64;
+    const b = k * U8_STRIDE, w = k * U32_STRIDE, f = k * F64_STRIDE;
+    if (u8[b + STATE] === PORT_BAD) this.#bad--;
+    if (u8[b + RESTORING] === 1) this.#restoring--;
+    this.rankChanges++;
+    u8[b + STATE] = s.state;
+    u32[w + HISTORY] = (s.history >>> 0) & this.#mask;
+    u8[b + HISTORY_LEN] = Math.min(s.historyLen, this.#rules.recoverWindow);
+    u8[b + CONSECUTIVE_LOSSES] = Math.min(255, s.consecutiveLosses);
+    u32[w + LOSS_BITS] = s.lossBits & 0xffff;
+    f64[f + LAST_LOSS_AT] = s.lastLossAt;
+    f64[f + FIRST_ANSWER_AT] = s.firstAnswerAt;
+    f64[f + PENALTY] = s.penalty;
+    f64[f + PENALTY_AT] = s.penaltyAt;
+    u8[b + HELD] = s.held && s.state === PORT_BAD ? 1 : 0;
+    u8[b + RESTORING] = s.restoring && s.state === PORT_GOOD ? 1 : 0;
     if (s.state === PORT_BAD) this.#bad++;
-    if (this.restoring[k] === 1) this.#restoring++;
+    if (u8[b + RESTORING] === 1) this.#restoring++;
   }
 
   /** Failure-free since: the last loss, or the first answer if none; +Infinity if never answered. */
   failureFreeSince(k: number): number {
-    if (this.firstAnswerAt[k] === Infinity) return Infinity;
-    return Math.max(this.lastLossAt[k], this.firstAnswerAt[k]);
+    const f = k * F64_STRIDE, first = this.#f64[f + FIRST_ANSWER_AT]!;
+    if (first === Infinity) return Infinity;
+    return Math.max(this.#f64[f + LAST_LOSS_AT]!, first);
   }
 }

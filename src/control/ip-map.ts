@@ -1,7 +1,7 @@
 // A Map keyed by IPv4 address, for the per-probe lookups (peer by address, responder bucket by
 // source). Keys are stored as the address's int32 bit pattern, so either form of an address (signed
-// or unsigned) finds the same entry. Lookups go through an open-addressing index of typed keys
-// (Fibonacci hashing, linear probing), not the Map: a Map.get of a number key hashes it in a builtin
+// or unsigned) finds the same entry. Lookups go through an open-addressing index of int32 keys and
+// their values in one array (Fibonacci hashing, linear probing), not the Map: a Map.get of a number key hashes it in a builtin
 // and chases its bucket chain, and the 1000-peer profile had these lookups among its top lines
 // (three or four per probe exchange). The Map is kept for what needs insertion order: iteration and
 // deleteOldest.
@@ -12,10 +12,15 @@ const MIN_CAP = 8;
 export class IpMap<V> {
   /** Insertion order (values(), deleteOldest()); the index below answers get(). */
   readonly #m = new Map<number, V>();
-  /** Open-addressing index: slot i holds key #keys[i] when #vals[i] is not undefined; load <= 1/2. */
-  #keys = new Int32Array(MIN_CAP);
-  #vals: (V | undefined)[] = new Array<V | undefined>(MIN_CAP).fill(undefined);
-  /** 32 - log2(capacity): a key's home slot is the top bits of key * 2^32/phi. */
+  /**
+   * Open-addressing index, keys and values interleaved: slot i holds key #slots[2i] (an int32) when
+   * its value #slots[2i + 1] is not undefined; load <= 1/2. One array, so that a lookup in a cold map
+   * (a simulation runs thousands) reads one object and one line for both, not a key array and a value array.
+   */
+  #slots: unknown[] = new Array<unknown>(2 * MIN_CAP).fill(undefined);
+  /** Slots - 1 (a power of two). */
+  #mask = MIN_CAP - 1;
+  /** 32 - log2(slots): a key's home slot is the top bits of key * 2^32/phi. */
   #shift = 32 - Math.log2(MIN_CAP);
 
   /** Entries held. */
@@ -23,10 +28,10 @@ export class IpMap<V> {
 
   /** The value of address ip, if any. */
   get(ip: number): V | undefined {
-    const key = ip | 0, keys = this.#keys, vals = this.#vals, mask = keys.length - 1;
+    const key = ip | 0, s = this.#slots, mask = this.#mask;
     for (let i = Math.imul(key, 0x9e3779b1) >>> this.#shift; ; i = (i + 1) & mask) {
-      const v = vals[i];
-      if (v === undefined || keys[i] === key) return v;
+      const v = s[2 * i + 1];
+      if (v === undefined || s[2 * i] === key) return v as V | undefined;
     }
   }
 
@@ -34,7 +39,7 @@ export class IpMap<V> {
   set(ip: number, v: V): void {
     const key = ip | 0;
     this.#m.set(key, v);
-    if (2 * this.#m.size > this.#keys.length) this.#grow();
+    if (2 * this.#m.size > this.#mask + 1) this.#grow();
     this.#put(key, v);
   }
 
@@ -42,15 +47,15 @@ export class IpMap<V> {
   delete(ip: number): boolean {
     const key = ip | 0;
     if (!this.#m.delete(key)) return false;
-    const keys = this.#keys, vals = this.#vals, mask = keys.length - 1;
+    const s = this.#slots, mask = this.#mask;
     let i = Math.imul(key, 0x9e3779b1) >>> this.#shift;
-    while (keys[i] !== key || vals[i] === undefined) i = (i + 1) & mask;
+    while (s[2 * i] !== key || s[2 * i + 1] === undefined) i = (i + 1) & mask;
     // Backward-shift deletion: move up every later entry of the run whose home slot is not in (i, j].
-    for (let j = (i + 1) & mask; vals[j] !== undefined; j = (j + 1) & mask) {
-      const home = Math.imul(keys[j]!, 0x9e3779b1) >>> this.#shift;
-      if (((j - home) & mask) >= ((j - i) & mask)) { keys[i] = keys[j]!; vals[i] = vals[j]; i = j; }
+    for (let j = (i + 1) & mask; s[2 * j + 1] !== undefined; j = (j + 1) & mask) {
+      const home = Math.imul(s[2 * j] as number, 0x9e3779b1) >>> this.#shift;
+      if (((j - home) & mask) >= ((j - i) & mask)) { s[2 * i] = s[2 * j]; s[2 * i + 1] = s[2 * j + 1]; i = j; }
     }
-    vals[i] = undefined;
+    s[2 * i + 1] = undefined;
     return true;
   }
 
@@ -65,18 +70,18 @@ export class IpMap<V> {
 
   /** Insert or overwrite key in the index (there is room). */
   #put(key: number, v: V): void {
-    const keys = this.#keys, vals = this.#vals, mask = keys.length - 1;
+    const s = this.#slots, mask = this.#mask;
     let i = Math.imul(key, 0x9e3779b1) >>> this.#shift;
-    while (vals[i] !== undefined && keys[i] !== key) i = (i + 1) & mask;
-    keys[i] = key;
-    vals[i] = v;
+    while (s[2 * i + 1] !== undefined && s[2 * i] !== key) i = (i + 1) & mask;
+    s[2 * i] = key;
+    s[2 * i + 1] = v;
   }
 
   /** Double the index and re-insert every entry. */
   #grow(): void {
-    const cap = 2 * this.#keys.length;
-    this.#keys = new Int32Array(cap);
-    this.#vals = new Array<V | undefined>(cap).fill(undefined);
+    const cap = 2 * (this.#mask + 1);
+    this.#slots = new Array<unknown>(2 * cap).fill(undefined);
+    this.#mask = cap - 1;
     this.#shift = 32 - Math.log2(cap);
     for (const [key, v] of this.#m) this.#put(key, v);
   }

@@ -10,6 +10,10 @@ import {
 import { ReceiptWindows } from './receipt-windows.js';
 import { PORT_BAD, PORT_GOOD, PORT_UNKNOWN, type Transition } from './health.js';
 import { PeerState, SENT_STRIDE } from './peer.js';
+import {
+  F64_STRIDE, U32_STRIDE, U8_STRIDE, SENT_AT, LAST_ANSWER, LAST_USED, LAST_LOSS_AT, LOSS_RUN_SENT_AT, OUTSTANDING_SEQ,
+  PENDING_ID, SEND_GEN, NEXT_SEQ, GROUP, HAS_OUTSTANDING, STATE, RESTORING, CONSECUTIVE_LOSSES, HELD, STALE, BACKUP, SCHEDULED, SPORT,
+} from './port-records.js';
 import { TokenBucket } from './token-bucket.js';
 import { SourceBuckets } from './source-buckets.js';
 import { CpuBackoff } from './cpu-backoff.js';
@@ -219,7 +223,9 @@ export class VtepControl {
     this.fast = createFastTable(o.table, this.slow, {
       peers: this.#rows, candidates: c.candidates, groups: c.pbmGroups, groupSize: c.hiGroupSize, spread: c.redirectSpread,
     });
-    this.#sched = new TickScheduler<PeerState | undefined>(o.clock, this.config.tickMs, (p, due, kindK, token) => this.#dispatch(p, due, kindK, token));
+    this.#sched = new TickScheduler<PeerState | undefined>(o.clock, this.config.tickMs, (p, due, kindK, token) => this.#dispatch(p, due, kindK, token),
+      // A send's first reads, for all of a tick's sends before the first runs (see TickScheduler).
+      (p, kindK) => (p === undefined ? 0 : p.u32[(kindK >>> 2) * U32_STRIDE + SEND_GEN]! + p.u8[(kindK >>> 2) * U8_STRIDE + BACKUP]! + p.health.n));
     this.#bucket = new TokenBucket(o.clock, this.config.responderRatePerSec, this.config.responderBurst);
     // Bounded well above the peers a VTEP talks to: only senders with the key get a bucket.
     this.#sourceBuckets = new SourceBuckets(o.clock, this.config.responderSourceRatePerSec, this.config.responderSourceBurst, 4 * this.config.maxPeers);
@@ -312,16 +318,16 @@ export class VtepControl {
     const p = this.#peers.get(peerIp >>> 0);
     if (p === undefined || !p.probes || !p.everAnswered) return;
     const k = p.indexOf(sport);
-    if (k < 0 || p.health.state[k] === PORT_BAD || p.health.consecutiveLosses[k] !== 0) return;
+    if (k < 0 || p.u8[k * U8_STRIDE + STATE] === PORT_BAD || p.u8[k * U8_STRIDE + CONSECUTIVE_LOSSES] !== 0) return;
     const now = this.#clock.now();
     this.#stats.retransmits++;
-    p.lossRunSentAt[k] = now;
+    p.f64[k * F64_STRIDE + LOSS_RUN_SENT_AT] = now;
     const t = p.health.lost(k, now, true);
     this.#publish(p, k);
     if (t === 'down') { this.#down(p, k, now); return; }
-    if (p.scheduled[k] === 0) { p.setScheduled(k, true); p.scheduledCount++; }
-    if (p.hasOutstanding[k] === 1) return; // a probe is on its way: its fate is the confirmation
-    this.#queue(now, EV_SEND, p, k, (p.sendGen[k] = (p.sendGen[k] + 1) >>> 0));
+    if (p.u8[k * U8_STRIDE + SCHEDULED] === 0) { p.setScheduled(k, true); p.scheduledCount++; }
+    if (p.u8[k * U8_STRIDE + HAS_OUTSTANDING] === 1) return; // a probe is on its way: its fate is the confirmation
+    this.#queue(now, EV_SEND, p, k, (p.u32[k * U32_STRIDE + SEND_GEN] = (p.u32[k * U32_STRIDE + SEND_GEN] + 1) >>> 0));
   }
 
   /**
@@ -336,8 +342,8 @@ export class VtepControl {
 
   #used(p: PeerState, k: number): void {
     const now = this.#clock.now();
-    const fresh = now - p.lastUsed[k] > this.config.inUseWindowMs;
-    p.lastUsed[k] = now;
+    const fresh = now - p.f64[k * F64_STRIDE + LAST_USED] > this.config.inUseWindowMs;
+    p.f64[k * F64_STRIDE + LAST_USED] = now;
     if (fresh && this.#started && p.probes && p.mode === 'partial' && this.#active(p)) {
       this.#ensure(p, k);
       this.#refreshBackups(p);
@@ -380,7 +386,7 @@ export class VtepControl {
     this.#pending.clear();
     for (const p of this.#peers.values()) {
       p.clearScheduled();
-      p.hasOutstanding.fill(0);
+      for (let k = 0; k < p.n; k++) p.u8[k * U8_STRIDE + HAS_OUTSTANDING] = 0;
       p.outstandingCount = 0;
     }
   }
@@ -402,11 +408,11 @@ export class VtepControl {
     const names = ['unknown', 'good', 'bad'] as const;
     return p.candidates.map((sport, k) => ({
       sport,
-      state: names[p.health.state[k]],
-      group: p.group[k],
+      state: names[p.u8[k * U8_STRIDE + STATE]],
+      group: p.u32[k * U32_STRIDE + GROUP],
       failureFreeSince: p.health.failureFreeSince(k),
-      probed: p.scheduled[k] === 1,
-      restoring: p.health.restoring[k] === 1,
+      probed: p.u8[k * U8_STRIDE + SCHEDULED] === 1,
+      restoring: p.u8[k * U8_STRIDE + RESTORING] === 1,
     }));
   }
 
@@ -505,18 +511,7 @@ export class VtepControl {
   #replyPortTo(peerIp: number): number {
     const p = this.#peers.get(peerIp);
     if (p === undefined || !p.live) return -1;
-    const h = p.health;
-    let best = -1, since = Infinity;
-    // Only the probed ports (in partial mode a few of 32), lowest first: their bit set.
-    let lo = p.schedLo, hi = p.schedHi;
-    while ((lo | hi) !== 0) {
-      let k: number;
-      if (lo !== 0) { k = 31 - Math.clz32(lo & -lo); lo = (lo & (lo - 1)) >>> 0; } else { k = 63 - Math.clz32(hi & -hi); hi = (hi & (hi - 1)) >>> 0; }
-      if (h.state[k] !== PORT_GOOD || h.restoring[k] === 1 || h.consecutiveLosses[k] !== 0) continue;
-      const s = h.failureFreeSince(k);
-      if (s < since) { since = s; best = k; }
-    }
-    return best < 0 ? -1 : p.candidates[best];
+    return p.replyPort();
   }
 
   #onReply(fromIp: number, reply: Uint8Array): boolean {
@@ -525,15 +520,19 @@ export class VtepControl {
       this.#stats.stale++;
       return false;
     }
-    const k = p.indexOf(probeSport(reply));
-    const seq = probeSeq(reply);
-    const mine = k >= 0 && p.hasOutstanding[k] === 1 && p.outstandingSeq[k] === seq;
+    const sport = probeSport(reply), seq = probeSeq(reply), num = probeNum(reply);
+    // The port: the one the sent-probe log has for the reply's probe number, while the log still holds
+    // that probe (the receipts read the log anyway, and it shares the records' views), else a scan.
+    const u32 = p.u32, e = p.sentLogAt + (num & 63) * SENT_STRIDE;
+    let k = u32[e] === num && u32[e + 1] === seq ? u32[e + 2]! : -1;
+    if (k < 0 || u32[k * U32_STRIDE + SPORT] !== sport) k = p.indexOf(sport);
+    const mine = k >= 0 && p.u8[k * U8_STRIDE + HAS_OUTSTANDING] === 1 && p.u32[k * U32_STRIDE + OUTSTANDING_SEQ] === seq;
     if (!mine) {
       this.#stats.stale++;
       // A late reply to the port's latest probe (already counted lost) is still a round trip: without
       // it the estimate would see only the replies quick enough to beat the timeout, and a timeout
       // that had come down too far would never grow again.
-      if (k >= 0 && p.hasOutstanding[k] === 0 && p.nextSeq[k] === seq) this.#rttSample(p, this.#clock.now() - p.sentAt[k]);
+      if (k >= 0 && p.u8[k * U8_STRIDE + HAS_OUTSTANDING] === 0 && p.u32[k * U32_STRIDE + NEXT_SEQ] === seq) this.#rttSample(p, this.#clock.now() - p.f64[k * F64_STRIDE + SENT_AT]);
     } else this.#answered(p, k, reply);
     // Authentic and from this peer, even when late: its receipt window may resolve other probes
     // (none when nothing is outstanding: the window's up to 64 bits would each find nothing to do).
@@ -552,10 +551,10 @@ export class VtepControl {
       let i: number;
       if (lo !== 0) { i = 31 - Math.clz32(lo & -lo); lo = (lo & (lo - 1)) >>> 0; } else { i = 63 - Math.clz32(hi & -hi); hi = (hi & (hi - 1)) >>> 0; }
       const num = (high - i) >>> 0, slot = num & 63;
-      const log = p.sentLog, e = slot * SENT_STRIDE;
+      const log = p.u32, e = p.sentLogAt + slot * SENT_STRIDE;
       if (log[e] !== num) continue;
       const k = log[e + 2];
-      if (p.hasOutstanding[k] === 0 || p.outstandingSeq[k] !== log[e + 1]) continue;
+      if (p.u8[k * U8_STRIDE + HAS_OUTSTANDING] === 0 || p.u32[k * U32_STRIDE + OUTSTANDING_SEQ] !== log[e + 1]) continue;
       this.#stats.receipts++;
       this.#answered(p, k, undefined);
     }
@@ -582,40 +581,40 @@ export class VtepControl {
   /** Port k's outstanding probe was answered: by its own reply (which carries CTL and BackendID) or by a receipt. */
   #answered(p: PeerState, k: number, reply: Uint8Array | undefined): void {
     const now = this.#clock.now();
-    p.hasOutstanding[k] = 0;
+    p.u8[k * U8_STRIDE + HAS_OUTSTANDING] = 0;
     p.outstandingCount--;
-    p.lastAnswer[k] = p.sentAt[k];
-    const wasStale = p.stale[k] === 1;
-    p.stale[k] = 0;
-    this.#pending.markDone(p.pendingId[k]);
+    p.f64[k * F64_STRIDE + LAST_ANSWER] = p.f64[k * F64_STRIDE + SENT_AT];
+    const wasStale = p.u8[k * U8_STRIDE + STALE] === 1;
+    p.u8[k * U8_STRIDE + STALE] = 0;
+    this.#pending.markDone(p.u32[k * U32_STRIDE + PENDING_ID]);
     let regrouped = false;
     if (reply !== undefined) {
       this.#stats.repliesOk++;
-      this.#rttSample(p, now - p.sentAt[k]);
+      this.#rttSample(p, now - p.f64[k * F64_STRIDE + SENT_AT]);
       const ctl = Math.min(this.config.maxCtlBackoff, probeCtl(reply));
       const eased = ctl < p.ctl;
       p.ctl = ctl;
       if (eased) this.#reschedule(p); // ports queued at the slower rate come back to the faster one now
       const g = this.config.middleboxSensing ? p.groupFor(probeBackendKey(reply)) : 0;
-      regrouped = p.group[k] !== g;
-      p.group[k] = g;
+      regrouped = p.u32[k * U32_STRIDE + GROUP] !== g;
+      p.u32[k * U32_STRIDE + GROUP] = g;
     }
     if (!p.everAnswered) {
       p.everAnswered = true;
       // Losses counted while the peer had never answered now count (see PortHealth.lost).
       for (let j = 0; j < p.n; j++) if (j !== k && p.health.settle(j) === 'down') { this.#publish(p, j); this.#down(p, j, now); }
     }
-    const before = p.health.state[k];
-    const wasHeld = p.health.held[k] === 1;
+    const before = p.u8[k * U8_STRIDE + STATE];
+    const wasHeld = p.u8[k * U8_STRIDE + HELD] === 1;
     const t = p.health.answered(k, now);
     if (t !== 'none' || regrouped || wasStale || before === PORT_UNKNOWN) this.#publish(p, k);
     if (t === 'up') this.#up(p, k, now, wasHeld);
     else if (t === 'restored') {
-      this.onEvent?.({ type: 'port-restored', peerIp: p.ip, sport: p.candidates[k], atMs: now, failureFreeMs: now - p.health.lastLossAt[k]! });
+      this.onEvent?.({ type: 'port-restored', peerIp: p.ip, sport: p.candidates[k], atMs: now, failureFreeMs: now - p.f64[k * F64_STRIDE + LAST_LOSS_AT]! });
     }
     // A port in use or a backup (a scout) told its group: the backups may need to cover it now.
     else if (regrouped && p.mode === 'partial' && this.#started && this.#active(p, now)
-      && (p.backup[k] === 1 || now - p.lastUsed[k] <= this.config.inUseWindowMs)) this.#refreshBackups(p);
+      && (p.u8[k * U8_STRIDE + BACKUP] === 1 || now - p.f64[k * F64_STRIDE + LAST_USED] <= this.config.inUseWindowMs)) this.#refreshBackups(p);
   }
 
   // ---- probes out -----------------------------------------------------------------------------
@@ -632,7 +631,7 @@ export class VtepControl {
     if (kind === EV_SWEEP) { this.#sweep(); return; }
     if (!p!.live) return; // peer removed
     if (kind === EV_SEND) {
-      if (token === p!.sendGen[k]) this.#send(p!, k, due, this.#clock.now());
+      if (token === p!.u32[k * U32_STRIDE + SEND_GEN]) this.#send(p!, k, due, this.#clock.now());
     }
   }
 
@@ -644,7 +643,7 @@ export class VtepControl {
     while (q.size > 0 && q.oldestDeadline <= now) {
       const done = q.oldestDone, p = q.oldestPeer, k = q.oldestK, seq = q.oldestSeq;
       q.shift();
-      if (!done && p.live && p.hasOutstanding[k] === 1 && p.outstandingSeq[k] === seq) this.#lost(p, k);
+      if (!done && p.live && p.u8[k * U8_STRIDE + HAS_OUTSTANDING] === 1 && p.u32[k * U32_STRIDE + OUTSTANDING_SEQ] === seq) this.#lost(p, k);
     }
     this.#queueSweep();
   }
@@ -661,28 +660,29 @@ export class VtepControl {
       p.scheduledCount--;
       return;
     }
-    if (p.hasOutstanding[k] === 1) {
+    if (p.u8[k * U8_STRIDE + HAS_OUTSTANDING] === 1) {
       // Never two probes of a port within a timeout (a reschedule or a stall's catch-up can bring its
       // next slot that close): the one out may still be answered. Its slot is taken by the next one.
-      if (now - p.sentAt[k] < this.#timeoutMs) { this.#queue(this.#nextSlot(p, due, now), EV_SEND, p, k, p.sendGen[k]); return; }
+      if (now - p.f64[k * F64_STRIDE + SENT_AT] < this.#timeoutMs) { this.#queue(this.#nextSlot(p, due, now), EV_SEND, p, k, p.u32[k * U32_STRIDE + SEND_GEN]); return; }
       this.#lost(p, k); // timeout longer than the interval: the older one is lost
     }
-    const seq = (p.nextSeq[k] = (p.nextSeq[k] + 1) >>> 0);
-    p.outstandingSeq[k] = seq;
-    p.hasOutstanding[k] = 1;
+    const seq = (p.u32[k * U32_STRIDE + NEXT_SEQ] = (p.u32[k * U32_STRIDE + NEXT_SEQ] + 1) >>> 0);
+    p.u32[k * U32_STRIDE + OUTSTANDING_SEQ] = seq;
+    p.u8[k * U8_STRIDE + HAS_OUTSTANDING] = 1;
     p.outstandingCount++;
-    p.sentAt[k] = now;
+    p.f64[k * F64_STRIDE + SENT_AT] = now;
     const num = (p.nextNum = (p.nextNum + 1) >>> 0), slot = num & 63;
-    const log = p.sentLog, e = slot * SENT_STRIDE;
+    const log = p.u32, e = p.sentLogAt + slot * SENT_STRIDE;
     log[e] = num; log[e + 1] = seq; log[e + 2] = k;
-    const payload = this.#requestOut.request(this.#localIp, p.ip, seq, p.candidates[k], now * 1000, this.#key, num);
+    const sport = p.u32[k * U32_STRIDE + SPORT]!; // p.candidates[k], from the record the send touches anyway
+    const payload = this.#requestOut.request(this.#localIp, p.ip, seq, sport, now * 1000, this.#key, num);
     this.#stats.probesSent++;
     this.#stats.probeBytes += PROBE_WIRE_BYTES;
-    p.pendingId[k] = this.#pending.push(p, k, seq, now + this.#timeoutMs);
+    p.u32[k * U32_STRIDE + PENDING_ID] = this.#pending.push(p, k, seq, now + this.#timeoutMs);
     this.#queueSweep();
     const next = this.#nextSlot(p, due, now);
-    this.#queue(next, EV_SEND, p, k, p.sendGen[k]);
-    this.#transport.send(p.ip, p.candidates[k], payload);
+    this.#queue(next, EV_SEND, p, k, p.u32[k * U32_STRIDE + SEND_GEN]);
+    this.#transport.send(p.ip, sport, payload);
   }
 
   /**
@@ -696,29 +696,29 @@ export class VtepControl {
   }
 
   #lost(p: PeerState, k: number): void {
-    p.hasOutstanding[k] = 0;
+    p.u8[k * U8_STRIDE + HAS_OUTSTANDING] = 0;
     p.outstandingCount--;
     this.#stats.probesLost++;
     const now = this.#clock.now();
-    if (p.health.consecutiveLosses[k] === 0) p.lossRunSentAt[k] = p.sentAt[k];
+    if (p.u8[k * U8_STRIDE + CONSECUTIVE_LOSSES] === 0) p.f64[k * F64_STRIDE + LOSS_RUN_SENT_AT] = p.f64[k * F64_STRIDE + SENT_AT];
     const t: Transition = p.health.lost(k, now, p.everAnswered);
     this.#publish(p, k); // the loss restarts the port's failure-free duration, so its rank moves
     if (t === 'down') this.#down(p, k, now);
-    else if (this.config.reprobeOnLoss && p.health.state[k] !== PORT_BAD && p.health.consecutiveLosses[k] === 1
-      && p.scheduled[k] === 1 && this.#started && p.everAnswered && p.ctl === 0 && this.#backoff.level === 0) {
+    else if (this.config.reprobeOnLoss && p.u8[k * U8_STRIDE + STATE] !== PORT_BAD && p.u8[k * U8_STRIDE + CONSECUTIVE_LOSSES] === 1
+      && p.u8[k * U8_STRIDE + SCHEDULED] === 1 && this.#started && p.everAnswered && p.ctl === 0 && this.#backoff.level === 0) {
       // First loss on a port that is not bad: probe it again now instead of at its next slot, so a
       // failed path takes two probe timeouts to leave, not an interval and a timeout. Not towards a
       // peer that never answered (it may not probe at all), nor while the responder or our CPU asks
       // for fewer probes (a throttled request is lost too: re-probing would add to the overload).
-      this.#queue(now, EV_SEND, p, k, (p.sendGen[k] = (p.sendGen[k] + 1) >>> 0));
+      this.#queue(now, EV_SEND, p, k, (p.u32[k * U32_STRIDE + SEND_GEN] = (p.u32[k * U32_STRIDE + SEND_GEN] + 1) >>> 0));
     }
   }
 
   #down(p: PeerState, k: number, now: number): void {
     this.#stats.portsDown++;
     if (this.config.freshTargets) this.#markStale(p, k);
-    this.onEvent?.({ type: 'port-down', peerIp: p.ip, sport: p.candidates[k], atMs: now, held: p.health.held[k] === 1 });
-    const inUse = now - p.lastUsed[k] <= this.config.inUseWindowMs;
+    this.onEvent?.({ type: 'port-down', peerIp: p.ip, sport: p.candidates[k], atMs: now, held: p.u8[k * U8_STRIDE + HELD] === 1 });
+    const inUse = now - p.f64[k * F64_STRIDE + LAST_USED] <= this.config.inUseWindowMs;
     if (inUse) {
       // The table already sends this port's flows elsewhere: the switch happened with the publish.
       this.#stats.switches++;
@@ -740,8 +740,8 @@ export class VtepControl {
   #up(p: PeerState, k: number, now: number, wasHeld: boolean): void {
     this.#stats.portsUp++;
     this.onEvent?.({
-      type: 'port-up', peerIp: p.ip, sport: p.candidates[k], atMs: now, held: wasHeld, failureFreeMs: now - p.health.lastLossAt[k]!,
-      waitToRestore: p.health.restoring[k] === 1,
+      type: 'port-up', peerIp: p.ip, sport: p.candidates[k], atMs: now, held: wasHeld, failureFreeMs: now - p.f64[k * F64_STRIDE + LAST_LOSS_AT]!,
+      waitToRestore: p.u8[k * U8_STRIDE + RESTORING] === 1,
     });
     if (this.#started && p.probes && this.#active(p)) this.#refreshBackups(p);
   }
@@ -752,10 +752,10 @@ export class VtepControl {
    * good since the failure began (and the full probe that follows re-validates the rest).
    */
   #markStale(p: PeerState, k: number): void {
-    const since = p.lossRunSentAt[k];
+    const since = p.f64[k * F64_STRIDE + LOSS_RUN_SENT_AT];
     for (let j = 0; j < p.n; j++) {
-      if (p.stale[j] === 1 || p.health.state[j] !== PORT_GOOD || p.lastAnswer[j] >= since) continue;
-      p.stale[j] = 1;
+      if (p.u8[j * U8_STRIDE + STALE] === 1 || p.u8[j * U8_STRIDE + STATE] !== PORT_GOOD || p.f64[j * F64_STRIDE + LAST_ANSWER] >= since) continue;
+      p.u8[j * U8_STRIDE + STALE] = 1;
       this.#publish(p, j);
     }
   }
@@ -763,10 +763,10 @@ export class VtepControl {
   /** Write port k's health, group and rank into the slow-path table (which updates the fast one). */
   #publish(p: PeerState, k: number): void {
     // Stale (see #markStale), or its latest probe lost: not a place to move flows to for now.
-    const ffs = p.stale[k] === 1 || p.health.consecutiveLosses[k] !== 0 ? Infinity : p.health.failureFreeSince(k);
+    const ffs = p.u8[k * U8_STRIDE + STALE] === 1 || p.u8[k * U8_STRIDE + CONSECUTIVE_LOSSES] !== 0 ? Infinity : p.health.failureFreeSince(k);
     this.slow.setPort(p.row, k, {
       healthy: p.health.usable(k),
-      group: p.group[k],
+      group: p.u32[k * U32_STRIDE + GROUP],
       failureFreeSince: ffs === Infinity ? UNVALIDATED_SINCE : ffs,
     });
   }
@@ -784,7 +784,7 @@ export class VtepControl {
   #shouldProbe(p: PeerState, k: number, now: number): boolean {
     if (!p.probes || now - p.lastTraffic > this.config.activeWindowMs) return false;
     if (p.mode === 'full' || now < p.fullUntil) return true;
-    return p.backup[k] === 1 || !p.health.usable(k) || now - p.lastUsed[k] <= this.config.inUseWindowMs;
+    return p.u8[k * U8_STRIDE + BACKUP] === 1 || !p.health.usable(k) || now - p.f64[k * F64_STRIDE + LAST_USED] <= this.config.inUseWindowMs;
   }
 
   /** Start probing an active peer: every port that should be probed gets its slot in the interval. */
@@ -800,10 +800,10 @@ export class VtepControl {
    * over the interval instead of probed in bursts.
    */
   #ensure(p: PeerState, k: number): void {
-    if (p.scheduled[k] === 1) return;
+    if (p.u8[k * U8_STRIDE + SCHEDULED] === 1) return;
     p.setScheduled(k, true);
     p.scheduledCount++;
-    const gen = (p.sendGen[k] = (p.sendGen[k] + 1) >>> 0);
+    const gen = (p.u32[k * U32_STRIDE + SEND_GEN] = (p.u32[k * U32_STRIDE + SEND_GEN] + 1) >>> 0);
     const I = this.config.probeIntervalMs;
     const tick = this.config.tickMs > 0 ? this.config.tickMs : 1;
     const off = Math.round((p.phase + (k * I) / p.n) / tick) * tick;
@@ -822,7 +822,7 @@ export class VtepControl {
    */
   #refreshBackups(p: PeerState): void {
     if (p.mode !== 'partial') return;
-    p.backup.fill(0);
+    for (let k = 0; k < p.n; k++) p.u8[k * U8_STRIDE + BACKUP] = 0;
     const want = this.config.backupPorts;
     if (want === 0) return;
     const now = this.#clock.now();
@@ -830,29 +830,29 @@ export class VtepControl {
     const pool: number[] = [];
     for (let i = 0; i < p.n; i++) {
       const k = (i + p.phase) % p.n; // unvalidated ties: a per-peer rotation, not always port 0
-      if (p.health.usable(k) && now - p.lastUsed[k] > win) pool.push(k);
+      if (p.health.usable(k) && now - p.f64[k * F64_STRIDE + LAST_USED] > win) pool.push(k);
     }
     // Validated ports first, longest failure-free first; stable sort keeps the rotation for ties.
     pool.sort((a, b) => p.health.failureFreeSince(a) - p.health.failureFreeSince(b) || 0);
     let chosen = 0;
-    const pick = (k: number): void => { p.backup[k] = 1; chosen++; this.#ensure(p, k); };
+    const pick = (k: number): void => { p.u8[k * U8_STRIDE + BACKUP] = 1; chosen++; this.#ensure(p, k); };
     if (this.config.middleboxSensing) {
       const uncovered = new Set<number>(); // groups of the ports in use without a backup of their own yet
-      for (let k = 0; k < p.n; k++) if (p.group[k] !== 0 && now - p.lastUsed[k] <= win) uncovered.add(p.group[k]!);
-      for (const k of pool) if (uncovered.delete(p.group[k]!)) pick(k);
+      for (let k = 0; k < p.n; k++) if (p.u32[k * U32_STRIDE + GROUP] !== 0 && now - p.f64[k * F64_STRIDE + LAST_USED] <= win) uncovered.add(p.u32[k * U32_STRIDE + GROUP]!);
+      for (const k of pool) if (uncovered.delete(p.u32[k * U32_STRIDE + GROUP]!)) pick(k);
       if (uncovered.size > 0) {
         // Some group has no known spare: scout one never-answered port (its group is unknown).
-        const unknown = pool.filter((k) => p.health.state[k] === PORT_UNKNOWN && p.backup[k] === 0);
+        const unknown = pool.filter((k) => p.u8[k * U8_STRIDE + STATE] === PORT_UNKNOWN && p.u8[k * U8_STRIDE + BACKUP] === 0);
         if (unknown.length > 0) pick(unknown[p.scoutCursor++ % unknown.length]!);
       }
     }
-    for (let i = 0; i < pool.length && chosen < want; i++) if (p.backup[pool[i]!] === 0) pick(pool[i]!);
+    for (let i = 0; i < pool.length && chosen < want; i++) if (p.u8[(pool[i]!) * U8_STRIDE + BACKUP] === 0) pick(pool[i]!);
   }
 
   /** Requeue every queued port of p at its next slot at the current rate. */
   #reschedule(p: PeerState): void {
     for (let k = 0; k < p.n; k++) {
-      if (p.scheduled[k] === 0) continue;
+      if (p.u8[k * U8_STRIDE + SCHEDULED] === 0) continue;
       p.setScheduled(k, false);
       p.scheduledCount--;
       this.#ensure(p, k); // a new generation: the queued send goes stale
