@@ -66,6 +66,27 @@ export function replayKeys(desc: usize, arena: usize, count: u32, slotSize: u32,
       store<u32>(k, len >= 6 ? fold6(f) : 0, RK_DST);
       continue;
     }
+    if (len >= 38 && (load<u32>(f, 12) & 0xffffff) == 0x450008) {
+      // Fast path: untagged IPv4 without options, ports inside the frame — what the general path below
+      // does for it, at constant offsets.
+      const src = be32(f + 26), dst = be32(f + 30), proto = <u32>load<u8>(f, 23);
+      store<u8>(k, <u8>RK_FAMILY_IPV4, RK_FAMILY);
+      store<u32>(k, src, RK_SRC); store<u32>(k, dst, RK_DST);
+      store<u8>(k, <u8>proto, RK_PROTO);
+      if ((load<u16>(f, 20) & 0xff3f) == 0 && (proto == 6 || proto == 17)) {
+        const sport = be16(f + 34), dport = be16(f + 36);
+        store<u8>(k, 1, RK_L4);
+        store<u16>(k, <u16>sport, RK_SPORT); store<u16>(k, <u16>dport, RK_DPORT);
+        const ports = (sport << 16) | dport;
+        const m = memo + <usize>memoSlot(src, dst, ports, proto, memoMask) * RM_SIZE;
+        const id = load<u32>(m, RM_ID);
+        if (id != 0 && load<u32>(m, RM_SRC) == src && load<u32>(m, RM_DST) == dst && load<u32>(m, RM_PORTS) == ports && load<u32>(m, RM_PROTO) == proto) {
+          store<i32>(k, <i32>(id - 1), RK_FLOW);
+          hits++;
+        }
+      }
+      continue;
+    }
     let o = f + 12;
     let type = be16(o);
     for (let tags = 0; tags < 2 && (type == 0x8100 || type == 0x88a8) && o + 6 <= e; tags++) {
