@@ -8,4 +8,4 @@ export { sipSetKey, sipHashBatch } from "./siphash";
 export { coreImage } from "./image";
 export { pcapIngest, pcapEmit } from "./pcap";
 export { tcpRetransmits } from "./retransmit";
-export { replayKeys, replayMemoInsert, replayRetemplate } from "./replay";
+export { replayKeys, replayMemoInsert, replayRetemplate, replayScanCount, replayEncapPlan } from "./replay";

@@ -156,3 +156,40 @@ export const RM_DST: u32 = 4;      // u32 inner IPv4 destination
 export const RM_PORTS: u32 = 8;    // u32 sport << 16 | dport
 export const RM_PROTO: u32 = 12;   // u32 protocol (6 or 17)
 export const RM_ID: u32 = 16;      // u32 flow id + 1; 0 = empty slot
+
+// ---- Replay flow rows (assembly/replay.ts: replayScanCount, replayEncapPlan): RF_SIZE bytes per flow id ----
+export const RF_SIZE: u32 = 16;
+export const RF_BIN: u32 = 0;        // scan: u32 the bin being tallied
+export const RF_COUNT: u32 = 4;      // scan: u32 packets tallied in that bin (0 = none)
+export const RF_BYTES: u32 = 8;      // scan: u64 their bytes
+export const RF_SRC: u32 = 0;        // encap: u32 the flow's source VTEP (below 2^31)
+export const RF_PEER: u32 = 4;       // encap: u16 the flow's peer row (descriptor peer)
+export const RF_FORCED_AT: u32 = 8;  // encap: u32 first forced-port entry of the flow
+export const RF_FORCED_LEN: u32 = 12; // encap: u32 its entries, sorted by bin (a list outside the area: the caller's)
+
+// ---- Replay forced ports (replayEncapPlan): RP_SIZE bytes per (flow, bin) whose port zooroute moved ----
+export const RP_SIZE: u32 = 8;
+export const RP_BIN: u32 = 0;        // u32 the bin
+export const RP_PORT: u32 = 4;       // u16 the port forced in that bin (never 0)
+
+// ---- Replay spill rows (replayScanCount): a flow's finished bin tally, RS_SIZE bytes ----
+export const RS_SIZE: u32 = 24;
+export const RS_FLOW: u32 = 0;       // u32 flow id
+export const RS_BIN: u32 = 4;        // u32 bin
+export const RS_COUNT: u32 = 8;      // u32 packets
+export const RS_BYTES: u32 = 16;     // u64 bytes
+
+// ---- Replay runs (replayEncapPlan): consecutive packets of one source VTEP, RR_SIZE bytes ----
+export const RR_SIZE: u32 = 12;
+export const RR_SRC: u32 = 0;        // u32 source VTEP
+export const RR_FROM: u32 = 4;       // u32 first packet
+export const RR_TO: u32 = 8;         // u32 one past the last
+
+// ---- Replay pass control block (replayScanCount, replayEncapPlan): u32 words out ----
+export const RC_TODO: u32 = 0;       // rows left to the caller (their indices in the todo list)
+export const RC_SPILLS: u32 = 4;     // scan: spill rows written
+export const RC_REPLAYED: u32 = 8;   // scan: rows tallied
+export const RC_MAX_BIN: u32 = 12;   // scan: largest bin tallied (0 when none)
+export const RC_FORCED: u32 = 16;    // encap: rows given a forced port
+export const RC_RUNS: u32 = 20;      // encap: runs written
+export const RC_SIZE: u32 = 32;

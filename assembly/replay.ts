@@ -5,11 +5,16 @@
 // whose flow the caller resolved. replayRetemplate points a peer's outer-header template at another local
 // address, so that one core serves every source VTEP of a replay. Every access stays inside the
 // packet's slot, its rows and the memo; a bad descriptor gives family 0, never a read outside.
-// src/reference/replay-keys.ts is the TS twin.
+// replayScanCount and replayEncapPlan make the two passes' per-packet decisions for the rows the memo
+// knew (a count in the flow's open bin; the flow's peer row, forced port and source run), leaving every
+// other row to the caller in a todo list. src/reference/replay-keys.ts and replay-plan.ts are the TS twins.
 import {
   DESC_SIZE, D_DATA_LEN, D_DATA_OFF, P_FLAGS, P_SUM, P_TEMPLATE, TS_STRIDE,
   RK_SIZE, RK_FLOW, RK_SRC, RK_DST, RK_FAMILY, RK_PROTO, RK_L4, RK_SPORT, RK_DPORT, RK_BIN,
   RK_FAMILY_IPV4, RK_FAMILY_IPV6, RK_FAMILY_MAC, RM_SIZE, RM_SRC, RM_DST, RM_PORTS, RM_PROTO, RM_ID,
+  D_PEER, D_FORCE, RF_SIZE, RF_BIN, RF_COUNT, RF_BYTES, RF_SRC, RF_PEER, RF_FORCED_AT, RF_FORCED_LEN,
+  RP_SIZE, RP_BIN, RP_PORT, RS_SIZE, RS_FLOW, RS_BIN, RS_COUNT, RS_BYTES, RR_SIZE, RR_SRC, RR_FROM, RR_TO,
+  RC_TODO, RC_SPILLS, RC_REPLAYED, RC_MAX_BIN, RC_FORCED, RC_RUNS,
 } from "./layout";
 import { peerAt, peerCount } from "./peers";
 
@@ -59,6 +64,27 @@ export function replayKeys(desc: usize, arena: usize, count: u32, slotSize: u32,
       store<u8>(k, <u8>RK_FAMILY_MAC, RK_FAMILY);
       store<u32>(k, len >= 12 ? fold6(f + 6) : 0, RK_SRC);
       store<u32>(k, len >= 6 ? fold6(f) : 0, RK_DST);
+      continue;
+    }
+    if (len >= 38 && (load<u32>(f, 12) & 0xffffff) == 0x450008) {
+      // Fast path: untagged IPv4 without options, ports inside the frame — what the general path below
+      // does for it, at constant offsets.
+      const src = be32(f + 26), dst = be32(f + 30), proto = <u32>load<u8>(f, 23);
+      store<u8>(k, <u8>RK_FAMILY_IPV4, RK_FAMILY);
+      store<u32>(k, src, RK_SRC); store<u32>(k, dst, RK_DST);
+      store<u8>(k, <u8>proto, RK_PROTO);
+      if ((load<u16>(f, 20) & 0xff3f) == 0 && (proto == 6 || proto == 17)) {
+        const sport = be16(f + 34), dport = be16(f + 36);
+        store<u8>(k, 1, RK_L4);
+        store<u16>(k, <u16>sport, RK_SPORT); store<u16>(k, <u16>dport, RK_DPORT);
+        const ports = (sport << 16) | dport;
+        const m = memo + <usize>memoSlot(src, dst, ports, proto, memoMask) * RM_SIZE;
+        const id = load<u32>(m, RM_ID);
+        if (id != 0 && load<u32>(m, RM_SRC) == src && load<u32>(m, RM_DST) == dst && load<u32>(m, RM_PORTS) == ports && load<u32>(m, RM_PROTO) == proto) {
+          store<i32>(k, <i32>(id - 1), RK_FLOW);
+          hits++;
+        }
+      }
       continue;
     }
     let o = f + 12;
@@ -141,4 +167,117 @@ export function replayRetemplate(i: u32, localIp: u32): bool {
   for (let k: usize = 14; k < 34; k += 2) s += <u32>bswap<u16>(load<u16>(t + k));
   store<u32>(r, s, P_SUM);
   return true;
+}
+
+/**
+ * The scan pass's tally of keys rows [0, count): a row whose RK_FLOW is a flow id below flowCap is
+ * counted into that flow's row (RF_*: its open bin's packets and bytes, bytes = the descriptor's
+ * data_len); a flow's open tally goes to the spill rows (RS_*) when a packet of another bin comes, or
+ * when its count would wrap. Every other row (no flow, an id past flowCap) goes to the todo list (u32
+ * row indices) for the caller. Writes RC_TODO, RC_SPILLS, RC_REPLAYED (rows tallied) and RC_MAX_BIN;
+ * returns the todo count. The spill area needs count rows at most.
+ */
+export function replayScanCount(keys: usize, desc: usize, count: u32, flows: usize, flowCap: u32, todo: usize, spill: usize, ctl: usize): u32 {
+  let nTodo: u32 = 0, spills: u32 = 0, tallied: u32 = 0, maxBin: u32 = 0;
+  for (let i: u32 = 0; i < count; i++) {
+    const k = keys + <usize>i * RK_SIZE;
+    const id = load<i32>(k, RK_FLOW);
+    if (id < 0 || <u32>id >= flowCap) {
+      store<u32>(todo + (<usize>nTodo << 2), i);
+      nTodo++;
+      continue;
+    }
+    const bin = load<u32>(k, RK_BIN);
+    const len = load<u32>(desc + <usize>i * DESC_SIZE, D_DATA_LEN);
+    const r = flows + <usize>id * RF_SIZE;
+    let n = load<u32>(r, RF_COUNT);
+    if (n != 0 && (load<u32>(r, RF_BIN) != bin || n == 0xffffffff)) {
+      const sp = spill + <usize>spills * RS_SIZE;
+      store<u32>(sp, <u32>id, RS_FLOW);
+      store<u32>(sp, load<u32>(r, RF_BIN), RS_BIN);
+      store<u32>(sp, n, RS_COUNT);
+      store<u32>(sp, 0, RS_COUNT + 4);
+      store<u64>(sp, load<u64>(r, RF_BYTES), RS_BYTES);
+      spills++;
+      n = 0;
+    }
+    if (n == 0) {
+      store<u32>(r, bin, RF_BIN);
+      store<u64>(r, 0, RF_BYTES);
+    }
+    store<u32>(r, n + 1, RF_COUNT);
+    store<u64>(r, load<u64>(r, RF_BYTES) + <u64>len, RF_BYTES);
+    tallied++;
+    if (bin > maxBin) maxBin = bin;
+  }
+  store<u32>(ctl, nTodo, RC_TODO);
+  store<u32>(ctl, spills, RC_SPILLS);
+  store<u32>(ctl, tallied, RC_REPLAYED);
+  store<u32>(ctl, maxBin, RC_MAX_BIN);
+  return nTodo;
+}
+
+/**
+ * The encap pass's plan for keys rows [0, count): a row whose RK_FLOW is a flow id below flowCap, with
+ * a forced-port list inside [0, forcedCap) entries and a source below 2^31, gets the flow's peer row
+ * and its forced port for the row's bin (the list entry of that bin, found by binary search; 0 when
+ * none) in its descriptor, and its source in srcOut (i32 per row). Every other row gets -1 in srcOut
+ * and goes to the todo list for the caller. Runs (RR_*) of consecutive planned rows of one source are
+ * written as if no row were left to the caller (with todo rows the caller makes its own). Writes
+ * RC_TODO, RC_FORCED (rows given a port) and RC_RUNS; returns the todo count.
+ */
+export function replayEncapPlan(keys: usize, desc: usize, count: u32, flows: usize, flowCap: u32, forced: usize, forcedCap: u32,
+  srcOut: usize, todo: usize, runs: usize, ctl: usize): u32 {
+  let nTodo: u32 = 0, nForced: u32 = 0, nRuns: u32 = 0, runSrc: u32 = 0;
+  let open = false;
+  for (let i: u32 = 0; i < count; i++) {
+    const k = keys + <usize>i * RK_SIZE;
+    const so = srcOut + (<usize>i << 2);
+    const id = load<i32>(k, RK_FLOW);
+    let ok = id >= 0 && <u32>id < flowCap;
+    let r: usize = 0, at: u32 = 0, len: u32 = 0, src: u32 = 0;
+    if (ok) {
+      r = flows + <usize>id * RF_SIZE;
+      at = load<u32>(r, RF_FORCED_AT);
+      len = load<u32>(r, RF_FORCED_LEN);
+      src = load<u32>(r, RF_SRC);
+      ok = at <= forcedCap && len <= forcedCap - at && src <= 0x7fffffff;
+    }
+    if (!ok) {
+      store<i32>(so, -1);
+      store<u32>(todo + (<usize>nTodo << 2), i);
+      nTodo++;
+      open = false;
+      continue;
+    }
+    const bin = load<u32>(k, RK_BIN);
+    let lo = at, hi = at + len;
+    while (lo < hi) {
+      const mid = lo + ((hi - lo) >>> 1);
+      if (load<u32>(forced + <usize>mid * RP_SIZE, RP_BIN) < bin) lo = mid + 1;
+      else hi = mid;
+    }
+    let port: u16 = 0;
+    if (lo < at + len && load<u32>(forced + <usize>lo * RP_SIZE, RP_BIN) == bin) port = load<u16>(forced + <usize>lo * RP_SIZE, RP_PORT);
+    const d = desc + <usize>i * DESC_SIZE;
+    store<u16>(d, load<u16>(r, RF_PEER), D_PEER);
+    store<u16>(d, port, D_FORCE);
+    if (port != 0) nForced++;
+    store<u32>(so, src);
+    if (open && src == runSrc) {
+      store<u32>(runs + <usize>(nRuns - 1) * RR_SIZE, i + 1, RR_TO);
+    } else {
+      const ru = runs + <usize>nRuns * RR_SIZE;
+      store<u32>(ru, src, RR_SRC);
+      store<u32>(ru, i, RR_FROM);
+      store<u32>(ru, i + 1, RR_TO);
+      nRuns++;
+      open = true;
+      runSrc = src;
+    }
+  }
+  store<u32>(ctl, nTodo, RC_TODO);
+  store<u32>(ctl, nForced, RC_FORCED);
+  store<u32>(ctl, nRuns, RC_RUNS);
+  return nTodo;
 }

@@ -36,6 +36,9 @@ export interface CoreExports {
   replayKeys(desc: number, arena: number, count: number, slotSize: number, ts: number, t0Sec: number, t0Nsec: number, memo: number, memoMask: number, keys: number): number;
   replayMemoInsert(memo: number, memoMask: number, keys: number, count: number): number;
   replayRetemplate(i: number, localIp: number): number;
+  replayScanCount(keys: number, desc: number, count: number, flows: number, flowCap: number, todo: number, spill: number, ctl: number): number;
+  replayEncapPlan(keys: number, desc: number, count: number, flows: number, flowCap: number, forced: number, forcedCap: number,
+    srcOut: number, todo: number, runs: number, ctl: number): number;
 }
 
 let compiled: WebAssembly.Module | undefined;

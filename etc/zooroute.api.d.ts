@@ -723,6 +723,33 @@ export declare const RM_DST = 4;
 export declare const RM_PORTS = 8;
 export declare const RM_PROTO = 12;
 export declare const RM_ID = 16;
+export declare const RF_SIZE = 16;
+export declare const RF_BIN = 0;
+export declare const RF_COUNT = 4;
+export declare const RF_BYTES = 8;
+export declare const RF_SRC = 0;
+export declare const RF_PEER = 4;
+export declare const RF_FORCED_AT = 8;
+export declare const RF_FORCED_LEN = 12;
+export declare const RP_SIZE = 8;
+export declare const RP_BIN = 0;
+export declare const RP_PORT = 4;
+export declare const RS_SIZE = 24;
+export declare const RS_FLOW = 0;
+export declare const RS_BIN = 4;
+export declare const RS_COUNT = 8;
+export declare const RS_BYTES = 16;
+export declare const RR_SIZE = 12;
+export declare const RR_SRC = 0;
+export declare const RR_FROM = 4;
+export declare const RR_TO = 8;
+export declare const RC_TODO = 0;
+export declare const RC_SPILLS = 4;
+export declare const RC_REPLAYED = 8;
+export declare const RC_MAX_BIN = 12;
+export declare const RC_FORCED = 16;
+export declare const RC_RUNS = 20;
+export declare const RC_SIZE = 32;
 export declare const PEER_SIZE = 256;
 export declare const P_FLAGS = 0;
 export declare const P_SUM = 8;
@@ -761,6 +788,8 @@ export interface CoreExports {
     replayKeys(desc: number, arena: number, count: number, slotSize: number, ts: number, t0Sec: number, t0Nsec: number, memo: number, memoMask: number, keys: number): number;
     replayMemoInsert(memo: number, memoMask: number, keys: number, count: number): number;
     replayRetemplate(i: number, localIp: number): number;
+    replayScanCount(keys: number, desc: number, count: number, flows: number, flowCap: number, todo: number, spill: number, ctl: number): number;
+    replayEncapPlan(keys: number, desc: number, count: number, flows: number, flowCap: number, forced: number, forcedCap: number, srcOut: number, todo: number, runs: number, ctl: number): number;
 }
 /** Path of the built module: build/zooroute.wasm at the package root, from source or from dist/. */
 export declare function wasmPath(): string;
@@ -929,6 +958,13 @@ export interface ReplayViews {
     descU16: Uint16Array;
     descU32: Uint32Array;
 }
+/** Sizes of a replay core's per-flow areas (flow ids and forced-port entries the kernels serve; the rest are the caller's). */
+export interface ReplayCoreCaps {
+    /** Flow rows (RF_SIZE bytes each): flows with a larger id are left to the caller. Default 16384. */
+    flowRows?: number;
+    /** Forced-port entries (RP_SIZE bytes each) of all flows together. Default 65536. */
+    forcedPorts?: number;
+}
 /**
  * Replay's kernels bound to a Datapath's batch 0 and record arena. Keys row i (RK_SIZE bytes) starts
  * at word `keyBase + i * RK_SIZE / 4` of the 32-bit views; descriptor i at word `descBase + i * DESC_SIZE / 4`.
@@ -946,12 +982,23 @@ export declare class ReplayCore {
     readonly keyBase: number;
     /** Word index of descriptor 0 in the 32-bit views. */
     readonly descBase: number;
+    /** Flow rows (flowRows x RF_SIZE bytes) and forced-port entries (forcedPorts x RP_SIZE bytes). */
+    readonly flowsAddr: number;
+    readonly flowRows: number;
+    readonly forcedAddr: number;
+    readonly forcedPorts: number;
+    /** Per batch packet: the todo list (u32), sources (i32), runs (RR_SIZE) and spill rows (RS_SIZE); then the control block (RC_SIZE). */
+    readonly todoAddr: number;
+    readonly srcAddr: number;
+    readonly runsAddr: number;
+    readonly spillAddr: number;
+    readonly ctlAddr: number;
     /** `memoSlots`: a power of two. Reserves the memo and the keys rows (throws when memory cannot be had). */
-    constructor(dp: Datapath, memoSlots: number);
+    constructor(dp: Datapath, memoSlots: number, caps?: ReplayCoreCaps);
     /** The views (valid until the next call into this core that could grow memory: none after set-up). */
     get views(): ReplayViews;
     /**
-     * Make the core as it was made, for another capture: the memo emptied, every peer cleared, the
+     * Make the core as it was made, for another capture: the memo and the flow rows emptied, every peer cleared, the
      * outer IPv4 identification back at 0, batch 0 empty. Its memory stays mapped, which is what a
      * fresh core would spend milliseconds faulting in again (the record arena is reset by
      * RecordArena.configure(), at the start of every walk).
@@ -961,6 +1008,16 @@ export declare class ReplayCore {
     keys(t0Sec: number, t0Nsec: number): number;
     /** Remember the flows written into the rows' RK_FLOW (L4 rows only); returns the number written. */
     memoInsert(): number;
+    /**
+     * The scan pass's tally of batch 0's keys rows (replayScanCount): rows of flows below flowRows are
+     * counted into their flow rows, finished bins spilled; returns the rows left to the caller (todo list).
+     */
+    scanCount(): number;
+    /**
+     * The encap pass's plan for batch 0's keys rows (replayEncapPlan): peer row and forced port into the
+     * descriptors of rows of flows below flowRows, sources and runs; returns the rows left to the caller.
+     */
+    encapPlan(): number;
     /** Flow-hash batch 0 (hashBatch); hashOf(i) then reads packet i's hash. */
     hashAll(): void;
     /** Packet i's flow hash after hashAll(). */
@@ -2631,6 +2688,12 @@ export interface AfPacketAddon {
     poll(h: AddonHandle, fn: (() => void) | null): number;
     /** Whether a started poll keeps the event loop alive, as a timer's ref()/unref(). Returns 0 or a negative errno. */
     ref(h: AddonHandle, yes: boolean): number;
+    /**
+     * Start writing file `fd`'s dirty pages in [offset, offset + length) to the disk without waiting
+     * (sync_file_range, SYNC_FILE_RANGE_WRITE): a hint, the file's fsync still makes it durable. Returns
+     * 0 or a negative errno. Absent from addons built before it.
+     */
+    writeback?(fd: number, offset: number, length: number): number;
 }
 /** The errno values the addon returns (negated). */
 export declare const ADDON_ERRNO: Readonly<Record<number, string>>;
@@ -3526,6 +3589,8 @@ export interface EncapResult {
 }
 /** Packets per bin counted into flow f, growing its bins as the general path does. */
 export declare function countInto(f: CaptureFlow, b: number, len: number): void;
+/** `n` packets of `bytes` bytes in all counted into flow f's bin b (a tally from the bulk path's Wasm). */
+export declare function countManyInto(f: CaptureFlow | undefined, b: number, n: number, bytes: number): void;
 /**
  * The flow of (src VTEP, dst VTEP, inner hash): the one `index` knows, else a new one (its id the next
  * in `flows`, its bins sized to reach `bin`), indexed and appended. Both scans find flows here, so the

@@ -136,6 +136,32 @@ t.test('more than 64 VTEPs: the encap pass has a core of its own, and still the 
   t.ok(Buffer.compare(readFileSync(outB), readFileSync(outG)) === 0, 'output byte for byte');
 });
 
+t.test('more flows than the core\'s flow rows, more moved ports than its forced-port area: TS takes those, and still the same outputs', async (t) => {
+  // 17000 flows (the core serves flow ids below 16384 in Wasm), each sending one frame in every 100 ms
+  // bin for 2 s through the black hole: a frame on a moved port is a (flow, bin) entry of the forced-port
+  // lists, and there are more of them than the area's 65536.
+  const FLOWS = 17_000;
+  const input = join(dir, 'wide.pcap');
+  const w = await PcapWriter.open(input, { nanos: true });
+  for (let b = 0; b < 20; b++) {
+    for (let i = 0; i < FLOWS; i++) {
+      const sport = 1024 + (i % 60000), s = 1 + (i >> 12);
+      const f = Uint8Array.from([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0, 0x45, 0, 0, 36, 0, 1, 0, 0, 64, 17, 0, 0, 192, 168, 0, s, 192, 168, 1 + (i & 1), 1, sport >> 8, sport & 255, 0, 53, 0, 16, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
+      const ns = b * 100_000_000 + i * 1000;
+      w.write({ tsSec: 1_700_000_000 + Math.floor(ns / 1e9), tsNsec: ns % 1e9, data: f });
+    }
+  }
+  await w.close();
+  const outB = join(dir, 'wide-bulk.pcap'), outG = join(dir, 'wide-general.pcap');
+  const bulk = await replay({ input, scenario, out: outB });
+  const general = await replay({ input, scenario, out: outG, bulk: false });
+  t.same(bulk.report, general.report);
+  t.same(bulk.series, general.series);
+  t.ok(bulk.report.flows > 16384, `${bulk.report.flows} flows`);
+  t.ok(bulk.report.frameCounts.forcedPort > 65536, `${bulk.report.frameCounts.forcedPort} frames on a moved port`);
+  t.ok(Buffer.compare(readFileSync(outB), readFileSync(outG)) === 0, 'output byte for byte');
+});
+
 t.test('a core kept from an earlier replay (core-pool.ts) forgets that replay: flows, memo, peers', async (t) => {
   // The same 5-tuples in the opposite order: X's flow ids are Y's reversed, so a memo or a peer row left
   // over from Y would put X's frames in the wrong flows or on the wrong ports.

@@ -662,6 +662,30 @@ static napi_value js_ref(napi_env env, napi_callback_info info) {
   return int_ret(env, 0);
 }
 
+/* ---- files ------------------------------------------------------------------------------------ */
+
+/* An integral double in [0, max]. */
+static int arg_whole(napi_env env, napi_value v, double max, double *out) {
+  if (napi_get_value_double(env, v, out) != napi_ok) return 0;
+  return *out >= 0 && *out <= max && *out == (double)(int64_t)*out;
+}
+
+/*
+ * writeback(fd, offset, length): start writing the file's dirty pages in [offset, offset + length) to
+ * the disk now (sync_file_range with SYNC_FILE_RANGE_WRITE: no wait for them, no metadata), so that the
+ * fsync before an atomic rename finds little left to write. A hint: durability is still the fsync's.
+ * Not AF_PACKET, but this is the project's one native addon. Returns 0 or a negative errno.
+ */
+static napi_value js_writeback(napi_env env, napi_callback_info info) {
+  size_t argc = 3; napi_value a[3];
+  napi_get_cb_info(env, info, &argc, a, NULL, NULL);
+  double fd, off, len;
+  if (argc < 3 || !arg_whole(env, a[0], 2147483647.0, &fd) || !arg_whole(env, a[1], 9007199254740991.0, &off) ||
+      !arg_whole(env, a[2], 9007199254740991.0, &len)) return int_ret(env, -EINVAL);
+  if (sync_file_range((int)fd, (off_t)off, (off_t)len, SYNC_FILE_RANGE_WRITE) != 0) return int_ret(env, -errno);
+  return int_ret(env, 0);
+}
+
 /* ---- module ----------------------------------------------------------------------------------- */
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -675,6 +699,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL },
     { "poll", NULL, js_poll, NULL, NULL, NULL, napi_default, NULL },
     { "ref", NULL, js_ref, NULL, NULL, NULL, napi_default, NULL },
+    { "writeback", NULL, js_writeback, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -83,6 +83,12 @@ export interface AfPacketAddon {
   poll(h: AddonHandle, fn: (() => void) | null): number;
   /** Whether a started poll keeps the event loop alive, as a timer's ref()/unref(). Returns 0 or a negative errno. */
   ref(h: AddonHandle, yes: boolean): number;
+  /**
+   * Start writing file `fd`'s dirty pages in [offset, offset + length) to the disk without waiting
+   * (sync_file_range, SYNC_FILE_RANGE_WRITE): a hint, the file's fsync still makes it durable. Returns
+   * 0 or a negative errno. Absent from addons built before it.
+   */
+  writeback?(fd: number, offset: number, length: number): number;
 }
 
 /** The errno values the addon returns (negated). */

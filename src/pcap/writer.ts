@@ -7,6 +7,7 @@
 // output, streamed.
 import { write as writeCb, writeSync } from 'node:fs';
 import { AtomicOutput } from '../atomic-output.js';
+import { startWriteback } from '../io/writeback.js';
 import { FILE_HEADER_LEN, MAGIC_MICRO, MAGIC_NANO } from './classic.js';
 import { LINKTYPE_ETHERNET, MAX_BLOCK, MAX_NORMAL_CAPLEN } from './record.js';
 import { encodeEpb, epbSize, pcapngHeader } from './pcapng-encode.js';
@@ -246,6 +247,8 @@ export class PcapWriter {
       this.flush();
       if (this.#behind) {
         writePositional(this.#fd, src, src.length, this.#pos, this.path);
+        // The disk starts on these pages now, not at the fsync before the rename (src/io/writeback.ts).
+        startWriteback(this.#fd, this.#pos, src.length);
         this.#pos += src.length;
       } else {
         writeAll(this.#fd, src, src.length, this.path);
@@ -276,7 +279,7 @@ export class PcapWriter {
     const buf = this.#buf, len = this.#used, pos = this.#pos;
     this.#pos += len;
     const p: Promise<void> = writeFully(this.#fd, buf, len, pos).then(
-      () => { if (buf.length === BUFFER) this.#spare.push(buf); },
+      () => { startWriteback(this.#fd, pos, len); if (buf.length === BUFFER) this.#spare.push(buf); },
       (e: unknown) => { this.#failure ??= Object.assign(e as object, { path: this.path }); },
     ).finally(() => { this.#inFlight.delete(p); });
     this.#inFlight.add(p);
@@ -297,6 +300,7 @@ export class PcapWriter {
     this.#rethrow();
     if (this.#behind) {
       writePositional(this.#fd, this.#buf, this.#used, this.#pos, this.path);
+      startWriteback(this.#fd, this.#pos, this.#used);
       this.#pos += this.#used;
     } else {
       writeAll(this.#fd, this.#buf, this.#used, this.path);

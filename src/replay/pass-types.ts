@@ -170,6 +170,19 @@ export function countInto(f: CaptureFlow, b: number, len: number): void {
   f.bytes += len;
 }
 
+/** `n` packets of `bytes` bytes in all counted into flow f's bin b (a tally from the bulk path's Wasm). */
+export function countManyInto(f: CaptureFlow | undefined, b: number, n: number, bytes: number): void {
+  if (f === undefined) throw new Error('replay: a tally for a flow the scan does not know');
+  if (b >= f.counts.length) {
+    const grown = new Uint32Array(Math.max(b + 1, f.counts.length * 2));
+    grown.set(f.counts);
+    f.counts = grown;
+  }
+  f.counts[b] += n;
+  f.packets += n;
+  f.bytes += bytes;
+}
+
 /**
  * The flow of (src VTEP, dst VTEP, inner hash): the one `index` knows, else a new one (its id the next
  * in `flows`, its bins sized to reach `bin`), indexed and appended. Both scans find flows here, so the
