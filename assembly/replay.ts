@@ -38,6 +38,24 @@ import { peerAt, peerCount } from "./peers";
 }
 
 /**
+ * An IPv4 TCP/UDP row's ports into keys row k, and its flow from the memo when the memo holds its
+ * 5-tuple (RK_FLOW = id, else left as it is); 1 on a memo hit, else 0. Shared by replayKeys' fast
+ * path and its general one.
+ */
+@inline function ipv4Ports(k: usize, src: u32, dst: u32, proto: u32, sport: u32, dport: u32, memo: usize, memoMask: u32): u32 {
+  store<u8>(k, 1, RK_L4);
+  store<u16>(k, <u16>sport, RK_SPORT); store<u16>(k, <u16>dport, RK_DPORT);
+  const ports = (sport << 16) | dport;
+  const m = memo + <usize>memoSlot(src, dst, ports, proto, memoMask) * RM_SIZE;
+  const id = load<u32>(m, RM_ID);
+  if (id != 0 && load<u32>(m, RM_SRC) == src && load<u32>(m, RM_DST) == dst && load<u32>(m, RM_PORTS) == ports && load<u32>(m, RM_PROTO) == proto) {
+    store<i32>(k, <i32>(id - 1), RK_FLOW);
+    return 1;
+  }
+  return 0;
+}
+
+/**
  * Fill keys rows [0, count) from the batch's frames and timestamps. t0Sec/t0Nsec: time zero; a
  * packet's bin is floor(ms / 100) with ms = (sec - t0Sec) * 1000 + (nsec - t0Nsec) / 1e6 (0 when not
  * positive), as replay computes it in TS. memoMask + 1 slots at `memo` (a power of two). Returns the
@@ -74,16 +92,7 @@ export function replayKeys(desc: usize, arena: usize, count: u32, slotSize: u32,
       store<u32>(k, src, RK_SRC); store<u32>(k, dst, RK_DST);
       store<u8>(k, <u8>proto, RK_PROTO);
       if ((load<u16>(f, 20) & 0xff3f) == 0 && (proto == 6 || proto == 17)) {
-        const sport = be16(f + 34), dport = be16(f + 36);
-        store<u8>(k, 1, RK_L4);
-        store<u16>(k, <u16>sport, RK_SPORT); store<u16>(k, <u16>dport, RK_DPORT);
-        const ports = (sport << 16) | dport;
-        const m = memo + <usize>memoSlot(src, dst, ports, proto, memoMask) * RM_SIZE;
-        const id = load<u32>(m, RM_ID);
-        if (id != 0 && load<u32>(m, RM_SRC) == src && load<u32>(m, RM_DST) == dst && load<u32>(m, RM_PORTS) == ports && load<u32>(m, RM_PROTO) == proto) {
-          store<i32>(k, <i32>(id - 1), RK_FLOW);
-          hits++;
-        }
+        hits += ipv4Ports(k, src, dst, proto, be16(f + 34), be16(f + 36), memo, memoMask);
       }
       continue;
     }
@@ -103,16 +112,7 @@ export function replayKeys(desc: usize, arena: usize, count: u32, slotSize: u32,
       const frag = be16(l3 + 6) & 0x3fff;
       const l4 = l3 + ihl;
       if (frag == 0 && (proto == 6 || proto == 17) && ihl >= 20 && l4 + 4 <= e) {
-        const sport = be16(l4), dport = be16(l4 + 2);
-        store<u8>(k, 1, RK_L4);
-        store<u16>(k, <u16>sport, RK_SPORT); store<u16>(k, <u16>dport, RK_DPORT);
-        const ports = (sport << 16) | dport;
-        const m = memo + <usize>memoSlot(src, dst, ports, proto, memoMask) * RM_SIZE;
-        const id = load<u32>(m, RM_ID);
-        if (id != 0 && load<u32>(m, RM_SRC) == src && load<u32>(m, RM_DST) == dst && load<u32>(m, RM_PORTS) == ports && load<u32>(m, RM_PROTO) == proto) {
-          store<i32>(k, <i32>(id - 1), RK_FLOW);
-          hits++;
-        }
+        hits += ipv4Ports(k, src, dst, proto, be16(l4), be16(l4 + 2), memo, memoMask);
       }
       continue;
     }

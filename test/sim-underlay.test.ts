@@ -1,8 +1,8 @@
 // The simulated underlay: ECMP paths are valid shortest paths, deterministic for a seed, spread over
 // the fabric by source port, and links drop what exceeds their capacity in a bin.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { parseScenario, type Scenario } from '../src/sim/scenario.js';
-import { buildWorld } from '../src/sim/world.js';
+import { buildWorld, type World } from '../src/sim/world.js';
 import { runMode } from '../src/sim/engine.js';
 import { staticPolicy } from '../src/sim/static-mode.js';
 import { VirtualClock } from '../src/control/clock.js';
@@ -72,6 +72,25 @@ t.test('traffic beyond a link capacity is dropped in proportion', async (t) => {
   t.equal(roomy.lost, 0, 'nothing dropped under capacity');
 });
 
+/** Every VTEP pair's route over PORTS: routeInto gives path()'s links (and, with `latency`, its latency). */
+function routesAgree(t: Test, w: World, latency: boolean): void {
+  const out = new Int32Array(w.graph.names.length + 2);
+  let checked = 0;
+  for (const a of w.vteps) {
+    for (const b of w.vteps) {
+      if (a === b) continue;
+      for (const p of PORTS) {
+        const n = w.underlay.routeInto(a.node, b.node, p, out);
+        const ref = w.underlay.path(a.node, b.node, p);
+        if (n !== ref.length || out.subarray(0, n).some((l, i) => l !== ref[i])) { t.fail(`route ${a.name}->${b.name}:${p}`); return; }
+        if (latency && w.underlay.latencyOf(out, n) !== w.underlay.latency(ref)) { t.fail(`latency ${a.name}->${b.name}:${p}`); return; }
+        checked++;
+      }
+    }
+  }
+  t.pass(`${checked} routes agree`);
+}
+
 t.test('routeInto agrees with path() on a Clos with parallel links', async (t) => {
   const w = buildWorld(parseScenario({
     name: 'route-clos', durationMs: 1000,
@@ -82,20 +101,7 @@ t.test('routeInto agrees with path() on a Clos with parallel links', async (t) =
     ],
     traffic: { flows: [{ src: '192.168.0.1', dst: '192.169.0.1' }] },
   }), 5);
-  const out = new Int32Array(w.graph.names.length + 2);
-  let checked = 0;
-  for (const a of w.vteps) {
-    for (const b of w.vteps) {
-      if (a === b) continue;
-      for (const p of PORTS) {
-        const n = w.underlay.routeInto(a.node, b.node, p, out);
-        const ref = w.underlay.path(a.node, b.node, p);
-        if (n !== ref.length || out.subarray(0, n).some((l, i) => l !== ref[i])) { t.fail(`route ${a.name}->${b.name}:${p}`); return; }
-        checked++;
-      }
-    }
-  }
-  t.pass(`${checked} routes agree`);
+  routesAgree(t, w, false);
 });
 
 t.test('routeInto is path() without the cache: the same links and latency, and jhash4 is jhash2 of 4 words', async (t) => {
@@ -108,21 +114,7 @@ t.test('routeInto is path() without the cache: the same links and latency, and j
     ],
     traffic: { flows: [{ src: '192.168.0.1', dst: '192.169.0.1' }] },
   }), 3);
-  const out = new Int32Array(w.graph.names.length + 2);
-  let checked = 0;
-  for (const a of w.vteps) {
-    for (const b of w.vteps) {
-      if (a === b) continue;
-      for (const p of PORTS) {
-        const n = w.underlay.routeInto(a.node, b.node, p, out);
-        const ref = w.underlay.path(a.node, b.node, p);
-        if (n !== ref.length || out.subarray(0, n).some((l, i) => l !== ref[i])) { t.fail(`route ${a.name}->${b.name}:${p}`); return; }
-        if (w.underlay.latencyOf(out, n) !== w.underlay.latency(ref)) { t.fail(`latency ${a.name}->${b.name}:${p}`); return; }
-        checked++;
-      }
-    }
-  }
-  t.pass(`${checked} routes agree`);
+  routesAgree(t, w, true);
   let x = 12345;
   const r = (): number => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return x; };
   for (let i = 0; i < 2000; i++) {
