@@ -9,7 +9,7 @@
 //     may not read (slot bytes outside the frame, the canaries) refilled with other values; any
 //     difference in its descriptors or output frames means it read (and used) such a byte.
 // The kernels called with raw addresses (pcapIngest, pcapEmit: fuzz/records.ts; tcpRetransmits:
-// fuzz/retransmits.ts; replayKeys, replayMemoInsert, replayRetemplate: fuzz/replay.ts) run in rigs of their own (fuzz/rig.ts) with the same four checks, every byte of
+// fuzz/retransmits.ts; replayKeys, replayMemoInsert, replayRetemplate: fuzz/replay.ts; replayScanCount, replayEncapPlan: fuzz/replay-plan.ts) run in rigs of their own (fuzz/rig.ts) with the same four checks, every byte of
 // every region compared with the twin's.
 import { DESC_SIZE } from '../bindings/layout.js';
 import { DEFAULT_HEADROOM, SipHashBatch } from '../bindings/index.js';
@@ -23,11 +23,13 @@ import { BATCH, LANE_CONFIGS, Lane, PEERS, SLOT } from './lane.js';
 import { RecordsFuzz } from './records.js';
 import { RetransmitsFuzz } from './retransmits.js';
 import { ReplayFuzz } from './replay.js';
+import { ReplayPlanFuzz } from './replay-plan.js';
 
 export type FuzzKernel = 'hash' | 'encap' | 'decap' | 'lookup' | 'siphash' | 'pcapIngest' | 'pcapEmit' | 'tcpRetransmits'
-  | 'replayKeys' | 'replayMemoInsert' | 'replayRetemplate';
+  | 'replayKeys' | 'replayMemoInsert' | 'replayRetemplate' | 'replayScanCount' | 'replayEncapPlan';
 export const FUZZ_KERNELS: readonly FuzzKernel[] = [
   'hash', 'encap', 'decap', 'lookup', 'siphash', 'pcapIngest', 'pcapEmit', 'tcpRetransmits', 'replayKeys', 'replayMemoInsert', 'replayRetemplate',
+  'replayScanCount', 'replayEncapPlan',
 ];
 
 export interface FuzzOptions {
@@ -60,7 +62,8 @@ export interface FuzzReport {
    * skipped (`pcapIngest:walked`, `pcapIngest:skipped:truncated|oversize`), `pcapEmit:records`,
    * `pcapEmit:stop:<done|output-full|seconds>`, `tcpRetransmits:marked`, `tcpRetransmits:evicted`,
    * `pcapIngest:keep-cut:streams|cut-records`, `replayKeys:hits|l4|collisions|binned|bin-saturated|family:<0|2|4|6>`,
-   * `replayMemoInsert:written|skipped|evicted|full-memo`, `replayRetemplate:done|unconfigured|out-of-range`.
+   * `replayMemoInsert:written|skipped|evicted|full-memo`, `replayRetemplate:done|unconfigured|out-of-range`, `replayScanCount:todo|tallied|spills|max-bin-saturated`,
+   * `replayEncapPlan:todo|planned|forced|runs`.
    */
   statuses: Record<string, number>;
   /** Capture files read, frames from them, of which VXLAN; generated frames; classic pcap files streamed as records; flows with captured TCP headers. */
@@ -85,6 +88,7 @@ export function runFuzz(o: FuzzOptions): FuzzReport {
   const records = new RecordsFuzz(corpus.recordFiles, BATCH, SLOT, r);
   const retransmits = new RetransmitsFuzz(corpus.frames.slice(0, corpus.captured), BATCH, SLOT, r.u32(), r);
   const replay = new ReplayFuzz(corpus.frames.slice(0, corpus.captured), BATCH, SLOT, r);
+  const replayPlan = new ReplayPlanFuzz(BATCH);
   const kernels = Object.fromEntries(FUZZ_KERNELS.map((k) => [k, { frames: 0, traps: 0, disagreements: 0, oobReads: 0, oobWrites: 0 }])) as FuzzReport['kernels'];
   const laneFrames: Record<string, number> = Object.fromEntries(lanes.map((l) => [l.name, 0]));
   const statuses: Record<string, number> = {};
@@ -245,6 +249,9 @@ export function runFuzz(o: FuzzOptions): FuzzReport {
     replay.keys(r, count, frame, frames, kernels.replayKeys, kernels.replayMemoInsert, tally, (m) => fail(`${where}: ${m}`));
     kernels.replayRetemplate.frames += count;
     replay.retemplate(r, kernels.replayRetemplate, tally, (m) => fail(`${where}: ${m}`));
+    kernels.replayScanCount.frames += count;
+    kernels.replayEncapPlan.frames += count;
+    replayPlan.run(r, count, kernels.replayScanCount, kernels.replayEncapPlan, tally, (m) => fail(`${where}: ${m}`));
 
     done += count;
     o.progress?.(done);

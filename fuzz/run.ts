@@ -60,6 +60,9 @@ if (opts.json) {
   line('replayMemoInsert', `${st('replayMemoInsert:written')} written (${st('replayMemoInsert:evicted')} evicting another tuple), ${st('replayMemoInsert:skipped')} rows skipped, ` +
     `${st('replayMemoInsert:full-memo')} calls on a full memo`);
   line('replayRetemplate', `${st('replayRetemplate:done')} done, ${st('replayRetemplate:unconfigured')} unconfigured, ${st('replayRetemplate:out-of-range')} out of range`);
+  line('replayScanCount', `${st('replayScanCount:tallied')} rows tallied, ${st('replayScanCount:spills')} bins spilled, ${st('replayScanCount:todo')} rows left to the caller, ` +
+    `${st('replayScanCount:max-bin-saturated')} batches with a saturated bin`);
+  line('replayEncapPlan', `${st('replayEncapPlan:planned')} rows planned (${st('replayEncapPlan:forced')} given a forced port, ${st('replayEncapPlan:runs')} runs), ${st('replayEncapPlan:todo')} left to the caller`);
   line('encap lanes', Object.entries(r.lanes).map(([n, f]) => `${n} ${f.toLocaleString('en')}`).join(', '));
   line('corpus', `${r.corpus.captured} captured frames from ${r.corpus.files.length} files (${r.corpus.vxlan} VXLAN, ${r.corpus.recordFiles} streamed as records, ` +
     `${r.corpus.tcpFlows} TCP flows), ${r.corpus.generated} generated`);

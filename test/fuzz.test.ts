@@ -1,6 +1,6 @@
 // CI's slice of the fuzzer (npm run fuzz, fuzz/engine.ts): 1M random and mutated frames through every
 // Wasm kernel and its TS twin (the packet kernels, lookup, SipHash, pcapIngest, pcapEmit,
-// tcpRetransmits and replay's replayKeys, replayMemoInsert, replayRetemplate), with no trap, no disagreement and no out-of-bounds access. The rate is
+// tcpRetransmits and replay's replayKeys, replayMemoInsert, replayRetemplate, replayScanCount, replayEncapPlan), with no trap, no disagreement and no out-of-bounds access. The rate is
 // printed, not asserted (a loaded machine). ZR_FUZZ_FRAMES changes the slice.
 import t from 'tap';
 import { dirname, join } from 'node:path';
@@ -48,5 +48,9 @@ t.test(`fuzz: ${FRAMES.toLocaleString('en')} frames through every kernel and its
   t.ok(n('replayKeys:hits') > FRAMES * 0.05, `memo hits are common (${n('replayKeys:hits')})`);
   for (const k of ['written', 'evicted', 'skipped', 'full-memo']) t.ok(n(`replayMemoInsert:${k}`) > 0, `replayMemoInsert ${k} reached (${n(`replayMemoInsert:${k}`)})`);
   for (const k of ['done', 'unconfigured', 'out-of-range']) t.ok(n(`replayRetemplate:${k}`) > 0, `replayRetemplate ${k} reached (${n(`replayRetemplate:${k}`)})`);
+  // The passes' decision kernels (fuzz/replay-plan.ts): rows tallied, bins spilled, rows left to the caller;
+  // rows planned with and without a forced port, in runs.
+  for (const k of ['tallied', 'spills', 'todo', 'max-bin-saturated']) t.ok(n(`replayScanCount:${k}`) > 0, `replayScanCount ${k} reached (${n(`replayScanCount:${k}`)})`);
+  for (const k of ['planned', 'forced', 'runs', 'todo']) t.ok(n(`replayEncapPlan:${k}`) > 0, `replayEncapPlan ${k} reached (${n(`replayEncapPlan:${k}`)})`);
   t.ok(r.corpus.recordFiles > 0 && r.corpus.tcpFlows > 0, `real captures as record streams (${r.corpus.recordFiles} files) and TCP flows (${r.corpus.tcpFlows})`);
 });
