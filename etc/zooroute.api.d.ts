@@ -1790,7 +1790,7 @@ export declare class PeerState {
      */
     readonly sentLogAt: number;
     constructor(ip: number, row: number, candidates: readonly number[], probes: boolean, mode: ProbeMode, phase: number, rules: HealthRules, firstNum?: number);
-    /** Mark port k scheduled (on) or not, in `scheduled` and the bit set; scheduledCount is the caller's. */
+    /** Mark port k scheduled (on) or not, in its record's SCHEDULED byte and the bit set, and count it in scheduledCount. */
     setScheduled(k: number, on: boolean): void;
     /** No port scheduled. */
     clearScheduled(): void;

@@ -101,9 +101,11 @@ export class PeerState {
     this.ports = Uint16Array.from(candidates);
   }
 
-  /** Mark port k scheduled (on) or not, in `scheduled` and the bit set; scheduledCount is the caller's. */
+  /** Mark port k scheduled (on) or not, in its record's SCHEDULED byte and the bit set, and count it in scheduledCount. */
   setScheduled(k: number, on: boolean): void {
-    this.u8[k * U8_STRIDE + SCHEDULED] = on ? 1 : 0;
+    const at = k * U8_STRIDE + SCHEDULED, was = this.u8[at] === 1;
+    if (was !== on) this.scheduledCount += on ? 1 : -1;
+    this.u8[at] = on ? 1 : 0;
     this.#replyPort = NOT_KNOWN;
     if (k < 32) {
       const b = 1 << k;

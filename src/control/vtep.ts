@@ -325,7 +325,7 @@ export class VtepControl {
     const t = p.health.lost(k, now, true);
     this.#publish(p, k);
     if (t === 'down') { this.#down(p, k, now); return; }
-    if (p.u8[k * U8_STRIDE + SCHEDULED] === 0) { p.setScheduled(k, true); p.scheduledCount++; }
+    if (p.u8[k * U8_STRIDE + SCHEDULED] === 0) p.setScheduled(k, true);
     if (p.u8[k * U8_STRIDE + HAS_OUTSTANDING] === 1) return; // a probe is on its way: its fate is the confirmation
     this.#queue(now, EV_SEND, p, k, (p.u32[k * U32_STRIDE + SEND_GEN] = (p.u32[k * U32_STRIDE + SEND_GEN] + 1) >>> 0));
   }
@@ -657,7 +657,6 @@ export class VtepControl {
   #send(p: PeerState, k: number, due: number, now: number): void {
     if (!this.#started || !this.#shouldProbe(p, k, now)) {
       p.setScheduled(k, false);
-      p.scheduledCount--;
       return;
     }
     if (p.u8[k * U8_STRIDE + HAS_OUTSTANDING] === 1) {
@@ -802,7 +801,6 @@ export class VtepControl {
   #ensure(p: PeerState, k: number): void {
     if (p.u8[k * U8_STRIDE + SCHEDULED] === 1) return;
     p.setScheduled(k, true);
-    p.scheduledCount++;
     const gen = (p.u32[k * U32_STRIDE + SEND_GEN] = (p.u32[k * U32_STRIDE + SEND_GEN] + 1) >>> 0);
     const I = this.config.probeIntervalMs;
     const tick = this.config.tickMs > 0 ? this.config.tickMs : 1;
@@ -854,7 +852,6 @@ export class VtepControl {
     for (let k = 0; k < p.n; k++) {
       if (p.u8[k * U8_STRIDE + SCHEDULED] === 0) continue;
       p.setScheduled(k, false);
-      p.scheduledCount--;
       this.#ensure(p, k); // a new generation: the queued send goes stale
     }
   }
